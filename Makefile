@@ -1,0 +1,71 @@
+# The two commands of the README: `make demo` and `make test`.
+# Both prepare what they need on first use (venv, collections, Docker engine,
+# base images) and skip it on the next run.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+ROOT := $(CURDIR)
+export PATH := $(ROOT)/.venv/bin:$(PATH)
+export VIRTUAL_ENV := $(ROOT)/.venv
+export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.collections
+export ANSIBLE_NOCOLOR ?= 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup python docker images test lint yamllint ansible-lint sanity unit integration molecule demo demo-clean bench build clean
+
+help:
+	@echo "make demo   run the main job end to end on the embedded emulator (+ containers)"
+	@echo "make test   every test: lint, sanity, unit, integration, molecule"
+	@echo "make bench  benchmarks against amazon.aws (not part of make test)"
+
+setup: python docker images
+
+python:
+	@bash scripts/setup.sh
+
+docker:
+	@bash scripts/docker.sh
+
+images: docker
+	@bash scripts/images.sh bookworm trixie
+
+test: setup
+	@$(MAKE) --no-print-directory yamllint ansible-lint sanity unit integration molecule
+	@echo "make test: all stages passed"
+
+lint: yamllint ansible-lint
+
+yamllint:
+	@echo "== yamllint"; yamllint --strict .
+
+ansible-lint:
+	@echo "== ansible-lint (production profile)"; ansible-lint --profile production
+
+sanity:
+	@echo "== ansible-test sanity"; bash scripts/sanity.sh
+
+unit:
+	@echo "== unit tests"; pytest -q tests/unit
+
+integration:
+	@echo "== integration tests"; pytest -q tests/integration
+
+molecule:
+	@echo "== molecule"; bash scripts/molecule.sh
+
+demo: setup
+	@bash scripts/demo.sh
+
+demo-clean:
+	@docker ps -aq --filter label=seed.stack=demo | xargs -r docker rm -f >/dev/null
+	@docker network rm seed-demo >/dev/null 2>&1 || true
+	@bash scripts/emulator.sh stop
+
+bench: python
+	@bash bench/run.sh
+
+build: python
+	@mkdir -p build && ansible-galaxy collection build --force --output-path build .
+
+clean:
+	rm -rf build tests/output .pytest_cache
