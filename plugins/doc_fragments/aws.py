@@ -1,0 +1,81 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The connection options of every AWS module (module_utils/aws.py).
+    DOCUMENTATION = r'''
+options:
+  region:
+    description:
+      - The AWS region, for example C(us-east-1).
+      - Falls back to the E(AWS_REGION) or E(AWS_DEFAULT_REGION) environment variables, then to the profile's region.
+    type: str
+    aliases: [aws_region]
+  profile:
+    description:
+      - A named profile from the AWS shared credentials/config files.
+      - Falls back to E(AWS_PROFILE). Ignored when O(access_key) is given.
+    type: str
+    aliases: [aws_profile]
+  endpoint_url:
+    description:
+      - Send API calls to this URL instead of the public AWS endpoint, for example an emulator on C(http://127.0.0.1:5000).
+      - Falls back to E(AWS_ENDPOINT_URL_EC2), then E(AWS_ENDPOINT_URL).
+    type: str
+    aliases: [aws_endpoint_url]
+  access_key:
+    description:
+      - AWS access key id. Falls back to E(AWS_ACCESS_KEY_ID). Must be given together with O(secret_key).
+    type: str
+    aliases: [aws_access_key_id]
+  secret_key:
+    description:
+      - AWS secret access key. Falls back to E(AWS_SECRET_ACCESS_KEY).
+    type: str
+    aliases: [aws_secret_access_key]
+  session_token:
+    description:
+      - Session token for temporary credentials. Falls back to E(AWS_SESSION_TOKEN).
+    type: str
+    aliases: [aws_session_token]
+  validate_certs:
+    description:
+      - Verify the TLS certificate of the endpoint.
+    type: bool
+    default: true
+  max_attempts:
+    description:
+      - How many times one API call is tried when AWS answers with throttling or a 5xx error (full-jitter exponential backoff).
+      - A read, or a create that carries a client token, is also retried when its answer is lost.
+    type: int
+    default: 8
+notes:
+  - Every API call goes through one retry policy; the module never creates more than one session.
+  - Use O(endpoint_url) and C(module_defaults) with the C(group/seed.laravel_aws.aws) action group to set these once per play.
+requirements:
+  - python >= 3.9
+  - boto3 >= 1.34
+  - botocore >= 1.34
+'''
+
+    TAGS = r'''
+options:
+  tags:
+    description:
+      - Tags to set on the resource, as a dictionary.
+      - The C(Name) tag is managed by the module from O(name) where the module has one.
+    type: dict
+    aliases: [resource_tags]
+  purge_tags:
+    description:
+      - Remove tags that are on the resource but not in O(tags).
+      - Tags starting with C(aws:) are never removed. When O(tags) is not given, tags are left alone.
+    type: bool
+    default: true
+'''

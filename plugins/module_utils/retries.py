@@ -1,0 +1,204 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bounded, jittered retries for AWS calls.
+
+Every API call of every module goes through :class:`RetryingClient`, so the
+policy lives in one place:
+
+* throttling codes and 5xx answers are retried with full-jitter exponential
+  backoff, a bounded number of times;
+* a lost answer (connection reset, read timeout) is retried only for calls that
+  are safe to repeat: reads (``Describe*``, ``Get*``, ``List*``) and calls that
+  carry a ``ClientToken``. For any other mutating call the error goes back to
+  the module, which finds what the lost call may have made (by its tags) before
+  it tries again.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import random
+import time
+
+try:
+    from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError
+    from botocore.exceptions import ReadTimeoutError, EndpointConnectionError, ConnectionClosedError
+    LOST_ANSWER_ERRORS = (BotoConnectionError, ReadTimeoutError, EndpointConnectionError, ConnectionClosedError)
+except ImportError:  # boto3 missing is reported by the module, not here
+    ClientError = None
+    LOST_ANSWER_ERRORS = ()
+
+THROTTLING_CODES = frozenset((
+    'Throttling',
+    'ThrottlingException',
+    'ThrottledException',
+    'RequestThrottledException',
+    'RequestLimitExceeded',
+    'TooManyRequestsException',
+    'ProvisionedThroughputExceededException',
+    'TransactionInProgressException',
+    'RequestThrottled',
+    'SlowDown',
+    'PriorRequestNotComplete',
+    'EC2ThrottledException',
+))
+
+SERVER_CODES = frozenset((
+    'InternalError',
+    'InternalFailure',
+    'ServiceUnavailable',
+    'Unavailable',
+    'RequestTimeout',
+    'RequestTimeoutException',
+))
+
+READ_PREFIXES = ('describe_', 'get_', 'list_')
+
+# Calls that are safe to send again when their answer was lost, and the error codes that,
+# on the second try, mean "the lost call already did it".
+ALREADY_DONE = (
+    (('delete_', 'release_', 'disassociate_', 'detach_', 'revoke_', 'terminate_'),
+     ('NotFound', 'InvalidPermission.NotFound', 'Gateway.NotAttached', 'InvalidAssociationID.NotFound')),
+    (('authorize_',), ('InvalidPermission.Duplicate',)),
+    (('create_route', 'replace_route'), ('RouteAlreadyExists',)),  # exact names: not create_route_table
+    (('associate_route_table', 'attach_internet_gateway'), ('Resource.AlreadyAssociated',)),
+    (('modify_', 'create_tags', 'delete_tags', 'update_', 'replace_route_table_association',
+      'start_instances', 'stop_instances'), ()),
+)
+
+DEFAULT_ATTEMPTS = 8
+DEFAULT_BASE_DELAY = 0.25
+DEFAULT_MAX_DELAY = 8.0
+
+
+def error_code(exc):
+    """The AWS error code of a ClientError, or None."""
+    response = getattr(exc, 'response', None) or {}
+    return response.get('Error', {}).get('Code')
+
+
+def http_status(exc):
+    response = getattr(exc, 'response', None) or {}
+    return response.get('ResponseMetadata', {}).get('HTTPStatusCode')
+
+
+def is_retryable_error(exc):
+    """True for throttling and server-side (5xx) errors."""
+    if ClientError is None or not isinstance(exc, ClientError):
+        return False
+    code = error_code(exc)
+    if code in THROTTLING_CODES or code in SERVER_CODES:
+        return True
+    status = http_status(exc)
+    return bool(status and 500 <= int(status) < 600)
+
+
+def is_lost_answer(exc):
+    return bool(LOST_ANSWER_ERRORS) and isinstance(exc, LOST_ANSWER_ERRORS)
+
+
+def backoff_delays(attempts=DEFAULT_ATTEMPTS, base=DEFAULT_BASE_DELAY, cap=DEFAULT_MAX_DELAY, rng=None):
+    """Full-jitter exponential backoff: attempts-1 delays, each in [0, min(cap, base*2**n)]."""
+    rng = rng or random
+    for n in range(attempts - 1):
+        yield rng.uniform(0, min(cap, base * (2 ** n)))
+
+
+def call_is_repeatable(operation, kwargs):
+    """A call whose answer was lost may be sent again if it is a read, carries a ClientToken,
+    or is one whose repeat is harmless (see ALREADY_DONE). Creates without a token are not:
+    the module finds what the lost call made (by its tags) before creating again."""
+    if operation.startswith(READ_PREFIXES) or kwargs.get('ClientToken'):
+        return True
+    return any(_matches(operation, names) for names, dummy in ALREADY_DONE)
+
+
+def _matches(operation, names):
+    """Names ending in _ are prefixes; the others match exactly."""
+    return any(operation.startswith(n) if n.endswith('_') else operation == n for n in names)
+
+
+def already_done(operation, exc):
+    """True when, after a lost answer, the repeat fails because the first call did the work."""
+    code = error_code(exc) or ''
+    for names, codes in ALREADY_DONE:
+        if _matches(operation, names):
+            return any(code == c or (c == 'NotFound' and code.endswith('NotFound')) for c in codes)
+    return False
+
+
+class RetryingClient:
+    """Wraps a botocore client; every method call goes through :meth:`call`."""
+
+    def __init__(self, client, attempts=DEFAULT_ATTEMPTS, base_delay=DEFAULT_BASE_DELAY,
+                 max_delay=DEFAULT_MAX_DELAY, sleep=time.sleep, on_call=None):
+        self.client = client
+        self.attempts = max(1, int(attempts))
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.sleep = sleep
+        self.on_call = on_call
+        self.retries = 0
+
+    def __getattr__(self, name):
+        method = getattr(self.client, name)
+        if not callable(method) or name.startswith('_') or name in ('get_paginator', 'get_waiter', 'can_paginate'):
+            return method
+
+        def wrapper(**kwargs):
+            return self.call(name, method, kwargs)
+        wrapper.__name__ = name
+        return wrapper
+
+    def call(self, operation, method, kwargs, retry_lost_answer=None):
+        if retry_lost_answer is None:
+            retry_lost_answer = call_is_repeatable(operation, kwargs)
+        delays = backoff_delays(self.attempts, self.base_delay, self.max_delay)
+        lost_before = False
+        while True:
+            try:
+                if self.on_call:
+                    self.on_call(operation, kwargs)
+                return method(**kwargs)
+            except Exception as exc:  # pylint: disable=broad-except
+                if lost_before and already_done(operation, exc):
+                    return {}
+                lost = is_lost_answer(exc)
+                lost_before = lost_before or lost
+                retry = is_retryable_error(exc) or (retry_lost_answer and lost)
+                if not retry:
+                    raise
+                delay = next(delays, None)
+                if delay is None:
+                    raise
+                self.retries += 1
+                self.sleep(delay)
+
+    def paginate(self, operation, result_key, **kwargs):
+        """All pages of a read, each page through the retry policy; returns the joined list."""
+        items = []
+        token_key = 'NextToken'
+        while True:
+            page = getattr(self, operation)(**kwargs)
+            items.extend(page.get(result_key, []))
+            token = page.get(token_key)
+            if not token:
+                return items
+            kwargs = dict(kwargs, **{token_key: token})
+
+
+def create_or_find(create, find, attempts=3):
+    """Call ``create()``; when its answer is lost, look for what it made with ``find()``
+    (by the tags the create carried) before creating again. Returns create()'s or find()'s result."""
+    for dummy in range(attempts - 1):
+        try:
+            return create()
+        except Exception as exc:  # pylint: disable=broad-except
+            if not is_lost_answer(exc):
+                raise
+            found = find()
+            if found is not None:
+                return found
+    return create()

@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tags: the spine of the collection (Stack, Name, Role)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+
+MAX_KEY = 128
+MAX_VALUE = 256
+MAX_TAGS = 50
+
+
+def boto3_tags_to_dict(tag_list):
+    """[{'Key': k, 'Value': v}] -> {k: v}"""
+    return dict((t['Key'], t.get('Value', '')) for t in (tag_list or []))
+
+
+def dict_to_boto3_tags(tags):
+    """{k: v} -> [{'Key': k, 'Value': v}], sorted for stable requests."""
+    return [{'Key': k, 'Value': v} for k, v in sorted((tags or {}).items())]
+
+
+def normalize_tags(tags, field='tags'):
+    """Validate a user tag dict: string keys/values within AWS limits, no reserved prefix."""
+    if tags is None:
+        return None
+    if not isinstance(tags, dict):
+        raise ValidationError(field, 'must be a dictionary of key: value')
+    out = {}
+    for key, value in tags.items():
+        key = str(key)
+        value = '' if value is None else str(value)
+        if not key:
+            raise ValidationError(field, 'tag keys cannot be empty')
+        if key.lower().startswith('aws:'):
+            raise ValidationError(field, "tag key %r uses the reserved prefix 'aws:'; choose another key" % key)
+        if len(key) > MAX_KEY:
+            raise ValidationError(field, 'tag key %r is longer than %d characters' % (key, MAX_KEY))
+        if len(value) > MAX_VALUE:
+            raise ValidationError(field, 'value of tag %r is longer than %d characters' % (key, MAX_VALUE))
+        out[key] = value
+    if len(out) > MAX_TAGS:
+        raise ValidationError(field, 'at most %d tags per resource (got %d)' % (MAX_TAGS, len(out)))
+    return out
+
+
+def compare_tags(current, desired, purge=True):
+    """(to_set, to_unset): what makes ``current`` match ``desired``.
+
+    ``desired`` None means "leave tags alone". With ``purge`` False, keys not in
+    ``desired`` are kept. ``aws:`` tags are never removed.
+    """
+    current = current or {}
+    if desired is None:
+        return {}, []
+    to_set = dict((k, v) for k, v in desired.items() if current.get(k) != v)
+    to_unset = []
+    if purge:
+        to_unset = sorted(k for k in current if k not in desired and not k.startswith('aws:'))
+    return to_set, to_unset
+
+
+def merged_tags(current, desired, purge=True):
+    """The tags after applying compare_tags."""
+    to_set, to_unset = compare_tags(current, desired, purge)
+    after = dict(current or {})
+    after.update(to_set)
+    for k in to_unset:
+        after.pop(k, None)
+    return after
+
+
+def tag_filters(tags):
+    """EC2 describe filters matching every tag of the dict."""
+    return [{'Name': 'tag:%s' % k, 'Values': [v]} for k, v in sorted(tags.items())]

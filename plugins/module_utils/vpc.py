@@ -1,0 +1,232 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""VPC: find, converge, delete. Used by the vpc module and the network module."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
+    canonical_cidr, deleted_nat_enis, ensure_tags, name_tags, not_found, resource_tags, tag_specifications,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
+
+# A new VPC has DNS support on and DNS hostnames off.
+NEW_VPC_DNS = {'dns_support': True, 'dns_hostnames': False}
+
+
+def validate_vpc_params(params):
+    """Normalised copy of the vpc options, or ValidationError naming the field."""
+    out = dict(params)
+    name = params.get('name')
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise ValidationError('name', 'must not be empty')
+        if len(name) > 255:
+            raise ValidationError('name', 'must be at most 255 characters')
+    out['name'] = name
+    vpc_id = params.get('vpc_id')
+    if vpc_id is not None and not vpc_id.startswith('vpc-'):
+        raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % vpc_id)
+    if params.get('cidr_block') is not None:
+        out['cidr_block'] = canonical_cidr(params['cidr_block'], 'cidr_block', 16, 28)
+    out['tags'] = normalize_tags(params.get('tags'))
+    if params.get('state', 'present') == 'present':
+        if not name and not vpc_id:
+            raise ValidationError('name', 'name is required to create or find a VPC (or give vpc_id)')
+        if not out.get('cidr_block') and not vpc_id:
+            raise ValidationError('cidr_block', 'cidr_block is required with state=present, for example 10.0.0.0/16')
+        if params.get('dns_hostnames') and params.get('dns_support') is False:
+            raise ValidationError('dns_hostnames', 'DNS hostnames need DNS support; set dns_support: true or dns_hostnames: false')
+    elif not name and not vpc_id:
+        raise ValidationError('name', 'give name (and cidr_block) or vpc_id of the VPC to delete')
+    return out
+
+
+def describe_vpc(ec2, vpc, dns=None):
+    """The snake_case view of a VPC; DNS attributes are read unless ``dns`` gives them."""
+    tags = resource_tags(vpc)
+    dns = dns or {
+        'dns_support': _attribute(ec2, vpc['VpcId'], 'enableDnsSupport', 'EnableDnsSupport'),
+        'dns_hostnames': _attribute(ec2, vpc['VpcId'], 'enableDnsHostnames', 'EnableDnsHostnames'),
+    }
+    return {
+        'id': vpc['VpcId'],
+        'name': tags.get('Name'),
+        'cidr_block': vpc.get('CidrBlock'),
+        'state': vpc.get('State'),
+        'is_default': vpc.get('IsDefault', False),
+        'instance_tenancy': vpc.get('InstanceTenancy'),
+        'owner_id': vpc.get('OwnerId'),
+        'dhcp_options_id': vpc.get('DhcpOptionsId'),
+        'dns_support': dns['dns_support'],
+        'dns_hostnames': dns['dns_hostnames'],
+        'tags': tags,
+    }
+
+
+def _attribute(ec2, vpc_id, attribute, key):
+    return ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)[key]['Value']
+
+
+def find_vpc(ec2, name=None, cidr_block=None, vpc_id=None, extra_tags=None):
+    """The one VPC matching id, or Name tag (+CIDR, +extra tags); None if none.
+
+    Two matches is an error: the module never guesses. A VPC with the same
+    Name and another CIDR is an error too: a VPC's CIDR cannot change, and a
+    second VPC under the same name is never what the user meant.
+    """
+    if vpc_id:
+        try:
+            vpcs = ec2.describe_vpcs(VpcIds=[vpc_id])['Vpcs']
+        except Exception as exc:  # pylint: disable=broad-except
+            if not_found(exc, 'InvalidVpcID.NotFound'):
+                return None
+            raise
+        return vpcs[0] if vpcs else None
+    filters = [{'Name': 'tag:Name', 'Values': [name]}]
+    for key, value in sorted((extra_tags or {}).items()):
+        filters.append({'Name': 'tag:%s' % key, 'Values': [value]})
+    vpcs = ec2.paginate('describe_vpcs', 'Vpcs', Filters=filters)
+    vpcs = [v for v in vpcs if v.get('State') != 'deleted']
+    if cidr_block:
+        same = [v for v in vpcs if v.get('CidrBlock') == cidr_block]
+        if not same and vpcs:
+            raise ValidationError('cidr_block', 'a VPC named %r already exists with CIDR %s (%s); a VPC CIDR cannot be changed: '
+                                  'use that CIDR, another name, or delete the VPC first'
+                                  % (name, ', '.join(v['CidrBlock'] for v in vpcs), ', '.join(v['VpcId'] for v in vpcs)))
+        vpcs = same
+    if len(vpcs) > 1:
+        raise ValidationError('name', '%d VPCs match Name=%r%s: %s; the module will not guess. Delete the extra ones or pass vpc_id'
+                              % (len(vpcs), name, ' and CIDR %s' % cidr_block if cidr_block else '',
+                                 ', '.join(sorted(v['VpcId'] for v in vpcs))))
+    return vpcs[0] if vpcs else None
+
+
+def wait_vpc_available(ec2, vpc_id, timeout):
+    def fetch():
+        try:
+            return ec2.describe_vpcs(VpcIds=[vpc_id])['Vpcs'][0]
+        except Exception as exc:  # pylint: disable=broad-except
+            if not_found(exc, 'InvalidVpcID.NotFound'):  # eventual consistency right after create
+                return None
+            raise
+    return wait_for(fetch, lambda v: v is not None and v.get('State') == 'available',
+                    'VPC %s to become available' % vpc_id, timeout=timeout, delay=1)
+
+
+_LOOKUP = object()
+
+
+def ensure_vpc(ec2, spec, check_mode, wait_timeout=300, existing=_LOOKUP):
+    """Converge one VPC. spec: name, cidr_block, dns_hostnames, dns_support, tags, purge_tags, vpc_id.
+
+    ``existing``: the raw VPC (or None) when the caller has looked it up already.
+    Returns (changed, before, after) where before/after are snake_case dicts (None = absent).
+    """
+    desired_tags = name_tags(spec.get('name'), spec.get('tags'))
+    if existing is _LOOKUP:
+        existing = find_vpc(ec2, spec.get('name'), spec.get('cidr_block'), spec.get('vpc_id'))
+    if existing is None and spec.get('vpc_id'):
+        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % spec['vpc_id'])
+    want_dns = {'dns_support': spec.get('dns_support', True), 'dns_hostnames': spec.get('dns_hostnames', True)}
+
+    if existing is None:
+        after = {
+            'id': None, 'name': spec.get('name'), 'cidr_block': spec['cidr_block'], 'state': 'available',
+            'is_default': False, 'instance_tenancy': 'default', 'tags': desired_tags,
+        }
+        after.update(want_dns)
+        if check_mode:
+            return True, None, after
+        vpc = create_or_find(
+            lambda: ec2.create_vpc(CidrBlock=spec['cidr_block'], TagSpecifications=tag_specifications('vpc', desired_tags))['Vpc'],
+            lambda: find_vpc(ec2, spec.get('name'), spec['cidr_block']))
+        vpc_id = vpc['VpcId']
+        if vpc.get('State') != 'available':
+            vpc = wait_vpc_available(ec2, vpc_id, wait_timeout)
+        _apply_dns(ec2, vpc_id, dict(NEW_VPC_DNS), want_dns)
+        return True, None, describe_vpc(ec2, vpc, dns=want_dns)
+
+    before = describe_vpc(ec2, existing)
+    after = dict(before)
+    changed = False
+    purge = spec.get('purge_tags', True)
+    if spec.get('tags') is None:
+        # tags not given: manage only the Name tag, keep the rest
+        tags_wanted, purge = ({'Name': spec['name']} if spec.get('name') else None), False
+    else:
+        tags_wanted = desired_tags
+    tags_changed, after['tags'] = ensure_tags(ec2, before['id'], before['tags'], tags_wanted, purge, check_mode)
+    after['name'] = after['tags'].get('Name')
+    changed |= tags_changed
+    current_dns = {'dns_support': before['dns_support'], 'dns_hostnames': before['dns_hostnames']}
+    if current_dns != want_dns:
+        changed = True
+        after.update(want_dns)
+        if not check_mode:
+            _apply_dns(ec2, before['id'], current_dns, want_dns)
+    return changed, before, after
+
+
+def _apply_dns(ec2, vpc_id, current, want):
+    # Support must be on before hostnames can be turned on, and hostnames off before support goes off.
+    if want['dns_support'] and not current['dns_support']:
+        ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={'Value': True})
+    if want['dns_hostnames'] != current['dns_hostnames']:
+        ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={'Value': want['dns_hostnames']})
+    if not want['dns_support'] and current['dns_support']:
+        ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={'Value': False})
+
+
+def vpc_dependents(ec2, vpc_id, ignore_enis=()):
+    """What still lives in the VPC and keeps it from being deleted: ['subnet subnet-1 (web-a)', ...]."""
+    vpc_filter = [{'Name': 'vpc-id', 'Values': [vpc_id]}]
+    found = []
+
+    def label(kind, rid, tags):
+        name = (tags or {}).get('Name')
+        return '%s %s%s' % (kind, rid, ' (%s)' % name if name else '')
+
+    for s in ec2.paginate('describe_subnets', 'Subnets', Filters=vpc_filter):
+        found.append(label('subnet', s['SubnetId'], resource_tags(s)))
+    for g in ec2.paginate('describe_internet_gateways', 'InternetGateways',
+                          Filters=[{'Name': 'attachment.vpc-id', 'Values': [vpc_id]}]):
+        found.append(label('internet gateway', g['InternetGatewayId'], resource_tags(g)))
+    for n in ec2.paginate('describe_nat_gateways', 'NatGateways', Filter=vpc_filter):
+        if n.get('State') not in ('deleted', 'failed'):
+            found.append(label('NAT gateway', n['NatGatewayId'], resource_tags(n)))
+    for g in ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=vpc_filter):
+        if g.get('GroupName') != 'default':
+            found.append(label('security group', g['GroupId'], resource_tags(g)))
+    for r in ec2.paginate('describe_route_tables', 'RouteTables', Filters=vpc_filter):
+        if not any(a.get('Main') for a in r.get('Associations', [])):
+            found.append(label('route table', r['RouteTableId'], resource_tags(r)))
+    enis = ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=vpc_filter)
+    ignore = set(ignore_enis) | (deleted_nat_enis(ec2, vpc_filter) if enis else set())
+    for e in enis:
+        if e['NetworkInterfaceId'] in ignore:
+            continue
+        found.append(label('network interface', e['NetworkInterfaceId'], {'Name': e.get('Description')}))
+    return found
+
+
+def delete_vpc(ec2, spec, check_mode, ignore_enis=()):
+    """Returns (changed, before). Refuses, naming them, while dependents remain."""
+    existing = find_vpc(ec2, spec.get('name'), spec.get('cidr_block'), spec.get('vpc_id'))
+    if existing is None:
+        return False, None
+    before = describe_vpc(ec2, existing)
+    blockers = vpc_dependents(ec2, before['id'], ignore_enis)
+    if blockers:
+        raise ValidationError('state', 'VPC %s still has dependents: %s. Delete them first '
+                              '(seed.laravel_aws.network with state: absent removes a whole stack in order)'
+                              % (before['id'], '; '.join(blockers)))
+    if not check_mode:
+        ec2.delete_vpc(VpcId=before['id'])
+    return True, before

@@ -1,0 +1,405 @@
+"""The embedded AWS emulator: moto's server app on 127.0.0.1, with a thin WSGI
+layer that records every API request (action and HTTP status) and, for tests,
+makes moto as strict as AWS.
+
+    python3 scripts/emulator.py --port 5000 [--log requests.log] [--pidfile F]
+        [--throttle 0.2] [--lose RunInstances,CreateVpc] [--strict] [--pending 3] [--seed 1]
+
+Extra endpoints (never reached by boto3, which speaks the AWS protocols):
+    GET    /_seed/requests   the recorded requests as JSON [{"action", "status"}]
+    DELETE /_seed/requests   forget them
+    GET    /_seed/health     "ok" once the EC2 backend is built
+    GET    /_seed/faults     the fault settings; PUT (JSON body) replaces them
+
+Faults (all off by default):
+    throttle   a fraction of requests answered RequestLimitExceeded/Throttling (400) or 503
+    lose       actions whose answer is lost: moto does the work, then the connection is reset
+               (lose_times: how many answers of each action are lost, default 1)
+    strict     AWS's dependency rules that moto lacks: DeleteVpc with an attached internet
+               gateway, subnets or security groups; DeleteSubnet with instances or interfaces;
+               DeleteSecurityGroup used by an instance or referred to by another group;
+               DeleteInternetGateway while attached -> DependencyViolation
+    pending    NAT gateways and instances stay pending for this many describes
+
+The recording layer is what the tests and benchmarks count requests with, so
+"fails before any request that changes anything" is checked, not assumed.
+It only ever listens on a loopback address.
+"""
+
+import argparse
+import io
+import ipaddress
+import json
+import os
+import random
+import re
+import socket
+import struct
+import sys
+import threading
+import uuid
+from urllib.parse import parse_qs
+
+READ_PREFIXES = ('Describe', 'Get', 'List')
+TOKEN_ACTIONS = ('RunInstances', 'CreateNatGateway')
+
+
+def action_of(environ, body):
+    """The API action of a request: the Action form field (EC2 query API) or X-Amz-Target."""
+    target = environ.get('HTTP_X_AMZ_TARGET')
+    if target:
+        return target.rsplit('.', 1)[-1]
+    query = parse_qs(environ.get('QUERY_STRING', ''))
+    if 'Action' in query:
+        return query['Action'][0]
+    if body:
+        try:
+            form = parse_qs(body.decode('utf-8', 'replace'))
+        except ValueError:
+            form = {}
+        if 'Action' in form:
+            return form['Action'][0]
+    return '%s %s' % (environ.get('REQUEST_METHOD'), environ.get('PATH_INFO'))
+
+
+def is_mutating(action):
+    return not action.startswith(READ_PREFIXES) and ' ' not in action
+
+
+DEFAULT_FAULTS = {'throttle': 0.0, 'lose': [], 'lose_times': 1, 'strict': False, 'pending': 0, 'seed': None}
+THROTTLE_ANSWERS = (
+    ('400 Bad Request', 'RequestLimitExceeded', 'Request limit exceeded.'),
+    ('400 Bad Request', 'Throttling', 'Rate exceeded'),
+    ('503 Service Unavailable', 'Unavailable', 'The service is unavailable. Please try again shortly.'),
+)
+
+
+def ec2_error(code, message):
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>%s</Code><Message>%s</Message>'
+            '</Error></Errors><RequestID>%s</RequestID></Response>' % (code, message, uuid.uuid4())).encode()
+
+
+def form_of(body):
+    try:
+        return dict((k, v[0]) for k, v in parse_qs(body.decode('utf-8', 'replace')).items())
+    except ValueError:
+        return {}
+
+
+def region_of(environ):
+    match = re.search(r'Credential=[^/]+/[^/]+/([^/]+)/', environ.get('HTTP_AUTHORIZATION', ''))
+    return match.group(1) if match else 'us-east-1'
+
+
+class Faults:
+    """What makes the emulator as strict (and as unreliable) as AWS, for tests."""
+
+    def __init__(self, settings=None):
+        self.lock = threading.Lock()
+        self.configure(settings or {})
+
+    def configure(self, settings):
+        with self.lock:
+            self.settings = dict(DEFAULT_FAULTS)
+            self.settings.update(settings)
+            self.rng = random.Random(self.settings['seed'])
+            self.lost = {}
+            self.pending = {}
+
+    def throttle(self):
+        p = self.settings['throttle']
+        if p and self.rng.random() < p:
+            return self.rng.choice(THROTTLE_ANSWERS)
+        return None
+
+    def should_lose(self, action):
+        with self.lock:
+            if action not in self.settings['lose']:
+                return False
+            done = self.lost.get(action, 0)
+            if done >= self.settings['lose_times']:
+                return False
+            self.lost[action] = done + 1
+            return True
+
+    # -- AWS rules moto does not enforce --------------------------------
+    def dependency_violation(self, action, form, region):
+        if not self.settings['strict']:
+            return None
+        backend = ec2_backend(region)
+        if backend is None:
+            return None
+        check = getattr(self, '_check_' + action, None)
+        return check(backend, form) if check else None
+
+    @staticmethod
+    def _live_instances(backend, **filters):
+        out = []
+        for reservation in backend.all_reservations(filters=filters or None):
+            out.extend(i for i in reservation.instances if i.state not in ('terminated', 'shutting-down'))
+        return out
+
+    def _check_DeleteVpc(self, backend, form):
+        vpc_id = form.get('VpcId')
+        found = ['internet gateway %s' % g.id for g in backend.internet_gateways.values() if g.vpc and g.vpc.id == vpc_id]
+        found += ['subnet %s' % s.id for s in backend.describe_subnets(filters={'vpc-id': [vpc_id]})]
+        found += ['security group %s' % g.id for g in backend.describe_security_groups(filters={'vpc-id': [vpc_id]})
+                  if g.name != 'default']
+        if found:
+            return "The vpc '%s' has dependencies and cannot be deleted (%s)." % (vpc_id, ', '.join(found))
+        return None
+
+    def _check_DeleteSubnet(self, backend, form):
+        subnet_id = form.get('SubnetId')
+        instances = self._live_instances(backend, **{'subnet-id': [subnet_id]})
+        gone_nat_enis = set(n._eni.id for n in backend.nat_gateways.values()  # pylint: disable=protected-access
+                            if n.state in ('deleting', 'deleted') and getattr(n, '_eni', None))
+        enis = [e for e in backend.get_all_network_interfaces(filters={'subnet-id': [subnet_id]})
+                if e.id not in gone_nat_enis and not (e.instance and e.instance.state == 'terminated')]
+        if instances or enis:
+            return "The subnet '%s' has dependencies and cannot be deleted." % subnet_id
+        return None
+
+    def _check_DeleteSecurityGroup(self, backend, form):
+        group_id = form.get('GroupId')
+        users = [i.id for i in self._live_instances(backend) if group_id in [g.id for g in i.security_groups]]
+        refs = []
+        for g in backend.describe_security_groups():
+            if g.id == group_id:
+                continue
+            for rule in list(g.ingress_rules) + list(g.egress_rules):
+                if (getattr(rule, 'source_group', None) or {}).get('GroupId') == group_id:
+                    refs.append(g.id)
+        if users or refs:
+            return 'resource %s has a dependent object' % group_id
+        return None
+
+    def _check_DeleteInternetGateway(self, backend, form):
+        igw = backend.internet_gateways.get(form.get('InternetGatewayId'))
+        if igw is not None and igw.vpc is not None:
+            return "The internetGateway '%s' has dependencies and cannot be deleted." % igw.id
+        return None
+
+    # -- eventual consistency -------------------------------------------
+    def after_create(self, action, response_body, region):
+        if not self.settings['pending']:
+            return
+        backend = ec2_backend(region)
+        text = response_body.decode('utf-8', 'replace')
+        with self.lock:
+            if action == 'CreateNatGateway':
+                for nat_id in set(re.findall(r'<natGatewayId>(nat-[0-9a-f]+)</natGatewayId>', text)):
+                    backend.nat_gateways[nat_id].state = 'pending'
+                    self.pending[nat_id] = self.settings['pending']
+            elif action == 'RunInstances':
+                for instance_id in set(re.findall(r'<instanceId>(i-[0-9a-f]+)</instanceId>', text)):
+                    instance = backend.get_instance(instance_id)
+                    instance._state.name, instance._state.code = 'pending', 0  # pylint: disable=protected-access
+                    self.pending[instance_id] = self.settings['pending']
+
+    def before_describe(self, action, region):
+        if not self.pending or action not in ('DescribeNatGateways', 'DescribeInstances', 'DescribeInstanceStatus'):
+            return
+        backend = ec2_backend(region)
+        with self.lock:
+            for rid, left in list(self.pending.items()):
+                kind_matches = rid.startswith('nat-') == (action == 'DescribeNatGateways')
+                if not kind_matches:
+                    continue
+                if left > 0:
+                    self.pending[rid] = left - 1
+                    continue
+                del self.pending[rid]
+                if rid.startswith('nat-'):
+                    nat = backend.nat_gateways.get(rid)
+                    if nat is not None and nat.state == 'pending':
+                        nat.state = 'available'
+                else:
+                    instance = backend.get_instance(rid)
+                    if instance.state == 'pending':
+                        instance._state.name, instance._state.code = 'running', 16  # pylint: disable=protected-access
+
+
+def ec2_backend(region):
+    try:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ec2.models import ec2_backends
+        return ec2_backends[DEFAULT_ACCOUNT_ID][region]
+    except Exception:  # pylint: disable=broad-except
+        return None
+
+
+def reset_connection(environ):
+    """Drop the answer: shut the TCP connection down (with a reset) so the client sees it lost."""
+    sock = environ.get('werkzeug.socket')
+    if sock is None:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class Recorder:
+    """WSGI middleware: record (action, status) of every request to the wrapped app."""
+
+    def __init__(self, app, log_path=None, faults=None):
+        self.app = app
+        self.lock = threading.Lock()
+        self.requests = []
+        self.faults = Faults(faults)
+        self.tokens = {}
+        self.log = open(log_path, 'a', buffering=1) if log_path else None
+
+    def __call__(self, environ, start_response):
+        path = environ.get('PATH_INFO', '')
+        if path.startswith('/_seed/'):
+            return self.control(environ, start_response, path)
+        length = int(environ.get('CONTENT_LENGTH') or 0)
+        body = environ['wsgi.input'].read(length) if length else b''
+        environ['wsgi.input'] = io.BytesIO(body)
+        action = action_of(environ, body)
+        if ' ' in action:  # not an AWS API call (moto's own endpoints)
+            if path.startswith('/moto-api/reset'):
+                self.tokens = {}
+                self.faults.configure(self.faults.settings)
+            return self.app(environ, start_response)
+        region = region_of(environ)
+
+        throttled = self.faults.throttle()
+        if throttled:
+            status, code, message = throttled
+            self.record(action, int(status.split(' ', 1)[0]), fault='throttled')
+            return self.error(start_response, status, code, message)
+        violation = self.faults.dependency_violation(action, form_of(body), region)
+        if violation:
+            self.record(action, 400, fault='DependencyViolation')
+            return self.error(start_response, '400 Bad Request', 'DependencyViolation', violation)
+        self.faults.before_describe(action, region)
+
+        # AWS de-duplicates a create that carries a ClientToken; moto does not. The first
+        # answer is kept and given again for the same token, as AWS does.
+        form = form_of(body) if action in TOKEN_ACTIONS else {}
+        token_key = (action, region, form.get('ClientToken')) if form.get('ClientToken') else None
+        if token_key and token_key in self.tokens:
+            self.record(action, 200, fault='idempotent-replay')
+            data, headers = self.tokens[token_key]
+            start_response('200 OK', headers)
+            return [data]
+
+        seen = {}
+
+        def recording_start_response(status, headers, exc_info=None):
+            seen['status'] = int(status.split(' ', 1)[0])
+            seen['headers'] = headers
+            return lambda data: None
+
+        payload = b''.join(self.app(environ, recording_start_response))
+        status = seen.get('status', 500)
+        headers = [(k, v) for k, v in seen.get('headers', []) if k.lower() != 'content-length']
+        headers.append(('Content-Length', str(len(payload))))
+        if status == 200:
+            self.faults.after_create(action, payload, region)
+            if token_key:
+                self.tokens[token_key] = (payload, headers)
+        if self.faults.should_lose(action):
+            self.record(action, status, fault='lost')
+            reset_connection(environ)
+            start_response('500 Lost', [('Content-Length', '0')])  # never reaches the client
+            return []
+        self.record(action, status)
+        start_response('%d %s' % (status, 'OK' if status == 200 else 'Error'), headers)
+        return [payload]
+
+    @staticmethod
+    def error(start_response, status, code, message):
+        data = ec2_error(code, message)
+        start_response(status, [('Content-Type', 'text/xml'), ('Content-Length', str(len(data)))])
+        return [data]
+
+    def record(self, action, status, fault=None):
+        entry = {'action': action, 'status': status}
+        if fault:
+            entry['fault'] = fault
+        with self.lock:
+            self.requests.append(entry)
+        if self.log:
+            self.log.write('%s %s%s\n' % (action, status, ' ' + fault if fault else ''))
+
+    def control(self, environ, start_response, path):
+        if path == '/_seed/requests':
+            if environ['REQUEST_METHOD'] == 'DELETE':
+                with self.lock:
+                    self.requests = []
+                payload = []
+            else:
+                with self.lock:
+                    payload = list(self.requests)
+        elif path == '/_seed/health':
+            payload = 'ok'
+        elif path == '/_seed/faults':
+            if environ['REQUEST_METHOD'] in ('PUT', 'POST'):
+                length = int(environ.get('CONTENT_LENGTH') or 0)
+                self.faults.configure(json.loads(environ['wsgi.input'].read(length) or b'{}'))
+            payload = self.faults.settings
+        else:
+            start_response('404 Not Found', [('Content-Type', 'text/plain')])
+            return [b'unknown control path']
+        data = json.dumps(payload).encode()
+        start_response('200 OK', [('Content-Type', 'application/json'), ('Content-Length', str(len(data)))])
+        return [data]
+
+
+def make_app(log_path=None, faults=None):
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    return Recorder(DomainDispatcherApplication(create_backend_app), log_path, faults)
+
+
+def warm_up(app):
+    """Build the EC2 backend once, before the first measured request (moto takes 1-1.5 s)."""
+    from werkzeug.test import Client
+    client = Client(app.app)  # straight to moto: no recording, no faults
+    client.post('/', data='Action=DescribeRegions&Version=2016-11-15',
+                headers={'Content-Type': 'application/x-www-form-urlencoded',
+                         'Authorization': 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, '
+                                          'SignedHeaders=host, Signature=0'})
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--port', type=int, default=5000)
+    parser.add_argument('--log', help='append one line per request: action status')
+    parser.add_argument('--pidfile')
+    parser.add_argument('--no-warm-up', action='store_true')
+    parser.add_argument('--throttle', type=float, default=0.0, help='fraction of requests throttled (0-1)')
+    parser.add_argument('--lose', default='', help='comma-separated actions whose answer is lost once')
+    parser.add_argument('--strict', action='store_true', help="enforce AWS's dependency rules")
+    parser.add_argument('--pending', type=int, default=0, help='describes a NAT gateway/instance stays pending')
+    parser.add_argument('--seed', type=int, help='seed of the fault randomness')
+    args = parser.parse_args(argv)
+    if not ipaddress.ip_address(args.host).is_loopback:
+        parser.error('the emulator only listens on a loopback address (got %s)' % args.host)
+    os.environ.setdefault('AWS_ACCESS_KEY_ID', 'testing')
+    os.environ.setdefault('AWS_SECRET_ACCESS_KEY', 'testing')
+    faults = {'throttle': args.throttle, 'lose': [a for a in args.lose.split(',') if a], 'strict': args.strict,
+              'pending': args.pending, 'seed': args.seed}
+    app = make_app(args.log, faults)
+    if not args.no_warm_up:
+        warm_up(app)
+    from werkzeug.serving import make_server
+    server = make_server(args.host, args.port, app, threaded=True)
+    if args.pidfile:
+        with open(args.pidfile, 'w') as f:
+            f.write(str(os.getpid()))
+    sys.stderr.write('emulator listening on http://%s:%d\n' % (args.host, server.server_port))
+    sys.stderr.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,164 @@
+"""Integration tests: real ansible-playbook runs against the embedded emulator.
+
+The ``emulator`` fixture starts scripts/emulator.py (moto's server app behind a
+request recorder) on a free port of 127.0.0.1 for the session and stops it at
+the end; ``emulator.reset()`` empties moto between tests. ``playbook(tasks)``
+runs a play on localhost with the connection options set once through the
+collection's action group, and returns the per-task results.
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+READS = ('Describe', 'Get', 'List')
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class Emulator:
+    def __init__(self, log_dir):
+        self.port = free_port()
+        self.url = 'http://127.0.0.1:%d' % self.port
+        self.log = open(os.path.join(log_dir, 'emulator.log'), 'w')
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, 'scripts', 'emulator.py'), '--port', str(self.port)],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self._get('/_seed/health')
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError('the emulator did not start; see %s' % self.log.name)
+                time.sleep(0.2)
+
+    def _get(self, path, method='GET'):
+        req = urllib.request.Request(self.url + path, method=method)
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read() or b'null')
+
+    def requests(self):
+        return self._get('/_seed/requests')
+
+    def mutating(self):
+        return [r['action'] for r in self.requests() if not r['action'].startswith(READS)]
+
+    def reset(self):
+        self.faults()
+        req = urllib.request.Request(self.url + '/moto-api/reset', method='POST')
+        urllib.request.urlopen(req, timeout=30).read()
+        self._get('/_seed/requests', method='DELETE')
+
+    def faults(self, **settings):
+        """Make the emulator as strict (and unreliable) as AWS: throttle, lose, strict, pending, seed."""
+        req = urllib.request.Request(self.url + '/_seed/faults', data=json.dumps(settings).encode(), method='PUT')
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read())
+
+    def ec2(self):
+        import boto3
+        return boto3.client('ec2', region_name='us-east-1', endpoint_url=self.url,
+                            aws_access_key_id='testing', aws_secret_access_key='testing')
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope='session')
+def emulator(tmp_path_factory):
+    emu = Emulator(str(tmp_path_factory.mktemp('emulator')))
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def aws(emulator):
+    """A clean emulator for one test."""
+    emulator.reset()
+    return emulator
+
+
+def ansible_env(**extra):
+    env = dict(os.environ)
+    env.update({
+        'PATH': os.path.join(ROOT, '.venv', 'bin') + os.pathsep + env.get('PATH', ''),
+        'ANSIBLE_CONFIG': os.path.join(ROOT, 'ansible.cfg'),
+        'ANSIBLE_COLLECTIONS_PATH': os.path.join(ROOT, '.collections'),
+        'ANSIBLE_STDOUT_CALLBACK': 'ansible.posix.json',
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_LOCALHOST_WARNING': 'false',
+        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+        'AWS_ACCESS_KEY_ID': 'testing',
+        'AWS_SECRET_ACCESS_KEY': 'testing',
+    })
+    for key in ('AWS_PROFILE', 'AWS_ENDPOINT_URL'):
+        env.pop(key, None)
+    env.update(extra)
+    return env
+
+
+class PlaybookRun:
+    def __init__(self, proc, data):
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.data = data
+
+    def task(self, name):
+        """The localhost result of the task with this name."""
+        for play in self.data.get('plays', []):
+            for task in play['tasks']:
+                if task['task']['name'] == name:
+                    return task['hosts']['localhost']
+        raise KeyError('no task named %r; output: %s %s' % (name, self.stdout[-2000:], self.stderr[-2000:]))
+
+    @property
+    def stats(self):
+        return self.data.get('stats', {}).get('localhost', {})
+
+
+@pytest.fixture
+def playbook(aws, tmp_path):
+    def run(tasks, check=False, diff=False, extra_args=()):
+        play = [{
+            'name': 'integration',
+            'hosts': 'localhost',
+            'connection': 'local',
+            'gather_facts': False,
+            'vars': {'ansible_python_interpreter': '{{ ansible_playbook_python }}'},
+            'module_defaults': {'group/seed.laravel_aws.aws': {'region': 'us-east-1', 'endpoint_url': aws.url}},
+            'tasks': tasks,
+        }]
+        path = tmp_path / 'play.yml'
+        path.write_text(yaml.safe_dump(play, sort_keys=False))
+        cmd = ['ansible-playbook', '-i', 'localhost,', str(path)]
+        if check:
+            cmd.append('--check')
+        if diff:
+            cmd.append('--diff')
+        cmd.extend(extra_args)
+        proc = subprocess.run(cmd, cwd=ROOT, env=ansible_env(), check=False, capture_output=True, text=True, timeout=600)
+        try:
+            data = json.loads(proc.stdout)
+        except ValueError:
+            raise AssertionError('ansible-playbook printed no JSON: %s\n%s' % (proc.stdout[-3000:], proc.stderr[-3000:]))
+        return PlaybookRun(proc, data)
+    return run

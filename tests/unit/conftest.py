@@ -1,0 +1,79 @@
+"""Run modules in-process against moto's in-process mock of AWS.
+
+``run_module(main, args)`` runs a module's main() and returns its result dict;
+``calls`` lists every API operation the module sent, so a test can assert that
+bad input failed before any request.
+"""
+import json
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils import retries
+
+REGION = 'us-east-1'
+READS = ('describe_', 'get_', 'list_')
+
+
+class ModuleExit(Exception):
+    def __init__(self, result):
+        super().__init__(result)
+        self.result = result
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto's in-process AWS with fake credentials; yields a boto3 EC2 client."""
+    moto = pytest.importorskip('moto')
+    import boto3
+    for key in ('AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_EC2'):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv('AWS_ACCESS_KEY_ID', 'testing')
+    monkeypatch.setenv('AWS_SECRET_ACCESS_KEY', 'testing')
+    monkeypatch.setenv('AWS_DEFAULT_REGION', REGION)
+    with moto.mock_aws():
+        yield boto3.client('ec2', region_name=REGION)
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Every operation sent through the shared retrying client."""
+    seen = []
+    original = retries.RetryingClient.call
+
+    def spy(self, operation, method, kwargs, retry_lost_answer=None):
+        seen.append(operation)
+        return original(self, operation, method, kwargs, retry_lost_answer)
+    monkeypatch.setattr(retries.RetryingClient, 'call', spy)
+    return seen
+
+
+def mutating(calls):
+    return [c for c in calls if not c.startswith(READS)]
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    def exit_json(self, **kwargs):
+        kwargs.setdefault('changed', False)
+        raise ModuleExit(json.loads(json.dumps(kwargs, default=str)))
+
+    def fail_json(self, msg, **kwargs):
+        kwargs['failed'] = True
+        kwargs['msg'] = msg
+        raise ModuleExit(json.loads(json.dumps(kwargs, default=str)))
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+
+    def run(main, args, check_mode=False, diff=False):
+        args = dict(args)
+        args.setdefault('region', REGION)
+        args['_ansible_check_mode'] = check_mode
+        args['_ansible_diff'] = diff
+        with patch_module_args(args):
+            with pytest.raises(ModuleExit) as caught:
+                main()
+        return caught.value.result
+    return run

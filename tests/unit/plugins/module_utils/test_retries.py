@@ -1,0 +1,87 @@
+"""The shared retry policy: what is retried, how often, and what is never repeated."""
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils import retries
+
+
+def client_error(code, status=400, op='CreateVpc'):
+    return ClientError({'Error': {'Code': code, 'Message': code},
+                        'ResponseMetadata': {'HTTPStatusCode': status}}, op)
+
+
+class Flaky:
+    """A fake client whose methods fail with the given errors, then answer."""
+
+    def __init__(self, *errors):
+        self.errors = list(errors)
+        self.sent = 0
+
+    def _answer(self, **kwargs):
+        self.sent += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return {'ok': True, 'kwargs': kwargs}
+
+    describe_vpcs = create_vpc = run_instances = _answer
+
+
+def wrap(fake, attempts=5):
+    slept = []
+    return retries.RetryingClient(fake, attempts=attempts, sleep=slept.append), slept
+
+
+@pytest.mark.parametrize('code, status', [
+    ('RequestLimitExceeded', 400), ('Throttling', 400), ('InternalError', 500),
+    ('ServiceUnavailable', 503), ('Whatever', 502),
+])
+def test_throttling_and_5xx_are_retried(code, status):
+    fake = Flaky(client_error(code, status), client_error(code, status))
+    client, slept = wrap(fake)
+    assert client.create_vpc(CidrBlock='10.0.0.0/16')['ok']
+    assert fake.sent == 3 and len(slept) == 2 and client.retries == 2
+
+
+def test_retries_are_bounded_and_the_last_error_is_raised():
+    fake = Flaky(*[client_error('Throttling')] * 10)
+    client, slept = wrap(fake, attempts=4)
+    with pytest.raises(ClientError):
+        client.describe_vpcs()
+    assert fake.sent == 4 and len(slept) == 3
+
+
+def test_client_errors_are_not_retried():
+    fake = Flaky(client_error('InvalidParameterValue'))
+    client, slept = wrap(fake)
+    with pytest.raises(ClientError):
+        client.create_vpc()
+    assert fake.sent == 1 and slept == []
+
+
+def test_lost_answer_is_retried_for_reads_and_client_token_calls_only():
+    lost = EndpointConnectionError(endpoint_url='http://127.0.0.1:1')
+    reads = wrap(Flaky(lost))[0]
+    assert reads.describe_vpcs()['ok']
+    tokened = wrap(Flaky(lost))[0]
+    assert tokened.run_instances(ClientToken='abc')['ok']
+    plain = Flaky(lost)
+    client = wrap(plain)[0]
+    with pytest.raises(EndpointConnectionError):
+        client.create_vpc(CidrBlock='10.0.0.0/16')
+    assert plain.sent == 1
+
+
+def test_backoff_is_jittered_and_capped():
+    delays = list(retries.backoff_delays(attempts=10, base=0.5, cap=4.0))
+    assert len(delays) == 9
+    assert all(0 <= d <= min(4.0, 0.5 * 2 ** n) for n, d in enumerate(delays))
+
+
+def test_paginate_joins_pages():
+    class Pages:
+        def describe_vpcs(self, **kwargs):
+            if kwargs.get('NextToken'):
+                return {'Vpcs': [2]}
+            return {'Vpcs': [1], 'NextToken': 't'}
+    client = retries.RetryingClient(Pages())
+    assert client.paginate('describe_vpcs', 'Vpcs') == [1, 2]
