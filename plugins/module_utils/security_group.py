@@ -1,0 +1,285 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Security groups and their rules. Used by security_group and network.
+
+Rules are compared as atoms (protocol, from port, to port, source), so a rerun
+sends only what differs and never meets ``InvalidPermission.Duplicate``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible.module_utils.six import integer_types, string_types
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, ensure_tags, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+
+PROTOCOLS = {'tcp': 'tcp', 'udp': 'udp', 'icmp': 'icmp', 'all': '-1', '-1': '-1', 'any': '-1', '6': 'tcp', '17': 'udp', '1': 'icmp'}
+RULE_KEYS = frozenset(['proto', 'protocol', 'ports', 'from_port', 'to_port', 'cidr_ip', 'cidr_ipv6', 'group', 'group_id',
+                       'group_name', 'description', 'rule_desc'])
+NAME_RE = re.compile(r'^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}$')
+
+
+def _port(value, where):
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(where, '%r is not a port number (0-65535)' % (value,))
+    if not 0 <= port <= 65535:
+        raise ValidationError(where, 'port %d is outside 0-65535' % port)
+    return port
+
+
+def _port_ranges(rule, where):
+    """[(from, to)] from ports: 80 | [80, 443] | '8000-8100' | from_port/to_port."""
+    ports = rule.get('ports')
+    if ports is None and (rule.get('from_port') is not None or rule.get('to_port') is not None):
+        low = _port(rule.get('from_port', rule.get('to_port')), where + '.from_port')
+        high = _port(rule.get('to_port', rule.get('from_port')), where + '.to_port')
+        ports = ['%d-%d' % (low, high)]
+    if ports is None:
+        return []
+    if not isinstance(ports, list):
+        ports = [ports]
+    out = []
+    for p in ports:
+        if isinstance(p, string_types) and '-' in p.strip('-'):
+            low, high = p.split('-', 1)
+            low, high = _port(low, where + '.ports'), _port(high, where + '.ports')
+        elif isinstance(p, (integer_types, string_types)) and not isinstance(p, bool):
+            low = high = _port(p, where + '.ports')
+        else:
+            raise ValidationError(where + '.ports', '%r is not a port, a list of ports or a range like 8000-8100' % (p,))
+        if low > high:
+            raise ValidationError(where + '.ports', 'range %d-%d runs backwards; write %d-%d' % (low, high, high, low))
+        out.append((low, high))
+    return out
+
+
+def normalize_rules(rules, field):
+    """Validate rules; returns a list of dicts {proto, from, to, kind, source, description} with sources unresolved."""
+    atoms = []
+    for i, rule in enumerate(rules or []):
+        where = '%s[%d]' % (field, i)
+        if not isinstance(rule, dict):
+            raise ValidationError(where, 'each rule is a dict, for example {proto: tcp, ports: [80, 443], cidr_ip: 0.0.0.0/0}')
+        unknown = set(rule) - RULE_KEYS
+        if unknown:
+            raise ValidationError(where, 'unknown keys %s; known: %s' % (', '.join(sorted(unknown)), ', '.join(sorted(RULE_KEYS))))
+        proto_in = str(rule.get('proto', rule.get('protocol', 'tcp'))).lower()
+        if proto_in not in PROTOCOLS:
+            raise ValidationError(where + '.proto', '%r is not a protocol; use tcp, udp, icmp or all' % proto_in)
+        proto = PROTOCOLS[proto_in]
+        ranges = _port_ranges(rule, where)
+        if proto in ('tcp', 'udp') and not ranges:
+            raise ValidationError(where + '.ports', '%s rules need ports (a port, a list, or a range like 8000-8100)' % proto)
+        if proto == '-1':
+            ranges = [(-1, -1)]
+        elif proto == 'icmp' and not ranges:
+            ranges = [(-1, -1)]
+        sources = []
+        cidrs = rule.get('cidr_ip')
+        for cidr in (cidrs if isinstance(cidrs, list) else [cidrs] if cidrs else []):
+            sources.append(('cidr', canonical_cidr(cidr, where + '.cidr_ip', 0, 32)))
+        v6 = rule.get('cidr_ipv6')
+        for cidr in (v6 if isinstance(v6, list) else [v6] if v6 else []):
+            sources.append(('cidr6', str(cidr)))
+        group = rule.get('group') or rule.get('group_id') or rule.get('group_name')
+        if group:
+            sources.append(('group', str(group)))
+        if not sources:
+            raise ValidationError(where, 'a rule needs a source: cidr_ip, cidr_ipv6, or group (a name, an id, or self)')
+        desc = rule.get('description', rule.get('rule_desc'))
+        for low, high in ranges:
+            for kind, source in sources:
+                atoms.append({'proto': proto, 'from': low, 'to': high, 'kind': kind, 'source': source,
+                              'description': desc, 'field': where})
+    return atoms
+
+
+def group_references(atoms):
+    """Names of groups the rules refer to (not ids, not self)."""
+    return sorted(set(a['source'] for a in atoms if a['kind'] == 'group' and a['source'] != 'self' and not a['source'].startswith('sg-')))
+
+
+def resolve(atoms, own_id, names_to_ids):
+    """Replace group names by ids; returns atom keys {key: description}."""
+    out = {}
+    for a in atoms:
+        source = a['source']
+        if a['kind'] == 'group':
+            if source == 'self':
+                source = own_id
+            elif not source.startswith('sg-'):
+                if source not in names_to_ids:
+                    raise ValidationError(a['field'] + '.group', 'no security group named %r in the VPC (or in this spec); '
+                                          'create it first or use its id' % source)
+                source = names_to_ids[source]
+        out[(a['proto'], a['from'], a['to'], a['kind'], source)] = a['description']
+    return out
+
+
+def permission_atoms(permissions):
+    """AWS IpPermissions -> {atom key: description}."""
+    out = {}
+    for p in permissions or []:
+        proto = str(p.get('IpProtocol'))
+        low, high = p.get('FromPort', -1), p.get('ToPort', -1)
+        if proto == '-1':
+            low = high = -1
+        for r in p.get('IpRanges', []):
+            out[(proto, low, high, 'cidr', r['CidrIp'])] = r.get('Description')
+        for r in p.get('Ipv6Ranges', []):
+            out[(proto, low, high, 'cidr6', r['CidrIpv6'])] = r.get('Description')
+        for r in p.get('UserIdGroupPairs', []):
+            out[(proto, low, high, 'group', r['GroupId'])] = r.get('Description')
+    return out
+
+
+def to_permissions(atoms):
+    """{atom key: description} -> IpPermissions, one entry per (proto, from, to)."""
+    grouped = {}
+    for (proto, low, high, kind, source), desc in sorted(atoms.items(), key=lambda kv: tuple(str(x) for x in kv[0])):
+        perm = grouped.setdefault((proto, low, high), {'IpProtocol': proto})
+        if proto != '-1':
+            perm['FromPort'], perm['ToPort'] = low, high
+        extra = {'Description': desc} if desc else {}
+        if kind == 'cidr':
+            perm.setdefault('IpRanges', []).append(dict(CidrIp=source, **extra))
+        elif kind == 'cidr6':
+            perm.setdefault('Ipv6Ranges', []).append(dict(CidrIpv6=source, **extra))
+        else:
+            perm.setdefault('UserIdGroupPairs', []).append(dict(GroupId=source, **extra))
+    return [grouped[k] for k in sorted(grouped, key=lambda k: tuple(str(x) for x in k))]
+
+
+def atoms_view(atoms):
+    """A readable, stable list of rules for results and diffs."""
+    rows = []
+    for (proto, low, high, kind, source), desc in atoms.items():
+        row = {'proto': 'all' if proto == '-1' else proto, kind if kind != 'group' else 'group_id': source}
+        if proto != '-1':
+            row['ports'] = str(low) if low == high else '%d-%d' % (low, high)
+        if desc:
+            row['description'] = desc
+        rows.append(row)
+    return sorted(rows, key=lambda r: sorted((k, str(v)) for k, v in r.items()))
+
+
+def describe_group(group):
+    tags = resource_tags(group)
+    return {'id': group['GroupId'], 'name': group['GroupName'], 'description': group.get('Description'),
+            'vpc_id': group.get('VpcId'), 'tags': tags,
+            'rules': atoms_view(permission_atoms(group.get('IpPermissions'))),
+            'rules_egress': atoms_view(permission_atoms(group.get('IpPermissionsEgress')))}
+
+
+def vpc_groups(ec2, vpc_id):
+    return ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}])
+
+
+def validate_group_name(name, field='name'):
+    if not name or not NAME_RE.match(name):
+        raise ValidationError(field, '%r is not a valid security group name (1-255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*)' % name)
+    if name.lower().startswith('sg-'):
+        raise ValidationError(field, 'a group name cannot start with sg- (%r)' % name)
+    if name == 'default':
+        raise ValidationError(field, "'default' is the VPC's own group; choose another name")
+    return name
+
+
+def create_group(ec2, name, description, vpc_id, tags, check_mode):
+    """Create the group without rules (so groups can refer to each other). Returns the raw group."""
+    if check_mode:
+        return {'GroupId': None, 'GroupName': name, 'Description': description, 'VpcId': vpc_id,
+                'IpPermissions': [], 'IpPermissionsEgress': [{'IpProtocol': '-1', 'IpRanges': [{'CidrIp': '0.0.0.0/0'}]}],
+                'Tags': [{'Key': k, 'Value': v} for k, v in (tags or {}).items()]}
+    kwargs = dict(GroupName=name, Description=description, VpcId=vpc_id)
+    if tags:
+        kwargs['TagSpecifications'] = tag_specifications('security-group', tags)
+
+    def find():
+        found = ec2.describe_security_groups(Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]},
+                                                      {'Name': 'group-name', 'Values': [name]}])['SecurityGroups']
+        return found[0]['GroupId'] if found else None
+    group_id = create_or_find(lambda: ec2.create_security_group(**kwargs)['GroupId'], find)
+    return {'GroupId': group_id, 'GroupName': name, 'Description': description, 'VpcId': vpc_id, 'IpPermissions': [],
+            'IpPermissionsEgress': [{'IpProtocol': '-1', 'IpRanges': [{'CidrIp': '0.0.0.0/0'}]}],
+            'Tags': [{'Key': k, 'Value': v} for k, v in (tags or {}).items()]}
+
+
+def _converge_direction(ec2, group_id, current, desired, purge, egress, check_mode):
+    """Authorize what is missing, revoke what is extra (if purge), update changed descriptions."""
+    add = dict((k, d) for k, d in desired.items() if k not in current)
+    remove = dict((k, d) for k, d in current.items() if k not in desired) if purge else {}
+    redesc = dict((k, d) for k, d in desired.items() if k in current and (current[k] or None) != (d or None))
+    changed = bool(add or remove or redesc)
+    if check_mode or not changed:
+        return changed
+    kind = 'egress' if egress else 'ingress'
+    if remove:
+        getattr(ec2, 'revoke_security_group_%s' % kind)(GroupId=group_id, IpPermissions=to_permissions(remove))
+    if add:
+        getattr(ec2, 'authorize_security_group_%s' % kind)(GroupId=group_id, IpPermissions=to_permissions(add))
+    if redesc:
+        getattr(ec2, 'update_security_group_rule_descriptions_%s' % kind)(GroupId=group_id, IpPermissions=to_permissions(redesc))
+    return changed
+
+
+def _merged(current, desired):
+    out = dict(current)
+    out.update(desired)
+    return out
+
+
+def converge_group(ec2, raw, new, tags, purge_tags, ingress, egress, purge_rules, purge_rules_egress, names_to_ids, check_mode):
+    """Converge tags and rules of a group (raw: described or just created). ingress/egress: atoms or None (leave).
+
+    Returns (changed, before, after).
+    """
+    group_id = raw['GroupId'] or '(new:%s)' % raw['GroupName']
+    before = None if new else describe_group(raw)
+    after = describe_group(dict(raw, GroupId=group_id))
+    after['id'] = raw['GroupId']  # None for a group check mode would create
+    changed = new
+    if not new:
+        tag_changed, after['tags'] = ensure_tags(ec2, group_id, before['tags'], tags, purge_tags, check_mode)
+        changed |= tag_changed
+    current_in = permission_atoms(raw.get('IpPermissions'))
+    current_out = permission_atoms(raw.get('IpPermissionsEgress'))
+    if ingress is not None:
+        desired = resolve(ingress, group_id, names_to_ids)
+        changed |= _converge_direction(ec2, group_id, current_in, desired, purge_rules, False, check_mode)
+        after['rules'] = atoms_view(desired if purge_rules else _merged(current_in, desired))
+    if egress is not None:
+        desired = resolve(egress, group_id, names_to_ids)
+        changed |= _converge_direction(ec2, group_id, current_out, desired, purge_rules_egress, True, check_mode)
+        after['rules_egress'] = atoms_view(desired if purge_rules_egress else _merged(current_out, desired))
+    return changed, before, after
+
+
+def group_blockers(ec2, group_id, ignore_ids=()):
+    """What keeps a group from being deleted: network interfaces using it, other groups referring to it."""
+    found = []
+    for e in ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=[{'Name': 'group-id', 'Values': [group_id]}]):
+        owner = (e.get('Attachment') or {}).get('InstanceId') or e.get('Description') or ''
+        found.append('network interface %s %s' % (e['NetworkInterfaceId'], owner))
+    for g in ec2.paginate('describe_security_groups', 'SecurityGroups',
+                          Filters=[{'Name': 'ip-permission.group-id', 'Values': [group_id]}]):
+        if g['GroupId'] != group_id and g['GroupId'] not in ignore_ids:
+            found.append('rules of security group %s (%s)' % (g['GroupId'], g['GroupName']))
+    return found
+
+
+def delete_group(ec2, raw, check_mode, ignore_ids=()):
+    blockers = group_blockers(ec2, raw['GroupId'], ignore_ids)
+    if blockers:
+        raise ValidationError('state', 'security group %s (%s) is still used by %s; remove those first'
+                              % (raw['GroupId'], raw['GroupName'], '; '.join(blockers)))
+    if not check_mode:
+        ec2.delete_security_group(GroupId=raw['GroupId'])

@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Subnets: validate, find within a VPC by CIDR, converge, delete. Used by subnet and network."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
+    deleted_nat_enis, ensure_tags, not_found, resource_tags, tag_specifications,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
+
+
+def region_zones(ec2):
+    """Names and ids of the region's availability zones: {'us-east-1a': 'use1-az6', ...}."""
+    zones = ec2.describe_availability_zones(Filters=[{'Name': 'zone-type', 'Values': ['availability-zone']}])
+    return dict((z['ZoneName'], z.get('ZoneId')) for z in zones['AvailabilityZones'])
+
+
+def check_zone(zone, zones, field):
+    if zone not in zones:
+        raise ValidationError(field, 'availability zone %r is not in this region; it has %s' % (zone, ', '.join(sorted(zones))))
+
+
+def check_cidrs(vpc_cidr, cidrs, fields):
+    """Each CIDR inside the VPC CIDR and no two overlapping; ValidationError names the field."""
+    vnet = ipaddress.IPv4Network(vpc_cidr)
+    nets = []
+    for cidr, field in zip(cidrs, fields):
+        net = ipaddress.IPv4Network(cidr)
+        if not net.subnet_of(vnet):
+            raise ValidationError(field, '%s is outside the VPC CIDR %s; choose a block inside it' % (cidr, vpc_cidr))
+        for other, other_field in nets:
+            if net.overlaps(other):
+                raise ValidationError(field, '%s overlaps %s (%s); subnets of a VPC must not overlap' % (cidr, other, other_field))
+        nets.append((net, field))
+
+
+def describe_subnet(subnet):
+    tags = resource_tags(subnet)
+    return {
+        'id': subnet['SubnetId'],
+        'name': tags.get('Name'),
+        'vpc_id': subnet['VpcId'],
+        'cidr_block': subnet['CidrBlock'],
+        'availability_zone': subnet.get('AvailabilityZone'),
+        'availability_zone_id': subnet.get('AvailabilityZoneId'),
+        'map_public_ip_on_launch': subnet.get('MapPublicIpOnLaunch', False),
+        'state': subnet.get('State'),
+        'available_ip_address_count': subnet.get('AvailableIpAddressCount'),
+        'tags': tags,
+    }
+
+
+def vpc_subnets(ec2, vpc_id):
+    return ec2.paginate('describe_subnets', 'Subnets', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}])
+
+
+def find_subnet(subnets, cidr_block):
+    """The subnet of a VPC with this CIDR (CIDRs are unique within a VPC)."""
+    for s in subnets:
+        if s['CidrBlock'] == cidr_block:
+            return s
+    return None
+
+
+def wait_subnet(ec2, subnet_id, timeout):
+    def fetch():
+        try:
+            return ec2.describe_subnets(SubnetIds=[subnet_id])['Subnets'][0]
+        except Exception as exc:  # pylint: disable=broad-except
+            if not_found(exc, 'InvalidSubnetID.NotFound'):
+                return None
+            raise
+    return wait_for(fetch, lambda s: s is not None and s.get('State') == 'available',
+                    'subnet %s to become available' % subnet_id, timeout=timeout, delay=1)
+
+
+def ensure_subnet(ec2, spec, subnets, check_mode, wait_timeout=300):
+    """Converge one subnet given the VPC's subnets already described.
+
+    spec: vpc_id, cidr_block, availability_zone, map_public_ip_on_launch, tags (incl. Name), purge_tags.
+    Returns (changed, before, after, raw_or_None).
+    """
+    existing = find_subnet(subnets, spec['cidr_block'])
+    want_public = bool(spec.get('map_public_ip_on_launch'))
+    tags = spec.get('tags')
+    if existing is None:
+        for s in subnets:
+            if ipaddress.IPv4Network(s['CidrBlock']).overlaps(ipaddress.IPv4Network(spec['cidr_block'])):
+                raise ValidationError('cidr_block', '%s overlaps subnet %s (%s) of the VPC' % (spec['cidr_block'], s['SubnetId'], s['CidrBlock']))
+        after = {'id': None, 'name': (tags or {}).get('Name'), 'vpc_id': spec['vpc_id'], 'cidr_block': spec['cidr_block'],
+                 'availability_zone': spec.get('availability_zone'), 'map_public_ip_on_launch': want_public,
+                 'state': 'available', 'tags': tags or {}}
+        if check_mode:
+            return True, None, after, None
+        kwargs = dict(VpcId=spec['vpc_id'], CidrBlock=spec['cidr_block'], TagSpecifications=tag_specifications('subnet', tags))
+        if spec.get('availability_zone'):
+            kwargs['AvailabilityZone'] = spec['availability_zone']
+        created = create_or_find(lambda: ec2.create_subnet(**kwargs)['Subnet'],
+                                 lambda: find_subnet(vpc_subnets(ec2, spec['vpc_id']), spec['cidr_block']))
+        raw = created if created.get('State') == 'available' else wait_subnet(ec2, created['SubnetId'], wait_timeout)
+        if want_public:
+            ec2.modify_subnet_attribute(SubnetId=created['SubnetId'], MapPublicIpOnLaunch={'Value': True})
+            raw = dict(raw, MapPublicIpOnLaunch=True)
+        return True, None, describe_subnet(raw), raw
+
+    before = describe_subnet(existing)
+    if spec.get('availability_zone') and spec['availability_zone'] != before['availability_zone']:
+        raise ValidationError('availability_zone', 'subnet %s (%s) is in %s; a subnet cannot move to %s. Delete it first or keep its zone'
+                              % (before['id'], before['cidr_block'], before['availability_zone'], spec['availability_zone']))
+    after = dict(before)
+    changed, after['tags'] = ensure_tags(ec2, before['id'], before['tags'], tags, spec.get('purge_tags', True), check_mode)
+    after['name'] = after['tags'].get('Name')
+    if spec.get('map_public_ip_on_launch') is not None and want_public != before['map_public_ip_on_launch']:
+        changed = True
+        after['map_public_ip_on_launch'] = want_public
+        if not check_mode:
+            ec2.modify_subnet_attribute(SubnetId=before['id'], MapPublicIpOnLaunch={'Value': want_public})
+    return changed, before, after, existing
+
+
+def subnet_dependents(ec2, subnet_id, ignore_enis=()):
+    """Instances and interfaces in the subnet. ``ignore_enis``: interfaces of NAT gateways already deleted
+    (AWS removes them with the gateway; moto leaves them behind)."""
+    found = []
+    ignore = set(ignore_enis)
+    enis = ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=[{'Name': 'subnet-id', 'Values': [subnet_id]}])
+    if enis:
+        ignore |= deleted_nat_enis(ec2, [{'Name': 'subnet-id', 'Values': [subnet_id]}])
+    for e in enis:
+        if e['NetworkInterfaceId'] in ignore:
+            continue
+        owner = (e.get('Attachment') or {}).get('InstanceId') or e.get('Description') or e.get('InterfaceType')
+        found.append('network interface %s (%s)' % (e['NetworkInterfaceId'], owner))
+    for r in ec2.paginate('describe_instances', 'Reservations', Filters=[
+            {'Name': 'subnet-id', 'Values': [subnet_id]},
+            {'Name': 'instance-state-name', 'Values': ['pending', 'running', 'stopping', 'stopped', 'shutting-down']}]):
+        for i in r['Instances']:
+            label = 'instance %s' % i['InstanceId']
+            if not any(label in f for f in found):
+                found.append(label)
+    return found
+
+
+def delete_subnet(ec2, raw, check_mode, ignore_enis=()):
+    blockers = subnet_dependents(ec2, raw['SubnetId'], ignore_enis)
+    if blockers:
+        raise ValidationError('state', 'subnet %s (%s) is still in use by %s; remove them first'
+                              % (raw['SubnetId'], raw['CidrBlock'], '; '.join(blockers)))
+    if not check_mode:
+        ec2.delete_subnet(SubnetId=raw['SubnetId'])

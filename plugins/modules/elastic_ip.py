@@ -1,0 +1,156 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: elastic_ip
+short_description: An elastic IP allocated once and found again by its tags
+version_added: 0.1.0
+description:
+  - Allocates a VPC elastic IP tagged C(Name=)O(name) (plus O(tags)), and finds it by its C(Name) tag on the next run, so a rerun
+    never allocates a new address, and changing the other tags updates it. O(state=absent) releases it.
+  - Two addresses with the same tags are an error that names them; the module never guesses.
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  name:
+    description: The C(Name) tag the address is found by. Required unless O(allocation_id) is given.
+    type: str
+  allocation_id:
+    description: Manage this address instead of finding it by tags.
+    type: str
+  release_on_disassociation:
+    description: With O(state=absent), disassociate an address in use before releasing it. Otherwise the module refuses and names the holder.
+    type: bool
+    default: false
+  state:
+    description: V(present) allocates (or finds) the address, V(absent) releases it.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.tags
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing.
+  diff_mode:
+    support: full
+    description: Returns the address before and after.
+'''
+
+EXAMPLES = r'''
+- name: An address for the NAT gateway
+  seed.laravel_aws.elastic_ip:
+    name: demo-nat-us-east-1a
+    tags: {Stack: demo}
+  register: eip
+
+- name: Release it
+  seed.laravel_aws.elastic_ip:
+    name: demo-nat-us-east-1a
+    state: absent
+'''
+
+RETURN = r'''
+address:
+  description: The address; empty after O(state=absent). In check mode an address to be allocated has null ids.
+  returned: always
+  type: dict
+  contains:
+    allocation_id:
+      description: The allocation id.
+      type: str
+      sample: eipalloc-0123456789abcdef0
+    public_ip:
+      description: The public address.
+      type: str
+      sample: 203.0.113.10
+    name:
+      description: The C(Name) tag.
+      type: str
+    association_id:
+      description: The association, if in use.
+      type: str
+    network_interface_id:
+      description: The interface holding it, if any.
+      type: str
+    instance_id:
+      description: The instance holding it, if any.
+      type: str
+    domain:
+      description: Always C(vpc).
+      type: str
+    tags:
+      description: The tags.
+      type: dict
+diff:
+  description: The address before and after.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.elastic_ip import describe_eip, ensure_eip, find_eips, pick_one, release_eip
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
+
+
+def run(m):
+    p = m.params
+    if not p['name'] and not p['allocation_id']:
+        raise ValidationError('name', 'give name (the Name tag the address is found by) or allocation_id')
+    if p['allocation_id'] and not p['allocation_id'].startswith('eipalloc-'):
+        raise ValidationError('allocation_id', '%r is not an allocation id (eipalloc-...)' % p['allocation_id'])
+    user_tags = normalize_tags(p['tags'])
+    tags = name_tags(p['name'], user_tags)
+    ec2 = m.client('ec2')
+    if p['allocation_id']:
+        try:
+            existing = ec2.describe_addresses(AllocationIds=[p['allocation_id']])['Addresses'][0]
+        except Exception as exc:  # pylint: disable=broad-except
+            if 'NotFound' in str(exc) or 'InvalidAllocationID' in str(exc):
+                raise ValidationError('allocation_id', 'no address %s in this account/region' % p['allocation_id'])
+            raise
+    else:
+        # found by its Name tag only, so changing the other tags updates the address instead of allocating another
+        existing = pick_one(find_eips(ec2, {'Name': p['name']}), 'Name=%s' % p['name'])
+    if p['state'] == 'absent':
+        if existing is None:
+            m.exit_json(changed=False, address={}, diff=make_diff(None, None))
+        release_eip(ec2, existing, m.check_mode, disassociate=p['release_on_disassociation'])
+        m.exit_json(changed=True, address={}, diff=make_diff(describe_eip(existing), None))
+    if p['tags'] is None:
+        tags, purge = ({'Name': p['name']} if p['name'] else None), False
+    else:
+        purge = p['purge_tags']
+    changed, before, after = ensure_eip(ec2, existing, tags, purge, m.check_mode)
+    m.exit_json(changed=changed, address=after, diff=make_diff(before, after))
+
+
+def main():
+    m = AwsModule(
+        argument_spec=dict(
+            name=dict(type='str'),
+            allocation_id=dict(type='str'),
+            release_on_disassociation=dict(type='bool', default=False),
+            tags=dict(type='dict', aliases=['resource_tags']),
+            purge_tags=dict(type='bool', default=True),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+        ),
+        supports_check_mode=True,
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()

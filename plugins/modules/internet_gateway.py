@@ -1,0 +1,136 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: internet_gateway
+short_description: The internet gateway of a VPC (one per VPC), attached or detached
+version_added: 0.1.0
+description:
+  - Manages the one internet gateway of a VPC. It is found by its attachment to the VPC, or, when a create's answer was lost,
+    by its C(Name) tag among detached gateways, so a rerun never makes a second one.
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  vpc_id:
+    description: The VPC.
+    type: str
+    required: true
+  name:
+    description: The C(Name) tag.
+    type: str
+  state:
+    description:
+      - V(present) creates the gateway and attaches it, V(detached) keeps it but detaches it, V(absent) detaches and deletes it.
+    type: str
+    choices: [present, detached, absent]
+    default: present
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.tags
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing.
+  diff_mode:
+    support: full
+    description: Returns the gateway before and after.
+'''
+
+EXAMPLES = r'''
+- name: Internet access for the VPC
+  seed.laravel_aws.internet_gateway:
+    vpc_id: "{{ vpc.vpc.id }}"
+    name: demo-igw
+    tags: {Stack: demo}
+  register: igw
+
+- name: Remove it
+  seed.laravel_aws.internet_gateway:
+    vpc_id: "{{ vpc.vpc.id }}"
+    state: absent
+'''
+
+RETURN = r'''
+internet_gateway:
+  description: The gateway; empty after O(state=absent). In check mode a gateway to be created has RV(internet_gateway.id=null).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The gateway id.
+      type: str
+      sample: igw-0123456789abcdef0
+    name:
+      description: The C(Name) tag.
+      type: str
+    vpc_id:
+      description: The VPC it is attached to, or null.
+      type: str
+    attached:
+      description: Whether it is attached.
+      type: bool
+    tags:
+      description: The tags.
+      type: dict
+diff:
+  description: The gateway before and after.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.internet_gateway import delete_igw, describe_igw, ensure_igw, find_igws
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
+
+
+def run(m):
+    p = m.params
+    if not p['vpc_id'].startswith('vpc-'):
+        raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
+    user_tags = normalize_tags(p['tags'])
+    ec2 = m.client('ec2')
+    if find_vpc(ec2, vpc_id=p['vpc_id']) is None:
+        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])
+    attached, detached = find_igws(ec2, p['vpc_id'], p['name'])
+    if p['state'] == 'absent':
+        gone = attached + (detached if p['name'] else [])
+        for igw in gone:
+            delete_igw(ec2, igw, m.check_mode)
+        before = describe_igw(gone[0]) if gone else None
+        m.exit_json(changed=bool(gone), internet_gateway={}, diff=make_diff(before, None))
+    if p['tags'] is None:
+        tags, purge = ({'Name': p['name']} if p['name'] else None), False
+    else:
+        tags, purge = name_tags(p['name'], user_tags), p['purge_tags']
+    changed, before, after, dummy = ensure_igw(ec2, p['vpc_id'], tags, purge, attached, detached, m.check_mode,
+                                               attach=p['state'] == 'present')
+    m.exit_json(changed=changed, internet_gateway=after, diff=make_diff(before, after))
+
+
+def main():
+    m = AwsModule(
+        argument_spec=dict(
+            vpc_id=dict(type='str', required=True),
+            name=dict(type='str'),
+            tags=dict(type='dict', aliases=['resource_tags']),
+            purge_tags=dict(type='bool', default=True),
+            state=dict(type='str', default='present', choices=['present', 'detached', 'absent']),
+        ),
+        supports_check_mode=True,
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()

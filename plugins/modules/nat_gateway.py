@@ -1,0 +1,196 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: nat_gateway
+short_description: A NAT gateway in a public subnet, created at most once
+version_added: 0.1.0
+description:
+  - Manages one public NAT gateway, found by its subnet and C(Name) tag.
+  - Its elastic IP is O(allocation_id), or one of its own, allocated and tagged C(Name=<name>), found again by that tag,
+    and released with the gateway.
+  - The create call carries a client token derived from the subnet, the name and the address, so a retried or rerun
+    create cannot make a second gateway.
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  name:
+    description: The C(Name) tag.
+    type: str
+    required: true
+  subnet_id:
+    description: The public subnet the gateway lives in.
+    type: str
+    required: true
+  allocation_id:
+    description: An existing elastic IP to use. Without it the gateway gets an address of its own.
+    type: str
+  release_eip:
+    description: With O(state=absent), release the address the module allocated for the gateway (never one given as O(allocation_id)).
+    type: bool
+    default: true
+  state:
+    description: V(present) or V(absent).
+    type: str
+    choices: [present, absent]
+    default: present
+  wait:
+    description: Wait until the gateway is available (or deleted).
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait.
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.tags
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing.
+  diff_mode:
+    support: full
+    description: Returns the gateway before and after.
+'''
+
+EXAMPLES = r'''
+- name: One NAT gateway for the private subnets
+  seed.laravel_aws.nat_gateway:
+    name: demo-nat-us-east-1a
+    subnet_id: "{{ public_a.subnet.id }}"
+    tags: {Stack: demo}
+  register: nat
+
+- name: Delete it and release its address
+  seed.laravel_aws.nat_gateway:
+    name: demo-nat-us-east-1a
+    subnet_id: "{{ public_a.subnet.id }}"
+    state: absent
+'''
+
+RETURN = r'''
+nat_gateway:
+  description: The gateway; empty after O(state=absent). In check mode a gateway to be created has RV(nat_gateway.id=null).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The gateway id.
+      type: str
+      sample: nat-0123456789abcdef0
+    name:
+      description: The C(Name) tag.
+      type: str
+    subnet_id:
+      description: Its subnet.
+      type: str
+    vpc_id:
+      description: Its VPC.
+      type: str
+    state:
+      description: C(pending), C(available), ...
+      type: str
+    allocation_id:
+      description: Its elastic IP.
+      type: str
+    public_ip:
+      description: Its public address.
+      type: str
+    private_ip:
+      description: Its private address.
+      type: str
+    connectivity_type:
+      description: Always C(public).
+      type: str
+    tags:
+      description: The tags.
+      type: dict
+diff:
+  description: The gateway before and after.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.elastic_ip import ensure_eip, find_eips, pick_one, release_eip
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.nat_gateway import (
+    LIVE, delete_nat, describe_nat, ensure_nat, find_nat,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
+
+
+def run(m):
+    p = m.params
+    if not p['subnet_id'].startswith('subnet-'):
+        raise ValidationError('subnet_id', '%r is not a subnet id (subnet-...)' % p['subnet_id'])
+    if p['allocation_id'] and not p['allocation_id'].startswith('eipalloc-'):
+        raise ValidationError('allocation_id', '%r is not an allocation id (eipalloc-...)' % p['allocation_id'])
+    tags = name_tags(p['name'], normalize_tags(p['tags']))
+    purge = p['purge_tags'] if p['tags'] is not None else False
+    ec2 = m.client('ec2')
+    subnets = ec2.describe_subnets(Filters=[{'Name': 'subnet-id', 'Values': [p['subnet_id']]}])['Subnets']
+    if not subnets:
+        raise ValidationError('subnet_id', 'no subnet %s in this account/region' % p['subnet_id'])
+    nats = [n for n in ec2.paginate('describe_nat_gateways', 'NatGateways',
+                                    Filter=[{'Name': 'subnet-id', 'Values': [p['subnet_id']]}]) if n.get('State') in LIVE]
+    existing = find_nat(nats, p['subnet_id'], p['name'])
+    own_eip = None if p['allocation_id'] else pick_one(find_eips(ec2, {'Name': p['name']}), 'Name=%s' % p['name'])
+
+    if p['state'] == 'absent':
+        changed = existing is not None
+        if existing:
+            delete_nat(ec2, existing, m.check_mode, p['wait'], p['wait_timeout'])
+        if own_eip and p['release_eip'] and (existing is None or existing.get('NatGatewayAddresses', [{}])[0].get('AllocationId')
+                                             == own_eip['AllocationId']):
+            changed = True
+            if not m.check_mode:
+                fresh = ec2.describe_addresses(AllocationIds=[own_eip['AllocationId']])['Addresses'][0]
+                release_eip(ec2, fresh, m.check_mode, disassociate=True)
+        m.exit_json(changed=changed, nat_gateway={}, diff=make_diff(describe_nat(existing) if existing else None, None))
+
+    changed = False
+    allocation_id = p['allocation_id']
+    if not allocation_id:
+        if existing:
+            allocation_id = (existing.get('NatGatewayAddresses') or [{}])[0].get('AllocationId')
+        else:
+            eip_tags = dict(tags)
+            eip_changed, dummy, eip = ensure_eip(ec2, own_eip, eip_tags, purge, m.check_mode)
+            changed |= eip_changed
+            allocation_id = eip['allocation_id']
+    nat_changed, before, after = ensure_nat(ec2, p['subnet_id'], allocation_id, tags, purge, existing, m.check_mode,
+                                            p['wait'], p['wait_timeout'])
+    m.exit_json(changed=changed or nat_changed, nat_gateway=after, diff=make_diff(before, after))
+
+
+def main():
+    m = AwsModule(
+        argument_spec=dict(
+            name=dict(type='str', required=True),
+            subnet_id=dict(type='str', required=True),
+            allocation_id=dict(type='str'),
+            release_eip=dict(type='bool', default=True),
+            tags=dict(type='dict', aliases=['resource_tags']),
+            purge_tags=dict(type='bool', default=True),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            wait=dict(type='bool', default=True),
+            wait_timeout=dict(type='int', default=600),
+        ),
+        supports_check_mode=True,
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,187 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: route_table
+short_description: A route table of a VPC, its routes and its subnet associations
+version_added: 0.1.0
+description:
+  - Manages one route table, found by its VPC and C(Name) tag.
+  - Routes go to an internet gateway, a NAT gateway, an instance or a network interface.
+  - Safe by default, routes and associations made outside Ansible are kept unless O(purge_routes) or O(purge_subnets) ask otherwise.
+  - A subnet associated with another table is moved to this one (one association call, no gap).
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  vpc_id:
+    description: The VPC.
+    type: str
+    required: true
+  name:
+    description: The C(Name) tag the table is found by.
+    type: str
+    required: true
+  routes:
+    description:
+      - "Routes: each C(dest) (a CIDR) and exactly one target: C(gateway_id), C(nat_gateway_id), C(instance_id) or C(network_interface_id)."
+      - Not given, routes are left as they are.
+    type: list
+    elements: dict
+  subnet_ids:
+    description: Subnets to associate. Not given, associations are left as they are.
+    type: list
+    elements: str
+  purge_routes:
+    description: Remove routes not in O(routes) (never the local route).
+    type: bool
+    default: false
+  purge_subnets:
+    description: Disassociate subnets not in O(subnet_ids).
+    type: bool
+    default: false
+  state:
+    description: V(present) or V(absent). A table is disassociated from its subnets before it is deleted; the main table is never deleted.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.tags
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing.
+  diff_mode:
+    support: full
+    description: Returns the table before and after, with its routes and subnets.
+'''
+
+EXAMPLES = r'''
+- name: Public subnets go out through the internet gateway
+  seed.laravel_aws.route_table:
+    vpc_id: "{{ vpc.vpc.id }}"
+    name: demo-public
+    routes:
+      - dest: 0.0.0.0/0
+        gateway_id: "{{ igw.internet_gateway.id }}"
+    subnet_ids: "{{ public_subnet_ids }}"
+    tags: {Stack: demo}
+
+- name: Private subnets through the NAT gateway, and nothing else
+  seed.laravel_aws.route_table:
+    vpc_id: "{{ vpc.vpc.id }}"
+    name: demo-private
+    routes:
+      - dest: 0.0.0.0/0
+        nat_gateway_id: "{{ nat.nat_gateway.id }}"
+    subnet_ids: "{{ private_subnet_ids }}"
+    purge_routes: true
+    purge_subnets: true
+'''
+
+RETURN = r'''
+route_table:
+  description: The table; empty after O(state=absent). In check mode a table to be created has RV(route_table.id=null).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The table id.
+      type: str
+      sample: rtb-0123456789abcdef0
+    name:
+      description: The C(Name) tag.
+      type: str
+    vpc_id:
+      description: The VPC.
+      type: str
+    routes:
+      description: Routes other than the local one, each C(dest) and C(target).
+      type: list
+      elements: dict
+      sample: [{"dest": "0.0.0.0/0", "target": "igw-0123"}]
+    subnet_ids:
+      description: Associated subnets.
+      type: list
+      elements: str
+    main:
+      description: Whether it is the VPC's main table.
+      type: bool
+    tags:
+      description: The tags.
+      type: dict
+diff:
+  description: The table before and after.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.route_table import (
+    delete_route_table, describe_route_table, ensure_route_table, find_route_table, normalize_routes, vpc_route_tables,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
+
+
+def run(m):
+    p = m.params
+    if not p['vpc_id'].startswith('vpc-'):
+        raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
+    routes = normalize_routes(p['routes']) if p['routes'] is not None else None
+    for i, subnet_id in enumerate(p['subnet_ids'] or []):
+        if not subnet_id.startswith('subnet-'):
+            raise ValidationError('subnet_ids[%d]' % i, '%r is not a subnet id (subnet-...)' % subnet_id)
+    tags = name_tags(p['name'], normalize_tags(p['tags']))
+    purge_tags = p['purge_tags'] if p['tags'] is not None else False
+    ec2 = m.client('ec2')
+    if find_vpc(ec2, vpc_id=p['vpc_id']) is None:
+        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])
+    tables = vpc_route_tables(ec2, p['vpc_id'])
+    existing = find_route_table(tables, p['name'])
+    if p['state'] == 'absent':
+        if existing is None:
+            m.exit_json(changed=False, route_table={}, diff=make_diff(None, None))
+        delete_route_table(ec2, existing, m.check_mode)
+        m.exit_json(changed=True, route_table={}, diff=make_diff(describe_route_table(existing), None))
+    if p['subnet_ids']:
+        in_vpc = ec2.paginate('describe_subnets', 'Subnets', Filters=[{'Name': 'vpc-id', 'Values': [p['vpc_id']]}])
+        known = set(s['SubnetId'] for s in in_vpc)
+        for i, subnet_id in enumerate(p['subnet_ids']):
+            if subnet_id not in known:
+                raise ValidationError('subnet_ids[%d]' % i, 'subnet %s is not in VPC %s' % (subnet_id, p['vpc_id']))
+    changed, before, after = ensure_route_table(ec2, p['vpc_id'], tags, purge_tags, routes, p['subnet_ids'], p['purge_routes'],
+                                                p['purge_subnets'], existing, tables, m.check_mode)
+    m.exit_json(changed=changed, route_table=after, diff=make_diff(before, after))
+
+
+def main():
+    m = AwsModule(
+        argument_spec=dict(
+            vpc_id=dict(type='str', required=True),
+            name=dict(type='str', required=True),
+            routes=dict(type='list', elements='dict'),
+            subnet_ids=dict(type='list', elements='str'),
+            purge_routes=dict(type='bool', default=False),
+            purge_subnets=dict(type='bool', default=False),
+            tags=dict(type='dict', aliases=['resource_tags']),
+            purge_tags=dict(type='bool', default=True),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+        ),
+        supports_check_mode=True,
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,191 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: security_group
+short_description: A VPC security group and its rules, converged without duplicate-rule errors
+version_added: 0.1.0
+description:
+  - Manages one security group, found by its name in the VPC.
+  - Rules are compared one source and port range at a time, so a rerun sends only what differs and never meets
+    C(InvalidPermission.Duplicate).
+  - Egress is left as it is (the default allow-all is kept) unless O(rules_egress) is given.
+  - A group still used by instances or referred to by other groups is not deleted; the module names them.
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  name:
+    description: The group name, unique in the VPC.
+    type: str
+    required: true
+  description:
+    description: The group description. AWS cannot change it later; a different one gives a warning. Defaults to the name.
+    type: str
+  vpc_id:
+    description: The VPC.
+    type: str
+    required: true
+  rules:
+    description:
+      - "Ingress rules. Each: C(proto) (tcp, udp, icmp, all; default tcp), C(ports) (a port, a list of ports, or a range
+        like V(8000-8100); or C(from_port)/C(to_port)), a source: C(cidr_ip) (a CIDR or a list), C(cidr_ipv6), or
+        C(group) (a group name in the same VPC, a group id, or V(self)), and an optional C(description)."
+      - Not given, ingress rules are left as they are.
+    type: list
+    elements: dict
+  rules_egress:
+    description: Egress rules, same shape as O(rules). Not given, egress is left as it is.
+    type: list
+    elements: dict
+  purge_rules:
+    description: Remove ingress rules not in O(rules).
+    type: bool
+    default: true
+  purge_rules_egress:
+    description: Remove egress rules not in O(rules_egress) (only when O(rules_egress) is given).
+    type: bool
+    default: true
+  state:
+    description: V(present) or V(absent).
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.tags
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing.
+  diff_mode:
+    support: full
+    description: Returns the group and its rules before and after.
+'''
+
+EXAMPLES = r'''
+- name: Web servers take HTTP from the load balancer and SSH from the office
+  seed.laravel_aws.security_group:
+    name: demo-web
+    description: demo web servers
+    vpc_id: "{{ vpc.vpc.id }}"
+    rules:
+      - {proto: tcp, ports: 80, group: demo-alb}
+      - {proto: tcp, ports: 22, cidr_ip: 203.0.113.0/24, description: admin ssh}
+      - {proto: all, group: self}
+    tags: {Stack: demo}
+  register: web_sg
+'''
+
+RETURN = r'''
+security_group:
+  description: The group; empty after O(state=absent). In check mode a group to be created has RV(security_group.id=null).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The group id.
+      type: str
+      sample: sg-0123456789abcdef0
+    name:
+      description: The group name.
+      type: str
+    description:
+      description: The description.
+      type: str
+    vpc_id:
+      description: The VPC.
+      type: str
+    rules:
+      description: Ingress rules, one per source and port range.
+      type: list
+      elements: dict
+      sample: [{"proto": "tcp", "ports": "80", "group_id": "sg-0123"}]
+    rules_egress:
+      description: Egress rules.
+      type: list
+      elements: dict
+    tags:
+      description: The tags.
+      type: dict
+diff:
+  description: The group before and after.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.security_group import (
+    converge_group, create_group, delete_group, describe_group, group_references, normalize_rules, validate_group_name,
+    vpc_groups,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
+
+
+def run(m):
+    p = m.params
+    name = validate_group_name(p['name'])
+    if not p['vpc_id'].startswith('vpc-'):
+        raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
+    ingress = normalize_rules(p['rules'], 'rules') if p['rules'] is not None else None
+    egress = normalize_rules(p['rules_egress'], 'rules_egress') if p['rules_egress'] is not None else None
+    tags = name_tags(None, normalize_tags(p['tags'])) if p['tags'] is not None else None
+    description = p['description'] or name
+    ec2 = m.client('ec2')
+    if find_vpc(ec2, vpc_id=p['vpc_id']) is None:
+        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])
+    groups = vpc_groups(ec2, p['vpc_id'])
+    by_name = dict((g['GroupName'], g) for g in groups)
+    existing = by_name.get(name)
+    if p['state'] == 'absent':
+        if existing is None:
+            m.exit_json(changed=False, security_group={}, diff=make_diff(None, None))
+        delete_group(ec2, existing, m.check_mode)
+        m.exit_json(changed=True, security_group={}, diff=make_diff(describe_group(existing), None))
+    names_to_ids = dict((g['GroupName'], g['GroupId']) for g in groups)
+    for ref in group_references((ingress or []) + (egress or [])):
+        if ref not in names_to_ids and ref != name:
+            field = [a['field'] for a in (ingress or []) + (egress or []) if a['source'] == ref][0]
+            raise ValidationError(field + '.group', 'no security group named %r in VPC %s; create it first, or use its id' % (ref, p['vpc_id']))
+    new = existing is None
+    if new:
+        existing = create_group(ec2, name, description, p['vpc_id'], tags, m.check_mode)
+        names_to_ids[name] = existing['GroupId'] or '(new:%s)' % name
+    elif existing.get('Description') != description and p['description']:
+        m.warn('security group %s keeps its description %r: AWS cannot change a description' % (name, existing.get('Description')))
+    changed, before, after = converge_group(ec2, existing, new, tags, p['purge_tags'], ingress, egress, p['purge_rules'],
+                                            p['purge_rules_egress'], names_to_ids, m.check_mode)
+    m.exit_json(changed=changed, security_group=after, diff=make_diff(before, after))
+
+
+def main():
+    m = AwsModule(
+        argument_spec=dict(
+            name=dict(type='str', required=True),
+            description=dict(type='str'),
+            vpc_id=dict(type='str', required=True),
+            rules=dict(type='list', elements='dict'),
+            rules_egress=dict(type='list', elements='dict'),
+            purge_rules=dict(type='bool', default=True),
+            purge_rules_egress=dict(type='bool', default=True),
+            tags=dict(type='dict', aliases=['resource_tags']),
+            purge_tags=dict(type='bool', default=True),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+        ),
+        supports_check_mode=True,
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,191 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: subnet
+short_description: Create, update or delete a subnet of a VPC, found by its CIDR
+version_added: 0.1.0
+description:
+  - Manages one subnet. The subnet is found by its VPC and CIDR block (unique within a VPC), so a rerun never makes a second one.
+  - The CIDR must be canonical, inside the VPC's CIDR, and must not overlap another subnet of the VPC; the availability zone
+    must exist in the region. Each is checked before anything changes, and the error names the field.
+  - With O(state=absent), a subnet that still holds instances or network interfaces is not deleted; the module names them.
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  vpc_id:
+    description: The VPC of the subnet.
+    type: str
+    required: true
+  cidr_block:
+    description: The subnet's IPv4 CIDR block, from V(/16) to V(/28), inside the VPC's CIDR.
+    type: str
+    required: true
+  availability_zone:
+    description:
+      - The availability zone, for example V(us-east-1a). AWS picks one when not given.
+      - A subnet cannot move; a different zone for an existing subnet is an error.
+    type: str
+  map_public_ip_on_launch:
+    description: Give instances launched in the subnet a public IPv4 address. Left as it is when not given on an existing subnet.
+    type: bool
+  name:
+    description: The C(Name) tag.
+    type: str
+  state:
+    description: V(present) creates or updates the subnet, V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  wait_timeout:
+    description: Seconds to wait for a new subnet to become available.
+    type: int
+    default: 300
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.tags
+attributes:
+  check_mode:
+    support: full
+    description: Reports the subnet that would be created or changed, and changes nothing.
+  diff_mode:
+    support: full
+    description: Returns the subnet before and after.
+'''
+
+EXAMPLES = r'''
+- name: A public subnet in the first zone
+  seed.laravel_aws.subnet:
+    vpc_id: "{{ vpc.vpc.id }}"
+    cidr_block: 10.20.0.0/24
+    availability_zone: us-east-1a
+    map_public_ip_on_launch: true
+    name: demo-public-us-east-1a
+    tags:
+      Stack: demo
+  register: public_a
+
+- name: Delete it
+  seed.laravel_aws.subnet:
+    vpc_id: "{{ vpc.vpc.id }}"
+    cidr_block: 10.20.0.0/24
+    state: absent
+'''
+
+RETURN = r'''
+subnet:
+  description: The subnet; empty after O(state=absent). In check mode a subnet to be created has RV(subnet.id=null).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The subnet id.
+      type: str
+      sample: subnet-0123456789abcdef0
+    name:
+      description: The C(Name) tag.
+      type: str
+    vpc_id:
+      description: The VPC.
+      type: str
+    cidr_block:
+      description: The IPv4 CIDR block.
+      type: str
+      sample: 10.20.0.0/24
+    availability_zone:
+      description: The availability zone.
+      type: str
+      sample: us-east-1a
+    availability_zone_id:
+      description: The zone id.
+      type: str
+      sample: use1-az6
+    map_public_ip_on_launch:
+      description: Whether instances get a public IPv4 address.
+      type: bool
+    state:
+      description: The subnet state.
+      type: str
+      sample: available
+    available_ip_address_count:
+      description: Free addresses.
+      type: int
+    tags:
+      description: The tags.
+      type: dict
+diff:
+  description: The subnet before and after.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, name_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.subnet import (
+    check_cidrs, check_zone, delete_subnet, describe_subnet, ensure_subnet, find_subnet, region_zones, vpc_subnets,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
+
+
+def run(m):
+    p = m.params
+    if not p['vpc_id'].startswith('vpc-'):
+        raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
+    cidr = canonical_cidr(p['cidr_block'], 'cidr_block', 16, 28)
+    user_tags = normalize_tags(p['tags'])
+    ec2 = m.client('ec2')
+    vpc = find_vpc(ec2, vpc_id=p['vpc_id'])
+    if vpc is None:
+        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])
+    subnets = vpc_subnets(ec2, p['vpc_id'])
+    if p['state'] == 'absent':
+        raw = find_subnet(subnets, cidr)
+        if raw is None:
+            m.exit_json(changed=False, subnet={}, diff=make_diff(None, None))
+        delete_subnet(ec2, raw, m.check_mode)
+        m.exit_json(changed=True, subnet={}, diff=make_diff(describe_subnet(raw), None))
+    check_cidrs(vpc['CidrBlock'], [cidr], ['cidr_block'])
+    if p['availability_zone']:
+        check_zone(p['availability_zone'], region_zones(ec2), 'availability_zone')
+    if p['tags'] is None and not p['name']:
+        tags, purge = None, False
+    elif p['tags'] is None:
+        tags, purge = {'Name': p['name']}, False
+    else:
+        tags, purge = name_tags(p['name'], user_tags), p['purge_tags']
+    spec = dict(vpc_id=p['vpc_id'], cidr_block=cidr, availability_zone=p['availability_zone'],
+                map_public_ip_on_launch=p['map_public_ip_on_launch'], tags=tags, purge_tags=purge)
+    changed, before, after, dummy = ensure_subnet(ec2, spec, subnets, m.check_mode, p['wait_timeout'])
+    m.exit_json(changed=changed, subnet=after, diff=make_diff(before, after))
+
+
+def main():
+    m = AwsModule(
+        argument_spec=dict(
+            vpc_id=dict(type='str', required=True),
+            cidr_block=dict(type='str', required=True),
+            availability_zone=dict(type='str'),
+            map_public_ip_on_launch=dict(type='bool'),
+            name=dict(type='str'),
+            tags=dict(type='dict', aliases=['resource_tags']),
+            purge_tags=dict(type='bool', default=True),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            wait_timeout=dict(type='int', default=300),
+        ),
+        supports_check_mode=True,
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()
