@@ -1,0 +1,307 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: ec2
+short_description: EC2 instances of a stack, grouped by their Role tag
+version_added: 0.1.0
+description:
+  - Finds EC2 instances (by default those of one stack, tag C(Stack)) with one paginated DescribeInstances per region,
+    regions queried in parallel, and groups them by their C(Role) tag (C(web), C(db), C(bastion)) plus a group per stack
+    (C(stack_<name>)).
+  - Each host gets C(ansible_host) (the public IP when there is one, else the private IP) and the instance's facts.
+  - Hosts without a public IP get C(ansible_ssh_common_args) with a ProxyJump through the stack's bastion (the instance
+    tagged C(Role=bastion), or O(bastion)), so a private database host is reachable with no manual SSH config.
+  - Terminated instances are left out. A region that is disabled for the account gives a warning, not a failure.
+  - The configuration file must end in C(ec2.yml) or C(ec2.yaml); an option this plugin does not know is an error.
+author:
+  - Seed Maintainers (@seed-maintainers)
+extends_documentation_fragment:
+  - constructed
+  - inventory_cache
+options:
+  plugin:
+    description: The name of this plugin.
+    required: true
+    choices: [seed.laravel_aws.ec2]
+    type: str
+  regions:
+    description:
+      - Regions to query, in parallel. Default, the region of the environment (E(AWS_REGION), E(AWS_DEFAULT_REGION)) or of the profile.
+    type: list
+    elements: str
+    default: []
+  endpoint_url:
+    description: Send the API calls to this URL, for example an emulator on C(http://127.0.0.1:5000).
+    type: str
+    env:
+      - name: AWS_ENDPOINT_URL_EC2
+      - name: AWS_ENDPOINT_URL
+  profile:
+    description: A named AWS profile.
+    type: str
+    env:
+      - name: AWS_PROFILE
+  access_key:
+    description: AWS access key id.
+    type: str
+    env:
+      - name: AWS_ACCESS_KEY_ID
+  secret_key:
+    description: AWS secret access key.
+    type: str
+    env:
+      - name: AWS_SECRET_ACCESS_KEY
+  session_token:
+    description: Session token.
+    type: str
+    env:
+      - name: AWS_SESSION_TOKEN
+  stack:
+    description: Only the instances of this stack (a shortcut for the filter C(tag:Stack)).
+    type: str
+  filters:
+    description: "More EC2 filters, as C(name: value) or C(name: [values])."
+    type: dict
+    default: {}
+  hostnames:
+    description:
+      - Ordered preference of what names a host. The first that an instance has is used.
+      - "Known: C(tag:<Key>), C(name) (the Name tag), C(instance-id), C(public-ip-address), C(private-ip-address),
+        C(dns-name), C(private-dns-name)."
+      - A name already taken by another instance gets the instance id appended, so hostnames stay unique.
+    type: list
+    elements: str
+    default: ['tag:Name', 'private-ip-address', 'instance-id']
+  role_tag:
+    description: The tag whose value names the group of a host.
+    type: str
+    default: Role
+  bastion:
+    description:
+      - The jump host for hosts without a public IP, as C(host) or C(user@host). Default, the public IP of the stack's
+        instance tagged C(Role=bastion), with O(bastion_user).
+    type: str
+  bastion_user:
+    description: The SSH user on the bastion found by tag.
+    type: str
+    default: admin
+'''
+
+EXAMPLES = r'''
+# inventory/aws/demo.ec2.yml
+plugin: seed.laravel_aws.ec2
+regions: [us-east-1]
+stack: demo
+compose:
+  ansible_user: "'admin'"
+keyed_groups:
+  - key: instance_type
+    prefix: type
+
+---
+# inventory/local/demo.ec2.yml: the same against the emulator, containers standing in for instances
+plugin: seed.laravel_aws.ec2
+regions: [us-east-1]
+endpoint_url: http://127.0.0.1:5000
+stack: demo
+compose:
+  ansible_connection: "'community.docker.docker'"
+  ansible_host: tags.Name
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: .cache/inventory
+'''
+
+import concurrent.futures
+import os
+
+from ansible.errors import AnsibleError, AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+try:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+    HAS_BOTO3 = True
+except ImportError:
+    HAS_BOTO3 = False
+
+DISABLED_REGION_CODES = ('AuthFailure', 'OptInRequired', 'UnauthorizedOperation', 'InvalidClientTokenId', 'UnrecognizedClientException')
+LIVE = ['pending', 'running', 'stopping', 'stopped']
+CONSTRUCTED = ('compose', 'groups', 'keyed_groups', 'strict', 'leading_separator', 'use_extra_vars')
+CACHE_OPTIONS = ('cache', 'cache_plugin', 'cache_timeout', 'cache_connection', 'cache_prefix')
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+
+    NAME = 'seed.laravel_aws.ec2'
+
+    def verify_file(self, path):
+        return super(InventoryModule, self).verify_file(path) and path.endswith(('ec2.yml', 'ec2.yaml'))
+
+    # -- reading -------------------------------------------------------------
+    def _check_options(self, config):
+        known = set(['plugin', 'regions', 'endpoint_url', 'profile', 'access_key', 'secret_key', 'session_token', 'stack', 'filters',
+                     'hostnames', 'role_tag', 'bastion', 'bastion_user']) | set(CONSTRUCTED) | set(CACHE_OPTIONS)
+        unknown = sorted(set(config or {}) - known)
+        if unknown:
+            raise AnsibleParserError('%s: unknown option(s) %s; known: %s' % (self.NAME, ', '.join(unknown), ', '.join(sorted(known))))
+
+    def _regions(self):
+        regions = self.get_option('regions') or []
+        if not regions:
+            region = os.environ.get('AWS_REGION') or os.environ.get('AWS_DEFAULT_REGION')
+            if not region and self.get_option('profile'):
+                region = boto3.session.Session(profile_name=self.get_option('profile')).region_name
+            if not region:
+                raise AnsibleError('%s: no region: set regions in the inventory file, or AWS_REGION' % self.NAME)
+            regions = [region]
+        return regions
+
+    def _session(self):
+        kwargs = {}
+        if self.get_option('access_key'):
+            if not self.get_option('secret_key'):
+                raise AnsibleError('%s: access_key needs secret_key (or use a profile or the environment)' % self.NAME)
+            kwargs.update(aws_access_key_id=self.get_option('access_key'), aws_secret_access_key=self.get_option('secret_key'),
+                          aws_session_token=self.get_option('session_token'))
+        elif self.get_option('profile'):
+            kwargs['profile_name'] = self.get_option('profile')
+        return boto3.session.Session(**kwargs)
+
+    def _filters(self):
+        filters = [{'Name': 'instance-state-name', 'Values': LIVE}]
+        if self.get_option('stack'):
+            filters.append({'Name': 'tag:Stack', 'Values': [self.get_option('stack')]})
+        for name, value in sorted((self.get_option('filters') or {}).items()):
+            filters.append({'Name': name, 'Values': [str(v) for v in (value if isinstance(value, list) else [value])]})
+        return filters
+
+    def _describe_region(self, session, region):
+        client = session.client('ec2', region_name=region, endpoint_url=self.get_option('endpoint_url') or None,
+                                config=Config(retries={'mode': 'adaptive', 'max_attempts': 8},
+                                              user_agent_extra='seed.laravel_aws-inventory'))
+        instances = []
+        paginator = client.get_paginator('describe_instances')
+        for page in paginator.paginate(Filters=self._filters(), PaginationConfig={'PageSize': 1000}):
+            for reservation in page['Reservations']:
+                for inst in reservation['Instances']:
+                    instances.append(self._facts(inst, region))
+        return instances
+
+    def _fetch(self):
+        if not HAS_BOTO3:
+            raise AnsibleError('%s needs boto3 and botocore (pip install boto3)' % self.NAME)
+        session = self._session()
+        regions = self._regions()
+        found = []
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
+            futures = dict((pool.submit(self._describe_region, session, r), r) for r in regions)
+            for future in concurrent.futures.as_completed(futures):
+                region = futures[future]
+                try:
+                    found.extend(future.result())
+                except ClientError as exc:
+                    code = exc.response.get('Error', {}).get('Code')
+                    if code in DISABLED_REGION_CODES and len(regions) > 1:
+                        self.display.warning('%s: region %s skipped (%s): %s' % (self.NAME, region, code, exc))
+                        continue
+                    raise AnsibleError('%s: DescribeInstances in %s failed: %s' % (self.NAME, region, exc))
+                except BotoCoreError as exc:
+                    raise AnsibleError('%s: DescribeInstances in %s failed: %s. Credentials come from access_key/secret_key, '
+                                       'profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY' % (self.NAME, region, exc))
+        return sorted(found, key=lambda i: (i['tags'].get('Name', ''), i['instance_id']))
+
+    @staticmethod
+    def _facts(inst, region):
+        tags = dict((t['Key'], t.get('Value', '')) for t in inst.get('Tags', []))
+        return {
+            'instance_id': inst['InstanceId'], 'instance_type': inst.get('InstanceType'), 'image_id': inst.get('ImageId'),
+            'state': inst['State']['Name'], 'region': region,
+            'availability_zone': inst.get('Placement', {}).get('AvailabilityZone'),
+            'subnet_id': inst.get('SubnetId'), 'vpc_id': inst.get('VpcId'),
+            'private_ip_address': inst.get('PrivateIpAddress'), 'public_ip_address': inst.get('PublicIpAddress'),
+            'private_dns_name': inst.get('PrivateDnsName'), 'public_dns_name': inst.get('PublicDnsName') or None,
+            'key_name': inst.get('KeyName'), 'launch_time': str(inst.get('LaunchTime')),
+            'security_group_ids': [g['GroupId'] for g in inst.get('SecurityGroups', [])],
+            'tags': tags,
+        }
+
+    # -- building --------------------------------------------------------------
+    def _hostname(self, facts, taken):
+        name = None
+        for pref in self.get_option('hostnames'):
+            if pref.startswith('tag:'):
+                name = facts['tags'].get(pref[4:])
+            elif pref == 'name':
+                name = facts['tags'].get('Name')
+            else:
+                name = facts.get({'instance-id': 'instance_id', 'public-ip-address': 'public_ip_address',
+                                  'private-ip-address': 'private_ip_address', 'dns-name': 'public_dns_name',
+                                  'private-dns-name': 'private_dns_name'}.get(pref, pref.replace('-', '_')))
+            if name:
+                break
+        name = name or facts['instance_id']
+        if name in taken:
+            name = '%s-%s' % (name, facts['instance_id'])
+        taken.add(name)
+        return name
+
+    def _populate(self, instances):
+        role_tag = self.get_option('role_tag')
+        strict = self.get_option('strict')
+        taken = set()
+        bastions = {}
+        for facts in instances:
+            if facts['tags'].get(role_tag) == 'bastion' and facts['public_ip_address']:
+                bastions.setdefault(facts['tags'].get('Stack'), facts['public_ip_address'])
+        for facts in instances:
+            host = self._hostname(facts, taken)
+            self.inventory.add_host(host)
+            role = facts['tags'].get(role_tag)
+            stack = facts['tags'].get('Stack')
+            hostvars = dict(facts, role=role, stack=stack,
+                            ansible_host=facts['public_ip_address'] or facts['private_ip_address'])
+            if not facts['public_ip_address'] and role != 'bastion':
+                jump = self.get_option('bastion')
+                if not jump and stack in bastions:
+                    user = self.get_option('bastion_user')
+                    jump = '%s@%s' % (user, bastions[stack]) if user else bastions[stack]
+                if jump:
+                    hostvars['ansible_ssh_common_args'] = '-o ProxyJump=%s -o StrictHostKeyChecking=accept-new' % jump
+            for key, value in hostvars.items():
+                self.inventory.set_variable(host, key, value)
+            if role:
+                group = self.inventory.add_group(self._sanitize_group_name(role))
+                self.inventory.add_host(host, group=group)
+            if stack:
+                group = self.inventory.add_group(self._sanitize_group_name('stack_%s' % stack))
+                self.inventory.add_host(host, group=group)
+            self._set_composite_vars(self.get_option('compose'), hostvars, host, strict=strict)
+            self._add_host_to_composed_groups(self.get_option('groups'), hostvars, host, strict=strict)
+            self._add_host_to_keyed_groups(self.get_option('keyed_groups'), hostvars, host, strict=strict)
+
+    def parse(self, inventory, loader, path, cache=True):
+        super(InventoryModule, self).parse(inventory, loader, path, cache)
+        config = self._read_config_data(path)
+        self._check_options(config)
+        cache_key = self.get_cache_key(path)
+        use_cache = self.get_option('cache') and cache
+        update_cache = self.get_option('cache') and not cache
+        instances = None
+        if use_cache:
+            try:
+                instances = self._cache[cache_key]
+            except KeyError:
+                update_cache = True
+        if instances is None:
+            instances = self._fetch()
+        if update_cache:
+            self._cache[cache_key] = instances
+        self._populate(instances)

@@ -1,0 +1,513 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: instance
+short_description: A named group of EC2 instances with an exact count ("my 2 web servers")
+version_added: 0.1.0
+description:
+  - Manages the instances tagged C(Stack=)O(stack) and C(Role=)O(name). They are named C(<stack>-<name>-1) to
+    C(<stack>-<name>-N) and tagged C(Index); O(count) is exact, and scaling down removes the highest index first.
+  - Every RunInstances carries a client token derived from the stack, the name, the index and the launch spec, so a
+    retry or a rerun cannot launch a duplicate.
+  - Instances are spread round-robin over O(subnet_ids) (index 1 in the first subnet, 2 in the second, ...).
+  - IMDSv2 is required and the root volume encrypted, by default.
+  - Changes that can be made in place are applied (tags, security groups, the instance type of a stopped instance);
+    those that cannot (image, subnet, the type of a running instance) are reported in RV(not_applied) and as warnings,
+    never silently ignored.
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  stack:
+    description: The stack; the C(Stack) tag and the first part of the names.
+    type: str
+    required: true
+  name:
+    description: The role of these instances (C(web), C(db), C(bastion), ...); the C(Role) tag.
+    type: str
+    required: true
+  count:
+    description: How many instances of this role, exactly.
+    type: int
+    default: 1
+  image_id:
+    description: The AMI. Give this or O(image).
+    type: str
+  image:
+    description: Find the newest available AMI whose name matches C(name) (wildcards allowed), owned by C(owner).
+    type: dict
+    suboptions:
+      name:
+        description: Name pattern, for example C(debian-12-amd64-*).
+        type: str
+        required: true
+      owner:
+        description: The owner account, alias (C(amazon)) or id.
+        type: str
+        required: true
+      architecture:
+        description: Only images of this architecture.
+        type: str
+        default: x86_64
+  instance_type:
+    description: The instance type.
+    type: str
+    default: t3.micro
+  subnet_ids:
+    description: Subnets to spread over, all in one VPC.
+    type: list
+    elements: str
+  security_groups:
+    description: Security groups of the instances, by name (in the subnets' VPC) or id.
+    type: list
+    elements: str
+    default: []
+  key_name:
+    description: The key pair for SSH.
+    type: str
+  user_data:
+    description: User data (cloud-init) for new instances.
+    type: str
+  root_volume:
+    description: The root EBS volume.
+    type: dict
+    suboptions:
+      size:
+        description: Size in GiB.
+        type: int
+        default: 8
+      type:
+        description: Volume type.
+        type: str
+        default: gp3
+      encrypted:
+        description: Encrypt the volume.
+        type: bool
+        default: true
+      device_name:
+        description: The root device name.
+        type: str
+        default: /dev/xvda
+  iam_instance_profile:
+    description: An instance profile name or ARN.
+    type: str
+  metadata_options:
+    description: Instance metadata service settings.
+    type: dict
+    suboptions:
+      http_tokens:
+        description: V(required) is IMDSv2 only.
+        type: str
+        choices: [required, optional]
+        default: required
+      http_put_response_hop_limit:
+        description: Hop limit for IMDS answers.
+        type: int
+        default: 1
+  state:
+    description: V(running), V(stopped), or V(absent) (terminates them all).
+    type: str
+    choices: [running, stopped, absent]
+    default: running
+  wait:
+    description: Wait until the instances reach the state.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait.
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.tags
+attributes:
+  check_mode:
+    support: full
+    description: Reports the instances that would be launched, changed or terminated; changes nothing.
+  diff_mode:
+    support: full
+    description: Returns the instances before and after, by name.
+'''
+
+EXAMPLES = r'''
+- name: Two web servers in the public subnets
+  seed.laravel_aws.instance:
+    stack: demo
+    name: web
+    count: 2
+    image: {name: 'debian-12-amd64-*', owner: '136693071363'}
+    instance_type: t3.micro
+    subnet_ids: "{{ net.subnets.public | map(attribute='id') }}"
+    security_groups: [demo-web]
+    key_name: demo
+    root_volume: {size: 16, type: gp3}
+    tags: {Owner: ops}
+  register: web
+
+- name: Remove them
+  seed.laravel_aws.instance:
+    stack: demo
+    name: web
+    state: absent
+'''
+
+RETURN = r'''
+instances:
+  description: The instances of the role, by index. In check mode, instances to be launched have RV(instances[].id=null).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Instance id.
+      type: str
+    name:
+      description: The C(Name) tag, C(<stack>-<name>-<index>).
+      type: str
+    index:
+      description: The index within the role.
+      type: int
+    state:
+      description: The instance state.
+      type: str
+    instance_type:
+      description: The type.
+      type: str
+    image_id:
+      description: The AMI.
+      type: str
+    private_ip:
+      description: Private IPv4 address.
+      type: str
+    public_ip:
+      description: Public IPv4 address, if any.
+      type: str
+    private_dns:
+      description: Private DNS name.
+      type: str
+    public_dns:
+      description: Public DNS name, if any.
+      type: str
+    subnet_id:
+      description: The subnet.
+      type: str
+    vpc_id:
+      description: The VPC.
+      type: str
+    availability_zone:
+      description: The zone.
+      type: str
+    security_group_ids:
+      description: Security groups.
+      type: list
+      elements: str
+    tags:
+      description: The tags.
+      type: dict
+launched:
+  description: Names of instances launched by this run.
+  returned: always
+  type: list
+  elements: str
+terminated:
+  description: Names of instances terminated by this run.
+  returned: always
+  type: list
+  elements: str
+not_applied:
+  description: Differences that cannot be applied in place, one sentence each.
+  returned: always
+  type: list
+  elements: str
+diff:
+  description: The instances before and after, by name.
+  returned: always
+  type: dict
+'''
+
+import hashlib
+import json
+import re
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags, tag_filters
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
+
+LIVE = ['pending', 'running', 'stopping', 'stopped']
+NAME_RE = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$')
+
+
+def describe(i):
+    tags = resource_tags(i)
+    try:
+        index = int(tags.get('Index', '0'))
+    except ValueError:
+        index = 0
+    return {
+        'id': i['InstanceId'], 'name': tags.get('Name'), 'index': index, 'state': i['State']['Name'],
+        'instance_type': i.get('InstanceType'), 'image_id': i.get('ImageId'),
+        'private_ip': i.get('PrivateIpAddress'), 'public_ip': i.get('PublicIpAddress'),
+        'private_dns': i.get('PrivateDnsName'), 'public_dns': i.get('PublicDnsName') or None,
+        'subnet_id': i.get('SubnetId'), 'vpc_id': i.get('VpcId'),
+        'availability_zone': i.get('Placement', {}).get('AvailabilityZone'),
+        'security_group_ids': sorted(g['GroupId'] for g in i.get('SecurityGroups', [])),
+        'key_name': i.get('KeyName'), 'tags': tags,
+    }
+
+
+def validate(p):
+    for field in ('stack', 'name'):
+        if not NAME_RE.match(p[field] or ''):
+            raise ValidationError(field, '%r: use letters, digits and dashes (it goes into names and tags)' % p[field])
+    if p['count'] < 0:
+        raise ValidationError('count', 'must be 0 or more (got %d); use state: absent to remove them all' % p['count'])
+    if p['state'] != 'absent' and p['count'] > 0:
+        if not p['image_id'] and not p['image']:
+            raise ValidationError('image_id', 'give image_id, or image: {name: pattern, owner: account}')
+        if p['image_id'] and not p['image_id'].startswith('ami-'):
+            raise ValidationError('image_id', '%r is not an AMI id (ami-...)' % p['image_id'])
+        if not p['subnet_ids']:
+            raise ValidationError('subnet_ids', 'give the subnets to launch in (the instances are spread over them)')
+        for i, s in enumerate(p['subnet_ids']):
+            if not str(s).startswith('subnet-'):
+                raise ValidationError('subnet_ids[%d]' % i, '%r is not a subnet id (subnet-...)' % s)
+        vol = p['root_volume'] or {}
+        if vol.get('size') is not None and not 1 <= vol['size'] <= 16384:
+            raise ValidationError('root_volume.size', 'must be 1-16384 GiB (got %s)' % vol['size'])
+    return normalize_tags(p['tags'])
+
+
+def client_token(stack, name, index, spec, attempt=0):
+    raw = json.dumps([stack, name, index, spec, attempt], sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()[:64]
+
+
+def find_image(ec2, image):
+    images = ec2.describe_images(Owners=[image['owner']], Filters=[
+        {'Name': 'name', 'Values': [image['name']]}, {'Name': 'state', 'Values': ['available']},
+        {'Name': 'architecture', 'Values': [image.get('architecture') or 'x86_64']}])['Images']
+    if not images:
+        raise ValidationError('image', 'no available %s image named %r owned by %s'
+                              % (image.get('architecture') or 'x86_64', image['name'], image['owner']))
+    return sorted(images, key=lambda i: (i.get('CreationDate', ''), i['ImageId']))[-1]['ImageId']
+
+
+def resolve_network(ec2, subnet_ids, groups):
+    """(vpc_id, [group ids]); all subnets in one VPC, group names resolved in it."""
+    subnets = ec2.describe_subnets(SubnetIds=list(subnet_ids))['Subnets']
+    vpcs = sorted(set(s['VpcId'] for s in subnets))
+    if len(vpcs) > 1:
+        raise ValidationError('subnet_ids', 'the subnets are in different VPCs (%s); give subnets of one VPC'
+                              % ', '.join('%s in %s' % (s['SubnetId'], s['VpcId']) for s in subnets))
+    vpc_id = vpcs[0]
+    ids = []
+    known = {}
+    if groups:
+        for g in ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}]):
+            known[g['GroupName']] = g['GroupId']
+            known[g['GroupId']] = g['GroupId']
+    for i, g in enumerate(groups):
+        if g not in known:
+            if g.startswith('sg-'):
+                raise ValidationError('security_groups[%d]' % i, 'security group %s is not in VPC %s, the VPC of the subnets' % (g, vpc_id))
+            raise ValidationError('security_groups[%d]' % i, 'no security group named %r in VPC %s (the VPC of the subnets)' % (g, vpc_id))
+        ids.append(known[g])
+    return vpc_id, sorted(set(ids))
+
+
+def existing_instances(ec2, stack, name):
+    found = []
+    for r in ec2.paginate('describe_instances', 'Reservations',
+                          Filters=tag_filters({'Stack': stack, 'Role': name}) + [{'Name': 'instance-state-name', 'Values': LIVE}]):
+        found.extend(r['Instances'])
+    return found
+
+
+def wait_state(ec2, ids, want, timeout):
+    def fetch():
+        out = []
+        for r in ec2.describe_instances(InstanceIds=ids)['Reservations']:
+            out.extend(r['Instances'])
+        return out
+    return wait_for(fetch, lambda insts: len(insts) == len(ids) and all(i['State']['Name'] == want for i in insts),
+                    'instances %s to be %s' % (', '.join(ids), want), timeout=timeout, delay=2)
+
+
+def run(m):
+    p = m.params
+    user_tags = validate(p)
+    ec2 = m.client('ec2')
+    stack, role = p['stack'], p['name']
+    current = existing_instances(ec2, stack, role)
+    by_index = {}
+    extras = []
+    for inst in current:
+        d = describe(inst)
+        if d['index'] in by_index or d['index'] < 1:
+            extras.append(inst)  # a duplicate index or one made by hand: removed like a scale-down
+        else:
+            by_index[d['index']] = inst
+    before = dict((describe(i)['name'] or i['InstanceId'], describe(i)) for i in current)
+    launched, terminated, not_applied = [], [], []
+    check = m.check_mode
+    wanted = 0 if p['state'] == 'absent' else p['count']
+
+    # Scale down (highest index first) and remove strays
+    doomed = [by_index[i] for i in sorted(by_index, reverse=True) if i > wanted] + extras
+    if doomed:
+        terminated = [describe(i)['name'] or i['InstanceId'] for i in doomed]
+        if not check:
+            ec2.terminate_instances(InstanceIds=[i['InstanceId'] for i in doomed])
+            if p['wait']:
+                wait_state(ec2, [i['InstanceId'] for i in doomed], 'terminated', p['wait_timeout'])
+    keep = dict((i, inst) for i, inst in by_index.items() if i <= wanted)
+
+    after = {}
+    if wanted:
+        image_id = p['image_id'] or find_image(ec2, p['image'])
+        vpc_id, group_ids = resolve_network(ec2, p['subnet_ids'], p['security_groups'])
+        vol = p['root_volume'] or {}
+        spec = {'image': image_id, 'type': p['instance_type'], 'groups': group_ids, 'key': p['key_name']}
+        base_tags = dict(user_tags or {})
+        base_tags.update({'Stack': stack, 'Role': role})
+        pending = []
+        for index in range(1, wanted + 1):
+            name = '%s-%s-%d' % (stack, role, index)
+            subnet_id = p['subnet_ids'][(index - 1) % len(p['subnet_ids'])]
+            tags = dict(base_tags, Name=name, Index=str(index))
+            if index in keep:
+                inst = keep[index]
+                d = describe(inst)
+                dummy, d['tags'] = ensure_tags(ec2, d['id'], d['tags'], tags, p['purge_tags'] if p['tags'] is not None else False, check)
+                if d['image_id'] != image_id:
+                    not_applied.append('%s runs image %s, not %s: replace the instance to change it' % (name, d['image_id'], image_id))
+                if d['subnet_id'] != subnet_id and subnet_id in p['subnet_ids'] and d['subnet_id'] not in p['subnet_ids']:
+                    not_applied.append('%s is in subnet %s, not in %s: an instance cannot move' % (name, d['subnet_id'], ', '.join(p['subnet_ids'])))
+                if group_ids and d['security_group_ids'] != group_ids:
+                    d['security_group_ids'] = group_ids
+                    if not check:
+                        ec2.modify_instance_attribute(InstanceId=d['id'], Groups=group_ids)
+                if p['state'] == 'running' and d['state'] in ('stopped', 'stopping'):
+                    d['state'] = 'running'
+                    if not check:
+                        ec2.start_instances(InstanceIds=[d['id']])
+                        pending.append(d['id'])
+                elif p['state'] == 'stopped' and d['state'] in ('running', 'pending'):
+                    d['state'] = 'stopped'
+                    if not check:
+                        ec2.stop_instances(InstanceIds=[d['id']])
+                        pending.append(d['id'])
+                elif p['state'] == 'running' and d['state'] == 'pending' and not check:
+                    pending.append(d['id'])
+                if d['instance_type'] != p['instance_type']:
+                    if d['state'] == 'stopped':
+                        if not check and d['id'] in pending:  # stopped by this run: wait, then resize
+                            wait_state(ec2, [d['id']], 'stopped', p['wait_timeout'])
+                        d['instance_type'] = p['instance_type']
+                        if not check:
+                            ec2.modify_instance_attribute(InstanceId=d['id'], InstanceType={'Value': p['instance_type']})
+                    else:
+                        not_applied.append('%s is a %s; stop it (state: stopped) to change its type to %s'
+                                           % (name, d['instance_type'], p['instance_type']))
+                after[name] = d
+                continue
+            launched.append(name)
+            if check:
+                after[name] = {'id': None, 'name': name, 'index': index, 'state': p['state'], 'instance_type': p['instance_type'],
+                               'image_id': image_id, 'subnet_id': subnet_id, 'vpc_id': vpc_id, 'security_group_ids': group_ids,
+                               'tags': tags}
+                continue
+            kwargs = dict(
+                ImageId=image_id, InstanceType=p['instance_type'], MinCount=1, MaxCount=1, SubnetId=subnet_id,
+                TagSpecifications=tag_specifications('instance', tags) + tag_specifications('volume', tags),
+                MetadataOptions={'HttpTokens': (p['metadata_options'] or {}).get('http_tokens') or 'required',
+                                 'HttpPutResponseHopLimit': (p['metadata_options'] or {}).get('http_put_response_hop_limit') or 1,
+                                 'HttpEndpoint': 'enabled'},
+                BlockDeviceMappings=[{'DeviceName': vol.get('device_name') or '/dev/xvda',
+                                      'Ebs': {'VolumeSize': vol.get('size') or 8, 'VolumeType': vol.get('type') or 'gp3',
+                                              'Encrypted': vol.get('encrypted', True) is not False, 'DeleteOnTermination': True}}])
+            if group_ids:
+                kwargs['SecurityGroupIds'] = group_ids
+            if p['key_name']:
+                kwargs['KeyName'] = p['key_name']
+            if p['user_data']:
+                kwargs['UserData'] = p['user_data']
+            if p['iam_instance_profile']:
+                key = 'Arn' if p['iam_instance_profile'].startswith('arn:') else 'Name'
+                kwargs['IamInstanceProfile'] = {key: p['iam_instance_profile']}
+            inst = None
+            for attempt in range(3):
+                kwargs['ClientToken'] = client_token(stack, role, index, dict(spec, subnet=subnet_id), attempt)
+                inst = ec2.run_instances(**kwargs)['Instances'][0]
+                if inst['State']['Name'] not in ('terminated', 'shutting-down'):
+                    break  # a token reused after a terminate gives back the terminated instance
+            if p['state'] == 'stopped':
+                ec2.stop_instances(InstanceIds=[inst['InstanceId']])
+            pending.append(inst['InstanceId'])
+            after[name] = describe(dict(inst, Tags=inst.get('Tags') or [{'Key': k, 'Value': v} for k, v in tags.items()]))
+
+        if pending and p['wait'] and not check:
+            want = 'stopped' if p['state'] == 'stopped' else 'running'
+            for inst in wait_state(ec2, pending, want, p['wait_timeout']):
+                d = describe(inst)
+                after[d['name']] = d
+
+    for msg in not_applied:
+        m.warn(msg)
+    result = sorted(after.values(), key=lambda d: d['index'])
+    changed = bool(launched or terminated) or any(
+        before.get(n) and (before[n]['tags'] != d['tags'] or before[n]['state'] != d['state']
+                           or before[n]['security_group_ids'] != d['security_group_ids']
+                           or before[n]['instance_type'] != d['instance_type']) for n, d in after.items())
+    m.exit_json(changed=changed, instances=result, launched=launched, terminated=terminated, not_applied=not_applied,
+                diff={'before': before, 'after': dict((d['name'], d) for d in result)})
+
+
+def main():
+    m = AwsModule(
+        argument_spec=dict(
+            stack=dict(type='str', required=True),
+            name=dict(type='str', required=True),
+            count=dict(type='int', default=1),
+            image_id=dict(type='str'),
+            image=dict(type='dict', options=dict(
+                name=dict(type='str', required=True),
+                owner=dict(type='str', required=True),
+                architecture=dict(type='str', default='x86_64'))),
+            instance_type=dict(type='str', default='t3.micro'),
+            subnet_ids=dict(type='list', elements='str'),
+            security_groups=dict(type='list', elements='str', default=[]),
+            key_name=dict(type='str', no_log=False),
+            user_data=dict(type='str'),
+            root_volume=dict(type='dict', options=dict(
+                size=dict(type='int', default=8),
+                type=dict(type='str', default='gp3'),
+                encrypted=dict(type='bool', default=True),
+                device_name=dict(type='str', default='/dev/xvda'))),
+            iam_instance_profile=dict(type='str'),
+            metadata_options=dict(type='dict', options=dict(
+                http_tokens=dict(type='str', default='required', choices=['required', 'optional']),
+                http_put_response_hop_limit=dict(type='int', default=1))),
+            tags=dict(type='dict', aliases=['resource_tags']),
+            purge_tags=dict(type='bool', default=True),
+            state=dict(type='str', default='running', choices=['running', 'stopped', 'absent']),
+            wait=dict(type='bool', default=True),
+            wait_timeout=dict(type='int', default=600),
+        ),
+        mutually_exclusive=[['image_id', 'image']],
+        supports_check_mode=True,
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()

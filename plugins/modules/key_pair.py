@@ -1,0 +1,284 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: key_pair
+short_description: Import an SSH public key as an EC2 key pair, or create one and keep its private key
+version_added: 0.1.0
+description:
+  - Imports O(public_key) or O(public_key_path) as a key pair; or, given only O(private_key_path), has EC2 create a key
+    and writes its private key there with mode C(0400) (SSH refuses looser modes). An existing private key file is never
+    overwritten, and key material is never printed or returned.
+  - Idempotent without side effects. The fingerprint is computed locally, the way AWS does (MD5 of the DER public key
+    for RSA, SHA-256 for ed25519), and compared with the key pair's; nothing is imported to find out.
+  - A key pair whose material differs is an error unless O(force=true), which replaces it.
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  name:
+    description: The key pair name.
+    type: str
+    required: true
+  public_key:
+    description: An OpenSSH public key (C(ssh-ed25519 AAAA...) or C(ssh-rsa AAAA...)) to import.
+    type: str
+  public_key_path:
+    description: A file holding the public key to import.
+    type: path
+  private_key_path:
+    description:
+      - Without a public key, EC2 creates the key pair and its private key is written here with mode C(0400).
+      - The file must not exist when the key pair is created; it is never overwritten.
+    type: path
+  key_type:
+    description: Type of a key EC2 creates.
+    type: str
+    choices: [ed25519, rsa]
+    default: ed25519
+  force:
+    description: Replace a key pair of this name whose material differs.
+    type: bool
+    default: false
+  state:
+    description: V(present) or V(absent).
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.tags
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change; writes no file and creates nothing.
+  diff_mode:
+    support: full
+    description: Returns the key pair (name, fingerprint, tags) before and after.
+'''
+
+EXAMPLES = r'''
+- name: Import the admin's key
+  seed.laravel_aws.key_pair:
+    name: demo
+    public_key_path: ~/.ssh/id_ed25519.pub
+    tags: {Stack: demo}
+
+- name: Or let EC2 make one and keep the private key
+  seed.laravel_aws.key_pair:
+    name: demo
+    private_key_path: "{{ playbook_dir }}/demo.pem"
+'''
+
+RETURN = r'''
+key_pair:
+  description: The key pair; empty after O(state=absent). Never carries key material.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: The name.
+      type: str
+    id:
+      description: The key pair id.
+      type: str
+      sample: key-0123456789abcdef0
+    fingerprint:
+      description: The fingerprint AWS reports.
+      type: str
+    type:
+      description: C(rsa) or C(ed25519).
+      type: str
+    tags:
+      description: The tags.
+      type: dict
+    private_key_path:
+      description: Where the private key was written (only when this run created the key pair).
+      type: str
+diff:
+  description: The key pair before and after.
+  returned: always
+  type: dict
+'''
+
+import base64
+import hashlib
+import os
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, not_found, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import is_lost_answer
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
+
+try:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+    HAS_CRYPTOGRAPHY = True
+except ImportError:
+    HAS_CRYPTOGRAPHY = False
+
+
+def fingerprints(public_key_text):
+    """(type, {fingerprints AWS or the emulator may report}) of an OpenSSH public key."""
+    try:
+        key = serialization.load_ssh_public_key(public_key_text.strip().encode())
+    except (ValueError, TypeError) as exc:
+        raise ValidationError('public_key', 'not an OpenSSH public key (ssh-ed25519 AAAA... or ssh-rsa AAAA...): %s' % exc)
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    blob = base64.b64decode(public_key_text.split()[1])
+
+    def colons(digest):
+        return ':'.join(digest[i:i + 2] for i in range(0, len(digest), 2))
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        # AWS: base64 SHA-256 of the key blob (as ssh-keygen -l, with padding); moto: hex SHA-256 of the DER key.
+        return 'ed25519', set([base64.b64encode(hashlib.sha256(blob).digest()).decode(),
+                               base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip('='),
+                               colons(hashlib.sha256(der).hexdigest())])
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < 2048:
+            raise ValidationError('public_key', 'RSA keys need 2048 bits or more (this one has %d)' % key.key_size)
+        return 'rsa', set([colons(hashlib.md5(der).hexdigest())])  # nosec - the fingerprint AWS uses for imported RSA keys
+    raise ValidationError('public_key', 'EC2 takes rsa and ed25519 keys only')
+
+
+def describe(kp, private_key_path=None):
+    out = {'name': kp['KeyName'], 'id': kp.get('KeyPairId'), 'fingerprint': kp.get('KeyFingerprint'),
+           'type': kp.get('KeyType'), 'tags': resource_tags(kp)}
+    if private_key_path:
+        out['private_key_path'] = private_key_path
+    return out
+
+
+def find(ec2, name):
+    try:
+        pairs = ec2.describe_key_pairs(KeyNames=[name])['KeyPairs']
+    except Exception as exc:  # pylint: disable=broad-except
+        if not_found(exc, 'InvalidKeyPair.NotFound'):
+            return None
+        raise
+    return pairs[0] if pairs else None
+
+
+def write_private_key(path, material):
+    """Create the file 0400 in one step; never overwrite."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+    with os.fdopen(fd, 'w') as f:
+        f.write(material if material.endswith('\n') else material + '\n')
+
+
+def run(m):
+    p = m.params
+    if not HAS_CRYPTOGRAPHY:
+        m.fail_json(msg='the cryptography Python package is required (pip install cryptography)')
+    name = p['name'].strip()
+    if not name or len(name) > 255:
+        raise ValidationError('name', 'a key pair name is 1-255 characters')
+    tags = normalize_tags(p['tags'])
+    public = p['public_key']
+    if p['public_key_path']:
+        path = p['public_key_path']  # type: path, already expanded
+        try:
+            with open(path) as f:
+                public = f.read()
+        except (IOError, OSError) as exc:
+            raise ValidationError('public_key_path', 'cannot read %s (%s); give the path of an OpenSSH public key (.pub)'
+                                  % (path, exc.strerror or exc))
+    wanted = fingerprints(public) if public else None
+    private_path = p['private_key_path']
+    if private_path and not os.path.isdir(os.path.dirname(os.path.abspath(private_path))):
+        raise ValidationError('private_key_path', 'the folder of %s does not exist' % private_path)
+
+    ec2 = m.client('ec2')
+    existing = find(ec2, name)
+    if p['state'] == 'absent':
+        if existing and not m.check_mode:
+            ec2.delete_key_pair(KeyName=name)
+        m.exit_json(changed=bool(existing), key_pair={}, diff=make_diff(describe(existing) if existing else None, None))
+
+    replace = False
+    if existing is not None:
+        before = describe(existing)
+        if wanted and existing.get('KeyFingerprint') not in wanted[1]:
+            if not p['force']:
+                raise ValidationError('public_key', 'key pair %s exists with other key material (fingerprint %s); '
+                                      'set force: true to replace it' % (name, existing.get('KeyFingerprint')))
+            replace = True
+        if not replace:
+            after = dict(before)
+            changed, after['tags'] = ensure_tags(ec2, existing['KeyPairId'], before['tags'], tags, p['purge_tags'], m.check_mode) \
+                if tags is not None else (False, before['tags'])
+            m.exit_json(changed=changed, key_pair=after, diff=make_diff(before, after))
+    else:
+        before = None
+        if not public:
+            if not private_path:
+                raise ValidationError('public_key', 'give public_key or public_key_path to import a key, '
+                                      'or private_key_path to have EC2 create one and keep its private key')
+            if os.path.exists(private_path):
+                raise ValidationError('private_key_path', '%s already exists and is never overwritten; '
+                                      'remove it, choose another path, or import its public key instead' % private_path)
+
+    after = {'name': name, 'id': None, 'fingerprint': None, 'type': wanted[0] if wanted else p['key_type'], 'tags': tags or {}}
+    if m.check_mode:
+        m.exit_json(changed=True, key_pair=after, diff=make_diff(before, after))
+    if replace:
+        ec2.delete_key_pair(KeyName=name)
+    spec = tag_specifications('key-pair', tags)
+    if public:
+        try:
+            ec2.import_key_pair(KeyName=name, PublicKeyMaterial=public.strip().encode(), TagSpecifications=spec)
+        except Exception as exc:  # pylint: disable=broad-except
+            if not is_lost_answer(exc):
+                raise
+        made = find(ec2, name)  # a lost answer is checked by fingerprint, never imported twice
+        if made is None or made.get('KeyFingerprint') not in wanted[1]:
+            raise ValidationError('public_key', 'key pair %s was not imported with this key; run again' % name)
+        m.exit_json(changed=True, key_pair=describe(made), diff=make_diff(before, describe(made)))
+    for dummy in range(3):
+        try:
+            created = ec2.create_key_pair(KeyName=name, KeyType=p['key_type'], KeyFormat='pem', TagSpecifications=spec)
+            break
+        except Exception as exc:  # pylint: disable=broad-except
+            if not is_lost_answer(exc):
+                raise
+            # the private key of a lost answer is gone for good: drop that key pair and make another
+            if find(ec2, name) is not None:
+                ec2.delete_key_pair(KeyName=name)
+    else:
+        m.fail_json(msg='could not create key pair %s: its answer was lost three times' % name)
+    write_private_key(private_path, created['KeyMaterial'])
+    made = dict(created)
+    made.pop('KeyMaterial', None)
+    made['Tags'] = created.get('Tags') or [{'Key': k, 'Value': v} for k, v in (tags or {}).items()]
+    m.exit_json(changed=True, key_pair=describe(made, private_path), diff=make_diff(before, describe(made)))
+
+
+def main():
+    m = AwsModule(
+        argument_spec=dict(
+            name=dict(type='str', required=True),
+            public_key=dict(type='str'),
+            public_key_path=dict(type='path'),
+            private_key_path=dict(type='path', no_log=False),
+            key_type=dict(type='str', default='ed25519', choices=['ed25519', 'rsa']),
+            force=dict(type='bool', default=False),
+            tags=dict(type='dict', aliases=['resource_tags']),
+            purge_tags=dict(type='bool', default=True),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+        ),
+        mutually_exclusive=[['public_key', 'public_key_path']],
+        supports_check_mode=True,
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()

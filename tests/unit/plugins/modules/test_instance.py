@@ -1,0 +1,113 @@
+"""instance against moto in-process: exact count, tokens, scale up/down, in-place changes, bad input."""
+import pytest
+
+from ansible_collections.seed.laravel_aws.plugins.modules import instance, network
+
+from ...conftest import mutating
+
+
+@pytest.fixture
+def net(aws, run_module):
+    return run_module(network.main, {
+        'name': 'demo', 'cidr_block': '10.20.0.0/16', 'availability_zones': ['us-east-1a', 'us-east-1b'],
+        'public_subnets': ['10.20.0.0/24', '10.20.1.0/24'], 'private_subnets': ['10.20.10.0/24', '10.20.11.0/24'],
+        'nat_gateway': 'single', 'security_groups': [{'name': 'web', 'rules': [{'ports': 80, 'cidr_ip': '0.0.0.0/0'}]},
+                                                     {'name': 'db', 'rules': [{'ports': 5432, 'group': 'web'}]}]})
+
+
+@pytest.fixture
+def ami(aws):
+    return sorted(aws.describe_images(Owners=['amazon'])['Images'], key=lambda i: i['ImageId'])[0]['ImageId']
+
+
+def web(net, ami, **extra):
+    args = {'stack': 'demo', 'name': 'web', 'count': 2, 'image_id': ami, 'instance_type': 't3.micro',
+            'subnet_ids': [s['id'] for s in net['subnets']['public']], 'security_groups': ['demo-web']}
+    args.update(extra)
+    return args
+
+
+def live(ec2, role='web'):
+    out = []
+    for r in ec2.describe_instances(Filters=[{'Name': 'tag:Role', 'Values': [role]},
+                                             {'Name': 'instance-state-name', 'Values': ['pending', 'running', 'stopped']}])['Reservations']:
+        out.extend(r['Instances'])
+    return sorted(out, key=lambda i: [t['Value'] for t in i['Tags'] if t['Key'] == 'Name'][0])
+
+
+def test_launch_spread_rerun_scale(aws, run_module, calls, net, ami):
+    made = run_module(instance.main, web(net, ami))
+    assert made['changed'] and made['launched'] == ['demo-web-1', 'demo-web-2']
+    insts = made['instances']
+    assert [i['name'] for i in insts] == ['demo-web-1', 'demo-web-2']
+    assert [i['subnet_id'] for i in insts] == [s['id'] for s in net['subnets']['public']]
+    assert all(i['state'] == 'running' and i['private_ip'] for i in insts)
+    raw = live(aws)
+    assert raw[0]['MetadataOptions']['HttpTokens'] == 'required'
+    assert {t['Key']: t['Value'] for t in raw[0]['Tags']}['Stack'] == 'demo'
+    tokens = [c for c in calls if c == 'run_instances']
+    assert len(tokens) == 2
+
+    del calls[:]
+    again = run_module(instance.main, web(net, ami))
+    assert again['changed'] is False and again['launched'] == [] and mutating(calls) == []
+
+    up = run_module(instance.main, web(net, ami, count=3))
+    assert up['launched'] == ['demo-web-3'] and up['instances'][2]['subnet_id'] == net['subnets']['public'][0]['id']
+    down = run_module(instance.main, web(net, ami, count=2))
+    assert down['terminated'] == ['demo-web-3'] and len(live(aws)) == 2
+    gone = run_module(instance.main, web(net, ami, state='absent'))
+    assert sorted(gone['terminated']) == ['demo-web-1', 'demo-web-2'] and live(aws) == []
+
+
+def test_check_mode_launches_nothing(aws, run_module, calls, net, ami):
+    del calls[:]
+    plan = run_module(instance.main, web(net, ami), check_mode=True)
+    assert plan['changed'] and plan['launched'] == ['demo-web-1', 'demo-web-2'] and plan['instances'][0]['id'] is None
+    assert mutating(calls) == [] and live(aws) == []
+
+
+def test_client_token_depends_on_stack_name_index_spec():
+    a = instance.client_token('demo', 'web', 1, {'image': 'ami-1'})
+    assert a == instance.client_token('demo', 'web', 1, {'image': 'ami-1'})
+    assert a != instance.client_token('demo', 'web', 2, {'image': 'ami-1'})
+    assert a != instance.client_token('demo', 'db', 1, {'image': 'ami-1'})
+
+
+def test_in_place_and_not_in_place_changes(aws, run_module, net, ami):
+    run_module(instance.main, web(net, ami, count=1))
+    retag = run_module(instance.main, web(net, ami, count=1, tags={'Owner': 'ops'}))
+    assert retag['changed'] and retag['instances'][0]['tags']['Owner'] == 'ops'
+    other = sorted(aws.describe_images(Owners=['amazon'])['Images'], key=lambda i: i['ImageId'])[1]['ImageId']
+    drift = run_module(instance.main, web(net, ami, count=1, image_id=other, tags={'Owner': 'ops'}))
+    assert drift['changed'] is False and any('image' in s for s in drift['not_applied'])
+    bigger = run_module(instance.main, web(net, ami, count=1, instance_type='t3.small', tags={'Owner': 'ops'}))
+    assert any('stop it' in s for s in bigger['not_applied'])
+    stopped = run_module(instance.main, web(net, ami, count=1, instance_type='t3.small', state='stopped', tags={'Owner': 'ops'}))
+    assert stopped['changed'] and stopped['instances'][0]['instance_type'] == 't3.small'
+    assert live(aws)[0]['InstanceType'] == 't3.small'
+
+
+@pytest.mark.parametrize('extra, field, words', [
+    ({'count': -1}, 'count', 'must be 0 or more'),
+    ({'security_groups': ['nope']}, 'security_groups[0]', "no security group named 'nope'"),
+    ({'image_id': None, 'image': {'name': 'no-such-image-*', 'owner': 'amazon'}}, 'image', 'no available'),
+    ({'image_id': 'img-1'}, 'image_id', 'not an AMI'),
+    ({'subnet_ids': []}, 'subnet_ids', 'give the subnets'),
+    ({'name': 'web server'}, 'name', 'letters, digits'),
+])
+def test_bad_input_launches_nothing(aws, run_module, calls, net, ami, extra, field, words):
+    del calls[:]
+    args = dict((k, v) for k, v in web(net, ami, **extra).items() if v is not None)
+    result = run_module(instance.main, args)
+    assert result['failed'] and result['field'] == field and words in result['msg'], result['msg']
+    assert mutating(calls) == []
+
+
+def test_subnets_of_two_vpcs_are_refused_naming_them(aws, run_module, calls, net, ami):
+    other_vpc = aws.create_vpc(CidrBlock='10.99.0.0/16')['Vpc']['VpcId']
+    other = aws.create_subnet(VpcId=other_vpc, CidrBlock='10.99.0.0/24')['Subnet']['SubnetId']
+    del calls[:]
+    result = run_module(instance.main, web(net, ami, subnet_ids=[net['subnets']['public'][0]['id'], other]))
+    assert result['failed'] and other in result['msg'] and other_vpc in result['msg']
+    assert mutating(calls) == []
