@@ -1,0 +1,133 @@
+"""What a user sees on the stack converged by postgresql (db) and apache, php, composer and
+laravel (two web hosts, Debian 12 and 13), after the side effects of side_effect.yml."""
+import os
+import re
+
+import pytest
+import testinfra
+
+APP = '/var/www/demo'
+DB = '172.30.58.20'
+WEB = ('seed-web-1', 'seed-web-2')
+
+
+def groups(host):
+    return host.ansible.get_variables().get('group_names', [])
+
+
+@pytest.fixture
+def web(host):
+    if 'web' not in groups(host):
+        pytest.skip('web hosts only')
+    return host
+
+
+@pytest.fixture
+def db(host):
+    if 'db' not in groups(host):
+        pytest.skip('db host only')
+    return host
+
+
+def other_host(name):
+    return testinfra.get_host('ansible://%s' % name, ansible_inventory=os.environ['MOLECULE_INVENTORY_FILE'])
+
+
+def test_apache_answers_with_the_seeded_greeting_from_the_db_host(web):
+    out = web.check_output('curl -s -i http://127.0.0.1/')
+    assert out.startswith('HTTP/1.1 200')
+    assert 'Hello from Laravel on seed.laravel_aws' in out
+    assert 'Server: Apache\r\n' in out, 'ServerTokens Prod hides the version'
+    assert 'X-Powered-By' not in out, 'expose_php = Off'
+
+
+def test_a_rewrite_only_route_answers_through_htaccess(web):
+    # /about exists only as a Laravel route: Apache reaches it through the .htaccess rewrite
+    assert web.check_output('curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1/about') == '200'
+    assert 'greetings in the database' in web.check_output('curl -s http://127.0.0.1/about')
+    assert web.check_output('curl -s http://127.0.0.1/up').startswith('{"status":"ok"')
+    # without the rewrite the same URL through index.php still works; a missing route is a 404
+    assert web.check_output('curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1/no-such-page') == '404'
+
+
+def test_no_directory_listing(web):
+    web.run_expect([0], 'mkdir -p %s/current/public/listing-probe' % APP)
+    out = web.run('curl -s -i http://127.0.0.1/listing-probe/')
+    web.run('rmdir %s/current/public/listing-probe' % APP)
+    assert 'Index of' not in out.stdout
+
+
+def test_web_tree_is_deploy_user_and_web_group_2775_0664(web):
+    www = web.file('/var/www')
+    assert www.user == 'ec2-user' and www.group == 'apache' and www.mode == 0o2775
+    wrong = web.check_output("find /var/www -path '*/.git/*' -prune -o -name .env -prune -o "
+                             "\\( -type d ! -perm 2775 -print \\) -o \\( -type f ! -perm 0664 -print \\) -o "
+                             "\\( ! -group apache -print \\)")
+    assert wrong == ''
+
+
+def test_setgid_keeps_the_group_on_a_new_file_of_the_deploy_user(web):
+    web.run_expect([0], "sudo -u ec2-user sh -c 'umask 002; mkdir -p /var/www/probe-dir; touch /var/www/probe-dir/f'")
+    probe = web.file('/var/www/probe-dir/f')
+    assert probe.group == 'apache' and probe.user == 'ec2-user'
+    assert web.file('/var/www/probe-dir').mode == 0o2775
+    web.run('rm -rf /var/www/probe-dir')
+
+
+def test_deploy_user_is_in_the_web_group_and_apache_runs_with_it(web):
+    assert 'apache' in web.user('ec2-user').groups
+    assert web.check_output("ps -o group= -C apache2 | sort -u | tr -d ' '").split()[-1] == 'apache'
+
+
+def test_php_has_the_postgresql_driver(web):
+    modules = web.check_output('php -m')
+    for ext in ('pdo_pgsql', 'pgsql', 'mbstring', 'intl', 'bcmath', 'zip', 'Zend OPcache'):
+        assert ext in modules
+
+
+def test_composer_runs_as_the_deploy_user(web):
+    assert re.search(r'Composer version 2\.', web.check_output('sudo -u ec2-user composer --version --no-interaction'))
+
+
+def test_postgresql_takes_the_app_password_from_the_web_hosts(web):
+    ok = web.run("PGPASSWORD=molecule-secret psql -h %s -U laravel -d laravel -tAc 'select count(*) from greetings'" % DB)
+    assert ok.rc == 0 and int(ok.stdout.strip()) >= 2
+    wrong = web.run("PGPASSWORD=wrong psql -h %s -U laravel -d laravel -c 'select 1'" % DB)
+    assert wrong.rc != 0 and 'password authentication failed' in wrong.stderr
+
+
+def test_postgresql_refuses_the_app_user_from_elsewhere(db):
+    # the db host's own address is in the Docker network but not one of the web hosts
+    refused = db.run("PGPASSWORD=molecule-secret psql -h %s -U laravel -d laravel -c 'select 1'" % DB)
+    assert refused.rc != 0 and 'no pg_hba.conf entry' in refused.stderr
+    assert db.service('postgresql').is_enabled
+
+
+def test_each_migration_ran_exactly_once(db):
+    rows = db.check_output("cd /tmp && sudo -u postgres psql -d laravel -tAc "
+                           "\"select migration || ' ' || count(*) from migrations group by migration order by 1\"")
+    assert rows.split('\n') == ['2024_01_01_000000_create_greetings_table 1',
+                                '2024_01_02_000000_add_language_to_greetings_table 1']
+
+
+def test_release_layout(web):
+    current = web.file('%s/current' % APP)
+    assert current.is_symlink and current.linked_to.startswith('%s/releases/' % APP)
+    env = web.file('%s/shared/.env' % APP)
+    assert env.mode == 0o640 and env.user == 'ec2-user' and env.group == 'apache'
+    assert web.file('%s/current/storage' % APP).linked_to == '%s/shared/storage' % APP
+    assert not web.file('%s/next' % APP).exists
+    # sessions and logs land in shared storage, group-writable
+    web.check_output('curl -s http://127.0.0.1/')
+    assert web.check_output('ls %s/shared/storage/logs' % APP).startswith('laravel-')
+
+
+def test_both_web_hosts_share_one_app_key_and_serve_the_same_release(web):
+    keys, releases = set(), set()
+    for name in WEB:
+        other = other_host(name)
+        env = other.check_output('cat %s/shared/.env' % APP)
+        keys.update(re.findall(r'^APP_KEY=(base64:\S{44})$', env, re.M))
+        releases.add(other.file('%s/current' % APP).linked_to)
+    assert len(keys) == 1
+    assert len(releases) == 1

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Make the sample app a git repository of its own, as users' apps are:
+# build/laravel-app.git (bare) and build/laravel-app.git.tar.gz, shipped to
+# hosts as one file (copying a tree over the docker connection costs ~1 s a file).
+# The commit is reproducible: same files, same commit id.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SRC=examples/laravel-app
+OUT=build
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -a "$SRC/." "$work/"
+rm -rf "$work/vendor" "$work/.env"
+export GIT_AUTHOR_NAME=seed GIT_AUTHOR_EMAIL=seed@example.invalid GIT_COMMITTER_NAME=seed GIT_COMMITTER_EMAIL=seed@example.invalid
+export GIT_AUTHOR_DATE=2024-01-01T00:00:00Z GIT_COMMITTER_DATE=2024-01-01T00:00:00Z
+git -C "$work" init -q -b main
+git -C "$work" add -A
+git -C "$work" commit -q -m "Sample Laravel app (${1:-release})"
+mkdir -p "$OUT"
+rm -rf "$OUT/laravel-app.git"
+git clone -q --bare "$work" "$OUT/laravel-app.git"
+tar -C "$OUT" -czf "$OUT/laravel-app.git.tar.gz" laravel-app.git
+git -C "$OUT/laravel-app.git" rev-parse HEAD
