@@ -76,7 +76,10 @@ def test_setgid_keeps_the_group_on_a_new_file_of_the_deploy_user(web):
 
 def test_deploy_user_is_in_the_web_group_and_apache_runs_with_it(web):
     assert 'apache' in web.user('ec2-user').groups
-    assert web.check_output("ps -o group= -C apache2 | sort -u | tr -d ' '").split()[-1] == 'apache'
+    # The parent process stays root; every worker that serves requests runs as www-data:apache.
+    workers = [line.split() for line in web.check_output('ps -o user=,group= -C apache2').splitlines()]
+    workers = [w for w in workers if w[0] != 'root']
+    assert workers and all(group == 'apache' for _, group in workers), workers
 
 
 def test_php_has_the_postgresql_driver(web):
