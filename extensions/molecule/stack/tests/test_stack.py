@@ -79,7 +79,7 @@ def test_deploy_user_is_in_the_web_group_and_apache_runs_with_it(web):
     # The parent process stays root; every worker that serves requests runs as www-data:apache.
     workers = [line.split() for line in web.check_output('ps -o user=,group= -C apache2').splitlines()]
     workers = [w for w in workers if w[0] != 'root']
-    assert workers and all(group == 'apache' for _, group in workers), workers
+    assert workers and all(worker[1] == 'apache' for worker in workers), workers
 
 
 def test_php_has_the_postgresql_driver(web):
