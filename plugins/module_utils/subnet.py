@@ -12,7 +12,7 @@ import ipaddress
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    deleted_nat_enis, ensure_tags, not_found, resource_tags, tag_specifications,
+    deleted_nat_enis, departed_instance_enis, ensure_tags, not_found, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
@@ -133,7 +133,7 @@ def subnet_dependents(ec2, subnet_id, ignore_enis=()):
     ignore = set(ignore_enis)
     enis = ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=[{'Name': 'subnet-id', 'Values': [subnet_id]}])
     if enis:
-        ignore |= deleted_nat_enis(ec2, [{'Name': 'subnet-id', 'Values': [subnet_id]}])
+        ignore |= deleted_nat_enis(ec2, [{'Name': 'subnet-id', 'Values': [subnet_id]}]) | departed_instance_enis(ec2, enis)
     for e in enis:
         if e['NetworkInterfaceId'] in ignore:
             continue

@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    canonical_cidr, deleted_nat_enis, ensure_tags, name_tags, not_found, resource_tags, tag_specifications,
+    canonical_cidr, deleted_nat_enis, departed_instance_enis, ensure_tags, name_tags, not_found, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
@@ -208,7 +208,7 @@ def vpc_dependents(ec2, vpc_id, ignore_enis=()):
         if not any(a.get('Main') for a in r.get('Associations', [])):
             found.append(label('route table', r['RouteTableId'], resource_tags(r)))
     enis = ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=vpc_filter)
-    ignore = set(ignore_enis) | (deleted_nat_enis(ec2, vpc_filter) if enis else set())
+    ignore = set(ignore_enis) | (deleted_nat_enis(ec2, vpc_filter) | departed_instance_enis(ec2, enis) if enis else set())
     for e in enis:
         if e['NetworkInterfaceId'] in ignore:
             continue

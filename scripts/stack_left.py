@@ -1,0 +1,48 @@
+"""What is left of a stack in the emulator (or an AWS account): every resource tagged Stack=<name>.
+
+    .venv/bin/python scripts/stack_left.py --endpoint-url http://127.0.0.1:5000 demo
+
+Prints one line per resource and exits 1 when something is left, 0 when nothing is.
+Each type is listed with its own Describe call (moto's DescribeTags keeps the tags of
+deleted resources); terminated instances and deleted NAT gateways do not count.
+"""
+import argparse
+import sys
+
+import boto3
+
+
+def left_of_stack(ec2, stack):
+    f = [{'Name': 'tag:Stack', 'Values': [stack]}]
+    found = []
+    for r in ec2.describe_instances(Filters=f)['Reservations']:
+        found += ['instance %s (%s)' % (i['InstanceId'], i['State']['Name']) for i in r['Instances']
+                  if i['State']['Name'] != 'terminated']
+    found += ['key pair %s' % k['KeyName'] for k in ec2.describe_key_pairs(Filters=f)['KeyPairs']]
+    found += ['NAT gateway %s' % n['NatGatewayId'] for n in ec2.describe_nat_gateways(Filter=f)['NatGateways']
+              if n['State'] not in ('deleted', 'failed')]
+    found += ['elastic IP %s' % a['AllocationId'] for a in ec2.describe_addresses(Filters=f)['Addresses']]
+    found += ['route table %s' % t['RouteTableId'] for t in ec2.describe_route_tables(Filters=f)['RouteTables']]
+    found += ['security group %s' % g['GroupId'] for g in ec2.describe_security_groups(Filters=f)['SecurityGroups']]
+    found += ['subnet %s' % s['SubnetId'] for s in ec2.describe_subnets(Filters=f)['Subnets']]
+    found += ['internet gateway %s' % g['InternetGatewayId']
+              for g in ec2.describe_internet_gateways(Filters=f)['InternetGateways']]
+    found += ['VPC %s' % v['VpcId'] for v in ec2.describe_vpcs(Filters=f)['Vpcs']]
+    return found
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
+    parser.add_argument('stack')
+    parser.add_argument('--endpoint-url')
+    parser.add_argument('--region', default='us-east-1')
+    args = parser.parse_args()
+    ec2 = boto3.client('ec2', region_name=args.region, endpoint_url=args.endpoint_url)
+    left = left_of_stack(ec2, args.stack)
+    for line in left:
+        print(line)
+    return 1 if left else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
