@@ -14,7 +14,8 @@ description:
   - Finds EC2 instances (by default those of one stack, tag C(Stack)) with one paginated DescribeInstances per region,
     regions queried in parallel, and groups them by their C(Role) tag (C(web), C(db), C(bastion)) plus a group per stack
     (C(stack_<name>)).
-  - Each host gets C(ansible_host) (the public IP when there is one, else the private IP) and the instance's facts.
+  - Each host gets C(ansible_host) (the public IP when there is one, else the private IP) and the instance's facts;
+    its tags are in C(ec2_tags) (not C(tags), a name Ansible reserves), for example C(ec2_tags.Name) in O(compose).
   - Hosts without a public IP get C(ansible_ssh_common_args) with a ProxyJump through the stack's bastion (the instance
     tagged C(Role=bastion), or O(bastion)), so a private database host is reachable with no manual SSH config.
   - Terminated instances are left out. A region that is disabled for the account gives a warning, not a failure.
@@ -112,7 +113,7 @@ endpoint_url: http://127.0.0.1:5000
 stack: demo
 compose:
   ansible_connection: "'community.docker.docker'"
-  ansible_host: tags.Name
+  ansible_host: ec2_tags.Name
 cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: .cache/inventory
@@ -216,7 +217,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 except BotoCoreError as exc:
                     raise AnsibleError('%s: DescribeInstances in %s failed: %s. Credentials come from access_key/secret_key, '
                                        'profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY' % (self.NAME, region, exc))
-        return sorted(found, key=lambda i: (i['tags'].get('Name', ''), i['instance_id']))
+        return sorted(found, key=lambda i: (i['ec2_tags'].get('Name', ''), i['instance_id']))
 
     @staticmethod
     def _facts(inst, region):
@@ -230,7 +231,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             'private_dns_name': inst.get('PrivateDnsName'), 'public_dns_name': inst.get('PublicDnsName') or None,
             'key_name': inst.get('KeyName'), 'launch_time': str(inst.get('LaunchTime')),
             'security_group_ids': [g['GroupId'] for g in inst.get('SecurityGroups', [])],
-            'tags': tags,
+            'ec2_tags': tags,
         }
 
     # -- building --------------------------------------------------------------
@@ -238,9 +239,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         name = None
         for pref in self.get_option('hostnames'):
             if pref.startswith('tag:'):
-                name = facts['tags'].get(pref[4:])
+                name = facts['ec2_tags'].get(pref[4:])
             elif pref == 'name':
-                name = facts['tags'].get('Name')
+                name = facts['ec2_tags'].get('Name')
             else:
                 name = facts.get({'instance-id': 'instance_id', 'public-ip-address': 'public_ip_address',
                                   'private-ip-address': 'private_ip_address', 'dns-name': 'public_dns_name',
@@ -259,13 +260,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         taken = set()
         bastions = {}
         for facts in instances:
-            if facts['tags'].get(role_tag) == 'bastion' and facts['public_ip_address']:
-                bastions.setdefault(facts['tags'].get('Stack'), facts['public_ip_address'])
+            if facts['ec2_tags'].get(role_tag) == 'bastion' and facts['public_ip_address']:
+                bastions.setdefault(facts['ec2_tags'].get('Stack'), facts['public_ip_address'])
         for facts in instances:
             host = self._hostname(facts, taken)
             self.inventory.add_host(host)
-            role = facts['tags'].get(role_tag)
-            stack = facts['tags'].get('Stack')
+            role = facts['ec2_tags'].get(role_tag)
+            stack = facts['ec2_tags'].get('Stack')
             hostvars = dict(facts, role=role, stack=stack,
                             ansible_host=facts['public_ip_address'] or facts['private_ip_address'])
             if not facts['public_ip_address'] and role != 'bastion':
@@ -300,6 +301,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 instances = self._cache[cache_key]
             except KeyError:
                 update_cache = True
+            if instances is not None and not all(isinstance(i, dict) and 'ec2_tags' in i for i in instances):
+                instances, update_cache = None, True  # written by an older version of this plugin
         if instances is None:
             instances = self._fetch()
         if update_cache:
