@@ -3,15 +3,14 @@
 For each size (default 1000 and 5000 instances, made with boto3 in a fresh
 emulator on 127.0.0.1), both plugins list the stack cold (no cache) and
 cached (the second call of a cached config), under /usr/bin/time -v for the
-wall time and the peak memory.
+wall time, the CPU time of ansible-inventory and the peak memory.
 
-    .venv/bin/python bench/inventory.py [--sizes 1000 5000] [--out bench/results-inventory.md]
+    .venv/bin/python bench/inventory.py [--sizes 1000 5000] [--json bench/results/inventory.json]
 """
 
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from network import ROOT, Emulator, ansible_env  # noqa: E402  pylint: disable=wrong-import-position
+from stack import ROOT, Emulator, ansible_env  # noqa: E402  pylint: disable=wrong-import-position
 
 CONFIGS = {
     'seed.laravel_aws': ('bench.ec2.yml', {'plugin': 'seed.laravel_aws.ec2', 'stack': 'bench'}),
@@ -44,21 +43,24 @@ def populate(emu, count):
 
 
 def timed_inventory(path):
+    """Wall time, CPU time (user + system of ansible-inventory alone: the emulator is another process),
+    peak memory and host count of one ansible-inventory --list."""
     proc = subprocess.run(['/usr/bin/time', '-v', 'ansible-inventory', '-i', path, '--list'], cwd=ROOT, env=ansible_env(),
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     wall = re.search(r'Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)', proc.stderr)
     seconds = float(wall.group(3)) + 60 * int(wall.group(2)) + 3600 * int(wall.group(1) or 0)
+    cpu = sum(float(re.search(r'%s time \(seconds\): ([\d.]+)' % kind, proc.stderr).group(1)) for kind in ('User', 'System'))
     rss = int(re.search(r'Maximum resident set size \(kbytes\): (\d+)', proc.stderr).group(1))
     hosts = len(json.loads(proc.stdout)['_meta']['hostvars'])
-    return seconds, rss / 1024.0, hosts
+    return seconds, cpu, rss / 1024.0, hosts
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--sizes', type=int, nargs='+', default=[1000, 5000])
-    parser.add_argument('--out', default=os.path.join(ROOT, 'bench', 'results-inventory.md'))
+    parser.add_argument('--json', default=os.path.join(ROOT, 'bench', 'results', 'inventory.json'))
     args = parser.parse_args()
     rows = []
     for size in args.sizes:
@@ -78,30 +80,18 @@ def main():
                     if cached:
                         timed_inventory(path)  # fills the cache
                     emu.requests(clear=True)
-                    wall, rss, hosts = timed_inventory(path)
-                    requests = len(emu.requests())
-                    row = (size, collection, 'cached' if cached else 'cold', wall, rss, hosts, requests)
+                    wall, cpu, rss, hosts = timed_inventory(path)
+                    row = {'instances': size, 'plugin': collection, 'run': 'cached' if cached else 'cold', 'wall': wall,
+                           'cpu': cpu, 'peak_mib': rss, 'hosts': hosts, 'requests': len(emu.requests())}
                     rows.append(row)
-                    print('%d %s %s: %.2f s, %.0f MiB, %d hosts, %d requests' % row, flush=True)
+                    print(json.dumps(row), flush=True)
         finally:
             emu.stop()
             shutil.rmtree(work, ignore_errors=True)
-    lines = ['# Inventory benchmark: seed.laravel_aws.ec2 vs amazon.aws.aws_ec2', '',
-             '`ansible-inventory --list` of a stack of N instances in a fresh emulator; `/usr/bin/time -v`. '
-             'Cached: the second call of a config with `cache: true`.', '',
-             'Machine: %d cores, Python %s.' % (os.cpu_count(), platform.python_version()), '',
-             '| instances | plugin | run | wall s | peak MiB | hosts | API requests |', '|---|---|---|---|---|---|---|']
-    for row in rows:
-        lines.append('| %d | %s | %s | %.2f | %.0f | %d | %d |' % row)
-    lines.append('')
-    for size in args.sizes:
-        for run in ('cold', 'cached'):
-            ours = [r for r in rows if r[0] == size and r[1] == 'seed.laravel_aws' and r[2] == run][0]
-            theirs = [r for r in rows if r[0] == size and r[1] == 'amazon.aws' and r[2] == run][0]
-            lines.append('- %d instances, %s: ours/theirs wall %.2f, memory %.2f' % (size, run, ours[3] / theirs[3], ours[4] / theirs[4]))
-    with open(args.out, 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    print('\n'.join(lines))
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, 'w') as f:
+        json.dump({'rows': rows}, f, indent=1)
+    print('wrote %s' % args.json)
 
 
 if __name__ == '__main__':
