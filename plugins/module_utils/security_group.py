@@ -104,6 +104,26 @@ def normalize_rules(rules, field):
     return atoms
 
 
+ADMIN_PORTS = {22: 'SSH', 3389: 'RDP'}
+WORLD = ('0.0.0.0/0', '::/0')
+
+
+def refuse_admin_from_anywhere(atoms, override_field):
+    """Secure default: SSH/RDP ingress only from an explicit admin CIDR, never from the whole internet.
+
+    Raises a ValidationError naming the rule unless the caller set the override
+    (``override_field``: the option that allows it)."""
+    for a in atoms:
+        if a['kind'] not in ('cidr', 'cidr6') or a['source'] not in WORLD:
+            continue
+        for port, service in sorted(ADMIN_PORTS.items()):
+            if a['proto'] == '-1' or (a['proto'] == 'tcp' and a['from'] <= port <= a['to']):
+                raise ValidationError(a['field'] + ('.cidr_ip' if a['kind'] == 'cidr' else '.cidr_ipv6'),
+                                      '%s (port %d) open to %s is refused; give your admin CIDR instead '
+                                      '(for example 203.0.113.0/24), or set %s: true if the world really must reach it'
+                                      % (service, port, a['source'], override_field))
+
+
 def group_references(atoms):
     """Names of groups the rules refer to (not ids, not self)."""
     return sorted(set(a['source'] for a in atoms if a['kind'] == 'group' and a['source'] != 'self' and not a['source'].startswith('sg-')))

@@ -69,6 +69,8 @@ options:
       - "A rule: C(proto) (tcp, udp, icmp, all; default tcp), C(ports) (a port, a list, or a range V(8000-8100)),
         and a source: C(cidr_ip) (one or a list), C(cidr_ipv6), or C(group) (a name from this spec, a group of the VPC
         by its full name, an id, or V(self)); C(description) optional."
+      - SSH (22) and RDP (3389) from V(0.0.0.0/0) or V(::/0) are refused before any API call; give the admin CIDR, or
+        set C(allow_ssh_from_anywhere=true) on that group if the whole internet really must reach them.
     type: list
     elements: dict
     default: []
@@ -173,6 +175,8 @@ diff:
 
 import re
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, resource_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elastic_ip import ensure_eip, describe_eip, release_eip
@@ -183,8 +187,8 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.nat_gateway impor
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.route_table import delete_route_table, ensure_route_table, find_route_table
 from ansible_collections.seed.laravel_aws.plugins.module_utils.security_group import (
-    converge_group, create_group, delete_group, group_references, normalize_rules, permission_atoms, to_permissions,
-    validate_group_name,
+    converge_group, create_group, delete_group, group_references, normalize_rules, permission_atoms, refuse_admin_from_anywhere,
+    to_permissions, validate_group_name,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.subnet import (
     check_cidrs, check_zone, delete_subnet, ensure_subnet, region_zones,
@@ -264,20 +268,33 @@ def validate(p):
         where = 'security_groups[%d]' % i
         if not isinstance(g, dict) or not g.get('name'):
             raise ValidationError(where + '.name', 'each security group needs a name')
-        unknown = set(g) - set(['name', 'description', 'rules', 'rules_egress', 'tags'])
+        known = ['allow_ssh_from_anywhere', 'description', 'name', 'rules', 'rules_egress', 'tags']
+        unknown = set(g) - set(known)
         if unknown:
-            raise ValidationError(where, 'unknown keys %s; known: name, description, rules, rules_egress, tags' % ', '.join(sorted(unknown)))
+            raise ValidationError(where, 'unknown keys %s; known: %s' % (', '.join(sorted(unknown)), ', '.join(known)))
         short = str(g['name'])
         if short in seen:
             raise ValidationError(where + '.name', 'security group %r is listed twice; names must be unique' % short)
         seen.add(short)
         full = validate_group_name('%s-%s' % (name, short), where + '.name')
+        rules = normalize_rules(g.get('rules') or [], where + '.rules')
+        try:
+            open_admin = boolean(g.get('allow_ssh_from_anywhere', False), strict=True)
+        except TypeError:
+            raise ValidationError(where + '.allow_ssh_from_anywhere', 'must be true or false')
+        if not open_admin:
+            refuse_admin_from_anywhere(rules, where + '.allow_ssh_from_anywhere')
         groups.append({'short': short, 'name': full, 'description': g.get('description') or '%s %s' % (name, short),
-                       'rules': normalize_rules(g.get('rules') or [], where + '.rules'),
+                       'rules': rules,
                        'rules_egress': normalize_rules(g['rules_egress'], where + '.rules_egress') if g.get('rules_egress') is not None else None,
                        'tags': normalize_tags(g.get('tags'), where + '.tags') or {}})
     spec['groups'] = groups
-    spec['group_refs'] = sorted(set(r for g in groups for r in group_references(g['rules'] + (g['rules_egress'] or []))))
+    refs = {}  # group name -> the first rule that names it, for the error message
+    for g in groups:
+        for atom in g['rules'] + (g['rules_egress'] or []):
+            if atom['source'] in group_references([atom]):
+                refs.setdefault(atom['source'], atom['field'] + '.group')
+    spec['group_refs'] = refs
     return spec
 
 
@@ -307,10 +324,10 @@ def converge(m, ec2, spec, plan):
     groups_raw = described('describe_security_groups', 'SecurityGroups', Filters=vpc_filter)
     names_to_ids = dict((g['GroupName'], g['GroupId']) for g in groups_raw)
     shorts = [g['short'] for g in spec['groups']]
-    for ref in spec['group_refs']:  # checked before anything changes
+    for ref, field in sorted(spec['group_refs'].items()):  # checked before anything changes
         if ref not in shorts and ref not in names_to_ids:
-            raise ValidationError('security_groups', 'a rule names group %r, which is neither in this spec (%s) nor in the VPC'
-                                  % (ref, ', '.join(shorts) or 'no groups'))
+            raise ValidationError(field, 'names group %r, which is neither in this spec (%s) nor in the VPC; '
+                                  'add the group to security_groups or fix the name' % (ref, ', '.join(shorts) or 'no groups'))
     subnets_raw = described('describe_subnets', 'Subnets', Filters=vpc_filter)
     tables_raw = described('describe_route_tables', 'RouteTables', Filters=vpc_filter)
     nats_raw = [n for n in described('describe_nat_gateways', 'NatGateways', Filter=vpc_filter) if n.get('State') in LIVE]

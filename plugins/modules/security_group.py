@@ -44,6 +44,14 @@ options:
     description: Egress rules, same shape as O(rules). Not given, egress is left as it is.
     type: list
     elements: dict
+  allow_ssh_from_anywhere:
+    description:
+      - SSH (22) and RDP (3389) ingress from V(0.0.0.0/0) or V(::/0) (a rule on those ports, a range covering them, or
+        C(proto=all)) is refused by default, before any API call; give your admin CIDR instead.
+      - Set V(true) only when the whole internet really must reach these ports.
+    type: bool
+    default: false
+    version_added: 0.1.0
   purge_rules:
     description: Remove ingress rules not in O(rules).
     type: bool
@@ -125,8 +133,8 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.security_group import (
-    converge_group, create_group, delete_group, describe_group, group_references, normalize_rules, validate_group_name,
-    vpc_groups,
+    converge_group, create_group, delete_group, describe_group, group_references, normalize_rules, refuse_admin_from_anywhere,
+    validate_group_name, vpc_groups,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
@@ -138,6 +146,8 @@ def run(m):
     if not p['vpc_id'].startswith('vpc-'):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
     ingress = normalize_rules(p['rules'], 'rules') if p['rules'] is not None else None
+    if ingress and not p['allow_ssh_from_anywhere']:
+        refuse_admin_from_anywhere(ingress, 'allow_ssh_from_anywhere')
     egress = normalize_rules(p['rules_egress'], 'rules_egress') if p['rules_egress'] is not None else None
     tags = name_tags(None, normalize_tags(p['tags'])) if p['tags'] is not None else None
     description = p['description'] or name
@@ -176,6 +186,7 @@ def main():
             vpc_id=dict(type='str', required=True),
             rules=dict(type='list', elements='dict'),
             rules_egress=dict(type='list', elements='dict'),
+            allow_ssh_from_anywhere=dict(type='bool', default=False),
             purge_rules=dict(type='bool', default=True),
             purge_rules_egress=dict(type='bool', default=True),
             tags=dict(type='dict', aliases=['resource_tags']),

@@ -245,8 +245,16 @@ def test_security_group_rule_by_group_name_and_delete_blocked_by_reference(aws, 
     ([{'ports': 80, 'group': 'missing'}], 'rules[0].group', "no security group named 'missing'"),
     ([{'ports': 80, 'cidr': '0.0.0.0/0'}], 'rules[0]', 'unknown keys'),
     ([{'proto': 'tcp', 'cidr_ip': '0.0.0.0/0'}], 'rules[0].ports', 'need ports'),
+    ([{'ports': 22, 'cidr_ip': '0.0.0.0/0'}], 'rules[0].cidr_ip', 'allow_ssh_from_anywhere'),
+    ([{'ports': 80, 'cidr_ip': '0.0.0.0/0'}, {'ports': 3389, 'cidr_ipv6': '::/0'}], 'rules[1].cidr_ipv6', 'RDP'),
 ])
 def test_security_group_bad_rules(aws, run_module, calls, vpc_id, rules, field, words):
     result = run_module(security_group.main, sg_args(vpc_id, rules=rules))
     assert result['failed'] and result['field'] == field and words in result['msg'], result['msg']
     assert mutating(calls) == []
+
+
+def test_ssh_from_anywhere_needs_the_explicit_override(aws, run_module, vpc_id):
+    rules = [{'ports': 22, 'cidr_ip': '0.0.0.0/0'}]
+    made = run_module(security_group.main, sg_args(vpc_id, rules=rules, allow_ssh_from_anywhere=True))
+    assert made['changed'] and made['security_group']['rules'] == [{'proto': 'tcp', 'ports': '22', 'cidr': '0.0.0.0/0'}]
