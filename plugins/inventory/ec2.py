@@ -121,6 +121,7 @@ cache_connection: .cache/inventory
 
 import concurrent.futures
 import os
+import re
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
@@ -139,6 +140,13 @@ CONSTRUCTED = ('compose', 'groups', 'keyed_groups', 'strict', 'leading_separator
 CACHE_OPTIONS = ('cache', 'cache_plugin', 'cache_timeout', 'cache_connection', 'cache_prefix')
 
 
+REGION_RE = re.compile(r'^[a-z]{2}(-[a-z]+)+-[0-9]+$')
+STACK_RE = re.compile(r'^[A-Za-z0-9_-]{1,128}$')
+HOSTNAME_SOURCES = {'name': None, 'instance-id': 'instance_id', 'public-ip-address': 'public_ip_address',
+                    'private-ip-address': 'private_ip_address', 'dns-name': 'public_dns_name',
+                    'private-dns-name': 'private_dns_name'}
+
+
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     NAME = 'seed.laravel_aws.ec2'
@@ -153,6 +161,32 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         unknown = sorted(set(config or {}) - known)
         if unknown:
             raise AnsibleParserError('%s: unknown option(s) %s; known: %s' % (self.NAME, ', '.join(unknown), ', '.join(sorted(known))))
+
+    def _validate(self):
+        """Check the options before any request: every error names the option and the fix."""
+        for i, region in enumerate(self.get_option('regions') or []):
+            if not isinstance(region, str) or not REGION_RE.match(region):
+                raise AnsibleParserError('%s: regions[%d]: %r is not a region name; write it like us-east-1' % (self.NAME, i, region))
+        url = self.get_option('endpoint_url')
+        if url and not str(url).startswith(('http://', 'https://')):
+            raise AnsibleParserError('%s: endpoint_url: must start with http:// or https:// (got %r)' % (self.NAME, url))
+        stack = self.get_option('stack')
+        if stack is not None and not STACK_RE.match(str(stack)):
+            raise AnsibleParserError('%s: stack: %r is not a stack name; use letters, digits, dashes and underscores '
+                                     '(the value of the Stack tag)' % (self.NAME, stack))
+        if not str(self.get_option('role_tag') or '').strip():
+            raise AnsibleParserError('%s: role_tag: give the tag that names the group of a host (default Role)' % self.NAME)
+        for i, pref in enumerate(self.get_option('hostnames') or []):
+            if not (pref.startswith('tag:') and len(pref) > 4) and pref not in HOSTNAME_SOURCES:
+                raise AnsibleParserError('%s: hostnames[%d]: unknown %r; use tag:<Key> or one of %s'
+                                         % (self.NAME, i, pref, ', '.join(sorted(HOSTNAME_SOURCES))))
+        if not self.get_option('hostnames'):
+            raise AnsibleParserError('%s: hostnames: give at least one, for example [tag:Name, instance-id]' % self.NAME)
+        for name in self.get_option('filters') or {}:
+            if not str(name).strip():
+                raise AnsibleParserError('%s: filters: a filter needs a name, such as tag:Role or instance-type' % self.NAME)
+        if self.get_option('access_key') and not self.get_option('secret_key'):
+            raise AnsibleParserError('%s: secret_key: access_key needs secret_key (or use a profile or the environment)' % self.NAME)
 
     def _regions(self):
         regions = self.get_option('regions') or []
@@ -243,9 +277,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             elif pref == 'name':
                 name = facts['ec2_tags'].get('Name')
             else:
-                name = facts.get({'instance-id': 'instance_id', 'public-ip-address': 'public_ip_address',
-                                  'private-ip-address': 'private_ip_address', 'dns-name': 'public_dns_name',
-                                  'private-dns-name': 'private_dns_name'}.get(pref, pref.replace('-', '_')))
+                name = facts.get(HOSTNAME_SOURCES[pref])
             if name:
                 break
         name = name or facts['instance_id']
@@ -292,6 +324,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
         config = self._read_config_data(path)
         self._check_options(config)
+        self._validate()
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option('cache') and cache
         update_cache = self.get_option('cache') and not cache
