@@ -101,6 +101,8 @@ def test_stack_converges_under_20_percent_throttling(aws, tmp_path):
     assert again['changed'] == 0
     aws.faults()
     assert census(aws) == DESIRED
+    print('throttling: %d of %d requests throttled over a run and a rerun; rerun changed=0; %s'
+          % (len(throttled), len(answered), census(aws)))
 
 
 def test_a_lost_answer_on_every_create_makes_no_duplicate(aws, tmp_path):
@@ -114,6 +116,7 @@ def test_a_lost_answer_on_every_create_makes_no_duplicate(aws, tmp_path):
     before = ids(aws)
     assert converged(path)['changed'] == 0
     assert ids(aws) == before
+    print('lost answers: %s; exactly one of each after the run and its rerun' % ', '.join(lost))
 
 
 def test_every_instance_requires_imdsv2_and_has_encrypted_volumes(aws, tmp_path):
@@ -139,7 +142,7 @@ def clean_run_seconds(emulator, tmp_path_factory):
 
 def test_interrupted_at_ten_seeded_moments_a_rerun_converges(aws, tmp_path, clean_run_seconds):
     rng = random.Random(SEED)
-    moments = sorted(round(rng.uniform(1.0, clean_run_seconds), 2) for _ in range(INTERRUPTS))
+    moments = sorted(round(rng.uniform(1.0, clean_run_seconds), 2) for _draw in range(INTERRUPTS))
     outcomes = {}
     for moment in moments:
         aws.reset()
@@ -150,6 +153,10 @@ def test_interrupted_at_ten_seeded_moments_a_rerun_converges(aws, tmp_path, clea
         converged(path)
         aws.faults()
         outcomes[moment] = {'killed': first is None, 'left by the kill': partial, 'after the rerun': census(aws)}
+    for moment, o in sorted(outcomes.items()):
+        print('interrupt at %5.2f s: killed=%s, left %s; after the rerun %s' % (
+            moment, o['killed'], ' '.join('%s=%d' % kv for kv in o['left by the kill'].items() if kv[1]) or 'nothing',
+            'exactly the desired resources' if o['after the rerun'] == DESIRED else o['after the rerun']))
     wrong = dict((m, o) for m, o in outcomes.items() if o['after the rerun'] != DESIRED)
     assert wrong == {}, json.dumps(wrong, indent=1)
     assert sum(o['killed'] for o in outcomes.values()) >= INTERRUPTS // 2, json.dumps(outcomes, indent=1)
