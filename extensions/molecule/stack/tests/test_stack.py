@@ -61,6 +61,7 @@ def test_web_tree_is_deploy_user_and_web_group_2775_0664(web):
     www = web.file('/var/www')
     assert www.user == 'ec2-user' and www.group == 'apache' and www.mode == 0o2775
     wrong = web.check_output("find /var/www -path '*/.git/*' -prune -o -name .env -prune -o "
+                             "-path '*/bootstrap/cache/config.php' -prune -o "
                              "\\( -type d ! -perm 2775 -print \\) -o \\( -type f ! -perm 0664 -print \\) -o "
                              "\\( ! -group apache -print \\)")
     assert wrong == ''
@@ -118,6 +119,9 @@ def test_release_layout(web):
     assert current.is_symlink and current.linked_to.startswith('%s/releases/' % APP)
     env = web.file('%s/shared/.env' % APP)
     assert env.mode == 0o640 and env.user == 'ec2-user' and env.group == 'apache'
+    # the config cache holds what .env holds: the DB password and APP_KEY
+    cached = web.file('%s/current/bootstrap/cache/config.php' % APP)
+    assert cached.mode == 0o640 and cached.user == 'ec2-user' and cached.group == 'apache'
     assert web.file('%s/current/storage' % APP).linked_to == '%s/shared/storage' % APP
     assert not web.file('%s/next' % APP).exists
     # sessions and logs land in shared storage, group-writable
