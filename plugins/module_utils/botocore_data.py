@@ -1,0 +1,149 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A faster start for botocore clients in short-lived module processes.
+
+Every module is a new Python process, and making its EC2 client cost about
+0.18 s, most of it botocore reading its data files (see bench/results.md):
+
+- the EC2 model is 3.6 MB of JSON, two thirds of it documentation, parsed into
+  ``OrderedDict`` objects (about 0.11 s);
+- to check that ``ec2`` exists, botocore lists every one of its ~400 service
+  folders in every data path (about 0.035 s);
+- ``endpoints.json`` is parsed the same slow way (about 0.025 s).
+
+``lean_loader()`` returns a botocore ``Loader`` that fixes the three and changes
+nothing else. Once per botocore version it writes the service model without
+its documentation strings (every operation and shape kept, 1.2 MB) and a copy
+of ``endpoints.json`` under ``$XDG_CACHE_HOME/seed.laravel_aws/botocore-<version>/``
+(``~/.cache`` by default), each to a temporary name and renamed, so concurrent
+modules never read half a file. That folder comes first in the search path and
+its files are parsed into plain dicts (which keep their order, as
+``OrderedDict`` did); a service is known when it has an API version folder,
+without listing all the others. Anything unexpected (no writable home, a
+botocore without the model, a user's own ``AWS_DATA_PATH``) returns ``None``,
+and botocore uses its own loader as usual: this is only ever a speed-up.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import tempfile
+
+try:
+    import botocore
+    from botocore.exceptions import DataNotFoundError
+    from botocore.loaders import JSONFileLoader, Loader, create_loader
+    HAS_BOTOCORE = True
+except ImportError:  # pragma: no cover - the module reports a missing botocore
+    HAS_BOTOCORE = False
+    JSONFileLoader = Loader = object
+
+DROPPED_KEYS = frozenset(('documentation', 'documentationUrl'))
+
+
+def strip_documentation(node):
+    """The model without documentation strings; everything else as it was."""
+    if isinstance(node, dict):
+        # only string values: a structure may have a member named "documentation"
+        return dict((k, strip_documentation(v)) for k, v in node.items()
+                    if not (k in DROPPED_KEYS and isinstance(v, str)))
+    if isinstance(node, list):
+        return [strip_documentation(v) for v in node]
+    return node
+
+
+def cache_root(environ=None):
+    environ = os.environ if environ is None else environ
+    base = environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
+    return os.path.join(base, 'seed.laravel_aws')
+
+
+def _write_json(data, target):
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        os.makedirs(folder, 0o755)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix='.%s.' % os.path.basename(target), suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'w') as handle:
+            json.dump(data, handle, separators=(',', ':'))
+        os.chmod(tmp, 0o644)
+        os.rename(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def lean_data_path(service='ec2', root=None, environ=None):
+    """The folder holding the lean copies for the installed botocore, made if missing; or None."""
+    environ = os.environ if environ is None else environ
+    if not HAS_BOTOCORE or environ.get('AWS_DATA_PATH'):
+        return None  # the user's own models come first; do not shadow them
+    try:
+        path = os.path.join(root or cache_root(environ), 'botocore-%s' % botocore.__version__)
+        stock = create_loader()
+        version = stock.determine_latest_version(service, 'service-2')
+        model = os.path.join(path, service, version, 'service-2.json')
+        if not os.path.isfile(model):
+            _write_json(strip_documentation(stock.load_data('%s/%s/service-2' % (service, version))), model)
+        endpoints = os.path.join(path, 'endpoints.json')
+        if not os.path.isfile(endpoints):
+            _write_json(stock.load_data('endpoints'), endpoints)
+        return path
+    except Exception:  # pylint: disable=broad-except
+        return None
+
+
+class LeanJSONFileLoader(JSONFileLoader):
+    """Parses the files of the lean folder into plain dicts; any other file as botocore does."""
+
+    def __init__(self, lean_path):
+        self.lean_path = os.path.join(lean_path, '')
+
+    def _load_file(self, full_path, open_method):
+        if not full_path.startswith(self.lean_path) or not full_path.endswith('.json'):
+            return super(LeanJSONFileLoader, self)._load_file(full_path, open_method)
+        if not os.path.isfile(full_path):
+            return None
+        with open(full_path, 'rb') as handle:
+            return json.loads(handle.read().decode('utf-8'))
+
+
+class _KnownServices:
+    """What ``list_available_services`` answers: ``in`` looks for the one service asked about;
+    iterating lists them all, as botocore does (only its error messages do that)."""
+
+    def __init__(self, loader, type_name):
+        self._loader = loader
+        self._type_name = type_name
+
+    def __contains__(self, service_name):
+        try:
+            return bool(self._loader.list_api_versions(service_name, self._type_name))
+        except DataNotFoundError:
+            return False
+
+    def __iter__(self):
+        return iter(Loader.list_available_services(self._loader, self._type_name))
+
+    def __len__(self):
+        return len(list(iter(self)))
+
+
+class LeanLoader(Loader):
+    """botocore's Loader with the lean folder first in its search path."""
+
+    def __init__(self, lean_path):
+        super(LeanLoader, self).__init__(extra_search_paths=[lean_path], file_loader=LeanJSONFileLoader(lean_path))
+
+    def list_available_services(self, type_name):
+        return _KnownServices(self, type_name)
+
+
+def lean_loader(service='ec2', root=None, environ=None):
+    """A Loader for a botocore session (``session.register_component('data_loader', ...)``), or None."""
+    path = lean_data_path(service, root=root, environ=environ)
+    return LeanLoader(path) if path else None
