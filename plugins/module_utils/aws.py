@@ -15,7 +15,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.botocore_data import lean_loader
+from ansible_collections.seed.laravel_aws.plugins.module_utils.botocore_data import fast_session
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError, fail_aws
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import RetryingClient, DEFAULT_ATTEMPTS
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import WaitTimeout
@@ -105,9 +105,7 @@ class AwsModule:
                     session.set_credentials(p['access_key'], p['secret_key'], p.get('session_token'))
                 if p.get('region'):
                     session.set_config_variable('region', p['region'])
-                loader = lean_loader('ec2')  # about 0.15 s less start-up per module; None: botocore's own
-                if loader is not None:
-                    session.register_component('data_loader', loader)
+                fast_session(session)  # about 0.15 s less start-up per module (see botocore_data.py)
             except BotoCoreError as exc:
                 fail_aws(self.module, exc, msg='could not create an AWS session')
             self._session = session

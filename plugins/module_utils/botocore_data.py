@@ -29,6 +29,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import json
 import os
 import tempfile
@@ -37,6 +38,7 @@ try:
     import botocore
     from botocore.exceptions import DataNotFoundError
     from botocore.loaders import JSONFileLoader, Loader, create_loader
+    from botocore.utils import parse_timestamp as botocore_parse_timestamp
     HAS_BOTOCORE = True
 except ImportError:  # pragma: no cover - the module reports a missing botocore
     HAS_BOTOCORE = False
@@ -147,3 +149,27 @@ def lean_loader(service='ec2', root=None, environ=None):
     """A Loader for a botocore session (``session.register_component('data_loader', ...)``), or None."""
     path = lean_data_path(service, root=root, environ=environ)
     return LeanLoader(path) if path else None
+
+
+def parse_timestamp(value):
+    """botocore's timestamp parser, fast for the form EC2 sends (2026-11-23T08:00:00.000Z).
+
+    botocore hands every timestamp to dateutil's general parser, about 0.3 ms each: with
+    three per instance, a third of the time to parse 5000 instances. The same aware
+    datetime in UTC comes from ``fromisoformat``; anything else goes to botocore's parser.
+    """
+    if isinstance(value, str) and value.endswith('Z'):
+        try:
+            return datetime.datetime.fromisoformat(value[:-1] + '+00:00')
+        except ValueError:
+            pass
+    return botocore_parse_timestamp(value)
+
+
+def fast_session(session):
+    """Give a botocore session the lean loader (when it can be had) and the fast timestamp parser."""
+    loader = lean_loader('ec2')
+    if loader is not None:
+        session.register_component('data_loader', loader)
+    session.get_component('response_parser_factory').set_parser_defaults(timestamp_parser=parse_timestamp)
+    return session

@@ -90,3 +90,26 @@ def test_a_users_data_path_or_an_unwritable_cache_falls_back_to_botocore(tmp_pat
 
 def test_xdg_cache_home_is_honoured():
     assert botocore_data.cache_root({'XDG_CACHE_HOME': '/x'}) == '/x/seed.laravel_aws'
+
+
+@pytest.mark.parametrize('value', ['2026-11-23T08:00:00.000Z', '2026-11-23T08:00:00Z', '2026-11-23T08:00:00.123456Z',
+                                   '2026-11-23T08:00:00.1Z', '2026-11-23T08:00:00+02:00', '1700000000',
+                                   'Sun, 22 Nov 2026 08:00:00 GMT'])
+def test_the_fast_timestamp_parser_gives_what_botocore_gives(value):
+    from botocore.utils import parse_timestamp
+    ours, theirs = botocore_data.parse_timestamp(value), parse_timestamp(value)
+    assert ours == theirs and str(ours) == str(theirs) and ours.utcoffset() == theirs.utcoffset()
+
+
+def test_a_fast_session_parses_a_response_as_botocore_does():
+    body = (b'<DescribeKeyPairsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
+            b'<keySet><item><keyPairId>key-1</keyPairId><keyName>k</keyName><createTime>2026-11-23T08:00:00.000Z</createTime>'
+            b'</item></keySet></DescribeKeyPairsResponse>')
+
+    def parsed(session):
+        shape = session.get_service_model('ec2').operation_model('DescribeKeyPairs').output_shape
+        parser = session.get_component('response_parser_factory').create_parser('ec2')
+        return parser.parse({'body': body, 'headers': {}, 'status_code': 200}, shape)
+    ours, stock = parsed(botocore_data.fast_session(botocore.session.Session())), parsed(botocore.session.Session())
+    assert ours == stock
+    assert str(ours['KeyPairs'][0]['CreateTime']) == '2026-11-23 08:00:00+00:00'
