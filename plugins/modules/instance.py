@@ -10,11 +10,15 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: instance
-short_description: A named group of EC2 instances with an exact count ("my 2 web servers")
+short_description: Named groups of EC2 instances with exact counts ("my 2 web servers and 1 db server")
 version_added: 0.1.0
 description:
   - Manages the instances tagged C(Stack=)O(stack) and C(Role=)O(name). They are named C(<stack>-<name>-1) to
     C(<stack>-<name>-N) and tagged C(Index); O(count) is exact, and scaling down removes the highest index first.
+  - O(roles) manages several roles in one task, each entry setting what differs from the top-level options. All
+    instances are launched (or terminated) first and waited for together, so on AWS the roles start in parallel
+    rather than one after the other as with a loop over O(name). Roles of the stack that are not listed are left alone.
+  - With O(state=absent) and neither O(name) nor O(roles), every instance of the stack is terminated.
   - Every RunInstances carries a client token derived from the stack, the name, the index and the launch spec, so a
     retry or a rerun cannot launch a duplicate.
   - Instances are spread round-robin over O(subnet_ids) (index 1 in the first subnet, 2 in the second, ...).
@@ -30,11 +34,69 @@ options:
     type: str
     required: true
   name:
-    description: The role of these instances (C(web), C(db), C(bastion), ...); the C(Role) tag.
+    description:
+      - The role of these instances (C(web), C(db), C(bastion), ...); the C(Role) tag.
+      - Required unless O(roles) is given, or O(state=absent) for every role of the stack.
     type: str
-    required: true
+  roles:
+    description:
+      - Several roles in one task. Each entry's options default to the top-level option of the same name.
+      - Mutually exclusive with O(name).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The role (the C(Role) tag).
+        type: str
+        required: true
+      count:
+        description: How many instances of this role, exactly. Default O(count).
+        type: int
+      image_id:
+        description: The AMI of this role. Default O(image_id) or O(image).
+        type: str
+      instance_type:
+        description: The instance type of this role. Default O(instance_type).
+        type: str
+      subnet_ids:
+        description: Subnets to spread this role over. Default O(subnet_ids).
+        type: list
+        elements: str
+      security_groups:
+        description: Security groups of this role, by name or id. Default O(security_groups).
+        type: list
+        elements: str
+      user_data:
+        description: User data of this role's new instances. Default O(user_data).
+        type: str
+      iam_instance_profile:
+        description: Instance profile of this role. Default O(iam_instance_profile).
+        type: str
+      root_volume:
+        description: The root volume of this role, as O(root_volume). Default O(root_volume).
+        type: dict
+        suboptions:
+          size:
+            description: Size in GiB.
+            type: int
+            default: 8
+          type:
+            description: Volume type.
+            type: str
+            default: gp3
+          encrypted:
+            description: Encrypt the volume.
+            type: bool
+            default: true
+          device_name:
+            description: The root device name.
+            type: str
+            default: /dev/xvda
+      tags:
+        description: Tags of this role, added to (and overriding) O(tags).
+        type: dict
   count:
-    description: How many instances of this role, exactly.
+    description: How many instances of this role, exactly (with O(roles), the default of each entry).
     type: int
     default: 1
   image_id:
@@ -156,11 +218,32 @@ EXAMPLES = r'''
     stack: demo
     name: web
     state: absent
+
+- name: Web and db servers in one task, launched together and waited for once
+  seed.laravel_aws.instance:
+    stack: demo
+    image: {name: 'debian-12-amd64-*', owner: '136693071363'}
+    key_name: demo
+    roles:
+      - {name: web, count: 2, subnet_ids: "{{ net.subnets.public | map(attribute='id') }}", security_groups: [demo-web]}
+      - name: db
+        instance_type: t3.small
+        subnet_ids: ["{{ net.subnets.private[0].id }}"]
+        security_groups: [demo-db]
+        root_volume: {size: 32}
+  register: servers
+
+- name: Every instance of the stack, whatever its role
+  seed.laravel_aws.instance:
+    stack: demo
+    state: absent
 '''
 
 RETURN = r'''
 instances:
-  description: The instances of the role, by index. In check mode, instances to be launched have RV(instances[].id=null).
+  description:
+    - The instances of the role(s), by role (in the order of O(roles)) then index. In check mode, instances to be
+      launched have RV(instances[].id=null).
   returned: always
   type: list
   elements: dict
@@ -170,6 +253,9 @@ instances:
       type: str
     name:
       description: The C(Name) tag, C(<stack>-<name>-<index>).
+      type: str
+    role:
+      description: The role (the C(Role) tag).
       type: str
     index:
       description: The index within the role.
@@ -211,6 +297,11 @@ instances:
     tags:
       description: The tags.
       type: dict
+by_role:
+  description: The same instances as RV(instances), by role (for example C(result.by_role.web)).
+  returned: always
+  type: dict
+  sample: {web: [{name: demo-web-1, index: 1}, {name: demo-web-2, index: 2}], db: [{name: demo-db-1, index: 1}]}
 launched:
   description: Names of instances launched by this run.
   returned: always
@@ -243,6 +334,9 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import norma
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
 LIVE = ['pending', 'running', 'stopping', 'stopped']
+# what an entry of roles may set for itself; the top-level option is its default
+ROLE_KEYS = ('count', 'image_id', 'instance_type', 'subnet_ids', 'security_groups', 'user_data', 'iam_instance_profile',
+             'root_volume', 'tags')
 NAME_RE = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$')
 
 
@@ -253,7 +347,7 @@ def describe(i):
     except ValueError:
         index = 0
     return {
-        'id': i['InstanceId'], 'name': tags.get('Name'), 'index': index, 'state': i['State']['Name'],
+        'id': i['InstanceId'], 'name': tags.get('Name'), 'role': tags.get('Role'), 'index': index, 'state': i['State']['Name'],
         'instance_type': i.get('InstanceType'), 'image_id': i.get('ImageId'),
         'private_ip': i.get('PrivateIpAddress'), 'public_ip': i.get('PublicIpAddress'),
         'private_dns': i.get('PrivateDnsName'), 'public_dns': i.get('PublicDnsName') or None,
@@ -264,26 +358,68 @@ def describe(i):
     }
 
 
+def role_specs(p):
+    """The roles this run manages, each with its settings and the option path of each setting.
+
+    ``name`` gives one role from the top-level options; ``roles`` gives several, each entry
+    overriding the top-level options it sets. None: every role of the stack (state absent only).
+    """
+    if p['roles'] is None:
+        if p['name'] is None:
+            return None
+        spec = dict((k, p[k]) for k in ROLE_KEYS)
+        spec.update(name=p['name'], fields=dict((k, k) for k in ROLE_KEYS + ('name',)))
+        return [spec]
+    specs = []
+    for i, entry in enumerate(p['roles']):
+        spec = {'name': entry['name'], 'fields': {'name': 'roles[%d].name' % i}}
+        for k in ROLE_KEYS:
+            own = entry.get(k) is not None
+            spec[k] = entry[k] if own else p[k]
+            spec['fields'][k] = 'roles[%d].%s' % (i, k) if own else k
+        if entry.get('tags') is not None and p['tags'] is not None:
+            spec['tags'] = dict(p['tags'], **entry['tags'])  # the role's tags on top of the common ones
+        specs.append(spec)
+    return specs
+
+
 def validate(p):
-    for field in ('stack', 'name'):
-        if not NAME_RE.match(p[field] or ''):
-            raise ValidationError(field, '%r: use letters, digits and dashes (it goes into names and tags)' % p[field])
+    """Every check that needs no API call, for every role, before anything is read or changed."""
+    if not NAME_RE.match(p['stack'] or ''):
+        raise ValidationError('stack', '%r: use letters, digits and dashes (it goes into names and tags)' % p['stack'])
     if p['count'] < 0:
         raise ValidationError('count', 'must be 0 or more (got %d); use state: absent to remove them all' % p['count'])
-    if p['state'] != 'absent' and p['count'] > 0:
-        if not p['image_id'] and not p['image']:
-            raise ValidationError('image_id', 'give image_id, or image: {name: pattern, owner: account}')
-        if p['image_id'] and not p['image_id'].startswith('ami-'):
-            raise ValidationError('image_id', '%r is not an AMI id (ami-...)' % p['image_id'])
-        if not p['subnet_ids']:
-            raise ValidationError('subnet_ids', 'give the subnets to launch in (the instances are spread over them)')
-        for i, s in enumerate(p['subnet_ids']):
+    specs = role_specs(p)
+    if specs is None:
+        if p['state'] != 'absent':
+            raise ValidationError('name', 'give name (one role) or roles (several roles in one task)')
+        return None
+    seen = {}
+    for spec in specs:
+        f = spec['fields']
+        if not NAME_RE.match(spec['name'] or ''):
+            raise ValidationError(f['name'], '%r: use letters, digits and dashes (it goes into names and tags)' % spec['name'])
+        if spec['name'] in seen:
+            raise ValidationError(f['name'], 'role %r is already given as %s; give each role once' % (spec['name'], seen[spec['name']]))
+        seen[spec['name']] = f['name']
+        if spec['count'] < 0:
+            raise ValidationError(f['count'], 'must be 0 or more (got %d); use state: absent to remove them all' % spec['count'])
+        spec['user_tags'] = normalize_tags(spec['tags'], f['tags'])
+        if p['state'] == 'absent' or spec['count'] == 0:
+            continue
+        if not spec['image_id'] and not p['image']:
+            raise ValidationError(f['image_id'], 'give image_id, or image: {name: pattern, owner: account}')
+        if spec['image_id'] and not spec['image_id'].startswith('ami-'):
+            raise ValidationError(f['image_id'], '%r is not an AMI id (ami-...)' % spec['image_id'])
+        if not spec['subnet_ids']:
+            raise ValidationError(f['subnet_ids'], 'give the subnets to launch in (the instances are spread over them)')
+        for i, s in enumerate(spec['subnet_ids']):
             if not str(s).startswith('subnet-'):
-                raise ValidationError('subnet_ids[%d]' % i, '%r is not a subnet id (subnet-...)' % s)
-        vol = p['root_volume'] or {}
+                raise ValidationError('%s[%d]' % (f['subnet_ids'], i), '%r is not a subnet id (subnet-...)' % s)
+        vol = spec['root_volume'] or {}
         if vol.get('size') is not None and not 1 <= vol['size'] <= 16384:
-            raise ValidationError('root_volume.size', 'must be 1-16384 GiB (got %s)' % vol['size'])
-    return normalize_tags(p['tags'])
+            raise ValidationError(f['root_volume'] + '.size', 'must be 1-16384 GiB (got %s)' % vol['size'])
+    return specs
 
 
 def client_token(stack, name, index, spec, attempt=0):
@@ -301,33 +437,52 @@ def find_image(ec2, image):
     return sorted(images, key=lambda i: (i.get('CreationDate', ''), i['ImageId']))[-1]['ImageId']
 
 
-def resolve_network(ec2, subnet_ids, groups):
-    """(vpc_id, [group ids]); all subnets in one VPC, group names resolved in it."""
-    subnets = ec2.describe_subnets(SubnetIds=list(subnet_ids))['Subnets']
-    vpcs = sorted(set(s['VpcId'] for s in subnets))
-    if len(vpcs) > 1:
-        raise ValidationError('subnet_ids', 'the subnets are in different VPCs (%s); give subnets of one VPC'
-                              % ', '.join('%s in %s' % (s['SubnetId'], s['VpcId']) for s in subnets))
-    vpc_id = vpcs[0]
-    ids = []
-    known = {}
-    if groups:
-        for g in ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}]):
-            known[g['GroupName']] = g['GroupId']
-            known[g['GroupId']] = g['GroupId']
-    for i, g in enumerate(groups):
-        if g not in known:
-            if g.startswith('sg-'):
-                raise ValidationError('security_groups[%d]' % i, 'security group %s is not in VPC %s, the VPC of the subnets' % (g, vpc_id))
-            raise ValidationError('security_groups[%d]' % i, 'no security group named %r in VPC %s (the VPC of the subnets)' % (g, vpc_id))
-        ids.append(known[g])
-    return vpc_id, sorted(set(ids))
+class Network:
+    """Subnets and security groups, described once per run however many roles use them."""
+
+    def __init__(self, ec2):
+        self.ec2 = ec2
+        self.subnets = {}
+        self.groups = {}  # vpc id -> {name or id: id}
+
+    def fetch_subnets(self, subnet_ids):
+        missing = sorted(set(s for s in subnet_ids if s not in self.subnets))
+        if missing:
+            for s in self.ec2.describe_subnets(SubnetIds=missing)['Subnets']:
+                self.subnets[s['SubnetId']] = s
+
+    def resolve(self, subnet_ids, groups, subnets_field='subnet_ids', groups_field='security_groups'):
+        """(vpc_id, [group ids]); all subnets in one VPC, group names resolved in it."""
+        self.fetch_subnets(subnet_ids)
+        subnets = [self.subnets[s] for s in subnet_ids]
+        vpcs = sorted(set(s['VpcId'] for s in subnets))
+        if len(vpcs) > 1:
+            raise ValidationError(subnets_field, 'the subnets are in different VPCs (%s); give subnets of one VPC'
+                                  % ', '.join('%s in %s' % (s['SubnetId'], s['VpcId']) for s in subnets))
+        vpc_id = vpcs[0]
+        if groups and vpc_id not in self.groups:
+            known = self.groups[vpc_id] = {}
+            for g in self.ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}]):
+                known[g['GroupName']] = g['GroupId']
+                known[g['GroupId']] = g['GroupId']
+        known = self.groups.get(vpc_id, {})
+        ids = []
+        for i, g in enumerate(groups):
+            if g not in known:
+                if g.startswith('sg-'):
+                    raise ValidationError('%s[%d]' % (groups_field, i), 'security group %s is not in VPC %s, the VPC of the subnets' % (g, vpc_id))
+                raise ValidationError('%s[%d]' % (groups_field, i), 'no security group named %r in VPC %s (the VPC of the subnets)' % (g, vpc_id))
+            ids.append(known[g])
+        return vpc_id, sorted(set(ids))
 
 
-def existing_instances(ec2, stack, name):
+def existing_instances(ec2, stack, roles=None):
+    """The live instances of the stack, of the given roles (all roles when None), in one paginated describe."""
+    filters = tag_filters({'Stack': stack}) + [{'Name': 'instance-state-name', 'Values': LIVE}]
+    if roles is not None:
+        filters.append({'Name': 'tag:Role', 'Values': list(roles)})
     found = []
-    for r in ec2.paginate('describe_instances', 'Reservations',
-                          Filters=tag_filters({'Stack': stack, 'Role': name}) + [{'Name': 'instance-state-name', 'Values': LIVE}]):
+    for r in ec2.paginate('describe_instances', 'Reservations', Filters=filters):
         found.extend(r['Instances'])
     return found
 
@@ -342,12 +497,32 @@ def wait_state(ec2, ids, want, timeout):
                     'instances %s to be %s' % (', '.join(ids), want), timeout=timeout, delay=2)
 
 
-def run(m):
-    p = m.params
-    user_tags = validate(p)
-    ec2 = m.client('ec2')
-    stack, role = p['stack'], p['name']
-    current = existing_instances(ec2, stack, role)
+def launch_kwargs(p, spec, image_id, subnet_id, group_ids, tags):
+    vol = spec['root_volume'] or {}
+    meta = p['metadata_options'] or {}
+    kwargs = dict(
+        ImageId=image_id, InstanceType=spec['instance_type'], MinCount=1, MaxCount=1, SubnetId=subnet_id,
+        TagSpecifications=tag_specifications('instance', tags) + tag_specifications('volume', tags),
+        MetadataOptions={'HttpTokens': meta.get('http_tokens') or 'required',
+                         'HttpPutResponseHopLimit': meta.get('http_put_response_hop_limit') or 1,
+                         'HttpEndpoint': 'enabled'},
+        BlockDeviceMappings=[{'DeviceName': vol.get('device_name') or '/dev/xvda',
+                              'Ebs': {'VolumeSize': vol.get('size') or 8, 'VolumeType': vol.get('type') or 'gp3',
+                                      'Encrypted': vol.get('encrypted', True) is not False, 'DeleteOnTermination': True}}])
+    if group_ids:
+        kwargs['SecurityGroupIds'] = group_ids
+    if p['key_name']:
+        kwargs['KeyName'] = p['key_name']
+    if spec['user_data']:
+        kwargs['UserData'] = spec['user_data']
+    if spec['iam_instance_profile']:
+        key = 'Arn' if spec['iam_instance_profile'].startswith('arn:') else 'Name'
+        kwargs['IamInstanceProfile'] = {key: spec['iam_instance_profile']}
+    return kwargs
+
+
+def plan_role(spec, current, wanted):
+    """(keep {index: instance}, doomed [instance]) for one role: scale down highest index first, strays go."""
     by_index = {}
     extras = []
     for inst in current:
@@ -356,97 +531,121 @@ def run(m):
             extras.append(inst)  # a duplicate index or one made by hand: removed like a scale-down
         else:
             by_index[d['index']] = inst
+    doomed = [by_index[i] for i in sorted(by_index, reverse=True) if i > wanted] + extras
+    keep = dict((i, inst) for i, inst in by_index.items() if i <= wanted)
+    return keep, doomed
+
+
+def converge_kept(m, ec2, spec, name, inst, image_id, subnet_id, group_ids, tags, pending, not_applied):
+    """In-place changes of an instance that stays: tags, groups, state, type; what cannot change is reported."""
+    p = m.params
+    check = m.check_mode
+    d = describe(inst)
+    purge = p['purge_tags'] if spec['tags'] is not None else False
+    dummy, d['tags'] = ensure_tags(ec2, d['id'], d['tags'], tags, purge, check)
+    if d['image_id'] != image_id:
+        not_applied.append('%s runs image %s, not %s: replace the instance to change it' % (name, d['image_id'], image_id))
+    if d['subnet_id'] != subnet_id and subnet_id in spec['subnet_ids'] and d['subnet_id'] not in spec['subnet_ids']:
+        not_applied.append('%s is in subnet %s, not in %s: an instance cannot move' % (name, d['subnet_id'], ', '.join(spec['subnet_ids'])))
+    if group_ids and d['security_group_ids'] != group_ids:
+        d['security_group_ids'] = group_ids
+        if not check:
+            ec2.modify_instance_attribute(InstanceId=d['id'], Groups=group_ids)
+    if p['state'] == 'running' and d['state'] in ('stopped', 'stopping'):
+        d['state'] = 'running'
+        if not check:
+            ec2.start_instances(InstanceIds=[d['id']])
+            pending.append(d['id'])
+    elif p['state'] == 'stopped' and d['state'] in ('running', 'pending'):
+        d['state'] = 'stopped'
+        if not check:
+            ec2.stop_instances(InstanceIds=[d['id']])
+            pending.append(d['id'])
+    elif p['state'] == 'running' and d['state'] == 'pending' and not check:
+        pending.append(d['id'])
+    if d['instance_type'] != spec['instance_type']:
+        if d['state'] == 'stopped':
+            if not check and d['id'] in pending:  # stopped by this run: wait, then resize
+                wait_state(ec2, [d['id']], 'stopped', p['wait_timeout'])
+            d['instance_type'] = spec['instance_type']
+            if not check:
+                ec2.modify_instance_attribute(InstanceId=d['id'], InstanceType={'Value': spec['instance_type']})
+        else:
+            not_applied.append('%s is a %s; stop it (state: stopped) to change its type to %s'
+                               % (name, d['instance_type'], spec['instance_type']))
+    return d
+
+
+def run(m):
+    p = m.params
+    specs = validate(p)
+    ec2 = m.client('ec2')
+    stack = p['stack']
+    check = m.check_mode
+    current = existing_instances(ec2, stack, None if specs is None else [s['name'] for s in specs])
     before = dict((describe(i)['name'] or i['InstanceId'], describe(i)) for i in current)
     launched, terminated, not_applied = [], [], []
-    check = m.check_mode
-    wanted = 0 if p['state'] == 'absent' else p['count']
 
-    # Scale down (highest index first) and remove strays
-    doomed = [by_index[i] for i in sorted(by_index, reverse=True) if i > wanted] + extras
+    # 1. Plan every role with reads only: a bad group or image fails here, before anything changes.
+    doomed = []
+    plans = []
+    if specs is None:  # state absent without a role: every instance of the stack
+        doomed = list(current)
+    else:
+        network = Network(ec2)
+        if p['state'] != 'absent':
+            network.fetch_subnets([s for spec in specs if spec['count'] for s in spec['subnet_ids']])
+        images = {}
+        for spec in specs:
+            wanted = 0 if p['state'] == 'absent' else spec['count']
+            mine = [i for i in current if describe(i)['role'] == spec['name']]
+            keep, gone = plan_role(spec, mine, wanted)
+            doomed.extend(gone)
+            if not wanted:
+                continue
+            image_id = spec['image_id']
+            if not image_id:
+                if 'image' not in images:
+                    images['image'] = find_image(ec2, p['image'])
+                image_id = images['image']
+            vpc_id, group_ids = network.resolve(spec['subnet_ids'], spec['security_groups'],
+                                                spec['fields']['subnet_ids'], spec['fields']['security_groups'])
+            plans.append((spec, wanted, keep, image_id, vpc_id, group_ids))
+
+    # 2. Scale down and remove strays, all roles in one call.
     if doomed:
         terminated = [describe(i)['name'] or i['InstanceId'] for i in doomed]
         if not check:
-            ec2.terminate_instances(InstanceIds=[i['InstanceId'] for i in doomed])
+            ids = [i['InstanceId'] for i in doomed]
+            ec2.terminate_instances(InstanceIds=ids)
             if p['wait']:
-                wait_state(ec2, [i['InstanceId'] for i in doomed], 'terminated', p['wait_timeout'])
-    keep = dict((i, inst) for i, inst in by_index.items() if i <= wanted)
+                wait_state(ec2, ids, 'terminated', p['wait_timeout'])
 
+    # 3. Converge what stays and launch what is missing; then wait once for all of them.
     after = {}
-    if wanted:
-        image_id = p['image_id'] or find_image(ec2, p['image'])
-        vpc_id, group_ids = resolve_network(ec2, p['subnet_ids'], p['security_groups'])
-        vol = p['root_volume'] or {}
-        spec = {'image': image_id, 'type': p['instance_type'], 'groups': group_ids, 'key': p['key_name']}
-        base_tags = dict(user_tags or {})
+    pending = []
+    for spec, wanted, keep, image_id, vpc_id, group_ids in plans:
+        role = spec['name']
+        launch_spec = {'image': image_id, 'type': spec['instance_type'], 'groups': group_ids, 'key': p['key_name']}
+        base_tags = dict(spec['user_tags'] or {})
         base_tags.update({'Stack': stack, 'Role': role})
-        pending = []
         for index in range(1, wanted + 1):
             name = '%s-%s-%d' % (stack, role, index)
-            subnet_id = p['subnet_ids'][(index - 1) % len(p['subnet_ids'])]
+            subnet_id = spec['subnet_ids'][(index - 1) % len(spec['subnet_ids'])]
             tags = dict(base_tags, Name=name, Index=str(index))
             if index in keep:
-                inst = keep[index]
-                d = describe(inst)
-                dummy, d['tags'] = ensure_tags(ec2, d['id'], d['tags'], tags, p['purge_tags'] if p['tags'] is not None else False, check)
-                if d['image_id'] != image_id:
-                    not_applied.append('%s runs image %s, not %s: replace the instance to change it' % (name, d['image_id'], image_id))
-                if d['subnet_id'] != subnet_id and subnet_id in p['subnet_ids'] and d['subnet_id'] not in p['subnet_ids']:
-                    not_applied.append('%s is in subnet %s, not in %s: an instance cannot move' % (name, d['subnet_id'], ', '.join(p['subnet_ids'])))
-                if group_ids and d['security_group_ids'] != group_ids:
-                    d['security_group_ids'] = group_ids
-                    if not check:
-                        ec2.modify_instance_attribute(InstanceId=d['id'], Groups=group_ids)
-                if p['state'] == 'running' and d['state'] in ('stopped', 'stopping'):
-                    d['state'] = 'running'
-                    if not check:
-                        ec2.start_instances(InstanceIds=[d['id']])
-                        pending.append(d['id'])
-                elif p['state'] == 'stopped' and d['state'] in ('running', 'pending'):
-                    d['state'] = 'stopped'
-                    if not check:
-                        ec2.stop_instances(InstanceIds=[d['id']])
-                        pending.append(d['id'])
-                elif p['state'] == 'running' and d['state'] == 'pending' and not check:
-                    pending.append(d['id'])
-                if d['instance_type'] != p['instance_type']:
-                    if d['state'] == 'stopped':
-                        if not check and d['id'] in pending:  # stopped by this run: wait, then resize
-                            wait_state(ec2, [d['id']], 'stopped', p['wait_timeout'])
-                        d['instance_type'] = p['instance_type']
-                        if not check:
-                            ec2.modify_instance_attribute(InstanceId=d['id'], InstanceType={'Value': p['instance_type']})
-                    else:
-                        not_applied.append('%s is a %s; stop it (state: stopped) to change its type to %s'
-                                           % (name, d['instance_type'], p['instance_type']))
-                after[name] = d
+                after[name] = converge_kept(m, ec2, spec, name, keep[index], image_id, subnet_id, group_ids, tags, pending, not_applied)
                 continue
             launched.append(name)
             if check:
-                after[name] = {'id': None, 'name': name, 'index': index, 'state': p['state'], 'instance_type': p['instance_type'],
-                               'image_id': image_id, 'subnet_id': subnet_id, 'vpc_id': vpc_id, 'security_group_ids': group_ids,
-                               'tags': tags}
+                after[name] = {'id': None, 'name': name, 'role': role, 'index': index, 'state': p['state'],
+                               'instance_type': spec['instance_type'], 'image_id': image_id, 'subnet_id': subnet_id,
+                               'vpc_id': vpc_id, 'security_group_ids': group_ids, 'tags': tags}
                 continue
-            kwargs = dict(
-                ImageId=image_id, InstanceType=p['instance_type'], MinCount=1, MaxCount=1, SubnetId=subnet_id,
-                TagSpecifications=tag_specifications('instance', tags) + tag_specifications('volume', tags),
-                MetadataOptions={'HttpTokens': (p['metadata_options'] or {}).get('http_tokens') or 'required',
-                                 'HttpPutResponseHopLimit': (p['metadata_options'] or {}).get('http_put_response_hop_limit') or 1,
-                                 'HttpEndpoint': 'enabled'},
-                BlockDeviceMappings=[{'DeviceName': vol.get('device_name') or '/dev/xvda',
-                                      'Ebs': {'VolumeSize': vol.get('size') or 8, 'VolumeType': vol.get('type') or 'gp3',
-                                              'Encrypted': vol.get('encrypted', True) is not False, 'DeleteOnTermination': True}}])
-            if group_ids:
-                kwargs['SecurityGroupIds'] = group_ids
-            if p['key_name']:
-                kwargs['KeyName'] = p['key_name']
-            if p['user_data']:
-                kwargs['UserData'] = p['user_data']
-            if p['iam_instance_profile']:
-                key = 'Arn' if p['iam_instance_profile'].startswith('arn:') else 'Name'
-                kwargs['IamInstanceProfile'] = {key: p['iam_instance_profile']}
+            kwargs = launch_kwargs(p, spec, image_id, subnet_id, group_ids, tags)
             inst = None
             for attempt in range(3):
-                kwargs['ClientToken'] = client_token(stack, role, index, dict(spec, subnet=subnet_id), attempt)
+                kwargs['ClientToken'] = client_token(stack, role, index, dict(launch_spec, subnet=subnet_id), attempt)
                 inst = ec2.run_instances(**kwargs)['Instances'][0]
                 if inst['State']['Name'] not in ('terminated', 'shutting-down'):
                     break  # a token reused after a terminate gives back the terminated instance
@@ -455,28 +654,45 @@ def run(m):
             pending.append(inst['InstanceId'])
             after[name] = describe(dict(inst, Tags=inst.get('Tags') or [{'Key': k, 'Value': v} for k, v in tags.items()]))
 
-        if pending and p['wait'] and not check:
-            want = 'stopped' if p['state'] == 'stopped' else 'running'
-            for inst in wait_state(ec2, pending, want, p['wait_timeout']):
-                d = describe(inst)
-                after[d['name']] = d
+    if pending and p['wait'] and not check:
+        want = 'stopped' if p['state'] == 'stopped' else 'running'
+        for inst in wait_state(ec2, pending, want, p['wait_timeout']):
+            d = describe(inst)
+            after[d['name']] = d
 
     for msg in not_applied:
         m.warn(msg)
-    result = sorted(after.values(), key=lambda d: d['index'])
+    order = dict((spec['name'], n) for n, spec in enumerate(specs or []))
+    result = sorted(after.values(), key=lambda d: (order.get(d['role'], len(order)), d['index']))
+    by_role = dict((spec['name'], [d for d in result if d['role'] == spec['name']]) for spec in specs or [])
     changed = bool(launched or terminated) or any(
         before.get(n) and (before[n]['tags'] != d['tags'] or before[n]['state'] != d['state']
                            or before[n]['security_group_ids'] != d['security_group_ids']
                            or before[n]['instance_type'] != d['instance_type']) for n, d in after.items())
-    m.exit_json(changed=changed, instances=result, launched=launched, terminated=terminated, not_applied=not_applied,
-                diff={'before': before, 'after': dict((d['name'], d) for d in result)})
+    m.exit_json(changed=changed, instances=result, by_role=by_role, launched=launched, terminated=terminated,
+                not_applied=not_applied, diff={'before': before, 'after': dict((d['name'], d) for d in result)})
 
 
 def main():
     m = AwsModule(
         argument_spec=dict(
             stack=dict(type='str', required=True),
-            name=dict(type='str', required=True),
+            name=dict(type='str'),
+            roles=dict(type='list', elements='dict', options=dict(
+                name=dict(type='str', required=True),
+                count=dict(type='int'),
+                image_id=dict(type='str'),
+                instance_type=dict(type='str'),
+                subnet_ids=dict(type='list', elements='str'),
+                security_groups=dict(type='list', elements='str'),
+                user_data=dict(type='str'),
+                iam_instance_profile=dict(type='str'),
+                root_volume=dict(type='dict', options=dict(
+                    size=dict(type='int', default=8),
+                    type=dict(type='str', default='gp3'),
+                    encrypted=dict(type='bool', default=True),
+                    device_name=dict(type='str', default='/dev/xvda'))),
+                tags=dict(type='dict'))),
             count=dict(type='int', default=1),
             image_id=dict(type='str'),
             image=dict(type='dict', options=dict(
@@ -503,7 +719,7 @@ def main():
             wait=dict(type='bool', default=True),
             wait_timeout=dict(type='int', default=600),
         ),
-        mutually_exclusive=[['image_id', 'image']],
+        mutually_exclusive=[['image_id', 'image'], ['name', 'roles']],
         supports_check_mode=True,
     )
     m.run(run)

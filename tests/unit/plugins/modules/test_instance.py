@@ -111,3 +111,84 @@ def test_subnets_of_two_vpcs_are_refused_naming_them(aws, run_module, calls, net
     result = run_module(instance.main, web(net, ami, subnet_ids=[net['subnets']['public'][0]['id'], other]))
     assert result['failed'] and other in result['msg'] and other_vpc in result['msg']
     assert mutating(calls) == []
+
+
+def stack_roles(net, ami, **extra):
+    """web x2 in the public subnets and db x1 in the first private one, in one task."""
+    args = {'stack': 'demo', 'image_id': ami, 'key_name': None, 'security_groups': [],
+            'roles': [{'name': 'web', 'count': 2, 'subnet_ids': [s['id'] for s in net['subnets']['public']],
+                       'security_groups': ['demo-web']},
+                      {'name': 'db', 'instance_type': 't3.small', 'subnet_ids': [net['subnets']['private'][0]['id']],
+                       'security_groups': ['demo-db'], 'root_volume': {'size': 32}, 'tags': {'Backup': 'daily'}}]}
+    args.update(extra)
+    return dict((k, v) for k, v in args.items() if v is not None)
+
+
+def test_roles_in_one_task_launch_together_and_wait_once(aws, run_module, calls, net, ami):
+    del calls[:]
+    made = run_module(instance.main, stack_roles(net, ami, tags={'Owner': 'ops'}))
+    assert made['changed'] and made['launched'] == ['demo-web-1', 'demo-web-2', 'demo-db-1']
+    assert [(i['role'], i['index']) for i in made['instances']] == [('web', 1), ('web', 2), ('db', 1)]
+    assert [i['name'] for i in made['by_role']['web']] == ['demo-web-1', 'demo-web-2']
+    db = made['by_role']['db'][0]
+    assert db['instance_type'] == 't3.small' and db['subnet_id'] == net['subnets']['private'][0]['id']
+    assert db['tags']['Owner'] == 'ops' and db['tags']['Backup'] == 'daily' and db['tags']['Role'] == 'db'
+    assert 'Backup' not in made['by_role']['web'][0]['tags']
+    # one describe to find them, three launches, one wait for all three (a loop waits once per role)
+    assert calls.count('run_instances') == 3 and calls.count('describe_instances') == 2
+    assert calls.count('describe_security_groups') == 1 and calls.count('describe_subnets') == 1
+    raw = live(aws, 'db')[0]
+    volume = aws.describe_volumes(VolumeIds=[raw['BlockDeviceMappings'][0]['Ebs']['VolumeId']])['Volumes'][0]
+    assert volume['Size'] == 32 and volume['Encrypted']
+
+    del calls[:]
+    again = run_module(instance.main, stack_roles(net, ami, tags={'Owner': 'ops'}))
+    assert again['changed'] is False and again['launched'] == [] and mutating(calls) == []
+    # the same instances are what the one-role form manages: switching forms launches nothing
+    web_alone = run_module(instance.main, web(net, ami, tags={'Owner': 'ops'}))
+    assert web_alone['changed'] is False and [i['id'] for i in web_alone['instances']] == [i['id'] for i in made['by_role']['web']]
+
+
+def test_roles_leave_unlisted_roles_alone_and_absent_without_name_removes_the_stack(aws, run_module, calls, net, ami):
+    run_module(instance.main, stack_roles(net, ami))
+    only_web = run_module(instance.main, stack_roles(net, ami, roles=[{'name': 'web', 'count': 1, 'subnet_ids': [net['subnets']['public'][0]['id']],
+                                                                      'security_groups': ['demo-web']}]))
+    assert only_web['terminated'] == ['demo-web-2'] and list(only_web['by_role']) == ['web']
+    assert len(live(aws, 'db')) == 1 and len(live(aws, 'web')) == 1
+
+    plan = run_module(instance.main, {'stack': 'demo', 'state': 'absent'}, check_mode=True)
+    assert plan['changed'] and sorted(plan['terminated']) == ['demo-db-1', 'demo-web-1']
+    assert len(live(aws, 'db')) == 1 and len(live(aws, 'web')) == 1
+    other = run_module(instance.main, dict(web(net, ami, count=1), stack='other'))
+    gone = run_module(instance.main, {'stack': 'demo', 'state': 'absent'})
+    assert sorted(gone['terminated']) == ['demo-db-1', 'demo-web-1'] and live(aws, 'db') == []
+    assert [i['InstanceId'] for i in live(aws, 'web')] == [other['instances'][0]['id']]  # another stack is not touched
+    again = run_module(instance.main, {'stack': 'demo', 'state': 'absent'})
+    assert again['changed'] is False
+
+
+@pytest.mark.parametrize('roles, field, words', [
+    ([{'name': 'web'}, {'name': 'web'}], 'roles[1].name', 'already given as roles[0].name'),
+    ([{'name': 'web', 'count': -2}], 'roles[0].count', 'must be 0 or more'),
+    ([{'name': 'web', 'subnet_ids': ['vpc-1']}], 'roles[0].subnet_ids[0]', 'not a subnet id'),
+    ([{'name': 'web', 'image_id': 'img-1'}], 'roles[0].image_id', 'not an AMI'),
+    ([{'name': 'web', 'root_volume': {'size': 0}}], 'roles[0].root_volume.size', '1-16384'),
+    ([{'name': 'web', 'tags': {'aws:x': '1'}}], 'roles[0].tags', "reserved prefix 'aws:'"),
+    ([{'name': 'web'}, {'name': 'db', 'security_groups': ['nope']}], 'roles[1].security_groups[0]', "no security group named 'nope'"),
+    ([{'name': 'web', 'security_groups': ['demo-web']}], 'subnet_ids', 'give the subnets'),
+])
+def test_bad_roles_change_nothing(aws, run_module, calls, net, ami, roles, field, words):
+    run_module(instance.main, web(net, ami))  # two web instances that a bad run must not scale down
+    del calls[:]
+    args = {'stack': 'demo', 'image_id': ami, 'roles': [dict(r, count=r.get('count', 1)) for r in roles]}
+    if field != 'subnet_ids':
+        args['subnet_ids'] = [s['id'] for s in net['subnets']['public']]
+    result = run_module(instance.main, args)
+    assert result['failed'] and result['field'] == field and words in result['msg'], result['msg']
+    assert mutating(calls) == [] and len(live(aws)) == 2
+
+
+def test_a_role_is_needed_unless_removing_the_whole_stack(aws, run_module, calls, ami):
+    del calls[:]
+    result = run_module(instance.main, {'stack': 'demo', 'image_id': ami})
+    assert result['failed'] and result['field'] == 'name' and 'roles' in result['msg'] and calls == []
