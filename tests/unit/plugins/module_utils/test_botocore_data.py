@@ -31,16 +31,65 @@ def test_strip_keeps_a_member_named_documentation():
     assert botocore_data.strip_documentation(model) == {'members': {'documentation': {'shape': 'String'}}}
 
 
-def test_the_lean_client_has_every_operation_and_shape_of_the_stock_one(lean):
+def test_the_lean_client_has_the_collections_operations_as_the_stock_one_has_them(lean):
     stock, ours = client().meta.service_model, client(lean).meta.service_model
-    assert ours.operation_names == stock.operation_names
-    assert sorted(ours.shape_names) == sorted(stock.shape_names)
-    for name in ('RunInstances', 'DescribeInstances', 'CreateVpc', 'AuthorizeSecurityGroupIngress', 'CreateNatGateway'):
+    assert sorted(ours.operation_names) == sorted(botocore_data.OPERATIONS)
+    assert set(ours.shape_names) < set(stock.shape_names)
+    for name in sorted(botocore_data.OPERATIONS):
         a, b = stock.operation_model(name), ours.operation_model(name)
         assert list(a.input_shape.members) == list(b.input_shape.members)  # the order is the wire order
         assert (a.output_shape and list(a.output_shape.members)) == (b.output_shape and list(b.output_shape.members))
         assert a.idempotent_members == b.idempotent_members
+        assert [e.name for e in a.error_shapes] == [e.name for e in b.error_shapes]
+    for shape in ('Instance', 'SecurityGroup', 'IpPermission', 'TagSpecification', 'NatGateway', 'RouteTable'):
+        assert stock.shape_for(shape).members.keys() == ours.shape_for(shape).members.keys()
     assert ours.documentation == ''
+
+
+def _called_operations():
+    """Every EC2 operation the collection's code calls: ec2.<op>(, paginate('<op>', get_paginator('<op>'),
+    and the getattr(ec2, '<prefix>_%s' % direction) forms for ingress and egress."""
+    import re
+    root = os.path.join(os.path.dirname(botocore_data.__file__), '..')
+    names = set()
+    for folder, _dirs, files in os.walk(root):
+        for f in files:
+            if not f.endswith('.py'):
+                continue
+            with open(os.path.join(folder, f)) as handle:
+                text = handle.read()
+            names.update(re.findall(r"\b(?:ec2|client|raw)\.([a-z]+(?:_[a-z0-9]+)+)\(", text))
+            names.update(re.findall(r"(?:paginate|get_paginator)\('([a-z_0-9]+)'", text))
+            for prefix in re.findall(r"getattr\([a-z_.]+, '([a-z_]+)_%s'", text):
+                names.update([prefix + '_ingress', prefix + '_egress'])
+    return names
+
+
+def test_every_operation_the_code_calls_is_in_the_lean_model():
+    by_python_name = dict((botocore.xform_name(op), op) for op in client().meta.service_model.operation_names)
+    called = _called_operations()
+    assert len(called) > 40  # the scan works
+    unknown = sorted(n for n in called if n in by_python_name and by_python_name[n] not in botocore_data.OPERATIONS)
+    assert unknown == []
+    assert sorted(n for n in called if n not in by_python_name and n not in ('get_paginator', 'create_client')) == []
+
+
+def test_an_operation_outside_the_lean_model_goes_to_a_full_client(tmp_path):
+    from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import RetryingClient
+    small = botocore_data.lean_loader('ec2', root=str(tmp_path), environ={}, operations=frozenset(['DescribeVpcs']))
+    made = []
+
+    def full():
+        made.append(client())
+        return made[-1]
+    wrapped = RetryingClient(client(small), fallback=full)
+    assert callable(wrapped.describe_vpcs) and made == []
+    assert wrapped.describe_subnets.__name__ == 'describe_subnets' and len(made) == 1 and wrapped.client is made[0]
+    assert wrapped.get_paginator('describe_instances') is not None and len(made) == 1
+    with pytest.raises(AttributeError):
+        wrapped.no_such_operation  # pylint: disable=pointless-statement
+    again = RetryingClient(client(small), fallback=full)
+    assert again.get_paginator('describe_subnets') is not None and len(made) == 2
 
 
 def test_the_lean_client_serializes_a_request_as_the_stock_one(lean):
@@ -69,7 +118,7 @@ def test_services_are_known_without_listing_them_all(lean):
 
 def test_written_once_per_botocore_version(tmp_path):
     path = botocore_data.lean_data_path('ec2', root=str(tmp_path), environ={})
-    assert os.path.basename(path) == 'botocore-%s' % botocore.__version__
+    assert os.path.basename(path) == 'botocore-%s-%s' % (botocore.__version__, botocore_data.operations_key(botocore_data.OPERATIONS))
     files = sorted(os.path.join(d, f) for d, _dirs, names in os.walk(path) for f in names)
     assert [os.path.relpath(f, path) for f in files] == ['ec2/%s/service-2.json' % os.listdir(os.path.join(path, 'ec2'))[0],
                                                          'endpoints.json']
