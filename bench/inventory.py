@@ -2,8 +2,10 @@
 
 For each size (default 1000 and 5000 instances, made with boto3 in a fresh
 emulator on 127.0.0.1), both plugins list the stack cold (no cache) and
-cached (the second call of a cached config), under /usr/bin/time -v for the
-wall time, the CPU time of ansible-inventory and the peak memory.
+cached (a cached config whose cache an unmeasured call filled), under
+/usr/bin/time -v for the wall time, the CPU time of ansible-inventory and the
+peak memory; --repeat (3) measured calls of each, the four configs alternating,
+give the median (and min, max) on a noisy machine.
 
 moto needs about a minute to serialise 5000 instances, close to botocore's 60 s
 read timeout, and that minute is the emulator's, not a plugin's. So the
@@ -12,7 +14,7 @@ moto's own answer for the same state) and each plugin lists the stack once,
 unmeasured, before its measured runs: the measured figures are the plugins'.
 A run that does not list every instance fails the benchmark.
 
-    .venv/bin/python bench/inventory.py [--sizes 1000 5000] [--json bench/results/inventory.json]
+    .venv/bin/python bench/inventory.py [--sizes 1000 5000] [--repeat 3] [--json bench/results/inventory.json]
 """
 
 import argparse
@@ -20,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -72,6 +75,7 @@ def timed_inventory(path, expected):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--sizes', type=int, nargs='+', default=[1000, 5000])
+    parser.add_argument('--repeat', type=int, default=3, help='measured calls of each config (median, min, max)')
     parser.add_argument('--json', default=os.path.join(ROOT, 'bench', 'results', 'inventory.json'))
     args = parser.parse_args()
     rows = []
@@ -80,22 +84,33 @@ def main():
         work = tempfile.mkdtemp(prefix='seed-bench-inv-')
         try:
             populate(emu, size)
+            configs = []
             for collection, (name, config) in CONFIGS.items():
                 for cached in (False, True):
                     cfg = dict(config, regions=['us-east-1'], endpoint_url=emu.url)
                     if cached:
                         cfg.update(cache=True, cache_plugin='ansible.builtin.jsonfile',
                                    cache_connection=os.path.join(work, collection + '-cache'))
-                    path = os.path.join(work, name)
+                    path = os.path.join(work, ('cached-' if cached else 'cold-') + name)
                     with open(path, 'w') as f:
                         json.dump(cfg, f)
                     timed_inventory(path, size)  # not measured: fills the emulator's memo, then the plugin's cache
+                    configs.append((collection, 'cached' if cached else 'cold', path))
+            samples = dict((c[:2], []) for c in configs)
+            for _round in range(args.repeat):  # the configs alternate, so a noisy moment touches both plugins
+                for collection, run, path in configs:
                     emu.requests(clear=True)
                     wall, cpu, rss, hosts = timed_inventory(path, size)
-                    row = {'instances': size, 'plugin': collection, 'run': 'cached' if cached else 'cold', 'wall': wall,
-                           'cpu': cpu, 'peak_mib': rss, 'hosts': hosts, 'requests': len(emu.requests())}
-                    rows.append(row)
-                    print(json.dumps(row), flush=True)
+                    samples[(collection, run)].append({'wall': wall, 'cpu': cpu, 'peak_mib': rss, 'hosts': hosts,
+                                                       'requests': len(emu.requests())})
+            for (collection, run), got in samples.items():
+                walls = [g['wall'] for g in got]
+                row = {'instances': size, 'plugin': collection, 'run': run, 'measured': len(got),
+                       'wall': statistics.median(walls), 'wall_min': min(walls), 'wall_max': max(walls),
+                       'cpu': statistics.median(g['cpu'] for g in got), 'peak_mib': max(g['peak_mib'] for g in got),
+                       'hosts': got[-1]['hosts'], 'requests': max(g['requests'] for g in got)}
+                rows.append(row)
+                print(json.dumps(row), flush=True)
         finally:
             emu.stop()
             shutil.rmtree(work, ignore_errors=True)

@@ -66,12 +66,15 @@ def inventory_section(data):
     lines = ['## Inventory', '',
              '`ansible-inventory --list` of N instances tagged with the stack, made with boto3 in a fresh emulator; '
              'under `/usr/bin/time -v`. CPU: user + system time of ansible-inventory alone (the emulator is another '
-             'process). Cached: the second call of a config with `cache: true`. `bench/inventory.py`.', '',
+             'process). Cached: a config with `cache: true` whose cache was filled by an unmeasured call. Wall and CPU: '
+             'median (wall min-max) of the measured calls, the configs of both plugins alternating; peak memory: the '
+             'highest. `bench/inventory.py`.', '',
              '| instances | plugin | run | wall s | CPU s | peak MiB | hosts | API requests |',
              '|---|---|---|---|---|---|---|---|']
     for r in rows:
-        lines.append('| %d | %s | %s | %.2f | %.2f | %.0f | %d | %d |' % (
-            r['instances'], r['plugin'], r['run'], r['wall'], r['cpu'], r['peak_mib'], r['hosts'], r['requests']))
+        spread = ' (%.2f-%.2f)' % (r['wall_min'], r['wall_max']) if 'wall_min' in r else ''
+        lines.append('| %d | %s | %s | %.2f%s | %.2f | %.0f | %d | %d |' % (
+            r['instances'], r['plugin'], r['run'], r['wall'], spread, r['cpu'], r['peak_mib'], r['hosts'], r['requests']))
 
     def get(size, plugin, run):
         return [r for r in rows if r['instances'] == size and r['plugin'] == plugin and r['run'] == run][0]

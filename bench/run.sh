@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python bench/stack.py --runs "${BENCH_RUNS:-3}"
 read -ra sizes <<< "${BENCH_INVENTORY_SIZES:-1000 5000}"
-.venv/bin/python bench/inventory.py --sizes "${sizes[@]}"
+.venv/bin/python bench/inventory.py --sizes "${sizes[@]}" --repeat "${BENCH_RUNS:-3}"
 .venv/bin/python bench/report.py
