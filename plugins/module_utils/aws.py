@@ -17,7 +17,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.botocore_data import fast_session
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError, fail_aws
-from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import RetryingClient, DEFAULT_ATTEMPTS
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import RetryingClient, DEFAULT_ATTEMPTS, operation_of
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import WaitTimeout
 
 try:
@@ -150,7 +150,7 @@ class AwsModule:
             self.module.fail_json(msg=str(err))
         except Exception as exc:  # pylint: disable=broad-except
             if HAS_BOTO3 and isinstance(exc, (ClientError, BotoCoreError)):
-                fail_aws(self.module, exc, operation=self.last_operation)
+                fail_aws(self.module, exc, operation=operation_of(exc, self.last_operation))
             raise
 
     def exit_json(self, **kwargs):

@@ -13,6 +13,10 @@ policy lives in one place:
   carry a ``ClientToken``. For any other mutating call the error goes back to
   the module, which finds what the lost call may have made (by its tags) before
   it tries again.
+
+A failed call's exception carries the operation's name (``seed_operation``), so
+an error names the call that failed even when reads ran side by side
+(:func:`gather`).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,6 +25,7 @@ __metaclass__ = type
 
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 try:
     from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError
@@ -187,10 +192,9 @@ class RetryingClient:
                 lost = is_lost_answer(exc)
                 lost_before = lost_before or lost
                 retry = is_retryable_error(exc) or (retry_lost_answer and lost)
-                if not retry:
-                    raise
-                delay = next(delays, None)
+                delay = next(delays, None) if retry else None
                 if delay is None:
+                    _name_operation(exc, operation)
                     raise
                 self.retries += 1
                 self.sleep(delay)
@@ -206,6 +210,38 @@ class RetryingClient:
             if not token:
                 return items
             kwargs = dict(kwargs, **{token_key: token})
+
+
+def _name_operation(exc, operation):
+    try:
+        exc.seed_operation = operation
+    except AttributeError:  # pragma: no cover - exceptions with __slots__
+        pass
+
+
+def operation_of(exc, default=None):
+    """The operation whose call raised ``exc`` (see RetryingClient.call), else ``default``."""
+    return getattr(exc, 'seed_operation', None) or default
+
+
+MAX_PARALLEL_READS = 8
+
+
+def gather(*reads):
+    """Run independent reads side by side; their results, in order.
+
+    Each read is a callable without arguments (a lambda around client calls).
+    On AWS every call costs a round trip (tens of milliseconds, more from far
+    away), so the reads a module needs before it can plan go out together. Only
+    reads belong here: nothing that changes anything, so the order in which they
+    land cannot matter. Every read finishes (or fails) before this returns; the
+    first failure, in the order given, is raised.
+    """
+    if len(reads) < 2:
+        return [read() for read in reads]
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_READS, len(reads))) as pool:
+        futures = [pool.submit(read) for read in reads]
+    return [future.result() for future in futures]
 
 
 def create_or_find(create, find, attempts=3):

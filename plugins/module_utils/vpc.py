@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
     canonical_cidr, deleted_nat_enis, departed_instance_enis, ensure_tags, name_tags, not_found, resource_tags, tag_specifications,
 )
@@ -51,10 +51,7 @@ def validate_vpc_params(params):
 def describe_vpc(ec2, vpc, dns=None):
     """The snake_case view of a VPC; DNS attributes are read unless ``dns`` gives them."""
     tags = resource_tags(vpc)
-    dns = dns or {
-        'dns_support': _attribute(ec2, vpc['VpcId'], 'enableDnsSupport', 'EnableDnsSupport'),
-        'dns_hostnames': _attribute(ec2, vpc['VpcId'], 'enableDnsHostnames', 'EnableDnsHostnames'),
-    }
+    dns = dns or vpc_dns(ec2, vpc['VpcId'])
     return {
         'id': vpc['VpcId'],
         'name': tags.get('Name'),
@@ -72,6 +69,13 @@ def describe_vpc(ec2, vpc, dns=None):
 
 def _attribute(ec2, vpc_id, attribute, key):
     return ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)[key]['Value']
+
+
+def vpc_dns(ec2, vpc_id):
+    """The VPC's two DNS attributes (two reads, side by side): {'dns_support': bool, 'dns_hostnames': bool}."""
+    support, hostnames = gather(lambda: _attribute(ec2, vpc_id, 'enableDnsSupport', 'EnableDnsSupport'),
+                                lambda: _attribute(ec2, vpc_id, 'enableDnsHostnames', 'EnableDnsHostnames'))
+    return {'dns_support': support, 'dns_hostnames': hostnames}
 
 
 def find_vpc(ec2, name=None, cidr_block=None, vpc_id=None, extra_tags=None):
@@ -123,10 +127,11 @@ def wait_vpc_available(ec2, vpc_id, timeout):
 _LOOKUP = object()
 
 
-def ensure_vpc(ec2, spec, check_mode, wait_timeout=300, existing=_LOOKUP):
+def ensure_vpc(ec2, spec, check_mode, wait_timeout=300, existing=_LOOKUP, existing_dns=None):
     """Converge one VPC. spec: name, cidr_block, dns_hostnames, dns_support, tags, purge_tags, vpc_id.
 
-    ``existing``: the raw VPC (or None) when the caller has looked it up already.
+    ``existing``: the raw VPC (or None) when the caller has looked it up already;
+    ``existing_dns``: its :func:`vpc_dns`, when the caller has read that too.
     Returns (changed, before, after) where before/after are snake_case dicts (None = absent).
     """
     desired_tags = name_tags(spec.get('name'), spec.get('tags'))
@@ -153,7 +158,7 @@ def ensure_vpc(ec2, spec, check_mode, wait_timeout=300, existing=_LOOKUP):
         _apply_dns(ec2, vpc_id, dict(NEW_VPC_DNS), want_dns)
         return True, None, describe_vpc(ec2, vpc, dns=want_dns)
 
-    before = describe_vpc(ec2, existing)
+    before = describe_vpc(ec2, existing, dns=existing_dns)
     after = dict(before)
     changed = False
     purge = spec.get('purge_tags', True)

@@ -330,6 +330,7 @@ import re
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags, tag_filters
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
@@ -582,20 +583,23 @@ def run(m):
     ec2 = m.client('ec2')
     stack = p['stack']
     check = m.check_mode
-    current = existing_instances(ec2, stack, None if specs is None else [s['name'] for s in specs])
+    # 1. Plan every role with reads only: a bad group or image fails here, before anything changes.
+    # The stack's instances, the subnets and the image do not depend on each other: read side by side.
+    network = Network(ec2)
+    present = specs is not None and p['state'] != 'absent'
+    subnet_ids = [s for spec in specs if spec['count'] for s in spec['subnet_ids']] if present else []
+    needs_image = present and any(spec['count'] and not spec['image_id'] for spec in specs)
+    current, dummy, image = gather(
+        lambda: existing_instances(ec2, stack, None if specs is None else [s['name'] for s in specs]),
+        lambda: network.fetch_subnets(subnet_ids),
+        lambda: find_image(ec2, p['image']) if needs_image else None)
     before = dict((describe(i)['name'] or i['InstanceId'], describe(i)) for i in current)
     launched, terminated, not_applied = [], [], []
-
-    # 1. Plan every role with reads only: a bad group or image fails here, before anything changes.
     doomed = []
     plans = []
     if specs is None:  # state absent without a role: every instance of the stack
         doomed = list(current)
     else:
-        network = Network(ec2)
-        if p['state'] != 'absent':
-            network.fetch_subnets([s for spec in specs if spec['count'] for s in spec['subnet_ids']])
-        images = {}
         for spec in specs:
             wanted = 0 if p['state'] == 'absent' else spec['count']
             mine = [i for i in current if describe(i)['role'] == spec['name']]
@@ -603,11 +607,7 @@ def run(m):
             doomed.extend(gone)
             if not wanted:
                 continue
-            image_id = spec['image_id']
-            if not image_id:
-                if 'image' not in images:
-                    images['image'] = find_image(ec2, p['image'])
-                image_id = images['image']
+            image_id = spec['image_id'] or image
             vpc_id, group_ids = network.resolve(spec['subnet_ids'], spec['security_groups'],
                                                 spec['fields']['subnet_ids'], spec['fields']['security_groups'])
             plans.append((spec, wanted, keep, image_id, vpc_id, group_ids))

@@ -185,6 +185,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.internet_gateway 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.nat_gateway import (
     LIVE, describe_nat, ensure_nat, find_nat, wait_nat,
 )
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.route_table import delete_route_table, ensure_route_table, find_route_table
 from ansible_collections.seed.laravel_aws.plugins.module_utils.security_group import (
     converge_group, create_group, delete_group, group_references, normalize_rules, permission_atoms, refuse_admin_from_anywhere,
@@ -194,7 +195,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.subnet import (
     check_cidrs, check_zone, delete_subnet, ensure_subnet, region_zones,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags, tag_filters
-from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import delete_vpc, ensure_vpc, find_vpc
+from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import delete_vpc, ensure_vpc, find_vpc, vpc_dns
 
 STACK_RE = r'^[a-zA-Z0-9][a-zA-Z0-9-]{0,38}$'
 
@@ -308,35 +309,37 @@ def tags_for(spec, what, extra=None):
 def converge(m, ec2, spec, plan):
     p = m.params
     check = m.check_mode
-    zones = region_zones(ec2)
-    for i, zone in enumerate(spec['zones']):
-        check_zone(zone, zones, 'availability_zones[%d]' % i)
-
-    # VPC, then one describe per resource type for the whole VPC
+    # Reads first, side by side (on AWS each is a round trip): the region's zones and the VPC,
+    # then one describe per resource type for the whole VPC.
     vpc_spec = dict(name='%s-vpc' % spec['name'], cidr_block=spec['cidr_block'], dns_support=True,
                     dns_hostnames=spec['dns_hostnames'], tags=tags_for(spec, 'vpc'), purge_tags=p['purge_tags'])
-    existing_vpc = find_vpc(ec2, vpc_spec['name'], spec['cidr_block'])
+    zones, existing_vpc = gather(lambda: region_zones(ec2), lambda: find_vpc(ec2, vpc_spec['name'], spec['cidr_block']))
+    for i, zone in enumerate(spec['zones']):
+        check_zone(zone, zones, 'availability_zones[%d]' % i)
     vpc_id = existing_vpc['VpcId'] if existing_vpc else None
 
     def described(op, key, **kwargs):
-        return ec2.paginate(op, key, **kwargs) if vpc_id else []
+        return (lambda: ec2.paginate(op, key, **kwargs)) if vpc_id else list
     vpc_filter = [{'Name': 'vpc-id', 'Values': [vpc_id]}]
-    groups_raw = described('describe_security_groups', 'SecurityGroups', Filters=vpc_filter)
+    need_eips = spec['nat'] != 'none'
+    groups_raw, subnets_raw, tables_raw, nats_raw, igws_attached, eips_raw, vpc_dns_now = gather(
+        described('describe_security_groups', 'SecurityGroups', Filters=vpc_filter),
+        described('describe_subnets', 'Subnets', Filters=vpc_filter),
+        described('describe_route_tables', 'RouteTables', Filters=vpc_filter),
+        described('describe_nat_gateways', 'NatGateways', Filter=vpc_filter),
+        described('describe_internet_gateways', 'InternetGateways', Filters=[{'Name': 'attachment.vpc-id', 'Values': [vpc_id]}]),
+        (lambda: ec2.describe_addresses(Filters=tag_filters({'Stack': spec['name']}))['Addresses']) if need_eips else list,
+        (lambda: vpc_dns(ec2, vpc_id)) if vpc_id else dict)
+    nats_raw = [n for n in nats_raw if n.get('State') in LIVE]
     names_to_ids = dict((g['GroupName'], g['GroupId']) for g in groups_raw)
     shorts = [g['short'] for g in spec['groups']]
     for ref, field in sorted(spec['group_refs'].items()):  # checked before anything changes
         if ref not in shorts and ref not in names_to_ids:
             raise ValidationError(field, 'names group %r, which is neither in this spec (%s) nor in the VPC; '
                                   'add the group to security_groups or fix the name' % (ref, ', '.join(shorts) or 'no groups'))
-    subnets_raw = described('describe_subnets', 'Subnets', Filters=vpc_filter)
-    tables_raw = described('describe_route_tables', 'RouteTables', Filters=vpc_filter)
-    nats_raw = [n for n in described('describe_nat_gateways', 'NatGateways', Filter=vpc_filter) if n.get('State') in LIVE]
-    igws_attached = described('describe_internet_gateways', 'InternetGateways',
-                              Filters=[{'Name': 'attachment.vpc-id', 'Values': [vpc_id]}])
-    need_eips = spec['nat'] != 'none'
-    eips_raw = ec2.describe_addresses(Filters=tag_filters({'Stack': spec['name']}))['Addresses'] if need_eips else []
 
-    changed, before, vpc = ensure_vpc(ec2, vpc_spec, check, p['wait_timeout'], existing=existing_vpc)
+    changed, before, vpc = ensure_vpc(ec2, vpc_spec, check, p['wait_timeout'], existing=existing_vpc,
+                                      existing_dns=vpc_dns_now or None)
     plan.record(changed, 'vpc', vpc_spec['name'], before, vpc)
     vpc_id = vpc['id']
     new_vpc = vpc_id is None

@@ -1,4 +1,7 @@
 """The shared retry policy: what is retried, how often, and what is never repeated."""
+import threading
+import time
+
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
@@ -85,3 +88,42 @@ def test_paginate_joins_pages():
             return {'Vpcs': [1], 'NextToken': 't'}
     client = retries.RetryingClient(Pages())
     assert client.paginate('describe_vpcs', 'Vpcs') == [1, 2]
+
+
+def test_a_failed_call_names_its_operation():
+    client, dummy = wrap(Flaky(client_error('InvalidParameterValue')))
+    with pytest.raises(ClientError) as err:
+        client.create_vpc()
+    assert retries.operation_of(err.value) == 'create_vpc'
+    client, dummy = wrap(Flaky(*[client_error('Throttling')] * 3), attempts=2)
+    with pytest.raises(ClientError) as err:
+        client.describe_vpcs()
+    assert retries.operation_of(err.value) == 'describe_vpcs'
+    assert retries.operation_of(ValueError('not a call'), 'fallback') == 'fallback'
+
+
+def test_gather_runs_reads_side_by_side_and_keeps_their_order():
+    # Three reads that each wait for the other two: run one after another, they would time out.
+    barrier = threading.Barrier(3, timeout=10)
+
+    def read(value):
+        def run():
+            barrier.wait()
+            return value
+        return run
+    assert retries.gather(read('a'), read('b'), read('c')) == ['a', 'b', 'c']
+    assert retries.gather(lambda: 'alone') == ['alone'] and retries.gather() == []
+
+
+def test_gather_raises_the_first_failure_in_order_after_every_read_has_finished():
+    finished = []
+
+    def slow_ok():
+        time.sleep(0.2)
+        finished.append('slow')
+        return 1
+    client, dummy = wrap(Flaky(client_error('UnauthorizedOperation')))
+    with pytest.raises(ClientError) as err:
+        retries.gather(slow_ok, client.describe_vpcs, lambda: 1 / 0)
+    assert retries.operation_of(err.value) == 'describe_vpcs'
+    assert finished == ['slow']  # nothing is left running behind the error

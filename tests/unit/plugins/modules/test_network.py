@@ -1,8 +1,11 @@
 """The network module: the whole spec in-process against moto, and its bad-input catalogue."""
 import copy
+import threading
+import time
 
 import pytest
 
+from ansible_collections.seed.laravel_aws.plugins.module_utils import retries
 from ansible_collections.seed.laravel_aws.plugins.modules import network
 
 from ...conftest import mutating
@@ -70,6 +73,33 @@ def test_builds_the_network_then_converges_then_removes_it(aws, run_module, call
     assert gone['changed'] is True
     assert {k: len(v) for k, v in stack_resources(aws).items()} == dict.fromkeys(found, 0)
     assert run_module(network.main, {'name': 'demo', 'state': 'absent'})['changed'] is False
+
+
+def test_a_rerun_sends_its_reads_side_by_side(aws, run_module, monkeypatch):
+    """On AWS each call is a round trip: the rerun's ten reads go out in two waves, not one by one."""
+    run_module(network.main, spec())
+    lock, state = threading.Lock(), {'now': 0, 'most': 0, 'sent': []}
+    original = retries.RetryingClient.call
+
+    def slow(self, operation, method, kwargs, retry_lost_answer=None):
+        with lock:
+            state['now'] += 1
+            state['most'] = max(state['most'], state['now'])
+            state['sent'].append(operation)
+        try:
+            time.sleep(0.05)  # a round trip
+            return original(self, operation, method, kwargs, retry_lost_answer)
+        finally:
+            with lock:
+                state['now'] -= 1
+    monkeypatch.setattr(retries.RetryingClient, 'call', slow)
+    again = run_module(network.main, spec())
+    assert again['changed'] is False
+    assert sorted(state['sent']) == sorted([
+        'describe_availability_zones', 'describe_vpcs', 'describe_security_groups', 'describe_subnets',
+        'describe_route_tables', 'describe_nat_gateways', 'describe_internet_gateways', 'describe_addresses',
+        'describe_vpc_attribute', 'describe_vpc_attribute'])
+    assert state['most'] >= 4, state
 
 
 def test_check_mode_plans_everything_and_creates_nothing(aws, run_module, calls):
