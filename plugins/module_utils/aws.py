@@ -15,7 +15,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.botocore_data import fast_session
+from ansible_collections.seed.laravel_aws.plugins.module_utils.botocore_data import LEAN_SERVICES, fast_session
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError, fail_aws
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import RetryingClient, DEFAULT_ATTEMPTS, operation_of
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import WaitTimeout
@@ -116,6 +116,7 @@ class AwsModule:
 
     def _raw_client(self, service, lean=True):
         p = self.params
+        lean = lean and service in LEAN_SERVICES  # the lean data folder knows only these
         config = Config(
             user_agent_extra='seed.laravel_aws/%s' % COLLECTION_VERSION,
             retries={'total_max_attempts': 1, 'mode': 'standard'},  # our RetryingClient retries

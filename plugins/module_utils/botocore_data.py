@@ -10,19 +10,24 @@ Every module is a new Python process, and making its EC2 client cost about
   ``OrderedDict`` objects (about 0.11 s);
 - to check that ``ec2`` exists, botocore lists every one of its ~400 service
   folders in every data path (about 0.035 s);
-- ``endpoints.json`` is parsed the same slow way (about 0.025 s).
+- ``endpoints.json`` (0.7 MB, every service of every partition) is parsed the
+  same slow way (about 0.025 s).
 
 ``lean_loader()`` returns a botocore ``Loader`` that fixes the three and changes
 nothing else. Once per botocore version it writes the service model without
 its documentation strings and with only the operations the collection calls
 (``OPERATIONS``, 54 of EC2's 830, and the shapes they reach: 0.14 MB; a client
-makes one method per operation, so this is what makes it 0.05 s faster) and a copy
-of ``endpoints.json`` under ``$XDG_CACHE_HOME/seed.laravel_aws/botocore-<version>/``
-(``~/.cache`` by default), each to a temporary name and renamed, so concurrent
+makes one method per operation, so this is what makes it 0.05 s faster) and
+``endpoints.json`` with only that service in each partition (11 kB instead of
+0.7 MB: 0.02 s less per process) under
+``$XDG_CACHE_HOME/seed.laravel_aws/botocore-<version>-<key>/`` (``~/.cache`` by
+default; the key changes with ``OPERATIONS`` and ``LAYOUT``), each to a temporary name and renamed, so concurrent
 modules never read half a file. That folder comes first in the search path and
 its files are parsed into plain dicts (which keep their order, as
 ``OrderedDict`` did); a service is known when it has an API version folder,
-without listing all the others. A call to an operation outside ``OPERATIONS``
+without listing all the others. Only the services in ``LEAN_SERVICES`` get
+clients from a lean session (``AwsModule`` sees to it): the trimmed
+``endpoints.json`` knows no other. A call to an operation outside ``OPERATIONS``
 is not lost: ``RetryingClient`` then makes a full client (``fallback``) and
 carries on. Anything unexpected (no writable home, a
 botocore without the model, a user's own ``AWS_DATA_PATH``) returns ``None``,
@@ -50,6 +55,12 @@ except ImportError:  # pragma: no cover - the module reports a missing botocore
     JSONFileLoader = Loader = object
 
 DROPPED_KEYS = frozenset(('documentation', 'documentationUrl'))
+
+# The services whose clients come from the lean folder (its endpoints.json lists only these).
+LEAN_SERVICES = ('ec2',)
+
+# What the lean folder holds; a new value gives a new folder, so an older copy is never read.
+LAYOUT = 2
 
 # Every EC2 operation the modules and the inventory plugin call (a unit test scans the code for
 # them). An operation missing here still works, through a full client, only more slowly.
@@ -99,8 +110,16 @@ def trim_operations(model, operations):
     return dict(model, operations=ops, shapes=dict((k, v) for k, v in shapes.items() if k in keep))
 
 
-def operations_key(operations):
-    return hashlib.sha256(','.join(sorted(operations)).encode()).hexdigest()[:8]
+def trim_endpoints(endpoints, services):
+    """``endpoints.json`` with only ``services`` in each partition; everything else as it was."""
+    partitions = [dict(part, services=dict((k, v) for k, v in part.get('services', {}).items() if k in services))
+                  for part in endpoints.get('partitions', [])]
+    return dict(endpoints, partitions=partitions)
+
+
+def operations_key(operations, layout=LAYOUT):
+    text = 'layout %s;%s' % (layout, ','.join(sorted(operations)))
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def cache_root(environ=None):
@@ -139,7 +158,7 @@ def lean_data_path(service='ec2', root=None, environ=None, operations=OPERATIONS
             _write_json(strip_documentation(trim_operations(full, operations)), model)
         endpoints = os.path.join(path, 'endpoints.json')
         if not os.path.isfile(endpoints):
-            _write_json(stock.load_data('endpoints'), endpoints)
+            _write_json(trim_endpoints(stock.load_data('endpoints'), (service,)), endpoints)
         return path
     except Exception:  # pylint: disable=broad-except
         return None

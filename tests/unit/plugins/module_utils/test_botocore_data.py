@@ -108,6 +108,30 @@ def test_the_lean_client_serializes_a_request_as_the_stock_one(lean):
     assert request(client(lean)) == request(client())
 
 
+@pytest.mark.parametrize('region', ['us-east-1', 'eu-central-1', 'cn-north-1', 'us-gov-west-1', 'us-iso-east-1'])
+def test_the_trimmed_endpoints_resolve_ec2_as_botocore_does(lean, region):
+    def resolved(loader=None):
+        session = botocore.session.Session()
+        session.set_credentials('testing', 'testing')
+        if loader is not None:
+            session.register_component('data_loader', loader)
+        c = session.create_client('ec2', region_name=region)
+        return c.meta.endpoint_url, c.meta.partition, c.meta.config.signature_version, c.meta.region_name
+    assert resolved(lean) == resolved()
+
+
+def test_the_lean_endpoints_list_only_ec2(lean):
+    ours, stock = lean.load_data('endpoints'), botocore.session.Session().get_component('data_loader').load_data('endpoints')
+    assert [sorted(p['services']) for p in ours['partitions']] == [['ec2']] * len(stock['partitions'])
+    for mine, theirs in zip(ours['partitions'], stock['partitions']):
+        assert dict(mine, services=None) == dict(theirs, services=None)
+        assert mine['services']['ec2'] == theirs['services']['ec2']
+
+
+def test_the_folder_changes_with_the_layout():
+    assert botocore_data.operations_key(botocore_data.OPERATIONS) != botocore_data.operations_key(botocore_data.OPERATIONS, layout=1)
+
+
 def test_services_are_known_without_listing_them_all(lean):
     known = lean.list_available_services('service-2')
     assert 'ec2' in known and 's3' in known and 'no-such-service' not in known
@@ -162,3 +186,19 @@ def test_a_fast_session_parses_a_response_as_botocore_does():
     ours, stock = parsed(botocore_data.fast_session(botocore.session.Session())), parsed(botocore.session.Session())
     assert ours == stock
     assert str(ours['KeyPairs'][0]['CreateTime']) == '2026-11-23 08:00:00+00:00'
+
+
+def test_only_ec2_clients_come_from_the_lean_folder(monkeypatch, tmp_path):
+    from ansible.module_utils.testing import patch_module_args
+    from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path))
+    monkeypatch.delenv('AWS_DATA_PATH', raising=False)
+    with patch_module_args({'region': 'eu-west-1', 'access_key': 'a', 'secret_key': 'b'}):
+        m = AwsModule(argument_spec={})
+    sts = m._raw_client('sts')
+    assert list(m._sessions) == ['full']  # the lean endpoints.json knows no sts
+    assert m._raw_client('ec2').meta.service_model.operation_names == sorted(botocore_data.OPERATIONS)
+    assert sorted(m._sessions) == ['full', 'lean']
+    stock = botocore.session.Session()
+    stock.set_credentials('a', 'b')
+    assert sts.meta.endpoint_url == stock.create_client('sts', region_name='eu-west-1').meta.endpoint_url
