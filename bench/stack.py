@@ -49,9 +49,9 @@ class Emulator:
     def __init__(self, memo_reads=False):
         self.port = free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
-        self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, 'scripts', 'emulator.py'), '--port', str(self.port)]
+        self.proc = subprocess.Popen([sys.executable, '-m', 'emulator', '--port', str(self.port)]
                                      + (['--memo-reads'] if memo_reads else []),
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

@@ -72,28 +72,14 @@ def not_found(exc, *codes):
     return code in codes if codes else code.endswith('NotFound')
 
 
-def deleted_nat_enis(ec2, filters):
-    """Interfaces of deleted NAT gateways. AWS removes them with the gateway; moto leaves them
-    behind, so they never count as something that keeps a subnet or VPC from being deleted."""
-    nats = ec2.paginate('describe_nat_gateways', 'NatGateways', Filter=filters)
-    return set(a.get('NetworkInterfaceId') for n in nats if n.get('State') in ('deleting', 'deleted')
-               for a in n.get('NatGatewayAddresses', []) if a.get('NetworkInterfaceId'))
-
-
-def departed_instance_enis(ec2, enis):
-    """Interfaces still shown attached to an instance that is terminated (or no longer listed). On AWS that
-    state is transient: termination deletes the interfaces it made (or detaches a kept one, which then shows
-    as available and does count). moto keeps them attached forever, and says DeleteOnTermination false even
-    for the interface RunInstances made. They never count as something that keeps a group, subnet or VPC
-    from being deleted."""
-    attached = dict((e['NetworkInterfaceId'], e['Attachment']['InstanceId']) for e in enis
-                    if (e.get('Attachment') or {}).get('InstanceId'))
-    if not attached:
-        return set()
-    alive = set()
-    for r in ec2.paginate('describe_instances', 'Reservations',
-                          Filters=[{'Name': 'instance-id', 'Values': sorted(set(attached.values()))}]):
-        for i in r['Instances']:
-            if i['State']['Name'] != 'terminated':
-                alive.add(i['InstanceId'])
-    return set(eni for eni, instance in attached.items() if instance not in alive)
+def find_image(ec2, image):
+    """The id of the newest available image matching ``image`` ({name, owner, architecture}); the
+    error names the field ``image``. Used by instance and preflight."""
+    arch = image.get('architecture') or 'x86_64'
+    images = ec2.describe_images(Owners=[image['owner']], Filters=[
+        {'Name': 'name', 'Values': [image['name']]}, {'Name': 'state', 'Values': ['available']},
+        {'Name': 'architecture', 'Values': [arch]}])['Images']
+    if not images:
+        raise ValidationError('image', 'no available %s image named %r owned by %s in this region'
+                              % (arch, image['name'], image['owner']))
+    return sorted(images, key=lambda i: (i.get('CreationDate', ''), i['ImageId']))[-1]['ImageId']

@@ -70,7 +70,7 @@ def ensure_nat(ec2, subnet_id, allocation_id, tags, purge_tags, existing, check_
                 break
         if wait:
             nat = wait_nat(ec2, nat['NatGatewayId'], wait_timeout)
-        return True, None, describe_nat(dict(nat, Tags=nat.get('Tags') or [{'Key': k, 'Value': v} for k, v in (tags or {}).items()]))
+        return True, None, describe_nat(nat)
     before = describe_nat(existing)
     if allocation_id and before['allocation_id'] and allocation_id != before['allocation_id']:
         raise ValidationError('allocation_id', 'NAT gateway %s uses %s; its address cannot change to %s. Delete it first'

@@ -16,7 +16,7 @@ import re
 from ansible.module_utils.six import integer_types, string_types
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    canonical_cidr, departed_instance_enis, ensure_tags, resource_tags, tag_specifications,
+    canonical_cidr, ensure_tags, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
@@ -289,10 +289,7 @@ def group_blockers(ec2, group_id, ignore_ids=()):
     """What keeps a group from being deleted: network interfaces using it, other groups referring to it."""
     found = []
     enis = ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=[{'Name': 'group-id', 'Values': [group_id]}])
-    departed = departed_instance_enis(ec2, enis) if enis else set()
     for e in enis:
-        if e['NetworkInterfaceId'] in departed:
-            continue
         owner = (e.get('Attachment') or {}).get('InstanceId') or e.get('Description') or ''
         found.append('network interface %s %s' % (e['NetworkInterfaceId'], owner))
     for g in ec2.paginate('describe_security_groups', 'SecurityGroups',

@@ -12,7 +12,7 @@ import ipaddress
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    deleted_nat_enis, departed_instance_enis, ensure_tags, not_found, resource_tags, tag_specifications,
+    ensure_tags, not_found, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
@@ -126,17 +126,11 @@ def ensure_subnet(ec2, spec, subnets, check_mode, wait_timeout=300):
     return changed, before, after, existing
 
 
-def subnet_dependents(ec2, subnet_id, ignore_enis=()):
-    """Instances and interfaces in the subnet. ``ignore_enis``: interfaces of NAT gateways already deleted
-    (AWS removes them with the gateway; moto leaves them behind)."""
+def subnet_dependents(ec2, subnet_id):
+    """Instances and interfaces in the subnet (AWS deletes those of terminated instances and deleted NAT gateways)."""
     found = []
-    ignore = set(ignore_enis)
     enis = ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=[{'Name': 'subnet-id', 'Values': [subnet_id]}])
-    if enis:
-        ignore |= deleted_nat_enis(ec2, [{'Name': 'subnet-id', 'Values': [subnet_id]}]) | departed_instance_enis(ec2, enis)
     for e in enis:
-        if e['NetworkInterfaceId'] in ignore:
-            continue
         owner = (e.get('Attachment') or {}).get('InstanceId') or e.get('Description') or e.get('InterfaceType')
         found.append('network interface %s (%s)' % (e['NetworkInterfaceId'], owner))
     for r in ec2.paginate('describe_instances', 'Reservations', Filters=[
@@ -149,8 +143,8 @@ def subnet_dependents(ec2, subnet_id, ignore_enis=()):
     return found
 
 
-def delete_subnet(ec2, raw, check_mode, ignore_enis=()):
-    blockers = subnet_dependents(ec2, raw['SubnetId'], ignore_enis)
+def delete_subnet(ec2, raw, check_mode):
+    blockers = subnet_dependents(ec2, raw['SubnetId'])
     if blockers:
         raise ValidationError('state', 'subnet %s (%s) is still in use by %s; remove them first'
                               % (raw['SubnetId'], raw['CidrBlock'], '; '.join(blockers)))

@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    canonical_cidr, deleted_nat_enis, departed_instance_enis, ensure_tags, name_tags, not_found, resource_tags, tag_specifications,
+    canonical_cidr, ensure_tags, name_tags, not_found, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
@@ -189,7 +189,7 @@ def _apply_dns(ec2, vpc_id, current, want):
         ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={'Value': False})
 
 
-def vpc_dependents(ec2, vpc_id, ignore_enis=()):
+def vpc_dependents(ec2, vpc_id):
     """What still lives in the VPC and keeps it from being deleted: ['subnet subnet-1 (web-a)', ...]."""
     vpc_filter = [{'Name': 'vpc-id', 'Values': [vpc_id]}]
     found = []
@@ -212,22 +212,18 @@ def vpc_dependents(ec2, vpc_id, ignore_enis=()):
     for r in ec2.paginate('describe_route_tables', 'RouteTables', Filters=vpc_filter):
         if not any(a.get('Main') for a in r.get('Associations', [])):
             found.append(label('route table', r['RouteTableId'], resource_tags(r)))
-    enis = ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=vpc_filter)
-    ignore = set(ignore_enis) | (deleted_nat_enis(ec2, vpc_filter) | departed_instance_enis(ec2, enis) if enis else set())
-    for e in enis:
-        if e['NetworkInterfaceId'] in ignore:
-            continue
+    for e in ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=vpc_filter):
         found.append(label('network interface', e['NetworkInterfaceId'], {'Name': e.get('Description')}))
     return found
 
 
-def delete_vpc(ec2, spec, check_mode, ignore_enis=()):
+def delete_vpc(ec2, spec, check_mode):
     """Returns (changed, before). Refuses, naming them, while dependents remain."""
     existing = find_vpc(ec2, spec.get('name'), spec.get('cidr_block'), spec.get('vpc_id'))
     if existing is None:
         return False, None
     before = describe_vpc(ec2, existing)
-    blockers = vpc_dependents(ec2, before['id'], ignore_enis)
+    blockers = vpc_dependents(ec2, before['id'])
     if blockers:
         raise ValidationError('state', 'VPC %s still has dependents: %s. Delete them first '
                               '(seed.laravel_aws.network with state: absent removes a whole stack in order)'

@@ -328,7 +328,7 @@ import json
 import re
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, find_image, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags, tag_filters
@@ -426,16 +426,6 @@ def validate(p):
 def client_token(stack, name, index, spec, attempt=0):
     raw = json.dumps([stack, name, index, spec, attempt], sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()[:64]
-
-
-def find_image(ec2, image):
-    images = ec2.describe_images(Owners=[image['owner']], Filters=[
-        {'Name': 'name', 'Values': [image['name']]}, {'Name': 'state', 'Values': ['available']},
-        {'Name': 'architecture', 'Values': [image.get('architecture') or 'x86_64']}])['Images']
-    if not images:
-        raise ValidationError('image', 'no available %s image named %r owned by %s'
-                              % (image.get('architecture') or 'x86_64', image['name'], image['owner']))
-    return sorted(images, key=lambda i: (i.get('CreationDate', ''), i['ImageId']))[-1]['ImageId']
 
 
 class Network:

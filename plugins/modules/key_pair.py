@@ -107,47 +107,15 @@ diff:
   type: dict
 '''
 
-import base64
-import hashlib
 import os
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, not_found, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.key_pair import HAS_CRYPTOGRAPHY, find, fingerprints
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import is_lost_answer
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
-
-try:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-    HAS_CRYPTOGRAPHY = True
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-
-
-def fingerprints(public_key_text):
-    """(type, {fingerprints AWS or the emulator may report}) of an OpenSSH public key."""
-    try:
-        key = serialization.load_ssh_public_key(public_key_text.strip().encode())
-    except (ValueError, TypeError) as exc:
-        raise ValidationError('public_key', 'not an OpenSSH public key (ssh-ed25519 AAAA... or ssh-rsa AAAA...): %s' % exc)
-    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    blob = base64.b64decode(public_key_text.split()[1])
-
-    def colons(digest):
-        return ':'.join(digest[i:i + 2] for i in range(0, len(digest), 2))
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        # AWS: base64 SHA-256 of the key blob (as ssh-keygen -l, with padding); moto: hex SHA-256 of the DER key.
-        return 'ed25519', set([base64.b64encode(hashlib.sha256(blob).digest()).decode(),
-                               base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip('='),
-                               colons(hashlib.sha256(der).hexdigest())])
-    if isinstance(key, rsa.RSAPublicKey):
-        if key.key_size < 2048:
-            raise ValidationError('public_key', 'RSA keys need 2048 bits or more (this one has %d)' % key.key_size)
-        return 'rsa', set([colons(hashlib.md5(der).hexdigest())])  # nosec - the fingerprint AWS uses for imported RSA keys
-    raise ValidationError('public_key', 'EC2 takes rsa and ed25519 keys only')
-
 
 def describe(kp, private_key_path=None):
     out = {'name': kp['KeyName'], 'id': kp.get('KeyPairId'), 'fingerprint': kp.get('KeyFingerprint'),
@@ -155,16 +123,6 @@ def describe(kp, private_key_path=None):
     if private_key_path:
         out['private_key_path'] = private_key_path
     return out
-
-
-def find(ec2, name):
-    try:
-        pairs = ec2.describe_key_pairs(KeyNames=[name])['KeyPairs']
-    except Exception as exc:  # pylint: disable=broad-except
-        if not_found(exc, 'InvalidKeyPair.NotFound'):
-            return None
-        raise
-    return pairs[0] if pairs else None
 
 
 def write_private_key(path, material):

@@ -477,8 +477,8 @@ def remove(m, ec2, spec, plan):
 
     all_nats = ec2.paginate('describe_nat_gateways', 'NatGateways', Filter=vpc_filter)
     nats = [n for n in all_nats if n.get('State') in LIVE and stack_owned(n)]
-    # Interfaces of the stack's NAT gateways: AWS deletes them with the gateway and frees the
-    # address; moto leaves both behind (a known leftover), so they are not counted as dependents.
+    # Interfaces of the stack's NAT gateways: an address they hold goes with them (AWS frees it when
+    # the gateway is deleted; in check mode it is still held, and would be released).
     nat_enis = set(a.get('NetworkInterfaceId') for n in all_nats if stack_owned(n) for a in n.get('NatGatewayAddresses', []))
     for n in nats:
         plan.record(True, 'nat_gateway', resource_tags(n).get('Name'), describe_nat(n), None)
@@ -521,12 +521,12 @@ def remove(m, ec2, spec, plan):
         if stack_owned(s):
             plan.record(True, 'subnet', resource_tags(s).get('Name'), {'id': s['SubnetId'], 'cidr_block': s['CidrBlock']}, None)
             if not check:
-                delete_subnet(ec2, s, check, ignore_enis=nat_enis)
+                delete_subnet(ec2, s, check)
 
     if check:
         plan.record(True, 'vpc', '%s-vpc' % stack, {'id': vpc_id, 'cidr_block': vpc['CidrBlock']}, None)
         return
-    changed, before = delete_vpc(ec2, {'vpc_id': vpc_id}, check, ignore_enis=nat_enis)
+    changed, before = delete_vpc(ec2, {'vpc_id': vpc_id}, check)
     plan.record(changed, 'vpc', '%s-vpc' % stack, before, None)
 
 

@@ -33,7 +33,7 @@ class Emulator:
         self.url = 'http://127.0.0.1:%d' % self.port
         self.log = open(os.path.join(log_dir, 'emulator.log'), 'w')
         self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(ROOT, 'scripts', 'emulator.py'), '--port', str(self.port)],
+            [sys.executable, '-m', 'emulator', '--port', str(self.port)], cwd=ROOT,
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:

@@ -5,6 +5,8 @@
 bad input failed before any request.
 """
 import json
+import os
+import sys
 
 import pytest
 
@@ -13,6 +15,9 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils import retries
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 REGION = 'us-east-1'
 READS = ('describe_', 'get_', 'list_')
 
@@ -33,6 +38,8 @@ def aws(monkeypatch):
     monkeypatch.setenv('AWS_ACCESS_KEY_ID', 'testing')
     monkeypatch.setenv('AWS_SECRET_ACCESS_KEY', 'testing')
     monkeypatch.setenv('AWS_DEFAULT_REGION', REGION)
+    from emulator.fidelity import patch_moto
+    patch_moto()  # moto answering as AWS does where the collection depends on it, as in the emulator
     with moto.mock_aws():
         yield boto3.client('ec2', region_name=REGION)
 

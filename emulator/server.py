@@ -1,18 +1,17 @@
-"""The embedded AWS emulator: moto's server app on 127.0.0.1, with a thin WSGI
-layer that records every API request (action and HTTP status) and, for tests,
-makes moto as strict as AWS.
-
-    python3 scripts/emulator.py --port 5000 [--log requests.log] [--pidfile F]
-        [--throttle 0.2] [--lose RunInstances,CreateVpc] [--strict] [--pending 3] [--seed 1]
+"""The emulator's API layer: moto's server app behind a WSGI layer that records every
+API request (action and HTTP status), makes moto answer as AWS does where the collection
+depends on it (emulator.fidelity), hands instance lifecycles to the data plane
+(emulator.dataplane), and, for tests, injects AWS's faults.
 
 Extra endpoints (never reached by boto3, which speaks the AWS protocols):
     GET    /_seed/requests   the recorded requests as JSON [{"action", "status"}]
     DELETE /_seed/requests   forget them
     GET    /_seed/health     "ok" once the EC2 backend is built
     GET    /_seed/faults     the fault settings; PUT (JSON body) replaces them
+    GET    /_seed/dataplane  the instances' containers and addresses (empty without a data plane)
 
 Faults (all off by default):
-    throttle   a fraction of requests answered RequestLimitExceeded/Throttling (400) or 503
+    throttle   a fraction (0-1) of requests answered RequestLimitExceeded/Throttling (400) or 503
     lose       actions whose answer is lost: moto does the work, then the connection is reset
                (lose_times: how many answers of each action are lost, default 1)
     strict     AWS's dependency rules that moto lacks: DeleteVpc with an attached internet
@@ -21,21 +20,21 @@ Faults (all off by default):
                DeleteInternetGateway while attached -> DependencyViolation
     pending    NAT gateways and instances stay pending for this many describes
 
+Only boto-style clients are served: a request with an Origin header (a web page) or a Host
+that is not the loopback address the emulator listens on is refused, and moto's CORS headers
+are never sent, so no web page the user opens can read the emulator's data (key pairs'
+private keys among it) or change its faults.
+
 The recording layer is what the tests and benchmarks count requests with, so
 "fails before any request that changes anything" is checked, not assumed.
-It only ever listens on a loopback address.
 """
 
-import argparse
 import io
-import ipaddress
 import json
-import os
 import random
 import re
 import socket
 import struct
-import sys
 import threading
 import uuid
 from urllib.parse import parse_qs
@@ -91,6 +90,39 @@ def region_of(environ):
     return match.group(1) if match else 'us-east-1'
 
 
+class FaultError(ValueError):
+    """A fault setting that is not one the emulator knows, or not of its type."""
+
+
+def validate_faults(settings):
+    """The fault settings, checked: every key known, every value of its type and range."""
+    if not isinstance(settings, dict):
+        raise FaultError('the fault settings are a JSON object, for example {"throttle": 0.2}')
+    unknown = sorted(set(settings) - set(DEFAULT_FAULTS))
+    if unknown:
+        raise FaultError('unknown fault setting(s) %s; known: %s' % (', '.join(unknown), ', '.join(sorted(DEFAULT_FAULTS))))
+    out = {}
+    for key, value in settings.items():
+        if key == 'throttle':
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise FaultError('throttle: a fraction from 0 to 1 (got %r)' % (value,))
+            value = float(value)
+        elif key == 'lose':
+            if not isinstance(value, list) or not all(isinstance(a, str) and re.match(r'^[A-Z][A-Za-z0-9]+$', a) for a in value):
+                raise FaultError('lose: a list of API action names, for example ["RunInstances"] (got %r)' % (value,))
+        elif key in ('lose_times', 'pending'):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
+                raise FaultError('%s: a whole number from 0 to 1000 (got %r)' % (key, value))
+        elif key == 'strict':
+            if not isinstance(value, bool):
+                raise FaultError('strict: true or false (got %r)' % (value,))
+        elif key == 'seed':
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise FaultError('seed: a whole number or null (got %r)' % (value,))
+        out[key] = value
+    return out
+
+
 class Faults:
     """What makes the emulator as strict (and as unreliable) as AWS, for tests."""
 
@@ -99,6 +131,7 @@ class Faults:
         self.configure(settings or {})
 
     def configure(self, settings):
+        settings = validate_faults(settings)
         with self.lock:
             self.settings = dict(DEFAULT_FAULTS)
             self.settings.update(settings)
@@ -242,9 +275,10 @@ def reset_connection(environ):
 
 
 class Recorder:
-    """WSGI middleware: record (action, status) of every request to the wrapped app."""
+    """WSGI middleware: record (action, status) of every request to the wrapped app, refuse
+    anything but a local API client, and let the hooks (fidelity, data plane) see each call."""
 
-    def __init__(self, app, log_path=None, faults=None, memo_reads=False):
+    def __init__(self, app, log_path=None, faults=None, memo_reads=False, hooks=(), allowed_hosts=None):
         self.app = app
         self.lock = threading.Lock()
         self.requests = []
@@ -256,10 +290,31 @@ class Recorder:
         self.memo = {}
         self.faults = Faults(faults)
         self.tokens = {}
-        self.log = open(log_path, 'a', buffering=1) if log_path else None
+        self.hooks = list(hooks)
+        # Host headers a request may carry (None: any loopback address); set by serve().
+        self.allowed_hosts = allowed_hosts
+        self.log = open(log_path, 'a', buffering=1) if log_path else None  # pylint: disable=consider-using-with
+
+    def foreign(self, environ):
+        """Why a request is not from a local API client, or None. boto3 never sends Origin; a browser
+        always does on a cross-site request, and a DNS-rebinding page sends its own Host."""
+        if environ.get('HTTP_ORIGIN'):
+            return 'requests with an Origin header (from a web page) are refused'
+        host = (environ.get('HTTP_HOST') or '').lower()
+        if self.allowed_hosts is not None and host not in self.allowed_hosts:
+            return 'Host %r is not this emulator (%s)' % (host, ', '.join(sorted(self.allowed_hosts)))
+        return None
 
     def __call__(self, environ, start_response):
+        why = self.foreign(environ)
+        if why:
+            data = why.encode()
+            start_response('403 Forbidden', [('Content-Type', 'text/plain'), ('Content-Length', str(len(data)))])
+            return [data]
         path = environ.get('PATH_INFO', '')
+        if environ.get('REQUEST_METHOD') == 'OPTIONS':  # a CORS preflight: never answered with CORS headers
+            start_response('403 Forbidden', [('Content-Length', '0')])
+            return []
         if path.startswith('/_seed/'):
             return self.control(environ, start_response, path)
         length = int(environ.get('CONTENT_LENGTH') or 0)
@@ -270,7 +325,9 @@ class Recorder:
             if path.startswith('/moto-api/reset'):
                 self.tokens = {}
                 self.faults.configure(self.faults.settings)
-            return self.app(environ, start_response)
+                for hook in self.hooks:
+                    hook.reset()
+            return self.app(environ, self.no_cors(start_response))
         region = region_of(environ)
 
         throttled = self.faults.throttle()
@@ -278,16 +335,18 @@ class Recorder:
             status, code, message = throttled
             self.record(action, int(status.split(' ', 1)[0]), fault='throttled')
             return self.error(start_response, status, code, message)
-        violation = self.faults.dependency_violation(action, form_of(body), region)
+        form = form_of(body)
+        violation = self.faults.dependency_violation(action, form, region)
         if violation:
             self.record(action, 400, fault='DependencyViolation')
             return self.error(start_response, '400 Bad Request', 'DependencyViolation', violation)
         self.faults.before_describe(action, region)
+        for hook in self.hooks:
+            hook.before(action, form, region)
 
         # AWS de-duplicates a create that carries a ClientToken; moto does not. The first
         # answer is kept and given again for the same token, as AWS does.
-        form = form_of(body) if action in TOKEN_ACTIONS else {}
-        token_key = (action, region, form.get('ClientToken')) if form.get('ClientToken') else None
+        token_key = (action, region, form.get('ClientToken')) if action in TOKEN_ACTIONS and form.get('ClientToken') else None
         if token_key and token_key in self.tokens:
             self.record(action, 200, fault='idempotent-replay')
             data, headers = self.tokens[token_key]
@@ -316,14 +375,18 @@ class Recorder:
 
         seen = {}
 
-        def recording_start_response(status, headers, exc_info=None):
+        def recording_start_response(status, headers, exc_info=None):  # pylint: disable=unused-argument
             seen['status'] = int(status.split(' ', 1)[0])
             seen['headers'] = headers
             return lambda data: None
 
         payload = b''.join(self.app(environ, recording_start_response))
         status = seen.get('status', 500)
-        headers = [(k, v) for k, v in seen.get('headers', []) if k.lower() != 'content-length']
+        if status == 200:
+            for hook in self.hooks:
+                payload = hook.after(action, form, payload, region)
+        headers = [(k, v) for k, v in seen.get('headers', [])
+                   if k.lower() != 'content-length' and not k.lower().startswith('access-control-')]
         headers.append(('Content-Length', str(len(payload))))
         if memo_entry is not None:
             if status == 200:
@@ -347,6 +410,12 @@ class Recorder:
         return [payload]
 
     @staticmethod
+    def no_cors(start_response):
+        def wrapped(status, headers, exc_info=None):
+            return start_response(status, [(k, v) for k, v in headers if not k.lower().startswith('access-control-')], exc_info)
+        return wrapped
+
+    @staticmethod
     def error(start_response, status, code, message):
         data = ec2_error(code, message)
         start_response(status, [('Content-Type', 'text/xml'), ('Content-Length', str(len(data)))])
@@ -362,8 +431,10 @@ class Recorder:
             self.log.write('%s %s%s\n' % (action, status, ' ' + fault if fault else ''))
 
     def control(self, environ, start_response, path):
+        method = environ['REQUEST_METHOD']
+        status = '200 OK'
         if path == '/_seed/requests':
-            if environ['REQUEST_METHOD'] == 'DELETE':
+            if method == 'DELETE':
                 with self.lock:
                     self.requests = []
                 payload = []
@@ -373,21 +444,48 @@ class Recorder:
         elif path == '/_seed/health':
             payload = 'ok'
         elif path == '/_seed/faults':
-            if environ['REQUEST_METHOD'] in ('PUT', 'POST'):
+            payload = None
+            if method in ('PUT', 'POST'):
                 length = int(environ.get('CONTENT_LENGTH') or 0)
-                self.faults.configure(json.loads(environ['wsgi.input'].read(length) or b'{}'))
-            payload = self.faults.settings
+                try:
+                    self.faults.configure(json.loads(environ['wsgi.input'].read(length) or b'{}'))
+                except (ValueError, FaultError) as exc:
+                    status, payload = '400 Bad Request', {'error': str(exc)}
+            if payload is None:
+                payload = self.faults.settings
+        elif path == '/_seed/dataplane':
+            payload = {}
+            for hook in self.hooks:
+                payload.update(hook.state())
         else:
             start_response('404 Not Found', [('Content-Type', 'text/plain')])
             return [b'unknown control path']
         data = json.dumps(payload).encode()
-        start_response('200 OK', [('Content-Type', 'application/json'), ('Content-Length', str(len(data)))])
+        start_response(status, [('Content-Type', 'application/json'), ('Content-Length', str(len(data)))])
         return [data]
 
 
-def make_app(log_path=None, faults=None, memo_reads=False):
+class Hook:
+    """What the API layer tells the fidelity layer and the data plane about each call."""
+
+    def before(self, action, form, region):
+        """Before moto sees a request."""
+
+    def after(self, action, form, payload, region):  # pylint: disable=unused-argument
+        """After moto answered 200: returns the answer (possibly rewritten as AWS words it)."""
+        return payload
+
+    def reset(self):
+        """moto's state was reset."""
+
+    def state(self):
+        """What /_seed/dataplane shows of this hook."""
+        return {}
+
+
+def make_app(log_path=None, faults=None, memo_reads=False, hooks=()):
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    return Recorder(DomainDispatcherApplication(create_backend_app), log_path, faults, memo_reads)
+    return Recorder(DomainDispatcherApplication(create_backend_app), log_path, faults, memo_reads, hooks)
 
 
 def warm_up(app):
@@ -398,44 +496,3 @@ def warm_up(app):
                 headers={'Content-Type': 'application/x-www-form-urlencoded',
                          'Authorization': 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, '
                                           'SignedHeaders=host, Signature=0'})
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
-    parser.add_argument('--host', default='127.0.0.1')
-    parser.add_argument('--port', type=int, default=5000)
-    parser.add_argument('--log', help='append one line per request: action status')
-    parser.add_argument('--pidfile')
-    parser.add_argument('--no-warm-up', action='store_true')
-    parser.add_argument('--throttle', type=float, default=0.0, help='fraction of requests throttled (0-1)')
-    parser.add_argument('--lose', default='', help='comma-separated actions whose answer is lost once')
-    parser.add_argument('--strict', action='store_true', help="enforce AWS's dependency rules")
-    parser.add_argument('--pending', type=int, default=0, help='describes a NAT gateway/instance stays pending')
-    parser.add_argument('--seed', type=int, help='seed of the fault randomness')
-    parser.add_argument('--memo-reads', action='store_true',
-                        help='answer a repeated Describe request from memory until the next mutating request (benchmarks)')
-    args = parser.parse_args(argv)
-    if not ipaddress.ip_address(args.host).is_loopback:
-        parser.error('the emulator only listens on a loopback address (got %s)' % args.host)
-    os.environ.setdefault('AWS_ACCESS_KEY_ID', 'testing')
-    os.environ.setdefault('AWS_SECRET_ACCESS_KEY', 'testing')
-    faults = {'throttle': args.throttle, 'lose': [a for a in args.lose.split(',') if a], 'strict': args.strict,
-              'pending': args.pending, 'seed': args.seed}
-    app = make_app(args.log, faults, args.memo_reads)
-    if not args.no_warm_up:
-        warm_up(app)
-    from werkzeug.serving import make_server
-    server = make_server(args.host, args.port, app, threaded=True)
-    if args.pidfile:
-        with open(args.pidfile, 'w') as f:
-            f.write(str(os.getpid()))
-    sys.stderr.write('emulator listening on http://%s:%d\n' % (args.host, server.server_port))
-    sys.stderr.flush()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-
-
-if __name__ == '__main__':
-    main()

@@ -1,0 +1,94 @@
+"""Where moto answers otherwise than AWS, and the collection depends on AWS's answer.
+
+patch_moto() changes moto's models in this process (the emulator's server, or a unit test's
+in-process moto) so that they behave as AWS documents:
+
+- RunInstances: the primary interface that a launch creates has DeleteOnTermination true (moto
+  says false), so TerminateInstances deletes it; a terminated instance keeps nothing in its
+  subnet or security groups.
+- DeleteNatGateway: the gateway's interface is deleted and its Elastic IP disassociated (moto
+  keeps both), so the subnet and the address are free once the gateway is deleted.
+- ImportKeyPair: an ed25519 key's fingerprint is the base64 SHA-256 of the key, as
+  `ssh-keygen -l` prints it (moto gives a hex SHA-256 of its DER form).
+- DescribeImages: the Debian 12 and 13 images under Debian's owner id and name pattern, as Debian
+  publishes them in every region (emulator.amis), so a stack spec written for AWS resolves its
+  image unchanged.
+"""
+
+import base64
+import functools
+import hashlib
+
+from emulator import amis
+
+PATCHED = []
+
+
+def ed25519_fingerprint(public_key_text):
+    """AWS's fingerprint of an imported ed25519 key: base64 SHA-256 of the key blob, padded."""
+    try:
+        blob = base64.b64decode(public_key_text.split()[1])
+    except (IndexError, ValueError):
+        return None
+    return base64.b64encode(hashlib.sha256(blob).digest()).decode()
+
+
+def patch_moto():
+    """Apply the rules above to moto's classes; once per process."""
+    if PATCHED:
+        return
+    from moto.ec2.models.amis import AmiBackend
+    from moto.ec2.models.instances import InstanceBackend
+    from moto.ec2.models.key_pairs import KeyPairBackend
+    from moto.ec2.models.nat_gateways import NatGatewayBackend
+
+    load_amis = AmiBackend._load_amis  # pylint: disable=protected-access
+
+    @functools.wraps(load_amis)
+    def _load_amis(self):
+        load_amis(self)
+        amis.register(self, self.region_name)
+    AmiBackend._load_amis = _load_amis  # pylint: disable=protected-access
+
+    run_instances = InstanceBackend.run_instances
+
+    @functools.wraps(run_instances)
+    def run_instances_as_aws(self, image_id, count, user_data, security_group_names, **kwargs):
+        reservation = run_instances(self, image_id, count, user_data, security_group_names, **kwargs)
+        given = kwargs.get('nics') or []
+        kept = set(str(n.get('DeviceIndex', 0)) for n in given
+                   if n.get('NetworkInterfaceId') or str(n.get('DeleteOnTermination', 'true')).lower() == 'false')
+        for instance in reservation.instances:
+            for index, nic in instance.nics.items():
+                if str(index) not in kept:
+                    nic.delete_on_termination = True
+        return reservation
+    InstanceBackend.run_instances = run_instances_as_aws
+
+    delete_nat_gateway = NatGatewayBackend.delete_nat_gateway
+
+    @functools.wraps(delete_nat_gateway)
+    def delete_nat_gateway_as_aws(self, nat_gateway_id):
+        nat = delete_nat_gateway(self, nat_gateway_id)
+        eni = getattr(nat, '_eni', None)
+        if eni is not None:
+            for eip in list(self.addresses):
+                if eip.eni is eni:
+                    self.disassociate_address(address=eip.public_ip)
+            if eni.id in self.enis:
+                eni.delete()
+            for entry in nat.address_set:
+                entry.pop('associationId', None)
+        return nat
+    NatGatewayBackend.delete_nat_gateway = delete_nat_gateway_as_aws
+
+    import_key_pair = KeyPairBackend.import_key_pair
+
+    @functools.wraps(import_key_pair)
+    def import_key_pair_as_aws(self, key_name, public_key_material, tags):
+        keypair = import_key_pair(self, key_name, public_key_material, tags)
+        if keypair.key_type == 'ed25519':
+            keypair.key_fingerprint = ed25519_fingerprint(keypair.public_key) or keypair.key_fingerprint
+        return keypair
+    KeyPairBackend.import_key_pair = import_key_pair_as_aws
+    PATCHED.append(True)
