@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Build the local base images that stand in for EC2 instances and Molecule
-# platforms: Debian 12 (bookworm) and 13 (trixie) with systemd, python3 and
-# sudo. No registry is reachable, so each is made with debootstrap from the
-# Debian mirror and `docker import`ed. Skipped when the image exists.
+# Build the local images: the base images of the Molecule platforms, Debian 12
+# (bookworm) and 13 (trixie) with systemd, python3 and sudo, and from each the
+# image the emulator's Debian AMIs boot (seed/ami-debian:12 and :13): the base
+# plus openssh-server (no host keys: they are made at first boot) and the
+# cloud-init stand-in of emulator/ami. No registry is reachable, so the bases are
+# made with debootstrap from the Debian mirror and `docker import`ed, the AMI
+# images with `docker commit`. Skipped when an image exists and is current.
 #   usage: scripts/images.sh [bookworm] [trixie]
 set -euo pipefail
 say() { printf '\033[1m[images]\033[0m %s\n' "$*"; }
@@ -43,4 +46,34 @@ for suite in "${suites[@]}"; do
     --change 'ENV container=docker' - "$image" >/dev/null
   rm -rf "$root"; trap - EXIT
   say "$image ready"
+done
+
+# The AMI images: rebuilt when emulator/ami changes (its digest is a label of the image).
+here=$(cd "$(dirname "$0")/.." && pwd)
+digest=$(cat "$here"/emulator/ami/* | sha256sum | cut -c1-16)
+for suite in "${suites[@]}"; do
+  case $suite in bookworm) major=12 ;; trixie) major=13 ;; *) continue ;; esac
+  ami=seed/ami-debian:$major
+  if [ "$(docker image inspect -f '{{ index .Config.Labels "seed.ami-digest" }}' "$ami" 2>/dev/null)" = "$digest" ]; then
+    say "$ami exists"
+    continue
+  fi
+  say "building $ami (openssh-server and the cloud-init stand-in on seed/debian:$suite)"
+  build=seed-ami-build-$major
+  docker rm -f "$build" >/dev/null 2>&1 || true
+  docker run -d --name "$build" "seed/debian:$suite" sleep infinity >/dev/null
+  docker exec -e DEBIAN_FRONTEND=noninteractive "$build" sh -c \
+    'apt-get update -qq && apt-get install -y -qq --no-install-recommends openssh-server >/dev/null && apt-get clean &&
+     rm -rf /var/lib/apt/lists/* /etc/ssh/ssh_host_* && mkdir -p /etc/ssh/sshd_config.d /etc/systemd/system/multi-user.target.wants &&
+     printf "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin no\nUseDNS no\n" > /etc/ssh/sshd_config.d/50-cloud-image.conf' \
+    || { docker rm -f "$build" >/dev/null; echo "images: installing openssh-server in $ami failed" >&2; exit 1; }
+  docker cp "$here/emulator/ami/seed-cloud-init" "$build:/usr/local/sbin/seed-cloud-init"
+  docker cp "$here/emulator/ami/seed-cloud-init.service" "$build:/etc/systemd/system/seed-cloud-init.service"
+  docker exec "$build" sh -c 'chmod 0755 /usr/local/sbin/seed-cloud-init &&
+    ln -sf /etc/systemd/system/seed-cloud-init.service /etc/systemd/system/multi-user.target.wants/seed-cloud-init.service'
+  docker stop -t 1 "$build" >/dev/null
+  docker commit --change 'CMD ["/lib/systemd/systemd"]' --change "LABEL seed.ami-digest=$digest" \
+    "$build" "$ami" >/dev/null
+  docker rm -f "$build" >/dev/null
+  say "$ami ready"
 done

@@ -1,0 +1,179 @@
+"""The emulator (a test fixture, but what the demo and every AWS test stand on): AWS's answers where
+moto's differ, local clients only, fault settings checked, the ssh guard and the internet proxy
+refusing every address that is not the demo's own."""
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from tests.unit.conftest import REGION, ROOT
+
+pytest.importorskip('moto')
+
+from emulator import amis, proxy, server  # noqa: E402  pylint: disable=wrong-import-position
+from emulator.__main__ import parse_args  # noqa: E402  pylint: disable=wrong-import-position
+
+
+# -- AWS's answers (emulator.fidelity, applied by the aws fixture as in the emulator) ----------------
+def network(ec2):
+    vpc = ec2.create_vpc(CidrBlock='10.20.0.0/16')['Vpc']['VpcId']
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock='10.20.0.0/24', AvailabilityZone='us-east-1a')['Subnet']['SubnetId']
+    return vpc, subnet
+
+
+def debian12(ec2):
+    images = ec2.describe_images(Owners=[amis.DEBIAN_OWNER], Filters=[{'Name': 'name', 'Values': ['debian-12-amd64-*']}])['Images']
+    assert len(images) == 1 and images[0]['Name'].startswith('debian-12-amd64-')
+    return images[0]['ImageId']
+
+
+def test_debian_images_as_debian_publishes_them(aws):
+    image = debian12(aws)
+    assert image == amis.image_id(REGION, amis.IMAGES[0]['name'])
+    assert amis.by_id(REGION)[image]['login_user'] == 'admin'
+    names = [i['Name'] for i in aws.describe_images(Owners=[amis.DEBIAN_OWNER])['Images']]
+    assert sorted(n.split('-')[1] for n in names) == ['12', '13']
+
+
+def test_terminated_instance_leaves_no_interface(aws):
+    _, subnet = network(aws)
+    instance = aws.run_instances(ImageId=debian12(aws), MinCount=1, MaxCount=1, SubnetId=subnet)['Instances'][0]
+    attachment = instance['NetworkInterfaces'][0]['Attachment']
+    assert attachment['DeleteOnTermination'] is True
+    aws.terminate_instances(InstanceIds=[instance['InstanceId']])
+    left = aws.describe_network_interfaces(Filters=[{'Name': 'subnet-id', 'Values': [subnet]}])['NetworkInterfaces']
+    assert left == []
+    aws.delete_subnet(SubnetId=subnet)  # nothing holds the subnet any more
+
+
+def test_deleted_nat_gateway_frees_its_interface_and_address(aws):
+    _, subnet = network(aws)
+    allocation = aws.allocate_address(Domain='vpc')['AllocationId']
+    nat = aws.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)['NatGateway']['NatGatewayId']
+    assert aws.describe_addresses(AllocationIds=[allocation])['Addresses'][0].get('AssociationId')
+    aws.delete_nat_gateway(NatGatewayId=nat)
+    assert aws.describe_network_interfaces(Filters=[{'Name': 'subnet-id', 'Values': [subnet]}])['NetworkInterfaces'] == []
+    assert not aws.describe_addresses(AllocationIds=[allocation])['Addresses'][0].get('AssociationId')
+    aws.release_address(AllocationId=allocation)
+
+
+def test_ed25519_fingerprint_is_the_one_ssh_keygen_prints(aws, tmp_path):
+    key = tmp_path / 'k'
+    subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', str(key)], check=True)
+    public = (tmp_path / 'k.pub').read_text()
+    printed = subprocess.run(['ssh-keygen', '-l', '-E', 'sha256', '-f', str(key) + '.pub'], check=True,
+                             capture_output=True, text=True).stdout.split()[1]
+    answer = aws.import_key_pair(KeyName='k', PublicKeyMaterial=public.encode())
+    assert printed == 'SHA256:' + answer['KeyFingerprint'].rstrip('=')
+    assert aws.describe_key_pairs(KeyNames=['k'])['KeyPairs'][0]['KeyFingerprint'] == answer['KeyFingerprint']
+
+
+# -- local clients only, fault settings checked ------------------------------------------------
+@pytest.fixture
+def app():
+    from werkzeug.test import Client
+    recorder = server.make_app()
+    recorder.allowed_hosts = {'127.0.0.1:5000', 'localhost:5000', '127.0.0.1', 'localhost'}
+    return Client(recorder)
+
+
+def test_a_web_page_cannot_read_or_change_the_emulator(app):
+    for path in ('/moto-api/data.json', '/_seed/faults', '/_seed/requests'):
+        answer = app.get(path, headers={'Origin': 'https://evil.example', 'Host': '127.0.0.1:5000'})
+        assert answer.status_code == 403, path
+    rebound = app.get('/moto-api/data.json', headers={'Host': 'evil.example:5000'})
+    assert rebound.status_code == 403
+    preflight = app.open('/', method='OPTIONS', headers={'Host': '127.0.0.1:5000', 'Access-Control-Request-Method': 'POST'})
+    assert preflight.status_code == 403 and not any(k.lower().startswith('access-control') for k in preflight.headers.keys())
+    own = app.get('/moto-api/data.json', headers={'Host': '127.0.0.1:5000'})
+    assert own.status_code == 200
+    assert not any(k.lower().startswith('access-control') for k in own.headers.keys())
+
+
+@pytest.mark.parametrize('settings, field', [
+    ({'throttle': 'x'}, 'throttle'), ({'throttle': 2}, 'throttle'), ({'lose': 'RunInstances'}, 'lose'),
+    ({'strict': 'yes'}, 'strict'), ({'pending': -1}, 'pending'), ({'nonsense': 1}, 'unknown'),
+])
+def test_fault_settings_are_checked(app, settings, field):
+    answer = app.put('/_seed/faults', data=json.dumps(settings), headers={'Host': '127.0.0.1:5000'})
+    assert answer.status_code == 400 and field in answer.get_data(as_text=True)
+    current = app.get('/_seed/faults', headers={'Host': '127.0.0.1:5000'}).get_json()
+    assert current['throttle'] == 0.0 and current['lose'] == []  # nothing of the bad settings was taken
+
+
+def test_only_a_loopback_address_is_listened_on(capsys):
+    for host in ('localhost', '0.0.0.0', '10.1.2.3'):
+        with pytest.raises(SystemExit):
+            parse_args(['--host', host])
+        assert 'loopback address' in capsys.readouterr().err
+
+
+# -- the internet proxy ----------------------------------------------------------------------
+def test_the_proxy_sends_nothing_to_an_address_that_is_not_an_instance():
+    asked = []
+
+    def resolve(host, port):
+        asked.append((host, port))
+        return None
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    httpd = proxy.serve(port, resolve)
+    try:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({'http': 'http://127.0.0.1:%d' % port}))
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            opener.open('http://54.1.2.3/', timeout=10)
+        assert caught.value.code == 403 and b'nothing was sent' in caught.value.read()
+        assert asked == [('54.1.2.3', 80)]
+    finally:
+        httpd.shutdown()
+
+
+# -- the ssh guard ------------------------------------------------------------------------------
+@pytest.fixture
+def guard(tmp_path):
+    """The guard with a stand-in for the real ssh that answers -G as ssh does and records any other call."""
+    record = tmp_path / 'dialled'
+    fake = tmp_path / 'ssh'
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do [ "$a" = -G ] && exec /usr/bin/ssh "$@"; done\n'
+                    'echo "$@" >> %s\n' % record)
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    addresses = tmp_path / 'addresses.json'
+    addresses.write_text(json.dumps({'containers': ['10.20.10.4']}))
+    config = tmp_path / 'ssh_config'
+    config.write_text('Host 54.1.2.3\n  HostName 127.0.0.1\n  Port 2222\n  HostKeyAlias 54.1.2.3\n')
+    env = dict(os.environ, SEED_SSH_GUARD_SSH=str(fake), SEED_SSH_GUARD_ADDRESSES=str(addresses))
+
+    def run(*args):
+        proc = subprocess.run([sys.executable, os.path.join(ROOT, 'emulator', 'ssh_guard.py'), '-F', str(config)] + list(args),
+                              env=env, capture_output=True, text=True, check=False, timeout=30)
+        dialled = record.read_text().splitlines() if record.exists() else []
+        return proc, dialled
+    return run
+
+
+@pytest.mark.skipif(not os.path.exists('/usr/bin/ssh'), reason='needs OpenSSH for ssh -G')
+def test_guard_refuses_an_unmapped_address_before_anything_is_sent(guard):
+    proc, dialled = guard('admin@54.9.9.9', 'true')
+    assert proc.returncode == 255 and 'refused, nothing was sent' in proc.stderr and '54.9.9.9' in proc.stderr
+    assert dialled == []
+    proc, dialled = guard('-o', 'ProxyJump=admin@54.9.9.9', 'admin@10.20.10.4', 'true')
+    assert proc.returncode == 255 and 'jump host' in proc.stderr and dialled == []
+    proc, dialled = guard('admin@10.20.10.99', 'true')  # in the VPC's range, but no container of the data plane
+    assert proc.returncode == 255 and dialled == []
+    proc, dialled = guard('-o', 'ProxyCommand=nc 54.9.9.9 22', 'admin@10.20.10.4', 'true')
+    assert proc.returncode == 255 and 'ProxyCommand' in proc.stderr and dialled == []
+
+
+@pytest.mark.skipif(not os.path.exists('/usr/bin/ssh'), reason='needs OpenSSH for ssh -G')
+def test_guard_lets_mapped_and_container_addresses_through(guard):
+    proc, dialled = guard('admin@54.1.2.3', 'true')  # mapped to 127.0.0.1 by the data plane's ssh_config
+    assert proc.returncode == 0, proc.stderr
+    proc, dialled = guard('-o', 'ProxyJump=admin@54.1.2.3', 'admin@10.20.10.4', 'true')
+    assert proc.returncode == 0, proc.stderr
+    assert len(dialled) == 2 and dialled[-1].endswith('admin@10.20.10.4 true')
