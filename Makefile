@@ -11,7 +11,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.collections
 export ANSIBLE_NOCOLOR ?= 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup python docker images test lint yamllint ansible-lint sanity unit integration molecule e2e demo demo-clean bench build clean
+.PHONY: help setup python docker images test lint yamllint ansible-lint sanity unit integration molecule e2e demo demo-env demo-clean bench build clean
 
 help:
 	@echo "make demo   run the main job end to end on the embedded emulator (+ containers)"
@@ -64,6 +64,10 @@ e2e:
 
 demo: setup
 	@bash scripts/demo.sh
+
+# eval "$(make -s demo-env)": the export lines that point ansible, boto and ssh at the running demo.
+demo-env:
+	@bash scripts/demo.sh env
 
 demo-clean: python
 	@bash scripts/demo.sh clean

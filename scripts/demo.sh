@@ -1,97 +1,211 @@
 #!/usr/bin/env bash
-# `make demo`: the main job, end to end, on the embedded default.
-# The emulator on 127.0.0.1 stands in for AWS; systemd containers stand in for the instances.
-# playbooks/site.yml provisions the network, the key pair and the instances, finds the hosts
-# with the inventory plugin, configures PostgreSQL, Apache, PHP and Composer, and deploys the
-# sample Laravel app; then the summary fetches / from every web host. A second `make demo`
-# (the emulator still holding the stack) reruns site.yml and fails unless it changed nothing.
+# `make demo`: the main job, end to end, exactly as on AWS, against the embedded emulator.
+#
+# It runs what a user runs on an account -- ansible-playbook -i inventory/aws playbooks/site.yml --
+# and differs only in
+#   the environment (.cache/demo/env.sh, also printed by `make demo-env`): AWS_ENDPOINT_URL points
+#     botocore at the emulator on 127.0.0.1, dummy credentials, ssh settings (a key, a known_hosts
+#     and an ssh_config of the demo's own, the ssh guard), an HTTP proxy to the instances' public
+#     addresses, and the database password (SEED_DB_PASSWORD);
+#   one vars file (.cache/demo/vars.yml) with the values a user types: the app's Git URL, the
+#     admin address, the key.
+# The emulator's data plane runs each instance as a systemd container with sshd, reached over SSH:
+# public hosts on 127.0.0.1, the db host only through the bastion. The app's repository is served
+# by a git server container, as a user's Git host serves theirs.
+#
+#   scripts/demo.sh          first run: site.yml; next runs (the stack still there): site.yml again,
+#                            which must change nothing
+#   scripts/demo.sh env      the export lines of the demo's environment (make demo-env)
+#   scripts/demo.sh clean    teardown.yml, then the emulator, its containers and the demo's files
 # SEED_DEMO_VERBOSITY=-vvv makes the first run's log verbose.
-# `scripts/demo.sh clean` (make demo-clean): teardown.yml, then the containers and the emulator,
-# and a check that nothing of the stack is left.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 PORT=${SEED_EMULATOR_PORT:-5000}
-if [ "$PORT" != 5000 ]; then
-  echo "demo: inventory/local/demo.ec2.yml expects the emulator on port 5000" >&2; exit 1
-fi
-export SEED_ENDPOINT_URL=http://127.0.0.1:$PORT
-export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-testing} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-testing}
-export ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1
-log=.cache/demo
-mkdir -p "$log"
+PROXY_PORT=${SEED_PROXY_PORT:-5080}
+DEMO=$ROOT/.cache/demo
+RUN=$ROOT/.cache/emulator
+GIT_CONTAINER=seed-demo-git
+GIT_HOST=git.seed-demo.test
+PIDFILE=$RUN/emulator.pid
+mkdir -p "$DEMO" "$RUN"
+
+emulator_running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+write_env() {  # the environment of the demo, as export lines
+  local password
+  password=$(cat "$DEMO/db_password")
+  cat > "$DEMO/env.sh" <<EOF
+# The demo's environment: eval "\$(make -s demo-env)", then run what you would run against AWS,
+# for example: ansible -i inventory/aws all -m ping
+export PATH="$DEMO/bin:$ROOT/.venv/bin:\$PATH"
+export ANSIBLE_CONFIG="$ROOT/ansible.cfg"
+export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+unset AWS_PROFILE AWS_SESSION_TOKEN
+export ANSIBLE_SSH_EXECUTABLE="$DEMO/bin/ssh"
+export ANSIBLE_SSH_ARGS="-F $DEMO/ssh_config -C -o ControlMaster=auto -o ControlPersist=60s"
+# sftp and scp run the guard too, under another name: Ansible takes a command that holds its
+# ssh_executable for one that escalates privileges, and would wait for sudo's answer.
+export ANSIBLE_SFTP_EXTRA_ARGS="-S $DEMO/bin/ssh-for-sftp" ANSIBLE_SCP_EXTRA_ARGS="-S $DEMO/bin/ssh-for-sftp"
+export SEED_SSH_GUARD_ADDRESSES="$DEMO/dataplane/addresses.json"
+export http_proxy="http://127.0.0.1:$PROXY_PORT" HTTP_PROXY="http://127.0.0.1:$PROXY_PORT"
+export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
+export SEED_DB_PASSWORD='$password'
+EOF
+}
+
+prepare() {
+  mkdir -p "$DEMO/bin" "$DEMO/dataplane" "$DEMO/git"
+  [ -f "$DEMO/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "seed-demo" -f "$DEMO/id_ed25519"
+  [ -f "$DEMO/db_password" ] || { (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))' > "$DEMO/db_password"); }
+  ln -sfn "$ROOT/emulator/ssh_guard.py" "$DEMO/bin/ssh"
+  ln -sfn "$ROOT/emulator/ssh_guard.py" "$DEMO/bin/ssh-for-sftp"
+  touch "$DEMO/dataplane/ssh_config"
+  cat > "$DEMO/ssh_config" <<EOF
+# The demo's ssh settings (scripts/demo.sh writes them). The data plane's file maps each public
+# address of an instance to its port on 127.0.0.1; private hosts are reached through the bastion.
+Include $DEMO/dataplane/ssh_config
+Host *
+  UserKnownHostsFile $DEMO/known_hosts
+  StrictHostKeyChecking accept-new
+  IdentityFile $DEMO/id_ed25519
+  IdentitiesOnly yes
+  ConnectTimeout 15
+  ServerAliveInterval 15
+EOF
+  cat > "$DEMO/vars.yml" <<EOF
+# What a user types for a stack of their own (the demo writes this file).
+app_name: demo
+# The demo's git server, a container the instances reach by this name, as yours reach your Git host.
+app_repo: git://$GIT_HOST/laravel-app.git
+# The sample app loads Debian's packaged Laravel, so composer install needs no network.
+app_system_packages: [php-laravel-framework]
+# Your address as the instances see it: here the VPC router's, where the ports published on
+# 127.0.0.1 come from.
+admin_cidr: 10.20.0.1/32
+ssh_private_key_file: $DEMO/id_ed25519
+EOF
+  write_env
+  # The app's repository, once: later commits pushed to it are kept (the daily loop of the README).
+  [ -d "$DEMO/git/laravel-app.git" ] || bash scripts/app-repo.sh "$DEMO/git" >/dev/null
+  if ! docker inspect -f '{{.State.Running}}' "$GIT_CONTAINER" 2>/dev/null | grep -q true; then
+    docker rm -f "$GIT_CONTAINER" >/dev/null 2>&1 || true
+    docker run -d --name "$GIT_CONTAINER" --label seed.demo=git -v "$DEMO/git:/srv/git:ro" seed/debian:bookworm \
+      git daemon --base-path=/srv/git --export-all --reuseaddr --informative-errors /srv/git >/dev/null
+  fi
+}
+
+start_emulator() {
+  if emulator_running; then return; fi
+  nohup .venv/bin/python -m emulator --port "$PORT" --pidfile "$PIDFILE" --log "$RUN/requests.log" --strict \
+    --dataplane-dir "$DEMO/dataplane" --attach "$GIT_CONTAINER=$GIT_HOST" --proxy-port "$PROXY_PORT" \
+    >"$RUN/emulator.log" 2>&1 &
+  for _ in $(seq 1 150); do
+    curl -fsS --noproxy '*' "http://127.0.0.1:$PORT/_seed/health" >/dev/null 2>&1 && { echo "emulator: on http://127.0.0.1:$PORT (data plane on)"; return; }
+    sleep 0.2
+  done
+  echo "emulator: did not start; see $RUN/emulator.log" >&2; cat "$RUN/emulator.log" >&2; exit 1
+}
+
+stop_emulator() {
+  if emulator_running; then
+    kill "$(cat "$PIDFILE")"
+    for _ in $(seq 1 100); do emulator_running || break; sleep 0.2; done
+    rm -f "$PIDFILE"
+    echo "emulator: stopped (its containers removed)"
+  fi
+}
 
 play() {  # play NAME PLAYBOOK [ARGS]: output to .cache/demo/NAME.log, one line per play and task on screen
   local name=$1 playbook=$2; shift 2
-  echo "== $playbook ($name); full log: $log/$name.log"
+  echo "== ansible-playbook -i inventory/aws playbooks/$playbook ($name); full log: $DEMO/$name.log"
   set +e
-  ansible-playbook -i inventory/local "playbooks/$playbook" "$@" 2>&1 | tee "$log/$name.log" \
+  ( # shellcheck disable=SC1091
+    . "$DEMO/env.sh"
+    exec ansible-playbook -i inventory/aws "playbooks/$playbook" -e "@$DEMO/vars.yml" "$@" ) 2>&1 | tee "$DEMO/$name.log" \
     | grep --line-buffered -E '^(PLAY|TASK) \[' | sed -u -E 's/^PLAY \[(.*)\] \**$/  phase: \1/; s/^TASK \[(.*)\] \**$/    \1/'
   local rc=${PIPESTATUS[0]}
   set -e
   if [ "$rc" != 0 ]; then
     local phase
-    phase=$(grep -E '^PLAY \[' "$log/$name.log" | tail -1 | sed -E 's/^PLAY \[(.*)\] \**$/\1/')
+    phase=$(grep -E '^PLAY \[' "$DEMO/$name.log" | tail -1 | sed -E 's/^PLAY \[(.*)\] \**$/\1/')
     echo >&2
-    grep -E -A12 '^(fatal|failed):|^\[ERROR\]' "$log/$name.log" | tail -40 >&2 || tail -40 "$log/$name.log" >&2
-    echo "demo: $playbook failed in phase '$phase' (exit $rc); the whole output is in $log/$name.log" >&2
-    case $phase in
-      Provision*) echo "demo: look at the emulator: bash scripts/emulator.sh status; .cache/emulator/emulator.log" >&2 ;;
-      Stand-in*|Wait*) echo "demo: look at Docker: docker ps -a --filter label=seed.stack=demo" >&2 ;;
-      *) echo "demo: look at the host: docker exec -it <host> journalctl -xe" >&2 ;;
-    esac
+    grep -E -A12 '^(fatal|failed):|^\[ERROR\]' "$DEMO/$name.log" | tail -40 >&2 || tail -40 "$DEMO/$name.log" >&2
+    echo "demo: $playbook failed in phase '$phase' (exit $rc); the whole output is in $DEMO/$name.log" >&2
+    echo "demo: the emulator's log: $RUN/emulator.log; an instance: docker ps --filter label=seed.stack=demo," \
+         "then docker exec -it <container> journalctl -xe" >&2
     exit 1
   fi
-  [ -n "${SEED_DEMO_QUIET:-}" ] || sed -n '/PLAY RECAP/,$p' "$log/$name.log"
+  [ -n "${SEED_DEMO_QUIET:-}" ] || sed -n '/PLAY RECAP/,$p' "$DEMO/$name.log"
 }
 
-if [ "${1:-}" = clean ]; then
-  if bash scripts/emulator.sh status >/dev/null 2>&1; then
-    play teardown teardown.yml -e confirm=yes
-    if ! left=$(.venv/bin/python scripts/stack_left.py --endpoint-url "$SEED_ENDPOINT_URL" demo); then
-      echo "demo-clean: still tagged Stack=demo in the emulator:" >&2; echo "$left" >&2; exit 1
+summary() {  # what the summary play printed, and the web hosts' ports on 127.0.0.1
+  echo "== the stack, and what each web host answers (from the summary play of site.yml)"
+  sed -n '/Hosts, roles, and what the web hosts answer/,/^$/p' "$DEMO/$1.log" | grep -E '^ *- ' | sed 's/^ *- /  /' || true
+  echo "== in your browser (each web host's port 80, published on 127.0.0.1)"
+  .venv/bin/python - "$DEMO/dataplane/addresses.json" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+for address, info in sorted(data['public'].items(), key=lambda i: i[1]['name'] or ''):
+    if (info['name'] or '').split('-')[-2:-1] == ['web'] and info['ports'].get('80'):
+        print('  %s (public address %s): http://127.0.0.1:%d/' % (info['name'], address, info['ports']['80']))
+PY
+}
+
+case "${1:-}" in
+  env)
+    [ -f "$DEMO/env.sh" ] || { echo "demo-env: no demo here yet; run make demo first" >&2; exit 1; }
+    cat "$DEMO/env.sh"; exit 0 ;;
+  clean)
+    if emulator_running && [ -f "$DEMO/env.sh" ]; then
+      play teardown teardown.yml -e confirm=yes
+      if ! left=$(AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/python scripts/stack_left.py \
+                  --endpoint-url "http://127.0.0.1:$PORT" demo); then
+        echo "demo-clean: still tagged Stack=demo in the emulator:" >&2; echo "$left" >&2; exit 1
+      fi
+      echo "demo-clean: nothing tagged Stack=demo is left in the emulator"
     fi
-    echo "demo-clean: nothing tagged Stack=demo is left in the emulator"
-  fi
-  docker ps -aq --filter label=seed.stack=demo | xargs -r docker rm -f >/dev/null
-  docker network rm seed-demo >/dev/null 2>&1 || true
-  bash scripts/emulator.sh stop
-  rm -f "$log/done"
-  echo "demo-clean: no demo container, no emulator"
-  exit 0
-fi
+    stop_emulator
+    docker rm -f "$GIT_CONTAINER" >/dev/null 2>&1 || true
+    left=$(docker ps -aq --filter label=seed.emulator=dataplane)
+    if [ -n "$left" ]; then echo "demo-clean: containers of the data plane are left: $left" >&2; exit 1; fi
+    find "$DEMO" -mindepth 1 -maxdepth 1 ! -name '*.log' -exec rm -rf {} +
+    echo "demo-clean: no demo container, no emulator, no demo files (logs kept in $DEMO)"
+    exit 0 ;;
+  '') ;;
+  *) echo "usage: $0 [env|clean]" >&2; exit 2 ;;
+esac
 
 # A rerun is a `make demo` while the emulator still holds the stack of a finished run.
-if bash scripts/emulator.sh status >/dev/null 2>&1 && [ -f "$log/done" ]; then rerun=1; else rerun=0; fi
-rm -f "$log/done"
-bash scripts/emulator.sh start
-bash scripts/app-repo.sh >/dev/null
-
-summary() {
-  echo "== what was made"
-  sed -n '/^ *provision_summary:$/,/^$/p' "$log/$1.log" | sed '1d;/^$/d' || true
-  SEED_DEMO_QUIET=1 play summary summary.yml
-  echo "== hosts, and what each web host answers"
-  sed -n '/^ *msg:$/,/^$/p' "$log/summary.log" | sed '1d;/^$/d' || true
-}
+if emulator_running && [ -f "$DEMO/done" ]; then rerun=1; else rerun=0; fi
+rm -f "$DEMO/done"
+prepare
+start_emulator
 
 if [ "$rerun" = 0 ]; then
   # SEED_DEMO_VERBOSITY=-vvv: the log then shows every module's arguments and results (make test
   # checks that no secret is among them: scripts/check_demo_secrets.py).
+  start=$(date +%s)
   play site site.yml ${SEED_DEMO_VERBOSITY:+"$SEED_DEMO_VERBOSITY"}
+  echo "demo: site.yml took $(( $(date +%s) - start )) s"
   summary site
-  touch "$log/done"
-  echo "demo: done. 'make demo' again reruns everything and must change nothing; 'make demo-clean' removes it all."
+  touch "$DEMO/done"
+  echo "demo: done. 'make demo' again reruns site.yml and must change nothing; 'eval \"\$(make -s demo-env)\"' points"
+  echo "      ansible and boto at the demo; 'make demo-clean' removes it all."
   exit 0
 fi
 
 echo "demo: the stack exists in the emulator; rerunning site.yml, which must change nothing"
+start=$(date +%s)
 play rerun site.yml
-if sed -n '/PLAY RECAP/,$p' "$log/rerun.log" | grep -qE 'changed=[1-9]'; then
-  grep -B3 -E '^changed:' "$log/rerun.log" | grep -E '^TASK|^changed' >&2 || true
-  echo "demo: the rerun changed something; it should not (see $log/rerun.log)" >&2
+took=$(( $(date +%s) - start ))
+if sed -n '/PLAY RECAP/,$p' "$DEMO/rerun.log" | grep -qE 'changed=[1-9]'; then
+  grep -B3 -E '^changed:' "$DEMO/rerun.log" | grep -E '^TASK|^changed' >&2 || true
+  echo "demo: the rerun changed something; it should not (see $DEMO/rerun.log)" >&2
   exit 1
 fi
 summary rerun
-touch "$log/done"
-echo "demo: the rerun changed nothing (changed=0 on every host)."
-echo "demo: the emulator and the containers keep running; 'make demo-clean' removes them."
+touch "$DEMO/done"
+echo "demo: the rerun changed nothing (changed=0 on every host) in $took s."
+echo "demo: the emulator and the instances keep running; 'make demo-clean' removes them."

@@ -18,7 +18,11 @@ description:
     its tags are in C(ec2_tags) (not C(tags), a name Ansible reserves), for example C(ec2_tags.Name) in O(compose).
   - Hosts without a public IP get C(ansible_ssh_common_args) with a ProxyJump through the stack's bastion (the instance
     tagged C(Role=bastion), or O(bastion)), so a private database host is reachable with no manual SSH config.
+    Every host gets C(StrictHostKeyChecking=accept-new) there, so a new instance's host key is learnt on the first
+    connection and checked on every later one (keep Ansible's C(host_key_checking) on).
   - Terminated instances are left out. A region that is disabled for the account gives a warning, not a failure.
+  - The group C(all) gets C(ec2_inventory_stack) (the O(stack) option) and C(ec2_inventory_regions) (the regions
+    queried), so the stack's name and region are written once, in the inventory file, and playbooks take them from there.
   - The configuration file must end in C(ec2.yml) or C(ec2.yaml); an option this plugin does not know is an error.
 author:
   - Seed Maintainers (@seed-maintainers)
@@ -106,17 +110,14 @@ keyed_groups:
     prefix: type
 
 ---
-# inventory/local/demo.ec2.yml: the same against the emulator, containers standing in for instances
+# The same, cached for five minutes (a rerun within that time sends no request)
 plugin: seed.laravel_aws.ec2
-regions: [us-east-1]
-endpoint_url: http://127.0.0.1:5000
-stack: demo
-compose:
-  ansible_connection: "'community.docker.docker'"
-  ansible_host: ec2_tags.Name
+regions: [eu-west-1]
+stack: shop
 cache: true
 cache_plugin: ansible.builtin.jsonfile
-cache_connection: .cache/inventory
+cache_connection: ~/.cache/seed-laravel-aws-inventory
+cache_timeout: 300
 '''
 
 import concurrent.futures
@@ -315,6 +316,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             stack = facts['ec2_tags'].get('Stack')
             hostvars = dict(facts, role=role, stack=stack,
                             ansible_host=facts['public_ip_address'] or facts['private_ip_address'])
+            # A new instance's host key is learnt on the first connection and checked on every later one.
+            hostvars['ansible_ssh_common_args'] = '-o StrictHostKeyChecking=accept-new'
             if not facts['public_ip_address'] and role != 'bastion':
                 jump = self.get_option('bastion')
                 if not jump and stack in bastions:
@@ -354,4 +357,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             instances = self._fetch()
         if update_cache:
             self._cache[cache_key] = instances
+        self.inventory.set_variable('all', 'ec2_inventory_stack', self.get_option('stack'))
+        self.inventory.set_variable('all', 'ec2_inventory_regions', self._regions())
         self._populate(instances)

@@ -79,11 +79,11 @@ EXAMPLES = r'''
       Owner: ops
   register: vpc
 
-- name: The same, against a local emulator, with connection settings for the whole play
+- name: The same, with the connection settings given once for the whole play
   module_defaults:
     group/seed.laravel_aws.aws:
       region: us-east-1
-      endpoint_url: http://127.0.0.1:5000
+      profile: ops
   seed.laravel_aws.vpc:
     name: demo-vpc
     cidr_block: 10.20.0.0/16

@@ -101,7 +101,8 @@ def test_stack_rerun_scale_and_inventory(playbook, aws, ami, tmp_path):
     assert db['public_ip_address'] is None and db['ansible_host'] == db['private_ip_address']
     assert 'ProxyJump=admin@%s' % bastion_ip in db['ansible_ssh_common_args']
     web = hostvars['demo-web-1']
-    assert web['ansible_host'] == web['public_ip_address'] and 'ansible_ssh_common_args' not in web
+    assert web['ansible_host'] == web['public_ip_address'] and 'ProxyJump' not in web['ansible_ssh_common_args']
+    assert 'StrictHostKeyChecking=accept-new' in web['ansible_ssh_common_args']
     assert web['role'] == 'web' and web['stack'] == 'demo' and web['instance_id'].startswith('i-')
     # The tags are ec2_tags: `tags` is reserved in Ansible and would warn on every run.
     assert web['ec2_tags']['Name'] == 'demo-web-1' and web['ec2_tags']['Role'] == 'web'
