@@ -5,11 +5,12 @@ The emulator reports instance addresses from real AWS ranges (public 54.x.x.x, p
 the VPC's range). Dialled as they are, they would send packets to the internet. This wrapper
 stands where ssh is called (Ansible's ssh_executable, and first on PATH so that ssh's own
 ProxyJump goes through it too): before anything is sent it asks `ssh -G` where the call would
-really go, with the same options and config files, and refuses, with exit 255, unless the
-destination and every jump host resolve to
+really go, with the same options and config files, and refuses, with exit 255, unless
 
-  - a loopback address (the public addresses are mapped there by the data plane's ssh_config), or
-  - the address of a container the emulator's data plane runs (from its addresses.json).
+  - every host dialled from here (the destination, or the first jump host) resolves to a loopback
+    address: the public addresses are mapped there by the data plane's ssh_config, and
+  - a host reached through a jump host resolves to the address of a container the emulator's
+    data plane runs (from its addresses.json): a private host, as on AWS, only via the bastion.
 
     SEED_SSH_GUARD_ADDRESSES  the data plane's addresses.json (unset: loopback only)
     SEED_SSH_GUARD_SSH        the real ssh (default /usr/bin/ssh)
@@ -92,11 +93,13 @@ def check(argv, allowed, depth=0):
     hostname = conf.get('hostname', [''])[0]
     if not hostname:
         refuse('no destination')
-    check_host(hostname, allowed, 'destination' if depth == 0 else 'jump host')
     command = conf.get('proxycommand', ['none'])[0]
     if command.lower() != 'none':
         refuse('ProxyCommand %r: only ProxyJump is allowed (its hosts can be checked)' % command)
     jumps = conf.get('proxyjump', ['none'])[0]
+    # Dialled from here: loopback only (a public address mapped by the data plane's ssh_config). A container's
+    # own address is a private one: reached from a jump host, as on AWS, never straight from the control node.
+    check_host(hostname, allowed if jumps.lower() != 'none' else set(), 'destination' if depth == 0 else 'jump host')
     if jumps.lower() != 'none':
         for jump in jumps.split(','):
             check(config_files(argv) + jump_args(jump), allowed, depth + 1)

@@ -164,8 +164,10 @@ def test_guard_refuses_an_unmapped_address_before_anything_is_sent(guard):
     assert dialled == []
     proc, dialled = guard('-o', 'ProxyJump=admin@54.9.9.9', 'admin@10.20.10.4', 'true')
     assert proc.returncode == 255 and 'jump host' in proc.stderr and dialled == []
-    proc, dialled = guard('admin@10.20.10.99', 'true')  # in the VPC's range, but no container of the data plane
+    proc, dialled = guard('-o', 'ProxyJump=admin@54.1.2.3', 'admin@10.20.10.99', 'true')  # in the VPC, no container
     assert proc.returncode == 255 and dialled == []
+    proc, dialled = guard('admin@10.20.10.4', 'true')  # a private host's container, straight from the control node
+    assert proc.returncode == 255 and 'neither 127.0.0.1' in proc.stderr and dialled == []
     proc, dialled = guard('-o', 'ProxyCommand=nc 54.9.9.9 22', 'admin@10.20.10.4', 'true')
     assert proc.returncode == 255 and 'ProxyCommand' in proc.stderr and dialled == []
 
