@@ -48,6 +48,12 @@ fi
 mkdir -p .collections/ansible_collections/seed
 link=.collections/ansible_collections/seed/laravel_aws
 if [ "$(readlink "$link" 2>/dev/null)" != "$ROOT" ]; then
+  # A copy installed by `ansible-galaxy collection install -r collections/requirements.yml`
+  # (a fresh clone's way) would hide edits to the checkout: the link replaces it.
+  if [ -d "$link" ] && [ ! -L "$link" ]; then
+    say "replacing the installed copy in $link with a link to this checkout"
+    rm -rf "$link"
+  fi
   ln -sfn "$ROOT" "$link"
 fi
 
