@@ -26,7 +26,7 @@ def installed_path(name):
     package puts its collections)."""
     if os.path.isdir(name):
         return os.path.abspath(name)
-    namespace, _, collection = name.partition('.')
+    namespace, collection = (name.split('.', 1) + [''])[:2]
     roots = [p for p in os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep) if p] + sys.path
     for root in roots:
         path = os.path.join(root, 'ansible_collections', namespace, collection)

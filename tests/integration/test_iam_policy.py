@@ -19,7 +19,7 @@ import re
 import pytest
 
 from conftest import ROOT
-from test_inventory import ami, inventory, stack_tasks, teardown_tasks, with_ami  # noqa: F401  (ami: a fixture)
+from test_inventory import ami, inventory, stack_tasks, teardown_tasks, with_ami  # noqa: F401 pylint: disable=unused-import
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.botocore_data import OPERATIONS
 
@@ -47,14 +47,17 @@ SERVICES = ('ec2', 'sts', 'elbv2', 'rds', 'elasticache', 'acm', 'iam')
 ALWAYS_ALLOWED = {'sts:GetCallerIdentity'}
 
 
-def service_of(name, _cache={}):
-    if not _cache:
+SERVICE_OF = {}
+
+
+def service_of(name):
+    if not SERVICE_OF:
         import botocore.session
         loader = botocore.session.get_session().get_component('data_loader')
         for service in reversed(SERVICES):
             for op in loader.load_service_model(service, 'service-2')['operations']:
-                _cache[op] = service
-    return _cache.get(name)
+                SERVICE_OF[op] = service
+    return SERVICE_OF.get(name)
 
 
 def read_request_log(path):
@@ -84,7 +87,7 @@ def test_policy_allows_exactly_the_operations_the_collection_calls():
         assert set(statement) <= {'Sid', 'Effect', 'Action', 'Resource', 'Condition'}, statement
         for action in [statement['Action']] if isinstance(statement['Action'], str) else statement['Action']:
             assert '*' not in action and '?' not in action, action
-            service, _, name = action.partition(':')
+            service, name = (action.split(':', 1) + [''])[:2]
             assert service == 'ec2' and ACTION.match(name), action
     actions = allowed_actions(policy)
     assert sorted(actions) == sorted('ec2:' + op for op in OPERATIONS)
