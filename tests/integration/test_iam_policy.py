@@ -6,7 +6,7 @@
 - Every action in an emulator request log is allowed. The log is the one of a stack built,
   rerun, listed by the inventory plugin and torn down here; SEED_IAM_REQUEST_LOG (one or
   more paths, separated by os.pathsep) checks other logs instead, such as the one of a full
-  demo run (scripts/emulator.py --log: one `Action status [fault]` line per request), or
+  demo run (the emulator's --log: one `Action status [fault]` line per request), or
   the JSON of GET /_seed/requests. A line names an action with its service
   (`sts:GetCallerIdentity`) or without (then the service whose API has it, EC2 first).
   sts:GetCallerIdentity needs no permission: AWS answers it whatever the policy says.
