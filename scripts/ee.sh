@@ -14,7 +14,8 @@
 # run/exec options:
 #   --env-file FILE   lines of `export K=V`: each K is passed into the container
 #                     (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
-#                     ANSIBLE_SSH_ARGS, ...); values never appear on a command line
+#                     ANSIBLE_SSH_ARGS, ...); values never appear on a command line. Not
+#                     passed: PATH, HOME, VIRTUAL_ENV, PYTHONPATH, ANSIBLE_COLLECTIONS_PATH(S)
 #   --mount DIR       DIR mounted at the same absolute path (e.g. .cache/demo with the ssh
 #                     config and keys); may be given more than once
 # The container shares the host's network (--network host), so an emulator on 127.0.0.1
@@ -96,7 +97,14 @@ navigator_args() {
         # shellcheck disable=SC1090
         . "$2"
         set +a
-        for k in $keys; do NAV+=(--penv "$k"); done
+        for k in $keys; do
+          case $k in
+            # the host's own paths mean nothing in the image; the collections are the image's
+            PATH|HOME|VIRTUAL_ENV|PYTHONPATH|ANSIBLE_COLLECTIONS_PATH|ANSIBLE_COLLECTIONS_PATHS)
+              say "not passed into the image: $k" ;;
+            *) NAV+=(--penv "$k") ;;
+          esac
+        done
         shift 2 ;;
       --mount)
         [ -d "${2:-}" ] || die "--mount: no directory ${2:-}"
@@ -140,5 +148,5 @@ case ${1:-} in
   build) build ;;
   run) shift; run "$@" ;;
   exec) shift; exec_ "$@" ;;
-  *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 2 ;;
 esac
