@@ -12,11 +12,33 @@ export ANSIBLE_NOCOLOR ?= 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup python docker images test lint yamllint ansible-lint sanity unit integration molecule e2e demo demo-env demo-clean bench build clean
+# Packaging: the changelog fragments and the execution environment.
+.PHONY: changelog-lint ee
 
 help:
-	@echo "make demo   run the main job end to end on the embedded emulator (+ containers)"
-	@echo "make test   every test: lint, sanity, unit, integration, molecule, the demo end to end"
-	@echo "make bench  benchmarks against amazon.aws (not part of make test)"
+	@echo "Targets (D: needs Docker, which make docker installs and starts when missing):"
+	@echo "  make demo           D  the main job end to end on the embedded emulator and containers"
+	@echo "  make demo-env          the export lines that point ansible, boto and ssh at the running demo"
+	@echo "  make demo-clean     D  tear the demo down (teardown.yml), check nothing is left, stop the emulator"
+	@echo "  make test           D  every stage below in order: yamllint ... e2e (what .ci/run runs)"
+	@echo "  make lint              yamllint and ansible-lint"
+	@echo "  make yamllint          yamllint --strict on every YAML file"
+	@echo "  make ansible-lint      ansible-lint, production profile"
+	@echo "  make changelog-lint    antsibull-changelog lint: the fragments in changelogs/fragments"
+	@echo "  make sanity            ansible-test sanity on a copy of the collection"
+	@echo "  make unit              pytest tests/unit (modules against moto in-process)"
+	@echo "  make integration       pytest tests/integration (playbooks against the emulator on 127.0.0.1)"
+	@echo "  make molecule       D  the roles on Debian 12 and 13 containers (extensions/molecule)"
+	@echo "  make e2e            D  demo-clean, demo at -vvv with no secret printed, demo again, demo-clean"
+	@echo "  make bench             benchmarks against amazon.aws, writes bench/results.md (not in make test)"
+	@echo "  make build             the collection tarball in build/ (what users install)"
+	@echo "  make ee             D  the execution environment image seed/laravel-aws-ee:latest (ansible-builder)"
+	@echo "  make setup          D  python, docker and images (make test and make demo do it first)"
+	@echo "  make python            .venv with requirements.txt and requirements-dev.txt; all an AWS user needs"
+	@echo "  make docker            install and start the Docker engine if docker info fails (root, Debian)"
+	@echo "  make images         D  the local base images seed/debian:bookworm and :trixie (debootstrap)"
+	@echo "  make clean             remove build/, tests/output/, .pytest_cache/"
+	@echo "  make help              this list"
 
 setup: python docker images
 
@@ -77,6 +99,13 @@ bench: python
 
 build: python
 	@mkdir -p build && ansible-galaxy collection build --force --output-path build .
+
+changelog-lint: python
+	@echo "== antsibull-changelog lint"; antsibull-changelog lint
+
+# The execution environment for AWX / AAP: ansible-builder with Docker, on the local Debian image.
+ee: python docker images
+	@bash scripts/ee.sh build
 
 clean:
 	rm -rf build tests/output .pytest_cache

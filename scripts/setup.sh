@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prepare the Python side: .venv with the pinned requirements, the collection
+# Prepare the Python side: .venv with the runtime requirements (requirements.txt)
+# and the development pins (requirements-dev.txt), the collection
 # visible to ansible under .collections/, and ansible-test's offline pip
 # bootstrap. Every step is skipped when already done, so a rerun takes a second.
 set -euo pipefail
@@ -32,12 +33,12 @@ if ! command -v shellcheck >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-ge
     say "could not install shellcheck; ansible-test will skip that test"
 fi
 
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
-  say "creating .venv with requirements.txt (first run takes a few minutes)"
+  say "creating .venv with requirements.txt and requirements-dev.txt (first run takes a few minutes)"
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check --upgrade pip
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements.txt
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
   echo "$want" > "$STAMP"
 else
   say ".venv is up to date"
@@ -47,6 +48,12 @@ fi
 mkdir -p .collections/ansible_collections/seed
 link=.collections/ansible_collections/seed/laravel_aws
 if [ "$(readlink "$link" 2>/dev/null)" != "$ROOT" ]; then
+  # A copy installed by `ansible-galaxy collection install -r collections/requirements.yml`
+  # (a fresh clone's way) would hide edits to the checkout: the link replaces it.
+  if [ -d "$link" ] && [ ! -L "$link" ]; then
+    say "replacing the installed copy in $link with a link to this checkout"
+    rm -rf "$link"
+  fi
   ln -sfn "$ROOT" "$link"
 fi
 
