@@ -29,7 +29,7 @@ help:
 	@echo "  make unit              pytest tests/unit (modules against moto in-process)"
 	@echo "  make integration       pytest tests/integration (playbooks against the emulator on 127.0.0.1)"
 	@echo "  make molecule       D  the roles on Debian 12 and 13 containers (extensions/molecule)"
-	@echo "  make e2e            D  demo-clean, demo at -vvv with no secret printed, demo again, demo-clean"
+	@echo "  make e2e            D  the demo on inventory/aws over SSH, secrets, bastion, deploy loop, rerun"
 	@echo "  make bench             benchmarks against amazon.aws, writes bench/results.md (not in make test)"
 	@echo "  make build             the collection tarball in build/ (what users install)"
 	@echo "  make ee             D  the execution environment image seed/laravel-aws-ee:latest (ansible-builder)"
@@ -52,7 +52,7 @@ images: docker
 	@bash scripts/images.sh bookworm trixie
 
 test: setup
-	@$(MAKE) --no-print-directory yamllint ansible-lint sanity unit integration molecule e2e
+	@$(MAKE) --no-print-directory yamllint ansible-lint changelog-lint sanity unit integration molecule e2e
 	@echo "make test: all stages passed"
 
 lint: yamllint ansible-lint
@@ -75,14 +75,13 @@ integration:
 molecule:
 	@echo "== molecule"; bash scripts/molecule.sh
 
-# The demo, end to end from nothing: make demo-clean (a demo left running is removed first; it
-# shares the emulator port and container names), make demo at -vvv (its log must hold no secret),
-# make demo again (must change nothing), make demo-clean.
+# The demo, end to end, on the path a user runs on AWS (scripts/e2e.sh): demo-clean, make demo at
+# -vvv (no secret printed or readable), SSH only and the db host through the bastion, demo-env and
+# ansible -m ping, the daily loop (commit, deploy.yml, rollback.yml), make demo again (changes
+# nothing), demo-clean.
 e2e:
-	@echo "== end to end: make demo-clean, make demo at -vvv, no secret printed, make demo again, make demo-clean"
-	@bash scripts/demo.sh clean && SEED_DEMO_VERBOSITY=-vvv bash scripts/demo.sh \
-	  && .venv/bin/python scripts/check_demo_secrets.py .cache/demo/site.log \
-	  && bash scripts/demo.sh && bash scripts/demo.sh clean
+	@echo "== end to end: the demo on inventory/aws over SSH, the daily loop, the rerun"
+	@bash scripts/e2e.sh
 
 demo: setup
 	@bash scripts/demo.sh

@@ -168,7 +168,8 @@ class DataPlane(Hook):
             network = self.network_for(backend, instance.vpc_id)
             args = ['run', '-d', '--name', entry['container'], '--hostname', 'ip-%s' % entry['private_ip'].replace('.', '-'),
                     '--network', network, '--ip', entry['private_ip'], '--label', '%s=%s' % (LABEL, LABEL_VALUE),
-                    '--label', 'seed.instance-id=%s' % entry['id'], '--label', 'seed.name=%s' % (entry['name'] or ''), '--label', 'seed.stack=%s' % entry['stack'],
+                    '--label', 'seed.instance-id=%s' % entry['id'], '--label', 'seed.name=%s' % (entry['name'] or ''),
+                    '--label', 'seed.stack=%s' % entry['stack'],
                     '-v', '%s:/var/lib/seed-cloud:ro' % meta] + SYSTEMD_CONTAINER
             if entry['public_ip']:
                 args += ['-p', '127.0.0.1::22', '-p', '127.0.0.1::80']

@@ -72,7 +72,7 @@ def make_handler(resolve):
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = forward
 
         def do_CONNECT(self):  # pylint: disable=invalid-name
-            host, _, port = self.path.rpartition(':')
+            host, dummy, port = self.path.rpartition(':')
             target = resolve(host, int(port)) if port.isdigit() else None
             if target is None:
                 return self.refuse('%s is not an address of the emulator\'s instances; nothing was sent' % self.path)
@@ -85,7 +85,7 @@ def make_handler(resolve):
             sockets = [self.connection, upstream]
             try:
                 while True:
-                    readable, _, _ = select.select(sockets, [], [], 60)
+                    readable = select.select(sockets, [], [], 60)[0]
                     if not readable:
                         break
                     for s in readable:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """ssh for the emulator's demo: the real ssh, but only to addresses of the demo's own.
 
 The emulator reports instance addresses from real AWS ranges (public 54.x.x.x, private ones from
@@ -69,7 +68,7 @@ def resolved(argv):
         refuse('ssh -G could not resolve the call: %s' % (proc.stderr.strip() or proc.returncode))
     conf = {}
     for line in proc.stdout.splitlines():
-        key, _, value = line.partition(' ')
+        key, dummy, value = line.partition(' ')
         conf.setdefault(key.lower(), []).append(value)
     return conf
 

@@ -41,16 +41,20 @@ write_env() {  # the environment of the demo, as export lines
 export PATH="$DEMO/bin:$ROOT/.venv/bin:\$PATH"
 export ANSIBLE_CONFIG="$ROOT/ansible.cfg"
 export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT"
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+export AWS_ACCESS_KEY_ID=testing
+export AWS_SECRET_ACCESS_KEY=testing
 unset AWS_PROFILE AWS_SESSION_TOKEN
 export ANSIBLE_SSH_EXECUTABLE="$DEMO/bin/ssh"
 export ANSIBLE_SSH_ARGS="-F $DEMO/ssh_config -C -o ControlMaster=auto -o ControlPersist=60s"
 # sftp and scp run the guard too, under another name: Ansible takes a command that holds its
 # ssh_executable for one that escalates privileges, and would wait for sudo's answer.
-export ANSIBLE_SFTP_EXTRA_ARGS="-S $DEMO/bin/ssh-for-sftp" ANSIBLE_SCP_EXTRA_ARGS="-S $DEMO/bin/ssh-for-sftp"
+export ANSIBLE_SFTP_EXTRA_ARGS="-S $DEMO/bin/ssh-for-sftp"
+export ANSIBLE_SCP_EXTRA_ARGS="-S $DEMO/bin/ssh-for-sftp"
 export SEED_SSH_GUARD_ADDRESSES="$DEMO/dataplane/addresses.json"
-export http_proxy="http://127.0.0.1:$PROXY_PORT" HTTP_PROXY="http://127.0.0.1:$PROXY_PORT"
-export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
+export http_proxy="http://127.0.0.1:$PROXY_PORT"
+export HTTP_PROXY="http://127.0.0.1:$PROXY_PORT"
+export no_proxy=127.0.0.1,localhost
+export NO_PROXY=127.0.0.1,localhost
 export SEED_DB_PASSWORD='$password'
 EOF
 }
@@ -59,8 +63,12 @@ prepare() {
   mkdir -p "$DEMO/bin" "$DEMO/dataplane" "$DEMO/git"
   [ -f "$DEMO/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "seed-demo" -f "$DEMO/id_ed25519"
   [ -f "$DEMO/db_password" ] || { (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))' > "$DEMO/db_password"); }
-  ln -sfn "$ROOT/emulator/ssh_guard.py" "$DEMO/bin/ssh"
-  ln -sfn "$ROOT/emulator/ssh_guard.py" "$DEMO/bin/ssh-for-sftp"
+  # A copy of the guard, not a link: the execution environment mounts .cache/demo only.
+  install -m 0644 "$ROOT/emulator/ssh_guard.py" "$DEMO/bin/ssh_guard.py"
+  for name in ssh ssh-for-sftp; do
+    printf '#!/bin/sh\n# the ssh guard (emulator/ssh_guard.py)\nexec python3 "$(dirname "$0")/ssh_guard.py" "$@"\n' > "$DEMO/bin/$name"
+    chmod 0755 "$DEMO/bin/$name"
+  done
   touch "$DEMO/dataplane/ssh_config"
   cat > "$DEMO/ssh_config" <<EOF
 # The demo's ssh settings (scripts/demo.sh writes them). The data plane's file maps each public

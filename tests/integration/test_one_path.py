@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 
+import boto3
 import pytest
 import yaml
 
@@ -17,11 +18,18 @@ from conftest import ROOT, ansible_env
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 import stack_left  # noqa: E402  pylint: disable=wrong-import-position
 
-GUARD = os.path.join(ROOT, 'emulator', 'ssh_guard.py')
+
+@pytest.fixture(scope='module')
+def guard(tmp_path_factory):
+    """The ssh guard as an executable, as the demo installs it."""
+    path = tmp_path_factory.mktemp('guard') / 'ssh'
+    path.write_text('#!/bin/sh\nexec %s %s "$@"\n' % (sys.executable, os.path.join(ROOT, 'emulator', 'ssh_guard.py')))
+    path.chmod(0o755)
+    return str(path)
 
 
 @pytest.fixture
-def user(aws, tmp_path):
+def user(aws, tmp_path, guard):
     """A user's home (no ~/.ssh), a key pair, and a runner of ansible-playbook -i inventory/aws."""
     home = tmp_path / 'home'
     home.mkdir()
@@ -30,10 +38,11 @@ def user(aws, tmp_path):
 
     def run(playbook, *args, inventory=os.path.join(ROOT, 'inventory', 'aws'), command='ansible-playbook', **env):
         environ = ansible_env(HOME=str(home), AWS_ENDPOINT_URL=aws.url, ANSIBLE_STDOUT_CALLBACK='default',
-                              ANSIBLE_SSH_EXECUTABLE=GUARD, SEED_SSH_GUARD_ADDRESSES='', **env)
+                              ANSIBLE_SSH_EXECUTABLE=guard, SEED_SSH_GUARD_ADDRESSES='', **env)
         environ.pop('SEED_DB_PASSWORD', None)
         environ.update(env)
-        target = [os.path.join(ROOT, 'playbooks', playbook)] if command == 'ansible-playbook' else [playbook]
+        target = ([playbook if os.path.isabs(playbook) else os.path.join(ROOT, 'playbooks', playbook)]
+                  if command == 'ansible-playbook' else [playbook])
         return subprocess.run([command, '-i', inventory] + target + list(args), cwd=str(tmp_path), env=environ,
                               check=False, capture_output=True, text=True, timeout=600)
     run.key = str(key)
@@ -103,8 +112,7 @@ def test_stack_and_region_are_written_once(user, aws, tmp_path):
     proc = user('provision.yml', '-e', stack, inventory=str(inventory))
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     ec2 = aws.ec2()
-    eu = __import__('boto3').client('ec2', region_name='eu-west-1', endpoint_url=aws.url,
-                                     aws_access_key_id='testing', aws_secret_access_key='testing')
+    eu = boto3.client('ec2', region_name='eu-west-1', endpoint_url=aws.url, aws_access_key_id='testing', aws_secret_access_key='testing')
     vpcs = eu.describe_vpcs(Filters=[{'Name': 'tag:Stack', 'Values': ['shop']}])['Vpcs']
     assert [dict((t['Key'], t['Value']) for t in v['Tags'])['Name'] for v in vpcs] == ['shop-vpc']
     zones = sorted(set(s['AvailabilityZone'] for s in eu.describe_subnets(Filters=[{'Name': 'vpc-id', 'Values': [vpcs[0]['VpcId']]}])['Subnets']))
@@ -119,8 +127,12 @@ def test_stack_and_region_are_written_once(user, aws, tmp_path):
     hostvars = groups['_meta']['hostvars']
     db_ip = hostvars['shop-db-1']['private_ip_address']
     db_ip = db_ip.get('__ansible_unsafe', db_ip) if isinstance(db_ip, dict) else db_ip
-    shown = user('localhost', '-m', 'ansible.builtin.debug', '-a', 'var=db_host', inventory=str(inventory), command='ansible')
-    assert re.search(r'db_host: %s\b' % re.escape(db_ip), shown.stdout), shown.stdout[-2000:]  # the private address, not a Name tag
+    show = tmp_path / 'show.yml'
+    show.write_text(yaml.safe_dump([{'name': 'show', 'hosts': 'localhost', 'gather_facts': False, 'roles': ['seed.laravel_aws.stack'],
+                                     'tasks': [{'ansible.builtin.debug': {'msg': '{{ [stack_name, aws_region, availability_zones, db_host] }}'}}]}]))
+    shown = user(str(show), inventory=str(inventory))
+    assert re.search(r"- shop\n\s+- eu-west-1\n\s+- - eu-west-1a\n\s+- eu-west-1b\n\s+- %s\n" % re.escape(db_ip), shown.stdout), \
+        shown.stdout[-2000:]  # db_host is the db instance's private address, never a Name tag
 
     # A stack whose bastion is gone: deploy.yml stops in preflight, naming the private host (and never dials it).
     bastion = [i['InstanceId'] for r in eu.describe_instances(Filters=[{'Name': 'tag:Role', 'Values': ['bastion']}])['Reservations']
@@ -142,7 +154,7 @@ def test_the_collection_knows_no_emulator():
     "emulator" is in the documentation of endpoint_url only."""
     found, emulator = [], []
     for top in ('plugins', 'roles', 'playbooks', os.path.join('inventory', 'aws')):
-        for folder, _, files in os.walk(os.path.join(ROOT, top)):
+        for folder, dummy, files in os.walk(os.path.join(ROOT, top)):
             for name in files:
                 path = os.path.join(folder, name)
                 with open(path, encoding='utf-8', errors='replace') as f:

@@ -233,7 +233,7 @@ def test_site_and_teardown_pass_syntax_check_with_the_declared_dependencies(inst
 
 @pytest.mark.parametrize('playbook', ['site', 'teardown'])
 def test_site_and_teardown_pass_syntax_check_with_collections_requirements(work, tarball, dependency_artifacts, playbook):
-    """With what collections/requirements.yml lists (community.docker too), as an AWX project installs it."""
+    """With what collections/requirements.yml lists, as an AWX project installs it."""
     wanted = yaml.safe_load(open(os.path.join(ROOT, 'collections', 'requirements.yml')))['collections']
     names = sorted(c['name'] for c in wanted if c.get('type') != 'dir')
     dest = work / 'with-requirements'

@@ -41,7 +41,7 @@ def test_debian_images_as_debian_publishes_them(aws):
 
 
 def test_terminated_instance_leaves_no_interface(aws):
-    _, subnet = network(aws)
+    subnet = network(aws)[1]
     instance = aws.run_instances(ImageId=debian12(aws), MinCount=1, MaxCount=1, SubnetId=subnet)['Instances'][0]
     attachment = instance['NetworkInterfaces'][0]['Attachment']
     assert attachment['DeleteOnTermination'] is True
@@ -52,7 +52,7 @@ def test_terminated_instance_leaves_no_interface(aws):
 
 
 def test_deleted_nat_gateway_frees_its_interface_and_address(aws):
-    _, subnet = network(aws)
+    subnet = network(aws)[1]
     allocation = aws.allocate_address(Domain='vpc')['AllocationId']
     nat = aws.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)['NatGateway']['NatGatewayId']
     assert aws.describe_addresses(AllocationIds=[allocation])['Addresses'][0].get('AssociationId')

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# make e2e: the demo end to end, on the one path a user runs on AWS.
+#   1. make demo-clean (a demo left running is removed first), then make demo at -vvv;
+#   2. no secret in that log or in a file others can read (scripts/check_demo_secrets.py);
+#   3. every host was reached over SSH (no other connection), the db host through the bastion
+#      (its sshd saw the connection come from the bastion's address);
+#   4. eval "$(make -s demo-env)": ansible -i inventory/aws all -m ping answers for every host,
+#      and the db host does not answer while the bastion is paused;
+#   5. the daily loop: a commit pushed to the app's repository, deploy.yml -e app_version=<commit>
+#      serves it on every web host, rollback.yml returns to the release before;
+#   6. make demo again: changes nothing (and says how long it took);
+#   7. the IAM policy of docs/iam-policy.json allows every action the run sent (the emulator's log);
+#   8. the execution environment (make ee): provision.yml and site.yml run in it with ansible-navigator
+#      against the same stack and change nothing, teardown.yml removes the stack; make demo-clean.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DEMO=$ROOT/.cache/demo
+say() { echo "e2e: $*"; }
+fail() { echo "e2e: FAILED: $*" >&2; exit 1; }
+
+bash scripts/demo.sh clean
+SEED_DEMO_VERBOSITY=-vvv bash scripts/demo.sh
+.venv/bin/python scripts/check_demo_secrets.py "$DEMO/site.log"
+
+# shellcheck disable=SC1091
+. "$DEMO/env.sh"
+inv() { ansible-inventory -i inventory/aws --list 2>/dev/null; }
+hosts_json=$(inv)
+field() {  # field HOST KEY: a host variable from the inventory (values from AWS are shown wrapped as unsafe)
+  python3 -c 'import json,sys; v=json.loads(sys.argv[1])["_meta"]["hostvars"][sys.argv[2]][sys.argv[3]]
+print(v["__ansible_unsafe"] if isinstance(v, dict) else v)' "$hosts_json" "$1" "$2"
+}
+container_of() { docker ps -q --filter "label=seed.instance-id=$(field "$1" instance_id)"; }
+
+# 3. SSH only, and the db host through the bastion
+for host in demo-web-1 demo-web-2 demo-db-1; do
+  address=$(field "$host" ansible_host)
+  grep -q "<$address> ESTABLISH SSH CONNECTION FOR USER: admin" "$DEMO/site.log" || fail "no SSH connection to $host ($address) in site.log"
+done
+if grep -qiE 'ESTABLISH (DOCKER|LOCAL CONNECTION) .*demo-|community\.docker' "$DEMO/site.log"; then fail "site.log shows a connection other than SSH"; fi
+bastion_ip=$(field demo-bastion-1 private_ip_address)
+db=$(container_of demo-db-1)
+docker exec "$db" journalctl -u ssh --no-pager | grep -q "Accepted publickey for admin from $bastion_ip " \
+  || fail "the db host's sshd saw no connection from the bastion ($bastion_ip)"
+say "every host reached over SSH; the db host's sshd saw the connections come from the bastion ($bastion_ip)"
+
+# 4. make demo-env, then what a user runs against AWS
+out=$(ansible -i inventory/aws all -m ping 2>&1) || fail "ansible all -m ping: $out"
+[ "$(grep -c " | SUCCESS =>" <<<"$out")" = 5 ] || fail "ansible all -m ping did not answer for the 5 hosts: $out"
+bastion=$(container_of demo-bastion-1)
+docker pause "$bastion" >/dev/null
+if ANSIBLE_TIMEOUT=10 ansible -i inventory/aws db -m ping >/dev/null 2>&1; then docker unpause "$bastion" >/dev/null; fail "db answered with the bastion paused"; fi
+docker unpause "$bastion" >/dev/null
+ansible -i inventory/aws db -m ping >/dev/null || fail "db did not answer once the bastion was back"
+say "ansible -i inventory/aws all -m ping: 5 hosts answer; the db host does not while the bastion is paused"
+
+# 5. the daily loop: commit, deploy that commit, roll back
+work=$(mktemp -d)
+git clone -q "$DEMO/git/laravel-app.git" "$work/app"
+echo "release from e2e $(date +%s)" > "$work/app/public/release.txt"
+git -C "$work/app" add public/release.txt
+git -C "$work/app" -c user.name=e2e -c user.email=e2e@example.invalid commit -qm "A release marker"
+git -C "$work/app" push -q origin HEAD:main
+commit=$(git -C "$work/app" rev-parse HEAD)
+want=$(cat "$work/app/public/release.txt")
+rm -rf "$work"
+ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "app_version=$commit" > "$DEMO/deploy.log" 2>&1 \
+  || { tail -30 "$DEMO/deploy.log" >&2; fail "deploy.yml of $commit"; }
+for host in demo-web-1 demo-web-2; do
+  got=$(curl -fsS "http://$(field "$host" public_ip_address)/release.txt") || fail "$host: no release.txt after the deploy"
+  [ "$got" = "$want" ] || fail "$host serves '$got', not the new release '$want'"
+done
+ansible-playbook -i inventory/aws playbooks/rollback.yml -e "@$DEMO/vars.yml" > "$DEMO/rollback.log" 2>&1 \
+  || { tail -30 "$DEMO/rollback.log" >&2; fail "rollback.yml"; }
+for host in demo-web-1 demo-web-2; do
+  code=$(curl -sS -o /dev/null -w '%{http_code}' "http://$(field "$host" public_ip_address)/release.txt")
+  [ "$code" = 404 ] || fail "$host still serves release.txt after the rollback (HTTP $code)"
+  curl -fsS "http://$(field "$host" public_ip_address)/" | grep -q 'Hello from Laravel' || fail "$host: / after the rollback"
+done
+say "daily loop: commit $commit pushed, deployed to both web hosts, rolled back to the release before"
+# Back to the commit site.yml deploys (main), so the rerun below has nothing to change.
+ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "app_version=$commit" > "$DEMO/deploy2.log" 2>&1 \
+  || fail "deploy.yml of $commit again"
+
+# 6. the rerun changes nothing
+bash scripts/demo.sh
+
+# 7. every action of the whole run is in the IAM policy
+SEED_IAM_REQUEST_LOG=$ROOT/.cache/emulator/requests.log .venv/bin/pytest -q -p no:cacheprovider tests/integration/test_iam_policy.py
+
+# 8. the execution environment, as AWX runs the job
+make --no-print-directory ee
+for playbook in provision.yml site.yml; do
+  bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- "playbooks/$playbook" -i inventory/aws -e "@$DEMO/vars.yml" \
+    > "$DEMO/ee-${playbook%.yml}.log" 2>&1 || { tail -40 "$DEMO/ee-${playbook%.yml}.log" >&2; fail "$playbook in the execution environment"; }
+  if sed -n '/PLAY RECAP/,$p' "$DEMO/ee-${playbook%.yml}.log" | grep -qE 'changed=[1-9]'; then fail "$playbook in the execution environment changed something"; fi
+done
+bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- playbooks/teardown.yml -i inventory/aws -e confirm=yes \
+  > "$DEMO/ee-teardown.log" 2>&1 || { tail -40 "$DEMO/ee-teardown.log" >&2; fail "teardown.yml in the execution environment"; }
+say "execution environment: provision.yml and site.yml changed nothing, teardown.yml removed the stack"
+bash scripts/demo.sh clean
+say "passed"
