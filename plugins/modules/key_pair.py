@@ -117,6 +117,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.key_pair import H
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import is_lost_answer
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 
+
 def describe(kp, private_key_path=None):
     out = {'name': kp['KeyName'], 'id': kp.get('KeyPairId'), 'fingerprint': kp.get('KeyFingerprint'),
            'type': kp.get('KeyType'), 'tags': resource_tags(kp)}
