@@ -107,7 +107,7 @@ options:
   max_instances:
     description:
       - The most instances one task may ask for, all roles together; more is an error before any API call (a typo such
-        as C(count: 10000000) would otherwise plan ten million launches). Raise it if you mean it.
+        as O(count=10000000) would otherwise plan ten million launches). Raise it if you mean it.
     type: int
     default: 100
   image_id:

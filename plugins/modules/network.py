@@ -69,9 +69,9 @@ options:
       - "A rule: C(proto) (tcp, udp, icmp, all; default tcp), C(ports) (a port, a list, or a range V(8000-8100)),
         and a source: C(cidr_ip) (one or a list), C(cidr_ipv6), or C(group) (a name from this spec, a group of the VPC
         by its full name, an id, or V(self)); C(description) optional."
-      - SSH (22) and RDP (3389) from the whole internet are refused before any API call: V(0.0.0.0/0), V(::/0) in
+      - "SSH (22) and RDP (3389) from the whole internet are refused before any API call: V(0.0.0.0/0), V(::/0) in
         any spelling (V(0::0/0)), or ranges that together cover it (V(0.0.0.0/1) and V(128.0.0.0/1)). Give the admin
-        CIDR, or set C(allow_ssh_from_anywhere=true) on that group if the whole internet really must reach them.
+        CIDR, or set C(allow_ssh_from_anywhere=true) on that group if the whole internet really must reach them."
       - IPv6 CIDRs are validated and canonicalised like IPv4 ones. C(proto=all) with C(ports) is refused (it would open
         every port).
     type: list
