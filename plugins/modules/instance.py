@@ -491,24 +491,28 @@ def missing_ids(describe, ids, id_key, codes):
     return missing
 
 
-def check_plan_inputs(ec2, specs):
-    """Every image id and instance type the plan uses exists: reads only, before anything changes."""
+def missing_plan_inputs(ec2, specs):
+    """(image ids, instance types) the plan uses that do not exist: reads only, before anything changes."""
     used = [s for s in specs or [] if s['count']]
     images = sorted(set(s['image_id'] for s in used if s['image_id']))
     types = sorted(set(s['instance_type'] for s in used))
-    missing_images, missing_types = gather(
+    return gather(
         lambda: missing_ids(lambda ids: ec2.describe_images(ImageIds=ids)['Images'], images, 'ImageId',
                             ('InvalidAMIID.NotFound', 'InvalidAMIID.Malformed', 'InvalidAMIID.Unavailable')),
         lambda: missing_ids(lambda ids: ec2.describe_instance_types(InstanceTypes=ids)['InstanceTypes'], types, 'InstanceType',
                             ('InvalidInstanceType',)))
-    for spec in used:
-        f = spec['fields']
-        if spec['image_id'] in missing_images:
-            raise ValidationError(f['image_id'], 'image %s does not exist in this region (or is not shared with this account); '
-                                  'nothing was changed' % spec['image_id'])
-        if spec['instance_type'] in missing_types:
-            raise ValidationError(f['instance_type'], 'instance type %s is not offered in this region; nothing was changed'
-                                  % spec['instance_type'])
+
+
+def refuse_missing(spec, missing):
+    """A ValidationError naming the field when the role's image or instance type does not exist."""
+    missing_images, missing_types = missing
+    f = spec['fields']
+    if spec['image_id'] in missing_images:
+        raise ValidationError(f['image_id'], 'image %s does not exist in this region (or is not shared with this account); '
+                              'nothing was changed' % spec['image_id'])
+    if spec['instance_type'] in missing_types:
+        raise ValidationError(f['instance_type'], 'instance type %s is not offered in this region; nothing was changed'
+                              % spec['instance_type'])
 
 
 class Network:
@@ -670,10 +674,10 @@ def run(m):
     present = specs is not None and p['state'] != 'absent'
     subnet_ids = [s for spec in specs if spec['count'] for s in spec['subnet_ids']] if present else []
     needs_image = present and any(spec['count'] and not spec['image_id'] for spec in specs)
-    current, dummy, dummy, image = gather(
+    current, dummy, missing, image = gather(
         lambda: existing_instances(ec2, stack, None if specs is None else [s['name'] for s in specs]),
         lambda: network.fetch_subnets(subnet_ids),
-        lambda: check_plan_inputs(ec2, specs) if present else None,
+        lambda: missing_plan_inputs(ec2, specs) if present else ([], []),
         lambda: find_image(ec2, p['image']) if needs_image else None)
     before = dict((describe(i)['name'] or i['InstanceId'], describe(i)) for i in current)
     launched, terminated, not_applied = [], [], []
@@ -692,6 +696,7 @@ def run(m):
             image_id = spec['image_id'] or image
             vpc_id, group_ids = network.resolve(spec['subnet_ids'], spec['security_groups'],
                                                 spec['fields']['subnet_ids'], spec['fields']['security_groups'])
+            refuse_missing(spec, missing)
             plans.append((spec, wanted, keep, image_id, vpc_id, group_ids))
 
     # 2. Converge what stays and launch what is missing first, so a launch that fails has destroyed nothing;
