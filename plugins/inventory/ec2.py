@@ -21,8 +21,21 @@ description:
     Every host gets C(StrictHostKeyChecking=accept-new) there, so a new instance's host key is learnt on the first
     connection and checked on every later one (keep Ansible's C(host_key_checking) on).
   - Terminated instances are left out. A region that is disabled for the account gives a warning, not a failure.
+    A region listed twice is queried once, and an instance is one host however many times it is found.
   - The group C(all) gets C(ec2_inventory_stack) (the O(stack) option) and C(ec2_inventory_regions) (the regions
     queried), so the stack's name and region are written once, in the inventory file, and playbooks take them from there.
+  - Every value taken from AWS (tags, addresses, ids, names) is marked unsafe, so Ansible never templates it, in
+    O(compose), O(groups) and O(keyed_groups) as in plays, on every ansible-core version. A tag such as
+    C({{ lookup('pipe', 'id') }}) stays that text. Host names are refused unless they are plain names
+    (letters, digits and C(._:@-)).
+  - "Tags choose host names, groups and the bastion, so anyone who may call C(ec2:CreateTags) (or run instances) in the
+    account can enrol a host into this inventory: a host that plays then reach with your SSH key, and, tagged
+    C(Role=bastion), the jump host of every private host. Keep those permissions to the people who run the
+    playbooks, and filter by owner too, with O(filters), for example C(filters: {owner-id: '123456789012'}), or a tag
+    only your provisioning role may set (an IAM condition on C(aws:RequestTag))."
+  - A host name that is reserved (C(localhost), C(all), C(ungrouped), a loopback address), that is an IP address
+    taken from a tag, that is also the name of a group, or that two instances share, is an error naming the instances.
+  - More than one instance tagged C(Role=bastion) in a stack is an error unless O(bastion) names the jump host.
   - The configuration file must end in C(ec2.yml) or C(ec2.yaml); an option this plugin does not know is an error.
 author:
   - Seed Maintainers (@seed-maintainers)
@@ -79,7 +92,8 @@ options:
       - Ordered preference of what names a host. The first that an instance has is used.
       - "Known: C(tag:<Key>), C(name) (the Name tag), C(instance-id), C(public-ip-address), C(private-ip-address),
         C(dns-name), C(private-dns-name)."
-      - A name already taken by another instance gets the instance id appended, so hostnames stay unique.
+      - Two instances with the same name are an error naming both; give them distinct Name tags, or put
+        C(instance-id) first.
     type: list
     elements: str
     default: ['tag:Name', 'private-ip-address', 'instance-id']
@@ -91,6 +105,7 @@ options:
     description:
       - The jump host for hosts without a public IP, as C(host) or C(user@host). Default, the public IP of the stack's
         instance tagged C(Role=bastion), with O(bastion_user).
+      - Required when a stack has more than one instance tagged C(Role=bastion).
     type: str
   bastion_user:
     description: The SSH user on the bastion found by tag.
@@ -121,11 +136,13 @@ cache_timeout: 300
 '''
 
 import concurrent.futures
+import ipaddress
 import os
 import re
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.botocore_data import fast_session
 
@@ -145,6 +162,10 @@ CACHE_OPTIONS = ('cache', 'cache_plugin', 'cache_timeout', 'cache_connection', '
 
 REGION_RE = re.compile(r'^[a-z]{2}(-[a-z]+)+-[0-9]+$')
 STACK_RE = re.compile(r'^[A-Za-z0-9_-]{1,128}$')
+# Names a host may not take: Ansible's own (a host named localhost would receive what is meant for the
+# control node), and characters that have no place in a host name (a template, a comma, a space).
+RESERVED_HOSTNAMES = frozenset(['localhost', 'all', 'ungrouped'])
+HOSTNAME_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9._:@-]*$')
 HOSTNAME_SOURCES = {'name': None, 'instance-id': 'instance_id', 'public-ip-address': 'public_ip_address',
                     'private-ip-address': 'private_ip_address', 'dns-name': 'public_dns_name',
                     'private-dns-name': 'private_dns_name'}
@@ -203,6 +224,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if not region:
                 raise AnsibleError('%s: no region: set regions in the inventory file, or AWS_REGION' % self.NAME)
             regions = [region]
+        # once each: a region listed twice would list every host of it twice
+        regions = list(dict.fromkeys(str(r) for r in regions))
         # plain str: a value read from the config file carries Ansible's tags (origin, trust), which the
         # cache would store with every host and decode again (5 s of a cached 5000-host run)
         return [str(r) for r in regions]
@@ -266,7 +289,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 except BotoCoreError as exc:
                     raise AnsibleError('%s: DescribeInstances in %s failed: %s. Credentials come from access_key/secret_key, '
                                        'profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY' % (self.NAME, region, exc))
-        return sorted(found, key=lambda i: (i['ec2_tags'].get('Name', ''), i['instance_id']))
+        # an instance is one host, keyed by its id, however many times it was found
+        by_id = dict((i['instance_id'], i) for i in found)
+        return sorted(by_id.values(), key=lambda i: (i['ec2_tags'].get('Name', ''), i['instance_id']))
 
     @staticmethod
     def _facts(inst, region):
@@ -284,8 +309,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         }
 
     # -- building --------------------------------------------------------------
-    def _hostname(self, facts, taken):
-        name = None
+    def _hostname(self, facts):
+        """(name, source): the first hostnames preference the instance has; source is the preference used."""
         for pref in self.get_option('hostnames'):
             if pref.startswith('tag:'):
                 name = facts['ec2_tags'].get(pref[4:])
@@ -294,23 +319,73 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             else:
                 name = facts.get(HOSTNAME_SOURCES[pref])
             if name:
-                break
-        name = name or facts['instance_id']
-        if name in taken:
-            name = '%s-%s' % (name, facts['instance_id'])
-        taken.add(name)
-        return name
+                return str(name), pref
+        return facts['instance_id'], 'instance-id'
+
+    @staticmethod
+    def _is_ip(name):
+        try:
+            ipaddress.ip_address(name)
+            return True
+        except ValueError:
+            return False
+
+    def _hostnames(self, instances):
+        """{instance id: host name}, refusing names that would take an identity the instance has no right to."""
+        names, owners, problems = {}, {}, []
+        for facts in instances:
+            name, source = self._hostname(facts)
+            iid = facts['instance_id']
+            from_tag = source.startswith('tag:') or source == 'name'
+            if name.lower() in RESERVED_HOSTNAMES or (self._is_ip(name) and ipaddress.ip_address(name).is_loopback):
+                problems.append('%s: host name %r (from %s) is reserved by Ansible' % (iid, name, source))
+            elif from_tag and self._is_ip(name):
+                problems.append('%s: host name %r (from %s) is an IP address; a tag cannot name a host by an address '
+                                '(use private-ip-address in hostnames for that)' % (iid, name, source))
+            elif not HOSTNAME_RE.match(name):
+                problems.append('%s: host name %r (from %s) is not a host name (letters, digits and ._:@- only)' % (iid, name, source))
+            owners.setdefault(name, []).append(iid)
+            names[iid] = name
+        for name, ids in sorted(owners.items()):
+            if len(ids) > 1:
+                problems.append('%s: %d instances would have the host name %r; give them distinct Name tags '
+                                'or put instance-id first in hostnames' % (', '.join(sorted(ids)), len(ids), name))
+        if problems:
+            raise AnsibleError('%s: refused host names (tags decide them, so check who tagged these instances, and narrow the '
+                               'inventory with filters such as owner-id): %s' % (self.NAME, '; '.join(problems)))
+        return names
+
+    def _bastions(self, instances, role_tag):
+        """{stack: public IP of its bastion}; more than one bastion in a stack needs the bastion option."""
+        found = {}
+        for facts in instances:
+            if facts['ec2_tags'].get(role_tag) == 'bastion':
+                found.setdefault(facts['ec2_tags'].get('Stack'), []).append(facts)
+        if self.get_option('bastion'):
+            return {}
+        out = {}
+        for stack, members in sorted(found.items(), key=lambda kv: str(kv[0])):
+            if len(members) > 1:
+                raise AnsibleError('%s: stack %s has %d instances tagged %s=bastion (%s); one of them would become the '
+                                   'ProxyJump of every private host. Remove the extra ones, or set the bastion option to '
+                                   'the jump host' % (self.NAME, stack, len(members), role_tag,
+                                                      ', '.join('%s (%s)' % (f['instance_id'], f['ec2_tags'].get('Name', ''))
+                                                                for f in members)))
+            if members[0]['public_ip_address']:
+                out[stack] = members[0]['public_ip_address']
+        return out
 
     def _populate(self, instances):
         role_tag = self.get_option('role_tag')
         strict = self.get_option('strict')
-        taken = set()
-        bastions = {}
+        names = self._hostnames(instances)
+        bastions = self._bastions(instances, role_tag)
         for facts in instances:
-            if facts['ec2_tags'].get(role_tag) == 'bastion' and facts['public_ip_address']:
-                bastions.setdefault(facts['ec2_tags'].get('Stack'), facts['public_ip_address'])
-        for facts in instances:
-            host = self._hostname(facts, taken)
+            # Everything below comes from AWS: marked unsafe, so no tag is ever templated
+            # (in compose/groups/keyed_groups here, and in every play that uses the variables).
+            # The host name is checked against HOSTNAME_RE (no brace, no space: nothing a template could be made
+            # of) and stays a plain string, so group lists in `ansible-inventory --list` stay plain names on 2.17.
+            host = names[facts['instance_id']]
             self.inventory.add_host(host)
             role = facts['ec2_tags'].get(role_tag)
             stack = facts['ec2_tags'].get('Stack')
@@ -325,6 +400,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     jump = '%s@%s' % (user, bastions[stack]) if user else bastions[stack]
                 if jump:
                     hostvars['ansible_ssh_common_args'] = '-o ProxyJump=%s -o StrictHostKeyChecking=accept-new' % jump
+            hostvars = wrap_var(hostvars)
             for key, value in hostvars.items():
                 self.inventory.set_variable(host, key, value)
             if role:
@@ -336,6 +412,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._set_composite_vars(self.get_option('compose'), hostvars, host, strict=strict)
             self._add_host_to_composed_groups(self.get_option('groups'), hostvars, host, strict=strict)
             self._add_host_to_keyed_groups(self.get_option('keyed_groups'), hostvars, host, strict=strict)
+        clash = sorted(set(names.values()) & set(self.inventory.groups))
+        if clash:
+            by_name = dict((v, k) for k, v in names.items())
+            raise AnsibleError('%s: refused host names: %s; a host cannot have the name of a group (a tag would put it '
+                               'in the place of the group)' % (self.NAME, ', '.join('%s (%s)' % (n, by_name[n]) for n in clash)))
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)

@@ -13,12 +13,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+import traceback
+
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.botocore_data import LEAN_SERVICES, fast_session
-from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError, fail_aws
-from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import RetryingClient, DEFAULT_ATTEMPTS, operation_of
-from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import WaitTimeout
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError, describe_error, fail_aws
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import (
+    READ_PREFIXES, RetryingClient, DEFAULT_ATTEMPTS, operation_of,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import WaitFailed, WaitTimeout
 
 try:
     # botocore, not boto3: a module needs a client only, and boto3's import (s3transfer and its
@@ -34,6 +39,42 @@ except ImportError as exc:  # pragma: no cover - reported at run time
     BotoCoreError = ClientError = None
 
 COLLECTION_VERSION = '0.1.0'
+# us-east-1, eu-central-2, us-gov-west-1, cn-north-1: a typo fails here, not deep in botocore
+REGION_RE = re.compile(r'^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$')
+# What a mutating call made (the id in its answer) or acted on (the ids in its request), for
+# "what the run had changed before the failure".
+MADE_KEY = {'create_vpc': 'VpcId', 'create_subnet': 'SubnetId', 'create_security_group': 'GroupId',
+            'create_internet_gateway': 'InternetGatewayId', 'create_nat_gateway': 'NatGatewayId',
+            'allocate_address': 'AllocationId', 'create_route_table': 'RouteTableId', 'create_key_pair': 'KeyName',
+            'import_key_pair': 'KeyName', 'run_instances': 'InstanceId', 'associate_route_table': 'AssociationId',
+            'associate_address': 'AssociationId'}
+REQUEST_KEYS = ('VpcId', 'SubnetId', 'GroupId', 'InternetGatewayId', 'NatGatewayId', 'AllocationId', 'AssociationId',
+                'RouteTableId', 'KeyName', 'InstanceId', 'InstanceIds', 'Resources', 'DestinationCidrBlock')
+
+
+def _values_of(value, key, out, depth=0):
+    if depth > 4:
+        return out
+    if isinstance(value, dict):
+        for k, item in value.items():
+            if k == key and isinstance(item, str):
+                out.append(item)
+            elif isinstance(item, (dict, list)):
+                _values_of(item, key, out, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _values_of(item, key, out, depth + 1)
+    return out
+
+
+def made_ids(operation, kwargs, response):
+    """The ids a successful mutating call made or acted on."""
+    ids = _values_of(response or {}, MADE_KEY[operation], []) if operation in MADE_KEY else []
+    if not ids:
+        for key in REQUEST_KEYS:
+            item = kwargs.get(key)
+            ids.extend([item] if isinstance(item, str) else [i for i in item or [] if isinstance(i, str)])
+    return list(dict.fromkeys(ids))
 
 
 def aws_argument_spec():
@@ -73,6 +114,9 @@ class AwsModule:
         self._clients = {}
         self.last_operation = None
         self.calls = 0
+        # every mutating call that succeeded: [{operation, ids}] (see changes_made)
+        self.changes_made = []
+        self._exiting = False
         if not HAS_BOTO3:
             self.module.fail_json(msg=missing_required_lib('botocore'), exception=str(BOTO3_IMPORT_ERROR))
         self._validate_connection()
@@ -91,9 +135,11 @@ class AwsModule:
             self.fail_validation(ValidationError('endpoint_url', 'must start with http:// or https:// (got %r)' % url))
         if not p.get('region') and not p.get('profile'):
             self.fail_validation(ValidationError('region', 'no region given; set region (for example us-east-1) or AWS_REGION'))
+        if p.get('region') and not REGION_RE.match(p['region']):
+            self.fail_validation(ValidationError('region', '%r is not a region name; write it like us-east-1' % p['region']))
 
     def fail_validation(self, err):
-        self.module.fail_json(msg=str(err), field=err.field)
+        self.fail_json(msg=str(err), field=err.field)
 
     # -- session and clients ----------------------------------------------
     def session(self, lean=True):
@@ -132,7 +178,7 @@ class AwsModule:
         if service not in self._clients:
             p = self.params
             self._clients[service] = RetryingClient(self._raw_client(service), attempts=p.get('max_attempts') or DEFAULT_ATTEMPTS,
-                                                    on_call=self._record_call,
+                                                    on_call=self._record_call, on_done=self._record_done,
                                                     fallback=lambda: self._raw_client(service, lean=False))
         return self._clients[service]
 
@@ -140,24 +186,52 @@ class AwsModule:
         self.last_operation = operation
         self.calls += 1
 
+    def _record_done(self, operation, kwargs, response):
+        if operation.startswith(READ_PREFIXES):
+            return
+        name = ''.join(part.capitalize() for part in operation.split('_'))
+        ids = made_ids(operation, kwargs, response)
+        self.changes_made.append({'operation': name, 'ids': ids})
+
+    def _made_text(self):
+        return '; '.join('%s %s' % (c['operation'], ', '.join(c['ids'])) if c['ids'] else c['operation']
+                         for c in self.changes_made)
+
     # -- running -----------------------------------------------------------
     def run(self, func, *args, **kwargs):
-        """Run the module body; every known error becomes one clear fail_json."""
+        """Run the module body; every error becomes one clear fail_json, never a raw traceback."""
         try:
             return func(self, *args, **kwargs)
-        except ValidationError as err:
-            self.fail_validation(err)
-        except WaitTimeout as err:
-            self.module.fail_json(msg=str(err))
         except Exception as exc:  # pylint: disable=broad-except
-            if HAS_BOTO3 and isinstance(exc, (ClientError, BotoCoreError)):
-                fail_aws(self.module, exc, operation=operation_of(exc, self.last_operation))
-            raise
+            if self._exiting:  # raised by exit_json/fail_json themselves (a test harness): not ours to report
+                raise
+            if isinstance(exc, ValidationError):
+                self.fail_validation(exc)
+            elif isinstance(exc, (WaitTimeout, WaitFailed)):
+                self.fail_json(msg=str(exc), exception=traceback.format_exc())
+            elif HAS_BOTO3 and isinstance(exc, (ClientError, BotoCoreError)):
+                operation = operation_of(exc, self.last_operation)
+                text, details = describe_error(exc, operation)
+                prefix = '%s failed' % operation if operation else 'AWS call failed'
+                self.fail_json(msg='%s: %s' % (prefix, text), exception=traceback.format_exc(), **details)
+            else:
+                # an answer botocore could not parse (an endpoint that is not EC2), or a bug: named, not a traceback
+                operation = operation_of(exc)
+                details = {'operation': operation} if operation else {}
+                prefix = '%s failed' % operation if operation else 'unexpected error'
+                self.fail_json(msg='%s: %s: %s' % (prefix, type(exc).__name__, exc), exception=traceback.format_exc(), **details)
 
     def exit_json(self, **kwargs):
+        self._exiting = True
         self.module.exit_json(**kwargs)
 
     def fail_json(self, **kwargs):
+        """fail_json; after a mutating call it reports changed: true and names what the run had changed."""
+        if self.changes_made:
+            kwargs['changed'] = True
+            kwargs['changes_made'] = list(self.changes_made)
+            kwargs['msg'] = '%s (before this failure the run had already changed: %s)' % (kwargs.get('msg', ''), self._made_text())
+        self._exiting = True
         self.module.fail_json(**kwargs)
 
     def warn(self, msg):

@@ -138,8 +138,11 @@ class RetryingClient:
     """Wraps a botocore client; every method call goes through :meth:`call`."""
 
     def __init__(self, client, attempts=DEFAULT_ATTEMPTS, base_delay=DEFAULT_BASE_DELAY,
-                 max_delay=DEFAULT_MAX_DELAY, sleep=time.sleep, on_call=None, fallback=None):
+                 max_delay=DEFAULT_MAX_DELAY, sleep=time.sleep, on_call=None, fallback=None, on_done=None):
         self.client = client
+        # on_done(operation, kwargs, response): after every call that succeeded (AwsModule keeps
+        # the mutating ones, so a later failure can say what the run had already changed)
+        self.on_done = on_done
         self.attempts = max(1, int(attempts))
         self.base_delay = base_delay
         self.max_delay = max_delay
@@ -185,9 +188,14 @@ class RetryingClient:
             try:
                 if self.on_call:
                     self.on_call(operation, kwargs)
-                return method(**kwargs)
+                response = method(**kwargs)
+                if self.on_done:
+                    self.on_done(operation, kwargs, response)
+                return response
             except Exception as exc:  # pylint: disable=broad-except
                 if lost_before and already_done(operation, exc):
+                    if self.on_done:
+                        self.on_done(operation, kwargs, {})
                     return {}
                 lost = is_lost_answer(exc)
                 lost_before = lost_before or lost

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible.module_utils.six import string_types
+
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, ensure_tags, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
@@ -33,6 +35,8 @@ def normalize_routes(routes, field='routes'):
             raise ValidationError(where, 'give exactly one target: %s' % ', '.join(t[0] for t in TARGETS))
         opt, key, prefixes = given[0]
         target = route[opt]
+        if not isinstance(target, string_types):
+            raise ValidationError('%s.%s' % (where, opt), '%r is not a %s: give the id as a string (%s...)' % (target, opt, '/'.join(prefixes)))
         if not target.startswith(prefixes) and not target.startswith('('):
             raise ValidationError('%s.%s' % (where, opt), '%r is not a %s (%s...)' % (target, opt, '/'.join(prefixes)))
         if dest in out:

@@ -11,9 +11,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import re
 
-from ansible.module_utils.six import integer_types, string_types
+from ansible.module_utils.six import integer_types, string_types, text_type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
     canonical_cidr, ensure_tags, resource_tags, tag_specifications,
@@ -63,6 +64,24 @@ def _port_ranges(rule, where):
     return out
 
 
+def canonical_cidr6(value, field):
+    """Validate an IPv6 CIDR; returns its canonical text (``0::0/0`` and ``::0/0`` are ``::/0``).
+    Host bits set is an error naming the canonical form, as for IPv4."""
+    if not value or not isinstance(value, (str, text_type)):
+        raise ValidationError(field, 'an IPv6 CIDR block is required, for example 2001:db8::/32')
+    text = text_type(value).strip()
+    if '/' not in text:
+        raise ValidationError(field, '%r has no prefix length; write it like 2001:db8::/32' % (value,))
+    try:
+        iface = ipaddress.IPv6Interface(text)
+    except (ValueError, ipaddress.AddressValueError, ipaddress.NetmaskValueError):
+        raise ValidationError(field, '%r is not an IPv6 CIDR block (for example 2001:db8::/32)' % (value,))
+    net = iface.network
+    if iface.ip != net.network_address:
+        raise ValidationError(field, '%s is not canonical (host bits are set); the canonical form is %s' % (value, net.with_prefixlen))
+    return net.with_prefixlen
+
+
 def normalize_rules(rules, field):
     """Validate rules; returns a list of dicts {proto, from, to, kind, source, description} with sources unresolved."""
     atoms = []
@@ -81,6 +100,10 @@ def normalize_rules(rules, field):
         if proto in ('tcp', 'udp') and not ranges:
             raise ValidationError(where + '.ports', '%s rules need ports (a port, a list, or a range like 8000-8100)' % proto)
         if proto == '-1':
+            if ranges:
+                raise ValidationError(where + '.ports', 'proto %s opens every port and protocol, so ports %s would be '
+                                      'ignored; use proto tcp or udp with these ports, or drop ports to open everything'
+                                      % (proto_in, rule.get('ports', '%s-%s' % (rule.get('from_port'), rule.get('to_port')))))
             ranges = [(-1, -1)]
         elif proto == 'icmp' and not ranges:
             ranges = [(-1, -1)]
@@ -90,13 +113,14 @@ def normalize_rules(rules, field):
             sources.append(('cidr', canonical_cidr(cidr, where + '.cidr_ip', 0, 32)))
         v6 = rule.get('cidr_ipv6')
         for cidr in (v6 if isinstance(v6, list) else [v6] if v6 else []):
-            sources.append(('cidr6', str(cidr)))
+            sources.append(('cidr6', canonical_cidr6(cidr, where + '.cidr_ipv6')))
         group = rule.get('group') or rule.get('group_id') or rule.get('group_name')
         if group:
             sources.append(('group', str(group)))
         if not sources:
             raise ValidationError(where, 'a rule needs a source: cidr_ip, cidr_ipv6, or group (a name, an id, or self)')
         desc = rule.get('description', rule.get('rule_desc'))
+        desc = None if desc is None else str(desc)
         for low, high in ranges:
             for kind, source in sources:
                 atoms.append({'proto': proto, 'from': low, 'to': high, 'kind': kind, 'source': source,
@@ -105,23 +129,28 @@ def normalize_rules(rules, field):
 
 
 ADMIN_PORTS = {22: 'SSH', 3389: 'RDP'}
-WORLD = ('0.0.0.0/0', '::/0')
+WORLD = {'cidr': ipaddress.ip_network('0.0.0.0/0'), 'cidr6': ipaddress.ip_network('::/0')}
 
 
 def refuse_admin_from_anywhere(atoms, override_field):
     """Secure default: SSH/RDP ingress only from an explicit admin CIDR, never from the whole internet.
 
-    Raises a ValidationError naming the rule unless the caller set the override
-    (``override_field``: the option that allows it)."""
-    for a in atoms:
-        if a['kind'] not in ('cidr', 'cidr6') or a['source'] not in WORLD:
-            continue
-        for port, service in sorted(ADMIN_PORTS.items()):
-            if a['proto'] == '-1' or (a['proto'] == 'tcp' and a['from'] <= port <= a['to']):
-                raise ValidationError(a['field'] + ('.cidr_ip' if a['kind'] == 'cidr' else '.cidr_ipv6'),
-                                      '%s (port %d) open to %s is refused; give your admin CIDR instead '
-                                      '(for example 203.0.113.0/24), or set %s: true if the world really must reach it'
-                                      % (service, port, a['source'], override_field))
+    The sources that reach a port are taken together: 0.0.0.0/1 and 128.0.0.0/1 cover the world as
+    0.0.0.0/0 does. Raises a ValidationError naming the rules unless the caller set the override
+    (``override_field``: the option that allows it). Sources are canonical (normalize_rules)."""
+    for port, service in sorted(ADMIN_PORTS.items()):
+        for kind, world in sorted(WORLD.items()):
+            reaching = [a for a in atoms if a['kind'] == kind and
+                        (a['proto'] == '-1' or (a['proto'] == 'tcp' and a['from'] <= port <= a['to']))]
+            if not reaching:
+                continue
+            nets = ipaddress.collapse_addresses(ipaddress.ip_network(a['source']) for a in reaching)
+            if world in list(nets):
+                fields = sorted(set(a['field'] + ('.cidr_ip' if kind == 'cidr' else '.cidr_ipv6') for a in reaching))
+                sources = ', '.join(sorted(set(a['source'] for a in reaching)))
+                raise ValidationError(fields[0], '%s (port %d) open to the whole internet (%s, by %s) is refused; give your '
+                                      'admin CIDR instead (for example 203.0.113.0/24), or set %s: true if the world '
+                                      'really must reach it' % (service, port, sources, ', '.join(fields), override_field))
 
 
 def group_references(atoms):

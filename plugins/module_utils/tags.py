@@ -24,8 +24,11 @@ def dict_to_boto3_tags(tags):
     return [{'Key': k, 'Value': v} for k, v in sorted((tags or {}).items())]
 
 
-def normalize_tags(tags, field='tags'):
-    """Validate a user tag dict: string keys/values within AWS limits, no reserved prefix."""
+def normalize_tags(tags, field='tags', added=('Name',)):
+    """Validate a user tag dict: string keys/values within AWS limits, no reserved prefix.
+
+    ``added``: the keys the module adds itself (Name, and Stack, Role, Index, Tier where it sets them); they count
+    toward AWS's 50 tags per resource, so 49 user tags plus Name is refused here, not by AWS halfway through."""
     if tags is None:
         return None
     if not isinstance(tags, dict):
@@ -43,8 +46,12 @@ def normalize_tags(tags, field='tags'):
         if len(value) > MAX_VALUE:
             raise ValidationError(field, 'value of tag %r is longer than %d characters' % (key, MAX_VALUE))
         out[key] = value
-    if len(out) > MAX_TAGS:
-        raise ValidationError(field, 'at most %d tags per resource (got %d)' % (MAX_TAGS, len(out)))
+    total = set(out) | set(added or ())
+    if len(total) > MAX_TAGS:
+        extra = sorted(set(added or ()) - set(out))
+        raise ValidationError(field, 'at most %d tags per resource: %d given%s; remove %d'
+                              % (MAX_TAGS, len(out), ' plus the %d the module adds (%s)' % (len(extra), ', '.join(extra)) if extra else '',
+                                 len(total) - MAX_TAGS))
     return out
 
 

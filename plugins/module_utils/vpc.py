@@ -35,7 +35,7 @@ def validate_vpc_params(params):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % vpc_id)
     if params.get('cidr_block') is not None:
         out['cidr_block'] = canonical_cidr(params['cidr_block'], 'cidr_block', 16, 28)
-    out['tags'] = normalize_tags(params.get('tags'))
+    out['tags'] = normalize_tags(params.get('tags'), added=('Name',) if params.get('name') else ())
     if params.get('state', 'present') == 'present':
         if not name and not vpc_id:
             raise ValidationError('name', 'name is required to create or find a VPC (or give vpc_id)')

@@ -18,6 +18,15 @@ class WaitTimeout(Exception):
         self.last = last
 
 
+class WaitFailed(RuntimeError):
+    """The resource waited for went to a failed state."""
+
+    def __init__(self, what, reason):
+        super(WaitFailed, self).__init__('%s: %s' % (what, reason))
+        self.what = what
+        self.reason = reason
+
+
 def wait_for(fetch, ready, what, timeout=300, delay=2.0, max_delay=15.0, failed=None,
              clock=time.monotonic, sleep=time.sleep):
     """Call ``fetch()`` until ``ready(result)``; return that result.
@@ -35,7 +44,7 @@ def wait_for(fetch, ready, what, timeout=300, delay=2.0, max_delay=15.0, failed=
         if failed is not None:
             reason = failed(result)
             if reason:
-                raise RuntimeError('%s: %s' % (what, reason))
+                raise WaitFailed(what, reason)
         now = clock()
         if now >= deadline:
             raise WaitTimeout(what, timeout, result)

@@ -111,7 +111,7 @@ def run(m):
         raise ValidationError('name', 'give name (the Name tag the address is found by) or allocation_id')
     if p['allocation_id'] and not p['allocation_id'].startswith('eipalloc-'):
         raise ValidationError('allocation_id', '%r is not an allocation id (eipalloc-...)' % p['allocation_id'])
-    user_tags = normalize_tags(p['tags'])
+    user_tags = normalize_tags(p['tags'], added=('Name',) if p['name'] else ())
     tags = name_tags(p['name'], user_tags)
     ec2 = m.client('ec2')
     if p['allocation_id']:

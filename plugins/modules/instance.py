@@ -23,6 +23,9 @@ description:
     retry or a rerun cannot launch a duplicate.
   - Instances are spread round-robin over O(subnet_ids) (index 1 in the first subnet, 2 in the second, ...).
   - IMDSv2 is required and the root volume encrypted, by default.
+  - Every image, subnet, security group and instance type is checked with reads while planning; a plan that cannot
+    be carried out changes nothing. New instances are launched before surplus ones are terminated, so a failed launch
+    never leaves a role with fewer instances than before.
   - Changes that can be made in place are applied (tags, security groups, the instance type of a stopped instance);
     those that cannot (image, subnet, the type of a running instance) are reported in RV(not_applied) and as warnings,
     never silently ignored.
@@ -67,7 +70,9 @@ options:
         type: list
         elements: str
       user_data:
-        description: User data of this role's new instances. Default O(user_data).
+        description:
+          - User data of this role's new instances. Default O(user_data).
+          - Never logged or returned (it often carries secrets); RV(user_data_sha256) shows when it changes.
         type: str
       iam_instance_profile:
         description: Instance profile of this role. Default O(iam_instance_profile).
@@ -99,6 +104,12 @@ options:
     description: How many instances of this role, exactly (with O(roles), the default of each entry).
     type: int
     default: 1
+  max_instances:
+    description:
+      - The most instances one task may ask for, all roles together; more is an error before any API call (a typo such
+        as O(count=10000000) would otherwise plan ten million launches). Raise it if you mean it.
+    type: int
+    default: 100
   image_id:
     description: The AMI. Give this or O(image).
     type: str
@@ -135,7 +146,9 @@ options:
     description: The key pair for SSH.
     type: str
   user_data:
-    description: User data (cloud-init) for new instances.
+    description:
+      - User data (cloud-init) for new instances.
+      - Never logged or returned, not even at C(-vvv) (it often carries secrets); RV(user_data_sha256) shows when it changes.
     type: str
   root_volume:
     description: The root EBS volume.
@@ -312,6 +325,11 @@ terminated:
   returned: always
   type: list
   elements: str
+user_data_sha256:
+  description: The SHA-256 of each role's user data (null without user data), by role; the user data itself is never returned.
+  returned: always
+  type: dict
+  sample: {web: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08, db: null}
 not_applied:
   description: Differences that cannot be applied in place, one sentence each.
   returned: always
@@ -328,7 +346,7 @@ import json
 import re
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, find_image, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, find_image, not_found, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags, tag_filters
@@ -339,6 +357,9 @@ LIVE = ['pending', 'running', 'stopping', 'stopped']
 ROLE_KEYS = ('count', 'image_id', 'instance_type', 'subnet_ids', 'security_groups', 'user_data', 'iam_instance_profile',
              'root_volume', 'tags')
 NAME_RE = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$')
+AMI_RE = re.compile(r'^ami-[0-9a-f]{8,17}$')
+SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
+INSTANCE_TYPE_RE = re.compile(r'^[a-z][a-z0-9-]*\.[a-z0-9-]+$')
 
 
 def describe(i):
@@ -396,6 +417,14 @@ def validate(p):
             raise ValidationError('name', 'give name (one role) or roles (several roles in one task)')
         return None
     seen = {}
+    if p['max_instances'] < 1:
+        raise ValidationError('max_instances', 'must be 1 or more (got %d)' % p['max_instances'])
+    if p['state'] != 'absent':
+        total = sum(spec['count'] for spec in specs if spec['count'] > 0)
+        if total > p['max_instances']:
+            biggest = max(specs, key=lambda spec: spec['count'])
+            raise ValidationError(biggest['fields']['count'], '%d instances in one task is more than max_instances (%d); '
+                                  'check the count, or raise max_instances if you mean it' % (total, p['max_instances']))
     for spec in specs:
         f = spec['fields']
         if not NAME_RE.match(spec['name'] or ''):
@@ -405,17 +434,19 @@ def validate(p):
         seen[spec['name']] = f['name']
         if spec['count'] < 0:
             raise ValidationError(f['count'], 'must be 0 or more (got %d); use state: absent to remove them all' % spec['count'])
-        spec['user_tags'] = normalize_tags(spec['tags'], f['tags'])
+        spec['user_tags'] = normalize_tags(spec['tags'], f['tags'], added=('Stack', 'Role', 'Name', 'Index'))
         if p['state'] == 'absent' or spec['count'] == 0:
             continue
         if not spec['image_id'] and not p['image']:
             raise ValidationError(f['image_id'], 'give image_id, or image: {name: pattern, owner: account}')
-        if spec['image_id'] and not spec['image_id'].startswith('ami-'):
-            raise ValidationError(f['image_id'], '%r is not an AMI id (ami-...)' % spec['image_id'])
+        if spec['image_id'] and not AMI_RE.match(spec['image_id']):
+            raise ValidationError(f['image_id'], '%r is not an AMI id (ami- and hexadecimal digits)' % spec['image_id'])
+        if not INSTANCE_TYPE_RE.match(spec['instance_type'] or ''):
+            raise ValidationError(f['instance_type'], '%r is not an instance type (for example t3.micro)' % spec['instance_type'])
         if not spec['subnet_ids']:
             raise ValidationError(f['subnet_ids'], 'give the subnets to launch in (the instances are spread over them)')
         for i, s in enumerate(spec['subnet_ids']):
-            if not str(s).startswith('subnet-'):
+            if not SUBNET_RE.match(str(s)):
                 raise ValidationError('%s[%d]' % (f['subnet_ids'], i), '%r is not a subnet id (subnet-...)' % s)
         vol = spec['root_volume'] or {}
         if vol.get('size') is not None and not 1 <= vol['size'] <= 16384:
@@ -428,6 +459,52 @@ def client_token(stack, name, index, spec, attempt=0):
     return hashlib.sha256(raw.encode()).hexdigest()[:64]
 
 
+def missing_ids(describe, ids, id_key, codes):
+    """The ids of ``ids`` that ``describe(ids)`` does not know: one call, or one per id when AWS answers NotFound."""
+    if not ids:
+        return []
+    try:
+        found = set(item[id_key] for item in describe(list(ids)))
+        return [i for i in ids if i not in found]
+    except Exception as exc:  # pylint: disable=broad-except
+        if not not_found(exc, *codes):
+            raise
+    missing = []
+    for i in ids:
+        try:
+            if not describe([i]):
+                missing.append(i)
+        except Exception as exc:  # pylint: disable=broad-except
+            if not not_found(exc, *codes):
+                raise
+            missing.append(i)
+    return missing
+
+
+def missing_plan_inputs(ec2, specs):
+    """(image ids, instance types) the plan uses that do not exist: reads only, before anything changes."""
+    used = [s for s in specs or [] if s['count']]
+    images = sorted(set(s['image_id'] for s in used if s['image_id']))
+    types = sorted(set(s['instance_type'] for s in used))
+    return gather(
+        lambda: missing_ids(lambda ids: ec2.describe_images(ImageIds=ids)['Images'], images, 'ImageId',
+                            ('InvalidAMIID.NotFound', 'InvalidAMIID.Malformed', 'InvalidAMIID.Unavailable')),
+        lambda: missing_ids(lambda ids: ec2.describe_instance_types(InstanceTypes=ids)['InstanceTypes'], types, 'InstanceType',
+                            ('InvalidInstanceType',)))
+
+
+def refuse_missing(spec, missing):
+    """A ValidationError naming the field when the role's image or instance type does not exist."""
+    missing_images, missing_types = missing
+    f = spec['fields']
+    if spec['image_id'] in missing_images:
+        raise ValidationError(f['image_id'], 'image %s does not exist in this region (or is not shared with this account); '
+                              'nothing was changed' % spec['image_id'])
+    if spec['instance_type'] in missing_types:
+        raise ValidationError(f['instance_type'], 'instance type %s is not offered in this region; nothing was changed'
+                              % spec['instance_type'])
+
+
 class Network:
     """Subnets and security groups, described once per run however many roles use them."""
 
@@ -437,14 +514,22 @@ class Network:
         self.groups = {}  # vpc id -> {name or id: id}
 
     def fetch_subnets(self, subnet_ids):
-        missing = sorted(set(s for s in subnet_ids if s not in self.subnets))
-        if missing:
-            for s in self.ec2.describe_subnets(SubnetIds=missing)['Subnets']:
-                self.subnets[s['SubnetId']] = s
+        wanted = sorted(set(s for s in subnet_ids if s not in self.subnets))
+        if wanted:
+            def describe(ids):
+                found = self.ec2.describe_subnets(SubnetIds=ids)['Subnets']
+                for s in found:
+                    self.subnets[s['SubnetId']] = s
+                return found
+            for s in missing_ids(describe, wanted, 'SubnetId', ('InvalidSubnetID.NotFound', 'InvalidSubnetID.Malformed')):
+                self.subnets[s] = None  # reported, naming the field, by resolve()
 
     def resolve(self, subnet_ids, groups, subnets_field='subnet_ids', groups_field='security_groups'):
         """(vpc_id, [group ids]); all subnets in one VPC, group names resolved in it."""
         self.fetch_subnets(subnet_ids)
+        for i, s in enumerate(subnet_ids):
+            if self.subnets.get(s) is None:
+                raise ValidationError('%s[%d]' % (subnets_field, i), 'subnet %s does not exist in this region; nothing was changed' % s)
         subnets = [self.subnets[s] for s in subnet_ids]
         vpcs = sorted(set(s['VpcId'] for s in subnets))
         if len(vpcs) > 1:
@@ -573,15 +658,16 @@ def run(m):
     ec2 = m.client('ec2')
     stack = p['stack']
     check = m.check_mode
-    # 1. Plan every role with reads only: a bad group or image fails here, before anything changes.
+    # 1. Plan every role with reads only: a bad image, instance type, subnet or group fails here, before anything changes.
     # The stack's instances, the subnets and the image do not depend on each other: read side by side.
     network = Network(ec2)
     present = specs is not None and p['state'] != 'absent'
     subnet_ids = [s for spec in specs if spec['count'] for s in spec['subnet_ids']] if present else []
     needs_image = present and any(spec['count'] and not spec['image_id'] for spec in specs)
-    current, dummy, image = gather(
+    current, dummy, missing, image = gather(
         lambda: existing_instances(ec2, stack, None if specs is None else [s['name'] for s in specs]),
         lambda: network.fetch_subnets(subnet_ids),
+        lambda: missing_plan_inputs(ec2, specs) if present else ([], []),
         lambda: find_image(ec2, p['image']) if needs_image else None)
     before = dict((describe(i)['name'] or i['InstanceId'], describe(i)) for i in current)
     launched, terminated, not_applied = [], [], []
@@ -600,18 +686,11 @@ def run(m):
             image_id = spec['image_id'] or image
             vpc_id, group_ids = network.resolve(spec['subnet_ids'], spec['security_groups'],
                                                 spec['fields']['subnet_ids'], spec['fields']['security_groups'])
+            refuse_missing(spec, missing)
             plans.append((spec, wanted, keep, image_id, vpc_id, group_ids))
 
-    # 2. Scale down and remove strays, all roles in one call.
-    if doomed:
-        terminated = [describe(i)['name'] or i['InstanceId'] for i in doomed]
-        if not check:
-            ids = [i['InstanceId'] for i in doomed]
-            ec2.terminate_instances(InstanceIds=ids)
-            if p['wait']:
-                wait_state(ec2, ids, 'terminated', p['wait_timeout'])
-
-    # 3. Converge what stays and launch what is missing; then wait once for all of them.
+    # 2. Converge what stays and launch what is missing first, so a launch that fails has destroyed nothing;
+    # then wait once for all of them.
     after = {}
     pending = []
     for spec, wanted, keep, image_id, vpc_id, group_ids in plans:
@@ -644,6 +723,15 @@ def run(m):
             pending.append(inst['InstanceId'])
             after[name] = describe(dict(inst, Tags=inst.get('Tags') or [{'Key': k, 'Value': v} for k, v in tags.items()]))
 
+    # 3. Then scale down and remove strays, all roles in one call: only once every launch went through.
+    if doomed:
+        terminated = [describe(i)['name'] or i['InstanceId'] for i in doomed]
+        if not check:
+            ids = [i['InstanceId'] for i in doomed]
+            ec2.terminate_instances(InstanceIds=ids)
+            if p['wait']:
+                wait_state(ec2, ids, 'terminated', p['wait_timeout'])
+
     if pending and p['wait'] and not check:
         want = 'stopped' if p['state'] == 'stopped' else 'running'
         for inst in wait_state(ec2, pending, want, p['wait_timeout']):
@@ -659,8 +747,10 @@ def run(m):
         before.get(n) and (before[n]['tags'] != d['tags'] or before[n]['state'] != d['state']
                            or before[n]['security_group_ids'] != d['security_group_ids']
                            or before[n]['instance_type'] != d['instance_type']) for n, d in after.items())
+    user_data_sha256 = dict((spec['name'], hashlib.sha256(spec['user_data'].encode()).hexdigest() if spec['user_data'] else None)
+                            for spec in specs or [])
     m.exit_json(changed=changed, instances=result, by_role=by_role, launched=launched, terminated=terminated,
-                not_applied=not_applied, diff={'before': before, 'after': dict((d['name'], d) for d in result)})
+                not_applied=not_applied, user_data_sha256=user_data_sha256, diff={'before': before, 'after': dict((d['name'], d) for d in result)})
 
 
 def main():
@@ -675,7 +765,7 @@ def main():
                 instance_type=dict(type='str'),
                 subnet_ids=dict(type='list', elements='str'),
                 security_groups=dict(type='list', elements='str'),
-                user_data=dict(type='str'),
+                user_data=dict(type='str', no_log=True),
                 iam_instance_profile=dict(type='str'),
                 root_volume=dict(type='dict', options=dict(
                     size=dict(type='int', default=8),
@@ -684,6 +774,7 @@ def main():
                     device_name=dict(type='str', default='/dev/xvda'))),
                 tags=dict(type='dict'))),
             count=dict(type='int', default=1),
+            max_instances=dict(type='int', default=100),
             image_id=dict(type='str'),
             image=dict(type='dict', options=dict(
                 name=dict(type='str', required=True),
@@ -693,7 +784,7 @@ def main():
             subnet_ids=dict(type='list', elements='str'),
             security_groups=dict(type='list', elements='str', default=[]),
             key_name=dict(type='str', no_log=False),
-            user_data=dict(type='str'),
+            user_data=dict(type='str', no_log=True),
             root_volume=dict(type='dict', options=dict(
                 size=dict(type='int', default=8),
                 type=dict(type='str', default='gp3'),

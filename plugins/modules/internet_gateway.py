@@ -98,7 +98,7 @@ def run(m):
     p = m.params
     if not p['vpc_id'].startswith('vpc-'):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
-    user_tags = normalize_tags(p['tags'])
+    user_tags = normalize_tags(p['tags'], added=('Name',) if p['name'] else ())
     ec2 = m.client('ec2')
     if find_vpc(ec2, vpc_id=p['vpc_id']) is None:
         raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])

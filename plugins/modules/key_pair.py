@@ -35,7 +35,11 @@ options:
   private_key_path:
     description:
       - Without a public key, EC2 creates the key pair and its private key is written here with mode C(0400).
-      - The file must not exist when the key pair is created; it is never overwritten.
+      - The file must not exist when the key pair is created; it is never overwritten, and never written through a
+        symlink. It is created (mode C(0400)) before the key pair, so a path that cannot be written fails before
+        anything is made; if writing the key fails, the key pair is deleted again.
+      - A key pair that exists while this file does not is an error (EC2 gives a private key only once), unless
+        O(force=true), which replaces the key pair and writes the new private key here.
     type: path
   key_type:
     description: Type of a key EC2 creates.
@@ -43,7 +47,7 @@ options:
     choices: [ed25519, rsa]
     default: ed25519
   force:
-    description: Replace a key pair of this name whose material differs.
+    description: Replace a key pair of this name whose material differs, or whose private key file (O(private_key_path)) is missing.
     type: bool
     default: false
   state:
@@ -126,9 +130,17 @@ def describe(kp, private_key_path=None):
     return out
 
 
-def write_private_key(path, material):
-    """Create the file 0400 in one step; never overwrite."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+def open_private_key(path):
+    """Create the file 0400 in one step, before the key pair exists; never overwrite, never follow a symlink."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0)
+    try:
+        return os.open(path, flags, 0o400)
+    except OSError as exc:
+        raise ValidationError('private_key_path', 'cannot create %s (%s); give a path that does not exist yet, '
+                              'in a folder you can write to' % (path, exc.strerror or exc))
+
+
+def write_private_key(fd, material):
     with os.fdopen(fd, 'w') as f:
         f.write(material if material.endswith('\n') else material + '\n')
 
@@ -140,7 +152,7 @@ def run(m):
     name = p['name'].strip()
     if not name or len(name) > 255:
         raise ValidationError('name', 'a key pair name is 1-255 characters')
-    tags = normalize_tags(p['tags'])
+    tags = normalize_tags(p['tags'], added=())
     public = p['public_key']
     if p['public_key_path']:
         path = p['public_key_path']  # type: path, already expanded
@@ -154,6 +166,9 @@ def run(m):
     private_path = p['private_key_path']
     if private_path and not os.path.isdir(os.path.dirname(os.path.abspath(private_path))):
         raise ValidationError('private_key_path', 'the folder of %s does not exist' % private_path)
+    if private_path and not public and os.path.islink(private_path) and not os.path.exists(private_path):
+        raise ValidationError('private_key_path', '%s is a symlink to nothing; the private key is never written through a '
+                              'symlink: remove it or choose another path' % private_path)
 
     ec2 = m.client('ec2')
     existing = find(ec2, name)
@@ -170,6 +185,13 @@ def run(m):
                 raise ValidationError('public_key', 'key pair %s exists with other key material (fingerprint %s); '
                                       'set force: true to replace it' % (name, existing.get('KeyFingerprint')))
             replace = True
+        if not replace and not public and private_path and not os.path.lexists(private_path):
+            # EC2 gives a private key once, when it creates the key pair: without the file nobody can use this one
+            if not p['force']:
+                raise ValidationError('private_key_path', 'key pair %s exists but its private key file %s is missing, and EC2 '
+                                      'cannot give it again; set force: true to replace the key pair (or delete it with '
+                                      'state: absent), or give the path where its private key is' % (name, private_path))
+            replace = True
         if not replace:
             after = dict(before)
             changed, after['tags'] = ensure_tags(ec2, existing['KeyPairId'], before['tags'], tags, p['purge_tags'], m.check_mode) \
@@ -181,13 +203,40 @@ def run(m):
             if not private_path:
                 raise ValidationError('public_key', 'give public_key or public_key_path to import a key, '
                                       'or private_key_path to have EC2 create one and keep its private key')
-            if os.path.exists(private_path):
+            if os.path.lexists(private_path):
                 raise ValidationError('private_key_path', '%s already exists and is never overwritten; '
                                       'remove it, choose another path, or import its public key instead' % private_path)
 
     after = {'name': name, 'id': None, 'fingerprint': None, 'type': wanted[0] if wanted else p['key_type'], 'tags': tags or {}}
     if m.check_mode:
         m.exit_json(changed=True, key_pair=after, diff=make_diff(before, after))
+    # the private key's file first: if it cannot be made, nothing is created (or deleted)
+    fd = open_private_key(private_path) if not public else None
+    try:
+        made = create(m, ec2, p, name, public, wanted, tags, replace)
+    except BaseException:
+        if fd is not None:
+            os.close(fd)
+            os.unlink(private_path)
+        raise
+    if public:
+        m.exit_json(changed=True, key_pair=describe(made), diff=make_diff(before, describe(made)))
+    try:
+        write_private_key(fd, made['KeyMaterial'])
+    except Exception as exc:  # pylint: disable=broad-except
+        # a key pair whose private key is lost is of no use: delete it, so the next run makes one again
+        ec2.delete_key_pair(KeyName=name)
+        if os.path.lexists(private_path):
+            os.unlink(private_path)
+        raise ValidationError('private_key_path', 'could not write the private key to %s (%s); the key pair %s was deleted '
+                              'again' % (private_path, exc, name))
+    made.pop('KeyMaterial', None)
+    made['Tags'] = made.get('Tags') or [{'Key': k, 'Value': v} for k, v in (tags or {}).items()]
+    m.exit_json(changed=True, key_pair=describe(made, private_path), diff=make_diff(before, describe(made)))
+
+
+def create(m, ec2, p, name, public, wanted, tags, replace):
+    """Import or create the key pair; returns the key pair (with KeyMaterial when EC2 created it)."""
     if replace:
         ec2.delete_key_pair(KeyName=name)
     spec = tag_specifications('key-pair', tags)
@@ -200,7 +249,7 @@ def run(m):
         made = find(ec2, name)  # a lost answer is checked by fingerprint, never imported twice
         if made is None or made.get('KeyFingerprint') not in wanted[1]:
             raise ValidationError('public_key', 'key pair %s was not imported with this key; run again' % name)
-        m.exit_json(changed=True, key_pair=describe(made), diff=make_diff(before, describe(made)))
+        return made
     for dummy in range(3):
         try:
             created = ec2.create_key_pair(KeyName=name, KeyType=p['key_type'], KeyFormat='pem', TagSpecifications=spec)
@@ -212,12 +261,8 @@ def run(m):
             if find(ec2, name) is not None:
                 ec2.delete_key_pair(KeyName=name)
     else:
-        m.fail_json(msg='could not create key pair %s: its answer was lost three times' % name)
-    write_private_key(private_path, created['KeyMaterial'])
-    made = dict(created)
-    made.pop('KeyMaterial', None)
-    made['Tags'] = created.get('Tags') or [{'Key': k, 'Value': v} for k, v in (tags or {}).items()]
-    m.exit_json(changed=True, key_pair=describe(made, private_path), diff=make_diff(before, describe(made)))
+        raise ValidationError('name', 'could not create key pair %s: its answer was lost three times; run again' % name)
+    return dict(created)
 
 
 def main():

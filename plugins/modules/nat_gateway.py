@@ -136,7 +136,7 @@ def run(m):
         raise ValidationError('subnet_id', '%r is not a subnet id (subnet-...)' % p['subnet_id'])
     if p['allocation_id'] and not p['allocation_id'].startswith('eipalloc-'):
         raise ValidationError('allocation_id', '%r is not an allocation id (eipalloc-...)' % p['allocation_id'])
-    tags = name_tags(p['name'], normalize_tags(p['tags']))
+    tags = name_tags(p['name'], normalize_tags(p['tags'], added=('Name',) if p['name'] else ()))
     purge = p['purge_tags'] if p['tags'] is not None else False
     ec2 = m.client('ec2')
     subnets = ec2.describe_subnets(Filters=[{'Name': 'subnet-id', 'Values': [p['subnet_id']]}])['Subnets']

@@ -69,8 +69,11 @@ options:
       - "A rule: C(proto) (tcp, udp, icmp, all; default tcp), C(ports) (a port, a list, or a range V(8000-8100)),
         and a source: C(cidr_ip) (one or a list), C(cidr_ipv6), or C(group) (a name from this spec, a group of the VPC
         by its full name, an id, or V(self)); C(description) optional."
-      - SSH (22) and RDP (3389) from V(0.0.0.0/0) or V(::/0) are refused before any API call; give the admin CIDR, or
-        set C(allow_ssh_from_anywhere=true) on that group if the whole internet really must reach them.
+      - "SSH (22) and RDP (3389) from the whole internet are refused before any API call: V(0.0.0.0/0), V(::/0) in
+        any spelling (V(0::0/0)), or ranges that together cover it (V(0.0.0.0/1) and V(128.0.0.0/1)). Give the admin
+        CIDR, or set C(allow_ssh_from_anywhere=true) on that group if the whole internet really must reach them."
+      - IPv6 CIDRs are validated and canonicalised like IPv4 ones. C(proto=all) with C(ports) is refused (it would open
+        every port).
     type: list
     elements: dict
     default: []
@@ -231,7 +234,8 @@ def validate(p):
     name = p['name']
     if not re.match(STACK_RE, name or ''):
         raise ValidationError('name', '%r is not a usable stack name: 1-39 letters, digits and dashes, starting with a letter or digit' % name)
-    spec = {'name': name, 'tags': normalize_tags(p['tags']) or {}}
+    # every resource gets Stack and Name, subnets Tier too: they count toward the 50 tags of a resource
+    spec = {'name': name, 'tags': normalize_tags(p['tags'], added=('Stack', 'Name', 'Tier')) or {}}
     spec['tags']['Stack'] = name
     if p['state'] == 'absent':
         return spec
@@ -288,7 +292,8 @@ def validate(p):
         groups.append({'short': short, 'name': full, 'description': g.get('description') or '%s %s' % (name, short),
                        'rules': rules,
                        'rules_egress': normalize_rules(g['rules_egress'], where + '.rules_egress') if g.get('rules_egress') is not None else None,
-                       'tags': normalize_tags(g.get('tags'), where + '.tags') or {}})
+                       'tags': normalize_tags(g.get('tags'), where + '.tags',
+                                             added=set(spec['tags']) | set(['Stack', 'Name'])) or {}})
     spec['groups'] = groups
     refs = {}  # group name -> the first rule that names it, for the error message
     for g in groups:

@@ -142,7 +142,7 @@ def run(m):
     for i, subnet_id in enumerate(p['subnet_ids'] or []):
         if not subnet_id.startswith('subnet-'):
             raise ValidationError('subnet_ids[%d]' % i, '%r is not a subnet id (subnet-...)' % subnet_id)
-    tags = name_tags(p['name'], normalize_tags(p['tags']))
+    tags = name_tags(p['name'], normalize_tags(p['tags'], added=('Name',) if p['name'] else ()))
     purge_tags = p['purge_tags'] if p['tags'] is not None else False
     ec2 = m.client('ec2')
     if find_vpc(ec2, vpc_id=p['vpc_id']) is None:

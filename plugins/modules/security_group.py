@@ -46,8 +46,10 @@ options:
     elements: dict
   allow_ssh_from_anywhere:
     description:
-      - SSH (22) and RDP (3389) ingress from V(0.0.0.0/0) or V(::/0) (a rule on those ports, a range covering them, or
-        C(proto=all)) is refused by default, before any API call; give your admin CIDR instead.
+      - SSH (22) and RDP (3389) ingress from the whole internet (a rule on those ports, a range covering them, or
+        C(proto=all)) is refused by default, before any API call; give your admin CIDR instead. The ranges that reach
+        a port are taken together, and IPv6 is canonicalised, so V(0.0.0.0/1) plus V(128.0.0.0/1), or V(0::0/0),
+        count as the world too.
       - Set V(true) only when the whole internet really must reach these ports.
     type: bool
     default: false
@@ -149,7 +151,7 @@ def run(m):
     if ingress and not p['allow_ssh_from_anywhere']:
         refuse_admin_from_anywhere(ingress, 'allow_ssh_from_anywhere')
     egress = normalize_rules(p['rules_egress'], 'rules_egress') if p['rules_egress'] is not None else None
-    tags = name_tags(None, normalize_tags(p['tags'])) if p['tags'] is not None else None
+    tags = name_tags(None, normalize_tags(p['tags'], added=())) if p['tags'] is not None else None
     description = p['description'] or name
     ec2 = m.client('ec2')
     if find_vpc(ec2, vpc_id=p['vpc_id']) is None:

@@ -142,7 +142,7 @@ def run(m):
     if not p['vpc_id'].startswith('vpc-'):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
     cidr = canonical_cidr(p['cidr_block'], 'cidr_block', 16, 28)
-    user_tags = normalize_tags(p['tags'])
+    user_tags = normalize_tags(p['tags'], added=('Name',) if p['name'] else ())
     ec2 = m.client('ec2')
     vpc = find_vpc(ec2, vpc_id=p['vpc_id'])
     if vpc is None:

@@ -4,6 +4,7 @@
 ``calls`` lists every API operation the module sent, so a test can assert that
 bad input failed before any request.
 """
+import contextlib
 import json
 import os
 import sys
@@ -11,7 +12,18 @@ import sys
 import pytest
 
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19 (scripts/venvs.sh runs these tests on 2.17 too)
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        old = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode()
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = old
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils import retries
 

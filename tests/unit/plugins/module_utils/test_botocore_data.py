@@ -189,7 +189,7 @@ def test_a_fast_session_parses_a_response_as_botocore_does():
 
 
 def test_only_ec2_clients_come_from_the_lean_folder(monkeypatch, tmp_path):
-    from ansible.module_utils.testing import patch_module_args
+    from ...conftest import patch_module_args  # ansible-core 2.19+ or its stand-in on 2.17
     from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path))
     monkeypatch.delenv('AWS_DATA_PATH', raising=False)
