@@ -19,8 +19,8 @@ VENVS=(
   "core220 ansible-core==2.20.10 3.12"
 )
 
-# Same pins as requirements.txt for what the unit tests import.
-pin() { grep -E "^$1==" requirements.txt | head -1; }
+# Same pins as requirements.txt for what the unit tests import (the name as written there, e.g. moto[server]).
+pin() { grep -F "$1==" requirements.txt | head -1; }
 
 find_python() {  # $1 = major.minor
   local want=$1 py
@@ -29,20 +29,23 @@ find_python() {  # $1 = major.minor
     command -v "python$want"; return
   fi
   if command -v pyenv >/dev/null; then
-    local root v
+    local root dir found=
     root=$(pyenv root)
-    for v in $(ls -1 "$root/versions" 2>/dev/null | grep -E "^${want//./\\.}\.[0-9]+$" | sort -t. -k3 -n -r); do
-      if [ -x "$root/versions/$v/bin/python3" ]; then echo "$root/versions/$v/bin/python3"; return; fi
+    for dir in "$root/versions/$want".*; do  # 3.12.1, 3.12.4, ...: the newest patch release
+      case ${dir##*/} in "$want".[0-9]*) ;; *) continue ;; esac
+      if [ -x "$dir/bin/python3" ]; then found=$dir/bin/python3; fi
     done
+    if [ -n "${found:-}" ]; then echo "$found"; return; fi
   fi
   return 1
 }
 
 make_venv() {  # name core python
   local name=$1 core=$2 pyver=$3 dir=$ROOT/.venvs/$1
-  local want stamp=$dir/.requirements
-  want="$core $(pin boto3) $(pin botocore) $(pin moto\\[server\\]) $(pin pytest)"
-  if [ -x "$dir/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+  local stamp=$dir/.requirements
+  local -a want
+  want=("$core" "$(pin boto3)" "$(pin botocore)" "$(pin 'moto[server]')" "$(pin pytest)")
+  if [ -x "$dir/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "${want[*]}" ]; then
     return 0
   fi
   local py
@@ -52,8 +55,8 @@ make_venv() {  # name core python
   fi
   say "creating .venvs/$name: $core on $("$py" --version 2>&1)"
   [ -x "$dir/bin/python" ] || "$py" -m venv "$dir"
-  "$dir/bin/pip" install -q --disable-pip-version-check $want
-  echo "$want" > "$stamp"
+  "$dir/bin/pip" install -q --disable-pip-version-check "${want[@]}"
+  echo "${want[*]}" > "$stamp"
 }
 
 for spec in "${VENVS[@]}"; do

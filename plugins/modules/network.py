@@ -292,8 +292,7 @@ def validate(p):
         groups.append({'short': short, 'name': full, 'description': g.get('description') or '%s %s' % (name, short),
                        'rules': rules,
                        'rules_egress': normalize_rules(g['rules_egress'], where + '.rules_egress') if g.get('rules_egress') is not None else None,
-                       'tags': normalize_tags(g.get('tags'), where + '.tags',
-                                             added=set(spec['tags']) | set(['Stack', 'Name'])) or {}})
+                       'tags': normalize_tags(g.get('tags'), where + '.tags', added=set(spec['tags']) | set(['Stack', 'Name'])) or {}})
     spec['groups'] = groups
     refs = {}  # group name -> the first rule that names it, for the error message
     for g in groups:

@@ -57,7 +57,7 @@ def role_vars(role, **extra):
                  'inventory_hostname': 'web1'}
     for path in ('roles/%s/defaults/main.yml' % role, 'roles/%s/vars/RedHat.yml' % role):
         raw = load(path)
-        for _ in range(3):  # values that refer to other values
+        for dummy in range(3):  # values that refer to other values
             variables.update((k, raw[k]) for k in raw)
             variables.update((k, render(v, variables)) for k, v in raw.items())
     variables.update(extra)
