@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup python docker images test lint yamllint ansible-lint sanity unit integration molecule e2e demo demo-env demo-clean bench build clean
 # Packaging: the changelog fragments and the execution environment.
-.PHONY: changelog-lint ee
+.PHONY: changelog-lint ee versions
 
 help:
 	@echo "Targets (D: needs Docker, which make docker installs and starts when missing):"
@@ -27,6 +27,7 @@ help:
 	@echo "  make changelog-lint    antsibull-changelog lint: the fragments in changelogs/fragments"
 	@echo "  make sanity            ansible-test sanity on a copy of the collection"
 	@echo "  make unit              pytest tests/unit (modules against moto in-process)"
+	@echo "  make versions          the unit tests on ansible-core 2.17 and 2.20, each in its own venv (.venvs/)"
 	@echo "  make integration       pytest tests/integration (playbooks against the emulator on 127.0.0.1)"
 	@echo "  make molecule       D  the roles on Debian 12 and 13 containers (extensions/molecule)"
 	@echo "  make e2e            D  the demo on inventory/aws over SSH, secrets, bastion, deploy loop, rerun"
@@ -52,7 +53,7 @@ images: docker
 	@bash scripts/images.sh bookworm trixie
 
 test: setup
-	@$(MAKE) --no-print-directory yamllint ansible-lint changelog-lint sanity unit integration molecule e2e
+	@$(MAKE) --no-print-directory yamllint ansible-lint changelog-lint sanity unit versions integration molecule e2e
 	@echo "make test: all stages passed"
 
 lint: yamllint ansible-lint
@@ -68,6 +69,11 @@ sanity:
 
 unit:
 	@echo "== unit tests"; pytest -q tests/unit
+
+# The unit tests again on the lowest ansible-core meta/runtime.yml claims and on the newest
+# (scripts/venvs.sh makes their venvs under .venvs/ on first use).
+versions: python
+	@echo "== unit tests on ansible-core 2.17 (Python 3.11) and 2.20 (Python 3.12)"; bash scripts/venvs.sh test
 
 integration:
 	@echo "== integration tests"; pytest -q tests/integration

@@ -19,8 +19,8 @@ VENVS=(
   "core220 ansible-core==2.20.10 3.12"
 )
 
-# Same pins as requirements.txt for what the unit tests import (the name as written there, e.g. moto[server]).
-pin() { grep -F "$1==" requirements.txt | head -1; }
+# Same pins as requirements-dev.txt for what the unit tests import (the name as written there, e.g. moto[server]).
+pin() { grep -hF "$1==" requirements.txt requirements-dev.txt | head -1; }
 
 find_python() {  # $1 = major.minor
   local want=$1 py
