@@ -66,6 +66,7 @@ prepare() {
   # A copy of the guard, not a link: the execution environment mounts .cache/demo only.
   install -m 0644 "$ROOT/emulator/ssh_guard.py" "$DEMO/bin/ssh_guard.py"
   for name in ssh ssh-for-sftp; do
+    # shellcheck disable=SC2016  # $0 and $@ are the wrapper's own, expanded when it runs
     printf '#!/bin/sh\n# the ssh guard (emulator/ssh_guard.py)\nexec python3 "$(dirname "$0")/ssh_guard.py" "$@"\n' > "$DEMO/bin/$name"
     chmod 0755 "$DEMO/bin/$name"
   done
