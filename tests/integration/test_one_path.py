@@ -131,7 +131,7 @@ def test_stack_and_region_are_written_once(user, aws, tmp_path):
     show.write_text(yaml.safe_dump([{'name': 'show', 'hosts': 'localhost', 'gather_facts': False, 'roles': ['seed.laravel_aws.stack'],
                                      'tasks': [{'ansible.builtin.debug': {'msg': '{{ [stack_name, aws_region, availability_zones, db_host] }}'}}]}]))
     shown = user(str(show), inventory=str(inventory))
-    assert re.search(r"- shop\n\s+- eu-west-1\n\s+- - eu-west-1a\n\s+- eu-west-1b\n\s+- %s\n" % re.escape(db_ip), shown.stdout), \
+    assert re.search(r"- shop\n\s+- eu-west-1\n\s+-\s+- eu-west-1a\n\s+- eu-west-1b\n\s+- %s\n" % re.escape(db_ip), shown.stdout), \
         shown.stdout[-2000:]  # db_host is the db instance's private address, never a Name tag
 
     # A stack whose bastion is gone: deploy.yml stops in preflight, naming the private host (and never dials it).

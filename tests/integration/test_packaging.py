@@ -282,9 +282,10 @@ def test_runtime_requirements_have_lower_bounds_and_dev_pins_are_apart():
 
 
 def test_ansible_builder_create_writes_the_build_context(work):
-    """The EE definition as ansible-builder reads it (no Docker: `make ee` builds it)."""
-    ee_dir = work / 'ee'
-    env = clean_env(SEED_EE_DIR=str(ee_dir))
+    """The EE definition as ansible-builder reads it (no Docker: `make ee` builds it). In build/ee, the folder
+    execution-environment.yml's additional_build_files name: a fresh clone has none until prepare writes it."""
+    ee_dir = work.__class__(os.path.join(ROOT, 'build', 'ee'))
+    env = clean_env()
     run(['bash', os.path.join(ROOT, 'scripts', 'ee.sh'), 'create'], cwd=ROOT, env=env)
     context = ee_dir / 'context'
     dockerfile = (context / 'Dockerfile').read_text()
