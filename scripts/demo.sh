@@ -210,7 +210,7 @@ start=$(date +%s)
 # profile_tasks: the rerun's log says where the time goes (a task's seconds after its line)
 ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks play rerun site.yml
 took=$(( $(date +%s) - start ))
-if sed -n '/PLAY RECAP/,$p' "$DEMO/rerun.log" | grep -qE 'changed=[1-9]'; then
+if sed -n '/PLAY RECAP/,$p' "$DEMO/rerun.log" | grep -E 'changed=[1-9]' >/dev/null; then
   grep -B3 -E '^changed:' "$DEMO/rerun.log" | grep -E '^TASK|^changed' >&2 || true
   echo "demo: the rerun changed something; it should not (see $DEMO/rerun.log)" >&2
   exit 1

@@ -41,8 +41,11 @@ done
 if grep -qiE 'ESTABLISH (DOCKER|LOCAL CONNECTION) .*demo-|community\.docker' "$DEMO/site.log"; then fail "site.log shows a connection other than SSH"; fi
 bastion_ip=$(field demo-bastion-1 private_ip_address)
 db=$(container_of demo-db-1)
-# the whole journal: journald does not always file sshd's session lines under ssh.service
-docker exec "$db" journalctl --no-pager | grep -q "sshd\[[0-9]*\]: Accepted publickey for admin from $bastion_ip " \
+# The whole journal (journald does not always file sshd's session lines under ssh.service), read
+# into a variable first: with pipefail, `journalctl | grep -q` fails when grep stops reading early
+# and journalctl dies of SIGPIPE, which is what made this check fail at random.
+journal=$(docker exec "$db" journalctl --no-pager) || fail "journalctl on the db host"
+grep -qE "sshd(-session)?\[[0-9]+\]: Accepted publickey for admin from $bastion_ip " <<<"$journal" \
   || fail "the db host's sshd saw no connection from the bastion ($bastion_ip)"
 say "every host reached over SSH; the db host's sshd saw the connections come from the bastion ($bastion_ip)"
 
@@ -77,7 +80,8 @@ ansible-playbook -i inventory/aws playbooks/rollback.yml -e "@$DEMO/vars.yml" > 
 for host in demo-web-1 demo-web-2; do
   code=$(curl -sS -o /dev/null -w '%{http_code}' "http://$(field "$host" public_ip_address)/release.txt")
   [ "$code" = 404 ] || fail "$host still serves release.txt after the rollback (HTTP $code)"
-  curl -fsS "http://$(field "$host" public_ip_address)/" | grep -q 'Hello from Laravel' || fail "$host: / after the rollback"
+  page=$(curl -fsS "http://$(field "$host" public_ip_address)/") || fail "$host: / after the rollback"
+  grep -q 'Hello from Laravel' <<<"$page" || fail "$host: / after the rollback does not greet"
 done
 say "daily loop: commit $commit pushed, deployed to both web hosts, rolled back to the release before"
 # Back to the commit site.yml deploys (main), so the rerun below has nothing to change.
@@ -95,7 +99,7 @@ make --no-print-directory ee
 for playbook in provision.yml site.yml; do
   bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- "playbooks/$playbook" -i inventory/aws -e "@$DEMO/vars.yml" \
     > "$DEMO/ee-${playbook%.yml}.log" 2>&1 || { tail -40 "$DEMO/ee-${playbook%.yml}.log" >&2; fail "$playbook in the execution environment"; }
-  if sed -n '/PLAY RECAP/,$p' "$DEMO/ee-${playbook%.yml}.log" | grep -qE 'changed=[1-9]'; then fail "$playbook in the execution environment changed something"; fi
+  if sed -n '/PLAY RECAP/,$p' "$DEMO/ee-${playbook%.yml}.log" | grep -E 'changed=[1-9]' >/dev/null; then fail "$playbook in the execution environment changed something"; fi
 done
 bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- playbooks/teardown.yml -i inventory/aws -e confirm=yes \
   > "$DEMO/ee-teardown.log" 2>&1 || { tail -40 "$DEMO/ee-teardown.log" >&2; fail "teardown.yml in the execution environment"; }
