@@ -68,7 +68,7 @@ sanity:
 	@echo "== ansible-test sanity"; bash scripts/sanity.sh
 
 unit:
-	@echo "== unit tests"; pytest -q tests/unit
+	@echo "== unit tests"; pytest -q -n auto tests/unit
 
 # The unit tests again on the lowest ansible-core meta/runtime.yml claims and on the newest
 # (scripts/venvs.sh makes their venvs under .venvs/ on first use).

@@ -44,7 +44,7 @@ make_venv() {  # name core python
   local name=$1 core=$2 pyver=$3 dir=$ROOT/.venvs/$1
   local stamp=$dir/.requirements
   local -a want
-  want=("$core" "$(pin boto3)" "$(pin botocore)" "$(pin 'moto[server]')" "$(pin pytest)")
+  want=("$core" "$(pin boto3)" "$(pin botocore)" "$(pin 'moto[server]')" "$(pin pytest)" "$(pin pytest-xdist)")
   if [ -x "$dir/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "${want[*]}" ]; then
     return 0
   fi
@@ -78,7 +78,7 @@ if [ "${1:-}" = test ]; then
     say "$name: $(.venvs/"$name"/bin/ansible --version | head -1)"
     ANSIBLE_COLLECTIONS_PATH=$ROOT/.collections ANSIBLE_CONFIG=$ROOT/ansible.cfg \
       PATH=$ROOT/.venvs/$name/bin:$PATH \
-      .venvs/"$name"/bin/python -m pytest -q -p no:cacheprovider "${args[@]}" || rc=1
+      .venvs/"$name"/bin/python -m pytest -q -n auto -p no:cacheprovider "${args[@]}" || rc=1
   done
   exit $rc
 fi

@@ -14,6 +14,7 @@ from test_network import NETWORK
 A = 'seed.laravel_aws.'
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 import stack_left  # noqa: E402  pylint: disable=wrong-import-position
+from emulator.amis import DEBIAN_OWNER  # two images: moto's thousands of Amazon ones take seconds to list
 
 
 PUBLIC_KEY = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
@@ -63,7 +64,7 @@ def plain(value):
 
 @pytest.fixture
 def ami(aws):
-    images = sorted(aws.ec2().describe_images(Owners=['amazon'])['Images'], key=lambda i: i['ImageId'])
+    images = sorted(aws.ec2().describe_images(Owners=[DEBIAN_OWNER])['Images'], key=lambda i: i['ImageId'])
     return images[0]['ImageId']
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from emulator.amis import DEBIAN_OWNER  # two images: moto's thousands of Amazon ones take seconds to list
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 BIN = os.path.dirname(sys.executable)
@@ -44,7 +45,7 @@ def ec2(server):
 
 
 def launch(ec2, tags, count=1):
-    image = sorted(ec2.describe_images(Owners=['amazon'])['Images'], key=lambda i: i['ImageId'])[0]['ImageId']
+    image = sorted(ec2.describe_images(Owners=[DEBIAN_OWNER])['Images'], key=lambda i: i['ImageId'])[0]['ImageId']
     tags = dict({'Stack': 'demo'}, **tags)
     out = ec2.run_instances(ImageId=image, MinCount=count, MaxCount=count, InstanceType='t3.micro',
                             TagSpecifications=[{'ResourceType': 'instance',

@@ -4,6 +4,7 @@ import pytest
 from ansible_collections.seed.laravel_aws.plugins.modules import instance, network
 
 from ...conftest import mutating
+from emulator.amis import DEBIAN_OWNER  # two images: moto's thousands of Amazon ones take seconds to list
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def net(aws, run_module):
 
 @pytest.fixture
 def ami(aws):
-    return sorted(aws.describe_images(Owners=['amazon'])['Images'], key=lambda i: i['ImageId'])[0]['ImageId']
+    return sorted(aws.describe_images(Owners=[DEBIAN_OWNER])['Images'], key=lambda i: i['ImageId'])[0]['ImageId']
 
 
 def web(net, ami, **extra):
@@ -78,7 +79,7 @@ def test_in_place_and_not_in_place_changes(aws, run_module, net, ami):
     run_module(instance.main, web(net, ami, count=1))
     retag = run_module(instance.main, web(net, ami, count=1, tags={'Owner': 'ops'}))
     assert retag['changed'] and retag['instances'][0]['tags']['Owner'] == 'ops'
-    other = sorted(aws.describe_images(Owners=['amazon'])['Images'], key=lambda i: i['ImageId'])[1]['ImageId']
+    other = sorted(aws.describe_images(Owners=[DEBIAN_OWNER])['Images'], key=lambda i: i['ImageId'])[1]['ImageId']
     drift = run_module(instance.main, web(net, ami, count=1, image_id=other, tags={'Owner': 'ops'}))
     assert drift['changed'] is False and any('image' in s for s in drift['not_applied'])
     bigger = run_module(instance.main, web(net, ami, count=1, instance_type='t3.small', tags={'Owner': 'ops'}))

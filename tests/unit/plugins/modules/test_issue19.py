@@ -15,6 +15,7 @@ from ansible_collections.seed.laravel_aws.plugins.modules import (
 )
 
 from ...conftest import mutating
+from emulator.amis import DEBIAN_OWNER  # two images: moto's thousands of Amazon ones take seconds to list
 
 NET = {'name': 'demo', 'cidr_block': '10.20.0.0/16', 'availability_zones': ['us-east-1a'],
        'public_subnets': ['10.20.0.0/24']}
@@ -90,7 +91,7 @@ def test_ipv6_is_canonicalised_so_a_rerun_changes_nothing(aws, run_module, calls
 @pytest.fixture
 def stack(aws, run_module):
     made = run_module(network.main, net(security_groups=[group([{'ports': 80, 'cidr_ip': '0.0.0.0/0'}])]))
-    ami = sorted(aws.describe_images(Owners=['amazon'])['Images'], key=lambda i: i['ImageId'])[0]['ImageId']
+    ami = sorted(aws.describe_images(Owners=[DEBIAN_OWNER])['Images'], key=lambda i: i['ImageId'])[0]['ImageId']
     return {'subnets': [s['id'] for s in made['subnets']['public']], 'ami': ami}
 
 

@@ -9,6 +9,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils import retries
 from ansible_collections.seed.laravel_aws.plugins.modules import network
 
 from ...conftest import mutating
+from emulator.amis import DEBIAN_OWNER  # two images: moto's thousands of Amazon ones take seconds to list
 
 SPEC = {
     'name': 'demo',
@@ -175,7 +176,7 @@ def test_unknown_zone_fails_before_any_change(aws, run_module, calls):
 
 def test_absent_refuses_while_instances_run(aws, run_module):
     net = run_module(network.main, spec())
-    image = aws.describe_images(Owners=['amazon'])['Images'][0]['ImageId']
+    image = aws.describe_images(Owners=[DEBIAN_OWNER])['Images'][0]['ImageId']
     inst = aws.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=net['subnets']['public'][0]['id'])['Instances'][0]
     result = run_module(network.main, {'name': 'demo', 'state': 'absent'})
     assert result['failed'] and inst['InstanceId'] in result['msg']
