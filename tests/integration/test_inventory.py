@@ -14,7 +14,8 @@ from test_network import NETWORK
 A = 'seed.laravel_aws.'
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 import stack_left  # noqa: E402  pylint: disable=wrong-import-position
-from emulator.amis import DEBIAN_OWNER  # two images: moto's thousands of Amazon ones take seconds to list
+
+DEBIAN_OWNER = '136693071363'  # the emulator's two Debian images (emulator/amis.py): moto's thousands of Amazon ones take seconds to list
 
 
 PUBLIC_KEY = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
