@@ -88,20 +88,38 @@ def tasks(path):
 
 
 def test_env_file_is_0640_before_the_template_writes_it():
-    main = tasks('roles/laravel/tasks/main.yml')
-    names = [t.get('name', '') for t in main]
-    touch = [i for i, t in enumerate(main) if t.get('ansible.builtin.file', {}).get('path', '').endswith('/shared/.env')]
-    write = [i for i, t in enumerate(main) if t.get('ansible.builtin.template', {}).get('src') == 'env.j2']
+    shared = tasks('roles/laravel/tasks/shared.yml')
+    names = [t.get('name', '') for t in shared]
+    touch = [i for i, t in enumerate(shared) if t.get('ansible.builtin.file', {}).get('path', '').endswith('/shared/.env')]
+    write = [i for i, t in enumerate(shared) if t.get('ansible.builtin.template', {}).get('src') == 'env.j2']
     assert touch and write and touch[0] < write[0], names
-    assert main[touch[0]]['ansible.builtin.file']['mode'] == '0640' and main[touch[0]]['ansible.builtin.file']['state'] == 'touch'
-    assert main[write[0]]['no_log'] is True
+    assert shared[touch[0]]['ansible.builtin.file']['mode'] == '0640' and shared[touch[0]]['ansible.builtin.file']['state'] == 'touch'
+    assert shared[write[0]]['no_log'] is True
+
+
+def all_tasks(task_list):
+    for task in task_list:
+        yield task
+        yield from all_tasks(task.get('block', []) + task.get('rescue', []) + task.get('always', []))
+
+
+def test_artisan_runs_only_through_the_helper():
+    for name in os.listdir(os.path.join(ROOT, 'roles/laravel/tasks')):
+        if name != 'artisan.yml':
+            for task in all_tasks(tasks('roles/laravel/tasks/' + name)):
+                assert 'artisan' not in str(task.get('ansible.builtin.command', '')), (name, task.get('name'))
+    helper = tasks('roles/laravel/tasks/artisan.yml')
+    assert len(helper) == 1 and 'ansible.builtin.command' in helper[0]
+    argv = helper[0]['ansible.builtin.command']['argv']
+    assert 'umask' in argv and 'laravel_artisan_umask' in argv and "'artisan'" in argv
 
 
 def test_config_cache_is_written_with_umask_027():
-    release = tasks('roles/laravel/tasks/release.yml')[0]['block']
-    main = tasks('roles/laravel/tasks/main.yml')
-    commands = [t['ansible.builtin.command'] for t in release + main if 'ansible.builtin.command' in t]
-    config = [c for c in commands if 'config:cache' in str(c)]
+    release = tasks('roles/laravel/tasks/release.yml')
+    symlink = tasks('roles/laravel/tasks/symlink.yml')
+    calls = [t for t in all_tasks(release + symlink) if t.get('ansible.builtin.include_tasks') == 'artisan.yml']
+    config = [c for c in calls if 'config:cache' in str(c['vars']['laravel_artisan']) or 'config:cache' in str(c.get('loop'))]
     assert len(config) == 2
     for c in config:
-        assert 'umask 027' in ' '.join(c['argv']), c
+        umask = c['vars'].get('laravel_artisan_umask', '')
+        assert umask == '0027' or "'0027' if laravel_cache_command == 'config:cache'" in umask, c

@@ -52,10 +52,15 @@ def native(value, variables):
     return env().compile_expression(expr)(**variables)
 
 
+# The web server's names are the apache role's (tasks_from: names); the roles that use them load them from there.
+NAMES_FROM_APACHE = ('php', 'laravel')
+
+
 def role_vars(role, **extra):
     variables = {'ansible_facts': FACTS, 'ansible_managed': 'Ansible managed', 'ansible_play_hosts_all': ['web1'],
                  'inventory_hostname': 'web1'}
-    for path in ('roles/%s/defaults/main.yml' % role, 'roles/%s/vars/RedHat.yml' % role):
+    paths = ('roles/apache/vars/RedHat.yml',) if role in NAMES_FROM_APACHE else ()
+    for path in paths + ('roles/%s/defaults/main.yml' % role, 'roles/%s/vars/RedHat.yml' % role):
         raw = load(path)
         for dummy in range(3):  # values that refer to other values
             variables.update((k, raw[k]) for k in raw)
