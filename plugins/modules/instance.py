@@ -349,6 +349,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsMod
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, find_image, not_found, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags, tag_filters
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
@@ -407,8 +408,7 @@ def role_specs(p):
 
 def validate(p):
     """Every check that needs no API call, for every role, before anything is read or changed."""
-    if not NAME_RE.match(p['stack'] or ''):
-        raise ValidationError('stack', '%r: use letters, digits and dashes (it goes into names and tags)' % p['stack'])
+    validate_stack_name(p['stack'], 'stack')
     if p['count'] < 0:
         raise ValidationError('count', 'must be 0 or more (got %d); use state: absent to remove them all' % p['count'])
     specs = role_specs(p)

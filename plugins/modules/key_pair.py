@@ -26,6 +26,12 @@ options:
     description: The key pair name.
     type: str
     required: true
+  stack:
+    description:
+      - The stack the key pair belongs to; it is tagged C(Stack=<stack>). The stack-name rule of every module applies
+        (1-39 letters, digits and dashes, starting with a letter or digit).
+      - Without O(tags), only the C(Stack) tag is managed and other tags are kept.
+    type: str
   public_key:
     description: An OpenSSH public key (C(ssh-ed25519 AAAA...) or C(ssh-rsa AAAA...)) to import.
     type: str
@@ -119,6 +125,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.key_pair import HAS_CRYPTOGRAPHY, find, fingerprints
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import is_lost_answer
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, stack_tags, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 
 
@@ -152,7 +159,11 @@ def run(m):
     name = p['name'].strip()
     if not name or len(name) > 255:
         raise ValidationError('name', 'a key pair name is 1-255 characters')
-    tags = normalize_tags(p['tags'], added=())
+    tags = normalize_tags(p['tags'], added=(STACK_TAG,) if p['stack'] is not None else ())
+    purge = p['purge_tags']
+    if p['stack'] is not None:
+        purge = purge and tags is not None
+        tags = stack_tags(validate_stack_name(p['stack'], 'stack'), tags)
     public = p['public_key']
     if p['public_key_path']:
         path = p['public_key_path']  # type: path, already expanded
@@ -194,7 +205,7 @@ def run(m):
             replace = True
         if not replace:
             after = dict(before)
-            changed, after['tags'] = ensure_tags(ec2, existing['KeyPairId'], before['tags'], tags, p['purge_tags'], m.check_mode) \
+            changed, after['tags'] = ensure_tags(ec2, existing['KeyPairId'], before['tags'], tags, purge, m.check_mode) \
                 if tags is not None else (False, before['tags'])
             m.exit_json(changed=changed, key_pair=after, diff=make_diff(before, after))
     else:
@@ -269,6 +280,7 @@ def main():
     m = AwsModule(
         argument_spec=dict(
             name=dict(type='str', required=True),
+            stack=dict(type='str'),
             public_key=dict(type='str'),
             public_key_path=dict(type='path'),
             private_key_path=dict(type='path', no_log=False),

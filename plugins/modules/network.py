@@ -176,8 +176,6 @@ diff:
   type: dict
 '''
 
-import re
-
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
@@ -194,13 +192,12 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.security_group im
     converge_group, create_group, delete_group, group_references, normalize_rules, permission_atoms, refuse_admin_from_anywhere,
     to_permissions, validate_group_name,
 )
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.subnet import (
     check_cidrs, check_zone, delete_subnet, ensure_subnet, region_zones,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags, tag_filters
 from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import delete_vpc, ensure_vpc, find_vpc, vpc_dns
-
-STACK_RE = r'^[a-zA-Z0-9][a-zA-Z0-9-]{0,38}$'
 
 
 class Plan:
@@ -231,9 +228,7 @@ class Plan:
 
 def validate(p):
     """The whole spec, before any API call. Returns a normalised spec."""
-    name = p['name']
-    if not re.match(STACK_RE, name or ''):
-        raise ValidationError('name', '%r is not a usable stack name: 1-39 letters, digits and dashes, starting with a letter or digit' % name)
+    name = validate_stack_name(p['name'], 'name')
     # every resource gets Stack and Name, subnets Tier too: they count toward the 50 tags of a resource
     spec = {'name': name, 'tags': normalize_tags(p['tags'], added=('Stack', 'Name', 'Tier')) or {}}
     spec['tags']['Stack'] = name
