@@ -172,7 +172,7 @@ def run(m):
     new = existing is None
     if new:
         existing = create_group(ec2, name, description, p['vpc_id'], tags, m.check_mode)
-        names_to_ids[name] = existing['GroupId'] or '(new:%s)' % name
+        names_to_ids[name] = existing['GroupId']
     elif existing.get('Description') != description and p['description']:
         m.warn('security group %s keeps its description %r: AWS cannot change a description' % (name, existing.get('Description')))
     changed, before, after = converge_group(ec2, existing, new, tags, p['purge_tags'], ingress, egress, p['purge_rules'],

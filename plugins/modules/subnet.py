@@ -165,7 +165,7 @@ def run(m):
         tags, purge = name_tags(p['name'], user_tags), p['purge_tags']
     spec = dict(vpc_id=p['vpc_id'], cidr_block=cidr, availability_zone=p['availability_zone'],
                 map_public_ip_on_launch=p['map_public_ip_on_launch'], tags=tags, purge_tags=purge)
-    changed, before, after, dummy = ensure_subnet(ec2, spec, subnets, m.check_mode, p['wait_timeout'])
+    changed, before, after = ensure_subnet(ec2, spec, subnets, m.check_mode, p['wait_timeout'])
     m.exit_json(changed=changed, subnet=after, diff=make_diff(before, after))
 
 
