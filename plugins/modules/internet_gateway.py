@@ -114,7 +114,7 @@ def run(m):
     else:
         tags, purge = name_tags(p['name'], user_tags), p['purge_tags']
     changed, before, after = ensure_igw(ec2, p['vpc_id'], tags, purge, attached, detached, m.check_mode,
-                                       attach=p['state'] == 'present')
+                                        attach=p['state'] == 'present')
     m.exit_json(changed=changed, internet_gateway=after, diff=make_diff(before, after))
 
 

@@ -83,7 +83,7 @@ options:
       rules: {description: Ingress rules (see above)., type: list, elements: dict}
       rules_egress: {description: Egress rules; the default allow-all egress is kept when not given., type: list, elements: dict}
       allow_ssh_from_anywhere: {description: "Allow SSH/RDP from the whole internet on this group (a boolean).", type: raw, default: false}
-      tags: {description: Tags of this group, added to O(tags)., type: dict}
+      tags: {description: "Tags of this group, added to O(tags).", type: dict}
   purge_rules:
     description: Remove rules of the stack's groups that are not in the spec.
     type: bool
