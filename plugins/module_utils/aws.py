@@ -46,8 +46,7 @@ REGION_RE = re.compile(r'^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$')
 MADE_KEY = {'create_vpc': 'VpcId', 'create_subnet': 'SubnetId', 'create_security_group': 'GroupId',
             'create_internet_gateway': 'InternetGatewayId', 'create_nat_gateway': 'NatGatewayId',
             'allocate_address': 'AllocationId', 'create_route_table': 'RouteTableId', 'create_key_pair': 'KeyName',
-            'import_key_pair': 'KeyName', 'run_instances': 'InstanceId', 'associate_route_table': 'AssociationId',
-            'associate_address': 'AssociationId'}
+            'import_key_pair': 'KeyName', 'run_instances': 'InstanceId', 'associate_route_table': 'AssociationId'}
 REQUEST_KEYS = ('VpcId', 'SubnetId', 'GroupId', 'InternetGatewayId', 'NatGatewayId', 'AllocationId', 'AssociationId',
                 'RouteTableId', 'KeyName', 'InstanceId', 'InstanceIds', 'Resources', 'DestinationCidrBlock')
 
@@ -199,8 +198,7 @@ class AwsModule:
         if service not in self._clients:
             p = self.params
             self._clients[service] = RetryingClient(self._raw_client(service), attempts=p.get('max_attempts') or DEFAULT_ATTEMPTS,
-                                                    on_call=self._record_call, on_done=self._record_done,
-                                                    fallback=lambda: self._raw_client(service, lean=False))
+                                                    on_call=self._record_call, on_done=self._record_done)
         return self._clients[service]
 
     def _record_call(self, operation, kwargs):
