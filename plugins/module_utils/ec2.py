@@ -11,7 +11,6 @@ import ipaddress
 
 from ansible.module_utils.six import text_type
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import (
     boto3_tags_to_dict, compare_tags, dict_to_boto3_tags, merged_tags,
@@ -47,11 +46,6 @@ def tag_specifications(resource_type, tags):
     if not tags:
         return []
     return [{'ResourceType': resource_type, 'Tags': dict_to_boto3_tags(tags)}]
-
-
-def ensure_tags(client, resource_id, current, desired, purge, check_mode):
-    """Make the tags of ``resource_id`` match; returns (changed, tags_after)."""
-    return apply_tags(Context(client, check_mode=check_mode), resource_id, current, desired, purge)
 
 
 def resource_tags(resource):

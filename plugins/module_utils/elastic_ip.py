@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
@@ -62,12 +62,6 @@ def _allocate(ctx, tags, planned):
     return addr['AllocationId'], dict(planned, allocation_id=addr['AllocationId'], public_ip=addr.get('PublicIp'))
 
 
-def ensure_eip(ec2, existing, tags, purge_tags, check_mode):
-    """Converge one address (the elastic_ip module's form of :func:`ensure`). Returns (changed, before, after)."""
-    change = ensure(Context(ec2, check_mode=check_mode, purge_tags=purge_tags), desired={'tags': tags}, existing=existing)
-    return change.changed, change.before, change.after
-
-
 def delete(ctx, *, existing, disassociate=False):
     """Release the address ``existing`` (raw); one in use is refused unless ``disassociate``."""
     if existing.get('AssociationId'):
@@ -78,7 +72,3 @@ def delete(ctx, *, existing, disassociate=False):
         ctx.call('disassociate_address', AssociationId=existing['AssociationId'])
     ctx.call('release_address', AllocationId=existing['AllocationId'])
     return Change('delete', describe_eip(existing), None, existing['AllocationId'])
-
-
-def release_eip(ec2, addr, check_mode, disassociate=False):
-    delete(Context(ec2, check_mode=check_mode), existing=addr, disassociate=disassociate)

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
@@ -78,14 +78,6 @@ def _create(ctx, vpc_id, tags, attach, planned):
     return igw['InternetGatewayId'], dict(planned, id=igw['InternetGatewayId'])
 
 
-def ensure_igw(ec2, vpc_id, tags, purge_tags, attached, detached, check_mode, attach=True):
-    """Converge the VPC's internet gateway (the internet_gateway module's form of :func:`ensure`).
-    Returns (changed, before, after)."""
-    ctx = Context(ec2, check_mode=check_mode, purge_tags=purge_tags)
-    change = ensure(ctx, desired={'vpc_id': vpc_id, 'tags': tags, 'attach': attach}, existing=(attached, detached))
-    return change.changed, change.before, change.after
-
-
 def _find_tagged(ec2, tags):
     """A gateway carrying all these tags (Name included): what a create whose answer was lost made."""
     if not (tags or {}).get('Name'):
@@ -100,7 +92,3 @@ def delete(ctx, *, existing):
         ctx.call('detach_internet_gateway', InternetGatewayId=existing['InternetGatewayId'], VpcId=a['VpcId'])
     ctx.call('delete_internet_gateway', InternetGatewayId=existing['InternetGatewayId'])
     return Change('delete', describe_igw(existing), None, existing['InternetGatewayId'])
-
-
-def delete_igw(ec2, igw, check_mode):
-    delete(Context(ec2, check_mode=check_mode), existing=igw)

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import hashlib
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Context, is_id, real_id
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, is_id, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import LIVE_NAT_STATES
@@ -95,13 +95,6 @@ def _create(ctx, subnet_id, allocation_id, tags, wait):
     return nat['NatGatewayId'], describe_nat(nat)
 
 
-def ensure_nat(ec2, subnet_id, allocation_id, tags, purge_tags, existing, check_mode, wait=True, wait_timeout=600):
-    """Converge one NAT gateway (the nat_gateway module's form of :func:`ensure`). Returns (changed, before, after)."""
-    ctx = Context(ec2, check_mode=check_mode, purge_tags=purge_tags, wait=wait, wait_timeout=wait_timeout)
-    change = ensure(ctx, desired={'subnet_id': subnet_id, 'allocation_id': allocation_id, 'tags': tags}, existing=existing)
-    return change.changed, change.before, change.after
-
-
 def delete(ctx, *, existing):
     """Delete the NAT gateway ``existing`` (raw); waits until it is gone when the context says so."""
     if existing.get('State') not in LIVE:
@@ -110,7 +103,3 @@ def delete(ctx, *, existing):
     if ctx.wait:
         ctx.live(wait_nat, ctx.client, existing['NatGatewayId'], ctx.wait_timeout, want='deleted')
     return Change('delete', describe_nat(existing), None, existing['NatGatewayId'])
-
-
-def delete_nat(ec2, nat, check_mode, wait=True, wait_timeout=600):
-    delete(Context(ec2, check_mode=check_mode, wait=wait, wait_timeout=wait_timeout), existing=nat)

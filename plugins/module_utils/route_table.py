@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible.module_utils.six import string_types
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Context, real_id
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, canonical_cidr, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
@@ -166,15 +166,6 @@ def _converge_subnets(ctx, table_id, current, desired, after, tables):
     return changed
 
 
-def ensure_route_table(ec2, vpc_id, tags, purge_tags, routes, subnet_ids, purge_routes, purge_subnets,
-                       existing, all_tables, check_mode):
-    """Converge one route table (the route_table module's form of :func:`ensure`). Returns (changed, before, after)."""
-    desired = {'vpc_id': vpc_id, 'tags': tags, 'routes': routes, 'subnet_ids': subnet_ids, 'purge_routes': purge_routes,
-               'purge_subnets': purge_subnets}
-    change = ensure(Context(ec2, check_mode=check_mode, purge_tags=purge_tags), desired=desired, existing=existing, tables=all_tables)
-    return change.changed, change.before, change.after
-
-
 def delete(ctx, *, existing):
     """Delete the route table ``existing`` (raw) and its subnet associations; the main table is refused."""
     table = existing
@@ -185,7 +176,3 @@ def delete(ctx, *, existing):
             ctx.call('disassociate_route_table', AssociationId=a['RouteTableAssociationId'])
     ctx.call('delete_route_table', RouteTableId=table['RouteTableId'])
     return Change('delete', {'id': table['RouteTableId']}, None, table['RouteTableId'])
-
-
-def delete_route_table(ec2, table, check_mode):
-    delete(Context(ec2, check_mode=check_mode), existing=table)

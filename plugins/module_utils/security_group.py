@@ -16,7 +16,7 @@ import re
 
 from ansible.module_utils.six import integer_types, string_types, text_type
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Context, real_id
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
     apply_tags, canonical_cidr, resource_tags, tag_specifications,
 )
@@ -318,19 +318,6 @@ def ensure(ctx, *, desired, existing=None, names_to_ids=None, created=False):
     return Change.of(changed, before, after, group_id)
 
 
-def create_group(ec2, name, description, vpc_id, tags, check_mode):
-    """Create the group without rules (the security_group module's form of :func:`create`). Returns the raw group."""
-    return create(Context(ec2, check_mode=check_mode), desired={'name': name, 'description': description, 'vpc_id': vpc_id, 'tags': tags})
-
-
-def converge_group(ec2, raw, new, tags, purge_tags, ingress, egress, purge_rules, purge_rules_egress, names_to_ids, check_mode):
-    """Converge tags and rules of a group (the security_group module's form of :func:`ensure`). Returns (changed, before, after)."""
-    desired = {'tags': tags, 'rules': ingress, 'rules_egress': egress, 'purge_rules': purge_rules, 'purge_rules_egress': purge_rules_egress}
-    change = ensure(Context(ec2, check_mode=check_mode, purge_tags=purge_tags), desired=desired, existing=raw,
-                    names_to_ids=names_to_ids, created=new)
-    return change.changed, change.before, change.after
-
-
 def group_blockers(ec2, group_id, ignore_ids=()):
     """What keeps a group from being deleted: network interfaces using it, other groups referring to it."""
     found = []
@@ -362,7 +349,3 @@ def delete(ctx, *, existing, ignore_ids=()):
                               % (existing['GroupId'], existing['GroupName'], '; '.join(blockers)))
     ctx.call('delete_security_group', GroupId=existing['GroupId'])
     return Change('delete', {'id': existing['GroupId']}, None, existing['GroupId'])
-
-
-def delete_group(ec2, raw, check_mode, ignore_ids=()):
-    delete(Context(ec2, check_mode=check_mode), existing=raw, ignore_ids=ignore_ids)

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
@@ -129,14 +129,6 @@ def _create(ctx, spec, tags, want_public):
     return raw['SubnetId'], describe_subnet(raw)
 
 
-def ensure_subnet(ec2, spec, subnets, check_mode, wait_timeout=300):
-    """Converge one subnet given the VPC's subnets already described (the subnet module's form of :func:`ensure`).
-    Returns (changed, before, after)."""
-    ctx = Context(ec2, check_mode=check_mode, purge_tags=spec.get('purge_tags', True), wait_timeout=wait_timeout)
-    change = ensure(ctx, desired=spec, existing=find_subnet(subnets, spec['cidr_block']), siblings=subnets)
-    return change.changed, change.before, change.after
-
-
 def subnet_dependents(ec2, subnet_id, going=()):
     """Instances and interfaces in the subnet (AWS deletes those of terminated instances and deleted NAT gateways);
     ``going``: the ids this run deletes (or would, in check mode), not counted."""
@@ -165,7 +157,3 @@ def delete(ctx, *, existing, going=()):
                               % (existing['SubnetId'], existing['CidrBlock'], '; '.join(blockers)))
     ctx.call('delete_subnet', SubnetId=existing['SubnetId'])
     return Change('delete', describe_subnet(existing), None, existing['SubnetId'])
-
-
-def delete_subnet(ec2, raw, check_mode):
-    delete(Context(ec2, check_mode=check_mode), existing=raw)

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
@@ -125,9 +125,6 @@ def wait_vpc_available(ec2, vpc_id, timeout):
                     'VPC %s to become available' % vpc_id, timeout=timeout, delay=1)
 
 
-_LOOKUP = object()
-
-
 def find(ctx, *, name=None, cidr_block=None, vpc_id=None, extra_tags=None):
     """The contract's find: the raw VPC (see :func:`find_vpc`), or None."""
     return find_vpc(ctx.client, name, cidr_block, vpc_id, extra_tags)
@@ -173,15 +170,6 @@ def _create(ctx, spec, tags, want_dns):
         vpc = wait_vpc_available(ctx.client, vpc_id, ctx.wait_timeout)
     _apply_dns(ctx, vpc_id, dict(NEW_VPC_DNS), want_dns)
     return vpc_id, describe_vpc(ctx.client, vpc, dns=want_dns)
-
-
-def ensure_vpc(ec2, spec, check_mode, wait_timeout=300, existing=_LOOKUP, existing_dns=None):
-    """Converge one VPC (the vpc module's form of :func:`ensure`). Returns (changed, before, after)."""
-    ctx = Context(ec2, check_mode=check_mode, purge_tags=spec.get('purge_tags', True), wait_timeout=wait_timeout)
-    if existing is _LOOKUP:
-        existing = find_vpc(ec2, spec.get('name'), spec.get('cidr_block'), spec.get('vpc_id'))
-    change = ensure(ctx, desired=spec, existing=existing, existing_dns=existing_dns)
-    return change.changed, change.before, change.after
 
 
 def _apply_dns(ctx, vpc_id, current, want):
@@ -237,10 +225,3 @@ def delete(ctx, *, existing, going=()):
                               % (before['id'], '; '.join(blockers)))
     ctx.call('delete_vpc', VpcId=before['id'])
     return Change('delete', before, None, before['id'])
-
-
-def delete_vpc(ec2, spec, check_mode):
-    """Returns (changed, before). Refuses, naming them, while dependents remain."""
-    existing = find_vpc(ec2, spec.get('name'), spec.get('cidr_block'), spec.get('vpc_id'))
-    change = delete(Context(ec2, check_mode=check_mode), existing=existing)
-    return change.changed, change.before
