@@ -144,24 +144,19 @@ from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.botocore_data import fast_session
-
-try:
-    import botocore.session
-    from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError
-    HAS_BOTO3 = True
-except ImportError:
-    HAS_BOTO3 = False
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import (
+    HAS_BOTO3, REGION_RE, BotoCoreError, ClientError, new_client, new_session, session_region, validate_connection,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import DEFAULT_ATTEMPTS, RetryingClient
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
+    LIVE_INSTANCE_STATES, STACK_TAG, instance_facts, stack_name_problem,
+)
 
 DISABLED_REGION_CODES = ('AuthFailure', 'OptInRequired', 'UnauthorizedOperation', 'InvalidClientTokenId', 'UnrecognizedClientException')
-LIVE = ['pending', 'running', 'stopping', 'stopped']
 CONSTRUCTED = ('compose', 'groups', 'keyed_groups', 'strict', 'leading_separator', 'use_extra_vars')
 CACHE_OPTIONS = ('cache', 'cache_plugin', 'cache_timeout', 'cache_connection', 'cache_prefix')
 
-
-REGION_RE = re.compile(r'^[a-z]{2}(-[a-z]+)+-[0-9]+$')
-STACK_RE = re.compile(r'^[A-Za-z0-9_-]{1,128}$')
 # Names a host may not take: Ansible's own (a host named localhost would receive what is meant for the
 # control node), and characters that have no place in a host name (a template, a comma, a space).
 RESERVED_HOSTNAMES = frozenset(['localhost', 'all', 'ungrouped'])
@@ -191,13 +186,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for i, region in enumerate(self.get_option('regions') or []):
             if not isinstance(region, str) or not REGION_RE.match(region):
                 raise AnsibleParserError('%s: regions[%d]: %r is not a region name; write it like us-east-1' % (self.NAME, i, region))
-        url = self.get_option('endpoint_url')
-        if url and not str(url).startswith(('http://', 'https://')):
-            raise AnsibleParserError('%s: endpoint_url: must start with http:// or https:// (got %r)' % (self.NAME, url))
+        try:
+            validate_connection(self._connection(), need_region=False)
+        except ValidationError as err:
+            raise AnsibleParserError('%s: %s' % (self.NAME, err))
         stack = self.get_option('stack')
-        if stack is not None and not STACK_RE.match(str(stack)):
-            raise AnsibleParserError('%s: stack: %r is not a stack name; use letters, digits, dashes and underscores '
-                                     '(the value of the Stack tag)' % (self.NAME, stack))
+        if stack is not None and stack_name_problem(str(stack)):
+            raise AnsibleParserError('%s: stack: %s (the value of the Stack tag)' % (self.NAME, stack_name_problem(str(stack))))
         if not str(self.get_option('role_tag') or '').strip():
             raise AnsibleParserError('%s: role_tag: give the tag that names the group of a host (default Role)' % self.NAME)
         for i, pref in enumerate(self.get_option('hostnames') or []):
@@ -209,8 +204,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for name in self.get_option('filters') or {}:
             if not str(name).strip():
                 raise AnsibleParserError('%s: filters: a filter needs a name, such as tag:Role or instance-type' % self.NAME)
-        if self.get_option('access_key') and not self.get_option('secret_key'):
-            raise AnsibleParserError('%s: secret_key: access_key needs secret_key (or use a profile or the environment)' % self.NAME)
 
     def _regions(self):
         regions = self.get_option('regions') or []
@@ -218,7 +211,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             region = os.environ.get('AWS_REGION') or os.environ.get('AWS_DEFAULT_REGION')
             if not region and self.get_option('profile'):
                 try:
-                    region = botocore.session.Session(profile=self.get_option('profile')).get_config_variable('region')
+                    region = session_region(new_session(self._connection(), lean=False))
                 except BotoCoreError as exc:
                     raise AnsibleError('%s: profile %s: %s' % (self.NAME, self.get_option('profile'), exc))
             if not region:
@@ -230,38 +223,32 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         # cache would store with every host and decode again (5 s of a cached 5000-host run)
         return [str(r) for r in regions]
 
+    def _connection(self):
+        """The options module_utils/aws.py knows, by the names of the modules' connection options."""
+        return dict((key, self.get_option(key)) for key in ('profile', 'access_key', 'secret_key', 'session_token', 'endpoint_url'))
+
     def _session(self):
-        """A botocore session: the plugin needs clients only (boto3's import costs more than it gives),
-        with the lean model and the fast timestamp parser (a third of parsing 5000 instances)."""
-        session = botocore.session.Session(profile=self.get_option('profile') if not self.get_option('access_key') else None)
-        if self.get_option('access_key'):
-            if not self.get_option('secret_key'):
-                raise AnsibleError('%s: access_key needs secret_key (or use a profile or the environment)' % self.NAME)
-            session.set_credentials(self.get_option('access_key'), self.get_option('secret_key'), self.get_option('session_token'))
-        return fast_session(session)
+        """The modules' botocore session: clients only, the lean model and the fast timestamp parser
+        (a third of parsing 5000 instances)."""
+        return new_session(self._connection())
 
     def _filters(self):
-        filters = [{'Name': 'instance-state-name', 'Values': LIVE}]
+        filters = [{'Name': 'instance-state-name', 'Values': list(LIVE_INSTANCE_STATES)}]
         if self.get_option('stack'):
-            filters.append({'Name': 'tag:Stack', 'Values': [self.get_option('stack')]})
+            filters.append({'Name': 'tag:%s' % STACK_TAG, 'Values': [self.get_option('stack')]})
         for name, value in sorted((self.get_option('filters') or {}).items()):
             filters.append({'Name': name, 'Values': [str(v) for v in (value if isinstance(value, list) else [value])]})
         return filters
 
     def _client(self, session, region):
-        # made here, not in the threads: a botocore session is not thread-safe, its clients are
-        return session.create_client('ec2', region_name=region, endpoint_url=self.get_option('endpoint_url') or None,
-                                     config=Config(retries={'mode': 'adaptive', 'max_attempts': 8},
-                                                   user_agent_extra='seed.laravel_aws-inventory'))
+        # made here, not in the threads: a botocore session is not thread-safe, its clients are;
+        # every call through the modules' retry policy
+        raw = new_client(session, 'ec2', region=region, endpoint_url=self.get_option('endpoint_url'), agent='seed.laravel_aws-inventory')
+        return RetryingClient(raw, attempts=DEFAULT_ATTEMPTS)
 
     def _describe_region(self, client, region):
-        instances = []
-        paginator = client.get_paginator('describe_instances')
-        for page in paginator.paginate(Filters=self._filters(), PaginationConfig={'PageSize': 1000}):
-            for reservation in page['Reservations']:
-                for inst in reservation['Instances']:
-                    instances.append(self._facts(inst, region))
-        return instances
+        reservations = client.paginate('describe_instances', 'Reservations', Filters=self._filters(), MaxResults=1000)
+        return [self._facts(inst, region) for reservation in reservations for inst in reservation['Instances']]
 
     def _fetch(self):
         if not HAS_BOTO3:
@@ -295,18 +282,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     @staticmethod
     def _facts(inst, region):
-        tags = dict((t['Key'], t.get('Value', '')) for t in inst.get('Tags', []))
-        return {
-            'instance_id': inst['InstanceId'], 'instance_type': inst.get('InstanceType'), 'image_id': inst.get('ImageId'),
-            'state': inst['State']['Name'], 'region': region,
-            'availability_zone': inst.get('Placement', {}).get('AvailabilityZone'),
-            'subnet_id': inst.get('SubnetId'), 'vpc_id': inst.get('VpcId'),
-            'private_ip_address': inst.get('PrivateIpAddress'), 'public_ip_address': inst.get('PublicIpAddress'),
-            'private_dns_name': inst.get('PrivateDnsName'), 'public_dns_name': inst.get('PublicDnsName') or None,
-            'key_name': inst.get('KeyName'), 'launch_time': str(inst.get('LaunchTime')),
-            'security_group_ids': [g['GroupId'] for g in inst.get('SecurityGroups', [])],
-            'ec2_tags': tags,
-        }
+        return instance_facts(inst, region)
 
     # -- building --------------------------------------------------------------
     def _hostname(self, facts):

@@ -46,8 +46,7 @@ REGION_RE = re.compile(r'^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$')
 MADE_KEY = {'create_vpc': 'VpcId', 'create_subnet': 'SubnetId', 'create_security_group': 'GroupId',
             'create_internet_gateway': 'InternetGatewayId', 'create_nat_gateway': 'NatGatewayId',
             'allocate_address': 'AllocationId', 'create_route_table': 'RouteTableId', 'create_key_pair': 'KeyName',
-            'import_key_pair': 'KeyName', 'run_instances': 'InstanceId', 'associate_route_table': 'AssociationId',
-            'associate_address': 'AssociationId'}
+            'import_key_pair': 'KeyName', 'run_instances': 'InstanceId', 'associate_route_table': 'AssociationId'}
 REQUEST_KEYS = ('VpcId', 'SubnetId', 'GroupId', 'InternetGatewayId', 'NatGatewayId', 'AllocationId', 'AssociationId',
                 'RouteTableId', 'KeyName', 'InstanceId', 'InstanceIds', 'Resources', 'DestinationCidrBlock')
 
@@ -97,6 +96,50 @@ def aws_argument_spec():
     )
 
 
+def validate_connection(params, need_region=True):
+    """The connection options (see :func:`aws_argument_spec`), before any call; ValidationError names the field.
+    The inventory plugin checks its options with this too."""
+    p = params
+    if bool(p.get('access_key')) != bool(p.get('secret_key')):
+        missing = 'secret_key' if p.get('access_key') else 'access_key'
+        raise ValidationError(missing, 'access_key and secret_key go together; give both, or neither to use profile/environment credentials')
+    if p.get('max_attempts') is not None and p['max_attempts'] < 1:
+        raise ValidationError('max_attempts', 'must be 1 or more')
+    url = p.get('endpoint_url')
+    if url and not str(url).startswith(('http://', 'https://')):
+        raise ValidationError('endpoint_url', 'must start with http:// or https:// (got %r)' % url)
+    if need_region and not p.get('region') and not p.get('profile'):
+        raise ValidationError('region', 'no region given; set region (for example us-east-1) or AWS_REGION')
+    if p.get('region') and not REGION_RE.match(str(p['region'])):
+        raise ValidationError('region', '%r is not a region name; write it like us-east-1' % p['region'])
+
+
+def new_session(params, lean=True):
+    """A botocore session from the connection options: the access key (else the profile, else the
+    environment), the region; ``lean`` with the fast loader of botocore_data.py (about 0.2 s less start-up)."""
+    p = params
+    session = botocore.session.Session(profile=p['profile'] if p.get('profile') and not p.get('access_key') else None)
+    if p.get('access_key'):
+        session.set_credentials(p['access_key'], p['secret_key'], p.get('session_token'))
+    if p.get('region'):
+        session.set_config_variable('region', p['region'])
+    if lean:
+        fast_session(session)
+    return session
+
+
+def session_region(session):
+    """The region the session's environment or profile gives, or None."""
+    return session.get_config_variable('region')
+
+
+def new_client(session, service, region=None, endpoint_url=None, verify=True, agent='seed.laravel_aws'):
+    """A botocore client without botocore's own retries: :class:`RetryingClient` retries."""
+    config = Config(user_agent_extra='%s/%s' % (agent, COLLECTION_VERSION),
+                    retries={'total_max_attempts': 1, 'mode': 'standard'}, connect_timeout=10, read_timeout=60)
+    return session.create_client(service, region_name=region, endpoint_url=endpoint_url or None, verify=verify, config=config)
+
+
 AWS_OPTION_NAMES = frozenset(aws_argument_spec())
 
 
@@ -123,20 +166,10 @@ class AwsModule:
 
     # -- input -----------------------------------------------------------
     def _validate_connection(self):
-        p = self.params
-        if bool(p.get('access_key')) != bool(p.get('secret_key')):
-            missing = 'secret_key' if p.get('access_key') else 'access_key'
-            self.fail_validation(ValidationError(
-                missing, 'access_key and secret_key go together; give both, or neither to use profile/environment credentials'))
-        if p.get('max_attempts') is not None and p['max_attempts'] < 1:
-            self.fail_validation(ValidationError('max_attempts', 'must be 1 or more'))
-        url = p.get('endpoint_url')
-        if url and not url.startswith(('http://', 'https://')):
-            self.fail_validation(ValidationError('endpoint_url', 'must start with http:// or https:// (got %r)' % url))
-        if not p.get('region') and not p.get('profile'):
-            self.fail_validation(ValidationError('region', 'no region given; set region (for example us-east-1) or AWS_REGION'))
-        if p.get('region') and not REGION_RE.match(p['region']):
-            self.fail_validation(ValidationError('region', '%r is not a region name; write it like us-east-1' % p['region']))
+        try:
+            validate_connection(self.params)
+        except ValidationError as err:
+            self.fail_validation(err)
 
     def fail_validation(self, err):
         self.fail_json(msg=str(err), field=err.field)
@@ -146,30 +179,17 @@ class AwsModule:
         """The botocore session; ``lean`` (the default) with the fast loader of botocore_data.py."""
         key = 'lean' if lean else 'full'
         if key not in self._sessions:
-            p = self.params
             try:
-                session = botocore.session.Session(profile=p['profile'] if p.get('profile') and not p.get('access_key') else None)
-                if p.get('access_key'):
-                    session.set_credentials(p['access_key'], p['secret_key'], p.get('session_token'))
-                if p.get('region'):
-                    session.set_config_variable('region', p['region'])
-                if lean:
-                    fast_session(session)  # about 0.2 s less start-up per module (see botocore_data.py)
+                self._sessions[key] = new_session(self.params, lean)
             except BotoCoreError as exc:
                 fail_aws(self.module, exc, msg='could not create an AWS session')
-            self._sessions[key] = session
         return self._sessions[key]
 
     def _raw_client(self, service, lean=True):
         p = self.params
-        lean = lean and service in LEAN_SERVICES  # the lean data folder knows only these
-        config = Config(
-            user_agent_extra='seed.laravel_aws/%s' % COLLECTION_VERSION,
-            retries={'total_max_attempts': 1, 'mode': 'standard'},  # our RetryingClient retries
-            connect_timeout=10, read_timeout=60)
         try:
-            return self.session(lean).create_client(service, endpoint_url=p.get('endpoint_url') or None,
-                                                    verify=p.get('validate_certs', True), config=config)
+            return new_client(self.session(lean and service in LEAN_SERVICES), service, endpoint_url=p.get('endpoint_url'),
+                              verify=p.get('validate_certs', True))
         except BotoCoreError as exc:
             fail_aws(self.module, exc, msg='could not create an AWS %s client' % service)
 
@@ -178,8 +198,7 @@ class AwsModule:
         if service not in self._clients:
             p = self.params
             self._clients[service] = RetryingClient(self._raw_client(service), attempts=p.get('max_attempts') or DEFAULT_ATTEMPTS,
-                                                    on_call=self._record_call, on_done=self._record_done,
-                                                    fallback=lambda: self._raw_client(service, lean=False))
+                                                    on_call=self._record_call, on_done=self._record_done)
         return self._clients[service]
 
     def _record_call(self, operation, kwargs):

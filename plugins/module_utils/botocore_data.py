@@ -14,22 +14,28 @@ Every module is a new Python process, and making its EC2 client cost about
   same slow way (about 0.025 s).
 
 ``lean_loader()`` returns a botocore ``Loader`` that fixes the three and changes
-nothing else. Once per botocore version it writes the service model without
-its documentation strings and with only the operations the collection calls
-(``OPERATIONS``, 55 of EC2's 830, and the shapes they reach: 0.14 MB; a client
-makes one method per operation, so this is what makes it 0.05 s faster) and
+nothing else. Once per botocore version and set of operations it writes the
+service model without its documentation strings and with only the operations
+the collection's code calls (about 55 of EC2's 830, and the shapes they reach:
+0.14 MB; a client makes one method per operation, so this is what makes it
+0.05 s faster) and
 ``endpoints.json`` with only that service in each partition (11 kB instead of
 0.7 MB: 0.02 s less per process) under
 ``$XDG_CACHE_HOME/seed.laravel_aws/botocore-<version>-<key>/`` (``~/.cache`` by
-default; the key changes with ``OPERATIONS`` and ``LAYOUT``), each to a temporary name and renamed, so concurrent
+default; the key changes with the operations and ``LAYOUT``), each to a temporary name and renamed, so concurrent
 modules never read half a file. That folder comes first in the search path and
 its files are parsed into plain dicts (which keep their order, as
 ``OrderedDict`` did); a service is known when it has an API version folder,
 without listing all the others. Only the services in ``LEAN_SERVICES`` get
 clients from a lean session (``AwsModule`` sees to it): the trimmed
-``endpoints.json`` knows no other. A call to an operation outside ``OPERATIONS``
-is not lost: ``RetryingClient`` then makes a full client (``fallback``) and
-carries on. Anything unexpected (no writable home, a
+``endpoints.json`` knows no other.
+
+No list of operations is kept by hand: :func:`called_operations` reads the source
+of the collection's code that is loaded when the client is made (the module and
+the module_utils it imports, or the inventory plugin) and keeps every EC2
+operation it names, as ``ec2.describe_vpcs(``, ``paginate('describe_vpcs'``,
+``ctx.call('create_tags'`` or ``'revoke_security_group_%s' % direction``. A new
+call is fast the first time it is written. Anything unexpected (no writable home, a
 botocore without the model, a user's own ``AWS_DATA_PATH``) returns ``None``,
 and botocore uses its own loader as usual: this is only ever a speed-up.
 """
@@ -42,6 +48,8 @@ import datetime
 import hashlib
 import json
 import os
+import re
+import sys
 import tempfile
 
 try:
@@ -62,22 +70,78 @@ LEAN_SERVICES = ('ec2',)
 # What the lean folder holds; a new value gives a new folder, so an older copy is never read.
 LAYOUT = 2
 
-# Every EC2 operation the modules and the inventory plugin call (a unit test scans the code for
-# them). An operation missing here still works, through a full client, only more slowly.
-OPERATIONS = frozenset((
-    'AllocateAddress', 'AssociateRouteTable', 'AttachInternetGateway', 'AuthorizeSecurityGroupEgress',
-    'AuthorizeSecurityGroupIngress', 'CreateInternetGateway', 'CreateKeyPair', 'CreateNatGateway', 'CreateRoute',
-    'CreateRouteTable', 'CreateSecurityGroup', 'CreateSubnet', 'CreateTags', 'CreateVpc', 'DeleteInternetGateway',
-    'DeleteKeyPair', 'DeleteNatGateway', 'DeleteRoute', 'DeleteRouteTable', 'DeleteSecurityGroup', 'DeleteSubnet',
-    'DeleteTags', 'DeleteVpc', 'DescribeAddresses', 'DescribeAvailabilityZones', 'DescribeImages', 'DescribeInstanceTypes',
-    'DescribeInstances', 'DescribeInternetGateways', 'DescribeKeyPairs', 'DescribeNatGateways',
-    'DescribeNetworkInterfaces', 'DescribeRouteTables', 'DescribeSecurityGroups', 'DescribeSubnets',
-    'DescribeVpcAttribute', 'DescribeVpcs', 'DetachInternetGateway', 'DisassociateAddress', 'DisassociateRouteTable',
-    'ImportKeyPair', 'ModifyInstanceAttribute', 'ModifySubnetAttribute', 'ModifyVpcAttribute', 'ReleaseAddress',
-    'ReplaceRoute', 'ReplaceRouteTableAssociation', 'RevokeSecurityGroupEgress', 'RevokeSecurityGroupIngress',
-    'RunInstances', 'StartInstances', 'StopInstances', 'TerminateInstances',
-    'UpdateSecurityGroupRuleDescriptionsEgress', 'UpdateSecurityGroupRuleDescriptionsIngress',
-))
+# The collection's code: what it names is what it calls.
+PACKAGE = 'ansible_collections.seed.laravel_aws.plugins'
+# snake_case words, and '<prefix>_%s' (an operation named by formatting: revoke_security_group_%s)
+WORD_RE = re.compile(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(_%s)?")
+
+
+def code_words(modules=None):
+    """(words, prefixes): the snake_case words of the source of the collection's loaded code, and the
+    prefixes of the '<prefix>_%s' names in it."""
+    texts = []
+    for name, module in list((sys.modules if modules is None else modules).items()):
+        spec = getattr(module, '__spec__', None)
+        if not str(getattr(spec, 'name', None) or name).startswith(PACKAGE):
+            continue
+        try:  # the loader's source: a file, or the module's zip (AnsiballZ) alike
+            texts.append(module.__loader__.get_source(spec.name if spec else name) or '')
+        except (AttributeError, ImportError, OSError, TypeError):
+            continue
+    return _words_of(texts)
+
+
+def _words_of(texts):
+    words, prefixes = set(), set()
+    for text in texts:
+        for word, formatted in WORD_RE.findall(text):
+            (prefixes if formatted else words).add(word)
+    return words, prefixes
+
+
+def _matching(index, words, prefixes):
+    return frozenset(op for py, op in index.items() if py in words or any(py.startswith(p + '_') for p in prefixes))
+
+
+def collection_operations(service='ec2'):
+    """Every operation of ``service`` the collection's code names, all of plugins/ read from disk: what the IAM
+    policy of docs/iam-policy.json must allow (``OPERATIONS``; a test checks the policy against it)."""
+    plugins = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    texts = []
+    for folder, dummy, files in os.walk(plugins):
+        for name in sorted(f for f in files if f.endswith('.py')):
+            with open(os.path.join(folder, name)) as handle:
+                texts.append(handle.read())
+    stock = create_loader()
+    version = stock.determine_latest_version(service, 'service-2')
+    index = dict((botocore.xform_name(op), op) for op in stock.load_data('%s/%s/service-2' % (service, version))['operations'])
+    return _matching(index, *_words_of(texts))
+
+
+def __getattr__(name):  # Python 3.7+: OPERATIONS is derived when asked for, never kept by hand
+    if name == 'OPERATIONS':
+        return collection_operations()
+    raise AttributeError(name)
+
+
+def operation_index(service, path, stock):
+    """{python name: operation name} of the service, kept beside the lean folders (read once per botocore version)."""
+    target = os.path.join(path, '%s-operations.json' % service)
+    if os.path.isfile(target):
+        with open(target) as handle:
+            return json.load(handle)
+    version = stock.determine_latest_version(service, 'service-2')
+    index = dict((botocore.xform_name(op), op) for op in stock.load_data('%s/%s/service-2' % (service, version))['operations'])
+    _write_json(index, target)
+    return index
+
+
+def called_operations(service='ec2', root=None, environ=None, modules=None, stock=None):
+    """The operations of ``service`` the collection's loaded code names (see :func:`code_words`): derived, never hand-kept."""
+    environ = os.environ if environ is None else environ
+    index = operation_index(service, os.path.join(root or cache_root(environ), 'botocore-%s' % botocore.__version__),
+                            stock or create_loader())
+    return _matching(index, *code_words(modules))
 
 
 def strip_documentation(node):
@@ -143,14 +207,17 @@ def _write_json(data, target):
             os.unlink(tmp)
 
 
-def lean_data_path(service='ec2', root=None, environ=None, operations=OPERATIONS):
-    """The folder holding the lean copies for the installed botocore and ``operations``, made if missing; or None."""
+def lean_data_path(service='ec2', root=None, environ=None, operations=None):
+    """The folder holding the lean copies for the installed botocore and ``operations`` (default: those the loaded
+    code calls, :func:`called_operations`), made if missing; or None."""
     environ = os.environ if environ is None else environ
     if not HAS_BOTOCORE or environ.get('AWS_DATA_PATH'):
         return None  # the user's own models come first; do not shadow them
     try:
-        path = os.path.join(root or cache_root(environ), 'botocore-%s-%s' % (botocore.__version__, operations_key(operations)))
         stock = create_loader()
+        if operations is None:
+            operations = called_operations(service, root, environ, stock=stock)
+        path = os.path.join(root or cache_root(environ), 'botocore-%s-%s' % (botocore.__version__, operations_key(operations)))
         version = stock.determine_latest_version(service, 'service-2')
         model = os.path.join(path, service, version, 'service-2.json')
         if not os.path.isfile(model):
@@ -210,7 +277,7 @@ class LeanLoader(Loader):
         return _KnownServices(self, type_name)
 
 
-def lean_loader(service='ec2', root=None, environ=None, operations=OPERATIONS):
+def lean_loader(service='ec2', root=None, environ=None, operations=None):
     """A Loader for a botocore session (``session.register_component('data_loader', ...)``), or None."""
     path = lean_data_path(service, root=root, environ=environ, operations=operations)
     return LeanLoader(path) if path else None

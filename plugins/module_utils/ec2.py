@@ -48,20 +48,6 @@ def tag_specifications(resource_type, tags):
     return [{'ResourceType': resource_type, 'Tags': dict_to_boto3_tags(tags)}]
 
 
-def ensure_tags(client, resource_id, current, desired, purge, check_mode):
-    """Make the tags of ``resource_id`` match; returns (changed, tags_after)."""
-    to_set, to_unset = compare_tags(current, desired, purge)
-    after = merged_tags(current, desired, purge)
-    if not to_set and not to_unset:
-        return False, current or {}
-    if not check_mode:
-        if to_unset:
-            client.delete_tags(Resources=[resource_id], Tags=[{'Key': k} for k in to_unset])
-        if to_set:
-            client.create_tags(Resources=[resource_id], Tags=dict_to_boto3_tags(to_set))
-    return True, after
-
-
 def resource_tags(resource):
     return boto3_tags_to_dict(resource.get('Tags'))
 
@@ -83,3 +69,17 @@ def find_image(ec2, image):
         raise ValidationError('image', 'no available %s image named %r owned by %s in this region'
                               % (arch, image['name'], image['owner']))
     return sorted(images, key=lambda i: (i.get('CreationDate', ''), i['ImageId']))[-1]['ImageId']
+
+
+def apply_tags(ctx, resource_id, current, desired, purge=None):
+    """Make the tags of ``resource_id`` match through the context (check mode only records);
+    returns (changed, tags_after). ``purge`` None: the context's purge_tags."""
+    purge = ctx.purge_tags if purge is None else purge
+    to_set, to_unset = compare_tags(current, desired, purge)
+    if not to_set and not to_unset:
+        return False, current or {}
+    if to_unset:
+        ctx.call('delete_tags', Resources=[resource_id], Tags=[{'Key': k} for k in to_unset])
+    if to_set:
+        ctx.call('create_tags', Resources=[resource_id], Tags=dict_to_boto3_tags(to_set))
+    return True, merged_tags(current, desired, purge)

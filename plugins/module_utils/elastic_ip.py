@@ -7,7 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import tag_filters
@@ -32,33 +33,42 @@ def pick_one(addresses, what):
     return addresses[0] if addresses else None
 
 
-def ensure_eip(ec2, existing, tags, purge_tags, check_mode):
-    """Converge one address. ``existing`` is the raw address or None. Returns (changed, before, after)."""
+def find(ctx, *, tags, addresses=None):
+    """The one address carrying the Name tag of ``tags`` (``addresses``: those described already), or None."""
+    name = tags['Name']
+    found = find_eips(ctx.client, {'Name': name}) if addresses is None else [a for a in addresses if resource_tags(a).get('Name') == name]
+    return pick_one(found, 'Name=%s' % name)
+
+
+def ensure(ctx, *, desired, existing=None):
+    """One address as ``desired`` says (tags) against ``existing`` (raw, None when there is none)."""
+    tags = desired.get('tags')
     if existing is None:
-        after = {'allocation_id': None, 'public_ip': None, 'name': (tags or {}).get('Name'), 'association_id': None,
-                 'domain': 'vpc', 'tags': tags or {}}
-        if check_mode:
-            return True, None, after
-        name = (tags or {}).get('Name')
-        addr = create_or_find(
-            lambda: ec2.allocate_address(Domain='vpc', TagSpecifications=tag_specifications('elastic-ip', tags)),
-            lambda: pick_one(find_eips(ec2, {'Name': name}), 'Name=%s' % name) if name else None)
-        after.update(allocation_id=addr['AllocationId'], public_ip=addr.get('PublicIp'))
-        return True, None, after
+        planned = {'allocation_id': None, 'public_ip': None, 'name': (tags or {}).get('Name'), 'association_id': None,
+                   'domain': 'vpc', 'tags': tags or {}}
+        return ctx.create('elastic_ip', planned['name'], lambda: _allocate(ctx, tags, planned), planned)
     before = describe_eip(existing)
     after = dict(before)
-    changed, after['tags'] = ensure_tags(ec2, before['allocation_id'], before['tags'], tags, purge_tags, check_mode)
+    changed, after['tags'] = apply_tags(ctx, before['allocation_id'], before['tags'], tags)
     after['name'] = after['tags'].get('Name')
-    return changed, before, after
+    return Change.of(changed, before, after, before['allocation_id'])
 
 
-def release_eip(ec2, addr, check_mode, disassociate=False):
-    if addr.get('AssociationId'):
+def _allocate(ctx, tags, planned):
+    name = (tags or {}).get('Name')
+    addr = create_or_find(
+        lambda: ctx.call('allocate_address', Domain='vpc', TagSpecifications=tag_specifications('elastic-ip', tags)),
+        lambda: pick_one(find_eips(ctx.client, {'Name': name}), 'Name=%s' % name) if name else None)
+    return addr['AllocationId'], dict(planned, allocation_id=addr['AllocationId'], public_ip=addr.get('PublicIp'))
+
+
+def delete(ctx, *, existing, disassociate=False):
+    """Release the address ``existing`` (raw); one in use is refused unless ``disassociate``."""
+    if existing.get('AssociationId'):
         if not disassociate:
             raise ValidationError('state', 'elastic IP %s (%s) is associated with %s; set release_on_disassociation: true or free it first'
-                                  % (addr['AllocationId'], addr.get('PublicIp'),
-                                     addr.get('InstanceId') or addr.get('NetworkInterfaceId')))
-        if not check_mode:
-            ec2.disassociate_address(AssociationId=addr['AssociationId'])
-    if not check_mode:
-        ec2.release_address(AllocationId=addr['AllocationId'])
+                                  % (existing['AllocationId'], existing.get('PublicIp'),
+                                     existing.get('InstanceId') or existing.get('NetworkInterfaceId')))
+        ctx.call('disassociate_address', AssociationId=existing['AssociationId'])
+    ctx.call('release_address', AllocationId=existing['AllocationId'])
+    return Change('delete', describe_eip(existing), None, existing['AllocationId'])

@@ -7,7 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import tag_filters
@@ -32,38 +33,49 @@ def find_igws(ec2, vpc_id, name=None):
     return attached, detached
 
 
-def ensure_igw(ec2, vpc_id, tags, purge_tags, attached, detached, check_mode, attach=True):
-    """Converge the VPC's internet gateway. Returns (changed, before, after, igw_id)."""
+def find(ctx, *, vpc_id, name=None, attached=None):
+    """The contract's find: (attached to the VPC, detached ones carrying the Name tag); ``attached``,
+    when the caller described those already, saves that read."""
+    if attached is None:
+        return find_igws(ctx.client, vpc_id, name)
+    detached = []
+    if name and not attached:
+        detached = [g for g in ctx.client.paginate('describe_internet_gateways', 'InternetGateways',
+                                                   Filters=[{'Name': 'tag:Name', 'Values': [name]}]) if not g.get('Attachments')]
+    return attached, detached
+
+
+def ensure(ctx, *, desired, existing=None):
+    """The VPC's internet gateway as ``desired`` says (vpc_id, tags, attach) against ``existing``, the
+    (attached, detached) pair :func:`find` gives (None: there is none)."""
+    vpc_id, tags, attach = desired['vpc_id'], desired.get('tags'), desired.get('attach', True)
+    attached, detached = existing or ([], [])
     if len(attached) > 1:
         raise ValidationError('vpc_id', 'VPC %s has %d internet gateways attached (%s); a VPC takes one'
                               % (vpc_id, len(attached), ', '.join(g['InternetGatewayId'] for g in attached)))
     current = attached[0] if attached else (sorted(detached, key=lambda g: g['InternetGatewayId'])[0] if detached else None)
     if current is None:
-        after = {'id': None, 'name': (tags or {}).get('Name'), 'vpc_id': vpc_id if attach else None, 'attached': attach, 'tags': tags or {}}
-        if check_mode:
-            return True, None, after, None
-        igw = create_or_find(
-            lambda: ec2.create_internet_gateway(TagSpecifications=tag_specifications('internet-gateway', tags))['InternetGateway'],
-            lambda: _find_tagged(ec2, tags))
-        if attach:
-            ec2.attach_internet_gateway(InternetGatewayId=igw['InternetGatewayId'], VpcId=vpc_id)
-        after['id'] = igw['InternetGatewayId']
-        return True, None, after, after['id']
+        planned = {'id': None, 'name': (tags or {}).get('Name'), 'vpc_id': vpc_id if attach else None, 'attached': attach, 'tags': tags or {}}
+        return ctx.create('internet_gateway', planned['name'], lambda: _create(ctx, vpc_id, tags, attach, planned), planned)
     before = describe_igw(current)
     after = dict(before)
-    changed, after['tags'] = ensure_tags(ec2, before['id'], before['tags'], tags, purge_tags, check_mode)
+    changed, after['tags'] = apply_tags(ctx, before['id'], before['tags'], tags)
     after['name'] = after['tags'].get('Name')
-    if attach and not before['attached']:
+    if attach != before['attached']:
         changed = True
-        after.update(attached=True, vpc_id=vpc_id)
-        if not check_mode:
-            ec2.attach_internet_gateway(InternetGatewayId=before['id'], VpcId=vpc_id)
-    elif not attach and before['attached']:
-        changed = True
-        after.update(attached=False, vpc_id=None)
-        if not check_mode:
-            ec2.detach_internet_gateway(InternetGatewayId=before['id'], VpcId=before['vpc_id'])
-    return changed, before, after, before['id']
+        after.update(attached=attach, vpc_id=vpc_id if attach else None)
+        operation = 'attach_internet_gateway' if attach else 'detach_internet_gateway'
+        ctx.call(operation, InternetGatewayId=before['id'], VpcId=vpc_id if attach else before['vpc_id'])
+    return Change.of(changed, before, after, before['id'])
+
+
+def _create(ctx, vpc_id, tags, attach, planned):
+    igw = create_or_find(
+        lambda: ctx.call('create_internet_gateway', TagSpecifications=tag_specifications('internet-gateway', tags))['InternetGateway'],
+        lambda: _find_tagged(ctx.client, tags))
+    if attach:
+        ctx.call('attach_internet_gateway', InternetGatewayId=igw['InternetGatewayId'], VpcId=vpc_id)
+    return igw['InternetGatewayId'], dict(planned, id=igw['InternetGatewayId'])
 
 
 def _find_tagged(ec2, tags):
@@ -74,9 +86,9 @@ def _find_tagged(ec2, tags):
     return sorted(found, key=lambda g: g['InternetGatewayId'])[0] if found else None
 
 
-def delete_igw(ec2, igw, check_mode):
-    if check_mode:
-        return
-    for a in igw.get('Attachments', []):
-        ec2.detach_internet_gateway(InternetGatewayId=igw['InternetGatewayId'], VpcId=a['VpcId'])
-    ec2.delete_internet_gateway(InternetGatewayId=igw['InternetGatewayId'])
+def delete(ctx, *, existing):
+    """Detach and delete the gateway ``existing`` (raw)."""
+    for a in existing.get('Attachments', []):
+        ctx.call('detach_internet_gateway', InternetGatewayId=existing['InternetGatewayId'], VpcId=a['VpcId'])
+    ctx.call('delete_internet_gateway', InternetGatewayId=existing['InternetGatewayId'])
+    return Change('delete', describe_igw(existing), None, existing['InternetGatewayId'])

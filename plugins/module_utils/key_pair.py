@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: seed.laravel_aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Key pairs: finding one by name, and the fingerprint AWS gives a public key. Used by key_pair and preflight."""
+"""Key pairs: find, ensure (import, or create and hand back the private key), delete; the fingerprint AWS
+gives a public key. Used by key_pair and preflight."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,8 +11,10 @@ __metaclass__ = type
 import base64
 import hashlib
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import not_found
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, not_found, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import is_lost_answer
 
 try:
     from cryptography.hazmat.primitives import serialization
@@ -43,7 +46,7 @@ def fingerprints(public_key_text):
     raise ValidationError('public_key', 'EC2 takes rsa and ed25519 keys only')
 
 
-def find(ec2, name):
+def find_key_pair(ec2, name):
     """The key pair named ``name``, or None."""
     try:
         pairs = ec2.describe_key_pairs(KeyNames=[name])['KeyPairs']
@@ -52,3 +55,70 @@ def find(ec2, name):
             return None
         raise
     return pairs[0] if pairs else None
+
+
+def find(ctx, *, name):
+    """The contract's find: the key pair named ``name``, or None."""
+    return find_key_pair(ctx.client, name)
+
+
+def describe(kp, private_key_path=None):
+    out = {'name': kp['KeyName'], 'id': kp.get('KeyPairId'), 'fingerprint': kp.get('KeyFingerprint'),
+           'type': kp.get('KeyType'), 'tags': resource_tags(kp)}
+    if private_key_path:
+        out['private_key_path'] = private_key_path
+    return out
+
+
+def ensure(ctx, *, desired, existing=None):
+    """The key pair as ``desired`` says (name, public_key and its fingerprints or key_type, tags, purge_tags, replace)
+    against ``existing`` (raw, None when there is none). Made by EC2, the Change's ``after`` is the raw key pair
+    with its KeyMaterial: the caller writes it and drops it."""
+    name, tags = desired['name'], desired.get('tags')
+    if existing is not None and not desired.get('replace'):
+        before = describe(existing)
+        after = dict(before)
+        changed, after['tags'] = apply_tags(ctx, existing['KeyPairId'], before['tags'], tags, desired.get('purge_tags')) \
+            if tags is not None else (False, before['tags'])
+        return Change.of(changed, before, after, name)
+    wanted = desired.get('fingerprints')
+    planned = {'name': name, 'id': None, 'fingerprint': None, 'type': wanted[0] if wanted else desired['key_type'], 'tags': tags or {}}
+    change = ctx.create('key_pair', name, lambda: (name, _make(ctx, desired, existing is not None)), planned)
+    change.before = describe(existing) if existing is not None else None
+    return change
+
+
+def _make(ctx, desired, replace):
+    """Import or create the key pair; returns the key pair (with KeyMaterial when EC2 created it)."""
+    name, public = desired['name'], desired.get('public_key')
+    if replace:
+        ctx.call('delete_key_pair', KeyName=name)
+    spec = tag_specifications('key-pair', desired.get('tags'))
+    if public:
+        try:
+            ctx.call('import_key_pair', KeyName=name, PublicKeyMaterial=public.strip().encode(), TagSpecifications=spec)
+        except Exception as exc:  # pylint: disable=broad-except
+            if not is_lost_answer(exc):
+                raise
+        made = find_key_pair(ctx.client, name)  # a lost answer is checked by fingerprint, never imported twice
+        if made is None or made.get('KeyFingerprint') not in desired['fingerprints'][1]:
+            raise ValidationError('public_key', 'key pair %s was not imported with this key; run again' % name)
+        return made
+    for dummy in range(3):
+        try:
+            return dict(ctx.call('create_key_pair', KeyName=name, KeyType=desired['key_type'], KeyFormat='pem', TagSpecifications=spec))
+        except Exception as exc:  # pylint: disable=broad-except
+            if not is_lost_answer(exc):
+                raise
+            # the private key of a lost answer is gone for good: drop that key pair and make another
+            if find_key_pair(ctx.client, name) is not None:
+                ctx.call('delete_key_pair', KeyName=name)
+    raise ValidationError('name', 'could not create key pair %s: its answer was lost three times; run again' % name)
+
+
+def delete(ctx, *, existing):
+    """Delete the key pair ``existing`` (raw, or None: nothing to do)."""
+    if existing is None:
+        return Change('none', None, None)
+    ctx.call('delete_key_pair', KeyName=existing['KeyName'])
+    return Change('delete', describe(existing), None, existing['KeyName'])

@@ -9,11 +9,13 @@ __metaclass__ = type
 
 import hashlib
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, is_id, real_id
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import LIVE_NAT_STATES
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
-LIVE = ('pending', 'available')
+LIVE = LIVE_NAT_STATES
 
 
 def client_token(subnet_id, name, allocation_id, attempt=0):
@@ -53,38 +55,51 @@ def wait_nat(ec2, nat_id, timeout, want='available'):
                     if want == 'available' and n.get('State') in ('failed', 'deleted') else None)
 
 
-def ensure_nat(ec2, subnet_id, allocation_id, tags, purge_tags, existing, check_mode, wait=True, wait_timeout=600):
-    """Converge one NAT gateway. Returns (changed, before, after)."""
+def find(ctx, *, vpc_id, subnet_id, name, nats=None):
+    """The live NAT gateway in the subnet carrying the Name tag (``nats``: the VPC's, when described already)."""
+    return find_nat(vpc_nats(ctx.client, vpc_id) if nats is None else nats, subnet_id, name)
+
+
+def ensure(ctx, *, desired, existing=None):
+    """One NAT gateway as ``desired`` says (subnet_id, allocation_id, tags; wait: default the context's)
+    against ``existing`` (raw, None when there is none)."""
+    subnet_id, allocation_id, tags = desired['subnet_id'], desired.get('allocation_id'), desired.get('tags')
+    wait = desired.get('wait', ctx.wait)
     name = (tags or {}).get('Name')
     if existing is None:
-        after = {'id': None, 'name': name, 'subnet_id': subnet_id, 'state': 'available', 'allocation_id': allocation_id,
-                 'public_ip': None, 'connectivity_type': 'public', 'tags': tags or {}}
-        if check_mode:
-            return True, None, after
-        nat = None
-        for attempt in range(3):
-            nat = ec2.create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation_id,
-                                         ClientToken=client_token(subnet_id, name, allocation_id, attempt),
-                                         TagSpecifications=tag_specifications('natgateway', tags))['NatGateway']
-            if nat.get('State') in LIVE:  # a token reused after a delete gives back the deleted gateway
-                break
-        if wait:
-            nat = wait_nat(ec2, nat['NatGatewayId'], wait_timeout)
-        return True, None, describe_nat(nat)
+        planned = {'id': None, 'name': name, 'subnet_id': real_id(subnet_id), 'state': 'available', 'allocation_id': real_id(allocation_id),
+                   'public_ip': None, 'connectivity_type': 'public', 'tags': tags or {}}
+        return ctx.create('nat_gateway', name, lambda: _create(ctx, subnet_id, allocation_id, tags, wait), planned)
     before = describe_nat(existing)
-    if allocation_id and before['allocation_id'] and allocation_id != before['allocation_id']:
+    if is_id(allocation_id) and before['allocation_id'] and allocation_id != before['allocation_id']:
         raise ValidationError('allocation_id', 'NAT gateway %s uses %s; its address cannot change to %s. Delete it first'
                               % (before['id'], before['allocation_id'], allocation_id))
     after = dict(before)
-    changed, after['tags'] = ensure_tags(ec2, before['id'], before['tags'], tags, purge_tags, check_mode)
-    if wait and not check_mode and before['state'] == 'pending':
-        after = dict(describe_nat(wait_nat(ec2, before['id'], wait_timeout)), tags=after['tags'])
-    return changed, before, after
+    changed, after['tags'] = apply_tags(ctx, before['id'], before['tags'], tags)
+    if wait and before['state'] == 'pending':
+        after = dict(ctx.live(lambda: describe_nat(wait_nat(ctx.client, before['id'], ctx.wait_timeout))) or after, tags=after['tags'])
+    return Change.of(changed, before, after, before['id'])
 
 
-def delete_nat(ec2, nat, check_mode, wait=True, wait_timeout=600):
-    if check_mode or nat.get('State') not in LIVE:
-        return
-    ec2.delete_nat_gateway(NatGatewayId=nat['NatGatewayId'])
+def _create(ctx, subnet_id, allocation_id, tags, wait):
+    name = (tags or {}).get('Name')
+    nat = None
+    for attempt in range(3):
+        nat = ctx.call('create_nat_gateway', SubnetId=subnet_id, AllocationId=allocation_id,
+                       ClientToken=client_token(subnet_id, name, allocation_id, attempt),
+                       TagSpecifications=tag_specifications('natgateway', tags))['NatGateway']
+        if nat.get('State') in LIVE:  # a token reused after a delete gives back the deleted gateway
+            break
     if wait:
-        wait_nat(ec2, nat['NatGatewayId'], wait_timeout, want='deleted')
+        nat = wait_nat(ctx.client, nat['NatGatewayId'], ctx.wait_timeout)
+    return nat['NatGatewayId'], describe_nat(nat)
+
+
+def delete(ctx, *, existing):
+    """Delete the NAT gateway ``existing`` (raw); waits until it is gone when the context says so."""
+    if existing.get('State') not in LIVE:
+        return Change('none', None, None)
+    ctx.call('delete_nat_gateway', NatGatewayId=existing['NatGatewayId'])
+    if ctx.wait:
+        ctx.live(wait_nat, ctx.client, existing['NatGatewayId'], ctx.wait_timeout, want='deleted')
+    return Change('delete', describe_nat(existing), None, existing['NatGatewayId'])

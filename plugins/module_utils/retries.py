@@ -138,7 +138,7 @@ class RetryingClient:
     """Wraps a botocore client; every method call goes through :meth:`call`."""
 
     def __init__(self, client, attempts=DEFAULT_ATTEMPTS, base_delay=DEFAULT_BASE_DELAY,
-                 max_delay=DEFAULT_MAX_DELAY, sleep=time.sleep, on_call=None, fallback=None, on_done=None):
+                 max_delay=DEFAULT_MAX_DELAY, sleep=time.sleep, on_call=None, on_done=None):
         self.client = client
         # on_done(operation, kwargs, response): after every call that succeeded (AwsModule keeps
         # the mutating ones, so a later failure can say what the run had already changed)
@@ -149,28 +149,11 @@ class RetryingClient:
         self.sleep = sleep
         self.on_call = on_call
         self.retries = 0
-        # makes a full client when ``client`` (made from a model trimmed to the operations the
-        # collection uses, see botocore_data.py) lacks the method asked for
-        self.fallback = fallback
-
-    def _attribute(self, name):
-        try:
-            return getattr(self.client, name)
-        except AttributeError:
-            if self.fallback is None or name.startswith('_'):
-                raise
-            self.client, self.fallback = self.fallback(), None
-            return getattr(self.client, name)
 
     def __getattr__(self, name):
-        if name in ('client', 'fallback'):  # not set yet (copy, pickle): never recurse
+        if name == 'client':  # not set yet (copy, pickle): never recurse
             raise AttributeError(name)
-        method = self._attribute(name)
-        if name == 'get_paginator' and self.fallback is not None:
-            def get_paginator(operation_name):
-                self._attribute(operation_name)  # the full client, if the operation is not in the lean one
-                return self.client.get_paginator(operation_name)
-            return get_paginator
+        method = getattr(self.client, name)
         if not callable(method) or name.startswith('_') or name in ('get_paginator', 'get_waiter', 'can_paginate'):
             return method
 

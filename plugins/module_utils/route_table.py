@@ -9,7 +9,8 @@ __metaclass__ = type
 
 from ansible.module_utils.six import string_types
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, ensure_tags, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, canonical_cidr, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 
@@ -37,7 +38,7 @@ def normalize_routes(routes, field='routes'):
         target = route[opt]
         if not isinstance(target, string_types):
             raise ValidationError('%s.%s' % (where, opt), '%r is not a %s: give the id as a string (%s...)' % (target, opt, '/'.join(prefixes)))
-        if not target.startswith(prefixes) and not target.startswith('('):
+        if not target.startswith(prefixes):
             raise ValidationError('%s.%s' % (where, opt), '%r is not a %s (%s...)' % (target, opt, '/'.join(prefixes)))
         if dest in out:
             raise ValidationError(where, 'two routes for %s; a destination takes one target' % dest)
@@ -85,90 +86,93 @@ def find_route_table(tables, name):
     return found[0] if found else None
 
 
-def ensure_route_table(ec2, vpc_id, tags, purge_tags, routes, subnet_ids, purge_routes, purge_subnets,
-                       existing, all_tables, check_mode):
-    """Converge one route table. routes: normalised dict or None (leave); subnet_ids list or None.
+def find(ctx, *, vpc_id, name, tables=None):
+    """The VPC's route table carrying the Name tag (``tables``: the VPC's, when described already), or None."""
+    return find_route_table(vpc_route_tables(ctx.client, vpc_id) if tables is None else tables, name)
 
-    Returns (changed, before, after).
+
+def ensure(ctx, *, desired, existing=None, tables=()):
+    """One route table as ``desired`` says against ``existing`` (raw, None when there is none).
+
+    desired: vpc_id, tags, routes (normalised {dest: (api key, target)}, None: leave them), subnet_ids (None: leave
+    them), purge_routes, purge_subnets. ``tables``: the VPC's route tables, for subnets associated elsewhere.
+    A target or subnet may be a Pending id (check mode): nothing is sent for it.
     """
+    vpc_id, tags = desired['vpc_id'], desired.get('tags')
     if existing is None:
-        table_id = None
-        before = None
-        cur_routes, cur_subnets = {}, []
+        planned = {'id': None, 'name': (tags or {}).get('Name'), 'vpc_id': real_id(vpc_id), 'main': False, 'tags': tags or {}}
+        change = ctx.create('route_table', planned['name'], lambda: _create(ctx, vpc_id, tags, planned), planned)
+        table_id, before, after, current = change.id, None, change.after, {'Associations': []}
         changed = True
-        if not check_mode:
-            name = (tags or {}).get('Name')
-            created = create_or_find(
-                lambda: ec2.create_route_table(VpcId=vpc_id, TagSpecifications=tag_specifications('route-table', tags))['RouteTable'],
-                lambda: find_route_table(vpc_route_tables(ec2, vpc_id), name) if name else None)
-            table_id = created['RouteTableId']
-        after = {'id': table_id, 'name': (tags or {}).get('Name'), 'vpc_id': vpc_id, 'main': False, 'tags': tags or {}}
     else:
         before = describe_route_table(existing)
-        table_id = before['id']
-        cur_routes, cur_subnets = current_routes(existing), before['subnet_ids']
-        after = dict(before)
-        changed, after['tags'] = ensure_tags(ec2, table_id, before['tags'], tags, purge_tags, check_mode)
+        table_id, after, current = before['id'], dict(before), existing
+        changed, after['tags'] = apply_tags(ctx, table_id, before['tags'], tags)
         after['name'] = after['tags'].get('Name')
+    changed |= _converge_routes(ctx, table_id, current, desired, after)
+    changed |= _converge_subnets(ctx, table_id, current, desired, after, tables)
+    return Change.of(changed, before, after, table_id)
 
+
+def _create(ctx, vpc_id, tags, planned):
+    name = (tags or {}).get('Name')
+    created = create_or_find(
+        lambda: ctx.call('create_route_table', VpcId=vpc_id, TagSpecifications=tag_specifications('route-table', tags))['RouteTable'],
+        lambda: find_route_table(vpc_route_tables(ctx.client, vpc_id), name) if name else None)
+    return created['RouteTableId'], dict(planned, id=created['RouteTableId'])
+
+
+def _converge_routes(ctx, table_id, current, desired, after):
+    cur_routes = current_routes(current)
     want_routes = dict(cur_routes)
+    routes = desired.get('routes')
     if routes is not None:
-        if purge_routes:
-            want_routes = dict(routes)
-        else:
-            want_routes.update(routes)
+        want_routes = dict(routes) if desired.get('purge_routes') else dict(want_routes, **routes)
+    changed = False
     for dest, (key, target) in sorted(want_routes.items()):
         if cur_routes.get(dest) == (key, target):
             continue
         changed = True
-        if check_mode:
-            continue
-        if dest in cur_routes:
-            ec2.replace_route(RouteTableId=table_id, DestinationCidrBlock=dest, **{key: target})
-        else:
-            ec2.create_route(RouteTableId=table_id, DestinationCidrBlock=dest, **{key: target})
+        operation = 'replace_route' if dest in cur_routes else 'create_route'
+        ctx.call(operation, RouteTableId=table_id, DestinationCidrBlock=dest, **{key: target})
     for dest in sorted(set(cur_routes) - set(want_routes)):
         changed = True
-        if not check_mode:
-            ec2.delete_route(RouteTableId=table_id, DestinationCidrBlock=dest)
-    after['routes'] = [{'dest': d, 'target': t} for d, (k, t) in sorted(want_routes.items())]
+        ctx.call('delete_route', RouteTableId=table_id, DestinationCidrBlock=dest)
+    after['routes'] = [{'dest': d, 'target': real_id(t)} for d, (k, t) in sorted(want_routes.items())]
+    return changed
 
+
+def _converge_subnets(ctx, table_id, current, desired, after, tables):
+    cur_subnets = sorted(a['SubnetId'] for a in current.get('Associations', []) if a.get('SubnetId'))
     want_subnets = list(cur_subnets)
-    if subnet_ids is not None:
-        want_subnets = sorted(set(subnet_ids) | (set() if purge_subnets else set(cur_subnets)))
-    elsewhere = {}
-    for t in all_tables:
-        if t['RouteTableId'] == table_id:
-            continue
-        for a in t.get('Associations', []):
-            if a.get('SubnetId'):
-                elsewhere[a['SubnetId']] = a['RouteTableAssociationId']
+    if desired.get('subnet_ids') is not None:
+        want_subnets = sorted(set(desired['subnet_ids']) | (set() if desired.get('purge_subnets') else set(cur_subnets)))
+    elsewhere = dict((a['SubnetId'], a['RouteTableAssociationId']) for t in tables if t['RouteTableId'] != table_id
+                     for a in t.get('Associations', []) if a.get('SubnetId'))
+    changed = False
     for subnet_id in want_subnets:
         if subnet_id in cur_subnets:
             continue
         changed = True
-        if check_mode:
-            continue
         if subnet_id in elsewhere:
-            ec2.replace_route_table_association(AssociationId=elsewhere[subnet_id], RouteTableId=table_id)
+            ctx.call('replace_route_table_association', AssociationId=elsewhere[subnet_id], RouteTableId=table_id)
         else:
-            ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id)
-    if existing is not None:
-        for a in existing.get('Associations', []):
-            if a.get('SubnetId') and a['SubnetId'] not in want_subnets:
-                changed = True
-                if not check_mode:
-                    ec2.disassociate_route_table(AssociationId=a['RouteTableAssociationId'])
+            ctx.call('associate_route_table', RouteTableId=table_id, SubnetId=subnet_id)
+    for a in current.get('Associations', []):
+        if a.get('SubnetId') and a['SubnetId'] not in want_subnets:
+            changed = True
+            ctx.call('disassociate_route_table', AssociationId=a['RouteTableAssociationId'])
     after['subnet_ids'] = sorted(want_subnets)
-    return changed, before, after
+    return changed
 
 
-def delete_route_table(ec2, table, check_mode):
+def delete(ctx, *, existing):
+    """Delete the route table ``existing`` (raw) and its subnet associations; the main table is refused."""
+    table = existing
     if any(a.get('Main') for a in table.get('Associations', [])):
         raise ValidationError('state', 'route table %s is the main table of its VPC; it goes with the VPC' % table['RouteTableId'])
-    if check_mode:
-        return
     for a in table.get('Associations', []):
         if a.get('RouteTableAssociationId') and not a.get('Main'):
-            ec2.disassociate_route_table(AssociationId=a['RouteTableAssociationId'])
-    ec2.delete_route_table(RouteTableId=table['RouteTableId'])
+            ctx.call('disassociate_route_table', AssociationId=a['RouteTableAssociationId'])
+    ctx.call('delete_route_table', RouteTableId=table['RouteTableId'])
+    return Change('delete', {'id': table['RouteTableId']}, None, table['RouteTableId'])

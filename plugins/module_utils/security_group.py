@@ -16,8 +16,9 @@ import re
 
 from ansible.module_utils.six import integer_types, string_types, text_type
 
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    canonical_cidr, ensure_tags, resource_tags, tag_specifications,
+    apply_tags, canonical_cidr, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
@@ -213,7 +214,7 @@ def atoms_view(atoms):
     """A readable, stable list of rules for results and diffs."""
     rows = []
     for (proto, low, high, kind, source), desc in atoms.items():
-        row = {'proto': 'all' if proto == '-1' else proto, kind if kind != 'group' else 'group_id': source}
+        row = {'proto': 'all' if proto == '-1' else proto, kind if kind != 'group' else 'group_id': real_id(source)}
         if proto != '-1':
             row['ports'] = str(low) if low == high else '%d-%d' % (low, high)
         if desc:
@@ -244,42 +245,46 @@ def validate_group_name(name, field='name'):
     return name
 
 
-def create_group(ec2, name, description, vpc_id, tags, check_mode):
-    """Create the group without rules (so groups can refer to each other). Returns the raw group."""
-    if check_mode:
-        return {'GroupId': None, 'GroupName': name, 'Description': description, 'VpcId': vpc_id,
-                'IpPermissions': [], 'IpPermissionsEgress': [{'IpProtocol': '-1', 'IpRanges': [{'CidrIp': '0.0.0.0/0'}]}],
-                'Tags': [{'Key': k, 'Value': v} for k, v in (tags or {}).items()]}
-    kwargs = dict(GroupName=name, Description=description, VpcId=vpc_id)
+def find(ctx, *, vpc_id, name, groups=None):
+    """The VPC's group named ``name`` (``groups``: the VPC's, when described already), or None."""
+    for g in vpc_groups(ctx.client, vpc_id) if groups is None else groups:
+        if g['GroupName'] == name:
+            return g
+    return None
+
+
+def create(ctx, *, desired):
+    """Create the group without rules (so groups can refer to each other); the raw group, whose GroupId
+    is a Pending in check mode. desired: name, description, vpc_id, tags."""
+    name, vpc_id, tags = desired['name'], desired['vpc_id'], desired.get('tags')
+    kwargs = dict(GroupName=name, Description=desired['description'], VpcId=vpc_id)
     if tags:
         kwargs['TagSpecifications'] = tag_specifications('security-group', tags)
 
-    def find():
-        found = ec2.describe_security_groups(Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]},
-                                                      {'Name': 'group-name', 'Values': [name]}])['SecurityGroups']
+    def find_made():
+        found = ctx.client.describe_security_groups(Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]},
+                                                             {'Name': 'group-name', 'Values': [name]}])['SecurityGroups']
         return found[0]['GroupId'] if found else None
-    group_id = create_or_find(lambda: ec2.create_security_group(**kwargs)['GroupId'], find)
-    return {'GroupId': group_id, 'GroupName': name, 'Description': description, 'VpcId': vpc_id, 'IpPermissions': [],
+
+    def make():
+        return create_or_find(lambda: ctx.call('create_security_group', **kwargs)['GroupId'], find_made), None
+    group_id = ctx.create('security_group', name, make, None).id
+    return {'GroupId': group_id, 'GroupName': name, 'Description': desired['description'], 'VpcId': vpc_id, 'IpPermissions': [],
             'IpPermissionsEgress': [{'IpProtocol': '-1', 'IpRanges': [{'CidrIp': '0.0.0.0/0'}]}],
             'Tags': [{'Key': k, 'Value': v} for k, v in (tags or {}).items()]}
 
 
-def _converge_direction(ec2, group_id, current, desired, purge, egress, check_mode):
+def _converge_direction(ctx, group_id, current, desired, purge, egress):
     """Authorize what is missing, revoke what is extra (if purge), update changed descriptions."""
     add = dict((k, d) for k, d in desired.items() if k not in current)
     remove = dict((k, d) for k, d in current.items() if k not in desired) if purge else {}
     redesc = dict((k, d) for k, d in desired.items() if k in current and (current[k] or None) != (d or None))
-    changed = bool(add or remove or redesc)
-    if check_mode or not changed:
-        return changed
     kind = 'egress' if egress else 'ingress'
-    if remove:
-        getattr(ec2, 'revoke_security_group_%s' % kind)(GroupId=group_id, IpPermissions=to_permissions(remove))
-    if add:
-        getattr(ec2, 'authorize_security_group_%s' % kind)(GroupId=group_id, IpPermissions=to_permissions(add))
-    if redesc:
-        getattr(ec2, 'update_security_group_rule_descriptions_%s' % kind)(GroupId=group_id, IpPermissions=to_permissions(redesc))
-    return changed
+    for operation, atoms in (('revoke_security_group_%s', remove), ('authorize_security_group_%s', add),
+                             ('update_security_group_rule_descriptions_%s', redesc)):
+        if atoms:
+            ctx.call(operation % kind, GroupId=group_id, IpPermissions=to_permissions(atoms))
+    return bool(add or remove or redesc)
 
 
 def _merged(current, desired):
@@ -288,30 +293,29 @@ def _merged(current, desired):
     return out
 
 
-def converge_group(ec2, raw, new, tags, purge_tags, ingress, egress, purge_rules, purge_rules_egress, names_to_ids, check_mode):
-    """Converge tags and rules of a group (raw: described or just created). ingress/egress: atoms or None (leave).
-
-    Returns (changed, before, after).
-    """
-    group_id = raw['GroupId'] or '(new:%s)' % raw['GroupName']
-    before = None if new else describe_group(raw)
-    after = describe_group(dict(raw, GroupId=group_id))
-    after['id'] = raw['GroupId']  # None for a group check mode would create
-    changed = new
-    if not new:
-        tag_changed, after['tags'] = ensure_tags(ec2, group_id, before['tags'], tags, purge_tags, check_mode)
+def ensure(ctx, *, desired, existing=None, names_to_ids=None, created=False):
+    """One group's tags and rules as ``desired`` says against ``existing`` (raw; None: it is created first;
+    ``created``: it was, by :func:`create`, this run). desired: name, description, vpc_id, tags, rules and
+    rules_egress (atoms, None: leave), purge_rules, purge_rules_egress. ``names_to_ids``: group names to ids."""
+    if existing is None:
+        existing, created = create(ctx, desired=desired), True
+    raw, group_id = existing, existing['GroupId']
+    before = None if created else describe_group(raw)
+    after = describe_group(raw)
+    after['id'] = real_id(group_id)  # None for a group check mode would create
+    changed = created
+    if not created:
+        tag_changed, after['tags'] = apply_tags(ctx, group_id, before['tags'], desired.get('tags'))
         changed |= tag_changed
-    current_in = permission_atoms(raw.get('IpPermissions'))
-    current_out = permission_atoms(raw.get('IpPermissionsEgress'))
-    if ingress is not None:
-        desired = resolve(ingress, group_id, names_to_ids)
-        changed |= _converge_direction(ec2, group_id, current_in, desired, purge_rules, False, check_mode)
-        after['rules'] = atoms_view(desired if purge_rules else _merged(current_in, desired))
-    if egress is not None:
-        desired = resolve(egress, group_id, names_to_ids)
-        changed |= _converge_direction(ec2, group_id, current_out, desired, purge_rules_egress, True, check_mode)
-        after['rules_egress'] = atoms_view(desired if purge_rules_egress else _merged(current_out, desired))
-    return changed, before, after
+    names_to_ids = names_to_ids or {}
+    for direction, key, purge in (('rules', 'IpPermissions', 'purge_rules'), ('rules_egress', 'IpPermissionsEgress', 'purge_rules_egress')):
+        if desired.get(direction) is None:
+            continue
+        current = permission_atoms(raw.get(key))
+        wanted = resolve(desired[direction], group_id, names_to_ids)
+        changed |= _converge_direction(ctx, group_id, current, wanted, desired.get(purge, True), direction == 'rules_egress')
+        after[direction] = atoms_view(wanted if desired.get(purge, True) else _merged(current, wanted))
+    return Change.of(changed, before, after, group_id)
 
 
 def group_blockers(ec2, group_id, ignore_ids=()):
@@ -328,10 +332,20 @@ def group_blockers(ec2, group_id, ignore_ids=()):
     return found
 
 
-def delete_group(ec2, raw, check_mode, ignore_ids=()):
-    blockers = group_blockers(ec2, raw['GroupId'], ignore_ids)
+def revoke_references(ctx, *, existing, group_ids):
+    """Revoke the rules of the group ``existing`` (raw) that refer to ``group_ids``: what ties a stack's groups together."""
+    for direction, perms in (('ingress', existing.get('IpPermissions')), ('egress', existing.get('IpPermissionsEgress'))):
+        refs = dict((k, v) for k, v in permission_atoms(perms).items() if k[3] == 'group' and k[4] in group_ids)
+        if refs:
+            ctx.call('revoke_security_group_%s' % direction, GroupId=existing['GroupId'], IpPermissions=to_permissions(refs))
+
+
+def delete(ctx, *, existing, ignore_ids=()):
+    """Delete the group ``existing`` (raw); refuses, naming them, while interfaces or other groups use it
+    (``ignore_ids``: groups whose references to it go in the same run)."""
+    blockers = group_blockers(ctx.client, existing['GroupId'], ignore_ids)
     if blockers:
         raise ValidationError('state', 'security group %s (%s) is still used by %s; remove those first'
-                              % (raw['GroupId'], raw['GroupName'], '; '.join(blockers)))
-    if not check_mode:
-        ec2.delete_security_group(GroupId=raw['GroupId'])
+                              % (existing['GroupId'], existing['GroupName'], '; '.join(blockers)))
+    ctx.call('delete_security_group', GroupId=existing['GroupId'])
+    return Change('delete', {'id': existing['GroupId']}, None, existing['GroupId'])

@@ -9,10 +9,11 @@ __metaclass__ = type
 
 import ipaddress
 
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    ensure_tags, not_found, resource_tags, tag_specifications,
+    apply_tags, not_found, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
@@ -82,57 +83,61 @@ def wait_subnet(ec2, subnet_id, timeout):
                     'subnet %s to become available' % subnet_id, timeout=timeout, delay=1)
 
 
-def ensure_subnet(ec2, spec, subnets, check_mode, wait_timeout=300):
-    """Converge one subnet given the VPC's subnets already described.
+def find(ctx, *, vpc_id, cidr_block, subnets=None):
+    """The subnet of the VPC with this CIDR (``subnets``: the VPC's, when described already), or None."""
+    return find_subnet(vpc_subnets(ctx.client, vpc_id) if subnets is None else subnets, cidr_block)
 
-    spec: vpc_id, cidr_block, availability_zone, map_public_ip_on_launch, tags (incl. Name), purge_tags.
-    Returns (changed, before, after, raw_or_None).
-    """
-    existing = find_subnet(subnets, spec['cidr_block'])
+
+def ensure(ctx, *, desired, existing=None, siblings=()):
+    """One subnet as ``desired`` says (vpc_id, cidr_block, availability_zone, map_public_ip_on_launch, tags with Name)
+    against ``existing`` (raw, None when there is none); ``siblings``: the VPC's subnets, which a new one must not overlap."""
+    spec = desired
     want_public = bool(spec.get('map_public_ip_on_launch'))
     tags = spec.get('tags')
     if existing is None:
-        for s in subnets:
+        for s in siblings:
             if ipaddress.IPv4Network(s['CidrBlock']).overlaps(ipaddress.IPv4Network(spec['cidr_block'])):
                 raise ValidationError('cidr_block', '%s overlaps subnet %s (%s) of the VPC' % (spec['cidr_block'], s['SubnetId'], s['CidrBlock']))
-        after = {'id': None, 'name': (tags or {}).get('Name'), 'vpc_id': spec['vpc_id'], 'cidr_block': spec['cidr_block'],
-                 'availability_zone': spec.get('availability_zone'), 'map_public_ip_on_launch': want_public,
-                 'state': 'available', 'tags': tags or {}}
-        if check_mode:
-            return True, None, after, None
-        kwargs = dict(VpcId=spec['vpc_id'], CidrBlock=spec['cidr_block'], TagSpecifications=tag_specifications('subnet', tags))
-        if spec.get('availability_zone'):
-            kwargs['AvailabilityZone'] = spec['availability_zone']
-        created = create_or_find(lambda: ec2.create_subnet(**kwargs)['Subnet'],
-                                 lambda: find_subnet(vpc_subnets(ec2, spec['vpc_id']), spec['cidr_block']))
-        raw = created if created.get('State') == 'available' else wait_subnet(ec2, created['SubnetId'], wait_timeout)
-        if want_public:
-            ec2.modify_subnet_attribute(SubnetId=created['SubnetId'], MapPublicIpOnLaunch={'Value': True})
-            raw = dict(raw, MapPublicIpOnLaunch=True)
-        return True, None, describe_subnet(raw), raw
-
+        planned = {'id': None, 'name': (tags or {}).get('Name'), 'vpc_id': spec['vpc_id'], 'cidr_block': spec['cidr_block'],
+                   'availability_zone': spec.get('availability_zone'), 'map_public_ip_on_launch': want_public,
+                   'state': 'available', 'tags': tags or {}}
+        return ctx.create('subnet', planned['name'] or spec['cidr_block'], lambda: _create(ctx, spec, tags, want_public), planned)
     before = describe_subnet(existing)
     if spec.get('availability_zone') and spec['availability_zone'] != before['availability_zone']:
         raise ValidationError('availability_zone', 'subnet %s (%s) is in %s; a subnet cannot move to %s. Delete it first or keep its zone'
                               % (before['id'], before['cidr_block'], before['availability_zone'], spec['availability_zone']))
     after = dict(before)
-    changed, after['tags'] = ensure_tags(ec2, before['id'], before['tags'], tags, spec.get('purge_tags', True), check_mode)
+    changed, after['tags'] = apply_tags(ctx, before['id'], before['tags'], tags)
     after['name'] = after['tags'].get('Name')
     if spec.get('map_public_ip_on_launch') is not None and want_public != before['map_public_ip_on_launch']:
         changed = True
         after['map_public_ip_on_launch'] = want_public
-        if not check_mode:
-            ec2.modify_subnet_attribute(SubnetId=before['id'], MapPublicIpOnLaunch={'Value': want_public})
-    return changed, before, after, existing
+        ctx.call('modify_subnet_attribute', SubnetId=before['id'], MapPublicIpOnLaunch={'Value': want_public})
+    return Change.of(changed, before, after, before['id'])
 
 
-def subnet_dependents(ec2, subnet_id):
-    """Instances and interfaces in the subnet (AWS deletes those of terminated instances and deleted NAT gateways)."""
+def _create(ctx, spec, tags, want_public):
+    kwargs = dict(VpcId=spec['vpc_id'], CidrBlock=spec['cidr_block'], TagSpecifications=tag_specifications('subnet', tags))
+    if spec.get('availability_zone'):
+        kwargs['AvailabilityZone'] = spec['availability_zone']
+    created = create_or_find(lambda: ctx.call('create_subnet', **kwargs)['Subnet'],
+                             lambda: find_subnet(vpc_subnets(ctx.client, spec['vpc_id']), spec['cidr_block']))
+    raw = created if created.get('State') == 'available' else wait_subnet(ctx.client, created['SubnetId'], ctx.wait_timeout)
+    if want_public:
+        ctx.call('modify_subnet_attribute', SubnetId=created['SubnetId'], MapPublicIpOnLaunch={'Value': True})
+        raw = dict(raw, MapPublicIpOnLaunch=True)
+    return raw['SubnetId'], describe_subnet(raw)
+
+
+def subnet_dependents(ec2, subnet_id, going=()):
+    """Instances and interfaces in the subnet (AWS deletes those of terminated instances and deleted NAT gateways);
+    ``going``: the ids this run deletes (or would, in check mode), not counted."""
     found = []
     enis = ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=[{'Name': 'subnet-id', 'Values': [subnet_id]}])
     for e in enis:
-        owner = (e.get('Attachment') or {}).get('InstanceId') or e.get('Description') or e.get('InterfaceType')
-        found.append('network interface %s (%s)' % (e['NetworkInterfaceId'], owner))
+        if e['NetworkInterfaceId'] not in going:
+            owner = (e.get('Attachment') or {}).get('InstanceId') or e.get('Description') or e.get('InterfaceType')
+            found.append('network interface %s (%s)' % (e['NetworkInterfaceId'], owner))
     for r in ec2.paginate('describe_instances', 'Reservations', Filters=[
             {'Name': 'subnet-id', 'Values': [subnet_id]},
             {'Name': 'instance-state-name', 'Values': ['pending', 'running', 'stopping', 'stopped', 'shutting-down']}]):
@@ -143,10 +148,12 @@ def subnet_dependents(ec2, subnet_id):
     return found
 
 
-def delete_subnet(ec2, raw, check_mode):
-    blockers = subnet_dependents(ec2, raw['SubnetId'])
+def delete(ctx, *, existing, going=()):
+    """Delete the subnet ``existing`` (raw); refuses, naming them, while instances or interfaces use it
+    (``going``: ids the same run deletes before, see :func:`subnet_dependents`)."""
+    blockers = subnet_dependents(ctx.client, existing['SubnetId'], going)
     if blockers:
         raise ValidationError('state', 'subnet %s (%s) is still in use by %s; remove them first'
-                              % (raw['SubnetId'], raw['CidrBlock'], '; '.join(blockers)))
-    if not check_mode:
-        ec2.delete_subnet(SubnetId=raw['SubnetId'])
+                              % (existing['SubnetId'], existing['CidrBlock'], '; '.join(blockers)))
+    ctx.call('delete_subnet', SubnetId=existing['SubnetId'])
+    return Change('delete', describe_subnet(existing), None, existing['SubnetId'])

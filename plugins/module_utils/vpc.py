@@ -7,10 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    canonical_cidr, ensure_tags, name_tags, not_found, resource_tags, tag_specifications,
+    apply_tags, canonical_cidr, name_tags, not_found, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
@@ -124,110 +125,103 @@ def wait_vpc_available(ec2, vpc_id, timeout):
                     'VPC %s to become available' % vpc_id, timeout=timeout, delay=1)
 
 
-_LOOKUP = object()
+def find(ctx, *, name=None, cidr_block=None, vpc_id=None, extra_tags=None):
+    """The contract's find: the raw VPC (see :func:`find_vpc`), or None."""
+    return find_vpc(ctx.client, name, cidr_block, vpc_id, extra_tags)
 
 
-def ensure_vpc(ec2, spec, check_mode, wait_timeout=300, existing=_LOOKUP, existing_dns=None):
-    """Converge one VPC. spec: name, cidr_block, dns_hostnames, dns_support, tags, purge_tags, vpc_id.
-
-    ``existing``: the raw VPC (or None) when the caller has looked it up already;
-    ``existing_dns``: its :func:`vpc_dns`, when the caller has read that too.
-    Returns (changed, before, after) where before/after are snake_case dicts (None = absent).
-    """
+def ensure(ctx, *, desired, existing=None, existing_dns=None):
+    """One VPC as ``desired`` says (name, cidr_block, dns_hostnames, dns_support, tags, vpc_id) against
+    ``existing`` (the raw VPC, None when there is none). ``existing_dns``: its :func:`vpc_dns`, if read already."""
+    spec = desired
     desired_tags = name_tags(spec.get('name'), spec.get('tags'))
-    if existing is _LOOKUP:
-        existing = find_vpc(ec2, spec.get('name'), spec.get('cidr_block'), spec.get('vpc_id'))
     if existing is None and spec.get('vpc_id'):
         raise ValidationError('vpc_id', 'no VPC %s in this account/region' % spec['vpc_id'])
     want_dns = {'dns_support': spec.get('dns_support', True), 'dns_hostnames': spec.get('dns_hostnames', True)}
-
     if existing is None:
-        after = {
-            'id': None, 'name': spec.get('name'), 'cidr_block': spec['cidr_block'], 'state': 'available',
-            'is_default': False, 'instance_tenancy': 'default', 'tags': desired_tags,
-        }
-        after.update(want_dns)
-        if check_mode:
-            return True, None, after
-        vpc = create_or_find(
-            lambda: ec2.create_vpc(CidrBlock=spec['cidr_block'], TagSpecifications=tag_specifications('vpc', desired_tags))['Vpc'],
-            lambda: find_vpc(ec2, spec.get('name'), spec['cidr_block']))
-        vpc_id = vpc['VpcId']
-        if vpc.get('State') != 'available':
-            vpc = wait_vpc_available(ec2, vpc_id, wait_timeout)
-        _apply_dns(ec2, vpc_id, dict(NEW_VPC_DNS), want_dns)
-        return True, None, describe_vpc(ec2, vpc, dns=want_dns)
-
-    before = describe_vpc(ec2, existing, dns=existing_dns)
+        planned = {'id': None, 'name': spec.get('name'), 'cidr_block': spec['cidr_block'], 'state': 'available',
+                   'is_default': False, 'instance_tenancy': 'default', 'tags': desired_tags}
+        planned.update(want_dns)
+        return ctx.create('vpc', spec.get('name'), lambda: _create(ctx, spec, desired_tags, want_dns), planned)
+    before = describe_vpc(ctx.client, existing, dns=existing_dns)
     after = dict(before)
-    changed = False
-    purge = spec.get('purge_tags', True)
+    purge = ctx.purge_tags
     if spec.get('tags') is None:
         # tags not given: manage only the Name tag, keep the rest
         tags_wanted, purge = ({'Name': spec['name']} if spec.get('name') else None), False
     else:
         tags_wanted = desired_tags
-    tags_changed, after['tags'] = ensure_tags(ec2, before['id'], before['tags'], tags_wanted, purge, check_mode)
+    changed, after['tags'] = apply_tags(ctx, before['id'], before['tags'], tags_wanted, purge)
     after['name'] = after['tags'].get('Name')
-    changed |= tags_changed
     current_dns = {'dns_support': before['dns_support'], 'dns_hostnames': before['dns_hostnames']}
     if current_dns != want_dns:
         changed = True
         after.update(want_dns)
-        if not check_mode:
-            _apply_dns(ec2, before['id'], current_dns, want_dns)
-    return changed, before, after
+        _apply_dns(ctx, before['id'], current_dns, want_dns)
+    return Change.of(changed, before, after, before['id'])
 
 
-def _apply_dns(ec2, vpc_id, current, want):
+def _create(ctx, spec, tags, want_dns):
+    vpc = create_or_find(
+        lambda: ctx.call('create_vpc', CidrBlock=spec['cidr_block'], TagSpecifications=tag_specifications('vpc', tags))['Vpc'],
+        lambda: find_vpc(ctx.client, spec.get('name'), spec['cidr_block']))
+    vpc_id = vpc['VpcId']
+    if vpc.get('State') != 'available':
+        vpc = wait_vpc_available(ctx.client, vpc_id, ctx.wait_timeout)
+    _apply_dns(ctx, vpc_id, dict(NEW_VPC_DNS), want_dns)
+    return vpc_id, describe_vpc(ctx.client, vpc, dns=want_dns)
+
+
+def _apply_dns(ctx, vpc_id, current, want):
     # Support must be on before hostnames can be turned on, and hostnames off before support goes off.
     if want['dns_support'] and not current['dns_support']:
-        ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={'Value': True})
+        ctx.call('modify_vpc_attribute', VpcId=vpc_id, EnableDnsSupport={'Value': True})
     if want['dns_hostnames'] != current['dns_hostnames']:
-        ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={'Value': want['dns_hostnames']})
+        ctx.call('modify_vpc_attribute', VpcId=vpc_id, EnableDnsHostnames={'Value': want['dns_hostnames']})
     if not want['dns_support'] and current['dns_support']:
-        ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={'Value': False})
+        ctx.call('modify_vpc_attribute', VpcId=vpc_id, EnableDnsSupport={'Value': False})
 
 
-def vpc_dependents(ec2, vpc_id):
-    """What still lives in the VPC and keeps it from being deleted: ['subnet subnet-1 (web-a)', ...]."""
+def vpc_dependents(ec2, vpc_id, going=()):
+    """What still lives in the VPC and keeps it from being deleted: ['subnet subnet-1 (web-a)', ...];
+    ``going``: the ids this run deletes (or would, in check mode), not counted."""
     vpc_filter = [{'Name': 'vpc-id', 'Values': [vpc_id]}]
     found = []
 
-    def label(kind, rid, tags):
-        name = (tags or {}).get('Name')
-        return '%s %s%s' % (kind, rid, ' (%s)' % name if name else '')
+    def add(kind, rid, tags):
+        if rid not in going:
+            name = (tags or {}).get('Name')
+            found.append('%s %s%s' % (kind, rid, ' (%s)' % name if name else ''))
 
     for s in ec2.paginate('describe_subnets', 'Subnets', Filters=vpc_filter):
-        found.append(label('subnet', s['SubnetId'], resource_tags(s)))
+        add('subnet', s['SubnetId'], resource_tags(s))
     for g in ec2.paginate('describe_internet_gateways', 'InternetGateways',
                           Filters=[{'Name': 'attachment.vpc-id', 'Values': [vpc_id]}]):
-        found.append(label('internet gateway', g['InternetGatewayId'], resource_tags(g)))
+        add('internet gateway', g['InternetGatewayId'], resource_tags(g))
     for n in ec2.paginate('describe_nat_gateways', 'NatGateways', Filter=vpc_filter):
         if n.get('State') not in ('deleted', 'failed'):
-            found.append(label('NAT gateway', n['NatGatewayId'], resource_tags(n)))
+            add('NAT gateway', n['NatGatewayId'], resource_tags(n))
     for g in ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=vpc_filter):
         if g.get('GroupName') != 'default':
-            found.append(label('security group', g['GroupId'], resource_tags(g)))
+            add('security group', g['GroupId'], resource_tags(g))
     for r in ec2.paginate('describe_route_tables', 'RouteTables', Filters=vpc_filter):
         if not any(a.get('Main') for a in r.get('Associations', [])):
-            found.append(label('route table', r['RouteTableId'], resource_tags(r)))
+            add('route table', r['RouteTableId'], resource_tags(r))
     for e in ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=vpc_filter):
-        found.append(label('network interface', e['NetworkInterfaceId'], {'Name': e.get('Description')}))
+        add('network interface', e['NetworkInterfaceId'], {'Name': e.get('Description')})
     return found
 
 
-def delete_vpc(ec2, spec, check_mode):
-    """Returns (changed, before). Refuses, naming them, while dependents remain."""
-    existing = find_vpc(ec2, spec.get('name'), spec.get('cidr_block'), spec.get('vpc_id'))
+def delete(ctx, *, existing, going=()):
+    """Delete the VPC ``existing`` (raw); refuses, naming them, while dependents remain (``going``: ids the
+    same run deletes before, see :func:`vpc_dependents`)."""
     if existing is None:
-        return False, None
-    before = describe_vpc(ec2, existing)
-    blockers = vpc_dependents(ec2, before['id'])
+        return Change('none', None, None)
+    before = describe_vpc(ctx.client, existing)
+    blockers = vpc_dependents(ctx.client, before['id'], going)
     if blockers:
         raise ValidationError('state', 'VPC %s still has dependents: %s. Delete them first '
                               '(seed.laravel_aws.network with state: absent removes a whole stack in order)'
                               % (before['id'], '; '.join(blockers)))
-    if not check_mode:
-        ec2.delete_vpc(VpcId=before['id'])
-    return True, before
+    ctx.call('delete_vpc', VpcId=before['id'])
+    return Change('delete', before, None, before['id'])

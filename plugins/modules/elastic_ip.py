@@ -100,7 +100,9 @@ diff:
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
-from ansible_collections.seed.laravel_aws.plugins.module_utils.elastic_ip import describe_eip, ensure_eip, find_eips, pick_one, release_eip
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils import elastic_ip
+from ansible_collections.seed.laravel_aws.plugins.module_utils.elastic_ip import find_eips, pick_one
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 
@@ -124,17 +126,19 @@ def run(m):
     else:
         # found by its Name tag only, so changing the other tags updates the address instead of allocating another
         existing = pick_one(find_eips(ec2, {'Name': p['name']}), 'Name=%s' % p['name'])
+    ctx = Context.of(m, ec2)
     if p['state'] == 'absent':
         if existing is None:
             m.exit_json(changed=False, address={}, diff=make_diff(None, None))
-        release_eip(ec2, existing, m.check_mode, disassociate=p['release_on_disassociation'])
-        m.exit_json(changed=True, address={}, diff=make_diff(describe_eip(existing), None))
+        change = elastic_ip.delete(ctx, existing=existing, disassociate=p['release_on_disassociation'])
+        m.exit_json(changed=True, address={}, diff=make_diff(change.before, None))
     if p['tags'] is None:
         tags, purge = ({'Name': p['name']} if p['name'] else None), False
     else:
         purge = p['purge_tags']
-    changed, before, after = ensure_eip(ec2, existing, tags, purge, m.check_mode)
-    m.exit_json(changed=changed, address=after, diff=make_diff(before, after))
+    ctx.purge_tags = purge
+    change = elastic_ip.ensure(ctx, desired={'tags': tags}, existing=existing)
+    m.exit_json(changed=change.changed, address=change.after, diff=make_diff(change.before, change.after))
 
 
 def main():

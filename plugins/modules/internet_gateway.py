@@ -89,7 +89,9 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsMod
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.internet_gateway import delete_igw, describe_igw, ensure_igw, find_igws
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils import internet_gateway
+from ansible_collections.seed.laravel_aws.plugins.module_utils.internet_gateway import describe_igw, find_igws
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
 
@@ -106,16 +108,16 @@ def run(m):
     if p['state'] == 'absent':
         gone = attached + (detached if p['name'] else [])
         for igw in gone:
-            delete_igw(ec2, igw, m.check_mode)
+            internet_gateway.delete(Context.of(m, ec2), existing=igw)
         before = describe_igw(gone[0]) if gone else None
         m.exit_json(changed=bool(gone), internet_gateway={}, diff=make_diff(before, None))
     if p['tags'] is None:
         tags, purge = ({'Name': p['name']} if p['name'] else None), False
     else:
         tags, purge = name_tags(p['name'], user_tags), p['purge_tags']
-    changed, before, after, dummy = ensure_igw(ec2, p['vpc_id'], tags, purge, attached, detached, m.check_mode,
-                                               attach=p['state'] == 'present')
-    m.exit_json(changed=changed, internet_gateway=after, diff=make_diff(before, after))
+    change = internet_gateway.ensure(Context.of(m, ec2, purge_tags=purge), existing=(attached, detached),
+                                     desired={'vpc_id': p['vpc_id'], 'tags': tags, 'attach': p['state'] == 'present'})
+    m.exit_json(changed=change.changed, internet_gateway=change.after, diff=make_diff(change.before, change.after))
 
 
 def main():

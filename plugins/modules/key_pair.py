@@ -26,6 +26,12 @@ options:
     description: The key pair name.
     type: str
     required: true
+  stack:
+    description:
+      - The stack the key pair belongs to; it is tagged C(Stack=<stack>). The stack-name rule of every module applies
+        (1-39 letters, digits and dashes, starting with a letter or digit).
+      - Without O(tags), only the C(Stack) tag is managed and other tags are kept.
+    type: str
   public_key:
     description: An OpenSSH public key (C(ssh-ed25519 AAAA...) or C(ssh-rsa AAAA...)) to import.
     type: str
@@ -115,19 +121,11 @@ import os
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import ensure_tags, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.key_pair import HAS_CRYPTOGRAPHY, find, fingerprints
-from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import is_lost_answer
+from ansible_collections.seed.laravel_aws.plugins.module_utils.key_pair import HAS_CRYPTOGRAPHY, delete, describe, ensure, find, fingerprints
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, stack_tags, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
-
-
-def describe(kp, private_key_path=None):
-    out = {'name': kp['KeyName'], 'id': kp.get('KeyPairId'), 'fingerprint': kp.get('KeyFingerprint'),
-           'type': kp.get('KeyType'), 'tags': resource_tags(kp)}
-    if private_key_path:
-        out['private_key_path'] = private_key_path
-    return out
 
 
 def open_private_key(path):
@@ -152,7 +150,11 @@ def run(m):
     name = p['name'].strip()
     if not name or len(name) > 255:
         raise ValidationError('name', 'a key pair name is 1-255 characters')
-    tags = normalize_tags(p['tags'], added=())
+    tags = normalize_tags(p['tags'], added=(STACK_TAG,) if p['stack'] is not None else ())
+    purge = p['purge_tags']
+    if p['stack'] is not None:
+        purge = purge and tags is not None
+        tags = stack_tags(validate_stack_name(p['stack'], 'stack'), tags)
     public = p['public_key']
     if p['public_key_path']:
         path = p['public_key_path']  # type: path, already expanded
@@ -170,105 +172,83 @@ def run(m):
         raise ValidationError('private_key_path', '%s is a symlink to nothing; the private key is never written through a '
                               'symlink: remove it or choose another path' % private_path)
 
-    ec2 = m.client('ec2')
-    existing = find(ec2, name)
+    ctx = Context.of(m, m.client('ec2'))
+    existing = find(ctx, name=name)
     if p['state'] == 'absent':
-        if existing and not m.check_mode:
-            ec2.delete_key_pair(KeyName=name)
-        m.exit_json(changed=bool(existing), key_pair={}, diff=make_diff(describe(existing) if existing else None, None))
-
-    replace = False
-    if existing is not None:
-        before = describe(existing)
-        if wanted and existing.get('KeyFingerprint') not in wanted[1]:
-            if not p['force']:
-                raise ValidationError('public_key', 'key pair %s exists with other key material (fingerprint %s); '
-                                      'set force: true to replace it' % (name, existing.get('KeyFingerprint')))
-            replace = True
-        if not replace and not public and private_path and not os.path.lexists(private_path):
-            # EC2 gives a private key once, when it creates the key pair: without the file nobody can use this one
-            if not p['force']:
-                raise ValidationError('private_key_path', 'key pair %s exists but its private key file %s is missing, and EC2 '
-                                      'cannot give it again; set force: true to replace the key pair (or delete it with '
-                                      'state: absent), or give the path where its private key is' % (name, private_path))
-            replace = True
-        if not replace:
-            after = dict(before)
-            changed, after['tags'] = ensure_tags(ec2, existing['KeyPairId'], before['tags'], tags, p['purge_tags'], m.check_mode) \
-                if tags is not None else (False, before['tags'])
-            m.exit_json(changed=changed, key_pair=after, diff=make_diff(before, after))
-    else:
-        before = None
-        if not public:
-            if not private_path:
-                raise ValidationError('public_key', 'give public_key or public_key_path to import a key, '
-                                      'or private_key_path to have EC2 create one and keep its private key')
-            if os.path.lexists(private_path):
-                raise ValidationError('private_key_path', '%s already exists and is never overwritten; '
-                                      'remove it, choose another path, or import its public key instead' % private_path)
-
-    after = {'name': name, 'id': None, 'fingerprint': None, 'type': wanted[0] if wanted else p['key_type'], 'tags': tags or {}}
-    if m.check_mode:
-        m.exit_json(changed=True, key_pair=after, diff=make_diff(before, after))
+        change = delete(ctx, existing=existing)
+        m.exit_json(changed=change.changed, key_pair={}, diff=make_diff(change.before, None))
+    desired = {'name': name, 'public_key': public, 'fingerprints': wanted, 'key_type': p['key_type'], 'tags': tags,
+               'purge_tags': purge, 'replace': refuse_or_replace(p, existing, wanted, public, private_path)}
+    if existing is None and not public:
+        if not private_path:
+            raise ValidationError('public_key', 'give public_key or public_key_path to import a key, '
+                                  'or private_key_path to have EC2 create one and keep its private key')
+        if os.path.lexists(private_path):
+            raise ValidationError('private_key_path', '%s already exists and is never overwritten; '
+                                  'remove it, choose another path, or import its public key instead' % private_path)
+    making = existing is None or desired['replace']
     # the private key's file first: if it cannot be made, nothing is created (or deleted)
-    fd = open_private_key(private_path) if not public else None
+    fd = ctx.live(open_private_key, private_path) if making and not public else None
     try:
-        made = create(m, ec2, p, name, public, wanted, tags, replace)
+        change = ensure(ctx, desired=desired, existing=existing)
     except BaseException:
         if fd is not None:
             os.close(fd)
             os.unlink(private_path)
         raise
-    if public:
-        m.exit_json(changed=True, key_pair=describe(made), diff=make_diff(before, describe(made)))
+    after = change.after
+    if fd is not None:
+        keep_private_key(ctx, fd, after, private_path, tags)
+        after = describe(after, private_path)
+    elif 'KeyName' in after:
+        after = describe(after)
+    m.exit_json(changed=change.changed, key_pair=after, diff=make_diff(change.before, describe_plain(after)))
+
+
+def describe_plain(view):
+    return dict((k, v) for k, v in view.items() if k != 'private_key_path')
+
+
+def refuse_or_replace(p, existing, wanted, public, private_path):
+    """True when the existing key pair must be replaced (force); a ValidationError when it differs without force."""
+    if existing is None:
+        return False
+    name = existing['KeyName']
+    if wanted and existing.get('KeyFingerprint') not in wanted[1]:
+        if not p['force']:
+            raise ValidationError('public_key', 'key pair %s exists with other key material (fingerprint %s); '
+                                  'set force: true to replace it' % (name, existing.get('KeyFingerprint')))
+        return True
+    if not public and private_path and not os.path.lexists(private_path):
+        # EC2 gives a private key once, when it creates the key pair: without the file nobody can use this one
+        if not p['force']:
+            raise ValidationError('private_key_path', 'key pair %s exists but its private key file %s is missing, and EC2 '
+                                  'cannot give it again; set force: true to replace the key pair (or delete it with '
+                                  'state: absent), or give the path where its private key is' % (name, private_path))
+        return True
+    return False
+
+
+def keep_private_key(ctx, fd, made, private_path, tags):
+    """Write the private key EC2 made; a key pair whose private key is lost is of no use: on failure it is deleted
+    again, so the next run makes one again."""
     try:
         write_private_key(fd, made['KeyMaterial'])
     except Exception as exc:  # pylint: disable=broad-except
-        # a key pair whose private key is lost is of no use: delete it, so the next run makes one again
-        ec2.delete_key_pair(KeyName=name)
+        ctx.call('delete_key_pair', KeyName=made['KeyName'])
         if os.path.lexists(private_path):
             os.unlink(private_path)
         raise ValidationError('private_key_path', 'could not write the private key to %s (%s); the key pair %s was deleted '
-                              'again' % (private_path, exc, name))
+                              'again' % (private_path, exc, made['KeyName']))
     made.pop('KeyMaterial', None)
     made['Tags'] = made.get('Tags') or [{'Key': k, 'Value': v} for k, v in (tags or {}).items()]
-    m.exit_json(changed=True, key_pair=describe(made, private_path), diff=make_diff(before, describe(made)))
-
-
-def create(m, ec2, p, name, public, wanted, tags, replace):
-    """Import or create the key pair; returns the key pair (with KeyMaterial when EC2 created it)."""
-    if replace:
-        ec2.delete_key_pair(KeyName=name)
-    spec = tag_specifications('key-pair', tags)
-    if public:
-        try:
-            ec2.import_key_pair(KeyName=name, PublicKeyMaterial=public.strip().encode(), TagSpecifications=spec)
-        except Exception as exc:  # pylint: disable=broad-except
-            if not is_lost_answer(exc):
-                raise
-        made = find(ec2, name)  # a lost answer is checked by fingerprint, never imported twice
-        if made is None or made.get('KeyFingerprint') not in wanted[1]:
-            raise ValidationError('public_key', 'key pair %s was not imported with this key; run again' % name)
-        return made
-    for dummy in range(3):
-        try:
-            created = ec2.create_key_pair(KeyName=name, KeyType=p['key_type'], KeyFormat='pem', TagSpecifications=spec)
-            break
-        except Exception as exc:  # pylint: disable=broad-except
-            if not is_lost_answer(exc):
-                raise
-            # the private key of a lost answer is gone for good: drop that key pair and make another
-            if find(ec2, name) is not None:
-                ec2.delete_key_pair(KeyName=name)
-    else:
-        raise ValidationError('name', 'could not create key pair %s: its answer was lost three times; run again' % name)
-    return dict(created)
 
 
 def main():
     m = AwsModule(
         argument_spec=dict(
             name=dict(type='str', required=True),
+            stack=dict(type='str'),
             public_key=dict(type='str'),
             public_key_path=dict(type='path'),
             private_key_path=dict(type='path', no_log=False),

@@ -122,10 +122,12 @@ diff:
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
-from ansible_collections.seed.laravel_aws.plugins.module_utils.elastic_ip import ensure_eip, find_eips, pick_one, release_eip
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils import elastic_ip, nat_gateway
+from ansible_collections.seed.laravel_aws.plugins.module_utils.elastic_ip import find_eips, pick_one
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.nat_gateway import (
-    LIVE, delete_nat, describe_nat, ensure_nat, find_nat,
+    LIVE, describe_nat, find_nat,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 
@@ -147,16 +149,16 @@ def run(m):
     existing = find_nat(nats, p['subnet_id'], p['name'])
     own_eip = None if p['allocation_id'] else pick_one(find_eips(ec2, {'Name': p['name']}), 'Name=%s' % p['name'])
 
+    ctx = Context.of(m, ec2, purge_tags=purge)
     if p['state'] == 'absent':
         changed = existing is not None
         if existing:
-            delete_nat(ec2, existing, m.check_mode, p['wait'], p['wait_timeout'])
+            nat_gateway.delete(ctx, existing=existing)
         if own_eip and p['release_eip'] and (existing is None or existing.get('NatGatewayAddresses', [{}])[0].get('AllocationId')
                                              == own_eip['AllocationId']):
             changed = True
-            if not m.check_mode:
-                fresh = ec2.describe_addresses(AllocationIds=[own_eip['AllocationId']])['Addresses'][0]
-                release_eip(ec2, fresh, m.check_mode, disassociate=True)
+            fresh = ec2.describe_addresses(AllocationIds=[own_eip['AllocationId']])['Addresses'][0]  # freed by the delete
+            elastic_ip.delete(ctx, existing=fresh, disassociate=True)
         m.exit_json(changed=changed, nat_gateway={}, diff=make_diff(describe_nat(existing) if existing else None, None))
 
     changed = False
@@ -165,13 +167,11 @@ def run(m):
         if existing:
             allocation_id = (existing.get('NatGatewayAddresses') or [{}])[0].get('AllocationId')
         else:
-            eip_tags = dict(tags)
-            eip_changed, dummy, eip = ensure_eip(ec2, own_eip, eip_tags, purge, m.check_mode)
-            changed |= eip_changed
-            allocation_id = eip['allocation_id']
-    nat_changed, before, after = ensure_nat(ec2, p['subnet_id'], allocation_id, tags, purge, existing, m.check_mode,
-                                            p['wait'], p['wait_timeout'])
-    m.exit_json(changed=changed or nat_changed, nat_gateway=after, diff=make_diff(before, after))
+            eip = elastic_ip.ensure(ctx, desired={'tags': dict(tags)}, existing=own_eip)
+            changed |= eip.changed
+            allocation_id = eip.id  # a Pending in check mode
+    change = nat_gateway.ensure(ctx, desired={'subnet_id': p['subnet_id'], 'allocation_id': allocation_id, 'tags': tags}, existing=existing)
+    m.exit_json(changed=changed or change.changed, nat_gateway=change.after, diff=make_diff(change.before, change.after))
 
 
 def main():

@@ -127,8 +127,10 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsMod
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils import route_table
 from ansible_collections.seed.laravel_aws.plugins.module_utils.route_table import (
-    delete_route_table, describe_route_table, ensure_route_table, find_route_table, normalize_routes, vpc_route_tables,
+    describe_route_table, find_route_table, normalize_routes, vpc_route_tables,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
@@ -152,7 +154,7 @@ def run(m):
     if p['state'] == 'absent':
         if existing is None:
             m.exit_json(changed=False, route_table={}, diff=make_diff(None, None))
-        delete_route_table(ec2, existing, m.check_mode)
+        route_table.delete(Context.of(m, ec2), existing=existing)
         m.exit_json(changed=True, route_table={}, diff=make_diff(describe_route_table(existing), None))
     if p['subnet_ids']:
         in_vpc = ec2.paginate('describe_subnets', 'Subnets', Filters=[{'Name': 'vpc-id', 'Values': [p['vpc_id']]}])
@@ -160,9 +162,10 @@ def run(m):
         for i, subnet_id in enumerate(p['subnet_ids']):
             if subnet_id not in known:
                 raise ValidationError('subnet_ids[%d]' % i, 'subnet %s is not in VPC %s' % (subnet_id, p['vpc_id']))
-    changed, before, after = ensure_route_table(ec2, p['vpc_id'], tags, purge_tags, routes, p['subnet_ids'], p['purge_routes'],
-                                                p['purge_subnets'], existing, tables, m.check_mode)
-    m.exit_json(changed=changed, route_table=after, diff=make_diff(before, after))
+    desired = {'vpc_id': p['vpc_id'], 'tags': tags, 'routes': routes, 'subnet_ids': p['subnet_ids'], 'purge_routes': p['purge_routes'],
+               'purge_subnets': p['purge_subnets']}
+    change = route_table.ensure(Context.of(m, ec2, purge_tags=purge_tags), desired=desired, existing=existing, tables=tables)
+    m.exit_json(changed=change.changed, route_table=change.after, diff=make_diff(change.before, change.after))
 
 
 def main():

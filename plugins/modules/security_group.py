@@ -134,9 +134,10 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsMod
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils import security_group
 from ansible_collections.seed.laravel_aws.plugins.module_utils.security_group import (
-    converge_group, create_group, delete_group, describe_group, group_references, normalize_rules, refuse_admin_from_anywhere,
-    validate_group_name, vpc_groups,
+    describe_group, group_references, normalize_rules, refuse_admin_from_anywhere, validate_group_name, vpc_groups,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
@@ -156,13 +157,14 @@ def run(m):
     ec2 = m.client('ec2')
     if find_vpc(ec2, vpc_id=p['vpc_id']) is None:
         raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])
+    ctx = Context.of(m, ec2)
     groups = vpc_groups(ec2, p['vpc_id'])
     by_name = dict((g['GroupName'], g) for g in groups)
     existing = by_name.get(name)
     if p['state'] == 'absent':
         if existing is None:
             m.exit_json(changed=False, security_group={}, diff=make_diff(None, None))
-        delete_group(ec2, existing, m.check_mode)
+        security_group.delete(ctx, existing=existing)
         m.exit_json(changed=True, security_group={}, diff=make_diff(describe_group(existing), None))
     names_to_ids = dict((g['GroupName'], g['GroupId']) for g in groups)
     for ref in group_references((ingress or []) + (egress or [])):
@@ -171,13 +173,14 @@ def run(m):
             raise ValidationError(field + '.group', 'no security group named %r in VPC %s; create it first, or use its id' % (ref, p['vpc_id']))
     new = existing is None
     if new:
-        existing = create_group(ec2, name, description, p['vpc_id'], tags, m.check_mode)
-        names_to_ids[name] = existing['GroupId'] or '(new:%s)' % name
+        existing = security_group.create(ctx, desired={'name': name, 'description': description, 'vpc_id': p['vpc_id'], 'tags': tags})
+        names_to_ids[name] = existing['GroupId']
     elif existing.get('Description') != description and p['description']:
         m.warn('security group %s keeps its description %r: AWS cannot change a description' % (name, existing.get('Description')))
-    changed, before, after = converge_group(ec2, existing, new, tags, p['purge_tags'], ingress, egress, p['purge_rules'],
-                                            p['purge_rules_egress'], names_to_ids, m.check_mode)
-    m.exit_json(changed=changed, security_group=after, diff=make_diff(before, after))
+    desired = {'tags': tags, 'rules': ingress, 'rules_egress': egress, 'purge_rules': p['purge_rules'],
+               'purge_rules_egress': p['purge_rules_egress']}
+    change = security_group.ensure(ctx, desired=desired, existing=existing, names_to_ids=names_to_ids, created=new)
+    m.exit_json(changed=change.changed, security_group=change.after, diff=make_diff(change.before, change.after))
 
 
 def main():

@@ -130,9 +130,9 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsMod
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, name_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.subnet import (
-    check_cidrs, check_zone, delete_subnet, describe_subnet, ensure_subnet, find_subnet, region_zones, vpc_subnets,
-)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils import subnet
+from ansible_collections.seed.laravel_aws.plugins.module_utils.subnet import check_cidrs, check_zone, find_subnet, region_zones, vpc_subnets
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
 
@@ -152,8 +152,8 @@ def run(m):
         raw = find_subnet(subnets, cidr)
         if raw is None:
             m.exit_json(changed=False, subnet={}, diff=make_diff(None, None))
-        delete_subnet(ec2, raw, m.check_mode)
-        m.exit_json(changed=True, subnet={}, diff=make_diff(describe_subnet(raw), None))
+        change = subnet.delete(Context.of(m, ec2), existing=raw)
+        m.exit_json(changed=True, subnet={}, diff=make_diff(change.before, None))
     check_cidrs(vpc['CidrBlock'], [cidr], ['cidr_block'])
     if p['availability_zone']:
         check_zone(p['availability_zone'], region_zones(ec2), 'availability_zone')
@@ -165,8 +165,10 @@ def run(m):
         tags, purge = name_tags(p['name'], user_tags), p['purge_tags']
     spec = dict(vpc_id=p['vpc_id'], cidr_block=cidr, availability_zone=p['availability_zone'],
                 map_public_ip_on_launch=p['map_public_ip_on_launch'], tags=tags, purge_tags=purge)
-    changed, before, after, dummy = ensure_subnet(ec2, spec, subnets, m.check_mode, p['wait_timeout'])
-    m.exit_json(changed=changed, subnet=after, diff=make_diff(before, after))
+    ctx = Context.of(m, ec2, purge_tags=purge)
+    change = subnet.ensure(ctx, desired=spec, existing=subnet.find(ctx, vpc_id=p['vpc_id'], cidr_block=cidr, subnets=subnets),
+                           siblings=subnets)
+    m.exit_json(changed=change.changed, subnet=change.after, diff=make_diff(change.before, change.after))
 
 
 def main():

@@ -162,17 +162,20 @@ diff:
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import delete_vpc, ensure_vpc, validate_vpc_params
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils import vpc
+from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import validate_vpc_params
 
 
 def run(m):
     spec = validate_vpc_params(m.params)
-    ec2 = m.client('ec2')
+    ctx = Context.of(m, m.client('ec2'))
+    existing = vpc.find(ctx, name=spec.get('name'), cidr_block=spec.get('cidr_block'), vpc_id=spec.get('vpc_id'))
     if spec['state'] == 'absent':
-        changed, before = delete_vpc(ec2, spec, m.check_mode)
-        m.exit_json(changed=changed, vpc={}, diff=make_diff(before, None))
-    changed, before, after = ensure_vpc(ec2, spec, m.check_mode, spec['wait_timeout'])
-    m.exit_json(changed=changed, vpc=after, diff=make_diff(before, after))
+        change = vpc.delete(ctx, existing=existing)
+        m.exit_json(changed=change.changed, vpc={}, diff=make_diff(change.before, None))
+    change = vpc.ensure(ctx, desired=spec, existing=existing)
+    m.exit_json(changed=change.changed, vpc=change.after, diff=make_diff(change.before, change.after))
 
 
 def main():

@@ -20,6 +20,12 @@ def client(loader=None):
 
 
 @pytest.fixture
+def operations(tmp_path):
+    """What the collection's loaded code calls (no list is kept by hand)."""
+    return botocore_data.called_operations(root=str(tmp_path), environ={})
+
+
+@pytest.fixture
 def lean(tmp_path):
     loader = botocore_data.lean_loader('ec2', root=str(tmp_path), environ={})
     assert loader is not None
@@ -31,11 +37,11 @@ def test_strip_keeps_a_member_named_documentation():
     assert botocore_data.strip_documentation(model) == {'members': {'documentation': {'shape': 'String'}}}
 
 
-def test_the_lean_client_has_the_collections_operations_as_the_stock_one_has_them(lean):
+def test_the_lean_client_has_the_collections_operations_as_the_stock_one_has_them(lean, operations):
     stock, ours = client().meta.service_model, client(lean).meta.service_model
-    assert sorted(ours.operation_names) == sorted(botocore_data.OPERATIONS)
+    assert sorted(ours.operation_names) == sorted(operations)
     assert set(ours.shape_names) < set(stock.shape_names)
-    for name in sorted(botocore_data.OPERATIONS):
+    for name in sorted(operations):
         a, b = stock.operation_model(name), ours.operation_model(name)
         assert list(a.input_shape.members) == list(b.input_shape.members)  # the order is the wire order
         assert (a.output_shape and list(a.output_shape.members)) == (b.output_shape and list(b.output_shape.members))
@@ -60,36 +66,48 @@ def _called_operations():
                 text = handle.read()
             names.update(re.findall(r"\b(?:ec2|client|raw)\.([a-z]+(?:_[a-z0-9]+)+)\(", text))
             names.update(re.findall(r"(?:paginate|get_paginator)\('([a-z_0-9]+)'", text))
-            for prefix in re.findall(r"getattr\([a-z_.]+, '([a-z_]+)_%s'", text):
+            names.update(re.findall(r"ctx\.(?:call|live)\('([a-z_0-9]+)'", text))  # through the Context
+            for pair in re.findall(r"operation = '([a-z_0-9]+)' if [^\n]* else '([a-z_0-9]+)'", text):
+                names.update(pair)
+            # 'revoke_security_group_%s' % direction, and ('authorize_security_group_%s', atoms) pairs
+            for prefix in re.findall(r"'([a-z_]+)_%s'(?:, [a-z_]+\)| % (?:kind|direction))", text):
                 names.update([prefix + '_ingress', prefix + '_egress'])
     return names
 
 
-def test_every_operation_the_code_calls_is_in_the_lean_model():
+def test_every_operation_the_code_calls_is_in_the_lean_model(operations):
     by_python_name = dict((botocore.xform_name(op), op) for op in client().meta.service_model.operation_names)
     called = _called_operations()
     assert len(called) > 40  # the scan works
-    unknown = sorted(n for n in called if n in by_python_name and by_python_name[n] not in botocore_data.OPERATIONS)
+    unknown = sorted(n for n in called if n in by_python_name and by_python_name[n] not in operations)
     assert unknown == []
     assert sorted(n for n in called if n not in by_python_name and n not in ('get_paginator', 'create_client')) == []
 
 
-def test_an_operation_outside_the_lean_model_goes_to_a_full_client(tmp_path):
+def test_a_new_call_in_the_code_is_in_the_lean_model_with_no_list_to_extend(tmp_path, monkeypatch):
+    """Writing ec2.describe_flow_logs( in a module_utils file is all it takes: the lean model is derived from the
+    loaded code, so RetryingClient needs no full-client fallback (it has none)."""
+    import importlib.util
+    import inspect
+    import sys
     from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import RetryingClient
-    small = botocore_data.lean_loader('ec2', root=str(tmp_path), environ={}, operations=frozenset(['DescribeVpcs']))
-    made = []
-
-    def full():
-        made.append(client())
-        return made[-1]
-    wrapped = RetryingClient(client(small), fallback=full)
-    assert callable(wrapped.describe_vpcs) and made == []
-    assert wrapped.describe_subnets.__name__ == 'describe_subnets' and len(made) == 1 and wrapped.client is made[0]
-    assert wrapped.get_paginator('describe_instances') is not None and len(made) == 1
+    source = tmp_path / 'flow_logs.py'
+    source.write_text("def find(ctx):\n    return ctx.client.describe_flow_logs()['FlowLogs']\n"
+                      "def revoke(ctx, kind):\n    return ctx.call('revoke_client_vpn_%s' % kind)\n")
+    name = botocore_data.PACKAGE + '.module_utils.flow_logs'
+    spec = importlib.util.spec_from_file_location(name, str(source))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    before = botocore_data.called_operations(root=str(tmp_path), environ={})
+    assert 'DescribeFlowLogs' not in before
+    monkeypatch.setitem(sys.modules, name, module)
+    after = botocore_data.called_operations(root=str(tmp_path), environ={})
+    assert after - before == {'DescribeFlowLogs', 'RevokeClientVpnIngress'}
+    lean = client(botocore_data.lean_loader('ec2', root=str(tmp_path), environ={}))
+    assert 'DescribeFlowLogs' in lean.meta.service_model.operation_names and callable(lean.describe_flow_logs)
+    assert 'fallback' not in inspect.signature(RetryingClient).parameters
     with pytest.raises(AttributeError):
-        wrapped.no_such_operation  # pylint: disable=pointless-statement
-    again = RetryingClient(client(small), fallback=full)
-    assert again.get_paginator('describe_subnets') is not None and len(made) == 2
+        RetryingClient(client(botocore_data.lean_loader('ec2', root=str(tmp_path), environ={}, operations=frozenset(['DescribeVpcs'])))).describe_subnets
 
 
 def test_the_lean_client_serializes_a_request_as_the_stock_one(lean):
@@ -128,8 +146,8 @@ def test_the_lean_endpoints_list_only_ec2(lean):
         assert mine['services']['ec2'] == theirs['services']['ec2']
 
 
-def test_the_folder_changes_with_the_layout():
-    assert botocore_data.operations_key(botocore_data.OPERATIONS) != botocore_data.operations_key(botocore_data.OPERATIONS, layout=1)
+def test_the_folder_changes_with_the_layout(operations):
+    assert botocore_data.operations_key(operations) != botocore_data.operations_key(operations, layout=1)
 
 
 def test_services_are_known_without_listing_them_all(lean):
@@ -140,9 +158,9 @@ def test_services_are_known_without_listing_them_all(lean):
         lean.load_service_model('no-such-service', 'service-2')
 
 
-def test_written_once_per_botocore_version(tmp_path):
+def test_written_once_per_botocore_version(tmp_path, operations):
     path = botocore_data.lean_data_path('ec2', root=str(tmp_path), environ={})
-    assert os.path.basename(path) == 'botocore-%s-%s' % (botocore.__version__, botocore_data.operations_key(botocore_data.OPERATIONS))
+    assert os.path.basename(path) == 'botocore-%s-%s' % (botocore.__version__, botocore_data.operations_key(operations))
     files = sorted(os.path.join(d, f) for d, _dirs, names in os.walk(path) for f in names)
     assert [os.path.relpath(f, path) for f in files] == ['ec2/%s/service-2.json' % os.listdir(os.path.join(path, 'ec2'))[0],
                                                          'endpoints.json']
@@ -197,7 +215,7 @@ def test_only_ec2_clients_come_from_the_lean_folder(monkeypatch, tmp_path):
         m = AwsModule(argument_spec={})
     sts = m._raw_client('sts')
     assert list(m._sessions) == ['full']  # the lean endpoints.json knows no sts
-    assert m._raw_client('ec2').meta.service_model.operation_names == sorted(botocore_data.OPERATIONS)
+    assert m._raw_client('ec2').meta.service_model.operation_names == sorted(botocore_data.called_operations())
     assert sorted(m._sessions) == ['full', 'lean']
     stock = botocore.session.Session()
     stock.set_credentials('a', 'b')

@@ -2,6 +2,7 @@
 import pytest
 
 from ansible_collections.seed.laravel_aws.plugins.modules import instance, network
+from ansible_collections.seed.laravel_aws.plugins.module_utils import instance as instance_utils
 
 from ...conftest import mutating
 from emulator.amis import DEBIAN_OWNER  # two images: moto's thousands of Amazon ones take seconds to list
@@ -69,10 +70,10 @@ def test_check_mode_launches_nothing(aws, run_module, calls, net, ami):
 
 
 def test_client_token_depends_on_stack_name_index_spec():
-    a = instance.client_token('demo', 'web', 1, {'image': 'ami-1'})
-    assert a == instance.client_token('demo', 'web', 1, {'image': 'ami-1'})
-    assert a != instance.client_token('demo', 'web', 2, {'image': 'ami-1'})
-    assert a != instance.client_token('demo', 'db', 1, {'image': 'ami-1'})
+    a = instance_utils.client_token('demo', 'web', 1, {'image': 'ami-1'})
+    assert a == instance_utils.client_token('demo', 'web', 1, {'image': 'ami-1'})
+    assert a != instance_utils.client_token('demo', 'web', 2, {'image': 'ami-1'})
+    assert a != instance_utils.client_token('demo', 'db', 1, {'image': 'ami-1'})
 
 
 def test_in_place_and_not_in_place_changes(aws, run_module, net, ami):
@@ -193,3 +194,16 @@ def test_a_role_is_needed_unless_removing_the_whole_stack(aws, run_module, calls
     del calls[:]
     result = run_module(instance.main, {'stack': 'demo', 'image_id': ami})
     assert result['failed'] and result['field'] == 'name' and 'roles' in result['msg'] and calls == []
+
+
+def test_security_groups_take_the_short_names_of_the_network_spec(aws, run_module, net, ami):
+    by_short = run_module(instance.main, web(net, ami, count=1, security_groups=['web']), check_mode=True)
+    assert not by_short.get('failed'), by_short
+    assert by_short['instances'][0]['security_group_ids'] == [net['security_groups']['web']['id']]
+    # a group of the VPC named exactly as given comes first: 'web' is '<stack>-web' only when no group is named 'web'
+    vpc_id = net['vpc']['id']
+    plain = aws.create_security_group(GroupName='web', Description='not the stack one', VpcId=vpc_id)['GroupId']
+    exact = run_module(instance.main, web(net, ami, count=1, security_groups=['web']), check_mode=True)
+    assert exact['instances'][0]['security_group_ids'] == [plain]
+    missing = run_module(instance.main, web(net, ami, count=1, security_groups=['cache']), check_mode=True)
+    assert missing['failed'] and missing['field'] == 'security_groups[0]' and 'demo-cache' in missing['msg']

@@ -9,7 +9,7 @@ import os
 import pytest
 from botocore.exceptions import ClientError
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils import retries
+from ansible_collections.seed.laravel_aws.plugins.module_utils import network as network_utils, retries
 from ansible_collections.seed.laravel_aws.plugins.modules import (
     instance, key_pair, network, route_table, security_group, vpc,
 )
@@ -250,7 +250,7 @@ def test_a_numeric_route_target_names_the_field(aws, run_module, calls):
 def test_an_unexpected_exception_ends_in_fail_json(aws, run_module, monkeypatch):
     def boom(*args, **kwargs):
         raise KeyError('Vpcs')
-    monkeypatch.setattr(network, 'converge', boom)
+    monkeypatch.setattr(network_utils, 'converge', boom)
     out = run_module(network.main, net())
     assert out['failed'] and 'KeyError' in out['msg']
 
@@ -260,7 +260,7 @@ def test_a_waiter_that_sees_failed_ends_in_fail_json(aws, run_module, monkeypatc
 
     def failing(*args, **kwargs):
         raise waiters.WaitFailed('NAT gateway nat-1 to become available', 'it went to failed')
-    monkeypatch.setattr(network, 'converge', failing)
+    monkeypatch.setattr(network_utils, 'converge', failing)
     out = run_module(network.main, net())
     assert out['failed'] and 'went to failed' in out['msg']
 

@@ -79,3 +79,13 @@ def test_bad_input(aws, run_module, calls, tmp_path):
         assert result['failed'] and result['field'] == field and words in result['msg'], (args, result['msg'])
     assert mutating(calls) == []
     assert existing.read_text() == 'x'
+
+
+def test_stack_tags_the_key_pair_and_keeps_other_tags(aws, run_module, calls):
+    key = ssh_public(ed25519.Ed25519PrivateKey.generate())
+    made = run_module(key_pair.main, {'name': 'demo', 'public_key': key, 'stack': 'demo', 'tags': {'Owner': 'ops'}})
+    assert made['changed'] and made['key_pair']['tags'] == {'Owner': 'ops', 'Stack': 'demo'}
+    del calls[:]
+    again = run_module(key_pair.main, {'name': 'demo', 'public_key': key, 'stack': 'demo'})  # no tags: Stack only, Owner kept
+    assert again['changed'] is False and mutating(calls) == []
+    assert again['key_pair']['tags'] == {'Owner': 'ops', 'Stack': 'demo'}

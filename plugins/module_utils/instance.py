@@ -1,0 +1,475 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Instances of a stack's roles: validate, plan with reads only, launch, converge in place, terminate.
+
+The resource contract (see docs/architecture.md): :func:`find`, :func:`describe`, :func:`ensure`
+(one instance, launched or converged in place) and :func:`delete` (several, in one call);
+:func:`run` is the instance module.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import re
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Context, is_id
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, find_image, not_found, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
+    INDEX_TAG, LIVE_INSTANCE_STATES, NAME_TAG, ROLE_TAG, STACK_TAG, instance_view, resource_name, validate_stack_name,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags, tag_filters
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
+
+# what an entry of roles may set for itself; the top-level option is its default
+ROLE_KEYS = ('count', 'image_id', 'instance_type', 'subnet_ids', 'security_groups', 'user_data', 'iam_instance_profile',
+             'root_volume', 'tags')
+NAME_RE = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$')
+AMI_RE = re.compile(r'^ami-[0-9a-f]{8,17}$')
+SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
+INSTANCE_TYPE_RE = re.compile(r'^[a-z][a-z0-9-]*\.[a-z0-9-]+$')
+describe = instance_view
+
+
+def role_specs(p):
+    """The roles this run manages, each with its settings and the option path of each setting.
+
+    ``name`` gives one role from the top-level options; ``roles`` gives several, each entry
+    overriding the top-level options it sets. None: every role of the stack (state absent only).
+    """
+    if p['roles'] is None:
+        if p['name'] is None:
+            return None
+        spec = dict((k, p[k]) for k in ROLE_KEYS)
+        spec.update(name=p['name'], fields=dict((k, k) for k in ROLE_KEYS + ('name',)))
+        return [spec]
+    specs = []
+    for i, entry in enumerate(p['roles']):
+        spec = {'name': entry['name'], 'fields': {'name': 'roles[%d].name' % i}}
+        for k in ROLE_KEYS:
+            own = entry.get(k) is not None
+            spec[k] = entry[k] if own else p[k]
+            spec['fields'][k] = 'roles[%d].%s' % (i, k) if own else k
+        if entry.get('tags') is not None and p['tags'] is not None:
+            spec['tags'] = dict(p['tags'], **entry['tags'])  # the role's tags on top of the common ones
+        specs.append(spec)
+    return specs
+
+
+def validate(p):
+    """Every check that needs no API call, for every role, before anything is read or changed."""
+    validate_stack_name(p['stack'], 'stack')
+    if p['count'] < 0:
+        raise ValidationError('count', 'must be 0 or more (got %d); use state: absent to remove them all' % p['count'])
+    specs = role_specs(p)
+    if specs is None:
+        if p['state'] != 'absent':
+            raise ValidationError('name', 'give name (one role) or roles (several roles in one task)')
+        return None
+    if p['max_instances'] < 1:
+        raise ValidationError('max_instances', 'must be 1 or more (got %d)' % p['max_instances'])
+    if p['state'] != 'absent':
+        total = sum(spec['count'] for spec in specs if spec['count'] > 0)
+        if total > p['max_instances']:
+            biggest = max(specs, key=lambda spec: spec['count'])
+            raise ValidationError(biggest['fields']['count'], '%d instances in one task is more than max_instances (%d); '
+                                  'check the count, or raise max_instances if you mean it' % (total, p['max_instances']))
+    seen = {}
+    for spec in specs:
+        f = spec['fields']
+        if not NAME_RE.match(spec['name'] or ''):
+            raise ValidationError(f['name'], '%r: use letters, digits and dashes (it goes into names and tags)' % spec['name'])
+        if spec['name'] in seen:
+            raise ValidationError(f['name'], 'role %r is already given as %s; give each role once' % (spec['name'], seen[spec['name']]))
+        seen[spec['name']] = f['name']
+        validate_role(p, spec)
+    return specs
+
+
+def validate_role(p, spec):
+    f = spec['fields']
+    if spec['count'] < 0:
+        raise ValidationError(f['count'], 'must be 0 or more (got %d); use state: absent to remove them all' % spec['count'])
+    spec['user_tags'] = normalize_tags(spec['tags'], f['tags'], added=(STACK_TAG, ROLE_TAG, NAME_TAG, INDEX_TAG))
+    if p['state'] == 'absent' or spec['count'] == 0:
+        return
+    if not spec['image_id'] and not p['image']:
+        raise ValidationError(f['image_id'], 'give image_id, or image: {name: pattern, owner: account}')
+    if spec['image_id'] and not AMI_RE.match(spec['image_id']):
+        raise ValidationError(f['image_id'], '%r is not an AMI id (ami- and hexadecimal digits)' % spec['image_id'])
+    if not INSTANCE_TYPE_RE.match(spec['instance_type'] or ''):
+        raise ValidationError(f['instance_type'], '%r is not an instance type (for example t3.micro)' % spec['instance_type'])
+    if not spec['subnet_ids']:
+        raise ValidationError(f['subnet_ids'], 'give the subnets to launch in (the instances are spread over them)')
+    for i, s in enumerate(spec['subnet_ids']):
+        if not SUBNET_RE.match(str(s)):
+            raise ValidationError('%s[%d]' % (f['subnet_ids'], i), '%r is not a subnet id (subnet-...)' % s)
+    vol = spec['root_volume'] or {}
+    if vol.get('size') is not None and not 1 <= vol['size'] <= 16384:
+        raise ValidationError(f['root_volume'] + '.size', 'must be 1-16384 GiB (got %s)' % vol['size'])
+
+
+def client_token(stack, name, index, spec, attempt=0):
+    raw = json.dumps([stack, name, index, spec, attempt], sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()[:64]
+
+
+def missing_ids(describe, ids, id_key, codes):
+    """The ids of ``ids`` that ``describe(ids)`` does not know: one call, or one per id when AWS answers NotFound."""
+    if not ids:
+        return []
+    try:
+        found = set(item[id_key] for item in describe(list(ids)))
+        return [i for i in ids if i not in found]
+    except Exception as exc:  # pylint: disable=broad-except
+        if not not_found(exc, *codes):
+            raise
+    missing = []
+    for i in ids:
+        try:
+            if not describe([i]):
+                missing.append(i)
+        except Exception as exc:  # pylint: disable=broad-except
+            if not not_found(exc, *codes):
+                raise
+            missing.append(i)
+    return missing
+
+
+def missing_plan_inputs(ec2, specs):
+    """(image ids, instance types) the plan uses that do not exist: reads only, before anything changes."""
+    used = [s for s in specs or [] if s['count']]
+    images = sorted(set(s['image_id'] for s in used if s['image_id']))
+    types = sorted(set(s['instance_type'] for s in used))
+    return gather(
+        lambda: missing_ids(lambda ids: ec2.describe_images(ImageIds=ids)['Images'], images, 'ImageId',
+                            ('InvalidAMIID.NotFound', 'InvalidAMIID.Malformed', 'InvalidAMIID.Unavailable')),
+        lambda: missing_ids(lambda ids: ec2.describe_instance_types(InstanceTypes=ids)['InstanceTypes'], types, 'InstanceType',
+                            ('InvalidInstanceType',)))
+
+
+def refuse_missing(spec, missing):
+    """A ValidationError naming the field when the role's image or instance type does not exist."""
+    missing_images, missing_types = missing
+    f = spec['fields']
+    if spec['image_id'] in missing_images:
+        raise ValidationError(f['image_id'], 'image %s does not exist in this region (or is not shared with this account); '
+                              'nothing was changed' % spec['image_id'])
+    if spec['instance_type'] in missing_types:
+        raise ValidationError(f['instance_type'], 'instance type %s is not offered in this region; nothing was changed'
+                              % spec['instance_type'])
+
+
+class Network:
+    """Subnets and security groups, described once per run however many roles use them.
+
+    A security group is given by id, by its name in the VPC, or by the short name the stack's
+    network spec gave it: ``web`` is the group ``<stack>-web`` when the VPC has no group named ``web``.
+    """
+
+    def __init__(self, ec2, stack):
+        self.ec2 = ec2
+        self.stack = stack
+        self.subnets = {}
+        self.groups = {}  # vpc id -> {name or id: id}
+
+    def fetch_subnets(self, subnet_ids):
+        wanted = sorted(set(s for s in subnet_ids if s not in self.subnets))
+        if wanted:
+            def describe_subnets(ids):
+                found = self.ec2.describe_subnets(SubnetIds=ids)['Subnets']
+                for s in found:
+                    self.subnets[s['SubnetId']] = s
+                return found
+            for s in missing_ids(describe_subnets, wanted, 'SubnetId', ('InvalidSubnetID.NotFound', 'InvalidSubnetID.Malformed')):
+                self.subnets[s] = None  # reported, naming the field, by resolve()
+
+    def vpc_of(self, subnet_ids, field):
+        """The one VPC of the subnets; ValidationError naming the field otherwise."""
+        self.fetch_subnets(subnet_ids)
+        for i, s in enumerate(subnet_ids):
+            if self.subnets.get(s) is None:
+                raise ValidationError('%s[%d]' % (field, i), 'subnet %s does not exist in this region; nothing was changed' % s)
+        subnets = [self.subnets[s] for s in subnet_ids]
+        vpcs = sorted(set(s['VpcId'] for s in subnets))
+        if len(vpcs) > 1:
+            raise ValidationError(field, 'the subnets are in different VPCs (%s); give subnets of one VPC'
+                                  % ', '.join('%s in %s' % (s['SubnetId'], s['VpcId']) for s in subnets))
+        return vpcs[0]
+
+    def known_groups(self, vpc_id):
+        if vpc_id not in self.groups:
+            known = self.groups[vpc_id] = {}
+            for g in self.ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}]):
+                known[g['GroupName']] = g['GroupId']
+                known[g['GroupId']] = g['GroupId']
+        return self.groups[vpc_id]
+
+    def resolve(self, subnet_ids, groups, subnets_field='subnet_ids', groups_field='security_groups'):
+        """(vpc_id, [group ids]); all subnets in one VPC, group names resolved in it."""
+        vpc_id = self.vpc_of(subnet_ids, subnets_field)
+        known = self.known_groups(vpc_id) if groups else {}
+        ids = []
+        for i, g in enumerate(groups):
+            gid = known.get(g) or (known.get(resource_name(self.stack, g)) if not g.startswith('sg-') else None)
+            if gid is None:
+                if g.startswith('sg-'):
+                    raise ValidationError('%s[%d]' % (groups_field, i), 'security group %s is not in VPC %s, the VPC of the subnets' % (g, vpc_id))
+                raise ValidationError('%s[%d]' % (groups_field, i), 'no security group named %r (nor %r, its name in the stack) in VPC %s '
+                                      '(the VPC of the subnets)' % (g, resource_name(self.stack, g), vpc_id))
+            ids.append(gid)
+        return vpc_id, sorted(set(ids))
+
+
+def find(ctx, *, stack, roles=None):
+    """The live instances of the stack, of the given roles (all roles when None), in one paginated describe."""
+    filters = tag_filters({STACK_TAG: stack}) + [{'Name': 'instance-state-name', 'Values': list(LIVE_INSTANCE_STATES)}]
+    if roles is not None:
+        filters.append({'Name': 'tag:%s' % ROLE_TAG, 'Values': list(roles)})
+    found = []
+    for r in ctx.client.paginate('describe_instances', 'Reservations', Filters=filters):
+        found.extend(r['Instances'])
+    return found
+
+
+def wait_state(ec2, ids, want, timeout):
+    def fetch():
+        out = []
+        for r in ec2.describe_instances(InstanceIds=ids)['Reservations']:
+            out.extend(r['Instances'])
+        return out
+    return wait_for(fetch, lambda insts: len(insts) == len(ids) and all(i['State']['Name'] == want for i in insts),
+                    'instances %s to be %s' % (', '.join(ids), want), timeout=timeout, delay=2)
+
+
+def launch_kwargs(p, spec, image_id, subnet_id, group_ids, tags):
+    vol = spec['root_volume'] or {}
+    meta = p['metadata_options'] or {}
+    kwargs = dict(
+        ImageId=image_id, InstanceType=spec['instance_type'], MinCount=1, MaxCount=1, SubnetId=subnet_id,
+        TagSpecifications=tag_specifications('instance', tags) + tag_specifications('volume', tags),
+        MetadataOptions={'HttpTokens': meta.get('http_tokens') or 'required',
+                         'HttpPutResponseHopLimit': meta.get('http_put_response_hop_limit') or 1,
+                         'HttpEndpoint': 'enabled'},
+        BlockDeviceMappings=[{'DeviceName': vol.get('device_name') or '/dev/xvda',
+                              'Ebs': {'VolumeSize': vol.get('size') or 8, 'VolumeType': vol.get('type') or 'gp3',
+                                      'Encrypted': vol.get('encrypted', True) is not False, 'DeleteOnTermination': True}}])
+    if group_ids:
+        kwargs['SecurityGroupIds'] = group_ids
+    if p['key_name']:
+        kwargs['KeyName'] = p['key_name']
+    if spec['user_data']:
+        kwargs['UserData'] = spec['user_data']
+    if spec['iam_instance_profile']:
+        key = 'Arn' if spec['iam_instance_profile'].startswith('arn:') else 'Name'
+        kwargs['IamInstanceProfile'] = {key: spec['iam_instance_profile']}
+    return kwargs
+
+
+def plan_role(current, wanted):
+    """(keep {index: instance}, doomed [instance]) for one role: scale down highest index first, strays go."""
+    by_index = {}
+    extras = []
+    for inst in current:
+        d = describe(inst)
+        if d['index'] in by_index or d['index'] < 1:
+            extras.append(inst)  # a duplicate index or one made by hand: removed like a scale-down
+        else:
+            by_index[d['index']] = inst
+    doomed = [by_index[i] for i in sorted(by_index, reverse=True) if i > wanted] + extras
+    keep = dict((i, inst) for i, inst in by_index.items() if i <= wanted)
+    return keep, doomed
+
+
+def ensure(ctx, *, desired, existing=None):
+    """One instance as ``desired`` says (see :func:`desired_instance`): launched when ``existing`` is None,
+    else converged in place. The Change carries ``notes`` (what cannot change in place) and
+    ``pending`` (to be waited for)."""
+    if existing is None:
+        return launch(ctx, desired)
+    d = describe(existing)
+    before = dict(d)
+    changed, d['tags'] = apply_tags(ctx, d['id'], d['tags'], desired['tags'], desired['purge_tags'])
+    notes = not_in_place(d, desired)
+    if desired['group_ids'] and d['security_group_ids'] != desired['group_ids']:
+        d['security_group_ids'] = desired['group_ids']
+        ctx.call('modify_instance_attribute', InstanceId=d['id'], Groups=desired['group_ids'])
+    pending = converge_state(ctx, d, desired['state'])
+    if d['instance_type'] != desired['instance_type']:
+        if d['state'] == 'stopped':
+            if pending:  # stopped by this run: wait, then resize
+                ctx.live(wait_state, ctx.client, [d['id']], 'stopped', ctx.wait_timeout)
+            d['instance_type'] = desired['instance_type']
+            ctx.call('modify_instance_attribute', InstanceId=d['id'], InstanceType={'Value': desired['instance_type']})
+        else:
+            notes.append('%s is a %s; stop it (state: stopped) to change its type to %s'
+                         % (desired['name'], d['instance_type'], desired['instance_type']))
+    change = Change.of(changed or d != before, before, d)
+    change.notes, change.pending = notes, pending
+    return change
+
+
+def not_in_place(d, desired):
+    """The differences an instance that stays cannot take: one sentence each."""
+    notes, name, subnets = [], desired['name'], desired['subnet_ids']
+    if d['image_id'] != desired['image_id']:
+        notes.append('%s runs image %s, not %s: replace the instance to change it' % (name, d['image_id'], desired['image_id']))
+    if d['subnet_id'] != desired['subnet_id'] and desired['subnet_id'] in subnets and d['subnet_id'] not in subnets:
+        notes.append('%s is in subnet %s, not in %s: an instance cannot move' % (name, d['subnet_id'], ', '.join(subnets)))
+    return notes
+
+
+def converge_state(ctx, d, state):
+    """Start or stop an instance that stays; True when it must be waited for."""
+    if state == 'running' and d['state'] in ('stopped', 'stopping'):
+        d['state'] = 'running'
+        ctx.call('start_instances', InstanceIds=[d['id']])
+        return True
+    if state == 'stopped' and d['state'] in ('running', 'pending'):
+        d['state'] = 'stopped'
+        ctx.call('stop_instances', InstanceIds=[d['id']])
+        return True
+    return state == 'running' and d['state'] == 'pending'
+
+
+def launch(ctx, desired):
+    """RunInstances with a client token from stable inputs (a token reused after a terminate gives back the
+    terminated instance: the next attempt's token differs)."""
+    planned = dict((k, desired[k]) for k in ('name', 'role', 'index', 'state', 'instance_type', 'image_id', 'subnet_id',
+                                             'vpc_id', 'tags'))
+    planned.update(id=None, security_group_ids=desired['group_ids'])
+
+    def make():
+        kwargs = dict(desired['launch'])
+        inst = None
+        for attempt in range(3):
+            kwargs['ClientToken'] = client_token(desired['stack'], desired['role'], desired['index'], desired['token_spec'], attempt)
+            inst = ctx.call('run_instances', **kwargs)['Instances'][0]
+            if inst['State']['Name'] not in ('terminated', 'shutting-down'):
+                break
+        if desired['state'] == 'stopped':
+            ctx.call('stop_instances', InstanceIds=[inst['InstanceId']])
+        tags = inst.get('Tags') or [{'Key': k, 'Value': v} for k, v in desired['tags'].items()]
+        return inst['InstanceId'], describe(dict(inst, Tags=tags))
+    change = ctx.create('instance', desired['name'], make, planned)
+    change.pending = is_id(change.id)
+    return change
+
+
+def delete(ctx, *, instances):
+    """Terminate ``instances`` (raw) in one call, and wait when the context says so."""
+    if not instances:
+        return Change('none', None, None)
+    ids = [i['InstanceId'] for i in instances]
+    ctx.call('terminate_instances', InstanceIds=ids)
+    if ctx.wait:
+        ctx.live(wait_state, ctx.client, ids, 'terminated', ctx.wait_timeout)
+    return Change('delete', [describe(i) for i in instances], None, ids)
+
+
+def desired_instance(p, plan, index):
+    """What ensure() is given for instance ``index`` of a planned role."""
+    spec, image_id, vpc_id, group_ids = plan['spec'], plan['image_id'], plan['vpc_id'], plan['group_ids']
+    stack, role = p['stack'], spec['name']
+    name = resource_name(stack, '%s-%d' % (role, index))
+    subnet_id = spec['subnet_ids'][(index - 1) % len(spec['subnet_ids'])]
+    tags = dict(spec['user_tags'] or {})
+    tags.update({STACK_TAG: stack, ROLE_TAG: role, NAME_TAG: name, INDEX_TAG: str(index)})
+    token_spec = {'image': image_id, 'type': spec['instance_type'], 'groups': group_ids, 'key': p['key_name'], 'subnet': subnet_id}
+    return {'stack': stack, 'role': role, 'index': index, 'name': name, 'state': p['state'], 'image_id': image_id,
+            'instance_type': spec['instance_type'], 'subnet_id': subnet_id, 'subnet_ids': spec['subnet_ids'], 'vpc_id': vpc_id,
+            'group_ids': group_ids, 'tags': tags, 'purge_tags': p['purge_tags'] if spec['tags'] is not None else False,
+            'token_spec': token_spec, 'launch': launch_kwargs(p, spec, image_id, subnet_id, group_ids, tags)}
+
+
+def read_plan_inputs(ctx, p, specs):
+    """The stack's instances, the subnets, missing images/types and the looked-up image: reads side by side."""
+    ec2 = ctx.client
+    network = Network(ec2, p['stack'])
+    present = specs is not None and p['state'] != 'absent'
+    subnet_ids = [s for spec in specs if spec['count'] for s in spec['subnet_ids']] if present else []
+    needs_image = present and any(spec['count'] and not spec['image_id'] for spec in specs)
+    current, dummy, missing, image = gather(
+        lambda: find(ctx, stack=p['stack'], roles=None if specs is None else [s['name'] for s in specs]),
+        lambda: network.fetch_subnets(subnet_ids),
+        lambda: missing_plan_inputs(ec2, specs) if present else ([], []),
+        lambda: find_image(ec2, p['image']) if needs_image else None)
+    return network, current, missing, image
+
+
+def plan(ctx, p, specs):
+    """Every role planned with reads only: a bad image, instance type, subnet or group fails here,
+    before anything changes. Returns (current instances, plans, doomed instances)."""
+    network, current, missing, image = read_plan_inputs(ctx, p, specs)
+    if specs is None:  # state absent without a role: every instance of the stack
+        return current, [], list(current)
+    plans, doomed = [], []
+    for spec in specs:
+        wanted = 0 if p['state'] == 'absent' else spec['count']
+        keep, gone = plan_role([i for i in current if describe(i)['role'] == spec['name']], wanted)
+        doomed.extend(gone)
+        if not wanted:
+            continue
+        vpc_id, group_ids = network.resolve(spec['subnet_ids'], spec['security_groups'],
+                                            spec['fields']['subnet_ids'], spec['fields']['security_groups'])
+        refuse_missing(spec, missing)
+        plans.append({'spec': spec, 'wanted': wanted, 'keep': keep, 'image_id': spec['image_id'] or image,
+                      'vpc_id': vpc_id, 'group_ids': group_ids})
+    return current, plans, doomed
+
+
+def converge(ctx, p, plans):
+    """What stays converged and what is missing launched, before anything is terminated, so a launch that
+    fails has destroyed nothing. Returns ({name: view}, launched names, pending ids, not_applied)."""
+    after, launched, pending, not_applied = {}, [], [], []
+    for role_plan in plans:
+        for index in range(1, role_plan['wanted'] + 1):
+            desired = desired_instance(p, role_plan, index)
+            change = ensure(ctx, desired=desired, existing=role_plan['keep'].get(index))
+            if index not in role_plan['keep']:
+                launched.append(desired['name'])
+            after[desired['name']] = change.after
+            not_applied.extend(change.notes)
+            if change.pending:
+                pending.append(change.after['id'])
+    return after, launched, pending, not_applied
+
+
+def result(p, specs, before, after, launched, terminated, not_applied):
+    order = dict((spec['name'], n) for n, spec in enumerate(specs or []))
+    listed = sorted(after.values(), key=lambda d: (order.get(d['role'], len(order)), d['index']))
+    by_role = dict((spec['name'], [d for d in listed if d['role'] == spec['name']]) for spec in specs or [])
+    keys = ('tags', 'state', 'security_group_ids', 'instance_type')
+    changed = bool(launched or terminated) or any(
+        before.get(n) and any(before[n][k] != d[k] for k in keys) for n, d in after.items())
+    user_data_sha256 = dict((spec['name'], hashlib.sha256(spec['user_data'].encode()).hexdigest() if spec['user_data'] else None)
+                            for spec in specs or [])
+    return dict(changed=changed, instances=listed, by_role=by_role, launched=launched, terminated=terminated,
+                not_applied=not_applied, user_data_sha256=user_data_sha256,
+                diff={'before': before, 'after': dict((d['name'], d) for d in listed)})
+
+
+def run(m):
+    """The instance module: plan (reads), converge and launch, terminate, wait once."""
+    p = m.params
+    specs = validate(p)
+    ctx = Context.of(m, m.client('ec2'))
+    current, plans, doomed = plan(ctx, p, specs)
+    before = dict((describe(i)['name'] or i['InstanceId'], describe(i)) for i in current)
+    after, launched, pending, not_applied = converge(ctx, p, plans)
+    # then scale down and remove strays, all roles in one call: only once every launch went through
+    terminated = [describe(i)['name'] or i['InstanceId'] for i in doomed]
+    delete(ctx, instances=doomed)
+    if pending and ctx.wait:
+        want = 'stopped' if p['state'] == 'stopped' else 'running'
+        for inst in ctx.live(wait_state, ctx.client, pending, want, ctx.wait_timeout) or []:
+            d = describe(inst)
+            after[d['name']] = d
+    for msg in not_applied:
+        m.warn(msg)
+    m.exit_json(**result(p, specs, before, after, launched, terminated, not_applied))

@@ -1,0 +1,360 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A stack's whole network, as a list of named steps over the resource functions.
+
+:data:`STEPS` is the network: each step converges one kind of resource with that resource's
+``ensure`` and removes it with its ``delete``. :func:`converge` runs the steps in order;
+:func:`remove` runs them reversed, so what was made last goes first.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils import (
+    elastic_ip, internet_gateway, nat_gateway, route_table, security_group, subnet, vpc,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, is_id, public
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, resource_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
+    LIVE_NAT_STATES, NAME_TAG, STACK_TAG, TIER_TAG, resource_name, stack_filters, stack_tags, validate_stack_name,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
+
+
+# -- the spec, before any API call ------------------------------------------------------------------------
+def validate(p):
+    """The whole spec, before any API call. Returns a normalised spec."""
+    name = validate_stack_name(p['name'], 'name')
+    # every resource gets Stack and Name, subnets Tier too: they count toward the 50 tags of a resource
+    spec = {'name': name, 'tags': stack_tags(name, normalize_tags(p['tags'], added=(STACK_TAG, NAME_TAG, TIER_TAG)))}
+    if p['state'] == 'absent':
+        return spec
+    if not p['cidr_block']:
+        raise ValidationError('cidr_block', 'the VPC CIDR is required with state=present, for example 10.20.0.0/16')
+    spec['cidr_block'] = canonical_cidr(p['cidr_block'], 'cidr_block', 16, 28)
+    spec.update(validate_subnets(p, spec['cidr_block']))
+    spec['groups'] = [validate_group(spec, g, i) for i, g in enumerate(p['security_groups'])]
+    shorts = [g['short'] for g in spec['groups']]
+    for i, short in enumerate(shorts):
+        if short in shorts[:i]:
+            raise ValidationError('security_groups[%d].name' % i, 'security group %r is listed twice; names must be unique' % short)
+    refs = {}  # group name -> the first rule that names it, for the error message
+    for g in spec['groups']:
+        for atom in g['rules'] + (g['rules_egress'] or []):
+            if atom['source'] in security_group.group_references([atom]):
+                refs.setdefault(atom['source'], atom['field'] + '.group')
+    spec.update(group_refs=refs, purge_rules=p['purge_rules'])
+    return spec
+
+
+def validate_subnets(p, vpc_cidr):
+    zones = list(p['availability_zones'])
+    if len(set(zones)) != len(zones):
+        raise ValidationError('availability_zones', 'a zone is listed twice: %s' % ', '.join(zones))
+    public = [canonical_cidr(c, 'public_subnets[%d]' % i, 16, 28) for i, c in enumerate(p['public_subnets'])]
+    private = [canonical_cidr(c, 'private_subnets[%d]' % i, 16, 28) for i, c in enumerate(p['private_subnets'])]
+    for field, cidrs in (('public_subnets', public), ('private_subnets', private)):
+        if cidrs and len(cidrs) != len(zones):
+            raise ValidationError(field, '%d subnets for %d availability zones; give one per zone, in the order of availability_zones'
+                                  % (len(cidrs), len(zones)))
+    if (public or private) and not zones:
+        raise ValidationError('availability_zones', 'list the zones the subnets go to, one per subnet')
+    if zones and not public and not private:
+        raise ValidationError('public_subnets', 'availability_zones are given but no subnets; give public_subnets (one per zone)')
+    fields = ['public_subnets[%d]' % i for i in range(len(public))] + ['private_subnets[%d]' % i for i in range(len(private))]
+    subnet.check_cidrs(vpc_cidr, public + private, fields)
+    nat = p['nat_gateway']
+    if private and nat is None:
+        raise ValidationError('nat_gateway', 'private subnets need a way out: set nat_gateway to single or per_az, '
+                              'or to none to keep them without outbound access')
+    nat = nat or 'none'
+    if nat != 'none' and not private:
+        raise ValidationError('nat_gateway', 'nat_gateway: %s serves private subnets, and none are given; add private_subnets or set none' % nat)
+    if nat != 'none' and not public:
+        raise ValidationError('nat_gateway', 'a NAT gateway lives in a public subnet (per_az: one in each zone); add public_subnets')
+    return dict(zones=zones, public=public, private=private, nat=nat, dns_hostnames=p['dns_hostnames'])
+
+
+def validate_group(spec, g, i):
+    where = 'security_groups[%d]' % i
+    if not g.get('name'):
+        raise ValidationError(where + '.name', 'each security group needs a name')
+    short = str(g['name'])
+    full = security_group.validate_group_name(resource_name(spec['name'], short), where + '.name')
+    rules = security_group.normalize_rules(g.get('rules') or [], where + '.rules')
+    try:
+        open_admin = boolean(g.get('allow_ssh_from_anywhere') or False, strict=True)
+    except TypeError:
+        raise ValidationError(where + '.allow_ssh_from_anywhere', 'must be true or false')
+    if not open_admin:
+        security_group.refuse_admin_from_anywhere(rules, where + '.allow_ssh_from_anywhere')
+    egress = g.get('rules_egress')
+    return {'short': short, 'name': full, 'description': g.get('description') or '%s %s' % (spec['name'], short), 'rules': rules,
+            'rules_egress': security_group.normalize_rules(egress, where + '.rules_egress') if egress is not None else None,
+            'tags': normalize_tags(g.get('tags'), where + '.tags', added=set(spec['tags']) | set([STACK_TAG, NAME_TAG])) or {}}
+
+
+def tags_for(spec, what, extra=None):
+    """The tags of the stack's resource ``what``: the spec's, ``extra``, Stack and Name."""
+    return stack_tags(spec['name'], spec['tags'], what, extra)
+
+
+# -- what exists, read side by side -------------------------------------------------------------------------
+def read(ctx, spec):
+    """The region's zones and the VPC, then one describe per resource type for the whole VPC
+    (on AWS each is a round trip: they go out together)."""
+    ec2 = ctx.client
+    vpc_name = resource_name(spec['name'], 'vpc')
+    zones, existing_vpc = gather(lambda: subnet.region_zones(ec2), lambda: vpc.find(ctx, name=vpc_name, cidr_block=spec['cidr_block']))
+    for i, zone in enumerate(spec['zones']):
+        subnet.check_zone(zone, zones, 'availability_zones[%d]' % i)
+    vpc_id = existing_vpc['VpcId'] if existing_vpc else None
+
+    def described(op, key, **kwargs):
+        return (lambda: ec2.paginate(op, key, **kwargs)) if vpc_id else list
+    vpc_filter = [{'Name': 'vpc-id', 'Values': [vpc_id]}]
+    found = dict(zip(('groups', 'subnets', 'tables', 'nats', 'igws', 'eips', 'dns'), gather(
+        described('describe_security_groups', 'SecurityGroups', Filters=vpc_filter),
+        described('describe_subnets', 'Subnets', Filters=vpc_filter),
+        described('describe_route_tables', 'RouteTables', Filters=vpc_filter),
+        described('describe_nat_gateways', 'NatGateways', Filter=vpc_filter),
+        described('describe_internet_gateways', 'InternetGateways', Filters=[{'Name': 'attachment.vpc-id', 'Values': [vpc_id]}]),
+        (lambda: ec2.describe_addresses(Filters=stack_filters(spec['name']))['Addresses']) if spec['nat'] != 'none' else list,
+        (lambda: vpc.vpc_dns(ec2, vpc_id)) if vpc_id else dict)))
+    found.update(vpc=existing_vpc, nats=[n for n in found['nats'] if n.get('State') in LIVE_NAT_STATES])
+    names_to_ids = dict((g['GroupName'], g['GroupId']) for g in found['groups'])
+    shorts = [g['short'] for g in spec['groups']]
+    for ref, field in sorted(spec['group_refs'].items()):  # checked before anything changes
+        if ref not in shorts and ref not in names_to_ids:
+            raise ValidationError(field, 'names group %r, which is neither in this spec (%s) nor in the VPC; '
+                                  'add the group to security_groups or fix the name' % (ref, ', '.join(shorts) or 'no groups'))
+    return found
+
+
+# -- the steps, each converging one kind of resource --------------------------------------------------------
+def ensure_vpc(ctx, spec, found, out):
+    desired = dict(name=resource_name(spec['name'], 'vpc'), cidr_block=spec['cidr_block'], dns_support=True,
+                   dns_hostnames=spec['dns_hostnames'], tags=tags_for(spec, 'vpc'))
+    change = ctx.plan.record('vpc', desired['name'], vpc.ensure(ctx, desired=desired, existing=found['vpc'],
+                                                                existing_dns=found['dns'] or None))
+    out['vpc'], out['vpc_id'] = change.after, change.id
+
+
+def ensure_subnets(ctx, spec, found, out):
+    out['subnets'], out['subnet_ids'] = {'public': [], 'private': []}, {}
+    for kind in ('public', 'private'):
+        for zone, cidr in zip(spec['zones'], spec[kind]):
+            what = '%s-%s' % (kind, zone)
+            desired = dict(vpc_id=out['vpc_id'], cidr_block=cidr, availability_zone=zone, map_public_ip_on_launch=(kind == 'public'),
+                           tags=tags_for(spec, what, {TIER_TAG: kind}))
+            existing = subnet.find(ctx, vpc_id=out['vpc_id'], cidr_block=cidr, subnets=found['subnets'])
+            change = ctx.plan.record('subnet', resource_name(spec['name'], what),
+                                     subnet.ensure(ctx, desired=desired, existing=existing, siblings=found['subnets']))
+            out['subnets'][kind].append(change.after)
+            out['subnet_ids'][(kind, zone)] = change.id
+
+
+def ensure_internet_gateway(ctx, spec, found, out):
+    out['internet_gateway'], out['igw_id'] = {}, None
+    if not spec['public']:
+        return
+    tags = tags_for(spec, 'igw')
+    existing = (found['igws'], [])
+    if not found['igws'] and is_id(out['vpc_id']):  # a detached one of the stack, left by a lost answer
+        existing = internet_gateway.find(ctx, vpc_id=out['vpc_id'], name=tags[NAME_TAG], attached=[])
+        existing = (existing[0], [g for g in existing[1] if resource_tags(g).get(STACK_TAG) == spec['name']])
+    change = ctx.plan.record('internet_gateway', tags[NAME_TAG],
+                             internet_gateway.ensure(ctx, desired={'vpc_id': out['vpc_id'], 'tags': tags}, existing=existing))
+    out['internet_gateway'], out['igw_id'] = change.after, change.id
+
+
+def ensure_nat_gateways(ctx, spec, found, out):
+    zones = [] if spec['nat'] == 'none' else (spec['zones'][:1] if spec['nat'] == 'single' else spec['zones'])
+    out['nat_gateways'], out['nat_ids'] = [], []
+    for zone in zones:
+        tags = tags_for(spec, 'nat-%s' % zone)
+        name = tags[NAME_TAG]
+        try:
+            eip = elastic_ip.find(ctx, tags=tags, addresses=found['eips'])
+        except ValidationError as err:
+            raise ValidationError('nat_gateway', err.message)
+        eip_change = ctx.plan.record('elastic_ip', name, elastic_ip.ensure(ctx, desired={'tags': tags}, existing=eip))
+        subnet_id = out['subnet_ids'][('public', zone)]
+        existing = nat_gateway.find(ctx, vpc_id=out['vpc_id'], subnet_id=subnet_id, name=name, nats=found['nats']) if is_id(subnet_id) else None
+        desired = {'subnet_id': subnet_id, 'allocation_id': eip_change.id, 'tags': tags, 'wait': False}
+        change = ctx.plan.record('nat_gateway', name, nat_gateway.ensure(ctx, desired=desired, existing=existing))
+        out['nat_gateways'].append(dict(change.after, availability_zone=zone))
+        out['nat_ids'].append(change.id)
+    if ctx.wait:  # created together, waited for together
+        for nat in out['nat_gateways']:
+            if nat.get('id') and nat.get('state') == 'pending':
+                nat.update(ctx.live(lambda: nat_gateway.describe_nat(nat_gateway.wait_nat(ctx.client, nat['id'], ctx.wait_timeout))) or {},
+                           tags=nat['tags'], availability_zone=nat['availability_zone'])
+
+
+def ensure_route_tables(ctx, spec, found, out):
+    out['route_tables'] = {'public': {}, 'private': []}
+    layout = []
+    if spec['public']:
+        layout.append(('public', out['subnets']['public'], ('GatewayId', out['igw_id'])))
+    if spec['private'] and spec['nat'] == 'per_az':
+        layout.extend(('private-%s' % zone, [s for s in out['subnets']['private'] if s['availability_zone'] == zone], ('NatGatewayId', nat))
+                      for zone, nat in zip(spec['zones'], out['nat_ids']))
+    elif spec['private']:
+        layout.append(('private', out['subnets']['private'], ('NatGatewayId', out['nat_ids'][0]) if out['nat_ids'] else None))
+    for what, members, target in layout:
+        name = resource_name(spec['name'], what)
+        desired = {'vpc_id': out['vpc_id'], 'tags': tags_for(spec, what), 'routes': {'0.0.0.0/0': target} if target else {},
+                   'subnet_ids': [s['id'] for s in members if is_id(s['id'])], 'purge_routes': not target,
+                   'purge_subnets': True}
+        existing = route_table.find(ctx, vpc_id=out['vpc_id'], name=name, tables=found['tables'])
+        change = ctx.plan.record('route_table', name, route_table.ensure(ctx, desired=desired, existing=existing, tables=found['tables']))
+        if what == 'public':
+            out['route_tables']['public'] = change.after
+        else:
+            out['route_tables']['private'].append(change.after)
+
+
+def ensure_security_groups(ctx, spec, found, out):
+    """All groups first, then their rules: groups may refer to each other."""
+    names_to_ids = dict((g['GroupName'], g['GroupId']) for g in found['groups'])
+    raws = {}
+    for g in spec['groups']:
+        desired = dict(g, vpc_id=out['vpc_id'], tags=tags_for(spec, g['short'], g['tags']))
+        raw = security_group.find(ctx, vpc_id=out['vpc_id'], name=g['name'], groups=found['groups'])
+        if raw is not None and raw.get('Description') != g['description']:
+            ctx.warn('security group %s keeps its description %r: AWS cannot change a description (wanted %r)'
+                     % (g['name'], raw.get('Description'), g['description']))
+        raws[g['short']] = (raw or security_group.create(ctx, desired=desired), raw is None, desired)
+        names_to_ids[g['short']] = names_to_ids[g['name']] = raws[g['short']][0]['GroupId']
+    out['security_groups'] = {}
+    for g in spec['groups']:
+        raw, created, desired = raws[g['short']]
+        desired.update(purge_rules=spec['purge_rules'], purge_rules_egress=True)
+        change = security_group.ensure(ctx, desired=desired, existing=raw, names_to_ids=names_to_ids, created=created)
+        out['security_groups'][g['short']] = ctx.plan.record('security_group', g['name'], change).after
+
+
+# -- the same steps, removing ---------------------------------------------------------------------------------
+def owned(spec, resources):
+    return [r for r in resources if resource_tags(r).get(STACK_TAG) == spec['name']]
+
+
+def remove_vpc(ctx, spec, found, out):
+    if found['vpc'] is not None:
+        change = vpc.delete(ctx, existing=found['vpc'], going=out['going'])
+        ctx.plan.record('vpc', resource_name(spec['name'], 'vpc'), change)
+
+
+def remove_subnets(ctx, spec, found, out):
+    for s in owned(spec, found['subnets']):
+        change = subnet.delete(ctx, existing=s, going=out['going'])
+        ctx.plan.record('subnet', resource_tags(s).get(NAME_TAG), change)
+        out['going'].add(s['SubnetId'])
+
+
+def remove_internet_gateway(ctx, spec, found, out):
+    for g in owned(spec, found['igws']):
+        ctx.plan.record('internet_gateway', resource_tags(g).get(NAME_TAG), internet_gateway.delete(ctx, existing=g))
+        out['going'].add(g['InternetGatewayId'])
+
+
+def remove_nat_gateways(ctx, spec, found, out):
+    """The stack's NAT gateways, then its addresses: those no one holds, and those its NAT gateways held
+    (AWS frees them when the gateway is deleted; in check mode they are still held, and would be released)."""
+    nats = owned(spec, found['nats'])
+    nat_enis = set(a.get('NetworkInterfaceId') for n in owned(spec, found['all_nats']) for a in n.get('NatGatewayAddresses', []))
+    for n in nats:
+        ctx.plan.record('nat_gateway', resource_tags(n).get(NAME_TAG), nat_gateway.delete(ctx, existing=n))
+        out['going'].add(n['NatGatewayId'])
+    out['going'].update(nat_enis)
+    addresses = ctx.client.describe_addresses(Filters=stack_filters(spec['name']))['Addresses'] if nats else found['eips']
+    for a in addresses:
+        held_by_stack_nat = a.get('NetworkInterfaceId') in nat_enis
+        if a.get('AssociationId') and not held_by_stack_nat:
+            continue  # held by something outside the stack's NAT gateways: leave it
+        ctx.plan.record('elastic_ip', resource_tags(a).get(NAME_TAG), elastic_ip.delete(ctx, existing=a, disassociate=True))
+
+
+def remove_route_tables(ctx, spec, found, out):
+    for t in owned(spec, found['tables']):
+        if not any(a.get('Main') for a in t.get('Associations', [])):
+            ctx.plan.record('route_table', resource_tags(t).get(NAME_TAG), route_table.delete(ctx, existing=t))
+            out['going'].add(t['RouteTableId'])
+
+
+def remove_security_groups(ctx, spec, found, out):
+    """First the rules that tie the stack's groups to each other, then the groups."""
+    groups = [g for g in owned(spec, found['groups']) if g['GroupName'] != 'default']
+    ids = [g['GroupId'] for g in groups]
+    for g in groups:
+        security_group.revoke_references(ctx, existing=g, group_ids=ids)
+    for g in groups:
+        ctx.plan.record('security_group', g['GroupName'], security_group.delete(ctx, existing=g, ignore_ids=ids))
+        out['going'].add(g['GroupId'])
+
+
+# (name, converge, remove): the network in the order it is built; removal runs it reversed
+STEPS = (
+    ('vpc', ensure_vpc, remove_vpc),
+    ('subnets', ensure_subnets, remove_subnets),
+    ('internet gateway', ensure_internet_gateway, remove_internet_gateway),
+    ('NAT gateways and their addresses', ensure_nat_gateways, remove_nat_gateways),
+    ('route tables', ensure_route_tables, remove_route_tables),
+    ('security groups', ensure_security_groups, remove_security_groups),
+)
+
+
+def converge(ctx, spec):
+    found, out = read(ctx, spec), {}
+    for dummy, step, dummy2 in STEPS:
+        step(ctx, spec, found, out)
+    return dict((k, out[k]) for k in ('vpc', 'subnets', 'internet_gateway', 'nat_gateways', 'route_tables', 'security_groups'))
+
+
+def read_stack(ctx, spec):
+    """Everything of the stack that removal deletes; instances still running stop it, and are named."""
+    ec2, stack = ctx.client, spec['name']
+    found = {'vpc': vpc.find(ctx, name=resource_name(stack, 'vpc'), extra_tags={STACK_TAG: stack}),
+             'eips': ec2.describe_addresses(Filters=stack_filters(stack))['Addresses']}
+    if found['vpc'] is None:
+        found.update(subnets=[], igws=[], nats=[], all_nats=[], tables=[], groups=[])
+        found['eips'] = [a for a in found['eips'] if not a.get('AssociationId')]
+        return found
+    vpc_id = found['vpc']['VpcId']
+    vpc_filter = [{'Name': 'vpc-id', 'Values': [vpc_id]}]
+    running = ['%s (%s)' % (i['InstanceId'], resource_tags(i).get(NAME_TAG, '')) for r in ec2.paginate(
+        'describe_instances', 'Reservations', Filters=vpc_filter + [{'Name': 'instance-state-name', 'Values': [
+            'pending', 'running', 'stopping', 'stopped', 'shutting-down']}]) for i in r['Instances']]
+    if running:
+        raise ValidationError('state', 'instances still run in VPC %s: %s; terminate them first (seed.laravel_aws.instance state: absent)'
+                              % (vpc_id, ', '.join(running)))
+    found['all_nats'] = ec2.paginate('describe_nat_gateways', 'NatGateways', Filter=vpc_filter)
+    found['nats'] = [n for n in found['all_nats'] if n.get('State') in LIVE_NAT_STATES]
+    found['tables'] = ec2.paginate('describe_route_tables', 'RouteTables', Filters=vpc_filter)
+    found['igws'] = ec2.paginate('describe_internet_gateways', 'InternetGateways', Filters=[{'Name': 'attachment.vpc-id', 'Values': [vpc_id]}])
+    found['groups'] = ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=vpc_filter)
+    found['subnets'] = ec2.paginate('describe_subnets', 'Subnets', Filters=vpc_filter)
+    return found
+
+
+def remove(ctx, spec):
+    """Everything tagged with the stack: the steps reversed, each through its resource's delete."""
+    found, out = read_stack(ctx, spec), {'going': set()}
+    for dummy, dummy2, step in reversed(STEPS):
+        step(ctx, spec, found, out)
+    return {}
+
+
+def run(m):
+    """The network module."""
+    spec = validate(m.params)
+    ctx = Context.of(m, m.client('ec2'))
+    result = remove(ctx, spec) if m.params['state'] == 'absent' else converge(ctx, spec)
+    m.exit_json(changed=ctx.plan.changed, changes=ctx.plan.changes, **public(dict(result, diff=ctx.plan.diff())))
