@@ -26,6 +26,8 @@ def free_port():
 @pytest.fixture(scope='module')
 def server():
     moto_server = pytest.importorskip('moto.server')
+    from emulator.fidelity import patch_moto
+    patch_moto()  # moto as the emulator runs it (its Debian images among them), whichever tests ran before
     port = free_port()
     srv = moto_server.ThreadedMotoServer(ip_address='127.0.0.1', port=port, verbose=False)
     srv.start()
