@@ -96,6 +96,24 @@ def aws_argument_spec():
     )
 
 
+COMMON = {
+    'tags': dict(tags=dict(type='dict', aliases=['resource_tags']), purge_tags=dict(type='bool', default=True)),
+    'state': dict(state=dict(type='str', default='present', choices=['present', 'absent'])),
+    'waits': dict(wait=dict(type='bool', default=True), wait_timeout=dict(type='int', default=600)),
+}
+
+
+def resource_spec(options, tags=True, state=True, waits=False):
+    """A resource module's argument spec: its own ``options`` plus the options every resource module
+    spells the same way (doc_fragments/aws.py): tags and purge_tags, state, and wait and wait_timeout."""
+    spec = {}
+    for group, wanted in (('tags', tags), ('state', state), ('waits', waits)):
+        if wanted:
+            spec.update(COMMON[group])
+    spec.update(options)
+    return spec
+
+
 def validate_connection(params, need_region=True):
     """The connection options (see :func:`aws_argument_spec`), before any call; ValidationError names the field.
     The inventory plugin checks its options with this too."""
@@ -147,6 +165,7 @@ class AwsModule:
     """AnsibleModule plus the shared AWS session, clients and error handling."""
 
     def __init__(self, argument_spec, **kwargs):
+        kwargs.setdefault('supports_check_mode', True)  # every module of the collection supports it
         spec = aws_argument_spec()
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, **kwargs)

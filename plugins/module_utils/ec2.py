@@ -58,6 +58,18 @@ def not_found(exc, *codes):
     return code in codes if codes else code.endswith('NotFound')
 
 
+def describe_one(describe, key, code, **kwargs):
+    """The first item ``describe(**kwargs)[key]`` lists, or None when it lists none or AWS answers
+    the NotFound ``code`` (an id that does not exist, or not yet: eventual consistency)."""
+    try:
+        items = describe(**kwargs)[key]
+    except Exception as exc:  # pylint: disable=broad-except
+        if not_found(exc, code):
+            return None
+        raise
+    return items[0] if items else None
+
+
 def find_image(ec2, image):
     """The id of the newest available image matching ``image`` ({name, owner, architecture}); the
     error names the field ``image``. Used by instance and preflight."""

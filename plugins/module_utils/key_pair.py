@@ -48,13 +48,7 @@ def fingerprints(public_key_text):
 
 def find_key_pair(ec2, name):
     """The key pair named ``name``, or None."""
-    try:
-        pairs = ec2.describe_key_pairs(KeyNames=[name])['KeyPairs']
-    except Exception as exc:  # pylint: disable=broad-except
-        if not_found(exc, 'InvalidKeyPair.NotFound'):
-            return None
-        raise
-    return pairs[0] if pairs else None
+    return describe_one(ec2.describe_key_pairs, 'KeyPairs', 'InvalidKeyPair.NotFound', KeyNames=[name])
 
 
 def find(ctx, *, name):

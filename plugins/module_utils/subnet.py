@@ -73,12 +73,7 @@ def find_subnet(subnets, cidr_block):
 
 def wait_subnet(ec2, subnet_id, timeout):
     def fetch():
-        try:
-            return ec2.describe_subnets(SubnetIds=[subnet_id])['Subnets'][0]
-        except Exception as exc:  # pylint: disable=broad-except
-            if not_found(exc, 'InvalidSubnetID.NotFound'):
-                return None
-            raise
+        return describe_one(ec2.describe_subnets, 'Subnets', 'InvalidSubnetID.NotFound', SubnetIds=[subnet_id])
     return wait_for(fetch, lambda s: s is not None and s.get('State') == 'available',
                     'subnet %s to become available' % subnet_id, timeout=timeout, delay=1)
 

@@ -87,13 +87,7 @@ def find_vpc(ec2, name=None, cidr_block=None, vpc_id=None, extra_tags=None):
     second VPC under the same name is never what the user meant.
     """
     if vpc_id:
-        try:
-            vpcs = ec2.describe_vpcs(VpcIds=[vpc_id])['Vpcs']
-        except Exception as exc:  # pylint: disable=broad-except
-            if not_found(exc, 'InvalidVpcID.NotFound'):
-                return None
-            raise
-        return vpcs[0] if vpcs else None
+        return describe_one(ec2.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[vpc_id])
     filters = [{'Name': 'tag:Name', 'Values': [name]}]
     for key, value in sorted((extra_tags or {}).items()):
         filters.append({'Name': 'tag:%s' % key, 'Values': [value]})
@@ -114,13 +108,8 @@ def find_vpc(ec2, name=None, cidr_block=None, vpc_id=None, extra_tags=None):
 
 
 def wait_vpc_available(ec2, vpc_id, timeout):
-    def fetch():
-        try:
-            return ec2.describe_vpcs(VpcIds=[vpc_id])['Vpcs'][0]
-        except Exception as exc:  # pylint: disable=broad-except
-            if not_found(exc, 'InvalidVpcID.NotFound'):  # eventual consistency right after create
-                return None
-            raise
+    def fetch():  # None while the new VPC is not yet visible (eventual consistency right after create)
+        return describe_one(ec2.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[vpc_id])
     return wait_for(fetch, lambda v: v is not None and v.get('State') == 'available',
                     'VPC %s to become available' % vpc_id, timeout=timeout, delay=1)
 

@@ -97,7 +97,7 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
@@ -143,15 +143,11 @@ def run(m):
 
 def main():
     m = AwsModule(
-        argument_spec=dict(
+        argument_spec=resource_spec(dict(
             name=dict(type='str'),
             allocation_id=dict(type='str'),
             release_on_disassociation=dict(type='bool', default=False),
-            tags=dict(type='dict', aliases=['resource_tags']),
-            purge_tags=dict(type='bool', default=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-        ),
-        supports_check_mode=True,
+        )),
     )
     m.run(run)
 

@@ -282,7 +282,7 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.instance import run
 
 # the root volume's options, for the top-level option and for each entry of roles
@@ -296,7 +296,7 @@ ROOT_VOLUME = dict(
 
 def main():
     m = AwsModule(
-        argument_spec=dict(
+        argument_spec=resource_spec(dict(
             stack=dict(type='str', required=True),
             name=dict(type='str'),
             roles=dict(type='list', elements='dict', options=dict(
@@ -327,14 +327,9 @@ def main():
             metadata_options=dict(type='dict', options=dict(
                 http_tokens=dict(type='str', default='required', choices=['required', 'optional']),
                 http_put_response_hop_limit=dict(type='int', default=1))),
-            tags=dict(type='dict', aliases=['resource_tags']),
-            purge_tags=dict(type='bool', default=True),
             state=dict(type='str', default='running', choices=['running', 'stopped', 'absent']),
-            wait=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=600),
-        ),
+        ), state=False, waits=True),
         mutually_exclusive=[['image_id', 'image'], ['name', 'roles']],
-        supports_check_mode=True,
     )
     m.run(run)
 

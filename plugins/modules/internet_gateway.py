@@ -85,7 +85,7 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
@@ -122,14 +122,11 @@ def run(m):
 
 def main():
     m = AwsModule(
-        argument_spec=dict(
+        argument_spec=resource_spec(dict(
             vpc_id=dict(type='str', required=True),
             name=dict(type='str'),
-            tags=dict(type='dict', aliases=['resource_tags']),
-            purge_tags=dict(type='bool', default=True),
             state=dict(type='str', default='present', choices=['present', 'detached', 'absent']),
-        ),
-        supports_check_mode=True,
+        ), state=False),
     )
     m.run(run)
 

@@ -119,7 +119,7 @@ diff:
 
 import os
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
@@ -246,7 +246,7 @@ def keep_private_key(ctx, fd, made, private_path, tags):
 
 def main():
     m = AwsModule(
-        argument_spec=dict(
+        argument_spec=resource_spec(dict(
             name=dict(type='str', required=True),
             stack=dict(type='str'),
             public_key=dict(type='str'),
@@ -254,12 +254,8 @@ def main():
             private_key_path=dict(type='path', no_log=False),
             key_type=dict(type='str', default='ed25519', choices=['ed25519', 'rsa']),
             force=dict(type='bool', default=False),
-            tags=dict(type='dict', aliases=['resource_tags']),
-            purge_tags=dict(type='bool', default=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-        ),
+        )),
         mutually_exclusive=[['public_key', 'public_key_path']],
-        supports_check_mode=True,
     )
     m.run(run)
 

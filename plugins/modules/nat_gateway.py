@@ -119,7 +119,7 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
@@ -176,18 +176,12 @@ def run(m):
 
 def main():
     m = AwsModule(
-        argument_spec=dict(
+        argument_spec=resource_spec(dict(
             name=dict(type='str', required=True),
             subnet_id=dict(type='str', required=True),
             allocation_id=dict(type='str'),
             release_eip=dict(type='bool', default=True),
-            tags=dict(type='dict', aliases=['resource_tags']),
-            purge_tags=dict(type='bool', default=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            wait=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=600),
-        ),
-        supports_check_mode=True,
+        ), waits=True),
     )
     m.run(run)
 

@@ -183,13 +183,13 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.network import run
 
 
 def main():
     m = AwsModule(
-        argument_spec=dict(
+        argument_spec=resource_spec(dict(
             name=dict(type='str', required=True),
             cidr_block=dict(type='str'),
             availability_zones=dict(type='list', elements='str', default=[]),
@@ -206,13 +206,7 @@ def main():
                 allow_ssh_from_anywhere=dict(type='raw', default=False),
                 tags=dict(type='dict'))),
             purge_rules=dict(type='bool', default=True),
-            tags=dict(type='dict', aliases=['resource_tags']),
-            purge_tags=dict(type='bool', default=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            wait=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=600),
-        ),
-        supports_check_mode=True,
+        ), waits=True),
     )
     m.run(run)
 

@@ -224,7 +224,6 @@ def main():
             public_key_path=dict(type='path'),
         ),
         mutually_exclusive=[['image', 'image_id'], ['public_key', 'public_key_path']],
-        supports_check_mode=True,
     )
     m.run(run)
 

@@ -123,7 +123,7 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
@@ -170,18 +170,14 @@ def run(m):
 
 def main():
     m = AwsModule(
-        argument_spec=dict(
+        argument_spec=resource_spec(dict(
             vpc_id=dict(type='str', required=True),
             name=dict(type='str', required=True),
             routes=dict(type='list', elements='dict'),
             subnet_ids=dict(type='list', elements='str'),
             purge_routes=dict(type='bool', default=False),
             purge_subnets=dict(type='bool', default=False),
-            tags=dict(type='dict', aliases=['resource_tags']),
-            purge_tags=dict(type='bool', default=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-        ),
-        supports_check_mode=True,
+        )),
     )
     m.run(run)
 

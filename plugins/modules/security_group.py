@@ -130,7 +130,7 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
@@ -185,7 +185,7 @@ def run(m):
 
 def main():
     m = AwsModule(
-        argument_spec=dict(
+        argument_spec=resource_spec(dict(
             name=dict(type='str', required=True),
             description=dict(type='str'),
             vpc_id=dict(type='str', required=True),
@@ -194,11 +194,7 @@ def main():
             allow_ssh_from_anywhere=dict(type='bool', default=False),
             purge_rules=dict(type='bool', default=True),
             purge_rules_egress=dict(type='bool', default=True),
-            tags=dict(type='dict', aliases=['resource_tags']),
-            purge_tags=dict(type='bool', default=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-        ),
-        supports_check_mode=True,
+        )),
     )
     m.run(run)
 

@@ -126,7 +126,7 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, name_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
@@ -173,18 +173,14 @@ def run(m):
 
 def main():
     m = AwsModule(
-        argument_spec=dict(
+        argument_spec=resource_spec(dict(
             vpc_id=dict(type='str', required=True),
             cidr_block=dict(type='str', required=True),
             availability_zone=dict(type='str'),
             map_public_ip_on_launch=dict(type='bool'),
             name=dict(type='str'),
-            tags=dict(type='dict', aliases=['resource_tags']),
-            purge_tags=dict(type='bool', default=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
             wait_timeout=dict(type='int', default=300),
-        ),
-        supports_check_mode=True,
+        )),
     )
     m.run(run)
 

@@ -160,7 +160,7 @@ diff:
   sample: {"before": {}, "after": {"cidr_block": "10.20.0.0/16", "name": "demo-vpc"}}
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils import vpc
@@ -180,18 +180,14 @@ def run(m):
 
 def main():
     m = AwsModule(
-        argument_spec=dict(
+        argument_spec=resource_spec(dict(
             name=dict(type='str'),
             vpc_id=dict(type='str'),
             cidr_block=dict(type='str'),
             dns_support=dict(type='bool', default=True),
             dns_hostnames=dict(type='bool', default=True),
-            tags=dict(type='dict', aliases=['resource_tags']),
-            purge_tags=dict(type='bool', default=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
             wait_timeout=dict(type='int', default=300),
-        ),
-        supports_check_mode=True,
+        )),
     )
     m.run(run)
 
