@@ -76,7 +76,7 @@ versions: python
 	@echo "== unit tests on ansible-core 2.17 (Python 3.11) and 2.20 (Python 3.12)"; bash scripts/venvs.sh test
 
 integration:
-	@echo "== integration tests"; pytest -q tests/integration
+	@echo "== integration tests"; pytest -q -n auto --dist loadfile tests/integration
 
 molecule:
 	@echo "== molecule"; bash scripts/molecule.sh
