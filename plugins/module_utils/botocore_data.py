@@ -85,9 +85,11 @@ def code_words(modules=None):
         if not str(getattr(spec, 'name', None) or name).startswith(PACKAGE):
             continue
         try:  # the loader's source: a file, or the module's zip (AnsiballZ) alike
-            texts.append(module.__loader__.get_source(spec.name if spec else name) or '')
+            source = module.__loader__.get_source(spec.name if spec else name) or ''
         except (AttributeError, ImportError, OSError, TypeError):
             continue
+        # ansible's collection loader (the inventory plugin in ansible-inventory) gives bytes, zipimport str
+        texts.append(source.decode('utf-8', 'replace') if isinstance(source, bytes) else source)
     return _words_of(texts)
 
 

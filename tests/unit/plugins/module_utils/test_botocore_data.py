@@ -110,6 +110,45 @@ def test_a_new_call_in_the_code_is_in_the_lean_model_with_no_list_to_extend(tmp_
         RetryingClient(client(botocore_data.lean_loader('ec2', root=str(tmp_path), environ={}, operations=frozenset(['DescribeVpcs'])))).describe_subnets
 
 
+def test_source_given_as_bytes_counts_as_source(monkeypatch):
+    """ansible's collection loader, which loads the inventory plugin in ansible-inventory, returns bytes from
+    get_source (zipimport, in a module, returns str): both are read, or the inventory gets botocore's full model."""
+    import sys
+    import types
+
+    class BytesLoader:
+        @staticmethod
+        def get_source(name):
+            return b"def find(c):\n    return c.describe_flow_logs()\n"
+    name = botocore_data.PACKAGE + '.module_utils.bytes_source'
+    module = types.ModuleType(name)
+    module.__loader__ = BytesLoader()
+    monkeypatch.setitem(sys.modules, name, module)
+    assert 'describe_flow_logs' in botocore_data.code_words()[0]
+
+
+def test_the_inventory_plugin_loaded_by_ansible_gets_the_lean_model(tmp_path):
+    """Loaded as ansible-inventory loads it (ansible's collection finder), the plugin's client is lean:
+    it has DescribeInstances and a few dozen operations, not EC2's 800 (about 30 MiB and 0.2 s more)."""
+    import subprocess
+    import sys
+    # the folder holding ansible_collections/ (botocore_data.py is ansible_collections/seed/laravel_aws/plugins/module_utils/)
+    collections = botocore_data.__file__.split(os.sep + 'ansible_collections' + os.sep)[0]
+    code = (
+        "import sys\n"
+        "from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder\n"
+        "_AnsibleCollectionFinder(paths=[sys.argv[1]])._install()\n"
+        "from ansible.plugins.loader import inventory_loader\n"
+        "plugin = inventory_loader.get('seed.laravel_aws.ec2')\n"
+        "m = sys.modules[type(plugin).__module__]\n"
+        "client = m.new_client(m.new_session({}), 'ec2', region='us-east-1', endpoint_url='http://127.0.0.1:9')\n"
+        "print(len(client.meta.service_model.operation_names), 'DescribeInstances' in client.meta.service_model.operation_names)\n")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path), AWS_ACCESS_KEY_ID='testing', AWS_SECRET_ACCESS_KEY='testing')
+    env.pop('AWS_DATA_PATH', None)
+    out = subprocess.run([sys.executable, '-c', code, collections], env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert out[1] == 'True' and 0 < int(out[0]) < 200, out
+
+
 def test_the_lean_client_serializes_a_request_as_the_stock_one(lean):
     def request(c):
         seen = {}
