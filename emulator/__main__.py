@@ -64,6 +64,9 @@ def main(argv=None):
         dataplane = DataPlane(args.dataplane_dir, attach=dict(a.split('=', 1) for a in args.attach), log=log)
         dataplane.clean()  # whatever a crashed run left
         hooks.append(dataplane)
+        from emulator.loadbalancer import LoadBalancers
+        load_balancers = LoadBalancers(dataplane, log=log)
+        hooks.append(load_balancers)
     faults = {'throttle': args.throttle, 'lose': [a for a in args.lose.split(',') if a], 'strict': args.strict,
               'pending': args.pending, 'seed': args.seed}
     try:
@@ -79,7 +82,8 @@ def main(argv=None):
     proxy = None
     if args.proxy_port:
         from emulator import proxy as proxy_mod
-        proxy = proxy_mod.serve(args.proxy_port, dataplane.public_target, args.host)
+        proxy = proxy_mod.serve(args.proxy_port, lambda host, port: dataplane.public_target(host, port)
+                                or load_balancers.public_target(host, port), args.host)
     if args.pidfile:
         with open(args.pidfile, 'w') as f:
             f.write(str(os.getpid()))

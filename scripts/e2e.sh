@@ -10,6 +10,7 @@
 #      serves it on every web host, rollback.yml returns to the release before;
 #   6. make demo again: changes nothing (and says how long it took);
 #   7. the IAM policy of docs/iam-policy.json allows every action the run sent (the emulator's log);
+#      then the emulator's load balancer stand-in in front of the web hosts (tests/dataplane);
 #   8. the execution environment (make ee): provision.yml and site.yml run in it with ansible-navigator
 #      against the same stack and change nothing, teardown.yml removes the stack; make demo-clean.
 set -euo pipefail
@@ -93,6 +94,11 @@ bash scripts/demo.sh
 
 # 7. every action of the whole run is in the IAM policy
 SEED_IAM_REQUEST_LOG=$ROOT/.cache/emulator/requests.log .venv/bin/pytest -q -p no:cacheprovider tests/integration/test_iam_policy.py
+
+# 7b. the emulator's load balancer (HAProxy in front of the demo's web hosts: health checks, draining,
+#     HTTPS with an imported certificate); after 7, so its elbv2 and acm calls are not the collection's
+.venv/bin/pytest -q -p no:cacheprovider tests/dataplane/test_load_balancer.py
+say "the emulator's load balancer: healthy by real checks, unhealthy with AWS's reason, drained, HTTPS with the imported certificate"
 
 # 8. the execution environment, as AWX runs the job
 make --no-print-directory ee

@@ -77,3 +77,21 @@ for suite in "${suites[@]}"; do
   docker rm -f "$build" >/dev/null
   say "$ami ready"
 done
+
+# The load balancers' stand-in: HAProxy from Debian (emulator/loadbalancer.py runs one per ALB).
+alb=seed/alb:bookworm
+if docker image inspect "$alb" >/dev/null 2>&1; then
+  say "$alb exists"
+elif docker image inspect seed/debian:bookworm >/dev/null 2>&1; then
+  say "building $alb (haproxy on seed/debian:bookworm)"
+  build=seed-alb-build
+  docker rm -f "$build" >/dev/null 2>&1 || true
+  docker run -d --name "$build" seed/debian:bookworm sleep infinity >/dev/null
+  docker exec -e DEBIAN_FRONTEND=noninteractive "$build" sh -c \
+    'apt-get update -qq && apt-get install -y -qq --no-install-recommends haproxy >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*' \
+    || { docker rm -f "$build" >/dev/null; echo "images: installing haproxy in $alb failed" >&2; exit 1; }
+  docker stop -t 1 "$build" >/dev/null
+  docker commit --change 'CMD ["haproxy", "-W", "-db", "-f", "/etc/seed-alb/haproxy.cfg"]' "$build" "$alb" >/dev/null
+  docker rm -f "$build" >/dev/null
+  say "$alb ready"
+fi

@@ -179,3 +179,92 @@ def test_guard_lets_mapped_and_container_addresses_through(guard):
     proc, dialled = guard('-o', 'ProxyJump=admin@54.1.2.3', 'admin@10.20.10.4', 'true')
     assert proc.returncode == 0, proc.stderr
     assert len(dialled) == 2 and dialled[-1].endswith('admin@10.20.10.4 true')
+
+
+# -- the load balancers' stand-in (emulator.loadbalancer), without Docker: its config and its answers -------
+@pytest.fixture
+def albs(aws, tmp_path, monkeypatch):
+    import boto3
+    from emulator import loadbalancer
+    calls = []
+    monkeypatch.setattr(loadbalancer, 'docker', lambda *args, **kwargs: calls.append(args) or '')
+    monkeypatch.setattr(loadbalancer.LoadBalancers, '_wait_ready', lambda self, entry, old_worker=None: None)
+
+    class DataPlane:
+        state_dir = str(tmp_path)
+
+        @staticmethod
+        def network_for(backend, vpc_id):
+            return 'seed-%s' % vpc_id
+    lbs = loadbalancer.LoadBalancers(DataPlane())
+    lbs.stopping.set()  # no poller: the test calls step() itself
+    vpc, subnet_a = network(aws)
+    subnet_b = aws.create_subnet(VpcId=vpc, CidrBlock='10.20.1.0/24', AvailabilityZone='us-east-1b')['Subnet']['SubnetId']
+    web = aws.run_instances(ImageId=debian12(aws), MinCount=1, MaxCount=1, SubnetId=subnet_a)['Instances'][0]
+    elbv2 = boto3.client('elbv2', region_name=REGION)
+    lb = elbv2.create_load_balancer(Name='shop', Subnets=[subnet_a, subnet_b])['LoadBalancers'][0]
+    tg = elbv2.create_target_group(Name='shop-web', Protocol='HTTP', Port=80, VpcId=vpc, HealthCheckPath='/up',
+                                   HealthCheckIntervalSeconds=5, HealthyThresholdCount=3, UnhealthyThresholdCount=2,
+                                   Matcher={'HttpCode': '200-202'})['TargetGroups'][0]['TargetGroupArn']
+    elbv2.create_listener(LoadBalancerArn=lb['LoadBalancerArn'], Protocol='HTTP', Port=80, DefaultActions=[
+        {'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTPS', 'Port': '443', 'StatusCode': 'HTTP_301'}}])
+    elbv2.create_listener(LoadBalancerArn=lb['LoadBalancerArn'], Protocol='HTTP', Port=8080,
+                          DefaultActions=[{'Type': 'forward', 'TargetGroupArn': tg}])
+    elbv2.register_targets(TargetGroupArn=tg, Targets=[{'Id': web['InstanceId']}])
+    lbs.sync(REGION)
+    return lbs, calls, lb, tg, web, elbv2, tmp_path
+
+
+def test_a_load_balancer_is_haproxy_with_the_target_groups_health_check(albs):
+    lbs, calls, lb, dummy, web, dummy, tmp_path = albs
+    run = [c for c in calls if c[0] == 'run'][0]
+    assert '127.0.0.1::80' in run and '127.0.0.1::8080' in run and 'seed/alb:bookworm' in run
+    config = (tmp_path / 'alb' / 'shop' / 'haproxy.cfg').read_text()
+    assert 'http-request redirect scheme https code 301' in config
+    assert 'http-check send meth GET uri /up' in config and 'http-check expect rstatus ^(200|201|202)$' in config
+    assert 'default-server inter 5s rise 3 fall 2' in config
+    # registered, not yet checked: a server that gets no request (weight 0)
+    assert '  server %s %s:80 check weight 0' % (web['InstanceId'], web['PrivateIpAddress']) in config
+    assert lbs.public_target(lb['DNSName'], 8080) is not None and lbs.public_target(lb['DNSName'], 9) is None
+
+
+def test_target_health_is_the_stand_ins_not_motos(albs, monkeypatch):
+    lbs, dummy, dummy, tg, web, elbv2, tmp_path = albs
+    iid = web['InstanceId']
+    # what moto says (healthy, it guesses), rewritten by the hook from HAProxy's view
+    payload = ('<DescribeTargetHealthResponse xmlns="%s"><DescribeTargetHealthResult><TargetHealthDescriptions><member>'
+               '<HealthCheckPort>80</HealthCheckPort><TargetHealth><State>healthy</State></TargetHealth>'
+               '<Target><Port>80</Port><Id>%s</Id></Target></member></TargetHealthDescriptions></DescribeTargetHealthResult>'
+               '</DescribeTargetHealthResponse>' % (lbs_ns(), iid)).encode()
+    out = lbs.health_answer({'TargetGroupArn': tg}, payload).decode()
+    assert '<State>initial</State>' in out and 'Elb.RegistrationInProgress' in out
+    # HAProxy says it passed its checks: healthy, and it gets requests
+    commands = []
+    monkeypatch.setattr(type(lbs), '_servers', lambda self, entry: {('tg_shop-web', iid): {
+        'status': 'UP', 'check': 'L7OK', 'code': '200', 'rise': 3, 'health': 3}})
+    monkeypatch.setattr(type(lbs), '_command', staticmethod(lambda entry, command, timeout=5: commands.append(command) or ''))
+    lbs.step()
+    assert commands == ['set server tg_shop-web/%s weight 1' % iid]
+    assert '<State>healthy</State>' in lbs.health_answer({'TargetGroupArn': tg}, payload).decode()
+    # failing checks: unhealthy with AWS's reason
+    monkeypatch.setattr(type(lbs), '_servers', lambda self, entry: {('tg_shop-web', iid): {
+        'status': 'DOWN', 'check': 'L7STS', 'code': '404', 'rise': 3, 'health': 0}})
+    lbs.step()
+    out = lbs.health_answer({'TargetGroupArn': tg}, payload).decode()
+    assert '<State>unhealthy</State>' in out and 'Target.ResponseCodeMismatch' in out and '[404]' in out
+    # deregistered: draining (listed although moto no longer lists it), then gone after the delay
+    elbv2.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[{'Key': 'deregistration_delay.timeout_seconds', 'Value': '0'}])
+    elbv2.deregister_targets(TargetGroupArn=tg, Targets=[{'Id': iid}])
+    lbs.sync(REGION)
+    empty = ('<DescribeTargetHealthResponse xmlns="%s"><DescribeTargetHealthResult><TargetHealthDescriptions/>'
+             '</DescribeTargetHealthResult></DescribeTargetHealthResponse>' % lbs_ns()).encode()
+    out = lbs.health_answer({'TargetGroupArn': tg}, empty).decode()
+    assert '<State>draining</State>' in out and iid in out
+    lbs.step()
+    assert iid not in lbs.health_answer({'TargetGroupArn': tg}, empty).decode()
+    assert 'server %s' % iid not in (tmp_path / 'alb' / 'shop' / 'haproxy.cfg').read_text()
+
+
+def lbs_ns():
+    from emulator.loadbalancer import NS
+    return NS

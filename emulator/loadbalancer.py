@@ -1,0 +1,463 @@
+"""ELBv2's data plane, on Docker: every Application Load Balancer the API makes is HAProxy (Debian's package).
+
+CreateLoadBalancer, CreateListener, ...  -> one HAProxy container per load balancer (image seed/alb, made by
+                 scripts/images.sh) on the VPC's Docker network, each listener port published on 127.0.0.1
+                 (and reachable through the emulator's HTTP proxy under the load balancer's DNS name).
+                 HTTP listeners forward to a target group or redirect (to HTTPS); HTTPS listeners terminate
+                 TLS with the listener's certificate as ACM holds it (ImportCertificate).
+RegisterTargets -> the instance becomes a server of the target group's backend, at its private address,
+                 with the target group's health check (path, port, matcher, interval, timeout, healthy
+                 and unhealthy thresholds). It gets no request (weight 0; HAProxy still checks it) until
+                 HAProxy has seen it pass `healthy_threshold` checks in a row: `initial`, then `healthy`,
+                 as on AWS. HAProxy takes a healthy target that fails `unhealthy_threshold` checks out
+                 of traffic itself: `unhealthy`, with the reason AWS gives.
+DeregisterTargets -> no new request goes to the target (weight 0; requests in flight finish): `draining`
+                 for the target group's deregistration delay, then it is removed from HAProxy.
+DescribeTargetHealth -> answered from that state: HAProxy's own checks, not moto's guess.
+
+The config is rewritten and HAProxy reloaded (master-worker, SIGUSR2: connections in flight finish on
+the old worker) whenever the API changes what it serves. A new worker starts every server up; the
+targets that are not healthy are set down at once, so their checks start again from zero.
+Containers carry the data plane's label: stopping the emulator removes them.
+"""
+
+import json
+import os
+import re
+import socket
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+from emulator.dataplane import LABEL, LABEL_VALUE, docker, write_atomic
+from emulator.server import Hook, ec2_backend
+
+IMAGE = os.environ.get('SEED_ALB_IMAGE', 'seed/alb:bookworm')
+POLL = 0.5
+NS = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/'
+CHANGING = frozenset([
+    'CreateLoadBalancer', 'DeleteLoadBalancer', 'CreateListener', 'ModifyListener', 'DeleteListener',
+    'ModifyTargetGroup', 'ModifyTargetGroupAttributes', 'DeleteTargetGroup', 'RegisterTargets', 'DeregisterTargets',
+    'TerminateInstances', 'StopInstances', 'ImportCertificate', 'AddListenerCertificates', 'SetSubnets'])
+# HAProxy's check status -> AWS's reason for an unhealthy target
+REASONS = {'L7STS': ('Target.ResponseCodeMismatch', 'Health checks failed with these codes: [%s]'),
+           'L4TOUT': ('Target.Timeout', 'Request timed out'), 'L7TOUT': ('Target.Timeout', 'Request timed out'),
+           'L4CON': ('Target.FailedHealthChecks', 'Health checks failed'),
+           'L7RSP': ('Target.FailedHealthChecks', 'Health checks failed'),
+           'SOCKERR': ('Target.FailedHealthChecks', 'Health checks failed')}
+
+
+def elbv2_backend(region):
+    try:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.elbv2.models import elbv2_backends
+        return elbv2_backends[DEFAULT_ACCOUNT_ID][region]
+    except Exception:  # pylint: disable=broad-except
+        return None
+
+
+def acm_certificate(region, arn):
+    """(certificate PEM + chain, key PEM) of an ACM certificate, or None."""
+    try:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.acm.models import acm_backends
+        bundle = acm_backends[DEFAULT_ACCOUNT_ID][region].get_certificate(arn)
+    except Exception:  # pylint: disable=broad-except
+        return None
+    def text(value):
+        return value.decode() if isinstance(value, bytes) else (value or '')
+    return text(bundle.cert).strip() + '\n', text(bundle.key).strip() + '\n'
+
+
+def status_regex(matcher):
+    """'200', '200,302' or '200-299' (AWS's HttpCode) as the regex of HAProxy's `http-check expect rstatus`."""
+    codes = []
+    for part in str(matcher or '200').split(','):
+        low, dummy, high = part.strip().partition('-')
+        codes.extend(str(c) for c in range(int(low), int(high or low) + 1))
+    return '^(%s)$' % '|'.join(codes)
+
+
+def safe(name):
+    return re.sub(r'[^A-Za-z0-9_.-]', '_', name)
+
+
+class LoadBalancers(Hook):
+    """HAProxy for the emulator's Application Load Balancers (see the module's docstring)."""
+
+    def __init__(self, dataplane, log=None, clock=time.monotonic):
+        self.dataplane = dataplane
+        self.dir = os.path.join(dataplane.state_dir, 'alb')
+        os.makedirs(self.dir, exist_ok=True)
+        self.log = log or (lambda msg: None)
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.lbs = {}       # lb arn -> {'name', 'container', 'ports' {listener port: host port}, 'ip', 'dns', 'listeners', 'region'}
+        # target group arn -> {target id: {'state', 'reason', 'description', 'ip', 'port', 'until'}}
+        self.targets = {}
+        self.groups = {}    # target group arn -> {'name', 'delay', 'rise', 'fall', 'matcher', 'port', 'hc_port'}
+        self.stopping = threading.Event()
+        self.poller = threading.Thread(target=self._poll, daemon=True)
+        self.poller.start()
+
+    # -- API hooks -------------------------------------------------------------
+    def after(self, action, form, payload, region):
+        if action in CHANGING:
+            try:
+                self.sync(region)
+            except Exception as exc:  # pylint: disable=broad-except
+                self.log('alb: sync after %s failed: %s' % (action, exc))
+        elif action == 'DescribeTargetHealth':
+            return self.health_answer(form, payload)
+        return payload
+
+    def reset(self):
+        self.clean()
+
+    def clean(self):
+        with self.lock:
+            for lb in self.lbs.values():
+                docker('rm', '-f', lb['container'], check=False)
+            self.lbs, self.targets, self.groups = {}, {}, {}
+            self.write_state()
+
+    def state(self):
+        with self.lock:
+            return {'load_balancers': [dict((k, v) for k, v in lb.items() if k != 'listeners') for lb in self.lbs.values()],
+                    'targets': dict((arn, dict(t)) for arn, t in self.targets.items())}
+
+    # -- what the API says should be served ------------------------------------------
+    def sync(self, region):
+        elbv2 = elbv2_backend(region)
+        ec2 = ec2_backend(region)
+        if elbv2 is None or ec2 is None:
+            return
+        with self.lock:
+            now = self.clock()
+            for arn, tg in elbv2.target_groups.items():
+                attrs = tg.attributes
+                self.groups[arn] = {
+                    'name': tg.name, 'delay': int(attrs.get('deregistration_delay.timeout_seconds', 300)),
+                    'rise': int(tg.healthy_threshold_count), 'fall': int(tg.unhealthy_threshold_count),
+                    'interval': int(tg.health_check_interval_seconds), 'timeout': int(tg.health_check_timeout_seconds),
+                    'path': tg.health_check_path or '/', 'matcher': (getattr(tg, 'matcher', None) or {}).get('HttpCode', '200'),
+                    'port': int(tg.port or 80), 'hc_port': tg.health_check_port,
+                    'sticky': str(attrs.get('stickiness.enabled', 'false')).lower() == 'true',
+                    'sticky_seconds': int(attrs.get('stickiness.lb_cookie.duration_seconds', 86400)),
+                }
+                have = self.targets.setdefault(arn, {})
+                for tid, target in tg.targets.items():
+                    instance = ec2.get_instance_by_id(tid) if tid.startswith('i-') else None
+                    ip = instance.private_ip if instance is not None else tid
+                    port = int(target.get('Port') or tg.port or 80)
+                    entry = have.get(tid)
+                    if entry is None or entry['state'] == 'draining' or (entry['ip'], entry['port']) != (ip, port):
+                        have[tid] = {'state': 'initial', 'reason': 'Elb.RegistrationInProgress',
+                                     'description': 'Target registration is in progress', 'ip': ip, 'port': port, 'until': None}
+                for tid, entry in list(have.items()):
+                    if tid not in tg.targets and entry['state'] != 'draining':
+                        delay = self.groups[arn]['delay']
+                        entry.update(state='draining', reason='Target.DeregistrationInProgress',
+                                     description='Target deregistration is in progress', until=now + delay)
+                        # no new request from now on (those in flight finish); the reload below keeps it so
+                        for lb_entry in self.lbs.values():
+                            try:
+                                self._command(lb_entry, 'set server tg_%s/%s weight 0' % (safe(tg.name), safe(tid)))
+                            except OSError:
+                                pass
+            for arn in list(self.targets):
+                if arn not in elbv2.target_groups:
+                    self.targets.pop(arn)
+                    self.groups.pop(arn, None)
+            for arn in list(self.lbs):
+                if arn not in elbv2.load_balancers:
+                    self._remove(arn)
+            for arn, lb in elbv2.load_balancers.items():
+                if getattr(lb, 'type', 'application') != 'application':
+                    continue
+                self._serve(region, ec2, arn, lb)
+            self.write_state()
+
+    def _serve(self, region, ec2, arn, lb):
+        listeners = sorted(((int(l.port), l) for l in lb.listeners.values()), key=lambda pl: pl[0])
+        name = safe(lb.name)
+        folder = os.path.join(self.dir, name)
+        os.makedirs(os.path.join(folder, 'certs'), exist_ok=True)
+        config = self._config(region, lb, listeners, folder)
+        ports = [p for p, dummy in listeners]
+        entry = self.lbs.get(arn)
+        if entry is not None and entry['listeners'] == ports and entry.get('config') == config:
+            return
+        if entry is not None and entry['listeners'] == ports:
+            old_worker = self._worker(entry)
+            write_atomic(os.path.join(folder, 'haproxy.cfg'), config)
+            docker('kill', '-s', 'USR2', entry['container'], check=False)
+            entry['config'] = config
+            self._wait_ready(entry, old_worker)
+            return
+        write_atomic(os.path.join(folder, 'haproxy.cfg'), config)
+        container = 'seed-alb-%s' % name
+        docker('rm', '-f', container, check=False)
+        network = self.dataplane.network_for(ec2, lb.vpc_id)
+        args = ['run', '-d', '--name', container, '--network', network, '--label', '%s=%s' % (LABEL, LABEL_VALUE),
+                '--label', 'seed.load-balancer=%s' % lb.name, '-v', '%s:/etc/seed-alb' % folder]
+        for port in ports:
+            args += ['-p', '127.0.0.1::%d' % port]
+        docker(*(args + [IMAGE, 'haproxy', '-W', '-db', '-f', '/etc/seed-alb/haproxy.cfg']))
+        ip = docker('inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', container)
+        published = {}
+        for port in ports:
+            out = docker('port', container, '%d/tcp' % port, check=False).splitlines()
+            if out:
+                published[port] = int(out[0].rsplit(':', 1)[1])
+        self.lbs[arn] = entry = {'name': lb.name, 'dns': lb.dns_name, 'container': container, 'ip': ip, 'region': region,
+                                 'listeners': ports, 'published': published, 'folder': folder, 'config': config}
+        self._wait_ready(entry)
+        self.log('alb: %s (%s) served by %s at %s, ports %s' % (lb.name, lb.dns_name, container, ip, published))
+
+    def _remove(self, arn):
+        entry = self.lbs.pop(arn)
+        docker('rm', '-f', entry['container'], check=False)
+        self.log('alb: %s deleted, container removed' % entry['name'])
+
+    def _config(self, region, lb, listeners, folder):
+        out = ['# Written by the emulator for load balancer %s (%s)' % (lb.name, lb.dns_name),
+               'global', '  stats socket /etc/seed-alb/admin.sock mode 600 level admin', '  log stdout format raw local0',
+               'defaults', '  mode http', '  log global', '  option httplog',
+               '  timeout connect 5s', '  timeout client %ds' % int((getattr(lb, 'attrs', None) or {}).get('idle_timeout.timeout_seconds', 60)),
+               '  timeout server 60s', '  timeout http-request 10s', '  option forwardfor', '']
+        used = []
+        for port, listener in listeners:
+            bind = '  bind :%d' % port
+            proto = 'http'
+            if listener.protocol == 'HTTPS':
+                pem = os.path.join(folder, 'certs', '%d.pem' % port)
+                cert = acm_certificate(region, listener.certificate) if listener.certificate else None
+                if cert is None:
+                    self.log('alb: %s:%d: certificate %s not in ACM; the listener is left out' % (lb.name, port, listener.certificate))
+                    continue
+                write_atomic(pem, cert[0] + cert[1], mode=0o600)
+                bind += ' ssl crt /etc/seed-alb/certs/%d.pem' % port
+                proto = 'https'
+            out += ['frontend listener_%d' % port, bind, '  http-request set-header X-Forwarded-Proto %s' % proto,
+                    '  http-request set-header X-Forwarded-Port %d' % port]
+            action = (listener.default_actions or [None])[0]
+            kind = getattr(action, 'type', None)
+            data = getattr(action, 'data', {}) or {}
+            if kind == 'forward':
+                tg_arn = data.get('TargetGroupArn') or ((data.get('ForwardConfig') or {}).get('TargetGroups') or [{}])[0].get('TargetGroupArn')
+                if tg_arn in self.groups:
+                    out.append('  default_backend tg_%s' % safe(self.groups[tg_arn]['name']))
+                    used.append(tg_arn)
+            elif kind == 'redirect':
+                cfg = data.get('RedirectConfig') or {}
+                scheme = str(cfg.get('Protocol', '#{protocol}')).lower()
+                to_port = str(cfg.get('Port', '#{port}'))
+                code = str(cfg.get('StatusCode', 'HTTP_301')).replace('HTTP_', '')
+                if scheme == 'https' and to_port in ('443', '#{port}'):
+                    out.append('  http-request redirect scheme https code %s' % code)
+                else:
+                    out.append('  http-request redirect location %s://%%[req.hdr(host),field(1,:)]:%s%%[capture.req.uri] code %s'
+                               % (scheme, to_port, code))
+            elif kind == 'fixed-response':
+                cfg = data.get('FixedResponseConfig') or {}
+                out.append('  http-request return status %s content-type "%s" string "%s"' % (
+                    cfg.get('StatusCode', '503'), cfg.get('ContentType', 'text/plain'),
+                    str(cfg.get('MessageBody', '')).replace('"', "'")))
+            out.append('')
+        for tg_arn in sorted(set(used)):
+            g = self.groups[tg_arn]
+            out += ['backend tg_%s' % safe(g['name']), '  balance roundrobin', '  option httpchk',
+                    '  http-check send meth GET uri %s' % g['path'], '  http-check expect rstatus %s' % status_regex(g['matcher']),
+                    '  timeout check %ds' % g['timeout'], '  default-server inter %ds rise %d fall %d' % (g['interval'], g['rise'], g['fall'])]
+            if g['sticky']:
+                out.append('  cookie AWSALB insert indirect nocache maxlife %ds' % g['sticky_seconds'])
+            for tid, t in sorted(self.targets.get(tg_arn, {}).items()):
+                line = '  server %s %s:%d check' % (safe(tid), t['ip'], t['port'])
+                if g['hc_port'] and str(g['hc_port']).isdigit() and int(g['hc_port']) != t['port']:
+                    line += ' port %s' % g['hc_port']
+                if g['sticky']:
+                    line += ' cookie %s' % safe(tid)
+                # weight 0: no new request (initial until it passes its checks, draining), checks still run
+                line += ' weight %d' % (0 if t['state'] in ('initial', 'draining') else 1)
+                out.append(line)
+            out.append('')
+        return '\n'.join(out) + '\n'
+
+    # -- HAProxy's runtime API ------------------------------------------------------------
+    @staticmethod
+    def _command(entry, command, timeout=5):
+        path = os.path.join(entry['folder'], 'admin.sock')
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(path)
+            s.sendall((command + '\n').encode())
+            chunks = []
+            while True:
+                data = s.recv(65536)
+                if not data:
+                    break
+                chunks.append(data)
+        return b''.join(chunks).decode('utf-8', 'replace')
+
+    def _worker(self, entry):
+        """The pid of the HAProxy worker that answers on the socket, or None."""
+        try:
+            found = re.search(r'^Pid: (\d+)', self._command(entry, 'show info'), re.M)
+        except OSError:
+            return None
+        return found and found.group(1)
+
+    def _wait_ready(self, entry, old_worker=None, timeout=20):
+        """Until a new worker (not ``old_worker``) answers on its socket with the config just written."""
+        deadline = time.monotonic() + timeout
+        want = entry.get('config', '')
+        names = set(re.findall(r'^  server (\S+)', want, re.M))
+        while time.monotonic() < deadline:
+            try:
+                worker = self._worker(entry)
+                out = self._command(entry, 'show servers state')
+                have = set(line.split()[3] for line in out.splitlines()[2:] if len(line.split()) > 3)
+                if have == names and worker and worker != old_worker:
+                    self._restore(entry)
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.log('alb: %s: HAProxy not ready after %d s: %s' % (entry['name'], timeout, docker('logs', '--tail', '20', entry['container'], check=False)))
+
+    def _restore(self, entry):
+        """A new worker starts every server UP. A target that has not passed its checks yet (initial) or
+        failed them (unhealthy) starts DOWN instead, so that only `healthy_threshold` checks in a row
+        passed from now on bring it up."""
+        for tg_arn, targets in self.targets.items():
+            g = self.groups.get(tg_arn)
+            for tid, t in targets.items():
+                if g and t['state'] in ('initial', 'unhealthy'):
+                    try:
+                        self._command(entry, 'set server tg_%s/%s health down' % (safe(g['name']), safe(tid)))
+                    except OSError:
+                        pass
+
+    def _servers(self, entry):
+        """{(backend, server): (operational state, check health, check status, check code)} from `show stat`."""
+        out = {}
+        try:
+            text = self._command(entry, 'show stat')
+        except OSError:
+            return out
+        lines = text.splitlines()
+        if not lines or not lines[0].startswith('# '):
+            return out
+        head = lines[0][2:].split(',')
+        col = dict((name, i) for i, name in enumerate(head))
+        for line in lines[1:]:
+            f = line.split(',')
+            if len(f) < len(head) or f[col['svname']] in ('FRONTEND', 'BACKEND'):
+                continue
+            out[(f[col['pxname']], f[col['svname']])] = {
+                'status': f[col['status']], 'check': f[col['check_status']].lstrip('* '), 'code': f[col['check_code']],
+                'rise': int(f[col['check_rise']] or 0), 'health': int(f[col['check_health']] or 0)}
+        return out
+
+    def _poll(self):
+        while not self.stopping.wait(POLL):
+            try:
+                self.step()
+            except Exception as exc:  # pylint: disable=broad-except
+                self.log('alb: poll: %s' % exc)
+
+    def step(self):
+        """One look at HAProxy's checks: initial -> healthy, healthy <-> unhealthy, draining -> gone."""
+        with self.lock:
+            now = self.clock()
+            changed_regions = set()
+            for entry in list(self.lbs.values()):
+                servers = self._servers(entry)
+                for tg_arn, targets in self.targets.items():
+                    g = self.groups.get(tg_arn)
+                    if g is None:
+                        continue
+                    backend = 'tg_%s' % safe(g['name'])
+                    for tid, t in list(targets.items()):
+                        s = servers.get((backend, safe(tid)))
+                        if t['state'] == 'draining':
+                            if now >= t['until']:
+                                targets.pop(tid)
+                                changed_regions.add(entry['region'])
+                            continue
+                        if s is None:
+                            continue
+                        passing = s['status'].startswith('UP') and s['check'].startswith(('L7OK', 'L6OK', 'L4OK'))
+                        if t['state'] == 'initial' and passing:
+                            self._command(entry, 'set server %s/%s weight 1' % (backend, safe(tid)))
+                            t.update(state='healthy', reason=None, description=None)
+                        elif t['state'] == 'healthy' and s['status'].startswith('DOWN'):
+                            reason, text = REASONS.get(s['check'][:6].rstrip(), ('Target.FailedHealthChecks', 'Health checks failed'))
+                            t.update(state='unhealthy', reason=reason, description=text % s['code'] if '%s' in text else text)
+                        elif t['state'] == 'unhealthy' and s['status'].startswith('UP'):
+                            t.update(state='healthy', reason=None, description=None)
+            for region in changed_regions:
+                self.sync(region)
+
+    # -- answers --------------------------------------------------------------------------
+    def health_answer(self, form, payload):
+        arn = form.get('TargetGroupArn')
+        with self.lock:
+            targets = dict(self.targets.get(arn, {}))
+            group = self.groups.get(arn, {})
+        if not targets:
+            return payload
+        ET.register_namespace('', NS)
+        try:
+            root = ET.fromstring(payload)
+        except ET.ParseError:
+            return payload
+        descs = root.find('.//{%s}TargetHealthDescriptions' % NS)
+        if descs is None:
+            return payload
+        asked = set(v for k, v in form.items() if re.match(r'^Targets\.member\.\d+\.Id$', k))
+        seen = set()
+        for member in list(descs):
+            tid = member.findtext('{%s}Target/{%s}Id' % (NS, NS))
+            t = targets.get(tid)
+            if t is None:
+                continue
+            seen.add(tid)
+            self._health_xml(member, t)
+        for tid, t in sorted(targets.items()):
+            if tid in seen or (asked and tid not in asked) or t['state'] != 'draining':
+                continue
+            member = ET.SubElement(descs, '{%s}member' % NS)
+            target = ET.SubElement(member, '{%s}Target' % NS)
+            ET.SubElement(target, '{%s}Id' % NS).text = tid
+            ET.SubElement(target, '{%s}Port' % NS).text = str(t['port'])
+            ET.SubElement(member, '{%s}HealthCheckPort' % NS).text = str(group.get('hc_port') or t['port'])
+            self._health_xml(member, t)
+        return ET.tostring(root, encoding='utf-8', xml_declaration=False)
+
+    @staticmethod
+    def _health_xml(member, t):
+        health = member.find('{%s}TargetHealth' % NS)
+        if health is None:
+            health = ET.SubElement(member, '{%s}TargetHealth' % NS)
+        for child in list(health):
+            health.remove(child)
+        ET.SubElement(health, '{%s}State' % NS).text = t['state']
+        if t.get('reason'):
+            ET.SubElement(health, '{%s}Reason' % NS).text = t['reason']
+            ET.SubElement(health, '{%s}Description' % NS).text = t['description']
+
+    # -- what the proxy and the demo see ---------------------------------------------------
+    def public_target(self, host, port):
+        """(container address, port) behind a load balancer's DNS name and listener port, or None."""
+        with self.lock:
+            for entry in self.lbs.values():
+                if entry['dns'] and entry['dns'].lower() == str(host).lower() and int(port) in entry['listeners']:
+                    return entry['ip'], int(port)
+        return None
+
+    def write_state(self):
+        write_atomic(os.path.join(self.dataplane.state_dir, 'load_balancers.json'), json.dumps(dict(
+            (e['dns'], {'name': e['name'], 'container': e['container'], 'ports': dict((str(k), v) for k, v in e['published'].items())})
+            for e in self.lbs.values()), indent=1, sort_keys=True))

@@ -1,0 +1,180 @@
+"""The emulator's load balancer data plane (emulator/loadbalancer.py), against the running demo.
+
+scripts/e2e.sh runs this with the demo's environment (.cache/demo/env.sh: AWS_ENDPOINT_URL, the proxy):
+an ALB made with boto3 in the demo's VPC, in front of its two web instances, must do what an ALB does --
+HAProxy's real checks decide `initial` -> `healthy`, a failing check makes a target `unhealthy` with
+AWS's reason, a deregistered target drains for the deregistration delay and is then gone, HTTP redirects
+to HTTPS, and HTTPS is terminated with the certificate imported into ACM. Everything it makes is
+deleted at the end, so the demo's teardown finds the stack as site.yml left it.
+"""
+import datetime
+import hashlib
+import http.client
+import json
+import os
+import socket
+import ssl
+import time
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+STATE = os.path.join(ROOT, '.cache', 'demo', 'dataplane')
+
+
+def proxy():
+    url = urllib.request.urlparse(os.environ['http_proxy'])
+    return url.hostname, url.port
+
+
+def get(url, timeout=10):
+    """(status, headers, body) of a GET through the demo's proxy (the emulator's internet), no redirect followed."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({'http': os.environ['http_proxy']}), NoRedirect)
+    try:
+        with opener.open(url, timeout=timeout) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def self_signed(name):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False).sign(key, hashes.SHA256()))
+    return (cert.public_bytes(serialization.Encoding.PEM),
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+            hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest())
+
+
+def health(elbv2, tg):
+    return dict((d['Target']['Id'], d['TargetHealth']) for d in elbv2.describe_target_health(TargetGroupArn=tg)['TargetHealthDescriptions'])
+
+
+def until(what, check, timeout=60):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError('not within %d s: %s' % (timeout, what))
+        time.sleep(0.5)
+
+
+def haproxy_stats(name):
+    """{server: requests it was sent} from the stand-in's own statistics."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(os.path.join(STATE, 'alb', name, 'admin.sock'))
+        s.sendall(b'show stat\n')
+        text = b''.join(iter(lambda: s.recv(65536), b'')).decode()
+    lines = text.splitlines()
+    head = lines[0][2:].split(',')
+    rows = [dict(zip(head, line.split(','))) for line in lines[1:] if line]
+    return dict((r['svname'], int(r['lbtot'] or 0)) for r in rows if r['svname'] not in ('FRONTEND', 'BACKEND'))
+
+
+@pytest.fixture
+def stack():
+    import boto3
+    assert os.environ.get('AWS_ENDPOINT_URL') and os.path.isdir(STATE), \
+        'needs the running demo and its environment: make demo; eval "$(make -s demo-env)" (scripts/e2e.sh runs this)'
+    ec2 = boto3.client('ec2', region_name='us-east-1')
+    elbv2 = boto3.client('elbv2', region_name='us-east-1')
+    acm = boto3.client('acm', region_name='us-east-1')
+    vpc = ec2.describe_vpcs(Filters=[{'Name': 'tag:Stack', 'Values': ['demo']}])['Vpcs'][0]['VpcId']
+    subnets = ec2.describe_subnets(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}, {'Name': 'tag:Tier', 'Values': ['public']}])['Subnets']
+    if len(set(s['AvailabilityZone'] for s in subnets)) < 2:
+        subnets = ec2.describe_subnets(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}, {'Name': 'map-public-ip-on-launch', 'Values': ['true']}])['Subnets']
+    webs = sorted(i['InstanceId'] for r in ec2.describe_instances(Filters=[
+        {'Name': 'tag:Stack', 'Values': ['demo']}, {'Name': 'tag:Role', 'Values': ['web']},
+        {'Name': 'instance-state-name', 'Values': ['running']}])['Reservations'] for i in r['Instances'])
+    assert len(webs) == 2
+    made = {'ec2': ec2, 'elbv2': elbv2, 'acm': acm, 'vpc': vpc, 'subnets': [s['SubnetId'] for s in subnets], 'webs': webs}
+    yield made
+    if made.get('lb'):
+        for listener in elbv2.describe_listeners(LoadBalancerArn=made['lb'])['Listeners']:
+            elbv2.delete_listener(ListenerArn=listener['ListenerArn'])
+        elbv2.delete_load_balancer(LoadBalancerArn=made['lb'])
+    if made.get('tg'):
+        elbv2.delete_target_group(TargetGroupArn=made['tg'])
+    if made.get('cert'):
+        acm.delete_certificate(CertificateArn=made['cert'])
+    until('the stand-in is gone', lambda: not json.load(open(os.path.join(STATE, 'load_balancers.json'))), timeout=30)
+
+
+def test_an_alb_in_front_of_the_web_hosts(stack):
+    elbv2, acm = stack['elbv2'], stack['acm']
+    lb = elbv2.create_load_balancer(Name='dp-test', Subnets=stack['subnets'][:2], Scheme='internet-facing', Type='application')
+    stack['lb'] = lb_arn = lb['LoadBalancers'][0]['LoadBalancerArn']
+    dns = lb['LoadBalancers'][0]['DNSName']
+    stack['tg'] = tg = elbv2.create_target_group(
+        Name='dp-test-web', Protocol='HTTP', Port=80, VpcId=stack['vpc'], HealthCheckPath='/up', HealthCheckIntervalSeconds=5,
+        HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2, UnhealthyThresholdCount=2, Matcher={'HttpCode': '200'},
+    )['TargetGroups'][0]['TargetGroupArn']
+    elbv2.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[{'Key': 'deregistration_delay.timeout_seconds', 'Value': '3'}])
+    pem, key, fingerprint = self_signed(dns)
+    stack['cert'] = cert = acm.import_certificate(Certificate=pem, PrivateKey=key)['CertificateArn']
+    elbv2.create_listener(LoadBalancerArn=lb_arn, Protocol='HTTP', Port=80, DefaultActions=[
+        {'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTPS', 'Port': '443', 'StatusCode': 'HTTP_301'}}])
+    elbv2.create_listener(LoadBalancerArn=lb_arn, Protocol='HTTPS', Port=443, Certificates=[{'CertificateArn': cert}],
+                          SslPolicy='ELBSecurityPolicy-TLS13-1-2-2021-06', DefaultActions=[{'Type': 'forward', 'TargetGroupArn': tg}])
+    elbv2.register_targets(TargetGroupArn=tg, Targets=[{'Id': i} for i in stack['webs']])
+
+    # initial, then healthy by HAProxy's own checks of /up
+    states = health(elbv2, tg)
+    assert set(states) == set(stack['webs'])
+    assert all(s['State'] in ('initial', 'healthy') for s in states.values()), states
+    until('both targets healthy', lambda: all(s['State'] == 'healthy' for s in health(elbv2, tg).values()))
+
+    # HTTP redirects to HTTPS; HTTPS answers with the imported certificate; both hosts take requests
+    status, headers, dummy = get('http://%s/' % dns)
+    assert status == 301 and headers['location'] == 'https://%s/' % dns, (status, headers)
+    context = ssl.create_default_context(cadata=pem.decode())
+    for _ in range(10):
+        conn = http.client.HTTPSConnection(*proxy(), timeout=10, context=context)
+        conn.set_tunnel(dns, 443)
+        conn.request('GET', '/')
+        resp = conn.getresponse()
+        body = resp.read()
+        assert resp.status == 200 and b'Hello from Laravel' in body, (resp.status, body[:300])
+        assert hashlib.sha256(conn.sock.getpeercert(binary_form=True)).hexdigest() == fingerprint
+        conn.close()
+    stats = haproxy_stats('dp-test')
+    assert all(stats.get(i, 0) >= 3 for i in stack['webs']), stats
+
+    # a failing check: unhealthy, with AWS's reason; back to healthy when it passes again
+    elbv2.modify_target_group(TargetGroupArn=tg, HealthCheckPath='/no-such-page')
+    states = until('both unhealthy', lambda: (lambda h: h if all(s['State'] == 'unhealthy' for s in h.values()) else None)(health(elbv2, tg)))
+    assert all(s['Reason'] == 'Target.ResponseCodeMismatch' and '404' in s['Description'] for s in states.values()), states
+    elbv2.modify_target_group(TargetGroupArn=tg, HealthCheckPath='/up')
+    until('healthy again', lambda: all(s['State'] == 'healthy' for s in health(elbv2, tg).values()))
+
+    # deregistered: draining for the delay (no new request reaches it), then gone
+    first, second = stack['webs']
+    elbv2.deregister_targets(TargetGroupArn=tg, Targets=[{'Id': first}])
+    states = health(elbv2, tg)
+    assert states[first]['State'] == 'draining' and states[first]['Reason'] == 'Target.DeregistrationInProgress', states
+    before = haproxy_stats('dp-test')
+    for _ in range(6):
+        conn = http.client.HTTPSConnection(*proxy(), timeout=10, context=context)
+        conn.set_tunnel(dns, 443)
+        conn.request('GET', '/')
+        assert conn.getresponse().status == 200
+        conn.close()
+    after = haproxy_stats('dp-test')
+    assert after[first] == before[first] and after[second] == before[second] + 6, (before, after)
+    until('the drained target gone', lambda: first not in health(elbv2, tg), timeout=30)
+    published = json.load(open(os.path.join(STATE, 'load_balancers.json')))[dns]['ports']
+    assert sorted(published) == ['443', '80']
