@@ -64,6 +64,7 @@ def acm_certificate(region, arn):
         bundle = acm_backends[DEFAULT_ACCOUNT_ID][region].get_certificate(arn)
     except Exception:  # pylint: disable=broad-except
         return None
+
     def text(value):
         return value.decode() if isinstance(value, bytes) else (value or '')
     return text(bundle.cert).strip() + '\n', text(bundle.key).strip() + '\n'

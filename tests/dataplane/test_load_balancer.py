@@ -142,7 +142,7 @@ def test_an_alb_in_front_of_the_web_hosts(stack):
     status, headers, dummy = get('http://%s/' % dns)
     assert status == 301 and headers['location'] == 'https://%s/' % dns, (status, headers)
     context = ssl.create_default_context(cadata=pem.decode())
-    for _ in range(10):
+    for dummy in range(10):
         conn = http.client.HTTPSConnection(*proxy(), timeout=10, context=context)
         conn.set_tunnel(dns, 443)
         conn.request('GET', '/')
@@ -156,7 +156,11 @@ def test_an_alb_in_front_of_the_web_hosts(stack):
 
     # a failing check: unhealthy, with AWS's reason; back to healthy when it passes again
     elbv2.modify_target_group(TargetGroupArn=tg, HealthCheckPath='/no-such-page')
-    states = until('both unhealthy', lambda: (lambda h: h if all(s['State'] == 'unhealthy' for s in h.values()) else None)(health(elbv2, tg)))
+
+    def unhealthy():
+        states = health(elbv2, tg)
+        return states if all(s['State'] == 'unhealthy' for s in states.values()) else None
+    states = until('both unhealthy', unhealthy)
     assert all(s['Reason'] == 'Target.ResponseCodeMismatch' and '404' in s['Description'] for s in states.values()), states
     elbv2.modify_target_group(TargetGroupArn=tg, HealthCheckPath='/up')
     until('healthy again', lambda: all(s['State'] == 'healthy' for s in health(elbv2, tg).values()))
@@ -167,7 +171,7 @@ def test_an_alb_in_front_of_the_web_hosts(stack):
     states = health(elbv2, tg)
     assert states[first]['State'] == 'draining' and states[first]['Reason'] == 'Target.DeregistrationInProgress', states
     before = haproxy_stats('dp-test')
-    for _ in range(6):
+    for dummy in range(6):
         conn = http.client.HTTPSConnection(*proxy(), timeout=10, context=context)
         conn.set_tunnel(dns, 443)
         conn.request('GET', '/')

@@ -133,7 +133,7 @@ def test_the_inventory_plugin_loaded_by_ansible_gets_the_lean_model(tmp_path):
     import subprocess
     import sys
     # the folder holding ansible_collections/ (botocore_data.py is ansible_collections/seed/laravel_aws/plugins/module_utils/)
-    collections = botocore_data.__file__.split(os.sep + 'ansible_collections' + os.sep)[0]
+    collections = botocore_data.__file__.split(os.sep + 'ansible_collections' + os.sep, maxsplit=1)[0]
     code = (
         "import sys\n"
         "from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder\n"
