@@ -13,6 +13,8 @@ in-process moto) so that they behave as AWS documents:
 - DescribeImages: the Debian 12 and 13 images under Debian's owner id and name pattern, as Debian
   publishes them in every region (emulator.amis), so a stack spec written for AWS resolves its
   image unchanged.
+- ImportCertificate with a CertificateArn (a re-import): the certificate keeps its tags, as on
+  AWS (moto makes a new bundle under the ARN and drops them), so it is found again by its Name tag.
 """
 
 import base64
@@ -91,4 +93,17 @@ def patch_moto():
             keypair.key_fingerprint = ed25519_fingerprint(keypair.public_key) or keypair.key_fingerprint
         return keypair
     KeyPairBackend.import_key_pair = import_key_pair_as_aws
+
+    from moto.acm.models import AWSCertificateManagerBackend
+    import_certificate = AWSCertificateManagerBackend.import_certificate
+
+    @functools.wraps(import_certificate)
+    def import_certificate_as_aws(self, certificate, private_key, chain, arn, tags):
+        old = self._certificates.get(arn) if arn else None  # pylint: disable=protected-access
+        kept = dict(old.tags) if old is not None else {}
+        made = import_certificate(self, certificate, private_key, chain, arn, tags)
+        if kept:
+            self._certificates[made].tags.update(kept)  # pylint: disable=protected-access
+        return made
+    AWSCertificateManagerBackend.import_certificate = import_certificate_as_aws
     PATCHED.append(True)
