@@ -20,7 +20,7 @@ description:
     an error names the option and how to fix it.
   - A rerun with nothing to change sends reads only and reports RV(ignore:changed=false).
   - Creates whose answer is lost are found again by name before anything is created a second time.
-  - O(state=absent) deletes the listeners, the load balancer (waiting until it is gone), then its target groups: those
+  - O(state=absent) deletes the listeners, the load balancer (waiting until it is gone), then its target groups, those
     its listeners forward to and those named in O(target_groups).
   - Targets are registered here without waiting for them to be healthy; use M(seed.laravel_aws.target) to wait.
 author:
@@ -195,7 +195,7 @@ options:
         default: HTTP
       certificate_arn:
         description:
-          - The certificate of an HTTPS listener (required for V(HTTPS)): an ACM certificate's ARN, such as the
+          - The certificate of an HTTPS listener (required for V(HTTPS)), the ARN of an ACM certificate such as the
             M(seed.laravel_aws.certificate) module returns, or one Amazon issued.
         type: str
       ssl_policy:
