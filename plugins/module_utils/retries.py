@@ -197,16 +197,18 @@ class RetryingClient:
                 self.sleep(delay)
 
     def paginate(self, operation, result_key, **kwargs):
-        """All pages of a read, each page through the retry policy; returns the joined list."""
+        """All pages of a read, each page through the retry policy; returns the joined list.
+        EC2 and ACM page with NextToken; ELBv2 answers NextMarker and is asked with Marker."""
         items = []
-        token_key = 'NextToken'
         while True:
             page = getattr(self, operation)(**kwargs)
             items.extend(page.get(result_key, []))
-            token = page.get(token_key)
-            if not token:
+            if page.get('NextToken'):
+                kwargs = dict(kwargs, NextToken=page['NextToken'])
+            elif page.get('NextMarker'):
+                kwargs = dict(kwargs, Marker=page['NextMarker'])
+            else:
                 return items
-            kwargs = dict(kwargs, **{token_key: token})
 
 
 def _name_operation(exc, operation):
