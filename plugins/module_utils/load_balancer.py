@@ -410,8 +410,11 @@ def ensure_target_group(ctx, *, desired, existing=None):
         planned_raw = {'TargetGroupArn': Pending('target_group', g['name']), 'TargetGroupName': g['name'], 'Protocol': g['protocol'],
                        'Port': g['port'], 'VpcId': g['vpc_id'], 'Matcher': {'HttpCode': g['health_check']['matcher']}}
         planned_raw.update(dict((aws, g['health_check'][key]) for key, aws in HEALTH_KEYS))
-        made = ctx.create('target_group', g['name'], lambda: (lambda raw: (raw['TargetGroupArn'], raw))(_create_target_group(ctx, g)),
-                          planned_raw)
+
+        def make():
+            raw = _create_target_group(ctx, g)
+            return raw['TargetGroupArn'], raw
+        made = ctx.create('target_group', g['name'], make, planned_raw)
         raw = made.after
         before, current = None, {'raw': raw, 'attributes': {}, 'tags': dict(g['tags'] or {NAME_TAG: g['name']}), 'health': []}
     else:
@@ -589,15 +592,8 @@ def _converge_listeners(ctx, desired, lb_arn, state, tg_arns):
         have = current.get(want['port'])
         name = '%s:%d' % (desired['name'], want['port'])
         if have is None:
-            args = _listener_args(want, tg_arns)
-
-            def make(args=args, port=want['port'], want=want):
-                if not is_id(lb_arn):  # pragma: no cover - a Pending arn only exists in check mode
-                    raise ValueError('no load balancer to add a listener to')
-                raw = create_or_find(lambda: ctx.call('create_listener', LoadBalancerArn=lb_arn, **args)['Listeners'][0],
-                                     lambda: _find_listener(ctx, lb_arn, port))
-                return raw['ListenerArn'], dict(want, arn=raw['ListenerArn'])
-            change = ctx.create('listener', name, make, dict(want, arn=Pending('listener', name)))
+            change = ctx.create('listener', name, _listener_maker(ctx, lb_arn, want, _listener_args(want, tg_arns)),
+                                dict(want, arn=Pending('listener', name)))
         else:
             before = describe_listener(have, names)
             if all(before[k] == want[k] for k in keys):
@@ -616,6 +612,17 @@ def _converge_listeners(ctx, desired, lb_arn, state, tg_arns):
     else:
         out += [describe_listener(li, names) for p, li in sorted(current.items()) if p not in set(w['port'] for w in desired['listeners'])]
     return public(sorted(out, key=lambda li: li['port']))
+
+
+def _listener_maker(ctx, lb_arn, want, args):
+    """The ``make`` of a listener's create: CreateListener, found again by its port after a lost answer."""
+    def make():
+        if not is_id(lb_arn):  # pragma: no cover - a Pending arn only exists in check mode, where make is not called
+            raise ValueError('no load balancer to add a listener to')
+        raw = create_or_find(lambda: ctx.call('create_listener', LoadBalancerArn=lb_arn, **args)['Listeners'][0],
+                             lambda: _find_listener(ctx, lb_arn, want['port']))
+        return raw['ListenerArn'], dict(want, arn=raw['ListenerArn'])
+    return make
 
 
 def _find_listener(ctx, lb_arn, port):

@@ -21,7 +21,11 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.elbv2 import (
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import error_code
 
-SLEEP = time.sleep  # the waits' sleep (a test makes it instant)
+SLEEP = time.sleep  # the waits' sleep (a test makes it short)
+
+
+def _sleep(seconds):
+    SLEEP(seconds)
 
 
 def validate(p):
@@ -100,7 +104,7 @@ def ensure(ctx, *, desired, existing=None):
     if missing:
         ctx.call('register_targets', TargetGroupArn=arn, Targets=_targets(missing, desired['port']))
     if ctx.wait:
-        seen = ctx.live(wait_targets, ctx.client, arn, desired['ids'], True, ctx.wait_timeout, sleep=lambda s: SLEEP(s))
+        seen = ctx.live(wait_targets, ctx.client, arn, desired['ids'], True, ctx.wait_timeout, sleep=_sleep)
         if seen:
             after = describe(raw, list(seen.values()))
     return Change.of(bool(missing), before, after, arn)
@@ -118,7 +122,7 @@ def delete(ctx, *, existing, ids, port=None):
         ctx.call('deregister_targets', TargetGroupArn=arn, Targets=_targets(present, port))
     waiting = [h['id'] for h in health if h['id'] in ids]
     if ctx.wait and waiting:
-        seen = ctx.live(wait_targets, ctx.client, arn, waiting, False, ctx.wait_timeout, sleep=lambda s: SLEEP(s))
+        seen = ctx.live(wait_targets, ctx.client, arn, waiting, False, ctx.wait_timeout, sleep=_sleep)
         if seen is not None:
             after = describe(raw, list(seen.values()))
     return Change('delete' if present else 'none', before, after, arn)
