@@ -15,6 +15,8 @@ in-process moto) so that they behave as AWS documents:
   image unchanged.
 - ImportCertificate with a CertificateArn (a re-import): the certificate keeps its tags, as on
   AWS (moto makes a new bundle under the ARN and drops them), so it is found again by its Name tag.
+- DeleteListener, DeleteLoadBalancer: a certificate the listeners used is no longer in use
+  (moto keeps the listener in the certificate's InUseBy for ever), so it can be deleted after them.
 """
 
 import base64
@@ -106,4 +108,32 @@ def patch_moto():
             self._certificates[made].tags.update(kept)  # pylint: disable=protected-access
         return made
     AWSCertificateManagerBackend.import_certificate = import_certificate_as_aws
+
+    from moto.acm.models import acm_backends
+    from moto.elbv2.models import ELBv2Backend
+
+    def release_certificates(backend, users):
+        acm = acm_backends[backend.account_id][backend.region_name]
+        for bundle in acm._certificates.values():  # pylint: disable=protected-access
+            bundle.in_use_by[:] = [u for u in bundle.in_use_by if u not in users]
+
+    delete_listener = ELBv2Backend.delete_listener
+
+    @functools.wraps(delete_listener)
+    def delete_listener_as_aws(self, listener_arn):
+        listener = delete_listener(self, listener_arn)
+        release_certificates(self, {listener_arn})
+        return listener
+    ELBv2Backend.delete_listener = delete_listener_as_aws
+
+    delete_load_balancer = ELBv2Backend.delete_load_balancer
+
+    @functools.wraps(delete_load_balancer)
+    def delete_load_balancer_as_aws(self, arn):
+        lb = self.load_balancers.get(arn)
+        users = set([arn]) | (set(lb.listeners) if lb is not None else set())
+        result = delete_load_balancer(self, arn)
+        release_certificates(self, users)
+        return result
+    ELBv2Backend.delete_load_balancer = delete_load_balancer_as_aws
     PATCHED.append(True)

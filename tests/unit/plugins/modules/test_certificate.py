@@ -118,6 +118,8 @@ def test_a_certificate_in_use_is_not_deleted(aws, acm, run_module, pem):
         pytest.skip('this moto does not record what uses a certificate')
     refused = run_module(certificate.main, {'name': 'demo-site', 'state': 'absent'})
     assert refused['failed'] and refused['field'] == 'state' and 'still used by' in refused['msg'] and 'demo-alb' in refused['msg']
+    elb.delete_load_balancer(LoadBalancerArn=lb)
+    assert run_module(certificate.main, {'name': 'demo-site', 'state': 'absent'})['changed'] and imported(acm) == []
 
 
 def test_bad_input_fails_before_any_call(acm, run_module, calls, pem):
