@@ -13,6 +13,10 @@ in-process moto) so that they behave as AWS documents:
 - DescribeImages: the Debian 12 and 13 images under Debian's owner id and name pattern, as Debian
   publishes them in every region (emulator.amis), so a stack spec written for AWS resolves its
   image unchanged.
+- ImportCertificate with a CertificateArn (a re-import): the certificate keeps its tags, as on
+  AWS (moto makes a new bundle under the ARN and drops them), so it is found again by its Name tag.
+- DeleteListener, DeleteLoadBalancer: a certificate the listeners used is no longer in use
+  (moto keeps the listener in the certificate's InUseBy for ever), so it can be deleted after them.
 """
 
 import base64
@@ -91,4 +95,45 @@ def patch_moto():
             keypair.key_fingerprint = ed25519_fingerprint(keypair.public_key) or keypair.key_fingerprint
         return keypair
     KeyPairBackend.import_key_pair = import_key_pair_as_aws
+
+    from moto.acm.models import AWSCertificateManagerBackend
+    import_certificate = AWSCertificateManagerBackend.import_certificate
+
+    @functools.wraps(import_certificate)
+    def import_certificate_as_aws(self, certificate, private_key, chain, arn, tags):
+        old = self._certificates.get(arn) if arn else None  # pylint: disable=protected-access
+        kept = dict(old.tags) if old is not None else {}
+        made = import_certificate(self, certificate, private_key, chain, arn, tags)
+        if kept:
+            self._certificates[made].tags.update(kept)  # pylint: disable=protected-access
+        return made
+    AWSCertificateManagerBackend.import_certificate = import_certificate_as_aws
+
+    from moto.acm.models import acm_backends
+    from moto.elbv2.models import ELBv2Backend
+
+    def release_certificates(backend, users):
+        acm = acm_backends[backend.account_id][backend.region_name]
+        for bundle in acm._certificates.values():  # pylint: disable=protected-access
+            bundle.in_use_by[:] = [u for u in bundle.in_use_by if u not in users]
+
+    delete_listener = ELBv2Backend.delete_listener
+
+    @functools.wraps(delete_listener)
+    def delete_listener_as_aws(self, listener_arn):
+        listener = delete_listener(self, listener_arn)
+        release_certificates(self, {listener_arn})
+        return listener
+    ELBv2Backend.delete_listener = delete_listener_as_aws
+
+    delete_load_balancer = ELBv2Backend.delete_load_balancer
+
+    @functools.wraps(delete_load_balancer)
+    def delete_load_balancer_as_aws(self, arn):
+        lb = self.load_balancers.get(arn)
+        users = set([arn]) | (set(lb.listeners) if lb is not None else set())
+        result = delete_load_balancer(self, arn)
+        release_certificates(self, users)
+        return result
+    ELBv2Backend.delete_load_balancer = delete_load_balancer_as_aws
     PATCHED.append(True)

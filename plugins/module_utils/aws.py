@@ -46,9 +46,12 @@ REGION_RE = re.compile(r'^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$')
 MADE_KEY = {'create_vpc': 'VpcId', 'create_subnet': 'SubnetId', 'create_security_group': 'GroupId',
             'create_internet_gateway': 'InternetGatewayId', 'create_nat_gateway': 'NatGatewayId',
             'allocate_address': 'AllocationId', 'create_route_table': 'RouteTableId', 'create_key_pair': 'KeyName',
-            'import_key_pair': 'KeyName', 'run_instances': 'InstanceId', 'associate_route_table': 'AssociationId'}
+            'import_key_pair': 'KeyName', 'run_instances': 'InstanceId', 'associate_route_table': 'AssociationId',
+            'create_load_balancer': 'LoadBalancerArn', 'create_target_group': 'TargetGroupArn', 'create_listener': 'ListenerArn',
+            'import_certificate': 'CertificateArn'}
 REQUEST_KEYS = ('VpcId', 'SubnetId', 'GroupId', 'InternetGatewayId', 'NatGatewayId', 'AllocationId', 'AssociationId',
-                'RouteTableId', 'KeyName', 'InstanceId', 'InstanceIds', 'Resources', 'DestinationCidrBlock')
+                'RouteTableId', 'KeyName', 'InstanceId', 'InstanceIds', 'Resources', 'DestinationCidrBlock',
+                'ListenerArn', 'LoadBalancerArn', 'TargetGroupArn', 'CertificateArn', 'ResourceArns')
 
 
 def _values_of(value, key, out, depth=0):

@@ -66,6 +66,12 @@ DROPPED_KEYS = frozenset(('documentation', 'documentationUrl'))
 
 # The services whose clients come from the lean folder (its endpoints.json lists only these).
 LEAN_SERVICES = ('ec2',)
+# The other services the modules call, through botocore's own loader: load_balancer and target (elbv2),
+# certificate (acm).
+OTHER_SERVICES = ('elbv2', 'acm')
+# Words of the code that name an operation of another service which EC2 has too (ELBv2's DescribeTags,
+# module_utils/elbv2.py); the collection never calls EC2's, so neither the lean model nor the IAM policy has it.
+NOT_EC2 = frozenset(['describe_tags'])
 
 # What the lean folder holds; a new value gives a new folder, so an older copy is never read.
 LAYOUT = 2
@@ -101,7 +107,9 @@ def _words_of(texts):
     return words, prefixes
 
 
-def _matching(index, words, prefixes):
+def _matching(index, words, prefixes, service='ec2'):
+    if service == 'ec2':
+        words = set(words) - NOT_EC2
     return frozenset(op for py, op in index.items() if py in words or any(py.startswith(p + '_') for p in prefixes))
 
 
@@ -117,7 +125,7 @@ def collection_operations(service='ec2'):
     stock = create_loader()
     version = stock.determine_latest_version(service, 'service-2')
     index = dict((botocore.xform_name(op), op) for op in stock.load_data('%s/%s/service-2' % (service, version))['operations'])
-    return _matching(index, *_words_of(texts))
+    return _matching(index, *_words_of(texts), service=service)
 
 
 def __getattr__(name):  # Python 3.7+: OPERATIONS is derived when asked for, never kept by hand
@@ -143,7 +151,7 @@ def called_operations(service='ec2', root=None, environ=None, modules=None, stoc
     environ = os.environ if environ is None else environ
     index = operation_index(service, os.path.join(root or cache_root(environ), 'botocore-%s' % botocore.__version__),
                             stock or create_loader())
-    return _matching(index, *code_words(modules))
+    return _matching(index, *code_words(modules), service=service)
 
 
 def strip_documentation(node):

@@ -65,12 +65,16 @@ READ_PREFIXES = ('describe_', 'get_', 'list_')
 # on the second try, mean "the lost call already did it".
 ALREADY_DONE = (
     (('delete_', 'release_', 'disassociate_', 'detach_', 'revoke_', 'terminate_'),
-     ('NotFound', 'InvalidPermission.NotFound', 'Gateway.NotAttached', 'InvalidAssociationID.NotFound')),
+     ('NotFound', 'InvalidPermission.NotFound', 'Gateway.NotAttached', 'InvalidAssociationID.NotFound',
+      'ResourceNotFoundException')),
     (('authorize_',), ('InvalidPermission.Duplicate',)),
     (('create_route', 'replace_route'), ('RouteAlreadyExists',)),  # exact names: not create_route_table
     (('associate_route_table', 'attach_internet_gateway'), ('Resource.AlreadyAssociated',)),
     (('modify_', 'create_tags', 'delete_tags', 'update_', 'replace_route_table_association',
       'start_instances', 'stop_instances'), ()),
+    # ELBv2 and ACM calls that set a state (repeating one sets the same state again)
+    (('add_tags', 'remove_tags', 'set_subnets', 'set_security_groups', 'register_targets', 'deregister_targets',
+      'add_tags_to_certificate', 'remove_tags_from_certificate'), ()),
 )
 
 DEFAULT_ATTEMPTS = 8
@@ -117,6 +121,8 @@ def call_is_repeatable(operation, kwargs):
     the module finds what the lost call made (by its tags) before creating again."""
     if operation.startswith(READ_PREFIXES) or kwargs.get('ClientToken'):
         return True
+    if operation == 'import_certificate' and kwargs.get('CertificateArn'):
+        return True  # a re-import under the same ARN: sent again, the ARN holds the same certificate
     return any(_matches(operation, names) for names, dummy in ALREADY_DONE)
 
 
@@ -191,16 +197,18 @@ class RetryingClient:
                 self.sleep(delay)
 
     def paginate(self, operation, result_key, **kwargs):
-        """All pages of a read, each page through the retry policy; returns the joined list."""
+        """All pages of a read, each page through the retry policy; returns the joined list.
+        EC2 and ACM page with NextToken; ELBv2 answers NextMarker and is asked with Marker."""
         items = []
-        token_key = 'NextToken'
         while True:
             page = getattr(self, operation)(**kwargs)
             items.extend(page.get(result_key, []))
-            token = page.get(token_key)
-            if not token:
+            if page.get('NextToken'):
+                kwargs = dict(kwargs, NextToken=page['NextToken'])
+            elif page.get('NextMarker'):
+                kwargs = dict(kwargs, Marker=page['NextMarker'])
+            else:
                 return items
-            kwargs = dict(kwargs, **{token_key: token})
 
 
 def _name_operation(exc, operation):

@@ -4,7 +4,8 @@ import subprocess
 
 from conftest import ROOT, ansible_env
 
-MODULES = ['vpc', 'subnet', 'internet_gateway', 'elastic_ip', 'nat_gateway', 'route_table', 'security_group', 'network', 'key_pair', 'instance']
+MODULES = ['vpc', 'subnet', 'internet_gateway', 'elastic_ip', 'nat_gateway', 'route_table', 'security_group', 'network', 'key_pair', 'instance',
+           'load_balancer', 'target', 'certificate']
 
 
 def test_ansible_doc_renders_every_module():

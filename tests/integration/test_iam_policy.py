@@ -1,8 +1,9 @@
 """docs/iam-policy.json: the least-privilege IAM policy of the collection.
 
-- The policy allows exactly the EC2 operations the modules and the inventory plugin call
-  (botocore_data.OPERATIONS, which a unit test checks against the code), each by name:
-  no wildcard, no Deny/NotAction tricks, no other service.
+- The policy allows exactly the EC2, ELBv2 and ACM operations the modules and the inventory
+  plugin call (botocore_data.OPERATIONS and collection_operations('elbv2'/'acm'), which a unit
+  test checks against the code), each by name: no wildcard, no Deny/NotAction tricks, no other
+  service.
 - Every action in an emulator request log is allowed. The log is the one of a stack built,
   rerun, listed by the inventory plugin and torn down here; SEED_IAM_REQUEST_LOG (one or
   more paths, separated by os.pathsep) checks other logs instead, such as the one of a full
@@ -16,12 +17,13 @@ import json
 import os
 import re
 
+import botocore
 import pytest
 
 from conftest import ROOT
 from test_inventory import ami, inventory, stack_tasks, teardown_tasks, with_ami  # noqa: F401 pylint: disable=unused-import
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.botocore_data import OPERATIONS
+from ansible_collections.seed.laravel_aws.plugins.module_utils.botocore_data import NOT_EC2, OPERATIONS, collection_operations
 
 POLICY_PATH = os.path.join(ROOT, 'docs', 'iam-policy.json')
 ACTION = re.compile(r'^[A-Z][A-Za-z0-9]+$')
@@ -43,6 +45,8 @@ def allowed_actions(policy):
 # Services whose operations a log line may name without its service, in the order an
 # ambiguous name is given to (EC2 first: it is what the collection calls).
 SERVICES = ('ec2', 'sts', 'elbv2', 'rds', 'elasticache', 'acm', 'iam')
+# The IAM prefix of each API the collection calls.
+IAM_PREFIX = {'ec2': 'ec2', 'elbv2': 'elasticloadbalancing', 'acm': 'acm'}
 # Calls that no IAM policy can deny (AWS: "No permissions are required to perform this operation").
 ALWAYS_ALLOWED = {'sts:GetCallerIdentity'}
 
@@ -73,7 +77,9 @@ def read_request_log(path):
         if ':' in name:  # already service:Action
             actions.append(name)
         elif ACTION.match(name) and service_of(name):
-            actions.append('%s:%s' % (service_of(name), name))
+            # ELBv2's DescribeTags, which EC2 has too: the collection calls ELBv2's only
+            service = 'elbv2' if botocore.xform_name(name) in NOT_EC2 else service_of(name)
+            actions.append('%s:%s' % (IAM_PREFIX.get(service, service), name))
         else:
             raise AssertionError('%s: %r is not an API action of %s' % (path, name, ', '.join(SERVICES)))
     return actions
@@ -88,9 +94,11 @@ def test_policy_allows_exactly_the_operations_the_collection_calls():
         for action in [statement['Action']] if isinstance(statement['Action'], str) else statement['Action']:
             assert '*' not in action and '?' not in action, action
             service, name = (action.split(':', 1) + [''])[:2]
-            assert service == 'ec2' and ACTION.match(name), action
+            assert service in IAM_PREFIX.values() and ACTION.match(name), action
     actions = allowed_actions(policy)
-    assert sorted(actions) == sorted('ec2:' + op for op in OPERATIONS)
+    wanted = ['ec2:' + op for op in OPERATIONS] + ['%s:%s' % (IAM_PREFIX[service], op) for service in ('elbv2', 'acm')
+                                                   for op in collection_operations(service)]
+    assert sorted(actions) == sorted(wanted)
     every = [a for s in policy['Statement'] for a in ([s['Action']] if isinstance(s['Action'], str) else s['Action'])]
     assert len(every) == len(set(every)), 'an action is listed twice'
 

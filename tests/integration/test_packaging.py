@@ -263,7 +263,7 @@ def test_introspect_lists_only_runtime_requirements(work, tarball):
     assert system == requirement_lines(os.path.join(ROOT, 'bindep.txt'))
     for entry in python:
         assert not entry.lower().startswith(DEV_PACKAGES), entry
-    assert {p.split('>')[0] for p in python} == {'botocore', 'boto3'}
+    assert {p.split('>')[0] for p in python} == {'botocore', 'boto3', 'cryptography'}
 
 
 def test_runtime_requirements_have_lower_bounds_and_dev_pins_are_apart():

@@ -90,6 +90,17 @@ def test_paginate_joins_pages():
     assert client.paginate('describe_vpcs', 'Vpcs') == [1, 2]
 
 
+def test_paginate_follows_elbv2_markers():
+    class Pages:
+        def describe_listeners(self, **kwargs):
+            if kwargs.get('Marker') == 'm':
+                return {'Listeners': [2]}
+            assert 'NextToken' not in kwargs
+            return {'Listeners': [1], 'NextMarker': 'm'}
+    client = retries.RetryingClient(Pages())
+    assert client.paginate('describe_listeners', 'Listeners', LoadBalancerArn='arn') == [1, 2]
+
+
 def test_a_failed_call_names_its_operation():
     client, dummy = wrap(Flaky(client_error('InvalidParameterValue')))
     with pytest.raises(ClientError) as err:

@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ELBv2 helpers shared by load_balancer and target: names, target groups, target health, tags.
+
+Tags on ELBv2 resources go through ``add_tags``/``remove_tags`` (not EC2's ``create_tags``);
+every call here goes through the context or the shared retrying client like any other.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import describe_one
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import (
+    boto3_tags_to_dict, compare_tags, dict_to_boto3_tags, merged_tags,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import WaitTimeout, wait_for
+
+NAME_MAX = 32
+# AWS: at most 32 characters, letters, digits and hyphens, not beginning or ending with a hyphen
+NAME_RE = re.compile(r'^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,%d}[a-zA-Z0-9])?$' % (NAME_MAX - 2))
+TARGET_GROUP_ARN_RE = re.compile(r'^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[^/]+/[0-9a-f]+$')
+INSTANCE_RE = re.compile(r'^i-[0-9a-f]{8,17}$')
+TAGS_PER_CALL = 20  # DescribeTags takes at most 20 ARNs
+
+
+def validate_name(value, field, what='load balancer'):
+    """An ALB or target group name as AWS takes it; the ValidationError names ``field`` and the rule."""
+    if not isinstance(value, str) or not value:
+        raise ValidationError(field, 'a %s name is required' % what)
+    if len(value) > NAME_MAX:
+        raise ValidationError(field, '%r is %d characters; a %s name is at most %d (letters, digits and hyphens)'
+                              % (value, len(value), what, NAME_MAX))
+    if not NAME_RE.match(value):
+        raise ValidationError(field, '%r is not a %s name: letters, digits and hyphens only, not beginning or ending '
+                              'with a hyphen' % (value, what))
+    if what == 'load balancer' and value.lower().startswith('internal-'):
+        raise ValidationError(field, "%r: a load balancer name cannot begin with 'internal-'" % value)
+    return value
+
+
+def validate_instance_ids(ids, field):
+    out = []
+    for i, value in enumerate(ids or []):
+        if not isinstance(value, str) or not INSTANCE_RE.match(value):
+            raise ValidationError(field, '%r (item %d) is not an instance id (i-...)' % (value, i))
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def find_target_group(client, name=None, arn=None):
+    """The raw target group of that name or ARN, or None."""
+    if arn:
+        return describe_one(client.describe_target_groups, 'TargetGroups', 'TargetGroupNotFound', TargetGroupArns=[arn])
+    return describe_one(client.describe_target_groups, 'TargetGroups', 'TargetGroupNotFound', Names=[name])
+
+
+def tags_of(client, arns):
+    """{arn: tags} of ELBv2 resources (load balancers, target groups)."""
+    out = {}
+    arns = [a for a in arns if a]
+    for start in range(0, len(arns), TAGS_PER_CALL):
+        for d in client.describe_tags(ResourceArns=arns[start:start + TAGS_PER_CALL])['TagDescriptions']:
+            out[d['ResourceArn']] = boto3_tags_to_dict(d.get('Tags'))
+    return out
+
+
+def apply_elb_tags(ctx, arn, current, desired, purge=None):
+    """Make the tags of the ELBv2 resource ``arn`` match (check mode only records); (changed, tags after)."""
+    purge = ctx.purge_tags if purge is None else purge
+    to_set, to_unset = compare_tags(current, desired, purge)
+    if not to_set and not to_unset:
+        return False, current or {}
+    if to_unset:
+        ctx.call('remove_tags', ResourceArns=[arn], TagKeys=to_unset)
+    if to_set:
+        ctx.call('add_tags', ResourceArns=[arn], Tags=dict_to_boto3_tags(to_set))
+    return True, merged_tags(current, desired, purge)
+
+
+def target_health(client, arn):
+    """DescribeTargetHealth of a target group: its TargetHealthDescriptions."""
+    return client.describe_target_health(TargetGroupArn=arn)['TargetHealthDescriptions']
+
+
+def health_view(description):
+    """{id, port, health, reason, description} of one TargetHealthDescription."""
+    target, health = description.get('Target', {}), description.get('TargetHealth', {})
+    return {'id': target.get('Id'), 'port': target.get('Port'), 'health': health.get('State'),
+            'reason': health.get('Reason'), 'description': health.get('Description')}
+
+
+def wait_targets(client, arn, ids, present, timeout, sleep=None, clock=None):
+    """Wait until every target of ``ids`` is ``healthy`` (``present``) or drained: ``unused`` or gone.
+    A timeout names each target still waited for, with its last state, reason and description."""
+    ids = list(ids)
+
+    def fetch():
+        return dict((h['id'], h) for h in (health_view(d) for d in target_health(client, arn)) if h['id'] in ids)
+
+    def ready(seen):
+        if present:
+            return all(seen.get(i, {}).get('health') == 'healthy' for i in ids)
+        return all(i not in seen or seen[i]['health'] == 'unused' for i in ids)
+
+    def failed(seen):
+        if present:
+            gone = [i for i in ids if i not in seen]
+            if gone:
+                return 'not registered any more: %s' % ', '.join(gone)
+        return None
+
+    extra = {}
+    if sleep is not None:
+        extra['sleep'] = sleep
+    if clock is not None:
+        extra['clock'] = clock
+    what = 'targets %s of %s to be %s' % (', '.join(ids), arn, 'healthy' if present else 'drained (unused or gone)')
+    try:
+        return wait_for(fetch, ready, what, timeout=timeout, delay=2, max_delay=10, failed=failed, **extra)
+    except WaitTimeout as exc:
+        last = exc.last or {}
+        if present:
+            waiting = [last.get(i, {'id': i, 'health': 'not registered'}) for i in ids if last.get(i, {}).get('health') != 'healthy']
+        else:
+            waiting = [last[i] for i in ids if i in last and last[i]['health'] != 'unused']
+        raise WaitTimeout(what, timeout, '; '.join('%s is %s (reason: %s; description: %s)' % (
+            t['id'], t.get('health'), t.get('reason') or '-', t.get('description') or '-') for t in waiting))

@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Instances registered in a target group, waited for until healthy or drained. Used by target.
+
+The resource contract (docs/architecture.md): :func:`find` (the group and the registrations of the
+instances asked about), :func:`describe`, :func:`ensure` (register, wait healthy), :func:`delete`
+(deregister, wait drained), over a Context whose client is ELBv2's.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
+from ansible_collections.seed.laravel_aws.plugins.module_utils.elbv2 import (
+    TARGET_GROUP_ARN_RE, find_target_group, health_view, target_health, validate_instance_ids, validate_name, wait_targets,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import error_code
+
+SLEEP = time.sleep  # the waits' sleep (a test makes it short)
+
+
+def _sleep(seconds):
+    SLEEP(seconds)
+
+
+def validate(p):
+    """The target group (a name or an ARN) and the instance ids, checked before any call."""
+    group = p.get('target_group') or ''
+    if group.startswith('arn:'):
+        if not TARGET_GROUP_ARN_RE.match(group):
+            raise ValidationError('target_group', '%r is not a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:'
+                                  'targetgroup/<name>/<id>)' % group)
+        ref = {'arn': group}
+    else:
+        ref = {'name': validate_name(group, 'target_group', 'target group')}
+    ids = validate_instance_ids(p.get('targets'), 'targets')
+    if not ids:
+        raise ValidationError('targets', 'give one or more instance ids (i-...)')
+    port = p.get('port')
+    if port is not None and not 1 <= port <= 65535:
+        raise ValidationError('port', 'the port must be between 1 and 65535 (got %r)' % port)
+    return {'group': ref, 'ids': ids, 'port': port}
+
+
+def describe(raw_group, health):
+    """The module's view: the group (arn, name, vpc_id, port) and the targets asked about, with their health."""
+    return {'target_group': {'arn': raw_group['TargetGroupArn'], 'name': raw_group['TargetGroupName'],
+                             'vpc_id': raw_group.get('VpcId'), 'port': raw_group.get('Port')},
+            'targets': sorted(health, key=lambda t: (t['id'], t['port'] or 0))}
+
+
+def find(ctx, *, group, ids):
+    """{raw (the target group), health (the views of those of ``ids`` registered in it)}; the group's absence
+    is an error naming target_group."""
+    raw = find_target_group(ctx.client, name=group.get('name'), arn=group.get('arn'))
+    if raw is None:
+        raise ValidationError('target_group', 'no target group %s in this account/region; create it first (the '
+                              'load_balancer module makes its target groups)' % (group.get('name') or group.get('arn')))
+    health = [health_view(d) for d in target_health(ctx.client, raw['TargetGroupArn'])]
+    return {'raw': raw, 'health': [h for h in health if h['id'] in ids]}
+
+
+def check_vpc(ec2, raw_group, ids):
+    """The instances exist and are in the target group's VPC (a read, before any change)."""
+    try:
+        instances = [i for r in ec2.describe_instances(InstanceIds=list(ids))['Reservations'] for i in r['Instances']]
+    except Exception as exc:  # pylint: disable=broad-except
+        if error_code(exc) in ('InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed'):
+            raise ValidationError('targets', 'an instance does not exist in this account/region (%s)' % exc)
+        raise
+    vpc = raw_group.get('VpcId')
+    outside = sorted('%s (in %s)' % (i['InstanceId'], i.get('VpcId')) for i in instances if i.get('VpcId') != vpc)
+    if outside:
+        raise ValidationError('targets', 'instances outside the target group\'s VPC %s: %s; target group %s only takes instances '
+                              'of its own VPC' % (vpc, ', '.join(outside), raw_group['TargetGroupName']))
+
+
+def _targets(ids, port):
+    return [dict({'Id': i}, **({'Port': port} if port else {})) for i in ids]
+
+
+def _registered(health, port):
+    """The ids registered (on ``port``, when given) and not on their way out."""
+    return set(h['id'] for h in health if (port is None or h['port'] == port) and h['health'] != 'draining')
+
+
+def ensure(ctx, *, desired, existing=None):
+    """Register the instances of ``desired`` (ids, port) not yet registered in the group of ``existing``
+    (what :func:`find` returned), then (``ctx.wait``) wait until every one is healthy."""
+    if existing is None:
+        raise ValidationError('target_group', 'the target group must exist')
+    raw, health = existing['raw'], existing['health']
+    arn = raw['TargetGroupArn']
+    missing = [i for i in desired['ids'] if i not in _registered(health, desired['port'])]
+    before = describe(raw, health)
+    after = describe(raw, [h for h in health if h['id'] not in missing] +
+                     [{'id': i, 'port': desired['port'] or raw.get('Port'), 'health': 'initial', 'reason': None,
+                       'description': None} for i in missing])
+    if missing:
+        ctx.call('register_targets', TargetGroupArn=arn, Targets=_targets(missing, desired['port']))
+    if ctx.wait:
+        seen = ctx.live(wait_targets, ctx.client, arn, desired['ids'], True, ctx.wait_timeout, sleep=_sleep)
+        if seen:
+            after = describe(raw, list(seen.values()))
+    return Change.of(bool(missing), before, after, arn)
+
+
+def delete(ctx, *, existing, ids, port=None):
+    """Deregister those of ``ids`` registered in the group of ``existing``, then (``ctx.wait``) wait until
+    their draining is over (state ``unused``, or gone)."""
+    raw, health = existing['raw'], existing['health']
+    arn = raw['TargetGroupArn']
+    present = sorted(_registered(health, port))
+    before = describe(raw, health)
+    after = describe(raw, [dict(h, health='draining') if h['id'] in present else h for h in health])
+    if present:
+        ctx.call('deregister_targets', TargetGroupArn=arn, Targets=_targets(present, port))
+    waiting = [h['id'] for h in health if h['id'] in ids]
+    if ctx.wait and waiting:
+        seen = ctx.live(wait_targets, ctx.client, arn, waiting, False, ctx.wait_timeout, sleep=_sleep)
+        if seen is not None:
+            after = describe(raw, list(seen.values()))
+    return Change('delete' if present else 'none', before, after, arn)

@@ -1,0 +1,152 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: certificate
+short_description: A certificate of your own imported into ACM, found again by its name and fingerprint
+version_added: 0.1.0
+description:
+  - Imports a PEM certificate, its private key and optionally its chain into AWS Certificate Manager (ACM), for
+    the HTTPS listeners of M(seed.laravel_aws.load_balancer).
+  - The certificate is found again by its C(Name) tag (O(name)) and its SHA-256 fingerprint, so a rerun imports
+    nothing, and an import whose answer was lost is found again instead of imported twice.
+  - A different certificate under the same O(name) is re-imported under the same ARN, so the listeners using it
+    keep it.
+  - Before any request the module checks that the texts are PEM, and that the private key is the certificate's.
+  - A certificate Amazon issues (requested with DNS validation) is out of scope; pass its ARN to
+    O(seed.laravel_aws.load_balancer#module:listeners[].certificate_arn) directly.
+author:
+  - Seed Maintainers (@seed-maintainers)
+requirements:
+  - cryptography (on the controller, to read the certificate and check the key)
+options:
+  name:
+    description: The certificate's C(Name) tag, how the module finds it again.
+    type: str
+    required: true
+  certificate:
+    description: The certificate, PEM. Required with O(state=present).
+    type: str
+  private_key:
+    description: The certificate's private key, PEM, without a passphrase. Required with O(state=present).
+    type: str
+  certificate_chain:
+    description: The intermediate certificates, PEM, concatenated.
+    type: str
+  state:
+    description: V(present) or V(absent). A certificate still used by a listener is not deleted; the module names the users.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.tags
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and imports nothing; a certificate to be imported has RV(certificate.arn=null).
+  diff_mode:
+    support: full
+    description: Returns the certificate (never its key) before and after.
+'''
+
+EXAMPLES = r'''
+- name: The site's certificate, for the load balancer's HTTPS listener
+  seed.laravel_aws.certificate:
+    name: demo-site
+    certificate: "{{ lookup('file', 'files/site.crt') }}"
+    private_key: "{{ lookup('file', 'files/site.key') }}"
+    certificate_chain: "{{ lookup('file', 'files/chain.pem') }}"
+    tags: {Stack: demo}
+  register: cert
+
+- name: Gone (after the listeners using it)
+  seed.laravel_aws.certificate:
+    name: demo-site
+    state: absent
+'''
+
+RETURN = r'''
+certificate:
+  description: The certificate; empty after O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    arn:
+      description: Its ARN (null in check mode for one to be imported).
+      type: str
+      sample: arn:aws:acm:us-east-1:123456789012:certificate/0123abcd-...
+    name:
+      description: Its C(Name) tag.
+      type: str
+    domain_name:
+      description: The domain it is for (the subject's common name, else its first DNS name).
+      type: str
+    fingerprint:
+      description: The SHA-256 fingerprint of the certificate, colon-separated hex.
+      type: str
+    not_after:
+      description: When it expires (UTC, ISO 8601).
+      type: str
+      sample: '2027-01-01T00:00:00Z'
+    status:
+      description: Its ACM status, C(ISSUED) for a valid imported certificate.
+      type: str
+    type:
+      description: C(IMPORTED).
+      type: str
+    in_use_by:
+      description: The ARNs of what uses it (load balancers).
+      type: list
+      elements: str
+    tags:
+      description: Its tags.
+      type: dict
+diff:
+  description: The certificate before and after.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, public
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils import certificate
+
+
+def run(m):
+    desired = certificate.validate(m.params)
+    ctx = Context.of(m, m.client('acm'))
+    existing = certificate.find(ctx, name=desired['name'], fingerprint=desired.get('fingerprint'))
+    if m.params['state'] == 'absent':
+        if existing is None:
+            m.exit_json(changed=False, certificate={}, diff=make_diff(None, None))
+        change = certificate.delete(ctx, existing=existing)
+        m.exit_json(changed=True, certificate={}, diff=make_diff(change.before, None))
+    change = certificate.ensure(ctx, desired=desired, existing=existing)
+    after = public(change.after)
+    m.exit_json(changed=change.changed, certificate=after, diff=make_diff(change.before, after))
+
+
+def main():
+    m = AwsModule(
+        argument_spec=resource_spec(dict(
+            name=dict(type='str', required=True),
+            certificate=dict(type='str'),
+            private_key=dict(type='str', no_log=True),
+            certificate_chain=dict(type='str'),
+        )),
+        required_if=[('state', 'present', ['certificate', 'private_key'])],
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,478 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: load_balancer
+short_description: An Application Load Balancer with its listeners and target groups, in one task
+version_added: 0.1.0
+description:
+  - Manages one Application Load Balancer (ELBv2, type C(application)), found by its name, together with the target
+    groups it forwards to (found by their names) and its listeners (found by their ports).
+  - Every option is checked before the first request, and the subnets, security groups and targets with reads only
+    (C(DescribeSubnets), C(DescribeSecurityGroups), C(DescribeInstances)) before the first request that changes anything;
+    an error names the option and how to fix it.
+  - A rerun with nothing to change sends reads only and reports RV(ignore:changed=false).
+  - Creates whose answer is lost are found again by name before anything is created a second time.
+  - O(state=absent) deletes the listeners, the load balancer (waiting until it is gone), then its target groups, those
+    its listeners forward to and those named in O(target_groups).
+  - Targets are registered here without waiting for them to be healthy; use M(seed.laravel_aws.target) to wait.
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  name:
+    description:
+      - The load balancer's name, unique in the region. At most 32 letters, digits and hyphens, not beginning or
+        ending with a hyphen, not beginning with C(internal-).
+      - It is also the load balancer's C(Name) tag.
+    type: str
+    required: true
+  subnets:
+    description:
+      - Subnet ids, one per availability zone; two or more zones, all in one VPC (checked with C(DescribeSubnets)
+        before any change). Required with O(state=present).
+      - A different list on an existing load balancer is set in place (C(SetSubnets)).
+    type: list
+    elements: str
+  security_groups:
+    description:
+      - Security groups of the load balancer, by name or id, in the subnets' VPC.
+      - Not given, a new load balancer gets the VPC's default group and an existing one keeps its groups.
+    type: list
+    elements: str
+  scheme:
+    description: V(internet-facing) (public addresses) or V(internal). AWS cannot change it later.
+    type: str
+    choices: [internet-facing, internal]
+    default: internet-facing
+  idle_timeout:
+    description: Seconds a connection may stay idle (1-4000).
+    type: int
+    default: 60
+  deletion_protection:
+    description:
+      - Whether AWS refuses to delete the load balancer. Not given, V(false) for a new load balancer.
+      - With O(state=absent) a protected load balancer is deleted only when this is set to V(false) in the task
+        (protection is turned off first); otherwise the module fails naming this option.
+    type: bool
+  access_logs:
+    description: Access logs written to S3. Not given, left as they are (off for a new load balancer).
+    type: dict
+    suboptions:
+      enabled:
+        description: Whether logs are written.
+        type: bool
+        default: true
+      bucket:
+        description: The S3 bucket (its policy must let Elastic Load Balancing write). Required when O(access_logs.enabled).
+        type: str
+      prefix:
+        description: The key prefix in the bucket.
+        type: str
+        default: ''
+  target_groups:
+    description:
+      - The target groups (type C(instance)) this load balancer forwards to, each found by its name.
+      - AWS cannot change a target group's protocol, port or VPC; a different one is an error naming the group.
+      - With O(state=absent) only O(target_groups[].name) is used.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The target group's name, unique in the region; at most 32 letters, digits and hyphens.
+        type: str
+        required: true
+      protocol:
+        description: The protocol to the targets.
+        type: str
+        choices: [HTTP, HTTPS]
+        default: HTTP
+      port:
+        description: The port of the targets (1-65535).
+        type: int
+        default: 80
+      target_port:
+        description: The port targets are registered on. Defaults to O(target_groups[].port).
+        type: int
+      health_check:
+        description: The health check, over O(target_groups[].protocol) to the traffic port.
+        type: dict
+        suboptions:
+          path:
+            description: The path asked for; starts with C(/).
+            type: str
+            default: /
+          interval:
+            description: Seconds between checks (5-300).
+            type: int
+            default: 30
+          timeout:
+            description: Seconds without an answer that fail a check (2-120), shorter than O(target_groups[].health_check.interval).
+            type: int
+            default: 5
+          healthy_threshold:
+            description: Consecutive passes that make a target healthy (2-10).
+            type: int
+            default: 5
+          unhealthy_threshold:
+            description: Consecutive failures that make a target unhealthy (2-10).
+            type: int
+            default: 2
+          matcher:
+            description: The HTTP codes of a pass, 200-499, like V(200), V(200,302) or V(200-299).
+            type: str
+            default: '200'
+      deregistration_delay:
+        description: Seconds a deregistered target keeps its connections (draining), 0-3600.
+        type: int
+        default: 300
+      stickiness:
+        description: Sticky sessions with the load balancer's cookie. Not given, left as they are (off for a new group).
+        type: dict
+        suboptions:
+          enabled:
+            description: Whether sessions stick.
+            type: bool
+            default: true
+          type:
+            description: The kind of stickiness.
+            type: str
+            choices: [lb_cookie]
+            default: lb_cookie
+          duration:
+            description: Seconds the cookie lasts (1-604800).
+            type: int
+            default: 86400
+      targets:
+        description:
+          - Instance ids registered in the group; each must be in the group's VPC (checked before any change).
+          - Not given (and no O(target_groups[].target_filter)), the group's targets are left as they are.
+        type: list
+        elements: str
+      target_filter:
+        description:
+          - The targets are every running instance of a stack's role, found by the C(Stack) and C(Role) tags the
+            M(seed.laravel_aws.instance) module sets. Mutually exclusive with O(target_groups[].targets).
+        type: dict
+        suboptions:
+          stack:
+            description: The stack (its C(Stack) tag).
+            type: str
+            required: true
+          role:
+            description: The role (its C(Role) tag), for example V(web).
+            type: str
+            required: true
+      purge_targets:
+        description:
+          - Deregister targets that are not in O(target_groups[].targets) (or the filter's instances).
+          - The default V(true) is what amazon.aws's target group module does (its C(modify_targets)).
+        type: bool
+        default: true
+  listeners:
+    description:
+      - The listeners, one per port. Not given, a new load balancer has none and an existing one loses its own
+        when O(purge_listeners) is set.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      port:
+        description: The port (1-65535).
+        type: int
+        required: true
+      protocol:
+        description: The protocol clients speak.
+        type: str
+        choices: [HTTP, HTTPS]
+        default: HTTP
+      certificate_arn:
+        description:
+          - The certificate of an HTTPS listener (required for V(HTTPS)), the ARN of an ACM certificate such as the
+            M(seed.laravel_aws.certificate) module returns, or one Amazon issued.
+        type: str
+      ssl_policy:
+        description: The TLS policy of an HTTPS listener; the default allows TLS 1.2 and 1.3 only.
+        type: str
+        default: ELBSecurityPolicy-TLS13-1-2-2021-06
+      action:
+        description: V(forward) to O(listeners[].target_group), or V(redirect) to HTTPS on O(listeners[].redirect_port) (301).
+        type: str
+        choices: [forward, redirect]
+        default: forward
+      target_group:
+        description: The name of the target group forwarded to, one of O(target_groups). Defaults to the only one.
+        type: str
+      redirect_port:
+        description: The HTTPS port redirected to.
+        type: int
+        default: 443
+  purge_listeners:
+    description: Delete listeners on ports not in O(listeners).
+    type: bool
+    default: true
+  state:
+    description: V(present) or V(absent).
+    type: str
+    choices: [present, absent]
+    default: present
+  wait:
+    description: Wait until a new load balancer is C(active), and until a deleted one is gone.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait.
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.tags
+notes:
+  - O(tags) go on the load balancer and on each target group (each with its own C(Name) tag).
+  - Needs the C(elasticloadbalancing) actions of docs/iam-policy.json and C(ec2:DescribeSubnets),
+    C(ec2:DescribeSecurityGroups), C(ec2:DescribeInstances).
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing; a load balancer or target group to be made has a null arn.
+  diff_mode:
+    support: full
+    description: Returns the load balancer, its listeners and target groups before and after.
+'''
+
+EXAMPLES = r'''
+- name: The stack's ALB, HTTP redirected to HTTPS, forwarding to every running web instance
+  seed.laravel_aws.load_balancer:
+    name: demo-alb
+    subnets: "{{ network.subnets.public | map(attribute='id') | list }}"
+    security_groups: [demo-alb]
+    target_groups:
+      - name: demo-web
+        port: 80
+        health_check: {path: /health, interval: 15, timeout: 5, healthy_threshold: 2, matcher: '200-299'}
+        deregistration_delay: 30
+        target_filter: {stack: demo, role: web}
+    listeners:
+      - {port: 80, action: redirect, redirect_port: 443}
+      - {port: 443, protocol: HTTPS, certificate_arn: "{{ cert.certificate.arn }}", target_group: demo-web}
+    tags: {Stack: demo}
+  register: alb
+
+- name: Everything goes, listeners first, then the load balancer, then its target groups
+  seed.laravel_aws.load_balancer:
+    name: demo-alb
+    target_groups: [{name: demo-web}]
+    state: absent
+'''
+
+RETURN = r'''
+load_balancer:
+  description: The load balancer; empty after O(state=absent). In check mode one to be made has RV(load_balancer.arn=null).
+  returned: always
+  type: dict
+  contains:
+    arn:
+      description: Its ARN.
+      type: str
+    name:
+      description: Its name.
+      type: str
+    dns_name:
+      description: The DNS name clients connect to.
+      type: str
+      sample: demo-alb-1234567890.us-east-1.elb.amazonaws.com
+    state:
+      description: C(provisioning), C(active), C(active_impaired) or C(failed).
+      type: str
+    scheme:
+      description: C(internet-facing) or C(internal).
+      type: str
+    vpc_id:
+      description: Its VPC.
+      type: str
+    zones:
+      description: Its availability zones, each with its subnet.
+      type: list
+      elements: dict
+      sample: [{"zone": "us-east-1a", "subnet_id": "subnet-0123"}]
+    subnets:
+      description: Its subnet ids.
+      type: list
+      elements: str
+    security_groups:
+      description: Its security group ids.
+      type: list
+      elements: str
+    idle_timeout:
+      description: The idle timeout in seconds.
+      type: int
+    deletion_protection:
+      description: Whether deletion protection is on.
+      type: bool
+    access_logs:
+      description: The access log settings (enabled, bucket, prefix).
+      type: dict
+    tags:
+      description: Its tags.
+      type: dict
+listeners:
+  description: The listeners, by port.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    arn:
+      description: The listener's ARN (null in check mode for one to be made).
+      type: str
+    port:
+      description: Its port.
+      type: int
+    protocol:
+      description: HTTP or HTTPS.
+      type: str
+    certificate_arn:
+      description: The certificate of an HTTPS listener.
+      type: str
+    ssl_policy:
+      description: The TLS policy of an HTTPS listener.
+      type: str
+    action:
+      description: C(forward) or C(redirect).
+      type: str
+    target_group:
+      description: The name of the target group forwarded to.
+      type: str
+    redirect_port:
+      description: The port redirected to.
+      type: int
+target_groups:
+  description: The target groups, by name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    arn:
+      description: The group's ARN.
+      type: str
+    name:
+      description: Its name.
+      type: str
+    protocol:
+      description: Its protocol.
+      type: str
+    port:
+      description: Its port.
+      type: int
+    vpc_id:
+      description: Its VPC.
+      type: str
+    health_check:
+      description: Its health check (path, interval, timeout, healthy_threshold, unhealthy_threshold, matcher).
+      type: dict
+    deregistration_delay:
+      description: The draining time in seconds.
+      type: int
+    stickiness:
+      description: The stickiness settings (enabled, type, duration).
+      type: dict
+    tags:
+      description: Its tags.
+      type: dict
+    targets:
+      description: Each target with its health as ELB last saw it.
+      type: list
+      elements: dict
+      sample: [{"id": "i-0123", "port": 80, "health": "healthy", "reason": null, "description": null}]
+changes:
+  description: Each change made (or, in check mode, that would be made).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "create", "resource": "target_group", "name": "demo-web", "id": "arn:aws:elasticloadbalancing:..."}]
+diff:
+  description: The load balancer, listeners and target groups before and after.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, public
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils import load_balancer
+
+EMPTY = {'load_balancer': {}, 'listeners': [], 'target_groups': []}
+
+
+def run(m):
+    p = m.params
+    desired = load_balancer.validate(p)
+    ctx = Context.of(m, m.client('elbv2'))
+    names = [g['name'] for g in desired['target_groups']]
+    if p['state'] == 'absent':
+        existing = load_balancer.find(ctx, name=desired['name'])
+        state = load_balancer.read(ctx, existing=existing, group_names=names)
+        change = load_balancer.delete(ctx, existing=existing, state=state, group_names=names,
+                                      disable_deletion_protection=p['deletion_protection'] is False)
+        m.exit_json(changed=change.changed, changes=ctx.plan.changes, diff=make_diff(change.before, None), **EMPTY)
+    load_balancer.resolve(ctx, desired=desired, ec2=m.client('ec2'))
+    existing = load_balancer.find(ctx, name=desired['name'])
+    change = load_balancer.ensure(ctx, desired=desired, existing=existing)
+    after = public(change.after)
+    m.exit_json(changed=change.changed, changes=ctx.plan.changes, diff=make_diff(public(change.before), after), **after)
+
+
+def main():
+    health = dict(path=dict(type='str', default='/'), interval=dict(type='int', default=30), timeout=dict(type='int', default=5),
+                  healthy_threshold=dict(type='int', default=5), unhealthy_threshold=dict(type='int', default=2),
+                  matcher=dict(type='str', default='200'))
+    target_group = dict(
+        name=dict(type='str', required=True),
+        protocol=dict(type='str', default='HTTP', choices=['HTTP', 'HTTPS']),
+        port=dict(type='int', default=80),
+        target_port=dict(type='int'),
+        health_check=dict(type='dict', options=health),
+        deregistration_delay=dict(type='int', default=300),
+        stickiness=dict(type='dict', options=dict(enabled=dict(type='bool', default=True),
+                                                  type=dict(type='str', default='lb_cookie', choices=['lb_cookie']),
+                                                  duration=dict(type='int', default=86400))),
+        targets=dict(type='list', elements='str'),
+        target_filter=dict(type='dict', options=dict(stack=dict(type='str', required=True), role=dict(type='str', required=True))),
+        purge_targets=dict(type='bool', default=True),
+    )
+    listener = dict(
+        port=dict(type='int', required=True),
+        protocol=dict(type='str', default='HTTP', choices=['HTTP', 'HTTPS']),
+        certificate_arn=dict(type='str'),
+        ssl_policy=dict(type='str', default=load_balancer.DEFAULT_SSL_POLICY),
+        action=dict(type='str', default='forward', choices=['forward', 'redirect']),
+        target_group=dict(type='str'),
+        redirect_port=dict(type='int', default=443),
+    )
+    m = AwsModule(
+        argument_spec=resource_spec(dict(
+            name=dict(type='str', required=True),
+            subnets=dict(type='list', elements='str'),
+            security_groups=dict(type='list', elements='str'),
+            scheme=dict(type='str', default='internet-facing', choices=['internet-facing', 'internal']),
+            idle_timeout=dict(type='int', default=60),
+            deletion_protection=dict(type='bool'),
+            access_logs=dict(type='dict', options=dict(enabled=dict(type='bool', default=True), bucket=dict(type='str'),
+                                                       prefix=dict(type='str', default=''))),
+            target_groups=dict(type='list', elements='dict', default=[], options=target_group,
+                               mutually_exclusive=[['targets', 'target_filter']]),
+            listeners=dict(type='list', elements='dict', default=[], options=listener),
+            purge_listeners=dict(type='bool', default=True),
+        ), waits=True),
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()

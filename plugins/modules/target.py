@@ -1,0 +1,154 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: target
+short_description: Register instances in a target group and wait until they are healthy, or deregister and wait until drained
+version_added: 0.1.0
+description:
+  - Registers (O(state=present)) or deregisters (O(state=absent)) one or more instances in an existing target group,
+    given by name or ARN (M(seed.laravel_aws.load_balancer) makes target groups).
+  - With O(wait), O(state=present) waits until each target is C(healthy), and O(state=absent) until its draining is
+    over (C(unused), or no longer listed). On a timeout the error names each target still waited for, with its last
+    state, reason and description (for example C(Target.ResponseCodeMismatch)).
+  - Already registered (or already gone), nothing changes and RV(ignore:changed=false); the wait still applies.
+  - Before registering, the instances are checked (a read) to be in the target group's VPC.
+  - A typical use is a rolling deploy, C(serial) over the web hosts, taking each out of the group and back in.
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  target_group:
+    description: The target group's name or ARN.
+    type: str
+    required: true
+  targets:
+    description: Instance ids.
+    type: list
+    elements: str
+    required: true
+  port:
+    description: The port the targets are registered on. Not given, the target group's port.
+    type: int
+  state:
+    description: V(present) (registered, healthy) or V(absent) (deregistered, drained).
+    type: str
+    choices: [present, absent]
+    default: present
+  wait:
+    description: Wait until the targets are healthy (present) or drained (absent).
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait. Draining lasts up to the target group's deregistration delay.
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change, registers nothing and does not wait.
+  diff_mode:
+    support: full
+    description: Returns the targets before and after.
+'''
+
+EXAMPLES = r'''
+- name: Out of the load balancer while the release switches
+  seed.laravel_aws.target:
+    target_group: demo-web
+    targets: ["{{ ec2_inventory_instance_id }}"]
+    state: absent
+    wait_timeout: 120
+  delegate_to: localhost
+
+- name: Back in, and healthy
+  seed.laravel_aws.target:
+    target_group: demo-web
+    targets: ["{{ ec2_inventory_instance_id }}"]
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+target_group:
+  description: The target group.
+  returned: always
+  type: dict
+  contains:
+    arn:
+      description: Its ARN.
+      type: str
+    name:
+      description: Its name.
+      type: str
+    vpc_id:
+      description: Its VPC.
+      type: str
+    port:
+      description: Its port.
+      type: int
+targets:
+  description: The targets asked about that are registered, with their health as last seen (after the wait).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The instance id.
+      type: str
+    port:
+      description: The port it is registered on.
+      type: int
+    health:
+      description: C(initial), C(healthy), C(unhealthy), C(unused), C(draining) or C(unavailable).
+      type: str
+    reason:
+      description: ELB's reason code for a state other than healthy.
+      type: str
+    description:
+      description: ELB's description of that reason.
+      type: str
+diff:
+  description: The targets before and after.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils import target
+
+
+def run(m):
+    desired = target.validate(m.params)
+    ctx = Context.of(m, m.client('elbv2'))
+    existing = target.find(ctx, group=desired['group'], ids=desired['ids'])
+    if m.params['state'] == 'absent':
+        change = target.delete(ctx, existing=existing, ids=desired['ids'], port=desired['port'])
+    else:
+        target.check_vpc(m.client('ec2'), existing['raw'], desired['ids'])
+        change = target.ensure(ctx, desired=desired, existing=existing)
+    m.exit_json(changed=change.changed, diff=make_diff(change.before, change.after), **change.after)
+
+
+def main():
+    m = AwsModule(
+        argument_spec=resource_spec(dict(
+            target_group=dict(type='str', required=True),
+            targets=dict(type='list', elements='str', required=True),
+            port=dict(type='int'),
+        ), tags=False, waits=True),
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()
