@@ -23,9 +23,10 @@ def net(aws):
     cert = boto3.client('acm', region_name=REGION).import_certificate(Certificate=pem, PrivateKey=key)['CertificateArn']
 
     def run(role, count=1, subnet=a):
-        return sorted(i['InstanceId'] for i in aws.run_instances(ImageId=image, MinCount=count, MaxCount=count, SubnetId=subnet,
-                      TagSpecifications=[{'ResourceType': 'instance', 'Tags': [{'Key': 'Stack', 'Value': 'demo'},
-                                                                             {'Key': 'Role', 'Value': role}]}])['Instances'])
+        tags = [{'Key': 'Stack', 'Value': 'demo'}, {'Key': 'Role', 'Value': role}]
+        made = aws.run_instances(ImageId=image, MinCount=count, MaxCount=count, SubnetId=subnet,
+                                 TagSpecifications=[{'ResourceType': 'instance', 'Tags': tags}])['Instances']
+        return sorted(i['InstanceId'] for i in made)
     other = aws.create_vpc(CidrBlock='10.40.0.0/16')['Vpc']['VpcId']
     far = aws.create_subnet(VpcId=other, CidrBlock='10.40.0.0/24', AvailabilityZone='us-east-1b')['Subnet']['SubnetId']
     return {'cert': cert, 'vpc': vpc, 'subnets': [a, b], 'same_zone': a2, 'sg': sg, 'web': run('web', 2), 'db': run('db'),
@@ -133,7 +134,7 @@ def test_create_rerun_update_and_absent(aws, elb, run_module, calls, net):
     gone = run_module(load_balancer.main, {'name': 'demo-alb', 'state': 'absent'}, diff=True)
     assert gone['changed'] and gone['load_balancer'] == {} and gone['diff']['after'] == {}
     assert gone['diff']['before']['load_balancer']['name'] == 'demo-alb'
-    assert [c for c in mutating(calls)] == ['delete_listener', 'delete_listener', 'delete_load_balancer', 'delete_target_group']
+    assert list(mutating(calls)) == ['delete_listener', 'delete_listener', 'delete_load_balancer', 'delete_target_group']
     assert counts(elb) == (0, 0, 0)
     del calls[:]
     assert run_module(load_balancer.main, {'name': 'demo-alb', 'state': 'absent'})['changed'] is False
@@ -259,8 +260,8 @@ def test_a_target_outside_the_vpc_is_refused(aws, elb, run_module, calls, net):
 
 
 def test_targets_and_target_filter_are_exclusive(aws, run_module, calls, net):
-    result = run_module(load_balancer.main, lb_args(net, target_groups=[tg(targets=net['web'], target_filter={'stack': 'demo',
-                                                                                                             'role': 'web'})]))
+    both = tg(targets=net['web'], target_filter={'stack': 'demo', 'role': 'web'})
+    result = run_module(load_balancer.main, lb_args(net, target_groups=[both]))
     assert result['failed'] and 'mutually exclusive' in result['msg'] and calls == []
 
 
