@@ -35,7 +35,7 @@ DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06'
 MATCHER_RE = re.compile(r'^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$')
 SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
 CERT_ARN_RE = re.compile(r'^arn:aws[a-z-]*:(acm|iam)::?[a-z0-9-]*:\d{12}:(certificate|server-certificate)/.+$')
-# What AWS answers for an attribute it has never been told (moto leaves some out).
+# What AWS reports for an attribute that was never set: an answer that leaves one out reads as this default.
 LB_DEFAULTS = {'idle_timeout.timeout_seconds': '60', 'deletion_protection.enabled': 'false',
                'access_logs.s3.enabled': 'false', 'access_logs.s3.bucket': '', 'access_logs.s3.prefix': ''}
 TG_DEFAULTS = {'deregistration_delay.timeout_seconds': '300', 'stickiness.enabled': 'false',
@@ -306,7 +306,7 @@ def read(ctx, *, existing, group_names=()):
 # -- views -----------------------------------------------------------------------------------------
 
 def _attr(attrs, key, defaults):
-    """An attribute's value, or AWS's default for it when it was never set (moto leaves some out)."""
+    """An attribute's value, or AWS's default for it when it was never set."""
     value = attrs.get(key)
     return value if value not in (None, '') else defaults.get(key, '')
 
