@@ -53,6 +53,11 @@ export ANSIBLE_SCP_EXTRA_ARGS="-S $DEMO/bin/ssh-for-sftp"
 export SEED_SSH_GUARD_ADDRESSES="$DEMO/dataplane/addresses.json"
 export http_proxy="http://127.0.0.1:$PROXY_PORT"
 export HTTP_PROXY="http://127.0.0.1:$PROXY_PORT"
+export https_proxy="http://127.0.0.1:$PROXY_PORT"
+export HTTPS_PROXY="http://127.0.0.1:$PROXY_PORT"
+# the demo's self-signed certificate of the load balancer, beside the system's CAs (Python, curl)
+export SSL_CERT_FILE="$DEMO/ca-bundle.pem"
+export CURL_CA_BUNDLE="$DEMO/ca-bundle.pem"
 export no_proxy=127.0.0.1,localhost
 export NO_PROXY=127.0.0.1,localhost
 export SEED_DB_PASSWORD='$password'
@@ -62,6 +67,14 @@ EOF
 prepare() {
   mkdir -p "$DEMO/bin" "$DEMO/dataplane" "$DEMO/git"
   [ -f "$DEMO/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "seed-demo" -f "$DEMO/id_ed25519"
+  if [ ! -f "$DEMO/alb.crt" ]; then  # the ALB's names: <name>-<n>.<region>.elb.amazonaws.com
+    region=$(.venv/bin/python -c 'import yaml; print(yaml.safe_load(open("inventory/aws/ec2.yml"))["regions"][0])')
+    (umask 077; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -keyout "$DEMO/alb.key" \
+      -out "$DEMO/alb.crt" -subj "/CN=*.$region.elb.amazonaws.com" -addext "subjectAltName=DNS:*.$region.elb.amazonaws.com" 2>/dev/null)
+    chmod 0644 "$DEMO/alb.crt"
+  fi
+  # what clients on this machine trust: the system's CAs and the demo's certificate
+  cat /etc/ssl/certs/ca-certificates.crt "$DEMO/alb.crt" > "$DEMO/ca-bundle.pem" 2>/dev/null || cp "$DEMO/alb.crt" "$DEMO/ca-bundle.pem"
   [ -f "$DEMO/db_password" ] || { (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))' > "$DEMO/db_password"); }
   # A copy of the guard, not a link: the execution environment mounts .cache/demo only.
   install -m 0644 "$ROOT/emulator/ssh_guard.py" "$DEMO/bin/ssh_guard.py"
@@ -94,6 +107,12 @@ app_system_packages: [php-laravel-framework]
 # 127.0.0.1 come from.
 admin_cidr: 10.20.0.1/32
 ssh_private_key_file: $DEMO/id_ed25519
+# The load balancer's HTTPS certificate: a self-signed one the demo made for the ALB's DNS names
+# (yours comes from your CA, or give alb_certificate_arn of one in ACM). Quick checks, short drain.
+alb_certificate_file: $DEMO/alb.crt
+alb_certificate_key_file: $DEMO/alb.key
+alb_health_check: {path: /up, interval: 5, timeout: 2, healthy_threshold: 2, unhealthy_threshold: 2, matcher: '200'}
+alb_deregistration_delay: 5
 EOF
   write_env
   # The app's repository, once: later commits pushed to it are kept (the daily loop of the README).
@@ -151,14 +170,14 @@ play() {  # play NAME PLAYBOOK [ARGS]: output to .cache/demo/NAME.log, one line 
 
 summary() {  # what the summary play printed, and the web hosts' ports on 127.0.0.1
   echo "== the stack, and what each web host answers (from the summary play of site.yml)"
-  sed -n '/Hosts, roles, and what the web hosts answer/,/^$/p' "$DEMO/$1.log" | grep -E '^ *- ' | sed 's/^ *- /  /' || true
-  echo "== in your browser (each web host's port 80, published on 127.0.0.1)"
-  .venv/bin/python - "$DEMO/dataplane/addresses.json" <<'PY'
+  sed -n '/Hosts, roles, and what the app answers/,/^$/p' "$DEMO/$1.log" | grep -E '^ *- ' | sed 's/^ *- /  /' || true
+  echo "== in your browser (the load balancer's ports, published on 127.0.0.1; the certificate is the demo's own)"
+  .venv/bin/python - "$DEMO/dataplane/load_balancers.json" <<'PY'
 import json, sys
-data = json.load(open(sys.argv[1]))
-for address, info in sorted(data['public'].items(), key=lambda i: i[1]['name'] or ''):
-    if (info['name'] or '').split('-')[-2:-1] == ['web'] and info['ports'].get('80'):
-        print('  %s (public address %s): http://127.0.0.1:%d/' % (info['name'], address, info['ports']['80']))
+for dns, info in sorted(json.load(open(sys.argv[1])).items()):
+    for port, local in sorted(info['ports'].items()):
+        print('  %s://%s/ (the load balancer %s): %s://127.0.0.1:%d/' % (
+            'https' if port == '443' else 'http', dns, info['name'], 'https' if port == '443' else 'http', local))
 PY
 }
 

@@ -70,21 +70,37 @@ git -C "$work/app" push -q origin HEAD:main
 commit=$(git -C "$work/app" rev-parse HEAD)
 want=$(cat "$work/app/public/release.txt")
 rm -rf "$work"
+alb=$(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1])))[0])' "$DEMO/dataplane/load_balancers.json")
+# A probe through the load balancer every 50 ms for the whole deploy: each host leaves it, switches and comes
+# back healthy, so every answer must be 200.
+probe_log=$DEMO/probe.log; : > "$probe_log"; rm -f "$DEMO/probe.stop"
+( while [ ! -f "$DEMO/probe.stop" ]; do
+    curl -s -o /dev/null -w '%{http_code}\n' --max-time 5 "https://$alb/" >> "$probe_log" || true; sleep 0.05
+  done ) &
+probe_pid=$!
 ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "app_version=$commit" > "$DEMO/deploy.log" 2>&1 \
-  || { tail -30 "$DEMO/deploy.log" >&2; fail "deploy.yml of $commit"; }
-for host in demo-web-1 demo-web-2; do
-  got=$(curl -fsS "http://$(field "$host" public_ip_address)/release.txt") || fail "$host: no release.txt after the deploy"
-  [ "$got" = "$want" ] || fail "$host serves '$got', not the new release '$want'"
+  || { touch "$DEMO/probe.stop"; tail -30 "$DEMO/deploy.log" >&2; fail "deploy.yml of $commit"; }
+touch "$DEMO/probe.stop"; wait "$probe_pid"
+probes=$(wc -l < "$probe_log"); bad=$(grep -vc '^200$' "$probe_log" || true)
+[ "$probes" -gt 20 ] && [ "$bad" = 0 ] || fail "the probe through the load balancer during the deploy: $bad of $probes answers were not 200"
+grep -q 'changed: \[demo-web-1 -> localhost\]' "$DEMO/deploy.log" || fail "deploy.yml did not take demo-web-1 out of the load balancer"
+say "deploy of $commit behind the load balancer: $probes requests every 50 ms through it, all 200"
+# through the load balancer (round robin: 6 requests reach both web hosts)
+for i in 1 2 3 4 5 6; do
+  got=$(curl -fsS "https://$alb/release.txt") || fail "request $i through the load balancer: no release.txt after the deploy"
+  [ "$got" = "$want" ] || fail "request $i through the load balancer got '$got', not the new release '$want'"
 done
+code=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://$alb/")
+[ "$code" = "301 https://$alb/" ] || fail "http://$alb/ does not redirect to HTTPS ($code)"
 ansible-playbook -i inventory/aws playbooks/rollback.yml -e "@$DEMO/vars.yml" > "$DEMO/rollback.log" 2>&1 \
   || { tail -30 "$DEMO/rollback.log" >&2; fail "rollback.yml"; }
-for host in demo-web-1 demo-web-2; do
-  code=$(curl -sS -o /dev/null -w '%{http_code}' "http://$(field "$host" public_ip_address)/release.txt")
-  [ "$code" = 404 ] || fail "$host still serves release.txt after the rollback (HTTP $code)"
-  page=$(curl -fsS "http://$(field "$host" public_ip_address)/") || fail "$host: / after the rollback"
-  grep -q 'Hello from Laravel' <<<"$page" || fail "$host: / after the rollback does not greet"
+for i in 1 2 3 4 5 6; do
+  code=$(curl -sS -o /dev/null -w '%{http_code}' "https://$alb/release.txt")
+  [ "$code" = 404 ] || fail "request $i through the load balancer still gets release.txt after the rollback (HTTP $code)"
+  page=$(curl -fsS "https://$alb/") || fail "request $i through the load balancer: / after the rollback"
+  grep -q 'Hello from Laravel' <<<"$page" || fail "request $i through the load balancer: / after the rollback does not greet"
 done
-say "daily loop: commit $commit pushed, deployed to both web hosts, rolled back to the release before"
+say "daily loop: commit $commit pushed, deployed to both web hosts, rolled back to the release before (checked through the load balancer)"
 # Back to the commit site.yml deploys (main), so the rerun below has nothing to change.
 ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "app_version=$commit" > "$DEMO/deploy2.log" 2>&1 \
   || fail "deploy.yml of $commit again"

@@ -31,6 +31,24 @@ def left_of_stack(ec2, stack):
     return found
 
 
+def left_of_load_balancing(elbv2, acm, stack):
+    """The stack's load balancers, target groups and imported certificates (by their Stack tag)."""
+    def tagged(arns):
+        out = []
+        for i in range(0, len(arns), 20):
+            for d in elbv2.describe_tags(ResourceArns=arns[i:i + 20])['TagDescriptions']:
+                if any(t['Key'] == 'Stack' and t['Value'] == stack for t in d.get('Tags', [])):
+                    out.append(d['ResourceArn'])
+        return out
+    found = ['load balancer %s' % a for a in tagged([lb['LoadBalancerArn'] for lb in elbv2.describe_load_balancers()['LoadBalancers']])]
+    found += ['target group %s' % a for a in tagged([g['TargetGroupArn'] for g in elbv2.describe_target_groups()['TargetGroups']])]
+    for c in acm.list_certificates()['CertificateSummaryList']:
+        tags = acm.list_tags_for_certificate(CertificateArn=c['CertificateArn']).get('Tags', [])
+        if any(t['Key'] == 'Stack' and t.get('Value') == stack for t in tags):
+            found.append('certificate %s' % c['CertificateArn'])
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('stack')
@@ -38,7 +56,9 @@ def main():
     parser.add_argument('--region', default='us-east-1')
     args = parser.parse_args()
     ec2 = boto3.client('ec2', region_name=args.region, endpoint_url=args.endpoint_url)
-    left = left_of_stack(ec2, args.stack)
+    left = left_of_stack(ec2, args.stack) + left_of_load_balancing(
+        boto3.client('elbv2', region_name=args.region, endpoint_url=args.endpoint_url),
+        boto3.client('acm', region_name=args.region, endpoint_url=args.endpoint_url), args.stack)
     for line in left:
         print(line)
     return 1 if left else 0

@@ -111,7 +111,8 @@ def stack():
         elbv2.delete_target_group(TargetGroupArn=made['tg'])
     if made.get('cert'):
         acm.delete_certificate(CertificateArn=made['cert'])
-    until('the stand-in is gone', lambda: not json.load(open(os.path.join(STATE, 'load_balancers.json'))), timeout=30)
+    until('the stand-in is gone', lambda: all(v['name'] != 'dp-test' for v in json.load(open(os.path.join(STATE, 'load_balancers.json'))).values()),
+          timeout=30)
 
 
 def test_an_alb_in_front_of_the_web_hosts(stack):
