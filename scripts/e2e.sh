@@ -82,7 +82,9 @@ ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "
   || { touch "$DEMO/probe.stop"; tail -30 "$DEMO/deploy.log" >&2; fail "deploy.yml of $commit"; }
 touch "$DEMO/probe.stop"; wait "$probe_pid"
 probes=$(wc -l < "$probe_log"); bad=$(grep -vc '^200$' "$probe_log" || true)
-[ "$probes" -gt 20 ] && [ "$bad" = 0 ] || fail "the probe through the load balancer during the deploy: $bad of $probes answers were not 200"
+if [ "$probes" -le 20 ] || [ "$bad" != 0 ]; then
+  fail "the probe through the load balancer during the deploy: $bad of $probes answers were not 200"
+fi
 grep -q 'changed: \[demo-web-1 -> localhost\]' "$DEMO/deploy.log" || fail "deploy.yml did not take demo-web-1 out of the load balancer"
 say "deploy of $commit behind the load balancer: $probes requests every 50 ms through it, all 200"
 # through the load balancer (round robin: 6 requests reach both web hosts)
