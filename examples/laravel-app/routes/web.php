@@ -2,7 +2,7 @@
 
 use App\Models\Greeting;
 use Illuminate\Http\Request;
-use Illuminate\Support\Facades\DB;
+use Illuminate\Support\Facades\Cache;
 use Illuminate\Support\Facades\Log;
 use Illuminate\Support\Facades\Route;
 
@@ -14,6 +14,21 @@ Route::get('/', function (Request $request) {
 
     return response($greeting ? $greeting->message : 'No greeting yet: run the seeder', $greeting ? 200 : 503)
         ->header('Content-Type', 'text/plain');
+});
+
+// The session and the cache as every web host sees them: the visits of this session (a cookie) and the
+// hits of every session, with the host that answered. With the database (or Redis) stores, both numbers
+// keep counting whichever host a request lands on; with files, each host counts its own.
+Route::get('/session', function (Request $request) {
+    Cache::add('hits', 0);
+
+    return [
+        'visits' => $request->session()->increment('visits'),
+        'hits' => Cache::increment('hits'),
+        'host' => gethostname(),
+        'session_driver' => config('session.driver'),
+        'cache_store' => config('cache.default'),
+    ];
 });
 
 // All seeded rows as JSON.
@@ -28,11 +43,4 @@ Route::get('/about', function () {
         'laravel' => app()->version(),
         'count' => Greeting::count(),
     ]);
-});
-
-// Health: the app boots and the database answers.
-Route::get('/up', function () {
-    DB::select('select 1');
-
-    return response()->json(['status' => 'ok', 'laravel' => app()->version()]);
 });

@@ -10,6 +10,7 @@ class RouteServiceProvider extends ServiceProvider
     public function boot()
     {
         $this->routes(function () {
+            Route::group([], base_path('routes/health.php'));
             Route::middleware('web')->group(base_path('routes/web.php'));
         });
     }
