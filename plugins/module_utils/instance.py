@@ -440,16 +440,18 @@ def converge(ctx, p, plans):
     return after, launched, pending, not_applied
 
 
-def result(p, specs, before, after, launched, terminated, not_applied):
+def result(p, specs, before, after, launched, doomed, not_applied):
     order = dict((spec['name'], n) for n, spec in enumerate(specs or []))
     listed = sorted(after.values(), key=lambda d: (order.get(d['role'], len(order)), d['index']))
     by_role = dict((spec['name'], [d for d in listed if d['role'] == spec['name']]) for spec in specs or [])
     keys = ('tags', 'state', 'security_group_ids', 'instance_type')
+    terminated = [describe(i) for i in doomed]
     changed = bool(launched or terminated) or any(
         before.get(n) and any(before[n][k] != d[k] for k in keys) for n, d in after.items())
     user_data_sha256 = dict((spec['name'], hashlib.sha256(spec['user_data'].encode()).hexdigest() if spec['user_data'] else None)
                             for spec in specs or [])
-    return dict(changed=changed, instances=listed, by_role=by_role, launched=launched, terminated=terminated,
+    return dict(changed=changed, instances=listed, by_role=by_role, launched=launched,
+                terminated=[d['name'] or d['id'] for d in terminated], terminated_instances=terminated,
                 not_applied=not_applied, user_data_sha256=user_data_sha256,
                 diff={'before': before, 'after': dict((d['name'], d) for d in listed)})
 
@@ -463,7 +465,6 @@ def run(m):
     before = dict((describe(i)['name'] or i['InstanceId'], describe(i)) for i in current)
     after, launched, pending, not_applied = converge(ctx, p, plans)
     # then scale down and remove strays, all roles in one call: only once every launch went through
-    terminated = [describe(i)['name'] or i['InstanceId'] for i in doomed]
     delete(ctx, instances=doomed)
     if pending and ctx.wait:
         want = 'stopped' if p['state'] == 'stopped' else 'running'
@@ -472,4 +473,4 @@ def run(m):
             after[d['name']] = d
     for msg in not_applied:
         m.warn(msg)
-    m.exit_json(**result(p, specs, before, after, launched, terminated, not_applied))
+    m.exit_json(**result(p, specs, before, after, launched, doomed, not_applied))

@@ -266,6 +266,16 @@ terminated:
   returned: always
   type: list
   elements: str
+terminated_instances:
+  description:
+    - The instances terminated by this run (in check mode, those that would be), as they were before, with the
+      keys of RV(instances). A playbook can run the module in check mode first to take a surplus web host out of
+      its load balancer (M(seed.laravel_aws.target) O(seed.laravel_aws.target#module:state=absent)) before the
+      real run terminates it.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: demo-web-3, id: i-0123456789abcdef0, role: web, index: 3, state: running}]
 user_data_sha256:
   description: The SHA-256 of each role's user data (null without user data), by role; the user data itself is never returned.
   returned: always

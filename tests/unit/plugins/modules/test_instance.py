@@ -56,8 +56,16 @@ def test_launch_spread_rerun_scale(aws, run_module, calls, net, ami):
 
     up = run_module(instance.main, web(net, ami, count=3))
     assert up['launched'] == ['demo-web-3'] and up['instances'][2]['subnet_id'] == net['subnets']['public'][0]['id']
+    third = up['instances'][2]['id']
+    del calls[:]
+    plan = run_module(instance.main, web(net, ami, count=2), check_mode=True)  # what a playbook drains first
+    assert plan['changed'] and mutating(calls) == [] and len(live(aws)) == 3
+    assert [(d['name'], d['id'], d['role'], d['index'], d['state']) for d in plan['terminated_instances']] == [
+        ('demo-web-3', third, 'web', 3, 'running')]
     down = run_module(instance.main, web(net, ami, count=2))
     assert down['terminated'] == ['demo-web-3'] and len(live(aws)) == 2
+    assert [d['id'] for d in down['terminated_instances']] == [third]
+    assert run_module(instance.main, web(net, ami, count=2))['terminated_instances'] == []
     gone = run_module(instance.main, web(net, ami, state='absent'))
     assert sorted(gone['terminated']) == ['demo-web-1', 'demo-web-2'] and live(aws) == []
 
