@@ -54,10 +54,12 @@ def describe(raw_group, health):
             'targets': sorted(health, key=lambda t: (t['id'], t['port'] or 0))}
 
 
-def find(ctx, *, group, ids):
+def find(ctx, *, group, ids, required=True):
     """{raw (the target group), health (the views of those of ``ids`` registered in it)}; the group's absence
-    is an error naming target_group."""
+    is an error naming target_group when ``required``, else None (nothing can be registered in it)."""
     raw = find_target_group(ctx.client, name=group.get('name'), arn=group.get('arn'))
+    if raw is None and not required:
+        return None
     if raw is None:
         raise ValidationError('target_group', 'no target group %s in this account/region; create it first (the '
                               'load_balancer module makes its target groups)' % (group.get('name') or group.get('arn')))

@@ -19,6 +19,8 @@ description:
     over (C(unused), or no longer listed). On a timeout the error names each target still waited for, with its last
     state, reason and description (for example C(Target.ResponseCodeMismatch)).
   - Already registered (or already gone), nothing changes and RV(ignore:changed=false); the wait still applies.
+  - With O(state=absent), a target group that does not exist holds no target: nothing changes, and
+    RV(target_group) is null. With O(state=present) it is an error naming O(target_group).
   - Before registering, the instances are checked (a read) to be in the target group's VPC.
   - A typical use is a rolling deploy, C(serial) over the web hosts, taking each out of the group and back in.
 author:
@@ -78,7 +80,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 target_group:
-  description: The target group.
+  description: The target group (null with O(state=absent) when it does not exist).
   returned: always
   type: dict
   contains:
@@ -130,8 +132,11 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils import target
 def run(m):
     desired = target.validate(m.params)
     ctx = Context.of(m, m.client('elbv2'))
-    existing = target.find(ctx, group=desired['group'], ids=desired['ids'])
-    if m.params['state'] == 'absent':
+    absent = m.params['state'] == 'absent'
+    existing = target.find(ctx, group=desired['group'], ids=desired['ids'], required=not absent)
+    if existing is None:  # absent, and no such target group: nothing is registered in it
+        m.exit_json(changed=False, diff=make_diff(None, None), target_group=None, targets=[])
+    if absent:
         change = target.delete(ctx, existing=existing, ids=desired['ids'], port=desired['port'])
     else:
         target.check_vpc(m.client('ec2'), existing['raw'], desired['ids'])

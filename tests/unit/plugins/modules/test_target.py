@@ -129,3 +129,12 @@ def test_a_target_outside_the_vpc_or_a_missing_group_is_refused(aws, run_module,
     missing = run_module(target.main, {'target_group': 'nope', 'targets': group['ids']})
     assert missing['failed'] and missing['field'] == 'target_group'
     assert mutating(calls) == [] and registered(group) == []
+
+
+def test_a_missing_target_group_is_an_error_to_register_in_and_nothing_to_leave(aws, run_module, calls, group):
+    missing = run_module(target.main, {'target_group': 'gone-web', 'targets': group['ids']})
+    assert missing['failed'] and missing['field'] == 'target_group' and 'create it first' in missing['msg']
+    del calls[:]
+    left = run_module(target.main, {'target_group': 'gone-web', 'targets': group['ids'], 'state': 'absent'})
+    assert left['changed'] is False and left['target_group'] is None and left['targets'] == []
+    assert mutating(calls) == []
