@@ -98,6 +98,25 @@ def test_preflight_refuses_a_bad_start_before_any_change(user, aws, tmp_path, pr
     assert aws.mutating()[before:] == []
 
 
+def test_check_mode_on_a_new_account_plans_the_network_and_changes_nothing(user, aws, tmp_path):
+    """provision.yml --check before anything exists: the network, key pair and certificate are planned; what
+    would be placed in subnets that do not exist yet (instances, load balancer) is named, not planned; no
+    request changes anything."""
+    cert, key = tmp_path / 'alb.crt', tmp_path / 'alb.key'
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+                    '-days', '2', '-subj', '/CN=*.us-east-1.elb.amazonaws.com', '-keyout', str(key), '-out', str(cert)],
+                   check=True, capture_output=True)
+    stack = vars_file(tmp_path, admin_cidr='198.51.100.7/32', ssh_private_key_file=user.key,
+                      alb_certificate_file=str(cert), alb_certificate_key_file=str(key))
+    proc = user('provision.yml', '-e', stack, '--check')
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    flat = ' '.join(out.split())  # the callback folds long messages
+    assert 'the instances (bastion 1, web 2, db 1) and the load balancer demo-alb are not planned' in flat, out[-3000:]
+    assert re.search(r'changed=[1-9]', out) and 'failed=0' in out
+    assert aws.mutating() == []
+
+
 def test_stack_and_region_are_written_once(user, aws, tmp_path):
     """Change stack and region in inventory/aws/ec2.yml only: what is provisioned, what the inventory
     finds, where the database is, and what teardown removes all follow."""
