@@ -126,6 +126,8 @@ EOF
 
 start_emulator() {
   if emulator_running; then return; fi
+  # a new emulator, a new log: make test's IAM check reads every request of this emulator's life, no earlier one
+  : > "$RUN/requests.log"
   nohup .venv/bin/python -m emulator --port "$PORT" --pidfile "$PIDFILE" --log "$RUN/requests.log" --strict \
     --dataplane-dir "$DEMO/dataplane" --attach "$GIT_CONTAINER=$GIT_HOST" --proxy-port "$PROXY_PORT" \
     >"$RUN/emulator.log" 2>&1 &
@@ -179,6 +181,9 @@ for dns, info in sorted(json.load(open(sys.argv[1])).items()):
         print('  %s://%s/ (the load balancer %s): %s://127.0.0.1:%d/' % (
             'https' if port == '443' else 'http', dns, info['name'], 'https' if port == '443' else 'http', local))
 PY
+  echo "== what a user of the site sees through the load balancer (scripts/alb_check.py)"
+  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" \
+    --endpoint-url "http://127.0.0.1:$PORT" --hosts "${SEED_DEMO_WEB_COUNT:-2}"
 }
 
 case "${1:-}" in

@@ -7,7 +7,9 @@
 #   4. eval "$(make -s demo-env)": ansible -i inventory/aws all -m ping answers for every host,
 #      and the db host does not answer while the bastion is paused;
 #   5. the daily loop: a commit pushed to the app's repository, deploy.yml -e app_version=<commit>
-#      serves it on every web host, rollback.yml returns to the release before;
+#      serves it on every web host, rollback.yml returns to the release before; a deploy whose migration
+#      fails changes nothing served; web_count 2 -> 3 -> 2; a probe through the load balancer every 50 ms
+#      sees only 200s all along;
 #   6. make demo again: changes nothing (and says how long it took);
 #   7. the IAM policy of docs/iam-policy.json allows every action the run sent (the emulator's log);
 #      then the emulator's load balancer stand-in in front of the web hosts (tests/dataplane);
@@ -71,27 +73,37 @@ commit=$(git -C "$work/app" rev-parse HEAD)
 want=$(cat "$work/app/public/release.txt")
 rm -rf "$work"
 alb=$(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1])))[0])' "$DEMO/dataplane/load_balancers.json")
-# A probe through the load balancer every 50 ms for the whole deploy: each host leaves it, switches and comes
-# back healthy, so every answer must be 200.
-probe_log=$DEMO/probe.log; : > "$probe_log"; rm -f "$DEMO/probe.stop"
-( while [ ! -f "$DEMO/probe.stop" ]; do
-    curl -s -o /dev/null -w '%{http_code}\n' --max-time 5 "https://$alb/" >> "$probe_log" || true; sleep 0.05
-  done ) &
-probe_pid=$!
+# A probe through the load balancer every 50 ms while something changes behind it: hosts leave it, switch,
+# come and go; every answer must be 200.
+probe_start() {  # probe_start NAME: requests to https://$alb/ until probe_stop, one status per line in $DEMO/probe-NAME.log
+  probe_log=$DEMO/probe-$1.log; : > "$probe_log"; rm -f "$DEMO/probe.stop"
+  ( while [ ! -f "$DEMO/probe.stop" ]; do
+      curl -s -o /dev/null -w '%{http_code}\n' --max-time 5 "https://$alb/" >> "$probe_log" || true; sleep 0.05
+    done ) &
+  probe_pid=$!
+}
+probe_stop() {  # probe_stop WHAT: fails unless every answer of the probe was 200; sets $probes
+  touch "$DEMO/probe.stop"; wait "$probe_pid"
+  probes=$(wc -l < "$probe_log"); local bad; bad=$(grep -vc '^200$' "$probe_log" || true)
+  if [ "$probes" -le 20 ] || [ "$bad" != 0 ]; then
+    fail "the probe through the load balancer during $1: $bad of $probes answers were not 200 ($probe_log)"
+  fi
+}
+served_by() {  # served_by PATH N: N requests through the load balancer; prints "<host> <body>" for each
+  for _ in $(seq 1 "$2"); do
+    curl -fsS -D - "https://$alb$1" | tr -d '\r' | awk 'tolower($1) == "x-served-by:" {h=$2} body {print h, $0} /^$/ {body=1}'
+  done
+}
+probe_start deploy
 ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "app_version=$commit" > "$DEMO/deploy.log" 2>&1 \
   || { touch "$DEMO/probe.stop"; tail -30 "$DEMO/deploy.log" >&2; fail "deploy.yml of $commit"; }
-touch "$DEMO/probe.stop"; wait "$probe_pid"
-probes=$(wc -l < "$probe_log"); bad=$(grep -vc '^200$' "$probe_log" || true)
-if [ "$probes" -le 20 ] || [ "$bad" != 0 ]; then
-  fail "the probe through the load balancer during the deploy: $bad of $probes answers were not 200"
-fi
+probe_stop "the deploy of $commit"
 grep -q 'changed: \[demo-web-1 -> localhost\]' "$DEMO/deploy.log" || fail "deploy.yml did not take demo-web-1 out of the load balancer"
 say "deploy of $commit behind the load balancer: $probes requests every 50 ms through it, all 200"
-# through the load balancer (round robin: 6 requests reach both web hosts)
-for i in 1 2 3 4 5 6; do
-  got=$(curl -fsS "https://$alb/release.txt") || fail "request $i through the load balancer: no release.txt after the deploy"
-  [ "$got" = "$want" ] || fail "request $i through the load balancer got '$got', not the new release '$want'"
-done
+# through the load balancer (round robin: 6 requests reach both web hosts, X-Served-By names them)
+got=$(served_by /release.txt 6) || fail "no release.txt through the load balancer after the deploy"
+[ "$(awk '{print $1}' <<<"$got" | sort -u | wc -l)" = 2 ] || fail "6 requests through the load balancer did not reach both web hosts: $got"
+if grep -v " $want\$" <<<"$got"; then fail "a request through the load balancer did not get the new release '$want'"; fi
 code=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://$alb/")
 [ "$code" = "301 https://$alb/" ] || fail "http://$alb/ does not redirect to HTTPS ($code)"
 ansible-playbook -i inventory/aws playbooks/rollback.yml -e "@$DEMO/vars.yml" > "$DEMO/rollback.log" 2>&1 \
@@ -106,6 +118,69 @@ say "daily loop: commit $commit pushed, deployed to both web hosts, rolled back 
 # Back to the commit site.yml deploys (main), so the rerun below has nothing to change.
 ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "app_version=$commit" > "$DEMO/deploy2.log" 2>&1 \
   || fail "deploy.yml of $commit again"
+
+# 5b. a deploy whose migration fails (a commit on another branch): it stops before any host switches, the
+#     probe sees only 200s, and every web host still serves the release before.
+work=$(mktemp -d)
+git clone -q "$DEMO/git/laravel-app.git" "$work/app"
+cat > "$work/app/database/migrations/2024_12_31_000000_a_broken_migration.php" <<'PHP'
+<?php
+
+use Illuminate\Database\Migrations\Migration;
+use Illuminate\Support\Facades\DB;
+
+return new class extends Migration
+{
+    public function up()
+    {
+        DB::statement('ALTER TABLE no_such_table ADD COLUMN broken integer');
+    }
+};
+PHP
+git -C "$work/app" add database/migrations
+git -C "$work/app" -c user.name=e2e -c user.email=e2e@example.invalid commit -qm "A migration that fails"
+git -C "$work/app" push -q origin HEAD:refs/heads/broken
+broken=$(git -C "$work/app" rev-parse HEAD)
+rm -rf "$work"
+probe_start broken
+if ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "app_version=broken" > "$DEMO/deploy-broken.log" 2>&1; then
+  touch "$DEMO/probe.stop"; fail "deploy.yml of a commit whose migration fails ($broken) succeeded"
+fi
+probe_stop "the deploy of a failing migration"
+grep -q 'no_such_table' "$DEMO/deploy-broken.log" || fail "deploy-broken.log does not show the migration's error"
+got=$(served_by /release.txt 6) || fail "no release.txt through the load balancer after the failed deploy"
+[ "$(awk '{print $1}' <<<"$got" | sort -u | wc -l)" = 2 ] || fail "after the failed deploy, 6 requests did not reach both web hosts: $got"
+if grep -v " $want\$" <<<"$got"; then fail "after the failed deploy, a web host does not serve the release before ($want)"; fi
+say "deploy of $broken (its migration fails) stopped before any switch: $probes requests, all 200; both web hosts still serve $commit"
+
+# 5c. scaling behind the load balancer: web_count 2 -> 3 configures, deploys and registers demo-web-3;
+#     3 -> 2 takes it out of the load balancer, lets it drain, and only then terminates it
+probe_start scale-up
+ansible-playbook -i inventory/aws playbooks/site.yml -e "@$DEMO/vars.yml" -e web_count=3 > "$DEMO/scale-up.log" 2>&1 \
+  || { touch "$DEMO/probe.stop"; tail -30 "$DEMO/scale-up.log" >&2; fail "site.yml -e web_count=3"; }
+probe_stop "the scale-up to 3 web hosts"
+up=$probes
+.venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" \
+  --endpoint-url "$AWS_ENDPOINT_URL" --hosts 3 --requests 30 || fail "through the load balancer with 3 web hosts"
+probe_start scale-down
+ansible-playbook -i inventory/aws playbooks/site.yml -e "@$DEMO/vars.yml" -e web_count=2 > "$DEMO/scale-down.log" 2>&1 \
+  || { touch "$DEMO/probe.stop"; tail -30 "$DEMO/scale-down.log" >&2; fail "site.yml -e web_count=2"; }
+probe_stop "the scale-down to 2 web hosts"
+# in the log, the drain's task changed, then the instances task's (which terminates)
+order=$(awk '/^TASK \[Web hosts beyond web_count/ {t="drained"; next} /^TASK \[Instances \(all roles/ {t="terminated"; next}
+             /^TASK/ {t=""} t && /^changed:/ {print t}' "$DEMO/scale-down.log" | paste -sd' ')
+[ "$order" = "drained terminated" ] || fail "the scale-down did not drain demo-web-3 before terminating it (changed tasks: $order)"
+left=$(AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/python -c '
+import boto3, sys
+ec2 = boto3.client("ec2", endpoint_url=sys.argv[1], region_name="us-east-1")
+f = [{"Name": "tag:Stack", "Values": ["demo"]}, {"Name": "tag:Role", "Values": ["web"]},
+     {"Name": "instance-state-name", "Values": ["pending", "running"]}]
+print(" ".join(sorted(t["Value"] for r in ec2.describe_instances(Filters=f)["Reservations"] for i in r["Instances"]
+                      for t in i["Tags"] if t["Key"] == "Name")))' "$AWS_ENDPOINT_URL")
+[ "$left" = "demo-web-1 demo-web-2" ] || fail "after the scale-down the web instances are: $left"
+.venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" \
+  --endpoint-url "$AWS_ENDPOINT_URL" --hosts 2 >/dev/null || fail "through the load balancer after the scale-down"
+say "scaling: 2 -> 3 web hosts ($up requests, all 200; 30 requests reached all 3), 3 -> 2 drained then terminated ($probes requests, all 200)"
 
 # 6. the rerun changes nothing
 bash scripts/demo.sh
