@@ -19,7 +19,7 @@ description:
     over (C(unused), or no longer listed). On a timeout the error names each target still waited for, with its last
     state, reason and description (for example C(Target.ResponseCodeMismatch)).
   - Already registered (or already gone), nothing changes and RV(ignore:changed=false); the wait still applies.
-  - With O(state=absent), a target group that does not exist holds no target: nothing changes, and
+  - With O(state=absent), a target group that does not exist holds no target, so nothing changes and
     RV(target_group) is null. With O(state=present) it is an error naming O(target_group).
   - Before registering, the instances are checked (a read) to be in the target group's VPC.
   - A typical use is a rolling deploy, C(serial) over the web hosts, taking each out of the group and back in.
