@@ -7,6 +7,8 @@ For the stack's load balancer, on its ports published on 127.0.0.1 (the TLS name
   - http:// answers 301 to the https:// URL;
   - https:// presents the certificate ACM holds for its 443 listener, the demo's own (SHA-256 compared),
     valid for the DNS name;
+  - in the emulator, its listeners are 80 and 443, it has one target group, and no security group of its
+    VPC but its own takes traffic from 0.0.0.0/0;
   - N requests to / all answer 200, and the hosts that answered (X-Served-By) are exactly the healthy
     targets of its target group, as DescribeTargetHealth says;
   - requests to /session carrying the session cookie see the visits count 1, 2, 3, ... whichever host
@@ -95,6 +97,26 @@ def listener_certificate(elbv2, acm, lb):
     raise Failed('%s: no HTTPS listener on 443' % lb['LoadBalancerName'])
 
 
+def emulator_state(elbv2, lb):
+    """What the emulator holds: listeners 80 and 443 only, one target group, no 0.0.0.0/0 ingress but the ALB's."""
+    ec2 = boto3.client('ec2', endpoint_url=elbv2.meta.endpoint_url, region_name=elbv2.meta.region_name)
+    ports = sorted(x['Port'] for x in elbv2.describe_listeners(LoadBalancerArn=lb['LoadBalancerArn'])['Listeners'])
+    check(ports == [80, 443], '%s has listeners on %s, not 80 and 443' % (lb['LoadBalancerName'], ports))
+    groups = elbv2.describe_target_groups(LoadBalancerArn=lb['LoadBalancerArn'])['TargetGroups']
+    check(len(groups) == 1, '%s forwards to %d target groups, not 1' % (lb['LoadBalancerName'], len(groups)))
+    open_to_all = []
+    for group in ec2.describe_security_groups(Filters=[{'Name': 'vpc-id', 'Values': [lb['VpcId']]}])['SecurityGroups']:
+        if group['GroupId'] in lb.get('SecurityGroups', []):
+            continue
+        for rule in group['IpPermissions']:
+            if any(r.get('CidrIp') == '0.0.0.0/0' for r in rule.get('IpRanges', [])):
+                open_to_all.append('%s (%s) port %s' % (group['GroupName'], group['GroupId'], rule.get('FromPort', 'all')))
+    check(not open_to_all, 'security groups other than the load balancer\'s take traffic from 0.0.0.0/0: %s'
+          % ', '.join(open_to_all))
+    print('  in the emulator: listeners 80 and 443, one target group (%s), and no security group but the load '
+          'balancer\'s takes traffic from 0.0.0.0/0' % groups[0]['TargetGroupName'])
+
+
 def run(args):
     state = json.load(open(args.state))
     check(len(state) == 1, 'one load balancer expected in %s, found %d' % (args.state, len(state)))
@@ -113,6 +135,7 @@ def run(args):
     print('  http://%s/ -> %s %s' % (dns, status, headers.get('Location')))
 
     lb, healthy = target_hosts(elbv2, lb_name)
+    emulator_state(elbv2, lb)
     arn, acm_pem = listener_certificate(elbv2, acm, lb)
     with open(args.certificate) as f:
         own = hashlib.sha256(der_of_pem(f.read())).hexdigest()

@@ -229,7 +229,16 @@ if [ "$rerun" = 0 ]; then
   exit 0
 fi
 
+mutating_requests() {  # the emulator's mutating requests so far (one action per line), after the first $1
+  curl -fsS "http://127.0.0.1:$PORT/_seed/requests" | .venv/bin/python -c '
+import json, sys
+sys.path.insert(0, ".")
+from emulator.server import is_mutating
+print("\n".join(r["action"] for r in json.load(sys.stdin)[int(sys.argv[1]):] if is_mutating(r["action"])))' "${1:-0}"
+}
+
 echo "demo: the stack exists in the emulator; rerunning site.yml, which must change nothing"
+before=$(curl -fsS "http://127.0.0.1:$PORT/_seed/requests" | .venv/bin/python -c 'import json, sys; print(len(json.load(sys.stdin)))')
 start=$(date +%s)
 # profile_tasks: the rerun's log says where the time goes (a task's seconds after its line)
 ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks play rerun site.yml
@@ -239,7 +248,14 @@ if sed -n '/PLAY RECAP/,$p' "$DEMO/rerun.log" | grep -E 'changed=[1-9]' >/dev/nu
   echo "demo: the rerun changed something; it should not (see $DEMO/rerun.log)" >&2
   exit 1
 fi
+mutated=$(mutating_requests "$before")
+if [ -n "$mutated" ]; then
+  echo "demo: the rerun sent mutating requests to the emulator; it should send none:" >&2
+  sort <<<"$mutated" | uniq -c >&2
+  exit 1
+fi
+reads=$(( $(curl -fsS "http://127.0.0.1:$PORT/_seed/requests" | .venv/bin/python -c 'import json, sys; print(len(json.load(sys.stdin)))') - before ))
 summary rerun
 touch "$DEMO/done"
-echo "demo: the rerun changed nothing (changed=0 on every host) in $took s."
+echo "demo: the rerun changed nothing (changed=0 on every host) in $took s, with $reads requests to the emulator, none mutating."
 echo "demo: the emulator and the instances keep running; 'make demo-clean' removes them."
