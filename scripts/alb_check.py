@@ -129,7 +129,7 @@ def run(args):
     print('the load balancer %s (%s): http://127.0.0.1:%s/ and https://127.0.0.1:%s/'
           % (lb_name, dns, info['ports'].get('80'), info['ports'].get('443')))
 
-    status, headers, _, _ = alb.get('/', tls=False)
+    status, headers, _body, _peer = alb.get('/', tls=False)
     check(status == 301 and headers.get('Location') in ('https://%s/' % dns, 'https://%s:443/' % dns),
           'http://%s/ answered %s %s, not a redirect to https://%s/' % (dns, status, headers.get('Location'), dns))
     print('  http://%s/ -> %s %s' % (dns, status, headers.get('Location')))
@@ -139,7 +139,7 @@ def run(args):
     arn, acm_pem = listener_certificate(elbv2, acm, lb)
     with open(args.certificate) as f:
         own = hashlib.sha256(der_of_pem(f.read())).hexdigest()
-    status, _, body, peer = alb.get('/')
+    status, _headers, body, peer = alb.get('/')
     served = hashlib.sha256(peer).hexdigest()
     held = hashlib.sha256(der_of_pem(acm_pem)).hexdigest()
     check(served == held == own, 'https://%s/ presented the certificate SHA-256 %s; ACM holds %s for %s, the demo made %s'
@@ -151,7 +151,7 @@ def run(args):
           % (len(healthy), ', '.join(sorted(healthy)), args.hosts))
     answered = {}
     for n in range(args.requests):
-        status, headers, body, _ = alb.get('/')
+        status, headers, body, _peer = alb.get('/')
         check(status == 200, 'request %d to https://%s/ answered %s: %s' % (n + 1, dns, status, body[:200]))
         host = headers.get('X-Served-By', '?')
         answered[host] = answered.get(host, 0) + 1
@@ -162,7 +162,7 @@ def run(args):
 
     cookie, seen, hits = None, set(), []
     for n in range(1, args.requests + 1):
-        status, headers, body, _ = alb.get('/session', cookie=cookie)
+        status, headers, body, _peer = alb.get('/session', cookie=cookie)
         check(status == 200, 'request %d to /session answered %s: %s' % (n, status, body[:200]))
         data = json.loads(body)
         check(data['visits'] == n, 'request %d to /session (host %s) counted %s visits: the session did not follow '
@@ -182,7 +182,7 @@ def run(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--state', required=True, help="the data plane's load_balancers.json")
     parser.add_argument('--certificate', required=True, help='the PEM certificate the load balancer should present')
     parser.add_argument('--endpoint-url', required=True)
