@@ -112,7 +112,7 @@ def actions_line(actions):
     return ', '.join('%s %d' % (a, n) if n > 1 else a for a, n in sorted(actions.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def alb_section(data):
+def alb_section(data, before=None):
     ours, theirs = data['collections'][OURS], data['collections'][THEIRS]
     lines = ['## Load balancer', '',
              'The reference stack\'s ALB: in the 2 public subnets with the alb security group, a target group (HTTP:80, health '
@@ -138,6 +138,10 @@ def alb_section(data):
         'yes' if all(data['collections'][c]['rerun'].get('actions_same_every_run') for c in (OURS, THEIRS)) else '**no**'), '']
     for name, phases in ((OURS, ours), (THEIRS, theirs)):
         lines.append('- %s (%d): %s' % (name, phases['rerun']['requests'], actions_line(phases['rerun']['actions'])))
+    if before:
+        b = before['collections'][OURS]['rerun']
+        lines += ['', 'Before this change of `load_balancer` (its rerun reads cut), the same bench measured our rerun at %s s, %d requests '
+                  '(%s): %s.' % (fmt_wall(b), b['requests'], before.get('label', 'an earlier run'), actions_line(b['actions']))]
     lines += ['', 'Both made the same load balancer, listeners, target group settings and targets (read back after the cold run): %s.'
               % ('yes' if data.get('same_result') else '**no**')]
     fl = data.get('floor') or {}
@@ -150,6 +154,14 @@ def alb_section(data):
                   '(theirs), a ratio of %.2f. The target is judged on the raw wall times above, floor included.' % (
                       fmt_wall(fl['no-op task']), fmt_wall(fl['ping task']) if 'ping task' in fl else '-',
                       ours['rerun']['wall'] - f0, theirs['rerun']['wall'] - f0, above)]
+        quarter = theirs['rerun']['wall'] / 4.0
+        acts = ours['rerun']['actions']
+        lines += ['', 'What the rerun targets ask: 1/4 of their rerun is %.2f s, %s the no-op floor of %.2f s, and %.2f requests; our '
+                  'rerun sends %d requests, %s: the load balancer, its attributes, listeners and target group, the group\'s '
+                  'attributes and target health, the tags of both and the security groups\' ids, each of which the rerun compares '
+                  'or needs.' % (quarter, 'below' if quarter < f0 else 'above', f0, theirs['rerun']['requests'] / 4.0,
+                                 ours['rerun']['requests'], 'one of each of %d reads' % len(acts) if all(n == 1 for n in acts.values())
+                                 else '%d distinct reads' % len(acts))]
     targets = [
         ('load balancer rerun: wall <= 1/4 of theirs', '%.3f' % wall['rerun'], wall['rerun'] <= 0.25),
         ('load balancer rerun: requests <= 1/4 of theirs', '%.3f' % reqs['rerun'], reqs['rerun'] <= 0.25),
@@ -179,6 +191,11 @@ def old_sections(path):
     for heading in sections:
         while sections[heading] and not sections[heading][-1].strip():
             sections[heading].pop()
+    with open(path) as f:
+        text = f.read()
+    # the machine the kept sections were measured on: carried over when they were kept before too
+    then = re.search(r'; measured then on: (.+)\.$', text, re.M) or re.search(r'^Machine: (.+)\.$', text, re.M)
+    sections['machine'] = then.group(1) if then else None
     return sections, rows
 
 
@@ -195,6 +212,8 @@ def main():
     parser.add_argument('--stack', default=os.path.join(ROOT, 'bench', 'results', 'stack.json'))
     parser.add_argument('--inventory', default=os.path.join(ROOT, 'bench', 'results', 'inventory.json'))
     parser.add_argument('--alb', default=os.path.join(ROOT, 'bench', 'results', 'alb.json'))
+    parser.add_argument('--alb-before', help='the JSON of an earlier bench/alb.py run, to show what a module change did')
+    parser.add_argument('--alb-before-label', default='an earlier run', help='what that earlier run measured (a commit)')
     parser.add_argument('--out', default=os.path.join(ROOT, 'bench', 'results.md'))
     args = parser.parse_args()
     v = versions()
@@ -208,7 +227,13 @@ def main():
         path = getattr(args, key)
         if os.path.exists(path):
             with open(path) as f:
-                body, t = section(json.load(f))
+                data = json.load(f)
+            if key == 'alb' and args.alb_before:
+                with open(args.alb_before) as f:
+                    before = dict(json.load(f), label=args.alb_before_label)
+                body, t = section(data, before)
+            else:
+                body, t = section(data)
             lines += body + ['']
             targets += t
         elif heading in old:
@@ -216,8 +241,9 @@ def main():
             targets += [row for row in old_targets if own(row[0])]
             kept.append(heading)
     if kept:
-        lines[4:4] = ['Kept from the previous results.md (their raw results were not in bench/results/ this time): %s.'
-                      % ', '.join(kept), '']
+        then = old.get('machine')
+        lines[4:4] = ['Kept from the previous results.md (their raw results were not in bench/results/ this time): %s%s.'
+                      % (', '.join(kept), '; measured then on: %s' % then if then and 'Machine: %s.' % then != lines[4] else ''), '']
     lines += ['## Targets', '', '| target | ours/theirs | |', '|---|---|---|']
     lines += ['| %s | %s | %s |' % (name, value, check(ok)) for name, value, ok in targets]
     with open(args.out, 'w') as f:
