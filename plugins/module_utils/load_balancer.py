@@ -6,8 +6,9 @@
 The resource contract (docs/architecture.md): :func:`find`, :func:`describe`, :func:`ensure` and
 :func:`delete`, over a Context whose client is ELBv2's (EC2's reads go through ``ec2=``).
 
-Order of work: :func:`validate` (no call), :func:`resolve` (reads only: subnets, groups, targets,
-and what exists), then target groups, the load balancer (waited for until active), listeners.
+Order of work: :func:`validate` (no call), :func:`find` and :func:`read` (what exists), :func:`resolve`
+(reads only: subnets, groups, targets; none whose answer what exists already gives), then target
+groups, the load balancer (waited for until active), listeners.
 Removal is the reverse: listeners, the load balancer (waited for until gone), its target groups.
 Creates go through ``retries.create_or_find``: a lost answer is found again by name.
 """
@@ -184,11 +185,35 @@ def validate(p):
 
 # -- reads: what exists, and what the names refer to -------------------------------------------------
 
-def resolve(ctx, *, desired, ec2):
+def resolve(ctx, *, desired, ec2, existing=None, state=None):
     """Reads only, before any change: the subnets' one VPC and two or more zones, the security groups'
-    ids in that VPC, each target group's instances (in that VPC). Fills ``desired`` in place."""
+    ids in that VPC, each target group's instances (in that VPC). Fills ``desired`` in place.
+
+    ``existing`` (the raw load balancer) and ``state`` (what :func:`read` found) spare the reads whose
+    answer is already known: subnets the load balancer already has (AWS checked them when they were set:
+    one VPC, one per zone), and listed targets all registered in their group already (registering checked
+    they are in its VPC, which the group cannot leave)."""
+    have = sorted(z.get('SubnetId') for z in (existing or {}).get('AvailabilityZones') or [])
+    if existing is not None and existing.get('VpcId') and have == desired['subnets']:
+        vpc_id = existing['VpcId']
+    else:
+        vpc_id = _subnets_vpc(ec2, desired['subnets'])
+    desired['vpc_id'] = vpc_id
+    if desired.get('security_groups') is not None:
+        desired['security_group_ids'] = _group_ids(ec2, vpc_id, desired['security_groups'])
+    else:
+        desired['security_group_ids'] = None
+    groups = (state or {}).get('groups') or {}
+    for g in desired['target_groups']:
+        g['vpc_id'] = vpc_id
+        g['target_ids'] = _targets(ctx, ec2, g, vpc_id, groups.get(g['name']))
+    return desired
+
+
+def _subnets_vpc(ec2, subnet_ids):
+    """The one VPC of the subnets (DescribeSubnets), checked to span two or more zones, one subnet each."""
     try:
-        subnets = ec2.describe_subnets(SubnetIds=desired['subnets'])['Subnets']
+        subnets = ec2.describe_subnets(SubnetIds=subnet_ids)['Subnets']
     except Exception as exc:  # pylint: disable=broad-except
         if not_found(exc, 'InvalidSubnetID.NotFound', 'InvalidSubnetID.Malformed'):
             raise ValidationError('subnets', 'a subnet does not exist in this account/region (%s)' % exc)
@@ -209,15 +234,7 @@ def resolve(ctx, *, desired, ec2):
     if twice:
         zone = sorted(twice)[0]
         raise ValidationError('subnets', 'one subnet per availability zone: %s has %s' % (zone, ', '.join(sorted(twice[zone]))))
-    vpc_id = desired['vpc_id'] = vpcs[0]
-    if desired.get('security_groups') is not None:
-        desired['security_group_ids'] = _group_ids(ec2, vpc_id, desired['security_groups'])
-    else:
-        desired['security_group_ids'] = None
-    for g in desired['target_groups']:
-        g['vpc_id'] = vpc_id
-        g['target_ids'] = _targets(ctx, ec2, g, vpc_id)
-    return desired
+    return vpcs[0]
 
 
 def _group_ids(ec2, vpc_id, names):
@@ -236,9 +253,14 @@ def _group_ids(ec2, vpc_id, names):
     return sorted(set(out))
 
 
-def _targets(ctx, ec2, group, vpc_id):
-    """The instance ids of a target group, checked to be in its VPC; None when targets are left alone."""
+def _targets(ctx, ec2, group, vpc_id, existing=None):
+    """The instance ids of a target group, checked to be in its VPC; None when targets are left alone.
+    ``existing``: what :func:`read` found of the group, whose registered targets need no check."""
     field = group['field']
+    registered = set(d['Target']['Id'] for d in (existing or {}).get('health') or [])
+    if (group['target_filter'] is None and group['targets'] and existing and existing['raw'].get('VpcId') == vpc_id
+            and set(group['targets']) <= registered):
+        return sorted(group['targets'])
     if group['target_filter'] is not None:
         f = group['target_filter']
         filters = [{'Name': 'tag:%s' % STACK_TAG, 'Values': [f['stack']]}, {'Name': 'tag:%s' % ROLE_TAG, 'Values': [f['role']]},
@@ -275,19 +297,22 @@ def read(ctx, *, existing, group_names=()):
     elb = ctx.client
     arn = existing['LoadBalancerArn'] if existing else None
     names = list(group_names)
-    reads = [lambda n=n: find_target_group(elb, name=n) for n in names]
-    if arn:
-        reads += [lambda: elb.describe_load_balancer_attributes(LoadBalancerArn=arn)['Attributes'],
-                  lambda: elb.paginate('describe_listeners', 'Listeners', LoadBalancerArn=arn),
-                  lambda: elb.paginate('describe_target_groups', 'TargetGroups', LoadBalancerArn=arn)]
-    results = gather(*reads)
-    groups = dict((n, g) for n, g in zip(names, results[:len(names)]) if g is not None)
     state = {'attributes': {}, 'listeners': [], 'tags': {}, 'groups': {}}
+    attached = {}
     if arn:
-        attrs, state['listeners'], attached = results[len(names):]
+        # The groups attached to the load balancer come with its other reads; only the named groups that
+        # are not among them (none on a rerun) are looked up by name, in a second round.
+        attrs, state['listeners'], found = gather(
+            lambda: elb.describe_load_balancer_attributes(LoadBalancerArn=arn)['Attributes'],
+            lambda: elb.paginate('describe_listeners', 'Listeners', LoadBalancerArn=arn),
+            lambda: elb.paginate('describe_target_groups', 'TargetGroups', LoadBalancerArn=arn))
         state['attributes'] = dict((a['Key'], a['Value']) for a in attrs)
-        for g in attached:
-            groups.setdefault(g['TargetGroupName'], g)
+        attached = dict((g['TargetGroupName'], g) for g in found)
+    missing = [n for n in names if n not in attached]
+    by_name = dict(zip(missing, gather(*[lambda n=n: find_target_group(elb, name=n) for n in missing])))
+    groups = dict((n, attached.get(n) or by_name.get(n)) for n in names if attached.get(n) or by_name.get(n))
+    for name, g in attached.items():
+        groups.setdefault(name, g)
     tg_reads = []
     for g in groups.values():
         tg_arn = g['TargetGroupArn']

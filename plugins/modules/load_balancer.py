@@ -17,7 +17,8 @@ description:
     groups it forwards to (found by their names) and its listeners (found by their ports).
   - Every option is checked before the first request, and the subnets, security groups and targets with reads only
     (C(DescribeSubnets), C(DescribeSecurityGroups), C(DescribeInstances)) before the first request that changes anything;
-    an error names the option and how to fix it.
+    an error names the option and how to fix it. Subnets the load balancer already has and listed targets already
+    registered in their group were checked by AWS when they were set, and are not read again.
   - A rerun with nothing to change sends reads only and reports RV(ignore:changed=false).
   - Creates whose answer is lost are found again by name before anything is created a second time.
   - O(state=absent) deletes the listeners, the load balancer (waiting until it is gone), then its target groups, those
@@ -421,9 +422,10 @@ def run(m):
         change = load_balancer.delete(ctx, existing=existing, state=state, group_names=names,
                                       disable_deletion_protection=p['deletion_protection'] is False)
         m.exit_json(changed=change.changed, changes=ctx.plan.changes, diff=make_diff(change.before, None), **EMPTY)
-    load_balancer.resolve(ctx, desired=desired, ec2=m.client('ec2'))
     existing = load_balancer.find(ctx, name=desired['name'])
-    change = load_balancer.ensure(ctx, desired=desired, existing=existing)
+    state = load_balancer.read(ctx, existing=existing, group_names=names)
+    load_balancer.resolve(ctx, desired=desired, ec2=m.client('ec2'), existing=existing, state=state)
+    change = load_balancer.ensure(ctx, desired=desired, existing=existing, state=state)
     after = public(change.after)
     m.exit_json(changed=change.changed, changes=ctx.plan.changes, diff=make_diff(public(change.before), after), **after)
 

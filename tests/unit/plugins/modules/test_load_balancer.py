@@ -141,6 +141,27 @@ def test_create_rerun_update_and_absent(aws, elb, run_module, calls, net):
     assert mutating(calls) == []
 
 
+def test_a_rerun_sends_only_the_reads_it_needs(aws, elb, run_module, calls, net):
+    args = lb_args(net, target_groups=[tg(targets=net['web'])])
+    assert run_module(load_balancer.main, args)['changed']
+    del calls[:]
+    again = run_module(load_balancer.main, args)
+    assert again['changed'] is False and sorted(t['id'] for t in again['target_groups'][0]['targets']) == net['web']
+    # no DescribeSubnets (the load balancer has these subnets), no DescribeInstances (the targets are registered),
+    # one DescribeTargetGroups (the group is attached to the load balancer)
+    assert sorted(calls) == ['describe_listeners', 'describe_load_balancer_attributes', 'describe_load_balancers',
+                             'describe_security_groups', 'describe_tags', 'describe_target_group_attributes',
+                             'describe_target_groups', 'describe_target_health']
+    # a target not registered yet is checked, and subnets the load balancer does not have, before any change
+    del calls[:]
+    refused = run_module(load_balancer.main, dict(args, target_groups=[tg(targets=net['web'] + net['far'])]))
+    assert refused['failed'] and refused['field'] == 'target_groups[0].targets' and net['far'][0] in refused['msg']
+    assert 'describe_instances' in calls and mutating(calls) == []
+    del calls[:]
+    moved = run_module(load_balancer.main, dict(args, subnets=[net['subnets'][0], net['same_zone']]))
+    assert moved['failed'] and moved['field'] == 'subnets' and 'describe_subnets' in calls and mutating(calls) == []
+
+
 def test_check_mode_creates_nothing(aws, elb, run_module, calls, net):
     plan = run_module(load_balancer.main, lb_args(net), check_mode=True, diff=True)
     assert plan['changed'] and mutating(calls) == [] and counts(elb) == (0, 0, 0)
