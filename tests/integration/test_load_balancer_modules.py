@@ -1,11 +1,12 @@
 """load_balancer, target and certificate through ansible-playbook against the emulator in its strict mode.
 
-Every test runs with the emulator as strict and as unreliable as AWS (conftest's ``faults``): AWS's
-dependency rules, a tenth of the requests throttled, and in the lost-answer tests the answer of
+Every test runs with the emulator as strict and as unreliable as AWS (conftest's ``faults``): its
+dependency rules on (they guard EC2 deletes, which these modules do not send), a tenth of the
+requests throttled (not those to ACM: see STRICT_ACM), and in the lost-answer tests the answer of
 each create lost after the emulator did the work. What is asserted is what a user sees: the
 resources as boto3 reads them from the emulator, the modules' return values (changed, diff, the
 error's field and message), and the requests the emulator recorded (none that changes anything
-on a rerun, in check mode, or for bad input).
+on a rerun, in check mode, or for bad input; no create sent twice when its answer is lost).
 
 The emulator here has no data plane (no containers): DescribeTargetHealth is moto's, which calls a
 registered running instance healthy at once. The waits for health are therefore only checked to
