@@ -17,6 +17,9 @@ in-process moto) so that they behave as AWS documents:
   AWS (moto makes a new bundle under the ARN and drops them), so it is found again by its Name tag.
 - DeleteListener, DeleteLoadBalancer: a certificate the listeners used is no longer in use
   (moto keeps the listener in the certificate's InUseBy for ever), so it can be deleted after them.
+- DeregisterTargets of a target that is not registered: "If the specified target does not exist,
+  the action returns successfully" (the ELBv2 API reference); moto answers InvalidTarget, which
+  would make a client's retry of a lost answer fail.
 """
 
 import base64
@@ -136,4 +139,13 @@ def patch_moto():
         release_certificates(self, users)
         return result
     ELBv2Backend.delete_load_balancer = delete_load_balancer_as_aws
+
+    from moto.elbv2.models import FakeTargetGroup
+
+    def deregister_as_aws(self, targets):
+        for target in targets:
+            found = self.targets.pop(target['Id'], None)
+            if found:
+                self.deregistered_targets[target['Id']] = found
+    FakeTargetGroup.deregister = deregister_as_aws
     PATCHED.append(True)

@@ -334,7 +334,7 @@ class Recorder:
         if throttled:
             status, code, message = throttled
             self.record(action, int(status.split(' ', 1)[0]), fault='throttled')
-            return self.error(start_response, status, code, message)
+            return self.error(start_response, status, code, message, environ)
         form = form_of(body)
         violation = self.faults.dependency_violation(action, form, region)
         if violation:
@@ -416,9 +416,16 @@ class Recorder:
         return wrapped
 
     @staticmethod
-    def error(start_response, status, code, message):
-        data = ec2_error(code, message)
-        start_response(status, [('Content-Type', 'text/xml'), ('Content-Length', str(len(data)))])
+    def error(start_response, status, code, message, environ=None):
+        """An error answer in the request's protocol: JSON for the services called with X-Amz-Target
+        (ACM, Secrets Manager: botocore reads `__type` there), EC2's XML for the query services."""
+        if environ is not None and environ.get('HTTP_X_AMZ_TARGET'):
+            data = json.dumps({'__type': code, 'message': message}).encode()
+            content_type = environ.get('CONTENT_TYPE') or 'application/x-amz-json-1.1'
+        else:
+            data, content_type = ec2_error(code, message), 'text/xml'
+        start_response(status, [('Content-Type', content_type), ('Content-Length', str(len(data))),
+                                ('x-amzn-RequestId', str(uuid.uuid4()))])
         return [data]
 
     def record(self, action, status, fault=None):

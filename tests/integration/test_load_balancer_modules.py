@@ -2,7 +2,7 @@
 
 Every test runs with the emulator as strict and as unreliable as AWS (conftest's ``faults``): its
 dependency rules on (they guard EC2 deletes, which these modules do not send), a tenth of the
-requests throttled (not those to ACM: see STRICT_ACM), and in the lost-answer tests the answer of
+requests throttled (ACM's too: the fault layer answers in each service's protocol), and in the lost-answer tests the answer of
 each create lost after the emulator did the work. What is asserted is what a user sees: the
 resources as boto3 reads them from the emulator, the modules' return values (changed, diff, the
 error's field and message), and the requests the emulator recorded (none that changes anything
@@ -24,10 +24,6 @@ from conftest import READS, ROOT
 A = 'seed.laravel_aws.'
 DEBIAN_OWNER = '136693071363'  # emulator.amis: two images (moto's thousands of Amazon ones take seconds to list)
 STRICT = {'strict': True, 'throttle': 0.1, 'seed': 11}
-# The fault layer answers a throttled request in EC2's XML whatever the service; ACM speaks JSON, so botocore
-# reads that answer as an error coded '400', not as throttling, and no client retries it. Until the emulator
-# answers in each service's protocol, what calls ACM runs strict but not throttled.
-STRICT_ACM = {'strict': True, 'seed': 11}
 CREATES = ['CreateTargetGroup', 'CreateLoadBalancer', 'CreateListener']
 
 _spec = importlib.util.spec_from_file_location('pem', os.path.join(ROOT, 'tests', 'unit', 'plugins', 'modules', 'pem.py'))
@@ -209,7 +205,7 @@ def fingerprint(cert_pem):
 
 def test_certificate_check_import_rerun_renew_tags_and_absent(playbook, aws):
     acm = client(aws, 'acm')
-    aws.faults(**STRICT_ACM)
+    aws.faults(**STRICT)
     forget(aws)
     cert, key = pem.self_signed('www.lbit.example.com')
     args = {'name': 'lbit-site', 'certificate': cert, 'private_key': key, 'tags': {'Stack': 'lbit'}}
@@ -392,7 +388,7 @@ def test_a_lost_answer_on_each_create_makes_no_duplicate_and_a_used_certificate_
                  {'port': 443, 'protocol': 'HTTPS', 'certificate_arn': '{{ cert.certificate.arn }}', 'target_group': 'lbit-web'}]
     tasks = [cert_task('certificate', name='lbit-lost', certificate=cert, private_key=key, tags={'Stack': 'lbit'}),
              lb_task('load balancer', **lb_args(net, listeners=listeners))]
-    aws.faults(lose=CREATES + ['ImportCertificate', 'RegisterTargets'], lose_times=1, **STRICT_ACM)
+    aws.faults(lose=CREATES + ['ImportCertificate', 'RegisterTargets'], lose_times=1, **STRICT)
     forget(aws)
     run = playbook(tasks)
     assert run.rc == 0, (run.task('certificate').get('msg'), run.task('load balancer').get('msg'))
@@ -435,9 +431,8 @@ def test_a_lost_answer_on_each_create_makes_no_duplicate_and_a_used_certificate_
 
 
 def test_a_lost_answer_on_register_is_repeated_harmlessly(playbook, aws, net):
-    """RegisterTargets sets a state: its answer lost, it is sent again and the module goes on. (DeregisterTargets is
-    the same on AWS, which answers success for a target no longer registered; moto answers InvalidTarget, so the
-    emulator cannot show it yet.)"""
+    """RegisterTargets and DeregisterTargets set a state: an answer lost, the call is sent again and the module goes
+    on (AWS answers success for a target that is no longer registered, and the emulator does as AWS does)."""
     elb = client(aws, 'elbv2')
     tg = elb.create_target_group(Name='lbit-tg', Protocol='HTTP', Port=80, VpcId=net['vpc'])['TargetGroups'][0]['TargetGroupArn']
     aws.faults(lose=['RegisterTargets'], lose_times=1, **STRICT)
@@ -447,3 +442,12 @@ def test_a_lost_answer_on_register_is_repeated_harmlessly(playbook, aws, net):
     assert made.task('register')['changed'] is True and made.task('register again')['changed'] is False, made.task('register').get('msg')
     assert lost(aws) == ['RegisterTargets'] and done(aws) == ['RegisterTargets', 'RegisterTargets']
     assert registered(elb, tg) == net['web']
+
+    aws.faults(lose=['DeregisterTargets'], lose_times=1, **STRICT)
+    forget(aws)
+    args = dict(args, state='absent')
+    gone = playbook([target_task('deregister', **args), target_task('deregister again', **args)])
+    assert gone.task('deregister')['changed'] is True and gone.task('deregister again')['changed'] is False, \
+        gone.task('deregister').get('msg')
+    assert lost(aws) == ['DeregisterTargets'] and done(aws) == ['DeregisterTargets', 'DeregisterTargets']
+    assert registered(elb, tg) == []

@@ -95,6 +95,34 @@ def test_a_web_page_cannot_read_or_change_the_emulator(app):
     assert not any(k.lower().startswith('access-control') for k in own.headers.keys())
 
 
+def test_a_throttled_request_is_answered_in_its_services_protocol(app):
+    """Throttling in JSON for ACM (X-Amz-Target), as botocore must read it to retry; EC2's XML for the query API."""
+    host = {'Host': '127.0.0.1:5000'}
+    assert app.put('/_seed/faults', data=json.dumps({'throttle': 1.0, 'seed': 1}), headers=host).status_code == 200
+    acm = app.post('/', data='{}', headers=dict(host, **{'X-Amz-Target': 'CertificateManager.ListCertificates',
+                                                         'Content-Type': 'application/x-amz-json-1.1'}))
+    body = json.loads(acm.get_data(as_text=True))
+    assert acm.status_code in (400, 503) and body['__type'] in ('RequestLimitExceeded', 'Throttling', 'Unavailable')
+    assert acm.headers['Content-Type'] == 'application/x-amz-json-1.1'
+    ec2 = app.post('/', data='Action=DescribeVpcs&Version=2016-11-15', headers=dict(host, **{
+        'Content-Type': 'application/x-www-form-urlencoded'}))
+    assert ec2.headers['Content-Type'] == 'text/xml' and '<Errors><Error><Code>' in ec2.get_data(as_text=True)
+
+
+def test_deregistering_a_target_that_is_not_registered_succeeds(aws):
+    """As the ELBv2 API reference says (a retried DeregisterTargets whose first answer was lost); moto refuses it."""
+    import boto3
+    vpc, subnet = network(aws)
+    elb = boto3.client('elbv2', region_name=REGION)
+    tg = elb.create_target_group(Name='tg', Protocol='HTTP', Port=80, VpcId=vpc)['TargetGroups'][0]['TargetGroupArn']
+    instance = aws.run_instances(ImageId=debian12(aws), MinCount=1, MaxCount=1, SubnetId=subnet)['Instances'][0]['InstanceId']
+    elb.register_targets(TargetGroupArn=tg, Targets=[{'Id': instance}])
+    elb.deregister_targets(TargetGroupArn=tg, Targets=[{'Id': instance}])
+    elb.deregister_targets(TargetGroupArn=tg, Targets=[{'Id': instance}])
+    assert [t['Target']['Id'] for t in elb.describe_target_health(TargetGroupArn=tg)['TargetHealthDescriptions']
+            if t['TargetHealth']['State'] != 'unused'] == []
+
+
 @pytest.mark.parametrize('settings, field', [
     ({'throttle': 'x'}, 'throttle'), ({'throttle': 2}, 'throttle'), ({'lose': 'RunInstances'}, 'lose'),
     ({'strict': 'yes'}, 'strict'), ({'pending': -1}, 'pending'), ({'nonsense': 1}, 'unknown'),
