@@ -65,12 +65,19 @@ say "ansible -i inventory/aws all -m ping: 5 hosts answer; the db host does not 
 # 5. the daily loop: commit, deploy that commit, roll back
 work=$(mktemp -d)
 git clone -q "$DEMO/git/laravel-app.git" "$work/app"
-echo "release from e2e $(date +%s)" > "$work/app/public/release.txt"
-git -C "$work/app" add public/release.txt
+# A release marker that names the host answering it (static files do not pass Laravel's X-Served-By
+# middleware, so the page sets the header itself, as the app's middleware does)
+want="release from e2e $(date +%s)"
+cat > "$work/app/public/release.php" <<PHP
+<?php
+header('X-Served-By: ' . gethostname());
+header('Content-Type: text/plain');
+echo "$want\n";
+PHP
+git -C "$work/app" add public/release.php
 git -C "$work/app" -c user.name=e2e -c user.email=e2e@example.invalid commit -qm "A release marker"
 git -C "$work/app" push -q origin HEAD:main
 commit=$(git -C "$work/app" rev-parse HEAD)
-want=$(cat "$work/app/public/release.txt")
 rm -rf "$work"
 alb=$(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1])))[0])' "$DEMO/dataplane/load_balancers.json")
 # A probe through the load balancer every 50 ms while something changes behind it: hosts leave it, switch,
@@ -91,7 +98,12 @@ probe_stop() {  # probe_stop WHAT: fails unless every answer of the probe was 20
 }
 served_by() {  # served_by PATH N: N requests through the load balancer; prints "<host> <body>" for each
   for _ in $(seq 1 "$2"); do
-    curl -fsS -D - "https://$alb$1" | tr -d '\r' | awk 'tolower($1) == "x-served-by:" {h=$2} body {print h, $0} /^$/ {body=1}'
+    # through the proxy, curl -D prints the CONNECT's answer first: each status line starts a new header block
+    curl -fsS -D - "https://$alb$1" | tr -d '\r' \
+      | awk '!body && /^HTTP\// {h=""; connect=($0 ~ / Connection established/); next}
+             !body && tolower($1) == "x-served-by:" {h=$2; next}
+             !body && /^$/ {if (!connect) body=1; next}
+             body {print h, $0}'
   done
 }
 probe_start deploy
@@ -101,7 +113,7 @@ probe_stop "the deploy of $commit"
 grep -q 'changed: \[demo-web-1 -> localhost\]' "$DEMO/deploy.log" || fail "deploy.yml did not take demo-web-1 out of the load balancer"
 say "deploy of $commit behind the load balancer: $probes requests every 50 ms through it, all 200"
 # through the load balancer (round robin: 6 requests reach both web hosts, X-Served-By names them)
-got=$(served_by /release.txt 6) || fail "no release.txt through the load balancer after the deploy"
+got=$(served_by /release.php 6) || fail "no release.php through the load balancer after the deploy"
 [ "$(awk '{print $1}' <<<"$got" | sort -u | wc -l)" = 2 ] || fail "6 requests through the load balancer did not reach both web hosts: $got"
 if grep -v " $want\$" <<<"$got"; then fail "a request through the load balancer did not get the new release '$want'"; fi
 code=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://$alb/")
@@ -109,8 +121,8 @@ code=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://$alb/")
 ansible-playbook -i inventory/aws playbooks/rollback.yml -e "@$DEMO/vars.yml" > "$DEMO/rollback.log" 2>&1 \
   || { tail -30 "$DEMO/rollback.log" >&2; fail "rollback.yml"; }
 for i in 1 2 3 4 5 6; do
-  code=$(curl -sS -o /dev/null -w '%{http_code}' "https://$alb/release.txt")
-  [ "$code" = 404 ] || fail "request $i through the load balancer still gets release.txt after the rollback (HTTP $code)"
+  code=$(curl -sS -o /dev/null -w '%{http_code}' "https://$alb/release.php")
+  [ "$code" = 404 ] || fail "request $i through the load balancer still gets release.php after the rollback (HTTP $code)"
   page=$(curl -fsS "https://$alb/") || fail "request $i through the load balancer: / after the rollback"
   grep -q 'Hello from Laravel' <<<"$page" || fail "request $i through the load balancer: / after the rollback does not greet"
 done
@@ -148,7 +160,7 @@ if ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -
 fi
 probe_stop "the deploy of a failing migration"
 grep -q 'no_such_table' "$DEMO/deploy-broken.log" || fail "deploy-broken.log does not show the migration's error"
-got=$(served_by /release.txt 6) || fail "no release.txt through the load balancer after the failed deploy"
+got=$(served_by /release.php 6) || fail "no release.php through the load balancer after the failed deploy"
 [ "$(awk '{print $1}' <<<"$got" | sort -u | wc -l)" = 2 ] || fail "after the failed deploy, 6 requests did not reach both web hosts: $got"
 if grep -v " $want\$" <<<"$got"; then fail "after the failed deploy, a web host does not serve the release before ($want)"; fi
 say "deploy of $broken (its migration fails) stopped before any switch: $probes requests, all 200; both web hosts still serve $commit"
