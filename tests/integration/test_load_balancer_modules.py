@@ -237,8 +237,9 @@ def test_certificate_check_import_rerun_renew_tags_and_absent(playbook, aws):
 
     forget(aws)
     renewed = pem.self_signed('www.lbit.example.com', days=90)
-    args = dict(args, certificate=renewed[0], private_key=renewed[1])
-    renew = playbook([cert_task('renew', **args), cert_task('retag', **dict(args, tags={'Owner': 'ops'}))], diff=True)
+    renew_args = {**args, 'certificate': renewed[0], 'private_key': renewed[1]}
+    retag_args = {**renew_args, 'tags': {'Owner': 'ops'}}
+    renew = playbook([cert_task('renew', **renew_args), cert_task('retag', **retag_args)], diff=True)
     result = renew.task('renew')
     assert result['changed'] is True and result['certificate']['arn'] == arn  # the same ARN: listeners keep it
     assert result['diff']['before']['fingerprint'] == fingerprint(cert) and result['diff']['after']['fingerprint'] == fingerprint(renewed[0])
