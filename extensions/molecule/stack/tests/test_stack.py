@@ -111,7 +111,9 @@ def test_each_migration_ran_exactly_once(db):
     rows = db.check_output("cd /tmp && sudo -u postgres psql -d laravel -tAc "
                            "\"select migration || ' ' || count(*) from migrations group by migration order by 1\"")
     assert rows.split('\n') == ['2024_01_01_000000_create_greetings_table 1',
-                                '2024_01_02_000000_add_language_to_greetings_table 1']
+                                '2024_01_02_000000_add_language_to_greetings_table 1',
+                                '2024_01_03_000000_create_sessions_table 1',
+                                '2024_01_03_000001_create_cache_table 1']
 
 
 def test_release_layout(web):
