@@ -2,8 +2,10 @@
 
   API        moto's server app on a loopback address, behind emulator.server (request log, faults,
              local clients only) and emulator.fidelity (AWS's answers where moto's differ)
-  data plane with --dataplane-dir: instances run as systemd containers (emulator.dataplane), and
-             --proxy-port serves an HTTP proxy to their public addresses (emulator.proxy)
+  data plane with --dataplane-dir: instances run as systemd containers (emulator.dataplane), load
+             balancers as HAProxy (emulator.loadbalancer), RDS and Redis as PostgreSQL and Redis
+             (emulator.datatier), and --proxy-port serves an HTTP proxy to their public addresses
+             (emulator.proxy)
 """
 
 import argparse
@@ -67,6 +69,9 @@ def main(argv=None):
         from emulator.loadbalancer import LoadBalancers
         load_balancers = LoadBalancers(dataplane, log=log)
         hooks.append(load_balancers)
+        from emulator.datatier import DataTier
+        datatier = DataTier(dataplane, log=log)
+        hooks.append(datatier)
     faults = {'throttle': args.throttle, 'lose': [a for a in args.lose.split(',') if a], 'strict': args.strict,
               'pending': args.pending, 'seed': args.seed}
     try:
@@ -92,7 +97,7 @@ def main(argv=None):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, stop)
     sys.stderr.write('emulator listening on http://%s:%d%s\n' % (
-        args.host, port, ' (data plane: %s; proxy on %d)' % (args.dataplane_dir, args.proxy_port) if dataplane else ''))
+        args.host, port, ' (data plane: %s; proxy on %s)' % (args.dataplane_dir, args.proxy_port or 'none') if dataplane else ''))
     sys.stderr.flush()
     try:
         server.serve_forever()
@@ -103,6 +108,7 @@ def main(argv=None):
             proxy.shutdown()
         if dataplane is not None:
             sys.stderr.write('emulator: removing the data plane\'s containers\n')
+            datatier.clean()
             dataplane.clean()
 
 

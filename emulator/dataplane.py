@@ -4,8 +4,9 @@ RunInstances  -> one container per instance, from the local image its AMI maps t
                  on a Docker network per VPC whose subnet is the VPC's CIDR, at the private address
                  the API gave the instance, so instances reach each other at the addresses AWS would
                  report. The instance's metadata (login user, the key pair's public key, user data,
-                 hostname) is mounted read-only at /var/lib/seed-cloud; the image's cloud-init
-                 stand-in (seed-cloud-init.service) makes the user with passwordless sudo, writes
+                 hostname, the cloud's root CA of emulator.ca) is mounted read-only at /var/lib/seed-cloud;
+                 the image's cloud-init stand-in (seed-cloud-init.service) makes the user with
+                 passwordless sudo, trusts the CA, writes
                  authorized_keys, generates the host keys and runs a `#!` user data script once,
                  before sshd starts. The instance stays `pending` until the container has booted
                  and sshd runs, then turns `running`.
@@ -158,6 +159,9 @@ class DataPlane(Hook):
         write_atomic(os.path.join(meta, 'instance-id'), instance_id + '\n')
         user_data = instance.user_data.decode() if instance.user_data else ''
         write_atomic(os.path.join(meta, 'user-data'), user_data, mode=0o600)
+        from emulator import ca
+        with open(ca.ensure(self.state_dir)[0]) as f:  # the cloud's root CA, which the image trusts (emulator.ca)
+            write_atomic(os.path.join(meta, 'ca.crt'), f.read())
         instance._state.name, instance._state.code = 'pending', 0  # pylint: disable=protected-access
         thread = threading.Thread(target=self._boot, args=(backend, instance, image, entry, meta), daemon=True)
         self.threads.append(thread)

@@ -95,3 +95,23 @@ elif docker image inspect seed/debian:bookworm >/dev/null 2>&1; then
   docker rm -f "$build" >/dev/null
   say "$alb ready"
 fi
+
+# The managed data tier's stand-in: PostgreSQL and Redis from Debian (emulator/datatier.py runs one
+# container per RDS instance and one per ElastiCache Redis cluster, from this image).
+datatier=seed/datatier:bookworm
+if docker image inspect "$datatier" >/dev/null 2>&1; then
+  say "$datatier exists"
+elif docker image inspect seed/debian:bookworm >/dev/null 2>&1; then
+  say "building $datatier (postgresql and redis-server on seed/debian:bookworm)"
+  build=seed-datatier-build
+  docker rm -f "$build" >/dev/null 2>&1 || true
+  docker run -d --name "$build" seed/debian:bookworm sleep infinity >/dev/null
+  docker exec -e DEBIAN_FRONTEND=noninteractive "$build" sh -c \
+    'apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql redis-server openssl >/dev/null &&
+     apt-get clean && rm -rf /var/lib/apt/lists/* && pg_dropcluster 15 main' \
+    || { docker rm -f "$build" >/dev/null; echo "images: installing postgresql and redis-server in $datatier failed" >&2; exit 1; }
+  docker stop -t 1 "$build" >/dev/null
+  docker commit --change 'CMD ["sleep", "infinity"]' "$build" "$datatier" >/dev/null
+  docker rm -f "$build" >/dev/null
+  say "$datatier ready"
+fi
