@@ -89,8 +89,12 @@ e2e:
 	@echo "== end to end: the demo on inventory/aws over SSH, the daily loop, the rerun"
 	@bash scripts/e2e.sh
 
+# make demo DB_TIER=rds CACHE_TIER=redis: the managed data tier (RDS, ElastiCache Redis) instead of the
+# db host, after make demo-clean.
+DB_TIER ?= instance
+CACHE_TIER ?= none
 demo: setup
-	@bash scripts/demo.sh
+	@DB_TIER=$(DB_TIER) CACHE_TIER=$(CACHE_TIER) bash scripts/demo.sh
 
 # eval "$(make -s demo-env)": the export lines that point ansible, boto and ssh at the running demo.
 demo-env:

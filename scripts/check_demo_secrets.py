@@ -1,13 +1,14 @@
 """After a `make demo` run at -vvv: no secret in its output, none in a file others can read.
 
 Reads the live secrets from the web containers' shared .env (DB_PASSWORD and APP_KEY,
-whatever the run chose or generated), then checks:
+whatever the run chose or generated; with --redis also REDIS_PASSWORD, the Redis auth token; with
+the managed data tier DB_PASSWORD is the RDS master password), then checks:
 - every log given (the ansible-playbook output) is really verbose (-vvv) and holds neither secret;
 - .env is mode 0640, owned by the deploy user and the web group;
 - no file under /var/www, /etc, /srv, /home, /root, /tmp of any demo container that holds a
   secret is readable by others.
 
-    .venv/bin/python scripts/check_demo_secrets.py [--owner ec2-user] [--group apache] .cache/demo/site.log
+    .venv/bin/python scripts/check_demo_secrets.py [--owner ec2-user] [--group apache] [--redis] .cache/demo/site.log
 """
 import argparse
 import subprocess
@@ -38,6 +39,7 @@ def main(argv=None):
     parser.add_argument('--stack', default='demo')
     parser.add_argument('--owner', default='ec2-user')
     parser.add_argument('--group', default='apache')
+    parser.add_argument('--redis', action='store_true', help='the app has a Redis: REDIS_PASSWORD is a secret too')
     parser.add_argument('logs', nargs='+')
     args = parser.parse_args(argv)
     problems = []
@@ -52,10 +54,11 @@ def main(argv=None):
             if mode != '640 %s %s' % (args.owner, args.group):
                 problems.append('%s:%s is %s, not 640 %s %s' % (c, path, mode, args.owner, args.group))
             values = env_values(sh(c, 'cat %s' % path).stdout)
-            for key in ('DB_PASSWORD', 'APP_KEY'):
+            for key in ('DB_PASSWORD', 'APP_KEY', 'REDIS_PASSWORD'):
                 if len(values.get(key, '')) >= 6:
                     secrets.setdefault(key, set()).add(values[key])
-    if envs == 0 or sorted(secrets) != ['APP_KEY', 'DB_PASSWORD']:
+    expected = sorted(['APP_KEY', 'DB_PASSWORD'] + (['REDIS_PASSWORD'] if args.redis else []))
+    if envs == 0 or sorted(secrets) != expected:
         problems.append('found %d .env file(s) and secrets %s in containers %s: is the demo running?'
                         % (envs, sorted(secrets), containers))
     for log in args.logs:
@@ -79,8 +82,8 @@ def main(argv=None):
     if problems:
         print('\n'.join('secrets: ' + p for p in problems), file=sys.stderr)
         return 1
-    print('secrets: %d log(s) at -vvv hold neither DB_PASSWORD nor APP_KEY; %d .env file(s) 0640 %s:%s; '
-          'no file others can read holds them (%d containers)' % (len(args.logs), envs, args.owner, args.group, len(containers)))
+    print('secrets: %d log(s) at -vvv hold none of %s; %d .env file(s) 0640 %s:%s; '
+          'no file others can read holds them (%d containers)' % (len(args.logs), ', '.join(expected), envs, args.owner, args.group, len(containers)))
     return 0
 
 

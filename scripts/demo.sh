@@ -15,6 +15,11 @@
 #
 #   scripts/demo.sh          first run: site.yml; next runs (the stack still there): site.yml again,
 #                            which must change nothing
+#   DB_TIER=rds CACHE_TIER=redis scripts/demo.sh
+#                            the same with the managed data tier: RDS for PostgreSQL instead of the db
+#                            host, and ElastiCache Redis for sessions and cache (make demo DB_TIER=rds
+#                            CACHE_TIER=redis); the tiers are those of the stack, so change them only
+#                            after make demo-clean
 #   scripts/demo.sh env      the export lines of the demo's environment (make demo-env)
 #   scripts/demo.sh clean    teardown.yml, then the emulator, its containers and the demo's files
 # SEED_DEMO_VERBOSITY=-vvv makes the first run's log verbose.
@@ -24,6 +29,10 @@ ROOT=$PWD
 PORT=${SEED_EMULATOR_PORT:-5000}
 PROXY_PORT=${SEED_PROXY_PORT:-5080}
 DEMO=$ROOT/.cache/demo
+DB_TIER=${DB_TIER:-instance}
+CACHE_TIER=${CACHE_TIER:-none}
+case $DB_TIER in instance|rds) ;; *) echo "demo: DB_TIER is instance or rds (got $DB_TIER)" >&2; exit 2 ;; esac
+case $CACHE_TIER in none|redis) ;; *) echo "demo: CACHE_TIER is none or redis (got $CACHE_TIER)" >&2; exit 2 ;; esac
 RUN=$ROOT/.cache/emulator
 GIT_CONTAINER=seed-demo-git
 GIT_HOST=git.seed-demo.test
@@ -33,8 +42,9 @@ mkdir -p "$DEMO" "$RUN"
 emulator_running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
 write_env() {  # the environment of the demo, as export lines
-  local password
+  local password token
   password=$(cat "$DEMO/db_password")
+  token=$(cat "$DEMO/cache_auth_token")
   cat > "$DEMO/env.sh" <<EOF
 # The demo's environment: eval "\$(make -s demo-env)", then run what you would run against AWS,
 # for example: ansible -i inventory/aws all -m ping
@@ -61,6 +71,7 @@ export CURL_CA_BUNDLE="$DEMO/ca-bundle.pem"
 export no_proxy=127.0.0.1,localhost
 export NO_PROXY=127.0.0.1,localhost
 export SEED_DB_PASSWORD='$password'
+export SEED_CACHE_AUTH_TOKEN='$token'
 EOF
 }
 
@@ -76,6 +87,7 @@ prepare() {
   # what clients on this machine trust: the system's CAs and the demo's certificate
   cat /etc/ssl/certs/ca-certificates.crt "$DEMO/alb.crt" > "$DEMO/ca-bundle.pem" 2>/dev/null || cp "$DEMO/alb.crt" "$DEMO/ca-bundle.pem"
   [ -f "$DEMO/db_password" ] || { (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))' > "$DEMO/db_password"); }
+  [ -f "$DEMO/cache_auth_token" ] || { (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))' > "$DEMO/cache_auth_token"); }
   # A copy of the guard, not a link: the execution environment mounts .cache/demo only.
   install -m 0644 "$ROOT/emulator/ssh_guard.py" "$DEMO/bin/ssh_guard.py"
   for name in ssh ssh-for-sftp; do
@@ -113,6 +125,10 @@ alb_certificate_file: $DEMO/alb.crt
 alb_certificate_key_file: $DEMO/alb.key
 alb_health_check: {path: /up, interval: 5, timeout: 2, healthy_threshold: 2, unhealthy_threshold: 2, matcher: '200'}
 alb_deregistration_delay: 5
+# The data tier (make demo DB_TIER=... CACHE_TIER=...): the database on a db host of its own
+# (instance) or RDS (rds); sessions and cache in the database (none) or ElastiCache Redis (redis).
+db_tier: $DB_TIER
+cache_tier: $CACHE_TIER
 EOF
   write_env
   # The app's repository, once: later commits pushed to it are kept (the daily loop of the README).
@@ -184,6 +200,12 @@ PY
   echo "== what a user of the site sees through the load balancer (scripts/alb_check.py)"
   AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" \
     --endpoint-url "http://127.0.0.1:$PORT" --hosts "${SEED_DEMO_WEB_COUNT:-2}"
+  if [ "$DB_TIER" != instance ] || [ "$CACHE_TIER" != none ]; then
+    echo "== the managed data tier (scripts/datatier_check.py): DB_TIER=$DB_TIER CACHE_TIER=$CACHE_TIER"
+    # shellcheck disable=SC1091
+    ( . "$DEMO/env.sh"; exec .venv/bin/python scripts/datatier_check.py --endpoint-url "http://127.0.0.1:$PORT" --db-tier "$DB_TIER" \
+        --cache-tier "$CACHE_TIER" --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" )
+  fi
 }
 
 case "${1:-}" in
@@ -197,7 +219,11 @@ case "${1:-}" in
                   --endpoint-url "http://127.0.0.1:$PORT" demo); then
         echo "demo-clean: still tagged Stack=demo in the emulator:" >&2; echo "$left" >&2; exit 1
       fi
-      echo "demo-clean: nothing tagged Stack=demo is left in the emulator"
+      kept=$(grep '^kept: ' <<<"$left" || true)
+      case "$(cat "$DEMO/tiers" 2>/dev/null)" in
+        rds\ *) [ -n "$kept" ] || { echo "demo-clean: the RDS instance was deleted without a final snapshot" >&2; exit 1; } ;;
+      esac
+      echo "demo-clean: nothing tagged Stack=demo is left in the emulator${kept:+ but what a teardown keeps: $(tr '\n' ' ' <<<"$kept")}"
     fi
     stop_emulator
     docker rm -f "$GIT_CONTAINER" >/dev/null 2>&1 || true
@@ -212,7 +238,14 @@ esac
 
 # A rerun is a `make demo` while the emulator still holds the stack of a finished run.
 if emulator_running && [ -f "$DEMO/done" ]; then rerun=1; else rerun=0; fi
+if [ -f "$DEMO/tiers" ] && emulator_running && [ "$(cat "$DEMO/tiers")" != "$DB_TIER $CACHE_TIER" ]; then
+  read -r was_db was_cache < "$DEMO/tiers"
+  echo "demo: the demo's stack was made with DB_TIER=$was_db CACHE_TIER=$was_cache; run make demo-clean before" \
+       "make demo DB_TIER=$DB_TIER CACHE_TIER=$CACHE_TIER (or give the same tiers again)" >&2
+  exit 2
+fi
 rm -f "$DEMO/done"
+echo "$DB_TIER $CACHE_TIER" > "$DEMO/tiers"
 prepare
 start_emulator
 

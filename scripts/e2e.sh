@@ -14,7 +14,11 @@
 #   7. the IAM policy of docs/iam-policy.json allows every action the run sent (the emulator's log);
 #      then the emulator's load balancer stand-in in front of the web hosts (tests/dataplane);
 #   8. the execution environment (make ee): provision.yml and site.yml run in it with ansible-navigator
-#      against the same stack and change nothing, teardown.yml removes the stack; make demo-clean.
+#      against the same stack and change nothing, teardown.yml removes the stack; make demo-clean;
+#   9. the managed data tier: make demo DB_TIER=rds CACHE_TIER=redis at -vvv (migrations and seeds
+#      through the RDS endpoint, sessions in Redis: scripts/datatier_check.py), no secret printed or
+#      readable (the master password, the auth token), the rerun changes nothing, teardown.yml keeps a
+#      final snapshot and nothing else, and a second teardown changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -216,4 +220,20 @@ bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- playbooks/te
   > "$DEMO/ee-teardown.log" 2>&1 || { tail -40 "$DEMO/ee-teardown.log" >&2; fail "teardown.yml in the execution environment"; }
 say "execution environment: provision.yml and site.yml changed nothing, teardown.yml removed the stack"
 bash scripts/demo.sh clean
+
+# 9. the managed data tier
+export DB_TIER=rds CACHE_TIER=redis
+SEED_DEMO_VERBOSITY=-vvv bash scripts/demo.sh
+.venv/bin/python scripts/check_demo_secrets.py --redis "$DEMO/site.log"
+bash scripts/demo.sh
+# shellcheck disable=SC1091
+. "$DEMO/env.sh"
+ansible-playbook -i inventory/aws playbooks/teardown.yml -e "@$DEMO/vars.yml" -e confirm=yes > "$DEMO/teardown-data.log" 2>&1 \
+  || { tail -30 "$DEMO/teardown-data.log" >&2; fail "teardown.yml of the managed data tier"; }
+snapshot=$(grep -oE 'its final snapshot [a-z0-9-]+' "$DEMO/teardown-data.log" | head -1 | awk '{print $4}')
+[ -n "$snapshot" ] || fail "teardown.yml named no final snapshot of the RDS instance"
+bash scripts/demo.sh clean   # a second teardown, then nothing of the stack but the snapshot may be left
+if sed -n '/PLAY RECAP/,$p' "$DEMO/teardown.log" | grep -E 'changed=[1-9]' >/dev/null; then fail "the second teardown changed something"; fi
+say "managed data tier: RDS and Redis served the app, the rerun changed nothing, teardown kept the final snapshot $snapshot, a second one changed nothing"
+unset DB_TIER CACHE_TIER
 say "passed"

@@ -5,6 +5,8 @@
 Prints one line per resource and exits 1 when something is left, 0 when nothing is.
 Each type is listed with its own Describe call (moto's DescribeTags keeps the tags of
 deleted resources); terminated instances and deleted NAT gateways do not count.
+The RDS snapshots of the stack (teardown.yml's final snapshot) are what a teardown keeps on
+purpose: each is printed as "kept: DB snapshot <name>", and does not count as left.
 """
 import argparse
 import sys
@@ -49,6 +51,30 @@ def left_of_load_balancing(elbv2, acm, stack):
     return found
 
 
+def _tagged(tags, stack):
+    return any(t['Key'] == 'Stack' and t.get('Value') == stack for t in tags or [])
+
+
+def left_of_data_tier(rds, elasticache, stack):
+    """The stack's RDS instances and DB subnet groups, Redis clusters and cache subnet groups; and its kept snapshots."""
+    def rds_tags(arn):
+        return rds.list_tags_for_resource(ResourceName=arn).get('TagList', [])
+
+    def cache_tags(arn):
+        return elasticache.list_tags_for_resource(ResourceName=arn).get('TagList', [])
+    found = ['RDS instance %s (%s)' % (d['DBInstanceIdentifier'], d['DBInstanceStatus'])
+             for d in rds.describe_db_instances()['DBInstances'] if _tagged(rds_tags(d['DBInstanceArn']), stack)]
+    found += ['DB subnet group %s' % g['DBSubnetGroupName'] for g in rds.describe_db_subnet_groups()['DBSubnetGroups']
+              if _tagged(rds_tags(g['DBSubnetGroupArn']), stack)]
+    found += ['Redis cluster %s (%s)' % (g['ReplicationGroupId'], g['Status'])
+              for g in elasticache.describe_replication_groups()['ReplicationGroups'] if _tagged(cache_tags(g['ARN']), stack)]
+    found += ['cache subnet group %s' % g['CacheSubnetGroupName'] for g in elasticache.describe_cache_subnet_groups()['CacheSubnetGroups']
+              if _tagged(cache_tags(g['ARN']), stack)]
+    kept = ['kept: DB snapshot %s' % s['DBSnapshotIdentifier'] for s in rds.describe_db_snapshots(SnapshotType='manual')['DBSnapshots']
+            if _tagged(s.get('TagList') or rds_tags(s['DBSnapshotArn']), stack)]
+    return found, kept
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('stack')
@@ -59,7 +85,10 @@ def main():
     left = left_of_stack(ec2, args.stack) + left_of_load_balancing(
         boto3.client('elbv2', region_name=args.region, endpoint_url=args.endpoint_url),
         boto3.client('acm', region_name=args.region, endpoint_url=args.endpoint_url), args.stack)
-    for line in left:
+    data, kept = left_of_data_tier(boto3.client('rds', region_name=args.region, endpoint_url=args.endpoint_url),
+                                   boto3.client('elasticache', region_name=args.region, endpoint_url=args.endpoint_url), args.stack)
+    left += data
+    for line in left + kept:
         print(line)
     return 1 if left else 0
 

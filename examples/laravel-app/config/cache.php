@@ -6,6 +6,7 @@ return [
     'stores' => [
         'file' => ['driver' => 'file', 'path' => storage_path('framework/cache/data')],
         'database' => ['driver' => 'database', 'table' => 'cache', 'connection' => null, 'lock_connection' => null],
+        'redis' => ['driver' => 'redis', 'connection' => 'cache', 'lock_connection' => 'default'],
         'array' => ['driver' => 'array', 'serialize' => false],
     ],
     'prefix' => 'seed_demo_cache',
