@@ -62,4 +62,3 @@ def read_subnets(ec2, subnet_ids, field='subnets'):
         raise ValidationError(field, 'the subnets are all in %s; a DB subnet group needs subnets in two or more availability '
                               'zones: add a subnet of another zone' % ', '.join(zones))
     return vpcs[0], zones
-

@@ -242,12 +242,13 @@ def check_orderable(client, desired):
         query['EngineVersion'] = desired['engine_version']
     options = _offered(client, **query)
     if not options:
-        if desired['engine_version'] and _offered(client, DBInstanceClass=desired['instance_class']):
-            versions = [o['EngineVersion'] for o in _offered(client, DBInstanceClass=desired['instance_class'])]
+        versions = [o['EngineVersion'] for o in _offered(client, DBInstanceClass=desired['instance_class'])] \
+            if desired['engine_version'] else []
+        if versions:
             raise ValidationError('engine_version', 'PostgreSQL %s is not offered here on %s; offered versions: %s'
                                   % (desired['engine_version'], desired['instance_class'], _few(versions)))
-        classes = [o['DBInstanceClass'] for o in _offered(client, **({'EngineVersion': desired['engine_version']}
-                                                                       if desired['engine_version'] else {}))]
+        by_version = {'EngineVersion': desired['engine_version']} if desired['engine_version'] else {}
+        classes = [o['DBInstanceClass'] for o in _offered(client, **by_version)]
         if not classes and desired['engine_version']:
             raise ValidationError('engine_version', 'PostgreSQL %s is not offered in this region' % desired['engine_version'])
         raise ValidationError('instance_class', '%s is not offered here for PostgreSQL%s; offered classes: %s'

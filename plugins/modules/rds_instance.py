@@ -180,9 +180,19 @@ options:
     description: Seconds to wait.
     type: int
     default: 1800
+  tags:
+    description:
+      - Tags to set on the instance, as a dictionary. Not given, tags are left alone.
+    type: dict
+    aliases: [resource_tags]
+  purge_tags:
+    description:
+      - Remove tags that are on the instance but not in O(tags).
+      - Tags starting with C(aws:) are never removed. When O(tags) is not given, tags are left alone.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - seed.laravel_aws.aws
-  - seed.laravel_aws.aws.tags
 attributes:
   check_mode:
     support: full

@@ -131,7 +131,7 @@ def test_check_create_rerun_tags_and_absent_with_a_final_snapshot(play, aws, net
 
     forget(aws)
     gone = play([db_task('db', identifier='rdsit-db', state='absent', final_snapshot_identifier='rdsit-db-final'),
-                     group_task('group', name='rdsit-db', state='absent')])
+                 group_task('group', name='rdsit-db', state='absent')])
     assert gone.rc == 0, (gone.task('db').get('msg'), gone.task('group').get('msg'))
     assert gone.task('db')['final_snapshot']['identifier'] == 'rdsit-db-final'
     assert rds.describe_db_instances()['DBInstances'] == [] and rds.describe_db_subnet_groups()['DBSubnetGroups'] == []
@@ -146,8 +146,8 @@ def test_absent_without_a_final_snapshot_and_bad_input(play, aws, net):
     assert made.rc == 0, made.task('db').get('msg')
     forget(aws)
     bad = play([dict(db_task('no snapshot name', identifier='rdsit-db', state='absent'), ignore_errors=True),
-                    dict(db_task('public', **db_args(publicly_accessible=True)), ignore_errors=True),
-                    dict(db_task('slash', **db_args(identifier='rdsit-two', master_user_password='bad/password1')), ignore_errors=True)])
+                dict(db_task('public', **db_args(publicly_accessible=True)), ignore_errors=True),
+                dict(db_task('slash', **db_args(identifier='rdsit-two', master_user_password='bad/password1')), ignore_errors=True)])
     assert bad.task('no snapshot name')['field'] == 'final_snapshot_identifier'
     assert bad.task('public')['field'] == 'publicly_accessible'
     assert bad.task('slash')['field'] == 'master_user_password'
