@@ -14,6 +14,10 @@ patch_rds() (called by emulator.fidelity.patch_moto) changes moto's RDS models s
   DBSubnetGroupDoesNotCoverEnoughAZs, as AWS does.
 - ModifyDBSubnetGroup keeps the group (moto drops it from the region: the next describe says
   DBSubnetGroupNotFoundFault).
+- ModifyDBInstance without ApplyImmediately leaves what AWS applies in the next maintenance window
+  (class, storage, storage type, IOPS, engine version, Multi-AZ, DB subnet group) in
+  PendingModifiedValues, as AWS does; moto applies everything at once. With ApplyImmediately, what
+  was pending is applied too.
 """
 
 import functools
@@ -27,6 +31,10 @@ POSTGRES_CLASSES = ('db.t3.micro', 'db.t3.small', 'db.t3.medium', 'db.t3.large',
 # storage type: (min GiB, max GiB, supports iops)
 STORAGE = {'gp2': (20, 65536, False), 'gp3': (20, 65536, True), 'io1': (100, 65536, True), 'io2': (100, 65536, True)}
 ZONES = ('a', 'b', 'c', 'd', 'e', 'f')
+# ModifyDBInstance's parameters AWS defers to the maintenance window, and their PendingModifiedValues names
+DEFERRED = (('db_instance_class', 'DBInstanceClass'), ('allocated_storage', 'AllocatedStorage'), ('storage_type', 'StorageType'),
+            ('iops', 'Iops'), ('engine_version', 'EngineVersion'), ('multi_az', 'MultiAZ'),
+            ('db_subnet_group_name', 'DBSubnetGroupName'))
 
 
 def postgres_options(region, engine_version=None, instance_class=None):
@@ -98,3 +106,25 @@ def patch_rds():
         self.subnet_groups[group.name] = group
         return group
     RDSBackend.modify_db_subnet_group = modify_subnet_group_as_aws
+
+    modify_instance = RDSBackend.modify_db_instance
+
+    @functools.wraps(modify_instance)
+    def modify_instance_as_aws(self, db_instance_identifier, db_kwargs):
+        database = self.describe_db_instances(db_instance_identifier)[0]
+        pending = dict(getattr(database, 'pending_modified_values', None) or {})
+        if str(db_kwargs.get('apply_immediately')).lower() == 'true':
+            for key, name in DEFERRED:
+                if name in pending and db_kwargs.get(key) is None:
+                    db_kwargs[key] = pending[name]
+            pending = {}
+        else:
+            for key, name in DEFERRED:
+                value = db_kwargs.get(key)
+                if value is not None:
+                    db_kwargs.pop(key)
+                    pending[name] = value
+        result = modify_instance(self, db_instance_identifier, db_kwargs)
+        result.pending_modified_values = pending
+        return result
+    RDSBackend.modify_db_instance = modify_instance_as_aws

@@ -502,9 +502,8 @@ def ensure(ctx, *, desired, existing=None):
     changed = bool(kwargs)
     if kwargs:
         answer = ctx.call('modify_db_instance', DBInstanceIdentifier=ident, ApplyImmediately=desired['apply_immediately'], **kwargs)
-        if answer:
-            seen = describe(answer['DBInstance'])
-            after = dict(after, status=seen['status'], pending_modified_values=seen['pending_modified_values'])
+        if answer:  # what AWS applied, and what it left for the maintenance window (pending_modified_values)
+            after = describe(answer['DBInstance'])
     tags_changed, tags = apply_tags(ctx, existing['DBInstanceArn'], before['tags'], desired['tags'])
     after['tags'] = tags
     if changed and ctx.wait:

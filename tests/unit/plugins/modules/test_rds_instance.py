@@ -200,3 +200,19 @@ def test_update_password_always_sends_it_and_never_shows_it(aws, run_module, cal
     result = run_module(rds_instance.main, args_of(update_password='always', master_user_password='An0ther-pass'), diff=True)
     assert result['changed'] and mutating(calls) == ['modify_db_instance']
     assert 'An0ther-pass' not in json.dumps(result) and PASSWORD not in json.dumps(result)
+
+
+def test_a_change_left_for_the_maintenance_window_is_pending_and_a_rerun_changes_nothing(aws, run_module, calls, net):
+    run_module(rds_instance.main, args_of())
+    later = args_of(instance_class='db.t4g.small', allocated_storage=40)
+    pending = run_module(rds_instance.main, later, diff=True)
+    assert pending['changed'] and pending['rds_instance']['instance_class'] == 'db.t4g.micro'
+    assert pending['rds_instance']['pending_modified_values'] == {'instance_class': 'db.t4g.small', 'allocated_storage': 40}
+    assert pending['diff']['after']['pending_modified_values'] == {'instance_class': 'db.t4g.small', 'allocated_storage': 40}
+    (raw,) = instances(net)
+    assert raw['DBInstanceClass'] == 'db.t4g.micro' and raw['PendingModifiedValues']['DBInstanceClass'] == 'db.t4g.small'
+    del calls[:]
+    assert run_module(rds_instance.main, later)['changed'] is False and mutating(calls) == []
+    now = run_module(rds_instance.main, dict(later, instance_class='db.t4g.medium', apply_immediately=True))
+    assert now['changed'] and now['rds_instance']['instance_class'] == 'db.t4g.medium'
+    assert now['rds_instance']['allocated_storage'] == 40 and now['rds_instance']['pending_modified_values'] == {}
