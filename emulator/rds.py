@@ -14,6 +14,8 @@ patch_rds() (called by emulator.fidelity.patch_moto) changes moto's RDS models s
   DBSubnetGroupDoesNotCoverEnoughAZs, as AWS does.
 - ModifyDBSubnetGroup keeps the group (moto drops it from the region: the next describe says
   DBSubnetGroupNotFoundFault).
+- DeleteDBSubnetGroup of a group an instance still uses answers InvalidDBSubnetGroupStateFault (moto
+  deletes it from under the instance).
 - ModifyDBInstance without ApplyImmediately leaves what AWS applies in the next maintenance window
   (class, storage, storage type, IOPS, engine version, Multi-AZ, DB subnet group) in
   PendingModifiedValues, as AWS does; moto applies everything at once. With ApplyImmediately, what
@@ -106,6 +108,18 @@ def patch_rds():
         self.subnet_groups[group.name] = group
         return group
     RDSBackend.modify_db_subnet_group = modify_subnet_group_as_aws
+
+    delete_subnet_group = RDSBackend.delete_subnet_group
+
+    @functools.wraps(delete_subnet_group)
+    def delete_subnet_group_as_aws(self, subnet_name):
+        users = sorted(ident for ident, db in self.databases.items()
+                       if getattr(getattr(db, 'db_subnet_group', None), 'name', None) == subnet_name.lower())
+        if users:
+            raise RDSClientError('InvalidDBSubnetGroupStateFault', 'Cannot delete the subnet group \'%s\' because at least one '
+                                 'database instance: %s is still using it.' % (subnet_name, ', '.join(users)))
+        return delete_subnet_group(self, subnet_name)
+    RDSBackend.delete_subnet_group = delete_subnet_group_as_aws
 
     modify_instance = RDSBackend.modify_db_instance
 

@@ -216,3 +216,11 @@ def test_a_change_left_for_the_maintenance_window_is_pending_and_a_rerun_changes
     now = run_module(rds_instance.main, dict(later, instance_class='db.t4g.medium', apply_immediately=True))
     assert now['changed'] and now['rds_instance']['instance_class'] == 'db.t4g.medium'
     assert now['rds_instance']['allocated_storage'] == 40 and now['rds_instance']['pending_modified_values'] == {}
+
+
+def test_a_subnet_group_in_use_is_not_deleted(aws, run_module, net):
+    from ansible_collections.seed.laravel_aws.plugins.modules import db_subnet_group
+    run_module(rds_instance.main, args_of())
+    refused = run_module(db_subnet_group.main, {'name': 'demo-db', 'state': 'absent'})
+    assert refused['failed'] and 'InvalidDBSubnetGroupStateFault' in refused['msg'] and 'demo-db' in refused['msg']
+    assert len(net['rds'].describe_db_subnet_groups(DBSubnetGroupName='demo-db')['DBSubnetGroups']) == 1
