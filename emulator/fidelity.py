@@ -20,13 +20,15 @@ in-process moto) so that they behave as AWS documents:
 - DeregisterTargets of a target that is not registered: "If the specified target does not exist,
   the action returns successfully" (the ELBv2 API reference); moto answers InvalidTarget, which
   would make a client's retry of a lost answer fail.
+- RDS (emulator.rds): PostgreSQL's orderable instance options, its default version, and DB subnet
+  groups created and modified as AWS does.
 """
 
 import base64
 import functools
 import hashlib
 
-from emulator import amis
+from emulator import amis, rds
 
 PATCHED = []
 
@@ -148,4 +150,5 @@ def patch_moto():
             if found:
                 self.deregistered_targets[target['Id']] = found
     FakeTargetGroup.deregister = deregister_as_aws
+    rds.patch_rds()  # RDS for PostgreSQL: the orderable options catalogue, subnet groups as AWS keeps them
     PATCHED.append(True)

@@ -1,0 +1,144 @@
+"""Where moto's RDS answers otherwise than AWS, for the db_subnet_group and rds_instance modules.
+
+patch_rds() (called by emulator.fidelity.patch_moto) changes moto's RDS models so that:
+
+- DescribeOrderableDBInstanceOptions knows PostgreSQL: a catalogue of real versions (14.x-17.x),
+  instance classes (db.t3/db.t4g micro to large, db.m6g/db.m7g/db.r6g large) and storage types
+  (gp2, gp3, io1, io2) with AWS's storage limits, filtered by Engine, EngineVersion and
+  DBInstanceClass as AWS filters (moto knows only aurora-postgresql and neptune, and ignores
+  DBInstanceClass).
+- CreateDBInstance of postgres without EngineVersion gets the default version of the catalogue
+  (moto's is 9.3.3, which AWS no longer offers).
+- CreateDBSubnetGroup of a name that exists answers DBSubnetGroupAlreadyExists (moto replaces the
+  group); one whose subnets are in fewer than two availability zones answers
+  DBSubnetGroupDoesNotCoverEnoughAZs, as AWS does.
+- ModifyDBSubnetGroup keeps the group (moto drops it from the region: the next describe says
+  DBSubnetGroupNotFoundFault).
+- DeleteDBSubnetGroup of a group an instance still uses answers InvalidDBSubnetGroupStateFault (moto
+  deletes it from under the instance).
+- ModifyDBInstance without ApplyImmediately leaves what AWS applies in the next maintenance window
+  (class, storage, storage type, IOPS, engine version, Multi-AZ, DB subnet group) in
+  PendingModifiedValues, as AWS does; moto applies everything at once. With ApplyImmediately, what
+  was pending is applied too.
+"""
+
+import functools
+
+# AWS's default PostgreSQL version when CreateDBInstance names none (what the catalogue marks default)
+DEFAULT_POSTGRES = '16.4'
+POSTGRES_VERSIONS = ('14.12', '14.15', '15.7', '15.10', '16.3', '16.4', '16.6', '17.2', '17.4')
+POSTGRES_CLASSES = ('db.t3.micro', 'db.t3.small', 'db.t3.medium', 'db.t3.large',
+                    'db.t4g.micro', 'db.t4g.small', 'db.t4g.medium', 'db.t4g.large',
+                    'db.m6g.large', 'db.m7g.large', 'db.r6g.large')
+# storage type: (min GiB, max GiB, supports iops)
+STORAGE = {'gp2': (20, 65536, False), 'gp3': (20, 65536, True), 'io1': (100, 65536, True), 'io2': (100, 65536, True)}
+ZONES = ('a', 'b', 'c', 'd', 'e', 'f')
+# ModifyDBInstance's parameters AWS defers to the maintenance window, and their PendingModifiedValues names
+DEFERRED = (('db_instance_class', 'DBInstanceClass'), ('allocated_storage', 'AllocatedStorage'), ('storage_type', 'StorageType'),
+            ('iops', 'Iops'), ('engine_version', 'EngineVersion'), ('multi_az', 'MultiAZ'),
+            ('db_subnet_group_name', 'DBSubnetGroupName'))
+
+
+def postgres_options(region, engine_version=None, instance_class=None):
+    """The OrderableDBInstanceOptions of PostgreSQL in ``region``, filtered as AWS filters them."""
+    out = []
+    for version in POSTGRES_VERSIONS:
+        if engine_version and version != engine_version:
+            continue
+        for klass in POSTGRES_CLASSES:
+            if instance_class and klass != instance_class:
+                continue
+            for storage, (low, high, iops) in sorted(STORAGE.items()):
+                option = {
+                    'Engine': 'postgres', 'EngineVersion': version, 'DBInstanceClass': klass,
+                    'LicenseModel': 'postgresql-license',
+                    'AvailabilityZones': [{'Name': region + z} for z in ZONES],
+                    'MultiAZCapable': True, 'ReadReplicaCapable': True, 'Vpc': True,
+                    'SupportsStorageEncryption': True, 'StorageType': storage, 'SupportsIops': iops,
+                    'SupportsEnhancedMonitoring': True, 'SupportsIAMDatabaseAuthentication': True,
+                    'SupportsPerformanceInsights': True, 'MinStorageSize': low, 'MaxStorageSize': high,
+                    'SupportsStorageAutoscaling': True, 'SupportsKerberosAuthentication': True,
+                    'SupportedEngineModes': ['provisioned'], 'SupportsClusters': False,
+                    'SupportedNetworkTypes': ['IPV4', 'DUAL'],
+                }
+                if iops:
+                    option.update(MinIopsPerDbInstance=1000 if storage != 'gp3' else 3000, MaxIopsPerDbInstance=256000)
+                out.append(option)
+    return out
+
+
+def patch_rds():
+    """Apply the rules above to moto's RDS classes (emulator.fidelity.patch_moto calls it once)."""
+    from moto.rds.exceptions import RDSClientError
+    from moto.rds.models import DBInstance, RDSBackend
+    from moto.rds.responses import RDSResponse
+
+    DBInstance.default_engine_versions['postgres'] = DEFAULT_POSTGRES
+
+    orderable = RDSResponse.describe_orderable_db_instance_options
+
+    @functools.wraps(orderable)
+    def orderable_as_aws(self):
+        if self.params.get('Engine') != 'postgres':
+            return orderable(self)
+        from moto.core.responses import PaginatedResult
+        options = postgres_options(self.region, self.params.get('EngineVersion'), self.params.get('DBInstanceClass'))
+        return PaginatedResult({'OrderableDBInstanceOptions': options})
+    RDSResponse.describe_orderable_db_instance_options = orderable_as_aws
+
+    create_subnet_group = RDSBackend.create_subnet_group
+
+    @functools.wraps(create_subnet_group)
+    def create_subnet_group_as_aws(self, subnet_name, description, subnets, tags):
+        if subnet_name.lower() in self.subnet_groups or subnet_name in self.subnet_groups:
+            raise RDSClientError('DBSubnetGroupAlreadyExists', 'DB subnet group \'%s\' already exists.' % subnet_name)
+        if len(set(s.availability_zone for s in subnets)) < 2:
+            raise RDSClientError('DBSubnetGroupDoesNotCoverEnoughAZs',
+                                 'The DB subnet group doesn\'t meet Availability Zone (AZ) coverage requirement. '
+                                 'Current AZ coverage: %s. Add subnets to cover at least 2 AZs.'
+                                 % ', '.join(sorted(set(s.availability_zone for s in subnets))))
+        return create_subnet_group(self, subnet_name.lower(), description, subnets, tags)
+    RDSBackend.create_subnet_group = create_subnet_group_as_aws
+
+    modify_subnet_group = RDSBackend.modify_db_subnet_group
+
+    @functools.wraps(modify_subnet_group)
+    def modify_subnet_group_as_aws(self, subnet_name, description, subnets):
+        group = modify_subnet_group(self, subnet_name, description, subnets)
+        self.subnet_groups[group.name] = group
+        return group
+    RDSBackend.modify_db_subnet_group = modify_subnet_group_as_aws
+
+    delete_subnet_group = RDSBackend.delete_subnet_group
+
+    @functools.wraps(delete_subnet_group)
+    def delete_subnet_group_as_aws(self, subnet_name):
+        users = sorted(ident for ident, db in self.databases.items()
+                       if getattr(getattr(db, 'db_subnet_group', None), 'name', None) == subnet_name.lower())
+        if users:
+            raise RDSClientError('InvalidDBSubnetGroupStateFault', 'Cannot delete the subnet group \'%s\' because at least one '
+                                 'database instance: %s is still using it.' % (subnet_name, ', '.join(users)))
+        return delete_subnet_group(self, subnet_name)
+    RDSBackend.delete_subnet_group = delete_subnet_group_as_aws
+
+    modify_instance = RDSBackend.modify_db_instance
+
+    @functools.wraps(modify_instance)
+    def modify_instance_as_aws(self, db_instance_identifier, db_kwargs):
+        database = self.describe_db_instances(db_instance_identifier)[0]
+        pending = dict(getattr(database, 'pending_modified_values', None) or {})
+        if str(db_kwargs.get('apply_immediately')).lower() == 'true':
+            for key, name in DEFERRED:
+                if name in pending and db_kwargs.get(key) is None:
+                    db_kwargs[key] = pending[name]
+            pending = {}
+        else:
+            for key, name in DEFERRED:
+                value = db_kwargs.get(key)
+                if value is not None:
+                    db_kwargs.pop(key)
+                    pending[name] = value
+        result = modify_instance(self, db_instance_identifier, db_kwargs)
+        result.pending_modified_values = pending
+        return result
+    RDSBackend.modify_db_instance = modify_instance_as_aws

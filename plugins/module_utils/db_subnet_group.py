@@ -1,0 +1,132 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An RDS DB subnet group, found by its name (unique per region). Used by db_subnet_group.
+
+The resource contract (docs/architecture.md): :func:`find`, :func:`describe`, :func:`ensure`, :func:`delete`,
+over a Context whose client is RDS's. CreateDBSubnetGroup carries no token, but the name is the identity: a
+lost answer is found again by name (``retries.create_or_find``) before creating again. The description and
+the subnets change in place (ModifyDBSubnetGroup).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import not_found
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import apply_tags, read_subnets, tags_of
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import NAME_TAG
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import dict_to_boto3_tags, normalize_tags
+
+NAME_RE = re.compile(r'^[A-Za-z0-9 ._-]{1,255}$')
+SUBNET_ID_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
+MISSING = 'DBSubnetGroupNotFoundFault'
+
+
+def validate(p):
+    """The desired group from the options, checked before any call: {name, description, subnet_ids, tags}."""
+    name = p.get('name') or ''
+    if not NAME_RE.match(name):
+        raise ValidationError('name', '%r is not a DB subnet group name: 1-255 letters, digits, spaces, hyphens, underscores '
+                              'and periods' % name)
+    if name.lower() == 'default':
+        raise ValidationError('name', '"default" is the name of the default DB subnet group AWS keeps; choose another name')
+    name = name.lower()  # AWS keeps DB subnet group names in lowercase
+    tags = normalize_tags(p.get('tags'), added=(NAME_TAG,)) if p.get('tags') is not None else None
+    desired = {'name': name, 'tags': dict(tags, **{NAME_TAG: name}) if tags is not None else None}
+    if p.get('state', 'present') == 'absent':
+        return desired
+    description = p.get('description') or name
+    if len(description) > 255:
+        raise ValidationError('description', 'at most 255 characters (got %d)' % len(description))
+    subnets = p.get('subnets') or []
+    if not subnets:
+        raise ValidationError('subnets', 'required with state: present: the ids of two or more subnets of one VPC, in two or '
+                              'more availability zones')
+    bad = [s for s in subnets if not SUBNET_ID_RE.match(str(s))]
+    if bad:
+        raise ValidationError('subnets', '%s: not a subnet id (subnet-...)' % ', '.join(str(s) for s in bad))
+    desired.update(description=description, subnet_ids=sorted(set(subnets)))
+    return desired
+
+
+def check_subnets(ec2, desired):
+    """The subnets read with EC2 (one VPC, two or more zones): the desired group with its vpc_id and zones."""
+    vpc_id, zones = read_subnets(ec2, desired['subnet_ids'])
+    return dict(desired, vpc_id=vpc_id, availability_zones=zones)
+
+
+def describe(raw, tags=None):
+    """The snake_case view: name, arn, description, vpc_id, subnet_ids, availability_zones, status, tags."""
+    subnets = raw.get('Subnets') or []
+    return {'name': raw.get('DBSubnetGroupName'), 'arn': raw.get('DBSubnetGroupArn'),
+            'description': raw.get('DBSubnetGroupDescription'), 'vpc_id': raw.get('VpcId'),
+            'subnet_ids': sorted(s['SubnetIdentifier'] for s in subnets),
+            'availability_zones': sorted(set((s.get('SubnetAvailabilityZone') or {}).get('Name') for s in subnets) - set([None])),
+            'status': raw.get('SubnetGroupStatus'), 'tags': dict(tags or {})}
+
+
+def find(ctx, *, name):
+    """{raw (DescribeDBSubnetGroups), tags} of the group named ``name``, or None."""
+    try:
+        found = ctx.client.describe_db_subnet_groups(DBSubnetGroupName=name)['DBSubnetGroups']
+    except Exception as exc:  # pylint: disable=broad-except
+        if not_found(exc, MISSING):
+            return None
+        raise
+    if not found:
+        return None
+    return {'raw': found[0], 'tags': tags_of(ctx.client, found[0]['DBSubnetGroupArn'])}
+
+
+def _planned(desired, arn, tags):
+    return {'name': desired['name'], 'arn': arn, 'description': desired['description'], 'vpc_id': desired.get('vpc_id'),
+            'subnet_ids': list(desired['subnet_ids']), 'availability_zones': list(desired.get('availability_zones') or []),
+            'status': 'Complete', 'tags': dict(tags)}
+
+
+def ensure(ctx, *, desired, existing=None):
+    """Create the group (``existing`` None), or modify its description and subnets in place; tags converged.
+    ``desired``: what :func:`check_subnets` returned; ``existing``: what :func:`find` returned."""
+    if existing is None:
+        tags = desired['tags'] or {NAME_TAG: desired['name']}
+        kwargs = dict(DBSubnetGroupName=desired['name'], DBSubnetGroupDescription=desired['description'],
+                      SubnetIds=desired['subnet_ids'], Tags=dict_to_boto3_tags(tags))
+
+        def make():
+            raw = create_or_find(lambda: ctx.call('create_db_subnet_group', **kwargs)['DBSubnetGroup'],
+                                 lambda: (find(ctx, name=desired['name']) or {}).get('raw'))
+            return raw['DBSubnetGroupArn'], _planned(desired, raw['DBSubnetGroupArn'], tags)
+        return ctx.create('db_subnet_group', desired['name'], make, _planned(desired, None, tags))
+    raw, arn = existing['raw'], existing['raw']['DBSubnetGroupArn']
+    before = describe(raw, existing['tags'])
+    after = dict(before)
+    changed = False
+    if before['subnet_ids'] != desired['subnet_ids'] or before['description'] != desired['description']:
+        if desired.get('vpc_id') and before['vpc_id'] and desired['vpc_id'] != before['vpc_id']:
+            raise ValidationError('subnets', 'the subnets are in VPC %s, DB subnet group %s is in %s: a DB subnet group cannot '
+                                  'move to another VPC; delete it (state: absent) and create it again, or give subnets of %s'
+                                  % (desired['vpc_id'], desired['name'], before['vpc_id'], before['vpc_id']))
+        ctx.call('modify_db_subnet_group', DBSubnetGroupName=desired['name'], DBSubnetGroupDescription=desired['description'],
+                 SubnetIds=desired['subnet_ids'])
+        after.update(description=desired['description'], subnet_ids=list(desired['subnet_ids']),
+                     availability_zones=list(desired.get('availability_zones') or before['availability_zones']))
+        changed = True
+    tags_changed, after['tags'] = apply_tags(ctx, arn, existing['tags'], desired['tags'])
+    return Change.of(changed or tags_changed, before, after, arn)
+
+
+def delete(ctx, *, existing):
+    """Delete the group (AWS refuses one that an instance still uses: InvalidDBSubnetGroupStateFault)."""
+    raw = existing['raw']
+    try:
+        ctx.call('delete_db_subnet_group', DBSubnetGroupName=raw['DBSubnetGroupName'])
+    except Exception as exc:  # pylint: disable=broad-except
+        if not not_found(exc, MISSING):  # a lost answer's repeat: the first call deleted it
+            raise
+    return Change('delete', describe(raw, existing['tags']), None, raw['DBSubnetGroupArn'])

@@ -1,0 +1,561 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An RDS for PostgreSQL DB instance, found by its identifier (unique per region). Used by rds_instance.
+
+The resource contract (docs/architecture.md): :func:`find`, :func:`describe`, :func:`ensure`, :func:`delete`,
+over a Context whose client is RDS's. :func:`validate` checks the options without a call; :func:`resolve`
+checks them with reads (the orderable instance options of the region, the DB subnet group and its VPC, the
+security groups there) before any change. CreateDBInstance carries no token, but the identifier is the
+identity: a lost answer is found again by identifier (``retries.create_or_find``) before creating again.
+What AWS changes in place goes out in one ModifyDBInstance; what it cannot change is refused first.
+
+The master password is never part of a view, a diff or a message.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import time
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import not_found
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import apply_tags, paginate
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import boto3_tags_to_dict, dict_to_boto3_tags, normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
+
+SLEEP = time.sleep  # the waits' sleep (a test makes it short)
+
+IDENTIFIER_RE = re.compile(r'^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$')
+SNAPSHOT_RE = re.compile(r'^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$')
+USERNAME_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_]{0,62}$')
+DB_NAME_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_]{0,62}$')
+BACKUP_WINDOW_RE = re.compile(r'^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$')
+MAINTENANCE_WINDOW_RE = re.compile(r'^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-'
+                                   r'(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$')
+VERSION_RE = re.compile(r'^[0-9]+(\.[0-9]+)*$')
+# RDS for PostgreSQL: the names RDS keeps for itself, and the SQL reserved words PostgreSQL refuses as a role name
+RESERVED_USERNAMES = frozenset(['rdsadmin', 'rdsrepladmin', 'rds_superuser', 'rds_replication', 'rds_password', 'rdstopmgr',
+                                'public', 'all', 'user', 'current_user', 'session_user', 'select', 'table', 'grant', 'none'])
+STORAGE_TYPES = ('gp2', 'gp3', 'io1', 'io2')
+MIN_STORAGE = {'gp2': 20, 'gp3': 20, 'io1': 100, 'io2': 100}
+MAX_STORAGE = 65536
+GP3_IOPS_FROM = 400  # GiB: below this gp3 has its 3000 baseline IOPS and takes no iops of its own
+FAILED_STATES = ('failed', 'incompatible-parameters', 'incompatible-network', 'incompatible-restore', 'restore-error',
+                 'storage-full', 'inaccessible-encryption-credentials')
+MISSING = 'DBInstanceNotFound'
+SNAPSHOT_MISSING = 'DBSnapshotNotFound'
+# option: (AWS's field, how a desired value is compared): the settings ModifyDBInstance changes in place
+IN_PLACE = (
+    ('instance_class', 'DBInstanceClass'), ('allocated_storage', 'AllocatedStorage'), ('max_allocated_storage', 'MaxAllocatedStorage'),
+    ('storage_type', 'StorageType'), ('iops', 'Iops'), ('multi_az', 'MultiAZ'), ('engine_version', 'EngineVersion'),
+    ('backup_retention_period', 'BackupRetentionPeriod'), ('preferred_backup_window', 'PreferredBackupWindow'),
+    ('preferred_maintenance_window', 'PreferredMaintenanceWindow'), ('deletion_protection', 'DeletionProtection'),
+    ('auto_minor_version_upgrade', 'AutoMinorVersionUpgrade'), ('publicly_accessible', 'PubliclyAccessible'),
+    ('db_parameter_group_name', 'DBParameterGroupName'), ('vpc_security_group_ids', 'VpcSecurityGroupIds'),
+    ('port', 'DBPortNumber'), ('db_subnet_group_name', 'DBSubnetGroupName'),
+)
+PENDING_KEYS = {'DBInstanceClass': 'instance_class', 'AllocatedStorage': 'allocated_storage', 'MultiAZ': 'multi_az',
+                'EngineVersion': 'engine_version', 'BackupRetentionPeriod': 'backup_retention_period', 'Iops': 'iops',
+                'StorageType': 'storage_type', 'Port': 'port', 'DBSubnetGroupName': 'db_subnet_group_name',
+                'MasterUserPassword': 'master_user_password', 'DBInstanceIdentifier': 'identifier'}
+
+
+def _sleep(seconds):
+    SLEEP(seconds)
+
+
+def password_problem(password):
+    """Why AWS would refuse this master password (8-128 printable ASCII characters, none of / " @ or a space), or None.
+    The message never repeats the password."""
+    if not 8 <= len(password) <= 128:
+        return 'must be 8-128 characters (got %d)' % len(password)
+    for char, what in (('/', "'/'"), ('"', "'\"'"), ('@', "'@'"), (' ', 'a space')):
+        if char in password:
+            return 'may not contain %s (AWS refuses /, ", @ and spaces in a master password)' % what
+    if any(not 32 < ord(c) < 127 for c in password):
+        return 'printable ASCII characters only'
+    return None
+
+
+def _between(p, field, low, high):
+    value = p.get(field)
+    if value is not None and not low <= value <= high:
+        raise ValidationError(field, 'must be between %d and %d (got %d)' % (low, high, value))
+    return value
+
+
+def _minutes(text):
+    hour, minute = text.split(':')
+    return int(hour) * 60 + int(minute)
+
+
+def validate_storage(p, storage_type):
+    allocated = p.get('allocated_storage')
+    if allocated is None:
+        allocated = 20 if storage_type in ('gp2', 'gp3') else 100
+    low = MIN_STORAGE[storage_type]
+    if not low <= allocated <= MAX_STORAGE:
+        raise ValidationError('allocated_storage', 'RDS for PostgreSQL on %s storage takes %d to %d GiB (got %d)'
+                              % (storage_type, low, MAX_STORAGE, allocated))
+    most = p.get('max_allocated_storage')
+    if most is not None and not allocated < most <= MAX_STORAGE:
+        raise ValidationError('max_allocated_storage', 'the storage autoscaling limit must be more than allocated_storage (%d) '
+                              'and at most %d GiB (got %d)' % (allocated, MAX_STORAGE, most))
+    iops = p.get('iops')
+    if storage_type in ('io1', 'io2') and iops is None:
+        raise ValidationError('iops', 'required with storage_type %s (1000 to 256000)' % storage_type)
+    if iops is not None:
+        if storage_type == 'gp2':
+            raise ValidationError('iops', 'gp2 storage takes no iops; use gp3, io1 or io2, or leave iops out')
+        if storage_type == 'gp3' and allocated < GP3_IOPS_FROM:
+            raise ValidationError('iops', 'gp3 storage below %d GiB has its baseline of 3000 IOPS and takes no iops; leave iops out '
+                                  'or allocate %d GiB or more' % (GP3_IOPS_FROM, GP3_IOPS_FROM))
+        if not 1000 <= iops <= 256000:
+            raise ValidationError('iops', 'must be between 1000 and 256000 (got %d)' % iops)
+    return allocated
+
+
+def validate_windows(p):
+    backup, maintenance = p.get('preferred_backup_window'), p.get('preferred_maintenance_window')
+    if backup is not None:
+        backup = backup.lower()
+        if not BACKUP_WINDOW_RE.match(backup):
+            raise ValidationError('preferred_backup_window', '%r is not hh24:mi-hh24:mi in UTC (for example 03:00-03:30)' % backup)
+        start, end = [_minutes(t) for t in backup.split('-')]
+        if (end - start) % 1440 < 30:
+            raise ValidationError('preferred_backup_window', 'the backup window must be at least 30 minutes (got %s)' % backup)
+    if maintenance is not None:
+        maintenance = maintenance.lower()
+        if not MAINTENANCE_WINDOW_RE.match(maintenance):
+            raise ValidationError('preferred_maintenance_window', '%r is not ddd:hh24:mi-ddd:hh24:mi in UTC (for example '
+                                  'sun:05:00-sun:06:00)' % maintenance)
+    return backup, maintenance
+
+
+def validate_absent(p, desired):
+    if p.get('skip_final_snapshot'):
+        return dict(desired, final_snapshot_identifier=None, skip_final_snapshot=True,
+                    delete_automated_backups=p.get('delete_automated_backups', False))
+    snap = p.get('final_snapshot_identifier')
+    if not snap:
+        raise ValidationError('final_snapshot_identifier', 'required with state: absent (the name of the snapshot RDS takes '
+                              'before deleting), unless skip_final_snapshot is true')
+    if not SNAPSHOT_RE.match(snap):
+        raise ValidationError('final_snapshot_identifier', '%r is not a snapshot identifier: 1-255 letters, digits and hyphens, '
+                              'the first a letter, no two hyphens in a row, no hyphen at the end' % snap)
+    return dict(desired, final_snapshot_identifier=snap, skip_final_snapshot=False,
+                delete_automated_backups=p.get('delete_automated_backups', False))
+
+
+def validate(p):
+    """The desired instance from the options, checked before any call; ValidationError names the field."""
+    ident = (p.get('identifier') or '').lower()
+    if not IDENTIFIER_RE.match(ident):
+        raise ValidationError('identifier', '%r is not a DB instance identifier: 1-63 letters, digits and hyphens, the first a '
+                              'letter, no two hyphens in a row, no hyphen at the end' % p.get('identifier'))
+    tags = normalize_tags(p.get('tags'), added=()) if p.get('tags') is not None else None
+    desired = {'identifier': ident, 'tags': tags}
+    if p.get('state', 'present') == 'absent':
+        return validate_absent(p, desired)
+    if p.get('engine', 'postgres') != 'postgres':
+        raise ValidationError('engine', 'only postgres is supported (got %r)' % p.get('engine'))
+    version = p.get('engine_version')
+    if version is not None and not VERSION_RE.match(str(version)):
+        raise ValidationError('engine_version', '%r is not a PostgreSQL version (for example 16.4)' % version)
+    storage_type = p.get('storage_type') or 'gp3'
+    if storage_type not in STORAGE_TYPES:
+        raise ValidationError('storage_type', 'one of %s (got %r)' % (', '.join(STORAGE_TYPES), storage_type))
+    allocated = validate_storage(p, storage_type)
+    backup, maintenance = validate_windows(p)
+    _between(p, 'backup_retention_period', 0, 35)
+    _between(p, 'port', 1150, 65535)
+    if p.get('publicly_accessible') and not p.get('allow_public_database'):
+        raise ValidationError('publicly_accessible', 'a database reachable from the internet is refused unless '
+                              'allow_public_database is true as well; keep it private (publicly_accessible false) and reach it '
+                              'from the VPC')
+    if p.get('manage_master_user_password') and p.get('master_user_password'):
+        raise ValidationError('master_user_password', 'give master_user_password or manage_master_user_password, not both: with '
+                              'manage_master_user_password AWS keeps the password in Secrets Manager')
+    if p.get('master_user_secret_kms_key_id') and not p.get('manage_master_user_password'):
+        raise ValidationError('master_user_secret_kms_key_id', 'only with manage_master_user_password true')
+    if p.get('kms_key_id') and p.get('storage_encrypted') is False:
+        raise ValidationError('kms_key_id', 'a KMS key encrypts storage: set storage_encrypted true, or leave kms_key_id out')
+    user = p.get('master_username') or 'postgres'
+    if not USERNAME_RE.match(user):
+        raise ValidationError('master_username', '%r is not a master user name: 1-63 letters, digits and underscores, the first a '
+                              'letter' % user)
+    if user.lower() in RESERVED_USERNAMES:
+        raise ValidationError('master_username', '%r is a reserved word of RDS for PostgreSQL; choose another name' % user)
+    password = p.get('master_user_password')
+    if password is not None:
+        problem = password_problem(password)
+        if problem:
+            raise ValidationError('master_user_password', problem)
+    db_name = p.get('db_name')
+    if db_name is not None and (not DB_NAME_RE.match(db_name) or db_name.lower() in RESERVED_USERNAMES):
+        raise ValidationError('db_name', '%r is not a database name: 1-63 letters, digits and underscores, the first a letter, '
+                              'not a reserved word' % db_name)
+    groups = p.get('security_groups')
+    desired.update(
+        engine='postgres', engine_version=str(version) if version is not None else None,
+        instance_class=p.get('instance_class') or 'db.t4g.micro', allocated_storage=allocated,
+        max_allocated_storage=p.get('max_allocated_storage'), storage_type=storage_type, iops=p.get('iops'),
+        db_subnet_group_name=(p.get('db_subnet_group_name') or '').lower() or None,
+        security_groups=list(groups) if groups is not None else None,
+        publicly_accessible=bool(p.get('publicly_accessible')),
+        storage_encrypted=p.get('storage_encrypted') is not False, kms_key_id=p.get('kms_key_id'),
+        multi_az=bool(p.get('multi_az')), backup_retention_period=p['backup_retention_period'] if p.get('backup_retention_period') is not None else 7,
+        preferred_backup_window=backup, preferred_maintenance_window=maintenance,
+        db_parameter_group_name=p.get('db_parameter_group_name'), deletion_protection=bool(p.get('deletion_protection')),
+        auto_minor_version_upgrade=p.get('auto_minor_version_upgrade') is not False, port=p.get('port') or 5432,
+        db_name=db_name, master_username=user, master_user_password=password,
+        update_password=p.get('update_password') or 'on_create',
+        manage_master_user_password=p.get('manage_master_user_password'),
+        master_user_secret_kms_key_id=p.get('master_user_secret_kms_key_id'),
+        apply_immediately=bool(p.get('apply_immediately')),
+    )
+    return desired
+
+
+# -- reads that check the options ------------------------------------------------------------------
+
+def _offered(client, **kwargs):
+    return paginate(client, 'describe_orderable_db_instance_options', 'OrderableDBInstanceOptions', Engine='postgres',
+                    MaxRecords=100, **kwargs)
+
+
+def _few(values, n=8):
+    values = sorted(set(values), key=lambda v: [int(x) if x.isdigit() else x for x in re.split(r'[.]', v)])
+    return ', '.join(values[:n]) + (', ...' if len(values) > n else '')
+
+
+def check_orderable(client, desired):
+    """The region offers the instance class, with the engine version (when given) and the storage type: one
+    DescribeOrderableDBInstanceOptions read; an empty answer is an error naming the field and a few offered values."""
+    query = {'DBInstanceClass': desired['instance_class']}
+    if desired['engine_version']:
+        query['EngineVersion'] = desired['engine_version']
+    options = _offered(client, **query)
+    if not options:
+        versions = [o['EngineVersion'] for o in _offered(client, DBInstanceClass=desired['instance_class'])] \
+            if desired['engine_version'] else []
+        if versions:
+            raise ValidationError('engine_version', 'PostgreSQL %s is not offered here on %s; offered versions: %s'
+                                  % (desired['engine_version'], desired['instance_class'], _few(versions)))
+        by_version = {'EngineVersion': desired['engine_version']} if desired['engine_version'] else {}
+        classes = [o['DBInstanceClass'] for o in _offered(client, **by_version)]
+        if not classes and desired['engine_version']:
+            raise ValidationError('engine_version', 'PostgreSQL %s is not offered in this region' % desired['engine_version'])
+        raise ValidationError('instance_class', '%s is not offered here for PostgreSQL%s; offered classes: %s'
+                              % (desired['instance_class'], ' %s' % desired['engine_version'] if desired['engine_version'] else '',
+                                 _few(classes)))
+    storage = [o for o in options if o.get('StorageType') == desired['storage_type']]
+    if not storage:
+        raise ValidationError('storage_type', '%s storage is not offered for %s; offered: %s'
+                              % (desired['storage_type'], desired['instance_class'], _few(o.get('StorageType') or '' for o in options)))
+    if desired['multi_az'] and not any(o.get('MultiAZCapable') for o in storage):
+        raise ValidationError('multi_az', '%s does not offer Multi-AZ here' % desired['instance_class'])
+
+
+def _subnet_group(client, name):
+    try:
+        return client.describe_db_subnet_groups(DBSubnetGroupName=name)['DBSubnetGroups'][0]
+    except Exception as exc:  # pylint: disable=broad-except
+        if not_found(exc, 'DBSubnetGroupNotFoundFault'):
+            raise ValidationError('db_subnet_group_name', 'no DB subnet group %s in this account/region; create it first (the '
+                                  'db_subnet_group module)' % name)
+        raise
+
+
+def _group_ids(ec2, vpc_id, names):
+    groups = ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}])
+    by_name = dict((g['GroupName'], g['GroupId']) for g in groups)
+    ids = set(by_name.values())
+    out = []
+    for value in names:
+        if value in ids:
+            out.append(value)
+        elif value in by_name:
+            out.append(by_name[value])
+        else:
+            raise ValidationError('security_groups', 'no security group %r in VPC %s (the DB subnet group\'s VPC); give a name or '
+                                  'id of a group there' % (value, vpc_id))
+    return sorted(set(out))
+
+
+def resolve(ctx, *, desired, ec2, existing=None):
+    """The desired instance checked with reads, before any change: the region offers its class, version and storage
+    (one read), its DB subnet group exists (and its VPC is the instance's), the security groups (names or ids) are
+    in that VPC. Returns the desired instance with vpc_id and vpc_security_group_ids."""
+    out = dict(desired)
+    name = desired['db_subnet_group_name'] or (existing and (existing.get('DBSubnetGroup') or {}).get('DBSubnetGroupName'))
+    if existing is None and not name:
+        raise ValidationError('db_subnet_group_name', 'required to create a DB instance: the DB subnet group (of two or more zones) '
+                              'it is placed in')
+    if existing is None and not desired['manage_master_user_password'] and desired['master_user_password'] is None:
+        raise ValidationError('master_user_password', 'required to create a DB instance, unless manage_master_user_password is '
+                              'true (AWS then keeps the password in Secrets Manager)')
+    check_orderable(ctx.client, desired)
+    group = _subnet_group(ctx.client, name)
+    out['db_subnet_group_name'], out['vpc_id'] = group['DBSubnetGroupName'], group.get('VpcId')
+    current_vpc = existing and (existing.get('DBSubnetGroup') or {}).get('VpcId')
+    if current_vpc and out['vpc_id'] != current_vpc:
+        raise ValidationError('db_subnet_group_name', 'DB subnet group %s is in VPC %s, instance %s is in %s: an instance does '
+                              'not move to another VPC in place; give a DB subnet group of %s'
+                              % (name, out['vpc_id'], desired['identifier'], current_vpc, current_vpc))
+    out['vpc_security_group_ids'] = _group_ids(ec2, out['vpc_id'], desired['security_groups']) \
+        if desired['security_groups'] is not None else None
+    return out
+
+
+# -- the resource ---------------------------------------------------------------------------------
+
+def find(ctx, *, identifier):
+    """The DescribeDBInstances entry of ``identifier``, or None."""
+    try:
+        found = ctx.client.describe_db_instances(DBInstanceIdentifier=identifier)['DBInstances']
+    except Exception as exc:  # pylint: disable=broad-except
+        if not_found(exc, MISSING):
+            return None
+        raise
+    return found[0] if found else None
+
+
+def _pending(raw):
+    pending = raw.get('PendingModifiedValues') or {}
+    out = {}
+    for key, value in pending.items():
+        if key == 'MasterUserPassword':
+            out['master_user_password'] = '********'
+        elif key in PENDING_KEYS:
+            out[PENDING_KEYS[key]] = value
+        elif isinstance(value, (str, int, bool)):
+            out[re.sub(r'(?<!^)(?=[A-Z][a-z])', '_', key).lower()] = value
+    return out
+
+
+def describe(raw):
+    """The snake_case view of a DescribeDBInstances entry (never the password)."""
+    endpoint = raw.get('Endpoint') or {}
+    group = raw.get('DBSubnetGroup') or {}
+    secret = raw.get('MasterUserSecret') or {}
+    params = raw.get('DBParameterGroups') or [{}]
+    return {
+        'identifier': raw.get('DBInstanceIdentifier'), 'arn': raw.get('DBInstanceArn'), 'status': raw.get('DBInstanceStatus'),
+        'endpoint': {'address': endpoint.get('Address'), 'port': endpoint.get('Port')} if endpoint else None,
+        'engine': raw.get('Engine'), 'engine_version': raw.get('EngineVersion'), 'instance_class': raw.get('DBInstanceClass'),
+        'allocated_storage': raw.get('AllocatedStorage'), 'max_allocated_storage': raw.get('MaxAllocatedStorage'),
+        'storage_type': raw.get('StorageType'), 'iops': raw.get('Iops'), 'storage_encrypted': raw.get('StorageEncrypted'),
+        'kms_key_id': raw.get('KmsKeyId'), 'multi_az': raw.get('MultiAZ'), 'publicly_accessible': bool(raw.get('PubliclyAccessible')),
+        'db_subnet_group_name': group.get('DBSubnetGroupName'), 'vpc_id': group.get('VpcId'),
+        'vpc_security_group_ids': sorted(g['VpcSecurityGroupId'] for g in raw.get('VpcSecurityGroups') or []),
+        'availability_zone': raw.get('AvailabilityZone'), 'backup_retention_period': raw.get('BackupRetentionPeriod'),
+        'preferred_backup_window': raw.get('PreferredBackupWindow'), 'preferred_maintenance_window': raw.get('PreferredMaintenanceWindow'),
+        'deletion_protection': raw.get('DeletionProtection'), 'auto_minor_version_upgrade': raw.get('AutoMinorVersionUpgrade'),
+        'db_parameter_group_name': params[0].get('DBParameterGroupName'), 'port': endpoint.get('Port') or raw.get('DbInstancePort'),
+        'db_name': raw.get('DBName'), 'master_username': raw.get('MasterUsername'), 'master_user_secret_arn': secret.get('SecretArn'),
+        'pending_modified_values': _pending(raw), 'tags': boto3_tags_to_dict(raw.get('TagList')),
+    }
+
+
+def _planned(desired, tags):
+    """The view of an instance check mode would create."""
+    return {
+        'identifier': desired['identifier'], 'arn': None, 'status': 'creating', 'endpoint': None, 'engine': 'postgres',
+        'engine_version': desired['engine_version'], 'instance_class': desired['instance_class'],
+        'allocated_storage': desired['allocated_storage'], 'max_allocated_storage': desired['max_allocated_storage'],
+        'storage_type': desired['storage_type'], 'iops': desired['iops'], 'storage_encrypted': desired['storage_encrypted'],
+        'kms_key_id': desired['kms_key_id'], 'multi_az': desired['multi_az'], 'publicly_accessible': desired['publicly_accessible'],
+        'db_subnet_group_name': desired['db_subnet_group_name'], 'vpc_id': desired.get('vpc_id'),
+        'vpc_security_group_ids': desired.get('vpc_security_group_ids') or [], 'availability_zone': None,
+        'backup_retention_period': desired['backup_retention_period'], 'preferred_backup_window': desired['preferred_backup_window'],
+        'preferred_maintenance_window': desired['preferred_maintenance_window'], 'deletion_protection': desired['deletion_protection'],
+        'auto_minor_version_upgrade': desired['auto_minor_version_upgrade'], 'db_parameter_group_name': desired['db_parameter_group_name'],
+        'port': desired['port'], 'db_name': desired['db_name'], 'master_username': desired['master_username'],
+        'master_user_secret_arn': None, 'pending_modified_values': {}, 'tags': dict(tags or {}),
+    }
+
+
+def _create_args(desired):
+    d = desired
+    kwargs = dict(DBInstanceIdentifier=d['identifier'], Engine='postgres', DBInstanceClass=d['instance_class'],
+                  AllocatedStorage=d['allocated_storage'], StorageType=d['storage_type'], DBSubnetGroupName=d['db_subnet_group_name'],
+                  PubliclyAccessible=d['publicly_accessible'], StorageEncrypted=d['storage_encrypted'], MultiAZ=d['multi_az'],
+                  BackupRetentionPeriod=d['backup_retention_period'], DeletionProtection=d['deletion_protection'],
+                  AutoMinorVersionUpgrade=d['auto_minor_version_upgrade'], Port=d['port'], MasterUsername=d['master_username'],
+                  Tags=dict_to_boto3_tags(d['tags'] or {}))
+    optional = (('engine_version', 'EngineVersion'), ('max_allocated_storage', 'MaxAllocatedStorage'), ('iops', 'Iops'),
+                ('kms_key_id', 'KmsKeyId'), ('preferred_backup_window', 'PreferredBackupWindow'),
+                ('preferred_maintenance_window', 'PreferredMaintenanceWindow'), ('db_parameter_group_name', 'DBParameterGroupName'),
+                ('db_name', 'DBName'), ('vpc_security_group_ids', 'VpcSecurityGroupIds'),
+                ('master_user_secret_kms_key_id', 'MasterUserSecretKmsKeyId'))
+    for key, name in optional:
+        if d.get(key) is not None:
+            kwargs[name] = d[key]
+    if d['manage_master_user_password']:
+        kwargs['ManageMasterUserPassword'] = True
+    elif d['master_user_password'] is not None:
+        kwargs['MasterUserPassword'] = d['master_user_password']
+    return kwargs
+
+
+def _version_key(version):
+    return [int(x) for x in re.findall(r'[0-9]+', version or '')]
+
+
+def _refusals(desired, view):
+    """What AWS cannot change in place: one sentence each, the field first."""
+    out = []
+    if view['engine'] and view['engine'] != 'postgres':
+        out.append(('engine', 'instance %s runs %s; the engine cannot change (make a new instance)' % (view['identifier'], view['engine'])))
+    if bool(view['storage_encrypted']) != desired['storage_encrypted']:
+        out.append(('storage_encrypted', 'instance %s has storage_encrypted %s; encryption cannot change on an existing instance '
+                    '(restore a snapshot copy into a new one)' % (view['identifier'], str(bool(view['storage_encrypted'])).lower())))
+    if desired['kms_key_id'] and view['kms_key_id'] and desired['kms_key_id'] not in (view['kms_key_id'], view['kms_key_id'].split('/')[-1]):
+        out.append(('kms_key_id', 'instance %s is encrypted with %s; its KMS key cannot change in place' % (view['identifier'], view['kms_key_id'])))
+    if view['allocated_storage'] and desired['allocated_storage'] < view['allocated_storage']:
+        out.append(('allocated_storage', 'instance %s has %d GiB; storage cannot shrink (give %d or more)'
+                    % (view['identifier'], view['allocated_storage'], view['allocated_storage'])))
+    if desired['engine_version'] and view['engine_version'] and _version_key(desired['engine_version']) < _version_key(view['engine_version']):
+        out.append(('engine_version', 'instance %s runs PostgreSQL %s; a version cannot go down (%s)'
+                    % (view['identifier'], view['engine_version'], desired['engine_version'])))
+    if desired['db_name'] and view['db_name'] and desired['db_name'] != view['db_name']:
+        out.append(('db_name', 'instance %s was created with db_name %s; the initial database cannot change' % (view['identifier'], view['db_name'])))
+    if view['master_username'] and desired['master_username'] != view['master_username']:
+        out.append(('master_username', 'instance %s has master user %s; it cannot change (give master_username %s)'
+                    % (view['identifier'], view['master_username'], view['master_username'])))
+    return out
+
+
+def _effective(view):
+    """The view with what is pending applied: a rerun compares against what the instance will be."""
+    out = dict(view)
+    for key, value in view['pending_modified_values'].items():
+        if key in out and key not in ('master_user_password', 'identifier'):
+            out[key] = value
+    return out
+
+
+def plan_modify(desired, view):
+    """(ModifyDBInstance arguments, the view after) of what differs; refusals raised first."""
+    for field, reason in _refusals(desired, view):
+        raise ValidationError(field, reason)
+    current = _effective(view)
+    kwargs, after = {}, dict(view)
+    for key, name in IN_PLACE:
+        want = desired.get(key)
+        if want is None:
+            continue
+        have = current.get(key)
+        if isinstance(want, list):
+            want, have = sorted(want), sorted(have or [])
+        if want != have:
+            kwargs[name] = want
+            after[key] = want
+    if 'EngineVersion' in kwargs and _version_key(kwargs['EngineVersion'])[:1] != _version_key(current['engine_version'])[:1]:
+        kwargs['AllowMajorVersionUpgrade'] = True
+    if desired['manage_master_user_password'] and not view['master_user_secret_arn']:
+        kwargs['ManageMasterUserPassword'] = True
+        if desired['master_user_secret_kms_key_id']:
+            kwargs['MasterUserSecretKmsKeyId'] = desired['master_user_secret_kms_key_id']
+    elif desired['master_user_password'] is not None and desired['update_password'] == 'always':
+        kwargs['MasterUserPassword'] = desired['master_user_password']
+        if view['master_user_secret_arn']:
+            kwargs['ManageMasterUserPassword'] = False
+    return kwargs, after
+
+
+def wait_available(ctx, identifier, timeout, what='available'):
+    """The instance once its status is ``available`` (after a modify with apply_immediately: no longer modifying)."""
+    return wait_for(lambda: find(ctx, identifier=identifier) or {}, lambda raw: raw.get('DBInstanceStatus') == 'available',
+                    'DB instance %s to be %s' % (identifier, what), timeout=timeout, delay=5, max_delay=30, sleep=_sleep,
+                    failed=lambda raw: 'its status is %s' % raw['DBInstanceStatus'] if raw.get('DBInstanceStatus') in FAILED_STATES else None)
+
+
+def wait_gone(ctx, identifier, timeout):
+    wait_for(lambda: find(ctx, identifier=identifier), lambda raw: raw is None, 'DB instance %s to be deleted' % identifier,
+             timeout=timeout, delay=5, max_delay=30, sleep=_sleep)
+
+
+def ensure(ctx, *, desired, existing=None):
+    """Create the instance (``existing`` None) or modify in place what differs; tags converged; with ``ctx.wait``, waits
+    until it is available. ``desired``: what :func:`resolve` returned; ``existing``: what :func:`find` returned."""
+    ident = desired['identifier']
+    if existing is None:
+        kwargs = _create_args(desired)
+
+        def make():
+            raw = create_or_find(lambda: ctx.call('create_db_instance', **kwargs)['DBInstance'], lambda: find(ctx, identifier=ident))
+            if ctx.wait:
+                raw = wait_available(ctx, ident, ctx.wait_timeout)
+            return raw['DBInstanceArn'], describe(raw)
+        return ctx.create('rds_instance', ident, make, _planned(desired, desired['tags']))
+    if ctx.wait and existing.get('DBInstanceStatus') not in ('available', 'stopped', 'stopping') + FAILED_STATES:
+        existing = ctx.live(wait_available, ctx, ident, ctx.wait_timeout) or existing  # creating, modifying, backing-up...
+    before = describe(existing)
+    kwargs, after = plan_modify(desired, before)
+    changed = bool(kwargs)
+    if kwargs:
+        answer = ctx.call('modify_db_instance', DBInstanceIdentifier=ident, ApplyImmediately=desired['apply_immediately'], **kwargs)
+        if answer:  # what AWS applied, and what it left for the maintenance window (pending_modified_values)
+            after = describe(answer['DBInstance'])
+    tags_changed, tags = apply_tags(ctx, existing['DBInstanceArn'], before['tags'], desired['tags'])
+    after['tags'] = tags
+    if changed and ctx.wait:
+        raw = ctx.live(wait_available, ctx, ident, ctx.wait_timeout, 'available after the change')
+        if raw:
+            after = dict(describe(raw), tags=tags)
+    return Change.of(changed or tags_changed, before, after, existing['DBInstanceArn'])
+
+
+def snapshot_view(raw):
+    return {'identifier': raw.get('DBSnapshotIdentifier'), 'arn': raw.get('DBSnapshotArn'), 'status': raw.get('Status')} if raw else None
+
+
+def find_snapshot(ctx, identifier):
+    try:
+        found = ctx.client.describe_db_snapshots(DBSnapshotIdentifier=identifier)['DBSnapshots']
+    except Exception as exc:  # pylint: disable=broad-except
+        if not_found(exc, SNAPSHOT_MISSING):
+            return None
+        raise
+    return found[0] if found else None
+
+
+def check_delete(ctx, *, existing, final_snapshot_identifier=None):
+    """Reads before a delete: deletion protection off, no snapshot already under the final snapshot's name."""
+    if existing.get('DeletionProtection'):
+        raise ValidationError('deletion_protection', 'instance %s has deletion protection on, so AWS refuses to delete it; turn '
+                              'it off first: run the task once with state: present and deletion_protection: false, then '
+                              'state: absent' % existing['DBInstanceIdentifier'])
+    if final_snapshot_identifier and find_snapshot(ctx, final_snapshot_identifier) is not None:
+        raise ValidationError('final_snapshot_identifier', 'a DB snapshot %s exists already; give another final_snapshot_identifier '
+                              '(or delete that snapshot)' % final_snapshot_identifier)
+
+
+def delete(ctx, *, existing, final_snapshot_identifier=None, skip_final_snapshot=False, delete_automated_backups=False):
+    """Delete the instance (a final snapshot first unless ``skip_final_snapshot``); with ``ctx.wait``, waits until it is
+    gone. :func:`final_snapshot` then tells what became of the snapshot."""
+    ident = existing['DBInstanceIdentifier']
+    check_delete(ctx, existing=existing, final_snapshot_identifier=None if skip_final_snapshot else final_snapshot_identifier)
+    kwargs = dict(DBInstanceIdentifier=ident, SkipFinalSnapshot=bool(skip_final_snapshot), DeleteAutomatedBackups=bool(delete_automated_backups))
+    if not skip_final_snapshot:
+        kwargs['FinalDBSnapshotIdentifier'] = final_snapshot_identifier
+    try:
+        ctx.call('delete_db_instance', **kwargs)
+    except Exception as exc:  # pylint: disable=broad-except
+        if not not_found(exc, MISSING):  # a lost answer's repeat: the first call is deleting it
+            raise
+    if ctx.wait:
+        ctx.live(wait_gone, ctx, ident, ctx.wait_timeout)
+    return Change('delete', describe(existing), None, existing['DBInstanceArn'])
+
+
+def final_snapshot(ctx, *, identifier):
+    """{identifier, arn, status} of the final snapshot a delete took (in check mode, the one it would take)."""
+    return snapshot_view(ctx.live(find_snapshot, ctx, identifier)) or {'identifier': identifier, 'arn': None, 'status': 'creating'}

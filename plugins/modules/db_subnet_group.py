@@ -1,0 +1,144 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: db_subnet_group
+short_description: An RDS DB subnet group, the subnets of one VPC an RDS instance is placed in
+version_added: 0.1.0
+description:
+  - Creates, updates or deletes an RDS DB subnet group, found by its name (unique per region).
+  - Before any change the subnets are read with EC2 and checked to be in one VPC and in two or more
+    availability zones, as AWS requires.
+  - The description and the subnets change in place; a rerun with nothing to change sends reads only.
+  - A create whose answer was lost is found again by name, never made twice.
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  name:
+    description:
+      - The group's name, 1-255 letters, digits, spaces, hyphens, underscores and periods, not V(default).
+      - AWS keeps it in lowercase, so the module lowercases it.
+    type: str
+    required: true
+  description:
+    description: The group's description. Not given, the name.
+    type: str
+  subnets:
+    description:
+      - Subnet ids, of one VPC and in two or more availability zones. Required with O(state=present).
+    type: list
+    elements: str
+  state:
+    description: V(present) or V(absent). AWS refuses to delete a group that an instance still uses.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.tags
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing; a group to be made has RV(db_subnet_group.arn=null).
+  diff_mode:
+    support: full
+    description: Returns the group before and after.
+'''
+
+EXAMPLES = r'''
+- name: The database subnets of the stack, in two zones
+  seed.laravel_aws.db_subnet_group:
+    name: demo-db
+    description: Private subnets of demo for RDS
+    subnets: "{{ network.subnets | selectattr('tier', 'equalto', 'private') | map(attribute='id') | list }}"
+    tags: {Stack: demo}
+
+- name: Gone (after the instances in it)
+  seed.laravel_aws.db_subnet_group:
+    name: demo-db
+    state: absent
+'''
+
+RETURN = r'''
+db_subnet_group:
+  description: The DB subnet group; empty after O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Its name (lowercase).
+      type: str
+      sample: demo-db
+    arn:
+      description: Its ARN (null in check mode for one to be made).
+      type: str
+      sample: arn:aws:rds:us-east-1:123456789012:subgrp:demo-db
+    description:
+      description: Its description.
+      type: str
+    vpc_id:
+      description: The VPC of its subnets.
+      type: str
+    subnet_ids:
+      description: Its subnets, sorted.
+      type: list
+      elements: str
+    availability_zones:
+      description: The availability zones of its subnets, sorted.
+      type: list
+      elements: str
+    status:
+      description: Its status, C(Complete).
+      type: str
+    tags:
+      description: Its tags.
+      type: dict
+diff:
+  description: The group before and after.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, public
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils import db_subnet_group
+
+
+def run(m):
+    desired = db_subnet_group.validate(m.params)
+    ctx = Context.of(m, m.client('rds'))
+    if m.params['state'] == 'present':
+        desired = db_subnet_group.check_subnets(m.client('ec2'), desired)
+    existing = db_subnet_group.find(ctx, name=desired['name'])
+    if m.params['state'] == 'absent':
+        if existing is None:
+            m.exit_json(changed=False, db_subnet_group={}, diff=make_diff(None, None))
+        change = db_subnet_group.delete(ctx, existing=existing)
+        m.exit_json(changed=True, db_subnet_group={}, diff=make_diff(change.before, None))
+    change = db_subnet_group.ensure(ctx, desired=desired, existing=existing)
+    after = public(change.after)
+    m.exit_json(changed=change.changed, db_subnet_group=after, diff=make_diff(change.before, after))
+
+
+def main():
+    m = AwsModule(
+        argument_spec=resource_spec(dict(
+            name=dict(type='str', required=True),
+            description=dict(type='str'),
+            subnets=dict(type='list', elements='str'),
+        )),
+        required_if=[('state', 'present', ['subnets'])],
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()

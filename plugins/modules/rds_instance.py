@@ -1,0 +1,409 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: rds_instance
+short_description: An RDS for PostgreSQL DB instance, created, changed in place, or deleted with a final snapshot
+version_added: 0.1.0
+description:
+  - Creates, modifies or deletes an RDS DB instance running PostgreSQL, found by its identifier (unique per region).
+  - Before any change the options are checked, first without a call (names, storage limits, windows, the master
+    password rule), then with reads - the region must offer the instance class with the engine version and the storage
+    type (DescribeOrderableDBInstanceOptions), the DB subnet group must exist, and the security groups (names or ids)
+    must be in its VPC. Each error names the option.
+  - What AWS changes in place (class, storage, Multi-AZ, windows, retention, deletion protection, parameter group,
+    security groups, minor version upgrades, an engine version upgrade, a DB subnet group of the same VPC) goes out
+    in one ModifyDBInstance. Without O(apply_immediately) AWS applies some of it in the next maintenance window, and
+    RV(rds_instance.pending_modified_values) shows what is pending; a rerun compares against it and changes nothing.
+  - What AWS cannot change in place (the engine, O(storage_encrypted), O(kms_key_id), a DB subnet group of another VPC,
+    less O(allocated_storage), a lower O(engine_version), O(db_name), O(master_username)) is refused with the reason,
+    before any change.
+  - A create whose answer was lost is found again by its identifier, never made twice.
+  - The master password is never returned, shown in the diff, or logged.
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  identifier:
+    description:
+      - The DB instance identifier, 1-63 letters, digits and hyphens, the first a letter, no two hyphens in a row, no
+        hyphen at the end. AWS keeps it in lowercase, so the module lowercases it.
+    type: str
+    required: true
+  engine:
+    description: The database engine. Only V(postgres).
+    type: str
+    choices: [postgres]
+    default: postgres
+  engine_version:
+    description:
+      - The PostgreSQL version, for example V(16.4). Not given, AWS's default version at creation, and left alone after.
+      - A higher version on an existing instance is an upgrade (a major one too); a lower one is refused.
+    type: str
+  instance_class:
+    description: The DB instance class, checked to be offered in the region with the engine version.
+    type: str
+    default: db.t4g.micro
+  allocated_storage:
+    description:
+      - Storage in GiB. RDS for PostgreSQL takes 20 to 65536 GiB on gp2 and gp3, 100 to 65536 on io1 and io2.
+      - Storage can grow in place, never shrink. Not given, 20 (100 for io1 and io2).
+    type: int
+  max_allocated_storage:
+    description: The storage autoscaling limit in GiB, more than O(allocated_storage). Not given, autoscaling is left alone.
+    type: int
+  storage_type:
+    description: The storage type.
+    type: str
+    choices: [gp2, gp3, io1, io2]
+    default: gp3
+  iops:
+    description:
+      - Provisioned IOPS, 1000 to 256000. Required with io1 and io2; with gp3 only from 400 GiB; never with gp2.
+    type: int
+  db_subnet_group_name:
+    description:
+      - The DB subnet group the instance is placed in (M(seed.laravel_aws.db_subnet_group)). Required to create.
+      - Another group of the same VPC is a change in place; one of another VPC is refused.
+    type: str
+  security_groups:
+    description:
+      - VPC security groups, names or ids, of the DB subnet group's VPC. Not given, left alone (at creation, the VPC's
+        default group).
+    type: list
+    elements: str
+  publicly_accessible:
+    description: Whether the instance has a public address. V(true) is refused unless O(allow_public_database) is V(true).
+    type: bool
+    default: false
+  allow_public_database:
+    description: Allow O(publicly_accessible=true), a database reachable from the internet.
+    type: bool
+    default: false
+  storage_encrypted:
+    description: Encrypt the storage. Cannot change on an existing instance.
+    type: bool
+    default: true
+  kms_key_id:
+    description: The KMS key (id, ARN or alias) that encrypts the storage. Not given, the AWS managed key for RDS. Cannot change.
+    type: str
+  multi_az:
+    description: A standby in another availability zone.
+    type: bool
+    default: false
+  backup_retention_period:
+    description: Days automated backups are kept, 0 to 35 (0 turns automated backups off).
+    type: int
+    default: 7
+  preferred_backup_window:
+    description: The daily backup window in UTC, V(hh24:mi-hh24:mi), at least 30 minutes. Not given, AWS chooses it.
+    type: str
+  preferred_maintenance_window:
+    description: The weekly maintenance window in UTC, V(ddd:hh24:mi-ddd:hh24:mi), for example V(sun:05:00-sun:06:00).
+    type: str
+  db_parameter_group_name:
+    description: The DB parameter group. Not given, the default group of the engine version (and left alone after).
+    type: str
+  deletion_protection:
+    description: Whether AWS refuses to delete the instance. O(state=absent) is refused while it is on.
+    type: bool
+    default: false
+  auto_minor_version_upgrade:
+    description: Whether AWS applies minor engine upgrades in the maintenance window.
+    type: bool
+    default: true
+  port:
+    description: The port PostgreSQL listens on, 1150 to 65535.
+    type: int
+    default: 5432
+  db_name:
+    description: The database created with the instance, 1-63 letters, digits and underscores, the first a letter. Not given, none.
+    type: str
+  master_username:
+    description: The master user, 1-63 letters, digits and underscores, the first a letter, not a word RDS reserves (V(rdsadmin)).
+    type: str
+    default: postgres
+  master_user_password:
+    description:
+      - The master password, 8-128 printable ASCII characters, none of V(/), V("), V(@) or a space.
+      - Give it or O(manage_master_user_password), not both. Never returned, shown or logged.
+    type: str
+  update_password:
+    description:
+      - V(on_create) sets O(master_user_password) only when the instance is made.
+      - V(always) sends it with every run (ModifyDBInstance), so the task always reports a change.
+    type: str
+    choices: [on_create, always]
+    default: on_create
+  manage_master_user_password:
+    description:
+      - AWS makes the master password and keeps it in Secrets Manager; RV(rds_instance.master_user_secret_arn) names the secret.
+      - V(true) on an existing instance hands its password to Secrets Manager.
+    type: bool
+  master_user_secret_kms_key_id:
+    description: The KMS key that encrypts the Secrets Manager secret, with O(manage_master_user_password) only.
+    type: str
+  apply_immediately:
+    description: Apply changes now, not in the next maintenance window; the wait then lasts until the instance is no longer modifying.
+    type: bool
+    default: false
+  skip_final_snapshot:
+    description: With O(state=absent), delete without a final snapshot.
+    type: bool
+    default: false
+  final_snapshot_identifier:
+    description:
+      - With O(state=absent), the name of the snapshot taken before deleting; required unless O(skip_final_snapshot).
+      - 1-255 letters, digits and hyphens, the first a letter, no two hyphens in a row, no hyphen at the end. A
+        snapshot already under that name is an error, before deleting.
+    type: str
+  delete_automated_backups:
+    description: With O(state=absent), delete the automated backups too.
+    type: bool
+    default: false
+  state:
+    description: V(present) or V(absent).
+    type: str
+    choices: [present, absent]
+    default: present
+  wait:
+    description: Wait until the instance is available (after a create or a change), or gone (after a delete).
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait.
+    type: int
+    default: 1800
+  tags:
+    description:
+      - Tags to set on the instance, as a dictionary. Not given, tags are left alone.
+    type: dict
+    aliases: [resource_tags]
+  purge_tags:
+    description:
+      - Remove tags that are on the instance but not in O(tags).
+      - Tags starting with C(aws:) are never removed. When O(tags) is not given, tags are left alone.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing; an instance to be made has RV(rds_instance.arn=null).
+  diff_mode:
+    support: full
+    description: Returns the instance before and after, never the password.
+notes:
+  - The module's calls need the C(rds:) permissions of those calls, and C(ec2:DescribeSubnets) and C(ec2:DescribeSecurityGroups).
+'''
+
+EXAMPLES = r'''
+- name: The stack's database
+  seed.laravel_aws.rds_instance:
+    identifier: demo-db
+    engine_version: "16.4"
+    instance_class: db.t4g.micro
+    allocated_storage: 20
+    max_allocated_storage: 100
+    db_subnet_group_name: demo-db
+    security_groups: [demo-db]
+    db_name: laravel
+    master_username: laravel
+    manage_master_user_password: true
+    backup_retention_period: 7
+    preferred_backup_window: "03:00-03:30"
+    preferred_maintenance_window: "sun:05:00-sun:06:00"
+    tags: {Stack: demo}
+  register: db
+
+- name: Gone, with a final snapshot
+  seed.laravel_aws.rds_instance:
+    identifier: demo-db
+    state: absent
+    final_snapshot_identifier: demo-db-final
+'''
+
+RETURN = r'''
+rds_instance:
+  description: The instance (never its password); empty after O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    identifier:
+      description: Its identifier.
+      type: str
+    arn:
+      description: Its ARN (null in check mode for one to be made).
+      type: str
+    status:
+      description: Its status, C(available) after the wait.
+      type: str
+    endpoint:
+      description: Where it listens, C(address) and C(port) (null until AWS gives it).
+      type: dict
+    engine:
+      description: C(postgres).
+      type: str
+    engine_version:
+      description: The PostgreSQL version.
+      type: str
+    instance_class:
+      description: The DB instance class.
+      type: str
+    allocated_storage:
+      description: Storage in GiB.
+      type: int
+    max_allocated_storage:
+      description: The storage autoscaling limit in GiB.
+      type: int
+    storage_type:
+      description: The storage type.
+      type: str
+    iops:
+      description: Provisioned IOPS, if any.
+      type: int
+    storage_encrypted:
+      description: Whether the storage is encrypted.
+      type: bool
+    kms_key_id:
+      description: The KMS key of the storage.
+      type: str
+    multi_az:
+      description: Whether it has a standby in another zone.
+      type: bool
+    publicly_accessible:
+      description: Whether it has a public address.
+      type: bool
+    db_subnet_group_name:
+      description: Its DB subnet group.
+      type: str
+    vpc_id:
+      description: Its VPC.
+      type: str
+    vpc_security_group_ids:
+      description: Its security groups, sorted.
+      type: list
+      elements: str
+    availability_zone:
+      description: Its availability zone.
+      type: str
+    backup_retention_period:
+      description: Days automated backups are kept.
+      type: int
+    preferred_backup_window:
+      description: The daily backup window (UTC).
+      type: str
+    preferred_maintenance_window:
+      description: The weekly maintenance window (UTC).
+      type: str
+    deletion_protection:
+      description: Whether deletion protection is on.
+      type: bool
+    auto_minor_version_upgrade:
+      description: Whether minor upgrades are applied automatically.
+      type: bool
+    db_parameter_group_name:
+      description: Its DB parameter group.
+      type: str
+    port:
+      description: Its port.
+      type: int
+    db_name:
+      description: The database created with it.
+      type: str
+    master_username:
+      description: The master user.
+      type: str
+    master_user_secret_arn:
+      description: The Secrets Manager secret of the master password, with O(manage_master_user_password).
+      type: str
+    pending_modified_values:
+      description: What AWS has yet to apply (in the maintenance window), snake_case; a pending password shows as asterisks.
+      type: dict
+    tags:
+      description: Its tags.
+      type: dict
+final_snapshot:
+  description: With O(state=absent), the final snapshot taken (C(identifier), C(arn), C(status)); null without one.
+  returned: when O(state=absent)
+  type: dict
+diff:
+  description: The instance before and after, without secrets.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, public
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils import rds_instance
+
+
+def run(m):
+    desired = rds_instance.validate(m.params)
+    ctx = Context.of(m, m.client('rds'))
+    existing = rds_instance.find(ctx, identifier=desired['identifier'])
+    if m.params['state'] == 'absent':
+        if existing is None:
+            m.exit_json(changed=False, rds_instance={}, final_snapshot=None, diff=make_diff(None, None))
+        change = rds_instance.delete(ctx, existing=existing, final_snapshot_identifier=desired['final_snapshot_identifier'],
+                                     skip_final_snapshot=desired['skip_final_snapshot'],
+                                     delete_automated_backups=desired['delete_automated_backups'])
+        snap = None if desired['skip_final_snapshot'] else rds_instance.final_snapshot(ctx, identifier=desired['final_snapshot_identifier'])
+        m.exit_json(changed=True, rds_instance={}, final_snapshot=snap, diff=make_diff(change.before, None))
+    desired = rds_instance.resolve(ctx, desired=desired, ec2=m.client('ec2'), existing=existing)
+    change = rds_instance.ensure(ctx, desired=desired, existing=existing)
+    after = public(change.after)
+    m.exit_json(changed=change.changed, rds_instance=after, diff=make_diff(change.before, after))
+
+
+def main():
+    m = AwsModule(
+        argument_spec=resource_spec(dict(
+            identifier=dict(type='str', required=True),
+            engine=dict(type='str', default='postgres', choices=['postgres']),
+            engine_version=dict(type='str'),
+            instance_class=dict(type='str', default='db.t4g.micro'),
+            allocated_storage=dict(type='int'),
+            max_allocated_storage=dict(type='int'),
+            storage_type=dict(type='str', default='gp3', choices=['gp2', 'gp3', 'io1', 'io2']),
+            iops=dict(type='int'),
+            db_subnet_group_name=dict(type='str'),
+            security_groups=dict(type='list', elements='str'),
+            publicly_accessible=dict(type='bool', default=False),
+            allow_public_database=dict(type='bool', default=False),
+            storage_encrypted=dict(type='bool', default=True),
+            kms_key_id=dict(type='str'),
+            multi_az=dict(type='bool', default=False),
+            backup_retention_period=dict(type='int', default=7),
+            preferred_backup_window=dict(type='str'),
+            preferred_maintenance_window=dict(type='str'),
+            db_parameter_group_name=dict(type='str'),
+            deletion_protection=dict(type='bool', default=False),
+            auto_minor_version_upgrade=dict(type='bool', default=True),
+            port=dict(type='int', default=5432),
+            db_name=dict(type='str'),
+            master_username=dict(type='str', default='postgres'),
+            master_user_password=dict(type='str', no_log=True),
+            update_password=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
+            manage_master_user_password=dict(type='bool'),
+            master_user_secret_kms_key_id=dict(type='str'),
+            apply_immediately=dict(type='bool', default=False),
+            skip_final_snapshot=dict(type='bool', default=False),
+            final_snapshot_identifier=dict(type='str'),
+            delete_automated_backups=dict(type='bool', default=False),
+            wait_timeout=dict(type='int', default=1800),
+        ), waits=True),
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,226 @@
+"""rds_instance in-process against moto (with the emulator's PostgreSQL catalogue): create, rerun, check mode, diff,
+modify in place, tags, absent with and without a final snapshot, deletion protection, bad input refused before any
+change, and the master password never in a result."""
+import json
+
+import boto3
+import pytest
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils import rds_instance as rds_utils
+from ansible_collections.seed.laravel_aws.plugins.modules import rds_instance
+
+from ...conftest import REGION, mutating
+
+PASSWORD = 'Sup3r-secret_pw!'
+
+
+@pytest.fixture
+def net(aws, monkeypatch):
+    monkeypatch.setattr(rds_utils, 'SLEEP', lambda s: None)
+    vpc = aws.create_vpc(CidrBlock='10.90.0.0/16')['Vpc']['VpcId']
+
+    def subnet(vpc_id, cidr, zone):
+        return aws.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone)['Subnet']['SubnetId']
+    a, b = subnet(vpc, '10.90.0.0/24', 'us-east-1a'), subnet(vpc, '10.90.1.0/24', 'us-east-1b')
+    sg = aws.create_security_group(GroupName='demo-db', Description='db', VpcId=vpc)['GroupId']
+    other = aws.create_vpc(CidrBlock='10.91.0.0/16')['Vpc']['VpcId']
+    c, d = subnet(other, '10.91.0.0/24', 'us-east-1a'), subnet(other, '10.91.1.0/24', 'us-east-1b')
+    rds = boto3.client('rds', region_name=REGION)
+    rds.create_db_subnet_group(DBSubnetGroupName='demo-db', DBSubnetGroupDescription='db', SubnetIds=[a, b])
+    rds.create_db_subnet_group(DBSubnetGroupName='far-db', DBSubnetGroupDescription='far', SubnetIds=[c, d])
+    return {'vpc': vpc, 'sg': sg, 'rds': rds}
+
+
+def args_of(**extra):
+    args = {'identifier': 'demo-db', 'engine_version': '16.4', 'db_subnet_group_name': 'demo-db', 'security_groups': ['demo-db'],
+            'db_name': 'laravel', 'master_username': 'laravel', 'master_user_password': PASSWORD, 'tags': {'Stack': 'demo'}}
+    args.update(extra)
+    return args
+
+
+def instances(net):
+    return net['rds'].describe_db_instances()['DBInstances']
+
+
+def test_create_rerun_modify_and_absent_with_a_final_snapshot(aws, run_module, calls, net):
+    plan = run_module(rds_instance.main, args_of(), check_mode=True, diff=True)
+    assert plan['changed'] and mutating(calls) == [] and instances(net) == []
+    assert plan['rds_instance']['arn'] is None and plan['rds_instance']['instance_class'] == 'db.t4g.micro'
+    assert plan['diff']['before'] == {} and plan['diff']['after']['vpc_security_group_ids'] == [net['sg']]
+    made = run_module(rds_instance.main, args_of(), diff=True)
+    assert made['changed'], made
+    db = made['rds_instance']
+    assert mutating(calls) == ['create_db_instance']
+    assert (db['identifier'], db['status'], db['engine'], db['engine_version']) == ('demo-db', 'available', 'postgres', '16.4')
+    assert (db['instance_class'], db['allocated_storage'], db['storage_type'], db['storage_encrypted']) == ('db.t4g.micro', 20, 'gp3', True)
+    assert db['endpoint']['port'] == 5432 and db['endpoint']['address'].startswith('demo-db.')
+    assert db['vpc_id'] == net['vpc'] and db['vpc_security_group_ids'] == [net['sg']] and db['db_subnet_group_name'] == 'demo-db'
+    assert db['backup_retention_period'] == 7 and db['deletion_protection'] is False and db['publicly_accessible'] is False
+    assert db['db_name'] == 'laravel' and db['master_username'] == 'laravel' and db['tags'] == {'Stack': 'demo'}
+    (raw,) = instances(net)
+    assert raw['DBInstanceIdentifier'] == 'demo-db' and raw['StorageEncrypted'] is True
+    assert PASSWORD not in json.dumps(made) and PASSWORD not in json.dumps(plan)
+
+    del calls[:]
+    again = run_module(rds_instance.main, args_of())
+    assert again['changed'] is False and mutating(calls) == [], again
+
+    bigger = args_of(instance_class='db.t4g.small', backup_retention_period=14, tags={'Tier': 'db'}, apply_immediately=True)
+    plan = run_module(rds_instance.main, bigger, check_mode=True, diff=True)
+    assert plan['changed'] and mutating(calls) == [] and instances(net)[0]['DBInstanceClass'] == 'db.t4g.micro'
+    assert plan['diff']['after']['instance_class'] == 'db.t4g.small' and plan['diff']['before']['instance_class'] == 'db.t4g.micro'
+    changed = run_module(rds_instance.main, bigger, diff=True)
+    assert changed['changed'] and changed['rds_instance']['instance_class'] == 'db.t4g.small'
+    assert changed['rds_instance']['backup_retention_period'] == 14 and changed['rds_instance']['tags'] == {'Tier': 'db'}
+    assert changed['diff']['before']['backup_retention_period'] == 7 and changed['diff']['after']['backup_retention_period'] == 14
+    assert sorted(mutating(calls)) == ['add_tags_to_resource', 'modify_db_instance', 'remove_tags_from_resource']
+    (raw,) = instances(net)
+    assert (raw['DBInstanceClass'], raw['BackupRetentionPeriod']) == ('db.t4g.small', 14)
+    del calls[:]
+    assert run_module(rds_instance.main, bigger)['changed'] is False and mutating(calls) == []
+
+    absent = {'identifier': 'demo-db', 'state': 'absent', 'final_snapshot_identifier': 'demo-db-final'}
+    plan = run_module(rds_instance.main, absent, check_mode=True)
+    assert plan['changed'] and len(instances(net)) == 1 and mutating(calls) == []
+    gone = run_module(rds_instance.main, absent, diff=True)
+    assert gone['changed'] and instances(net) == [] and gone['diff']['before']['identifier'] == 'demo-db'
+    assert gone['final_snapshot']['identifier'] == 'demo-db-final' and gone['final_snapshot']['arn']
+    (snap,) = net['rds'].describe_db_snapshots(DBSnapshotIdentifier='demo-db-final')['DBSnapshots']
+    assert snap['DBInstanceIdentifier'] == 'demo-db'
+    del calls[:]
+    assert run_module(rds_instance.main, absent)['changed'] is False and mutating(calls) == []
+
+
+def test_absent_without_a_snapshot_and_deletion_protection(aws, run_module, calls, net):
+    made = run_module(rds_instance.main, args_of(deletion_protection=True))
+    assert made['changed'] and made['rds_instance']['deletion_protection'] is True
+    del calls[:]
+    refused = run_module(rds_instance.main, {'identifier': 'demo-db', 'state': 'absent', 'skip_final_snapshot': True})
+    assert refused['failed'] and refused['field'] == 'deletion_protection' and 'deletion_protection: false' in refused['msg']
+    assert mutating(calls) == [] and len(instances(net)) == 1
+    assert run_module(rds_instance.main, args_of(deletion_protection=False))['changed']
+    gone = run_module(rds_instance.main, {'identifier': 'demo-db', 'state': 'absent', 'skip_final_snapshot': True})
+    assert gone['changed'] and gone['final_snapshot'] is None and instances(net) == []
+    assert net['rds'].describe_db_snapshots(SnapshotType='manual')['DBSnapshots'] == []
+
+
+def test_an_existing_snapshot_name_is_refused_before_deleting(aws, run_module, calls, net):
+    run_module(rds_instance.main, args_of())
+    net['rds'].create_db_snapshot(DBInstanceIdentifier='demo-db', DBSnapshotIdentifier='taken')
+    del calls[:]
+    refused = run_module(rds_instance.main, {'identifier': 'demo-db', 'state': 'absent', 'final_snapshot_identifier': 'taken'})
+    assert refused['failed'] and refused['field'] == 'final_snapshot_identifier' and 'exists already' in refused['msg']
+    assert mutating(calls) == [] and len(instances(net)) == 1
+
+
+def test_managed_password_returns_the_secret_arn(aws, run_module, net):
+    made = run_module(rds_instance.main, args_of(master_user_password=None, manage_master_user_password=True))
+    assert made['changed'] and made['rds_instance']['master_user_secret_arn'].startswith('arn:aws:secretsmanager:')
+
+
+def test_what_cannot_change_in_place_is_refused(aws, run_module, calls, net):
+    run_module(rds_instance.main, args_of(allocated_storage=50))
+    del calls[:]
+    for extra, field in (({'allocated_storage': 30}, 'allocated_storage'), ({'storage_encrypted': False}, 'storage_encrypted'),
+                         ({'db_subnet_group_name': 'far-db', 'security_groups': None}, 'db_subnet_group_name'),
+                         ({'engine_version': '15.7'}, 'engine_version'), ({'db_name': 'other'}, 'db_name')):
+        result = run_module(rds_instance.main, args_of(**dict({'allocated_storage': 50}, **extra)))
+        assert result['failed'] and result['field'] == field, (extra, result)
+    assert mutating(calls) == []
+
+
+@pytest.mark.parametrize('extra, field, words', [
+    ({'master_user_password': 'has/slash1'}, 'master_user_password', "'/'"),
+    ({'master_user_password': 'has"quote1'}, 'master_user_password', "'\"'"),
+    ({'master_user_password': 'has@at1234'}, 'master_user_password', "'@'"),
+    ({'master_user_password': 'has space1'}, 'master_user_password', 'a space'),
+    ({'master_user_password': 'short'}, 'master_user_password', '8-128'),
+    ({'master_user_password': None}, 'master_user_password', 'required to create'),
+    ({'manage_master_user_password': True}, 'master_user_password', 'not both'),
+    ({'instance_class': 'db.x9.huge'}, 'instance_class', 'db.t3.micro'),
+    ({'engine_version': '16.99'}, 'engine_version', '16.4'),
+    ({'engine_version': 'latest'}, 'engine_version', 'not a PostgreSQL version'),
+    ({'publicly_accessible': True}, 'publicly_accessible', 'allow_public_database'),
+    ({'allocated_storage': 10}, 'allocated_storage', '20 to 65536'),
+    ({'storage_type': 'io1', 'allocated_storage': 50, 'iops': 3000}, 'allocated_storage', '100 to 65536'),
+    ({'storage_type': 'io1', 'allocated_storage': 100}, 'iops', 'required'),
+    ({'max_allocated_storage': 20}, 'max_allocated_storage', 'more than allocated_storage'),
+    ({'backup_retention_period': 36}, 'backup_retention_period', '0 and 35'),
+    ({'preferred_backup_window': '3:00-3:30'}, 'preferred_backup_window', 'hh24:mi-hh24:mi'),
+    ({'preferred_maintenance_window': 'sunday:05:00-sun:06:00'}, 'preferred_maintenance_window', 'ddd:hh24:mi'),
+    ({'identifier': 'demo--db'}, 'identifier', 'no two hyphens'),
+    ({'identifier': '1db'}, 'identifier', 'the first a'),
+    ({'identifier': 'db-'}, 'identifier', 'no hyphen at the end'),
+    ({'master_username': 'rdsadmin'}, 'master_username', 'reserved'),
+    ({'master_username': '_admin'}, 'master_username', 'the first a'),
+    ({'db_subnet_group_name': 'nope'}, 'db_subnet_group_name', 'create it first'),
+    ({'db_subnet_group_name': None}, 'db_subnet_group_name', 'required to create'),
+    ({'security_groups': ['nope']}, 'security_groups', 'no security group'),
+])
+def test_bad_input_fails_before_any_change(aws, run_module, calls, net, extra, field, words):
+    result = run_module(rds_instance.main, args_of(**extra))
+    assert result['failed'] and result['field'] == field and words in result['msg'], result
+    assert mutating(calls) == [] and instances(net) == []
+    assert PASSWORD not in json.dumps(result)
+
+
+@pytest.mark.parametrize('extra, field, words', [
+    ({}, 'final_snapshot_identifier', 'required with state: absent'),
+    ({'final_snapshot_identifier': '1snap'}, 'final_snapshot_identifier', 'the first a letter'),
+    ({'final_snapshot_identifier': 'snap--x'}, 'final_snapshot_identifier', 'no two hyphens'),
+    ({'final_snapshot_identifier': 'snap_x'}, 'final_snapshot_identifier', 'letters, digits and hyphens'),
+])
+def test_bad_absent_input_fails_before_any_call(aws, run_module, calls, net, extra, field, words):
+    result = run_module(rds_instance.main, dict({'identifier': 'demo-db', 'state': 'absent'}, **extra))
+    assert result['failed'] and result['field'] == field and words in result['msg'], result
+    assert calls == []
+
+
+def test_a_lost_create_answer_is_found_by_identifier(aws, run_module, calls, net, monkeypatch):
+    from botocore.exceptions import ConnectionClosedError
+    from ansible_collections.seed.laravel_aws.plugins.module_utils import retries
+    original = retries.RetryingClient.call
+    lost = []
+
+    def losing(self, operation, method, kwargs, retry_lost_answer=None):
+        answer = original(self, operation, method, kwargs, retry_lost_answer)
+        if operation == 'create_db_instance' and not lost:
+            lost.append(operation)
+            raise ConnectionClosedError(endpoint_url='https://rds.us-east-1.amazonaws.com')
+        return answer
+    monkeypatch.setattr(retries.RetryingClient, 'call', losing)
+    made = run_module(rds_instance.main, args_of())
+    assert made['changed'] and made['rds_instance']['arn'] and lost == ['create_db_instance']
+    assert len(instances(net)) == 1 and mutating(calls).count('create_db_instance') == 1
+
+
+def test_update_password_always_sends_it_and_never_shows_it(aws, run_module, calls, net):
+    run_module(rds_instance.main, args_of())
+    del calls[:]
+    result = run_module(rds_instance.main, args_of(update_password='always', master_user_password='An0ther-pass'), diff=True)
+    assert result['changed'] and mutating(calls) == ['modify_db_instance']
+    assert 'An0ther-pass' not in json.dumps(result) and PASSWORD not in json.dumps(result)
+
+
+def test_a_change_left_for_the_maintenance_window_is_pending_and_a_rerun_changes_nothing(aws, run_module, calls, net):
+    run_module(rds_instance.main, args_of())
+    later = args_of(instance_class='db.t4g.small', allocated_storage=40)
+    pending = run_module(rds_instance.main, later, diff=True)
+    assert pending['changed'] and pending['rds_instance']['instance_class'] == 'db.t4g.micro'
+    assert pending['rds_instance']['pending_modified_values'] == {'instance_class': 'db.t4g.small', 'allocated_storage': 40}
+    assert pending['diff']['after']['pending_modified_values'] == {'instance_class': 'db.t4g.small', 'allocated_storage': 40}
+    (raw,) = instances(net)
+    assert raw['DBInstanceClass'] == 'db.t4g.micro' and raw['PendingModifiedValues']['DBInstanceClass'] == 'db.t4g.small'
+    del calls[:]
+    assert run_module(rds_instance.main, later)['changed'] is False and mutating(calls) == []
+    now = run_module(rds_instance.main, dict(later, instance_class='db.t4g.medium', apply_immediately=True))
+    assert now['changed'] and now['rds_instance']['instance_class'] == 'db.t4g.medium'
+    assert now['rds_instance']['allocated_storage'] == 40 and now['rds_instance']['pending_modified_values'] == {}
+
+
+def test_a_subnet_group_in_use_is_not_deleted(aws, run_module, net):
+    from ansible_collections.seed.laravel_aws.plugins.modules import db_subnet_group
+    run_module(rds_instance.main, args_of())
+    refused = run_module(db_subnet_group.main, {'name': 'demo-db', 'state': 'absent'})
+    assert refused['failed'] and 'InvalidDBSubnetGroupStateFault' in refused['msg'] and 'demo-db' in refused['msg']
+    assert len(net['rds'].describe_db_subnet_groups(DBSubnetGroupName='demo-db')['DBSubnetGroups']) == 1
