@@ -26,7 +26,7 @@ import base64
 import functools
 import hashlib
 
-from emulator import amis
+from emulator import amis, elasticache
 
 PATCHED = []
 
@@ -148,4 +148,5 @@ def patch_moto():
             if found:
                 self.deregistered_targets[target['Id']] = found
     FakeTargetGroup.deregister = deregister_as_aws
+    elasticache.patch_elasticache()  # ElastiCache's answers (emulator/elasticache.py)
     PATCHED.append(True)
