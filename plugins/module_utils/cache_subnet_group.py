@@ -145,4 +145,3 @@ def delete(ctx, *, existing):
         if not is_code(exc, SUBNET_GROUP_NOT_FOUND):
             raise
     return Change('delete', describe(raw, existing['tags']), None, raw['ARN'])
-
