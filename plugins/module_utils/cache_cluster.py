@@ -229,10 +229,16 @@ def resolve(ctx, *, desired, ec2, existing=None):
     try:
         vpc_id = ctx.client.describe_cache_subnet_groups(CacheSubnetGroupName=group)['CacheSubnetGroups'][0].get('VpcId')
     except Exception as exc:  # pylint: disable=broad-except
-        if is_code(exc, SUBNET_GROUP_NOT_FOUND):
-            raise ValidationError('cache_subnet_group_name', 'no cache subnet group %r in this account/region; create it first '
-                                  '(cache_subnet_group module)' % group)
-        raise
+        if not is_code(exc, SUBNET_GROUP_NOT_FOUND):
+            raise
+        if ctx.check_mode and existing is None:
+            # a playbook's check run: the cache_subnet_group task before this one only planned the group
+            ctx.warn('cache subnet group %s does not exist (yet): the cluster is planned in it, with its security groups as given; '
+                     'a real run needs the group first' % group)
+            desired['security_group_ids'] = list(desired.get('security_groups') or [])
+            return desired
+        raise ValidationError('cache_subnet_group_name', 'no cache subnet group %r in this account/region; create it first '
+                              '(cache_subnet_group module)' % group)
     if desired.get('security_groups') is not None:
         desired['security_group_ids'] = security_group_ids(ec2, vpc_id, desired['security_groups']) if desired['security_groups'] else []
     return desired

@@ -27,8 +27,9 @@ description:
   - The AUTH token is never returned and never shown in a diff; AWS never returns it either, only whether one is set.
   - With O(wait), waits until the cluster is C(available) (a new cluster takes minutes on AWS), and after
     O(state=absent) until it is gone.
-  - The subnet group must exist before the cluster is planned, in check mode too (its VPC is where the security
-    groups are looked up); check a new stack's subnet group first.
+  - The subnet group must exist (its VPC is where the security groups are looked up). In check mode, a new cluster
+    whose subnet group does not exist yet (a playbook's check run, where the subnet group task only planned it) is
+    planned with a warning, its RV(cache_cluster.security_group_ids) as given in O(security_groups).
 author:
   - Seed Maintainers (@seed-maintainers)
 options:

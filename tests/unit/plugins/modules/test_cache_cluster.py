@@ -5,6 +5,7 @@ import json
 
 import boto3
 import pytest
+from ansible.module_utils import basic
 from botocore.exceptions import ConnectionClosedError
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils import elasticache, retries
@@ -150,6 +151,15 @@ def test_bad_input_names_the_field_before_any_change(run_module, calls, net, ext
             assert value not in json.dumps(result)
     assert result['failed'] and result['field'] == field and mutating(calls) == [], result
     assert clusters(net) == []
+
+
+def test_check_mode_plans_a_cluster_in_a_subnet_group_not_made_yet(run_module, calls, net, monkeypatch):
+    warned = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: warned.append(msg))
+    plan = run_module(cache_cluster.main, args(cache_subnet_group_name='planned-group'), check_mode=True, diff=True)
+    no_token(plan)
+    assert plan['changed'] and plan['cache_cluster']['cache_subnet_group_name'] == 'planned-group' and mutating(calls) == []
+    assert plan['cache_cluster']['security_group_ids'] == ['demo-redis'] and any('does not exist (yet)' in w for w in warned)
 
 
 def test_bad_final_snapshot_name(run_module, calls, net):
