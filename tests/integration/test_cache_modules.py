@@ -1,8 +1,8 @@
 """cache_subnet_group and cache_cluster through ansible-playbook against the emulator in its strict mode.
 
 Every test runs with the emulator as strict and as unreliable as AWS: its dependency rules on, a tenth of the
-requests throttled (ElastiCache's and EC2's reads among them), and in the lost-answer test the answer of each
-create lost after the emulator did the work. What is asserted is what a user sees: the resources as boto3 reads
+requests throttled (ElastiCache's and EC2's reads among them), and the answer of each create (in the lost-answer
+test) and of each delete (in the first test) lost after the emulator did the work. What is asserted is what a user sees: the resources as boto3 reads
 them from the emulator, the modules' return values (changed, diff, the error's field), the requests the emulator
 recorded (none that changes anything on a rerun or in check mode; no create sent twice when its answer is lost),
 and that the AUTH token appears nowhere in ansible-playbook's output, even with -vvv.
@@ -156,6 +156,8 @@ def test_check_create_rerun_tags_and_absent(playbook, aws, net):
     assert set(done(aws)) == {'AddTagsToResource', 'RemoveTagsFromResource'}
     assert retag.task('redis')['diff']['after']['tags'] == {'Owner': 'ops'}
 
+    # each delete's answer lost once: sent again, the repeat finds the first one's work done
+    aws.faults(lose=['DeleteReplicationGroup', 'DeleteCacheSubnetGroup'], lose_times=1, **STRICT)
     forget(aws)
     gone = playbook([cluster_task(aws, 'redis absent', name='cacheit-redis', state='absent', final_snapshot_identifier='cacheit-final'),
                      group_task(aws, 'subnet group absent', name='cacheit', state='absent')])
@@ -163,6 +165,7 @@ def test_check_create_rerun_tags_and_absent(playbook, aws, net):
     assert cache.describe_replication_groups()['ReplicationGroups'] == []
     assert cache.describe_cache_subnet_groups()['CacheSubnetGroups'] == []
     assert [s['SnapshotName'] for s in cache.describe_snapshots()['Snapshots']] == ['cacheit-final']
+    assert lost(aws) == ['DeleteCacheSubnetGroup', 'DeleteReplicationGroup']
     forget(aws)
     rerun = playbook([cluster_task(aws, 'redis absent', name='cacheit-redis', state='absent'),
                       group_task(aws, 'subnet group absent', name='cacheit', state='absent')])

@@ -206,3 +206,12 @@ def test_a_lost_create_answer_is_found_not_made_twice(run_module, calls, net, mo
     made = run_module(cache_cluster.main, args())
     no_token(made)
     assert made['changed'] and lost and made['cache_cluster']['status'] == 'available' and len(clusters(net)) == 1
+
+
+def test_a_wait_that_times_out_after_the_create_says_changed_and_names_the_cluster(run_module, net, monkeypatch):
+    from emulator import elasticache as emulated
+    monkeypatch.setattr(emulated, 'TRANSITION_DESCRIBES', 10 ** 6)  # creating for ever
+    result = run_module(cache_cluster.main, args(wait_timeout=1))
+    no_token(result)
+    assert result['failed'] and result['changed'] is True, result
+    assert 'demo-redis' in result['msg'] and 'CreateReplicationGroup' in result['msg'] and 'creating' in result['msg']
