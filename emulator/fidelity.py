@@ -28,7 +28,7 @@ import base64
 import functools
 import hashlib
 
-from emulator import amis, rds
+from emulator import amis, elasticache, rds
 
 PATCHED = []
 
@@ -151,4 +151,5 @@ def patch_moto():
                 self.deregistered_targets[target['Id']] = found
     FakeTargetGroup.deregister = deregister_as_aws
     rds.patch_rds()  # RDS for PostgreSQL: the orderable options catalogue, subnet groups as AWS keeps them
+    elasticache.patch_elasticache()  # ElastiCache's answers (emulator/elasticache.py)
     PATCHED.append(True)

@@ -12,7 +12,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils import context
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 UTILS = os.path.join(ROOT, 'plugins', 'module_utils')
 RESOURCES = ('vpc', 'subnet', 'internet_gateway', 'nat_gateway', 'elastic_ip', 'route_table', 'security_group', 'key_pair', 'instance',
-             'load_balancer', 'target', 'certificate', 'db_subnet_group', 'rds_instance')
+             'load_balancer', 'target', 'certificate', 'db_subnet_group', 'rds_instance', 'cache_subnet_group', 'cache_cluster')
 
 
 def resource_files():

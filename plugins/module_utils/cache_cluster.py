@@ -1,0 +1,415 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A Redis cluster: an ElastiCache replication group with cluster mode disabled (one shard, a primary and 0-5
+replicas), found by its id. Used by cache_cluster.
+
+The resource contract (docs/architecture.md): :func:`find`, :func:`describe`, :func:`ensure`, :func:`delete`,
+over a Context whose client is ElastiCache's. The replication group id is the identity (AWS keeps one per id),
+so a CreateReplicationGroup whose answer was lost is found again by its id (``retries.create_or_find``), never
+made twice. What ModifyReplicationGroup changes is changed in place; what it cannot change (encryption, the
+subnet group, the port, the number of clusters, the KMS key) is refused before any change, with the reason.
+The replication group's answer lacks the subnet group, security groups, engine version and maintenance
+window: they are read from its primary member cluster (DescribeCacheClusters). The AUTH token is never
+returned nor shown in a diff: AWS never returns it either, only whether one is set.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.cache_subnet_group import validate_name as validate_subnet_group_name
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
+from ansible_collections.seed.laravel_aws.plugins.module_utils.elasticache import (
+    CACHE_CLUSTER_NOT_FOUND, REPLICATION_GROUP_NOT_FOUND, SUBNET_GROUP_NOT_FOUND, apply_cache_tags, is_code,
+    security_group_ids, tags_of, wait_status,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import dict_to_boto3_tags, normalize_tags
+
+NAME_RE = re.compile(r'^[a-z][a-z0-9-]{0,39}$')
+NODE_TYPE_RE = re.compile(r'^cache\.[a-z0-9]+\.[a-z0-9]+$')
+VERSION_RE = re.compile(r'^[0-9]+(\.([0-9]+|x))*$')
+WINDOW_RE = re.compile(r'^(sun|mon|tue|wed|thu|fri|sat):([01][0-9]|2[0-3]):[0-5][0-9]-(sun|mon|tue|wed|thu|fri|sat):([01][0-9]|2[0-3]):[0-5][0-9]$')
+SNAPSHOT_RE = re.compile(r'^[A-Za-z][A-Za-z0-9-]{0,254}$')
+TOKEN_FORBIDDEN = '/"@'
+MAX_CLUSTERS = 6  # a primary and up to 5 replicas
+MAX_RETENTION = 35  # days of automatic backups AWS keeps at most
+DEFAULT_PORT = 6379
+
+
+def validate_name(value, field='name'):
+    """A replication group id, lowercased as AWS stores it: 1-40 letters, digits or hyphens, a letter first,
+    no two hyphens in a row, no hyphen last."""
+    name = str(value or '').lower()
+    if not NAME_RE.match(name) or '--' in name or name.endswith('-'):
+        raise ValidationError(field, '%r is not a replication group id: 1-40 letters, digits or hyphens, starting with a letter, '
+                              'without two hyphens in a row and not ending with a hyphen' % (value,))
+    return name
+
+
+def validate_auth_token(token, transit_encryption, field='auth_token'):
+    """AWS's rules for an AUTH token: 16-128 printable ASCII characters, none of / " @, and transit encryption on.
+    The message never repeats the token."""
+    if len(token) < 16 or len(token) > 128:
+        raise ValidationError(field, 'must be 16-128 characters long (got %d)' % len(token))
+    if any(ord(c) < 32 or ord(c) > 126 for c in token):
+        raise ValidationError(field, 'only printable ASCII characters are allowed')
+    bad = sorted(set(c for c in token if c in TOKEN_FORBIDDEN))
+    if bad:
+        raise ValidationError(field, 'must not contain %s (AWS refuses / " and @ in an AUTH token)' % ' or '.join(repr(c) for c in bad))
+    if not transit_encryption:
+        raise ValidationError(field, 'an AUTH token requires transit_encryption: true (Redis AUTH is only offered over TLS); '
+                              'set transit_encryption: true or drop auth_token')
+
+
+def validate(p):
+    """The desired cluster from the options, checked before any call. ValidationError names the field."""
+    name = validate_name(p.get('name'))
+    tags = normalize_tags(p.get('tags'), added=()) if p.get('tags') is not None else None
+    desired = {'name': name, 'tags': tags}
+    if p.get('state') == 'absent':
+        snap = p.get('final_snapshot_identifier')
+        if snap is not None and not SNAPSHOT_RE.match(snap):
+            raise ValidationError('final_snapshot_identifier', '%r is not a snapshot name: 1-255 letters, digits or hyphens, '
+                                  'starting with a letter' % (snap,))
+        desired['final_snapshot_identifier'] = snap
+        return desired
+    description = p.get('description') if p.get('description') is not None else name
+    if not description:
+        raise ValidationError('description', 'must not be empty (default: the name)')
+    version = p.get('engine_version')
+    if version is not None and not VERSION_RE.match(str(version)):
+        raise ValidationError('engine_version', '%r is not an engine version; write it like 7.1' % (version,))
+    node_type = p.get('node_type') or 'cache.t4g.micro'
+    if not NODE_TYPE_RE.match(node_type):
+        raise ValidationError('node_type', '%r is not a cache node type; write it like cache.t4g.micro' % (node_type,))
+    count = p.get('num_cache_clusters')
+    count = 1 if count is None else count
+    if not 1 <= count <= MAX_CLUSTERS:
+        raise ValidationError('num_cache_clusters', 'must be 1-%d (a primary and up to 5 replicas; got %d)' % (MAX_CLUSTERS, count))
+    failover = p.get('automatic_failover')
+    failover = count > 1 if failover is None else failover
+    if failover and count < 2:
+        raise ValidationError('automatic_failover', 'needs a replica to fail over to: set num_cache_clusters to 2 or more, or '
+                              'automatic_failover: false')
+    multi_az = p.get('multi_az')
+    multi_az = failover if multi_az is None else multi_az
+    if multi_az and not failover:
+        raise ValidationError('multi_az', 'Multi-AZ needs automatic_failover: true (and num_cache_clusters 2 or more)')
+    port = p.get('port') or DEFAULT_PORT
+    if not 1 <= port <= 65535:
+        raise ValidationError('port', 'the port must be between 1 and 65535 (got %r)' % port)
+    transit = p.get('transit_encryption')
+    transit = True if transit is None else transit
+    at_rest = p.get('at_rest_encryption')
+    at_rest = True if at_rest is None else at_rest
+    if p.get('kms_key_id') and not at_rest:
+        raise ValidationError('kms_key_id', 'a KMS key encrypts at rest: it needs at_rest_encryption: true')
+    token = p.get('auth_token')
+    if token is not None:
+        validate_auth_token(token, transit)
+    retention = p.get('snapshot_retention_limit')
+    retention = 0 if retention is None else retention
+    if not 0 <= retention <= MAX_RETENTION:
+        raise ValidationError('snapshot_retention_limit', 'days of automatic backups: 0 (none) to %d (got %d)' % (MAX_RETENTION, retention))
+    window = p.get('preferred_maintenance_window')
+    if window is not None:
+        window = window.lower()
+        if not WINDOW_RE.match(window):
+            raise ValidationError('preferred_maintenance_window', '%r is not a weekly window; write it like sun:05:00-sun:06:00 (UTC)'
+                                  % (window,))
+    group = p.get('cache_subnet_group_name')
+    desired.update(
+        description=description, engine=p.get('engine') or 'redis', engine_version=str(version) if version is not None else None,
+        node_type=node_type, num_cache_clusters=count, automatic_failover=failover, multi_az=multi_az, port=port,
+        cache_subnet_group_name=validate_subnet_group_name(group, 'cache_subnet_group_name') if group else None,
+        security_groups=p.get('security_groups'), transit_encryption=transit, at_rest_encryption=at_rest,
+        kms_key_id=p.get('kms_key_id'), auth_token=token, update_auth_token=p.get('update_auth_token') or 'on_create',
+        snapshot_retention_limit=retention, preferred_maintenance_window=window, apply_immediately=bool(p.get('apply_immediately')))
+    return desired
+
+
+def _raw(client, name):
+    try:
+        groups = client.describe_replication_groups(ReplicationGroupId=name)['ReplicationGroups']
+    except Exception as exc:  # pylint: disable=broad-except
+        if is_code(exc, REPLICATION_GROUP_NOT_FOUND):
+            return None
+        raise
+    return groups[0] if groups else None
+
+
+def _member(client, raw):
+    """The primary member cluster (DescribeCacheClusters), or the first member, or None."""
+    members = raw.get('MemberClusters') or []
+    primary = [m.get('CacheClusterId') for g in raw.get('NodeGroups') or [] for m in g.get('NodeGroupMembers') or []
+               if m.get('CurrentRole') == 'primary']
+    wanted = (primary or sorted(members) or [None])[0]
+    if not wanted:
+        return None
+    try:
+        clusters = client.describe_cache_clusters(CacheClusterId=wanted)['CacheClusters']
+    except Exception as exc:  # pylint: disable=broad-except
+        if is_code(exc, CACHE_CLUSTER_NOT_FOUND):
+            return None
+        raise
+    return clusters[0] if clusters else None
+
+
+def find(ctx, *, name):
+    """The replication group ``name``: {raw (DescribeReplicationGroups), member (its primary cluster), tags}, or None."""
+    raw = _raw(ctx.client, name)
+    if raw is None:
+        return None
+    member, tags = gather(lambda: _member(ctx.client, raw), lambda: tags_of(ctx.client, raw['ARN']))
+    return {'raw': raw, 'member': member, 'tags': tags}
+
+
+def _endpoint(value):
+    if not value or not value.get('Address'):
+        return None
+    return {'address': value['Address'], 'port': value.get('Port')}
+
+
+def _enabled(value):
+    return str(value or '').lower() in ('enabled', 'enabling')
+
+
+def describe(raw, member=None, tags=None, fallback=None):
+    """The snake_case view (never the token). ``fallback``: values the member cluster gives, for when it is
+    not readable yet (just created)."""
+    member = member or {}
+    fallback = fallback or {}
+    group = (raw.get('NodeGroups') or [{}])[0]
+    primary = _endpoint(group.get('PrimaryEndpoint'))
+    pending = member.get('PendingModifiedValues') or {}
+    members = sorted(raw.get('MemberClusters') or [])
+    groups = member.get('SecurityGroups')
+    return {
+        'name': raw.get('ReplicationGroupId'), 'arn': real_id(raw.get('ARN')), 'description': raw.get('Description'),
+        'status': raw.get('Status'), 'engine': raw.get('Engine') or member.get('Engine') or 'redis',
+        'engine_version': pending.get('EngineVersion') or member.get('EngineVersion') or fallback.get('engine_version'),
+        'node_type': pending.get('CacheNodeType') or raw.get('CacheNodeType'),
+        'port': (primary or {}).get('port') or fallback.get('port'),
+        'primary_endpoint': primary, 'reader_endpoint': _endpoint(group.get('ReaderEndpoint')),
+        'member_clusters': members, 'num_cache_clusters': len(members),
+        'automatic_failover': _enabled(raw.get('AutomaticFailover')), 'multi_az': _enabled(raw.get('MultiAZ')),
+        'transit_encryption': bool(raw.get('TransitEncryptionEnabled')), 'at_rest_encryption': bool(raw.get('AtRestEncryptionEnabled')),
+        'auth_token_enabled': bool(raw.get('AuthTokenEnabled')),
+        'cache_subnet_group_name': member.get('CacheSubnetGroupName') or fallback.get('cache_subnet_group_name'),
+        'security_group_ids': (sorted(g['SecurityGroupId'] for g in groups) if groups is not None
+                               else list(fallback.get('security_group_ids') or [])),
+        'snapshot_retention_limit': raw.get('SnapshotRetentionLimit', 0),
+        'preferred_maintenance_window': member.get('PreferredMaintenanceWindow') or fallback.get('preferred_maintenance_window'),
+        'tags': dict(tags or {}),
+    }
+
+
+def describe_existing(existing, fallback=None):
+    return describe(existing['raw'], existing.get('member'), existing.get('tags'), fallback)
+
+
+def resolve(ctx, *, desired, ec2, existing=None):
+    """Reads only, before any change: the subnet group (given, or the cluster's) exists, and the security groups'
+    ids in its VPC. Fills ``desired['security_group_ids']`` (None: left alone)."""
+    group = desired.get('cache_subnet_group_name') or (describe_existing(existing)['cache_subnet_group_name'] if existing else None)
+    desired['security_group_ids'] = None
+    if existing is None and not group:
+        raise ValidationError('cache_subnet_group_name', 'required to create a cache cluster: the cache subnet group it is placed in '
+                              '(cache_subnet_group module)')
+    if group is None:
+        if desired.get('security_groups'):
+            raise ValidationError('security_groups', 'the cluster has no cache subnet group whose VPC the groups could be found in; '
+                                  'give security group ids')
+        return desired
+    try:
+        vpc_id = ctx.client.describe_cache_subnet_groups(CacheSubnetGroupName=group)['CacheSubnetGroups'][0].get('VpcId')
+    except Exception as exc:  # pylint: disable=broad-except
+        if not is_code(exc, SUBNET_GROUP_NOT_FOUND):
+            raise
+        if ctx.check_mode and existing is None:
+            # a playbook's check run: the cache_subnet_group task before this one only planned the group
+            ctx.warn('cache subnet group %s does not exist (yet): the cluster is planned in it, with its security groups as given; '
+                     'a real run needs the group first' % group)
+            desired['security_group_ids'] = list(desired.get('security_groups') or [])
+            return desired
+        raise ValidationError('cache_subnet_group_name', 'no cache subnet group %r in this account/region; create it first '
+                              '(cache_subnet_group module)' % group)
+    if desired.get('security_groups') is not None:
+        desired['security_group_ids'] = security_group_ids(ec2, vpc_id, desired['security_groups']) if desired['security_groups'] else []
+    return desired
+
+
+def _version_tuple(text):
+    return tuple(int(p) if p.isdigit() else 9999 for p in str(text).split('.'))
+
+
+def _same_version(current, wanted):
+    """7.1 asked, 7.1.0 running: the same (AWS reports the full version of the family asked for)."""
+    return current == wanted or str(current or '').startswith(str(wanted) + '.')
+
+
+def refused(desired, before):
+    """What ModifyReplicationGroup cannot change, as sentences (empty: everything can be done in place)."""
+    out = []
+    for key, what, why in (
+            ('transit_encryption', 'transit_encryption', 'encryption in transit is chosen when the cluster is created'),
+            ('at_rest_encryption', 'at_rest_encryption', 'encryption at rest is chosen when the cluster is created'),
+            ('port', 'port', 'the port is chosen when the cluster is created'),
+            ('num_cache_clusters', 'num_cache_clusters', 'replicas are added and removed with IncreaseReplicaCount/'
+                                                         'DecreaseReplicaCount, which this module does not call')):
+        if desired[key] != before[key]:
+            out.append((what, '%s is %s, not %s: %s; create a new cluster (another name) and move to it'
+                        % (what, before[key], desired[key], why)))
+    group = desired.get('cache_subnet_group_name')
+    if group and before['cache_subnet_group_name'] and group != before['cache_subnet_group_name']:
+        out.append(('cache_subnet_group_name', 'the cluster is in cache subnet group %s, not %s: a replication group cannot move to '
+                    'another subnet group; create a new cluster there' % (before['cache_subnet_group_name'], group)))
+    version = desired.get('engine_version')
+    if version and before['engine_version'] and not _same_version(before['engine_version'], version) \
+            and _version_tuple(version) < _version_tuple(before['engine_version']):
+        out.append(('engine_version', 'the engine runs %s: it cannot be downgraded to %s; give %s or a newer version'
+                    % (before['engine_version'], version, before['engine_version'])))
+    return out
+
+
+def _modification(desired, before):
+    """(ModifyReplicationGroup arguments, the view after) for what differs; ({}, before) when nothing does."""
+    kwargs, after = {}, dict(before)
+    for key, arg in (('description', 'ReplicationGroupDescription'), ('node_type', 'CacheNodeType'),
+                     ('snapshot_retention_limit', 'SnapshotRetentionLimit'), ('automatic_failover', 'AutomaticFailoverEnabled'),
+                     ('multi_az', 'MultiAZEnabled')):
+        if desired[key] != before[key]:
+            kwargs[arg], after[key] = desired[key], desired[key]
+    version = desired.get('engine_version')
+    if version and not _same_version(before['engine_version'], version):
+        kwargs['EngineVersion'], after['engine_version'] = version, version
+    window = desired.get('preferred_maintenance_window')
+    if window and window != before['preferred_maintenance_window']:
+        kwargs['PreferredMaintenanceWindow'], after['preferred_maintenance_window'] = window, window
+    ids = desired.get('security_group_ids')
+    if ids is not None and ids != before['security_group_ids']:
+        kwargs['SecurityGroupIds'], after['security_group_ids'] = ids, list(ids)
+    return kwargs, after
+
+
+def _create_args(desired):
+    kwargs = {
+        'ReplicationGroupId': desired['name'], 'ReplicationGroupDescription': desired['description'], 'Engine': desired['engine'],
+        'CacheNodeType': desired['node_type'], 'NumCacheClusters': desired['num_cache_clusters'],
+        'AutomaticFailoverEnabled': desired['automatic_failover'], 'MultiAZEnabled': desired['multi_az'], 'Port': desired['port'],
+        'CacheSubnetGroupName': desired['cache_subnet_group_name'], 'TransitEncryptionEnabled': desired['transit_encryption'],
+        'AtRestEncryptionEnabled': desired['at_rest_encryption'], 'SnapshotRetentionLimit': desired['snapshot_retention_limit'],
+    }
+    optional = (('engine_version', 'EngineVersion'), ('kms_key_id', 'KmsKeyId'), ('auth_token', 'AuthToken'),
+                ('preferred_maintenance_window', 'PreferredMaintenanceWindow'), ('security_group_ids', 'SecurityGroupIds'))
+    for key, arg in optional:
+        if desired.get(key) is not None:
+            kwargs[arg] = desired[key]
+    if desired.get('tags'):
+        kwargs['Tags'] = dict_to_boto3_tags(desired['tags'])
+    return kwargs
+
+
+def _planned(desired, tags):
+    n = desired['num_cache_clusters']
+    return {
+        'name': desired['name'], 'arn': None, 'description': desired['description'], 'status': 'creating', 'engine': desired['engine'],
+        'engine_version': desired.get('engine_version'), 'node_type': desired['node_type'], 'port': desired['port'],
+        'primary_endpoint': None, 'reader_endpoint': None, 'member_clusters': ['%s-%03d' % (desired['name'], i + 1) for i in range(n)],
+        'num_cache_clusters': n, 'automatic_failover': desired['automatic_failover'], 'multi_az': desired['multi_az'],
+        'transit_encryption': desired['transit_encryption'], 'at_rest_encryption': desired['at_rest_encryption'],
+        'auth_token_enabled': desired.get('auth_token') is not None, 'cache_subnet_group_name': desired['cache_subnet_group_name'],
+        'security_group_ids': list(desired.get('security_group_ids') or []), 'snapshot_retention_limit': desired['snapshot_retention_limit'],
+        'preferred_maintenance_window': desired.get('preferred_maintenance_window'), 'tags': dict(tags or {}),
+    }
+
+
+def wait_available(ctx, name):
+    """Wait until the group is ``available``; what :func:`find` returns then."""
+    wait_status(lambda: _raw(ctx.client, name), 'cache cluster %s to be available' % name, ctx.wait_timeout)
+    return find(ctx, name=name)
+
+
+def _settle(ctx, name, fallback):
+    """The view after a change: waited for (``ctx.wait``), else as it is now; None in check mode."""
+    found = ctx.live(wait_available, ctx, name) if ctx.wait else ctx.live(find, ctx, name=name)
+    return describe_existing(found, fallback) if found else None
+
+
+def ensure(ctx, *, desired, existing=None):
+    """Create the cluster (``existing`` None) and wait until available, or change in place what
+    ModifyReplicationGroup can change (refusing the rest before any call), rotate the AUTH token when asked,
+    converge the tags. ``existing``: what :func:`find` returned; ``desired``: :func:`validate` then :func:`resolve`."""
+    name = desired['name']
+    if existing is None:
+        tags = desired['tags'] or {}
+        kwargs = _create_args(desired)
+        planned = _planned(desired, tags)
+
+        def made():
+            raw = _raw(ctx.client, name)
+            return {'ReplicationGroup': raw} if raw is not None else None
+
+        def make():
+            raw = create_or_find(lambda: ctx.call('create_replication_group', **kwargs), made)['ReplicationGroup']
+            after = _settle(ctx, name, planned) or describe(raw, None, tags, planned)
+            return raw['ARN'], after
+        return ctx.create('cache_cluster', name, make, planned)
+    raw = existing['raw']
+    arn = raw['ARN']
+    if raw.get('Status') == 'deleting':
+        raise ValidationError('name', 'cache cluster %s is being deleted; wait until it is gone, then run again' % name)
+    before = describe_existing(existing)
+    problems = refused(desired, before)
+    if problems:
+        raise ValidationError(problems[0][0], '; '.join(text for dummy, text in problems))
+    kwargs, after = _modification(desired, before)
+    if desired.get('auth_token') is not None and (desired['update_auth_token'] == 'always' or not before['auth_token_enabled']):
+        kwargs.update(AuthToken=desired['auth_token'], AuthTokenUpdateStrategy='ROTATE')
+        after['auth_token_enabled'] = True
+    changed = bool(kwargs)
+    if kwargs:
+        if raw.get('Status') != 'available' and ctx.wait:
+            ctx.live(wait_available, ctx, name)  # AWS refuses a change while the cluster is creating or modifying
+        ctx.call('modify_replication_group', ReplicationGroupId=name, ApplyImmediately=desired['apply_immediately'], **kwargs)
+        after['status'] = 'modifying'
+    if desired['tags'] is not None:
+        tags_changed, after['tags'] = apply_cache_tags(ctx, arn, existing['tags'], desired['tags'])
+        changed = changed or tags_changed
+    if kwargs or (raw.get('Status') != 'available' and ctx.wait):
+        settled = _settle(ctx, name, after)
+        if settled:
+            # ApplyImmediately false: AWS applies in the maintenance window; the member shows what is pending
+            after = dict(settled, tags=after['tags'])
+    return Change.of(changed, before, after, arn)
+
+
+def delete(ctx, *, existing, final_snapshot_identifier=None):
+    """Delete the replication group with its member clusters (RetainPrimaryCluster false), after a final snapshot
+    when ``final_snapshot_identifier`` is given; with ``ctx.wait``, wait until it is gone."""
+    raw = existing['raw']
+    name = raw['ReplicationGroupId']
+    before = describe_existing(existing)
+    action = 'none' if raw.get('Status') == 'deleting' else 'delete'
+    if action == 'delete':
+        kwargs = {'ReplicationGroupId': name, 'RetainPrimaryCluster': False}
+        if final_snapshot_identifier:
+            kwargs['FinalSnapshotIdentifier'] = final_snapshot_identifier
+        try:
+            ctx.call('delete_replication_group', **kwargs)
+        except Exception as exc:  # pylint: disable=broad-except
+            # gone already, or being deleted: a lost answer's retry finds the first call's work done
+            if is_code(exc, 'InvalidReplicationGroupState'):
+                now = _raw(ctx.client, name)
+                if now is not None and now.get('Status') != 'deleting':
+                    raise
+            elif not is_code(exc, REPLICATION_GROUP_NOT_FOUND):
+                raise
+    if ctx.wait:
+        ctx.live(wait_status, lambda: _raw(ctx.client, name), 'cache cluster %s to be deleted' % name, ctx.wait_timeout, True)
+    return Change(action, before, None, raw['ARN'])

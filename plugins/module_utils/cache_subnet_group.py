@@ -1,0 +1,147 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An ElastiCache subnet group, found by its name. Used by cache_subnet_group.
+
+The resource contract (docs/architecture.md): :func:`find`, :func:`describe`, :func:`ensure`, :func:`delete`,
+over a Context whose client is ElastiCache's. The name is the group's identity (AWS keeps one group per name
+and lowercases it), so a CreateCacheSubnetGroup whose answer was lost is found again by its name
+(``retries.create_or_find``) before creating again; description and subnets change in place
+(ModifyCacheSubnetGroup), tags by the group's ARN.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
+from ansible_collections.seed.laravel_aws.plugins.module_utils.elasticache import (
+    SUBNET_GROUP_NOT_FOUND, apply_cache_tags, is_code, read_subnets, tags_of,
+)
+from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import dict_to_boto3_tags, normalize_tags
+
+NAME_RE = re.compile(r'^[a-z0-9-]{1,255}$')
+SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
+MAX_DESCRIPTION = 255
+
+
+def validate_name(value, field='name'):
+    """A subnet group's name, lowercased as AWS stores it: 1-255 letters, digits or hyphens."""
+    name = str(value or '').lower()
+    if not NAME_RE.match(name):
+        raise ValidationError(field, '%r is not a cache subnet group name: 1-255 letters, digits or hyphens' % (value,))
+    return name
+
+
+def validate(p):
+    """The desired group from the options, checked before any call. ValidationError names the field."""
+    name = validate_name(p.get('name'))
+    tags = normalize_tags(p.get('tags'), added=()) if p.get('tags') is not None else None
+    desired = {'name': name, 'tags': tags}
+    if p.get('state') == 'absent':
+        return desired
+    description = p.get('description') if p.get('description') is not None else name
+    if not description or len(description) > MAX_DESCRIPTION:
+        raise ValidationError('description', 'a description of 1-%d characters is required (default: the name)' % MAX_DESCRIPTION)
+    subnets = p.get('subnets') or []
+    if not subnets:
+        raise ValidationError('subnets', 'required with state: present; give one or more subnet ids (subnet-...) of one VPC')
+    bad = [s for s in subnets if not SUBNET_RE.match(str(s))]
+    if bad:
+        raise ValidationError('subnets', '%s: not a subnet id; give ids such as subnet-0123456789abcdef0' % ', '.join(map(str, bad)))
+    desired.update(description=description, subnets=sorted(set(subnets)))
+    return desired
+
+
+def resolve(ctx, *, desired, ec2):
+    """Reads only, before any change: the subnets exist and are in one VPC; fills vpc_id and availability_zones."""
+    desired['vpc_id'], desired['availability_zones'] = read_subnets(ec2, desired['subnets'])
+    return desired
+
+
+def describe(raw, tags=None):
+    """The snake_case view: name, arn, description, vpc_id, subnet_ids, availability_zones, tags."""
+    subnets = raw.get('Subnets') or []
+    return {'name': raw.get('CacheSubnetGroupName'), 'arn': real_id(raw.get('ARN')), 'description': raw.get('CacheSubnetGroupDescription'),
+            'vpc_id': raw.get('VpcId'), 'subnet_ids': sorted(s['SubnetIdentifier'] for s in subnets),
+            'availability_zones': sorted(set((s.get('SubnetAvailabilityZone') or {}).get('Name') for s in subnets
+                                             if (s.get('SubnetAvailabilityZone') or {}).get('Name'))),
+            'tags': dict(tags or {})}
+
+
+def _raw(client, name):
+    try:
+        groups = client.describe_cache_subnet_groups(CacheSubnetGroupName=name)['CacheSubnetGroups']
+    except Exception as exc:  # pylint: disable=broad-except
+        if is_code(exc, SUBNET_GROUP_NOT_FOUND):
+            return None
+        raise
+    return groups[0] if groups else None
+
+
+def find(ctx, *, name):
+    """The subnet group named ``name``: {raw (DescribeCacheSubnetGroups), tags}, or None."""
+    raw = _raw(ctx.client, name)
+    if raw is None:
+        return None
+    return {'raw': raw, 'tags': tags_of(ctx.client, raw['ARN'])}
+
+
+def _planned(desired, arn, tags):
+    return {'name': desired['name'], 'arn': real_id(arn), 'description': desired['description'], 'vpc_id': desired.get('vpc_id'),
+            'subnet_ids': list(desired['subnets']), 'availability_zones': list(desired.get('availability_zones') or []),
+            'tags': dict(tags or {})}
+
+
+def ensure(ctx, *, desired, existing=None):
+    """Create the group (``existing`` None), or change its description, subnets and tags in place.
+    ``existing``: what :func:`find` returned; ``desired``: what :func:`validate` and :func:`resolve` made."""
+    if existing is None:
+        tags = desired['tags'] or {}
+        kwargs = {'CacheSubnetGroupName': desired['name'], 'CacheSubnetGroupDescription': desired['description'],
+                  'SubnetIds': desired['subnets']}
+        if tags:
+            kwargs['Tags'] = dict_to_boto3_tags(tags)
+
+        def made():
+            raw = _raw(ctx.client, desired['name'])
+            return {'CacheSubnetGroup': raw} if raw is not None else None
+
+        def make():
+            raw = create_or_find(lambda: ctx.call('create_cache_subnet_group', **kwargs), made)['CacheSubnetGroup']
+            return raw['ARN'], describe(raw, tags)
+        return ctx.create('cache_subnet_group', desired['name'], make, _planned(desired, None, tags))
+    raw, tags = existing['raw'], existing['tags']
+    arn = raw['ARN']
+    before = describe(raw, tags)
+    after = dict(before)
+    changed = False
+    if before['description'] != desired['description'] or before['subnet_ids'] != desired['subnets']:
+        answer = ctx.call('modify_cache_subnet_group', CacheSubnetGroupName=desired['name'],
+                          CacheSubnetGroupDescription=desired['description'], SubnetIds=desired['subnets'])
+        after.update(_planned(desired, arn, tags))
+        if answer and answer.get('CacheSubnetGroup'):
+            after = describe(answer['CacheSubnetGroup'], tags)
+        changed = True
+    if desired['tags'] is not None:
+        tags_changed, after['tags'] = apply_cache_tags(ctx, arn, tags, desired['tags'])
+        changed = changed or tags_changed
+    return Change.of(changed, before, after, arn)
+
+
+def delete(ctx, *, existing):
+    """Delete the group; one a cache cluster still uses is refused, naming it (AWS's CacheSubnetGroupInUse)."""
+    raw = existing['raw']
+    try:
+        ctx.call('delete_cache_subnet_group', CacheSubnetGroupName=raw['CacheSubnetGroupName'])
+    except Exception as exc:  # pylint: disable=broad-except
+        if is_code(exc, 'CacheSubnetGroupInUse'):
+            raise ValidationError('state', 'cache subnet group %s is still used (%s); delete the cache clusters in it first '
+                                  '(cache_cluster with state: absent)' % (raw['CacheSubnetGroupName'], exc))
+        if not is_code(exc, SUBNET_GROUP_NOT_FOUND):
+            raise
+    return Change('delete', describe(raw, existing['tags']), None, raw['ARN'])

@@ -1,0 +1,325 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: cache_cluster
+short_description: A Redis cluster on ElastiCache (a replication group of one shard), encrypted, with replicas and failover
+version_added: 0.1.0
+description:
+  - Creates, changes in place or deletes a Redis cluster as an ElastiCache replication group with cluster mode
+    disabled, one shard of a primary and 0-5 replicas; only a replication group offers encryption at rest and
+    automatic failover.
+  - The cluster is found by its id (O(name)), so a rerun creates nothing, and a create whose answer was lost is
+    found again instead of made twice.
+  - What C(ModifyReplicationGroup) can change is changed in place (node type, engine version upgrade, security
+    groups, backup retention, maintenance window, automatic failover, Multi-AZ, description, the AUTH token).
+    What it cannot (encryption in transit or at rest, the subnet group, the port, the number of clusters) is
+    refused before any change, with the reason.
+  - Before any change the input is checked (names, the AUTH token's rules) and the subnet group and security
+    groups are read; each error names the option to fix.
+  - The AUTH token is never returned and never shown in a diff; AWS never returns it either, only whether one is set.
+  - With O(wait), waits until the cluster is C(available) (a new cluster takes minutes on AWS), and after
+    O(state=absent) until it is gone.
+  - The subnet group must exist (its VPC is where the security groups are looked up). In check mode, a new cluster
+    whose subnet group does not exist yet (a playbook's check run, where the subnet group task only planned it) is
+    planned with a warning, its RV(cache_cluster.security_group_ids) as given in O(security_groups).
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  name:
+    description:
+      - The replication group id, 1-40 letters, digits or hyphens, starting with a letter, without two hyphens in a
+        row and not ending with a hyphen. Lowercased, as AWS stores it.
+    type: str
+    required: true
+  description:
+    description: The cluster's description. Defaults to O(name).
+    type: str
+  engine:
+    description: The engine.
+    type: str
+    choices: [redis]
+    default: redis
+  engine_version:
+    description:
+      - The engine version, for example V(7.1). Not given, AWS's default for a new cluster, and left alone after.
+      - A higher version upgrades the cluster in place; a lower one is refused.
+    type: str
+  node_type:
+    description: The node type of every member cluster. Changed in place (a scaling).
+    type: str
+    default: cache.t4g.micro
+  num_cache_clusters:
+    description:
+      - The number of clusters, 1-6, the primary and its replicas. 2 or more turn on O(automatic_failover) and
+        O(multi_az) unless told otherwise.
+      - Fixed once created; a different number is refused.
+    type: int
+    default: 1
+  automatic_failover:
+    description: Promote a replica when the primary fails. Needs O(num_cache_clusters) 2 or more. Defaults to true when O(num_cache_clusters) is 2 or more.
+    type: bool
+  multi_az:
+    description: Keep the replicas in other zones than the primary. Needs O(automatic_failover). Defaults to O(automatic_failover).
+    type: bool
+  port:
+    description: The port Redis listens on. Fixed once created.
+    type: int
+    default: 6379
+  cache_subnet_group_name:
+    description:
+      - The cache subnet group the cluster is placed in (M(seed.laravel_aws.cache_subnet_group)). Required to create.
+      - Fixed once created; another group is refused.
+    type: str
+  security_groups:
+    description: Security groups by name or id, in the VPC of the subnet group. Not given, left alone (the VPC's default group on create).
+    type: list
+    elements: str
+  transit_encryption:
+    description: TLS between clients and Redis. Fixed once created.
+    type: bool
+    default: true
+  at_rest_encryption:
+    description: Encryption of the data on disk and of backups. Fixed once created.
+    type: bool
+    default: true
+  kms_key_id:
+    description: The KMS key for encryption at rest. Not given, AWS's own key.
+    type: str
+  auth_token:
+    description:
+      - The Redis AUTH password, 16-128 printable ASCII characters, without C(/), C(") or C(@). Requires
+        O(transit_encryption=true).
+      - Never returned, logged or shown in a diff.
+    type: str
+  update_auth_token:
+    description:
+      - V(on_create) sets O(auth_token) when the cluster is created (or on one that has no token yet), and leaves it alone after.
+      - V(always) rotates the token to O(auth_token) on every run (ModifyReplicationGroup with the C(ROTATE)
+        strategy, so clients keep working with the old token until they switch); the task then always reports a change,
+        since AWS never tells whether the token is already that one.
+    type: str
+    choices: [on_create, always]
+    default: on_create
+  snapshot_retention_limit:
+    description: Days of automatic daily backups kept, 0 (none, AWS's default) to 35.
+    type: int
+    default: 0
+  preferred_maintenance_window:
+    description: The weekly maintenance window, UTC, for example V(sun:05:00-sun:06:00). Not given, AWS chooses one.
+    type: str
+  apply_immediately:
+    description:
+      - Apply changes now rather than in the next maintenance window.
+      - Not applied immediately, a change of node type or engine version is pending until the window; the cluster
+        shows it as pending, so a rerun changes nothing.
+    type: bool
+    default: false
+  final_snapshot_identifier:
+    description: With O(state=absent), the name of a final backup taken before the cluster is deleted. Not given, none is taken.
+    type: str
+  state:
+    description: V(present) or V(absent). Absent deletes the cluster with every member cluster.
+    type: str
+    choices: [present, absent]
+    default: present
+  wait:
+    description: Wait until the cluster is C(available), or after O(state=absent) until it is gone.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait.
+    type: int
+    default: 1800
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.tags
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change, changes nothing and does not wait; a cluster to be created has RV(cache_cluster.arn=null).
+  diff_mode:
+    support: full
+    description: Returns the cluster before and after (never the AUTH token).
+'''
+
+EXAMPLES = r'''
+- name: Redis for Laravel's cache and sessions, a primary and a replica in another zone
+  seed.laravel_aws.cache_cluster:
+    name: demo-redis
+    engine_version: "7.1"
+    node_type: cache.t4g.small
+    num_cache_clusters: 2
+    cache_subnet_group_name: demo-cache
+    security_groups: [demo-redis]
+    auth_token: "{{ vault_redis_auth_token }}"
+    tags: {Stack: demo}
+  register: redis
+
+- name: Laravel's REDIS_HOST
+  ansible.builtin.debug:
+    msg: "{{ redis.cache_cluster.primary_endpoint.address }}"
+
+- name: Gone, after a last backup
+  seed.laravel_aws.cache_cluster:
+    name: demo-redis
+    final_snapshot_identifier: demo-redis-final
+    state: absent
+'''
+
+RETURN = r'''
+cache_cluster:
+  description: The cluster (never its AUTH token); empty after O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: The replication group id.
+      type: str
+      sample: demo-redis
+    arn:
+      description: Its ARN (null in check mode for one to be created).
+      type: str
+      sample: arn:aws:elasticache:us-east-1:123456789012:replicationgroup:demo-redis
+    description:
+      description: Its description.
+      type: str
+    status:
+      description: C(creating), C(available), C(modifying) or C(deleting).
+      type: str
+    engine:
+      description: C(redis).
+      type: str
+    engine_version:
+      description: The engine version it runs (or will, once a pending change is applied).
+      type: str
+    node_type:
+      description: The node type (or the pending one).
+      type: str
+    port:
+      description: The port.
+      type: int
+    primary_endpoint:
+      description: Where clients write, the primary's endpoint (null until AWS gives it).
+      type: dict
+      contains:
+        address:
+          description: The host name.
+          type: str
+        port:
+          description: The port.
+          type: int
+    reader_endpoint:
+      description: Where clients read, spread over the replicas (null until AWS gives it).
+      type: dict
+      contains:
+        address:
+          description: The host name.
+          type: str
+        port:
+          description: The port.
+          type: int
+    member_clusters:
+      description: The ids of its member clusters, sorted.
+      type: list
+      elements: str
+    num_cache_clusters:
+      description: How many member clusters it has.
+      type: int
+    automatic_failover:
+      description: Whether automatic failover is on.
+      type: bool
+    multi_az:
+      description: Whether Multi-AZ is on.
+      type: bool
+    transit_encryption:
+      description: Whether encryption in transit is on.
+      type: bool
+    at_rest_encryption:
+      description: Whether encryption at rest is on.
+      type: bool
+    auth_token_enabled:
+      description: Whether Redis AUTH is on (the token itself is never returned).
+      type: bool
+    cache_subnet_group_name:
+      description: Its cache subnet group.
+      type: str
+    security_group_ids:
+      description: Its security groups, sorted.
+      type: list
+      elements: str
+    snapshot_retention_limit:
+      description: Days of automatic backups kept.
+      type: int
+    preferred_maintenance_window:
+      description: Its weekly maintenance window (UTC).
+      type: str
+    tags:
+      description: Its tags.
+      type: dict
+diff:
+  description: The cluster before and after (never the AUTH token).
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, public
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils import cache_cluster
+
+
+def run(m):
+    desired = cache_cluster.validate(m.params)
+    ctx = Context.of(m, m.client('elasticache'))
+    existing = cache_cluster.find(ctx, name=desired['name'])
+    if m.params['state'] == 'absent':
+        if existing is None:
+            m.exit_json(changed=False, cache_cluster={}, diff=make_diff(None, None))
+        change = cache_cluster.delete(ctx, existing=existing, final_snapshot_identifier=desired['final_snapshot_identifier'])
+        m.exit_json(changed=change.changed, cache_cluster={}, diff=make_diff(change.before, None))
+    cache_cluster.resolve(ctx, desired=desired, ec2=m.client('ec2'), existing=existing)
+    change = cache_cluster.ensure(ctx, desired=desired, existing=existing)
+    after = public(change.after)
+    m.exit_json(changed=change.changed, cache_cluster=after, diff=make_diff(change.before, after))
+
+
+def main():
+    m = AwsModule(
+        argument_spec=resource_spec(dict(
+            name=dict(type='str', required=True),
+            description=dict(type='str'),
+            engine=dict(type='str', default='redis', choices=['redis']),
+            engine_version=dict(type='str'),
+            node_type=dict(type='str', default='cache.t4g.micro'),
+            num_cache_clusters=dict(type='int', default=1),
+            automatic_failover=dict(type='bool'),
+            multi_az=dict(type='bool'),
+            port=dict(type='int', default=6379),
+            cache_subnet_group_name=dict(type='str'),
+            security_groups=dict(type='list', elements='str'),
+            transit_encryption=dict(type='bool', default=True),
+            at_rest_encryption=dict(type='bool', default=True),
+            kms_key_id=dict(type='str'),
+            auth_token=dict(type='str', no_log=True),
+            update_auth_token=dict(type='str', default='on_create', choices=['on_create', 'always']),
+            snapshot_retention_limit=dict(type='int', default=0),
+            preferred_maintenance_window=dict(type='str'),
+            apply_immediately=dict(type='bool', default=False),
+            final_snapshot_identifier=dict(type='str'),
+            wait=dict(type='bool', default=True),
+            wait_timeout=dict(type='int', default=1800),
+        )),
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()

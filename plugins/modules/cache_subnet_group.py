@@ -1,0 +1,141 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: cache_subnet_group
+short_description: An ElastiCache subnet group, the subnets a Redis cluster is placed in
+version_added: 0.1.0
+description:
+  - Creates, changes in place (description, subnets, tags) or deletes an ElastiCache cache subnet group, for
+    M(seed.laravel_aws.cache_cluster).
+  - The group is found by its name, which AWS stores lowercased; a create whose answer was lost is found again by
+    that name, never made twice.
+  - Before any change the subnets are read (EC2 C(DescribeSubnets)) and must exist and be in one VPC.
+  - A cluster with a replica is best spread over two or more availability zones; a group of one zone is accepted,
+    the playbook decides.
+  - A group a cache cluster still uses is not deleted; the error names it.
+author:
+  - Seed Maintainers (@seed-maintainers)
+options:
+  name:
+    description: The group's name, 1-255 letters, digits or hyphens (lowercased, as AWS stores it).
+    type: str
+    required: true
+  description:
+    description: The group's description. Defaults to O(name).
+    type: str
+  subnets:
+    description: Subnet ids, all in one VPC. Required with O(state=present).
+    type: list
+    elements: str
+  state:
+    description: V(present) or V(absent).
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.tags
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing; a group to be created has RV(cache_subnet_group.arn=null).
+  diff_mode:
+    support: full
+    description: Returns the group before and after.
+'''
+
+EXAMPLES = r'''
+- name: The private subnets the Redis cluster is placed in
+  seed.laravel_aws.cache_subnet_group:
+    name: demo-cache
+    description: Redis of the demo stack
+    subnets: "{{ private_subnet_ids }}"
+    tags: {Stack: demo}
+
+- name: Gone (after the cache clusters in it)
+  seed.laravel_aws.cache_subnet_group:
+    name: demo-cache
+    state: absent
+'''
+
+RETURN = r'''
+cache_subnet_group:
+  description: The group; empty after O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Its name.
+      type: str
+      sample: demo-cache
+    arn:
+      description: Its ARN (null in check mode for one to be created).
+      type: str
+      sample: arn:aws:elasticache:us-east-1:123456789012:subnetgroup:demo-cache
+    description:
+      description: Its description.
+      type: str
+    vpc_id:
+      description: The VPC of its subnets.
+      type: str
+    subnet_ids:
+      description: Its subnets, sorted.
+      type: list
+      elements: str
+    availability_zones:
+      description: The zones of its subnets, sorted.
+      type: list
+      elements: str
+    tags:
+      description: Its tags.
+      type: dict
+diff:
+  description: The group before and after.
+  returned: always
+  type: dict
+'''
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, public
+from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils import cache_subnet_group
+
+
+def run(m):
+    desired = cache_subnet_group.validate(m.params)
+    ctx = Context.of(m, m.client('elasticache'))
+    if m.params['state'] == 'present':
+        cache_subnet_group.resolve(ctx, desired=desired, ec2=m.client('ec2'))
+    existing = cache_subnet_group.find(ctx, name=desired['name'])
+    if m.params['state'] == 'absent':
+        if existing is None:
+            m.exit_json(changed=False, cache_subnet_group={}, diff=make_diff(None, None))
+        change = cache_subnet_group.delete(ctx, existing=existing)
+        m.exit_json(changed=True, cache_subnet_group={}, diff=make_diff(change.before, None))
+    change = cache_subnet_group.ensure(ctx, desired=desired, existing=existing)
+    after = public(change.after)
+    m.exit_json(changed=change.changed, cache_subnet_group=after, diff=make_diff(change.before, after))
+
+
+def main():
+    m = AwsModule(
+        argument_spec=resource_spec(dict(
+            name=dict(type='str', required=True),
+            description=dict(type='str'),
+            subnets=dict(type='list', elements='str'),
+        )),
+        required_if=[('state', 'present', ['subnets'])],
+    )
+    m.run(run)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,217 @@
+"""cache_cluster in-process against moto: create and wait, rerun, check mode, diff, modify in place (node type,
+security groups, tags with purge), refused changes, absent with and without a final snapshot, every bad input
+(naming its field, before any change), a lost create answer, and the AUTH token never in a result or diff."""
+import json
+
+import boto3
+import pytest
+from ansible.module_utils import basic
+from botocore.exceptions import ConnectionClosedError
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils import elasticache, retries
+from ansible_collections.seed.laravel_aws.plugins.modules import cache_cluster
+
+from ...conftest import REGION, mutating
+
+TOKEN = 'Sup3r-Secret-Redis-Token-42'
+
+
+@pytest.fixture(autouse=True)
+def quick(monkeypatch):
+    slept = []
+    monkeypatch.setattr(elasticache, 'SLEEP', slept.append)
+    return slept
+
+
+@pytest.fixture
+def net(aws):
+    vpc = aws.create_vpc(CidrBlock='10.81.0.0/16')['Vpc']['VpcId']
+    a = aws.create_subnet(VpcId=vpc, CidrBlock='10.81.1.0/24', AvailabilityZone='us-east-1a')['Subnet']['SubnetId']
+    b = aws.create_subnet(VpcId=vpc, CidrBlock='10.81.2.0/24', AvailabilityZone='us-east-1b')['Subnet']['SubnetId']
+    sg = aws.create_security_group(GroupName='demo-redis', Description='redis', VpcId=vpc)['GroupId']
+    other = aws.create_security_group(GroupName='demo-other', Description='other', VpcId=vpc)['GroupId']
+    cache = boto3.client('elasticache', region_name=REGION)
+    cache.create_cache_subnet_group(CacheSubnetGroupName='demo-cache', CacheSubnetGroupDescription='d', SubnetIds=[a, b])
+    return {'vpc': vpc, 'sg': sg, 'other': other, 'cache': cache}
+
+
+def args(**extra):
+    out = {'name': 'demo-redis', 'num_cache_clusters': 2, 'cache_subnet_group_name': 'demo-cache', 'security_groups': ['demo-redis'],
+           'auth_token': TOKEN, 'engine_version': '7.1', 'tags': {'Stack': 'demo'}}
+    out.update(extra)
+    return out
+
+
+def clusters(net):
+    return net['cache'].describe_replication_groups()['ReplicationGroups']
+
+
+def no_token(result):
+    assert TOKEN not in json.dumps(result), 'the AUTH token is in the result'
+
+
+def test_create_rerun_modify_and_absent(run_module, calls, net, quick):
+    plan = run_module(cache_cluster.main, args(), check_mode=True, diff=True)
+    no_token(plan)
+    assert plan['changed'] and plan['cache_cluster']['arn'] is None and mutating(calls) == [] and clusters(net) == []
+    assert plan['diff']['before'] == {} and plan['diff']['after']['member_clusters'] == ['demo-redis-001', 'demo-redis-002']
+
+    made = run_module(cache_cluster.main, args(), diff=True)
+    no_token(made)
+    redis = made['cache_cluster']
+    assert made['changed'] and redis['status'] == 'available' and quick, made  # waited through creating
+    assert redis['arn'].endswith(':replicationgroup:demo-redis') and redis['member_clusters'] == ['demo-redis-001', 'demo-redis-002']
+    assert redis['num_cache_clusters'] == 2 and redis['automatic_failover'] and redis['multi_az']
+    assert redis['transit_encryption'] and redis['at_rest_encryption'] and redis['auth_token_enabled']
+    assert redis['primary_endpoint']['address'].startswith('master.') and redis['primary_endpoint']['port'] == 6379
+    assert redis['reader_endpoint']['address'].startswith('replica.') and redis['port'] == 6379
+    assert redis['cache_subnet_group_name'] == 'demo-cache' and redis['security_group_ids'] == [net['sg']]
+    assert redis['engine'] == 'redis' and redis['engine_version'] == '7.1' and redis['node_type'] == 'cache.t4g.micro'
+    assert redis['snapshot_retention_limit'] == 0 and redis['preferred_maintenance_window'] and redis['tags'] == {'Stack': 'demo'}
+    assert len(clusters(net)) == 1 and calls.count('create_replication_group') == 1
+
+    del calls[:]
+    again = run_module(cache_cluster.main, args(), diff=True)
+    no_token(again)
+    assert again['changed'] is False and mutating(calls) == [] and again['cache_cluster'] == redis
+
+    del calls[:]
+    plan = run_module(cache_cluster.main, args(node_type='cache.t4g.small'), check_mode=True, diff=True)
+    assert plan['changed'] and mutating(calls) == [] and plan['diff']['after']['node_type'] == 'cache.t4g.small'
+    scaled = run_module(cache_cluster.main, args(node_type='cache.t4g.small', security_groups=['demo-other'], apply_immediately=True,
+                                                 tags={'Owner': 'ops'}), diff=True)
+    no_token(scaled)
+    assert scaled['changed'] and scaled['cache_cluster']['node_type'] == 'cache.t4g.small' and scaled['cache_cluster']['status'] == 'available'
+    assert scaled['cache_cluster']['security_group_ids'] == [net['other']] and scaled['cache_cluster']['tags'] == {'Owner': 'ops'}
+    assert scaled['diff']['before']['node_type'] == 'cache.t4g.micro' and scaled['diff']['after']['node_type'] == 'cache.t4g.small'
+    kept = run_module(cache_cluster.main, args(node_type='cache.t4g.small', security_groups=['demo-other'], purge_tags=False))
+    assert kept['changed'] and kept['cache_cluster']['tags'] == {'Owner': 'ops', 'Stack': 'demo'}
+    listed = net['cache'].list_tags_for_resource(ResourceName=redis['arn'])['TagList']
+    assert {t['Key']: t['Value'] for t in listed} == {'Owner': 'ops', 'Stack': 'demo'}
+    del calls[:]
+    same = run_module(cache_cluster.main, args(node_type='cache.t4g.small', security_groups=['demo-other'], purge_tags=False))
+    assert same['changed'] is False and mutating(calls) == []
+
+    rotated = run_module(cache_cluster.main, args(node_type='cache.t4g.small', security_groups=['demo-other'], purge_tags=False,
+                                                  update_auth_token='always'), diff=True)
+    no_token(rotated)
+    assert rotated['changed'] and 'modify_replication_group' in calls
+
+    del calls[:]
+    plan = run_module(cache_cluster.main, {'name': 'demo-redis', 'state': 'absent'}, check_mode=True)
+    assert plan['changed'] and mutating(calls) == [] and len(clusters(net)) == 1
+    gone = run_module(cache_cluster.main, {'name': 'demo-redis', 'state': 'absent', 'final_snapshot_identifier': 'demo-redis-final'},
+                      diff=True)
+    no_token(gone)
+    assert gone['changed'] and gone['cache_cluster'] == {} and gone['diff']['before']['name'] == 'demo-redis' and clusters(net) == []
+    assert [s['SnapshotName'] for s in net['cache'].describe_snapshots()['Snapshots']] == ['demo-redis-final']
+    del calls[:]
+    assert run_module(cache_cluster.main, {'name': 'demo-redis', 'state': 'absent'})['changed'] is False
+    assert mutating(calls) == []
+
+
+def test_one_cluster_without_token_and_absent_without_snapshot(run_module, net):
+    made = run_module(cache_cluster.main, {'name': 'demo-one', 'cache_subnet_group_name': 'demo-cache', 'transit_encryption': False})
+    redis = made['cache_cluster']
+    assert made['changed'] and redis['num_cache_clusters'] == 1 and not redis['automatic_failover'] and not redis['multi_az']
+    assert not redis['transit_encryption'] and redis['at_rest_encryption'] and not redis['auth_token_enabled']
+    gone = run_module(cache_cluster.main, {'name': 'demo-one', 'state': 'absent'})
+    assert gone['changed'] and clusters(net) == [] and net['cache'].describe_snapshots()['Snapshots'] == []
+
+
+@pytest.mark.parametrize('extra, field', [
+    ({'auth_token': 'short-token'}, 'auth_token'),
+    ({'auth_token': 'a-long-enough/token'}, 'auth_token'),
+    ({'auth_token': 'a-long-enough"token'}, 'auth_token'),
+    ({'auth_token': 'a-long-enough@token'}, 'auth_token'),
+    ({'auth_token': 'a-long-enough-token', 'transit_encryption': False}, 'auth_token'),
+    ({'name': 'r' * 41}, 'name'),
+    ({'name': 'demo--redis'}, 'name'),
+    ({'name': 'demo-redis-'}, 'name'),
+    ({'name': '1demo'}, 'name'),
+    ({'num_cache_clusters': 7}, 'num_cache_clusters'),
+    ({'num_cache_clusters': 1, 'automatic_failover': True}, 'automatic_failover'),
+    ({'automatic_failover': False, 'multi_az': True}, 'multi_az'),
+    ({'node_type': 't4g.micro'}, 'node_type'),
+    ({'engine_version': 'seven'}, 'engine_version'),
+    ({'port': 70000}, 'port'),
+    ({'snapshot_retention_limit': 36}, 'snapshot_retention_limit'),
+    ({'preferred_maintenance_window': 'sunday 5am'}, 'preferred_maintenance_window'),
+    ({'security_groups': ['nope']}, 'security_groups'),
+    ({'cache_subnet_group_name': 'no-such-group'}, 'cache_subnet_group_name'),
+    ({'cache_subnet_group_name': None}, 'cache_subnet_group_name'),
+    ({'kms_key_id': 'alias/redis', 'at_rest_encryption': False}, 'kms_key_id'),
+    ({'tags': {'aws:x': 'y'}}, 'tags'),
+])
+def test_bad_input_names_the_field_before_any_change(run_module, calls, net, extra, field):
+    result = run_module(cache_cluster.main, args(**extra))
+    no_token(result)
+    for value in extra.values():
+        if isinstance(value, str) and 'token' in value:
+            assert value not in json.dumps(result)
+    assert result['failed'] and result['field'] == field and mutating(calls) == [], result
+    assert clusters(net) == []
+
+
+def test_check_mode_plans_a_cluster_in_a_subnet_group_not_made_yet(run_module, calls, net, monkeypatch):
+    warned = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: warned.append(msg))
+    plan = run_module(cache_cluster.main, args(cache_subnet_group_name='planned-group'), check_mode=True, diff=True)
+    no_token(plan)
+    assert plan['changed'] and plan['cache_cluster']['cache_subnet_group_name'] == 'planned-group' and mutating(calls) == []
+    assert plan['cache_cluster']['security_group_ids'] == ['demo-redis'] and any('does not exist (yet)' in w for w in warned)
+
+
+def test_bad_final_snapshot_name(run_module, calls, net):
+    result = run_module(cache_cluster.main, {'name': 'demo-redis', 'state': 'absent', 'final_snapshot_identifier': 'bad_name'})
+    assert result['failed'] and result['field'] == 'final_snapshot_identifier' and mutating(calls) == []
+
+
+@pytest.mark.parametrize('extra, field', [
+    ({'transit_encryption': False, 'auth_token': None}, 'transit_encryption'),
+    ({'at_rest_encryption': False}, 'at_rest_encryption'),
+    ({'port': 6380}, 'port'),
+    ({'num_cache_clusters': 3}, 'num_cache_clusters'),
+    ({'engine_version': '6.2'}, 'engine_version'),
+])
+def test_what_cannot_change_in_place_is_refused_with_the_reason(run_module, calls, net, extra, field):
+    run_module(cache_cluster.main, args())
+    del calls[:]
+    result = run_module(cache_cluster.main, args(**extra))
+    no_token(result)
+    assert result['failed'] and result['field'] == field and mutating(calls) == [], result
+    assert 'create a new cluster' in result['msg'] or 'downgraded' in result['msg']
+
+
+def test_another_subnet_group_is_refused(run_module, calls, net, aws):
+    subnet = aws.describe_subnets(Filters=[{'Name': 'vpc-id', 'Values': [net['vpc']]}])['Subnets'][0]['SubnetId']
+    net['cache'].create_cache_subnet_group(CacheSubnetGroupName='demo-other', CacheSubnetGroupDescription='d', SubnetIds=[subnet])
+    run_module(cache_cluster.main, args())
+    del calls[:]
+    result = run_module(cache_cluster.main, args(cache_subnet_group_name='demo-other'))
+    assert result['failed'] and result['field'] == 'cache_subnet_group_name' and mutating(calls) == []
+
+
+def test_a_lost_create_answer_is_found_not_made_twice(run_module, calls, net, monkeypatch):
+    original = retries.RetryingClient.call
+    lost = []
+
+    def losing(self, operation, method, kwargs, retry_lost_answer=None):
+        if operation == 'create_replication_group' and not lost:
+            method(**kwargs)
+            lost.append(operation)
+            raise ConnectionClosedError(endpoint_url='https://elasticache.us-east-1.amazonaws.com')
+        return original(self, operation, method, kwargs, retry_lost_answer)
+    monkeypatch.setattr(retries.RetryingClient, 'call', losing)
+    made = run_module(cache_cluster.main, args())
+    no_token(made)
+    assert made['changed'] and lost and made['cache_cluster']['status'] == 'available' and len(clusters(net)) == 1
+
+
+def test_a_wait_that_times_out_after_the_create_says_changed_and_names_the_cluster(run_module, net, monkeypatch):
+    from emulator import elasticache as emulated
+    monkeypatch.setattr(emulated, 'TRANSITION_DESCRIBES', 10 ** 6)  # creating for ever
+    result = run_module(cache_cluster.main, args(wait_timeout=1))
+    no_token(result)
+    assert result['failed'] and result['changed'] is True, result
+    assert 'demo-redis' in result['msg'] and 'CreateReplicationGroup' in result['msg'] and 'creating' in result['msg']
