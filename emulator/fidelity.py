@@ -22,6 +22,8 @@ in-process moto) so that they behave as AWS documents:
   would make a client's retry of a lost answer fail.
 - RDS (emulator.rds): PostgreSQL's orderable instance options, its default version, and DB subnet
   groups created and modified as AWS does.
+- ElastiCache (emulator.elasticache): cache subnet groups deleted and modified, replication groups
+  with their member clusters, reader endpoint, statuses and AWS's create and modify rules.
 """
 
 import base64

@@ -48,10 +48,13 @@ MADE_KEY = {'create_vpc': 'VpcId', 'create_subnet': 'SubnetId', 'create_security
             'allocate_address': 'AllocationId', 'create_route_table': 'RouteTableId', 'create_key_pair': 'KeyName',
             'import_key_pair': 'KeyName', 'run_instances': 'InstanceId', 'associate_route_table': 'AssociationId',
             'create_load_balancer': 'LoadBalancerArn', 'create_target_group': 'TargetGroupArn', 'create_listener': 'ListenerArn',
-            'import_certificate': 'CertificateArn'}
+            'import_certificate': 'CertificateArn', 'create_db_subnet_group': 'DBSubnetGroupName',
+            'create_db_instance': 'DBInstanceIdentifier', 'create_cache_subnet_group': 'CacheSubnetGroupName',
+            'create_replication_group': 'ReplicationGroupId'}
 REQUEST_KEYS = ('VpcId', 'SubnetId', 'GroupId', 'InternetGatewayId', 'NatGatewayId', 'AllocationId', 'AssociationId',
                 'RouteTableId', 'KeyName', 'InstanceId', 'InstanceIds', 'Resources', 'DestinationCidrBlock',
-                'ListenerArn', 'LoadBalancerArn', 'TargetGroupArn', 'CertificateArn', 'ResourceArns')
+                'ListenerArn', 'LoadBalancerArn', 'TargetGroupArn', 'CertificateArn', 'ResourceArns',
+                'DBSubnetGroupName', 'DBInstanceIdentifier', 'CacheSubnetGroupName', 'ReplicationGroupId', 'ResourceName')
 
 
 def _values_of(value, key, out, depth=0):

@@ -67,11 +67,14 @@ DROPPED_KEYS = frozenset(('documentation', 'documentationUrl'))
 # The services whose clients come from the lean folder (its endpoints.json lists only these).
 LEAN_SERVICES = ('ec2',)
 # The other services the modules call, through botocore's own loader: load_balancer and target (elbv2),
-# certificate (acm).
-OTHER_SERVICES = ('elbv2', 'acm')
+# certificate (acm), db_subnet_group and rds_instance (rds), cache_subnet_group and cache_cluster (elasticache).
+OTHER_SERVICES = ('elbv2', 'acm', 'rds', 'elasticache')
 # Words of the code that name an operation of another service which EC2 has too (ELBv2's DescribeTags,
 # module_utils/elbv2.py); the collection never calls EC2's, so neither the lean model nor the IAM policy has it.
 NOT_EC2 = frozenset(['describe_tags'])
+# The same for the other services: RDS's and ElastiCache's ListTagsForResource, which ACM has too (the
+# certificate module reads its tags with ListTagsForCertificate).
+NOT_CALLED = {'ec2': NOT_EC2, 'acm': frozenset(['list_tags_for_resource'])}
 
 # What the lean folder holds; a new value gives a new folder, so an older copy is never read.
 LAYOUT = 2
@@ -108,8 +111,7 @@ def _words_of(texts):
 
 
 def _matching(index, words, prefixes, service='ec2'):
-    if service == 'ec2':
-        words = set(words) - NOT_EC2
+    words = set(words) - NOT_CALLED.get(service, frozenset())
     return frozenset(op for py, op in index.items() if py in words or any(py.startswith(p + '_') for p in prefixes))
 
 

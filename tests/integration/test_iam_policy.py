@@ -1,7 +1,7 @@
 """docs/iam-policy.json: the least-privilege IAM policy of the collection.
 
-- The policy allows exactly the EC2, ELBv2 and ACM operations the modules and the inventory
-  plugin call (botocore_data.OPERATIONS and collection_operations('elbv2'/'acm'), which a unit
+- The policy allows exactly the EC2, ELBv2, ACM, RDS and ElastiCache operations the modules and the
+  inventory plugin call (botocore_data.OPERATIONS and collection_operations(service)), which a unit
   test checks against the code), each by name: no wildcard, no Deny/NotAction tricks, no other
   service.
 - Every action in an emulator request log is allowed. The log is the one of a stack built,
@@ -46,7 +46,7 @@ def allowed_actions(policy):
 # ambiguous name is given to (EC2 first: it is what the collection calls).
 SERVICES = ('ec2', 'sts', 'elbv2', 'rds', 'elasticache', 'acm', 'iam')
 # The IAM prefix of each API the collection calls.
-IAM_PREFIX = {'ec2': 'ec2', 'elbv2': 'elasticloadbalancing', 'acm': 'acm'}
+IAM_PREFIX = {'ec2': 'ec2', 'elbv2': 'elasticloadbalancing', 'acm': 'acm', 'rds': 'rds', 'elasticache': 'elasticache'}
 # Calls that no IAM policy can deny (AWS: "No permissions are required to perform this operation").
 ALWAYS_ALLOWED = {'sts:GetCallerIdentity'}
 
@@ -96,7 +96,7 @@ def test_policy_allows_exactly_the_operations_the_collection_calls():
             service, name = (action.split(':', 1) + [''])[:2]
             assert service in IAM_PREFIX.values() and ACTION.match(name), action
     actions = allowed_actions(policy)
-    wanted = ['ec2:' + op for op in OPERATIONS] + ['%s:%s' % (IAM_PREFIX[service], op) for service in ('elbv2', 'acm')
+    wanted = ['ec2:' + op for op in OPERATIONS] + ['%s:%s' % (IAM_PREFIX[service], op) for service in ('elbv2', 'acm', 'rds', 'elasticache')
                                                    for op in collection_operations(service)]
     assert sorted(actions) == sorted(wanted)
     every = [a for s in policy['Statement'] for a in ([s['Action']] if isinstance(s['Action'], str) else s['Action'])]
