@@ -56,6 +56,7 @@ IN_PLACE = (
     ('backup_retention_period', 'BackupRetentionPeriod'), ('preferred_backup_window', 'PreferredBackupWindow'),
     ('preferred_maintenance_window', 'PreferredMaintenanceWindow'), ('deletion_protection', 'DeletionProtection'),
     ('auto_minor_version_upgrade', 'AutoMinorVersionUpgrade'), ('publicly_accessible', 'PubliclyAccessible'),
+    ('copy_tags_to_snapshot', 'CopyTagsToSnapshot'),
     ('db_parameter_group_name', 'DBParameterGroupName'), ('vpc_security_group_ids', 'VpcSecurityGroupIds'),
     ('port', 'DBPortNumber'), ('db_subnet_group_name', 'DBSubnetGroupName'),
 )
@@ -213,6 +214,7 @@ def validate(p):
         preferred_backup_window=backup, preferred_maintenance_window=maintenance,
         db_parameter_group_name=p.get('db_parameter_group_name'), deletion_protection=bool(p.get('deletion_protection')),
         auto_minor_version_upgrade=p.get('auto_minor_version_upgrade') is not False, port=p.get('port') or 5432,
+        copy_tags_to_snapshot=p.get('copy_tags_to_snapshot') is not False,
         db_name=db_name, master_username=user, master_user_password=password,
         update_password=p.get('update_password') or 'on_create',
         manage_master_user_password=p.get('manage_master_user_password'),
@@ -357,6 +359,7 @@ def describe(raw):
         'availability_zone': raw.get('AvailabilityZone'), 'backup_retention_period': raw.get('BackupRetentionPeriod'),
         'preferred_backup_window': raw.get('PreferredBackupWindow'), 'preferred_maintenance_window': raw.get('PreferredMaintenanceWindow'),
         'deletion_protection': raw.get('DeletionProtection'), 'auto_minor_version_upgrade': raw.get('AutoMinorVersionUpgrade'),
+        'copy_tags_to_snapshot': bool(raw.get('CopyTagsToSnapshot')),
         'db_parameter_group_name': params[0].get('DBParameterGroupName'), 'port': endpoint.get('Port') or raw.get('DbInstancePort'),
         'db_name': raw.get('DBName'), 'master_username': raw.get('MasterUsername'), 'master_user_secret_arn': secret.get('SecretArn'),
         'pending_modified_values': _pending(raw), 'tags': boto3_tags_to_dict(raw.get('TagList')),
@@ -376,6 +379,7 @@ def _planned(desired, tags):
         'backup_retention_period': desired['backup_retention_period'], 'preferred_backup_window': desired['preferred_backup_window'],
         'preferred_maintenance_window': desired['preferred_maintenance_window'], 'deletion_protection': desired['deletion_protection'],
         'auto_minor_version_upgrade': desired['auto_minor_version_upgrade'], 'db_parameter_group_name': desired['db_parameter_group_name'],
+        'copy_tags_to_snapshot': desired['copy_tags_to_snapshot'],
         'port': desired['port'], 'db_name': desired['db_name'], 'master_username': desired['master_username'],
         'master_user_secret_arn': None, 'pending_modified_values': {}, 'tags': dict(tags or {}),
     }
@@ -388,6 +392,7 @@ def _create_args(desired):
                   PubliclyAccessible=d['publicly_accessible'], StorageEncrypted=d['storage_encrypted'], MultiAZ=d['multi_az'],
                   BackupRetentionPeriod=d['backup_retention_period'], DeletionProtection=d['deletion_protection'],
                   AutoMinorVersionUpgrade=d['auto_minor_version_upgrade'], Port=d['port'], MasterUsername=d['master_username'],
+                  CopyTagsToSnapshot=d['copy_tags_to_snapshot'],
                   Tags=dict_to_boto3_tags(d['tags'] or {}))
     optional = (('engine_version', 'EngineVersion'), ('max_allocated_storage', 'MaxAllocatedStorage'), ('iops', 'Iops'),
                 ('kms_key_id', 'KmsKeyId'), ('preferred_backup_window', 'PreferredBackupWindow'),

@@ -118,6 +118,12 @@ options:
     description: Whether AWS applies minor engine upgrades in the maintenance window.
     type: bool
     default: true
+  copy_tags_to_snapshot:
+    description:
+      - Whether the instance's tags are copied to its snapshots, the final snapshot of O(state=absent) included, so they
+        are found by the same tags (a stack's C(Stack) tag, for one).
+    type: bool
+    default: true
   port:
     description: The port PostgreSQL listens on, 1150 to 65535.
     type: int
@@ -309,6 +315,9 @@ rds_instance:
     auto_minor_version_upgrade:
       description: Whether minor upgrades are applied automatically.
       type: bool
+    copy_tags_to_snapshot:
+      description: Whether its tags are copied to its snapshots.
+      type: bool
     db_parameter_group_name:
       description: Its DB parameter group.
       type: str
@@ -388,6 +397,7 @@ def main():
             db_parameter_group_name=dict(type='str'),
             deletion_protection=dict(type='bool', default=False),
             auto_minor_version_upgrade=dict(type='bool', default=True),
+            copy_tags_to_snapshot=dict(type='bool', default=True),
             port=dict(type='int', default=5432),
             db_name=dict(type='str'),
             master_username=dict(type='str', default='postgres'),
