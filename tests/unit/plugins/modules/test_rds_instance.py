@@ -87,6 +87,9 @@ def test_create_rerun_modify_and_absent_with_a_final_snapshot(aws, run_module, c
     assert gone['final_snapshot']['identifier'] == 'demo-db-final' and gone['final_snapshot']['arn']
     (snap,) = net['rds'].describe_db_snapshots(DBSnapshotIdentifier='demo-db-final')['DBSnapshots']
     assert snap['DBInstanceIdentifier'] == 'demo-db'
+    # copy_tags_to_snapshot (default true): the final snapshot is found by the instance's tags
+    tags = net['rds'].list_tags_for_resource(ResourceName=snap['DBSnapshotArn'])['TagList']
+    assert {'Key': 'Tier', 'Value': 'db'} in tags, tags
     del calls[:]
     assert run_module(rds_instance.main, absent)['changed'] is False and mutating(calls) == []
 
