@@ -82,9 +82,8 @@ def check_redis(ec2, elasticache, stack, alb):
     name = '%s-cache' % stack
     group = elasticache.describe_replication_groups(ReplicationGroupId=name)['ReplicationGroups'][0]
     check(group['Status'] == 'available', 'Redis %s is %s' % (name, group['Status']))
-    check(group.get('TransitEncryptionEnabled') and group.get('AtRestEncryptionEnabled') and group.get('AuthTokenEnabled'),
-          'Redis %s: transit %s, at rest %s, auth token %s' % (name, group.get('TransitEncryptionEnabled'), group.get('AtRestEncryptionEnabled'),
-                                                           group.get('AuthTokenEnabled')))
+    flags = [group.get(k) for k in ('TransitEncryptionEnabled', 'AtRestEncryptionEnabled', 'AuthTokenEnabled')]
+    check(all(flags), 'Redis %s: transit encryption, at-rest encryption, auth token: %s' % (name, flags))
     member = elasticache.describe_cache_clusters(CacheClusterId=group['MemberClusters'][0])['CacheClusters'][0]
     subnet_group = elasticache.describe_cache_subnet_groups(CacheSubnetGroupName=member['CacheSubnetGroupName'])['CacheSubnetGroups'][0]
     subnets = sorted(s['SubnetIdentifier'] for s in subnet_group['Subnets'])
