@@ -22,13 +22,13 @@ import re
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.cache_subnet_group import validate_name as validate_subnet_group_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import group_ids_in_vpc
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elasticache import (
-    CACHE_CLUSTER_NOT_FOUND, REPLICATION_GROUP_NOT_FOUND, SUBNET_GROUP_NOT_FOUND, apply_cache_tags, is_code,
-    security_group_ids, tags_of, wait_status,
+    CACHE_CLUSTER_NOT_FOUND, REPLICATION_GROUP_NOT_FOUND, SUBNET_GROUP_NOT_FOUND, is_code, tags_of, wait_status,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import dict_to_boto3_tags, normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, dict_to_boto3_tags, normalize_tags
 
 NAME_RE = re.compile(r'^[a-z][a-z0-9-]{0,39}$')
 NODE_TYPE_RE = re.compile(r'^cache\.[a-z0-9]+\.[a-z0-9]+$')
@@ -240,7 +240,7 @@ def resolve(ctx, *, desired, ec2, existing=None):
         raise ValidationError('cache_subnet_group_name', 'no cache subnet group %r in this account/region; create it first '
                               '(cache_subnet_group module)' % group)
     if desired.get('security_groups') is not None:
-        desired['security_group_ids'] = security_group_ids(ec2, vpc_id, desired['security_groups']) if desired['security_groups'] else []
+        desired['security_group_ids'] = group_ids_in_vpc(ec2, vpc_id, desired['security_groups'], "the cache subnet group's VPC") if desired['security_groups'] else []
     return desired
 
 
@@ -379,7 +379,7 @@ def ensure(ctx, *, desired, existing=None):
         ctx.call('modify_replication_group', ReplicationGroupId=name, ApplyImmediately=desired['apply_immediately'], **kwargs)
         after['status'] = 'modifying'
     if desired['tags'] is not None:
-        tags_changed, after['tags'] = apply_cache_tags(ctx, arn, existing['tags'], desired['tags'])
+        tags_changed, after['tags'] = apply_resource_tags(ctx, arn, existing['tags'], desired['tags'])
         changed = changed or tags_changed
     if kwargs or (raw.get('Status') != 'available' and ctx.wait):
         settled = _settle(ctx, name, after)

@@ -17,12 +17,13 @@ __metaclass__ = type
 import re
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import subnets_in_one_vpc
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elasticache import (
-    SUBNET_GROUP_NOT_FOUND, apply_cache_tags, is_code, read_subnets, tags_of,
+    SUBNET_GROUP_NOT_FOUND, is_code, tags_of,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import dict_to_boto3_tags, normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, dict_to_boto3_tags, normalize_tags
 
 NAME_RE = re.compile(r'^[a-z0-9-]{1,255}$')
 SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
@@ -59,7 +60,7 @@ def validate(p):
 
 def resolve(ctx, *, desired, ec2):
     """Reads only, before any change: the subnets exist and are in one VPC; fills vpc_id and availability_zones."""
-    desired['vpc_id'], desired['availability_zones'] = read_subnets(ec2, desired['subnets'])
+    desired['vpc_id'], desired['availability_zones'] = subnets_in_one_vpc(ec2, desired['subnets'], 'a cache subnet group')
     return desired
 
 
@@ -128,7 +129,7 @@ def ensure(ctx, *, desired, existing=None):
             after = describe(answer['CacheSubnetGroup'], tags)
         changed = True
     if desired['tags'] is not None:
-        tags_changed, after['tags'] = apply_cache_tags(ctx, arn, tags, desired['tags'])
+        tags_changed, after['tags'] = apply_resource_tags(ctx, arn, tags, desired['tags'])
         changed = changed or tags_changed
     return Change.of(changed, before, after, arn)
 

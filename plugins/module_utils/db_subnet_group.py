@@ -16,12 +16,12 @@ __metaclass__ = type
 import re
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import not_found
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import not_found, subnets_in_one_vpc
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import apply_tags, read_subnets, tags_of
+from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import tags_of
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import NAME_TAG
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import dict_to_boto3_tags, normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, dict_to_boto3_tags, normalize_tags
 
 NAME_RE = re.compile(r'^[A-Za-z0-9 ._-]{1,255}$')
 SUBNET_ID_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
@@ -57,7 +57,7 @@ def validate(p):
 
 def check_subnets(ec2, desired):
     """The subnets read with EC2 (one VPC, two or more zones): the desired group with its vpc_id and zones."""
-    vpc_id, zones = read_subnets(ec2, desired['subnet_ids'])
+    vpc_id, zones = subnets_in_one_vpc(ec2, desired['subnet_ids'], 'a DB subnet group', min_zones=2)
     return dict(desired, vpc_id=vpc_id, availability_zones=zones)
 
 
@@ -117,7 +117,7 @@ def ensure(ctx, *, desired, existing=None):
         after.update(description=desired['description'], subnet_ids=list(desired['subnet_ids']),
                      availability_zones=list(desired.get('availability_zones') or before['availability_zones']))
         changed = True
-    tags_changed, after['tags'] = apply_tags(ctx, arn, existing['tags'], desired['tags'])
+    tags_changed, after['tags'] = apply_resource_tags(ctx, arn, existing['tags'], desired['tags'])
     return Change.of(changed or tags_changed, before, after, arn)
 
 

@@ -95,3 +95,41 @@ def apply_tags(ctx, resource_id, current, desired, purge=None):
     if to_set:
         ctx.call('create_tags', Resources=[resource_id], Tags=dict_to_boto3_tags(to_set))
     return True, merged_tags(current, desired, purge)
+
+
+def group_ids_in_vpc(ec2, vpc_id, names, whose, field='security_groups'):
+    """The ids of the security groups given by name or id, in the VPC ``vpc_id`` (one DescribeSecurityGroups), sorted;
+    an unknown one is a ValidationError of ``field`` that names the VPC as ``whose`` (``the subnets' VPC``)."""
+    groups = ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}])
+    by_name = dict((g['GroupName'], g['GroupId']) for g in groups)
+    ids = set(by_name.values())
+    out = []
+    for value in names:
+        if value in ids:
+            out.append(value)
+        elif value in by_name:
+            out.append(by_name[value])
+        else:
+            raise ValidationError(field, 'no security group %r in VPC %s (%s); give a name or id of a group there' % (value, vpc_id, whose))
+    return sorted(set(out))
+
+
+def subnets_in_one_vpc(ec2, subnet_ids, what, field='subnets', min_zones=1):
+    """(vpc_id, sorted zones) of the subnets (DescribeSubnets), checked to exist, to be in one VPC and in ``min_zones`` or
+    more availability zones, as ``what`` (``a DB subnet group``) needs; else a ValidationError of ``field``."""
+    try:
+        subnets = ec2.describe_subnets(SubnetIds=list(subnet_ids))['Subnets']
+    except Exception as exc:  # pylint: disable=broad-except
+        if not_found(exc, 'InvalidSubnetID.NotFound', 'InvalidSubnetID.Malformed'):
+            raise ValidationError(field, 'a subnet does not exist in this account/region (%s)' % exc)
+        raise
+    vpcs = sorted(set(s['VpcId'] for s in subnets))
+    if len(vpcs) != 1:
+        raise ValidationError(field, 'the subnets are in %d VPCs (%s); the subnets of %s are all in one VPC: give subnets of one VPC only'
+                              % (len(vpcs), '; '.join('%s: %s' % (v, ', '.join(sorted(s['SubnetId'] for s in subnets if s['VpcId'] == v)))
+                                                      for v in vpcs), what))
+    zones = sorted(set(s['AvailabilityZone'] for s in subnets))
+    if len(zones) < min_zones:
+        raise ValidationError(field, 'the subnets are all in %s; %s needs subnets in %s or more availability zones: add a subnet '
+                              'of another zone' % (', '.join(zones), what, {2: 'two', 3: 'three'}.get(min_zones, min_zones)))
+    return vpcs[0], zones

@@ -20,7 +20,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Pending, is_id, public, real_id
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import describe_one, not_found
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import describe_one, group_ids_in_vpc, not_found
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elbv2 import (
     apply_elb_tags, find_target_group, health_view, tags_of, target_health, validate_instance_ids, validate_name,
 )
@@ -200,7 +200,7 @@ def resolve(ctx, *, desired, ec2, existing=None, state=None):
         vpc_id = _subnets_vpc(ec2, desired['subnets'])
     desired['vpc_id'] = vpc_id
     if desired.get('security_groups') is not None:
-        desired['security_group_ids'] = _group_ids(ec2, vpc_id, desired['security_groups'])
+        desired['security_group_ids'] = group_ids_in_vpc(ec2, vpc_id, desired['security_groups'], "the subnets' VPC")
     else:
         desired['security_group_ids'] = None
     groups = (state or {}).get('groups') or {}
@@ -235,22 +235,6 @@ def _subnets_vpc(ec2, subnet_ids):
         zone = sorted(twice)[0]
         raise ValidationError('subnets', 'one subnet per availability zone: %s has %s' % (zone, ', '.join(sorted(twice[zone]))))
     return vpcs[0]
-
-
-def _group_ids(ec2, vpc_id, names):
-    groups = ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}])
-    by_name = dict((g['GroupName'], g['GroupId']) for g in groups)
-    ids = set(by_name.values())
-    out = []
-    for value in names:
-        if value in ids:
-            out.append(value)
-        elif value in by_name:
-            out.append(by_name[value])
-        else:
-            raise ValidationError('security_groups', 'no security group %r in VPC %s (the subnets\' VPC); give a name or id of '
-                                  'a group there' % (value, vpc_id))
-    return sorted(set(out))
 
 
 def _targets(ctx, ec2, group, vpc_id, existing=None):

@@ -21,11 +21,11 @@ import re
 import time
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import not_found
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import group_ids_in_vpc, not_found
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import apply_tags, paginate
+from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import paginate
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import boto3_tags_to_dict, dict_to_boto3_tags, normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, boto3_tags_to_dict, dict_to_boto3_tags, normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
 SLEEP = time.sleep  # the waits' sleep (a test makes it short)
@@ -274,22 +274,6 @@ def _subnet_group(client, name):
         raise
 
 
-def _group_ids(ec2, vpc_id, names):
-    groups = ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}])
-    by_name = dict((g['GroupName'], g['GroupId']) for g in groups)
-    ids = set(by_name.values())
-    out = []
-    for value in names:
-        if value in ids:
-            out.append(value)
-        elif value in by_name:
-            out.append(by_name[value])
-        else:
-            raise ValidationError('security_groups', 'no security group %r in VPC %s (the DB subnet group\'s VPC); give a name or '
-                                  'id of a group there' % (value, vpc_id))
-    return sorted(set(out))
-
-
 def resolve(ctx, *, desired, ec2, existing=None):
     """The desired instance checked with reads, before any change: the region offers its class, version and storage
     (one read), its DB subnet group exists (and its VPC is the instance's), the security groups (names or ids) are
@@ -310,7 +294,7 @@ def resolve(ctx, *, desired, ec2, existing=None):
         raise ValidationError('db_subnet_group_name', 'DB subnet group %s is in VPC %s, instance %s is in %s: an instance does '
                               'not move to another VPC in place; give a DB subnet group of %s'
                               % (name, out['vpc_id'], desired['identifier'], current_vpc, current_vpc))
-    out['vpc_security_group_ids'] = _group_ids(ec2, out['vpc_id'], desired['security_groups']) \
+    out['vpc_security_group_ids'] = group_ids_in_vpc(ec2, out['vpc_id'], desired['security_groups'], "the DB subnet group's VPC") \
         if desired['security_groups'] is not None else None
     return out
 
@@ -509,7 +493,7 @@ def ensure(ctx, *, desired, existing=None):
         answer = ctx.call('modify_db_instance', DBInstanceIdentifier=ident, ApplyImmediately=desired['apply_immediately'], **kwargs)
         if answer:  # what AWS applied, and what it left for the maintenance window (pending_modified_values)
             after = describe(answer['DBInstance'])
-    tags_changed, tags = apply_tags(ctx, existing['DBInstanceArn'], before['tags'], desired['tags'])
+    tags_changed, tags = apply_resource_tags(ctx, existing['DBInstanceArn'], before['tags'], desired['tags'])
     after['tags'] = tags
     if changed and ctx.wait:
         raw = ctx.live(wait_available, ctx, ident, ctx.wait_timeout, 'available after the change')

@@ -84,3 +84,18 @@ def merged_tags(current, desired, purge=True):
 def tag_filters(tags):
     """EC2 describe filters matching every tag of the dict."""
     return [{'Name': 'tag:%s' % k, 'Values': [v]} for k, v in sorted(tags.items())]
+
+
+def apply_resource_tags(ctx, arn, current, desired, purge=None):
+    """Make the tags of the resource ``arn`` of RDS or ElastiCache (whose tag calls are the same:
+    AddTagsToResource, RemoveTagsFromResource by ResourceName) match ``desired`` (None: leave them alone), through the
+    context (check mode only records); (changed, tags after)."""
+    purge = ctx.purge_tags if purge is None else purge
+    to_set, to_unset = compare_tags(current, desired, purge)
+    if not to_set and not to_unset:
+        return False, dict(current or {})
+    if to_unset:
+        ctx.call('remove_tags_from_resource', ResourceName=arn, TagKeys=to_unset)
+    if to_set:
+        ctx.call('add_tags_to_resource', ResourceName=arn, Tags=dict_to_boto3_tags(to_set))
+    return True, merged_tags(current, desired, purge)
