@@ -78,40 +78,28 @@ for suite in "${suites[@]}"; do
   say "$ami ready"
 done
 
-# The load balancers' stand-in: HAProxy from Debian (emulator/loadbalancer.py runs one per ALB).
-alb=seed/alb:bookworm
-if docker image inspect "$alb" >/dev/null 2>&1; then
-  say "$alb exists"
-elif docker image inspect seed/debian:bookworm >/dev/null 2>&1; then
-  say "building $alb (haproxy on seed/debian:bookworm)"
-  build=seed-alb-build
+# Images of the emulator's data plane, each a few Debian packages on seed/debian:bookworm, built once.
+#   service_image IMAGE WHAT PACKAGES SETUP CMD: apt-get install PACKAGES, run SETUP, commit with CMD (JSON)
+service_image() {
+  local image=$1 what=$2 packages=$3 setup=$4 cmd=$5 build
+  if docker image inspect "$image" >/dev/null 2>&1; then say "$image exists"; return; fi
+  docker image inspect seed/debian:bookworm >/dev/null 2>&1 || return 0
+  say "building $image ($what on seed/debian:bookworm)"
+  build=seed-build-${image//[^a-z0-9]/-}
   docker rm -f "$build" >/dev/null 2>&1 || true
   docker run -d --name "$build" seed/debian:bookworm sleep infinity >/dev/null
   docker exec -e DEBIAN_FRONTEND=noninteractive "$build" sh -c \
-    'apt-get update -qq && apt-get install -y -qq --no-install-recommends haproxy >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*' \
-    || { docker rm -f "$build" >/dev/null; echo "images: installing haproxy in $alb failed" >&2; exit 1; }
+    "apt-get update -qq && apt-get install -y -qq --no-install-recommends $packages >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/* $setup" \
+    || { docker rm -f "$build" >/dev/null; echo "images: installing $packages in $image failed" >&2; exit 1; }
   docker stop -t 1 "$build" >/dev/null
-  docker commit --change 'CMD ["haproxy", "-W", "-db", "-f", "/etc/seed-alb/haproxy.cfg"]' "$build" "$alb" >/dev/null
+  docker commit --change "CMD $cmd" "$build" "$image" >/dev/null
   docker rm -f "$build" >/dev/null
-  say "$alb ready"
-fi
+  say "$image ready"
+}
 
+# The load balancers' stand-in: HAProxy from Debian (emulator/loadbalancer.py runs one per ALB).
+service_image seed/alb:bookworm haproxy haproxy '' '["haproxy", "-W", "-db", "-f", "/etc/seed-alb/haproxy.cfg"]'
 # The managed data tier's stand-in: PostgreSQL and Redis from Debian (emulator/datatier.py runs one
-# container per RDS instance and one per ElastiCache Redis cluster, from this image).
-datatier=seed/datatier:bookworm
-if docker image inspect "$datatier" >/dev/null 2>&1; then
-  say "$datatier exists"
-elif docker image inspect seed/debian:bookworm >/dev/null 2>&1; then
-  say "building $datatier (postgresql and redis-server on seed/debian:bookworm)"
-  build=seed-datatier-build
-  docker rm -f "$build" >/dev/null 2>&1 || true
-  docker run -d --name "$build" seed/debian:bookworm sleep infinity >/dev/null
-  docker exec -e DEBIAN_FRONTEND=noninteractive "$build" sh -c \
-    'apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql redis-server openssl >/dev/null &&
-     apt-get clean && rm -rf /var/lib/apt/lists/* && pg_dropcluster 15 main' \
-    || { docker rm -f "$build" >/dev/null; echo "images: installing postgresql and redis-server in $datatier failed" >&2; exit 1; }
-  docker stop -t 1 "$build" >/dev/null
-  docker commit --change 'CMD ["sleep", "infinity"]' "$build" "$datatier" >/dev/null
-  docker rm -f "$build" >/dev/null
-  say "$datatier ready"
-fi
+# container per RDS instance and one per ElastiCache Redis cluster; the clusters are made there).
+service_image seed/datatier:bookworm 'postgresql and redis-server' 'postgresql redis-server openssl' '&& pg_dropcluster 15 main' \
+  '["sleep", "infinity"]'
