@@ -11,7 +11,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.collections
 export ANSIBLE_NOCOLOR ?= 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup python docker images test lint yamllint ansible-lint sanity unit integration molecule e2e demo demo-env demo-clean bench build clean
+.PHONY: help setup python docker images test lint yamllint ansible-lint sanity unit integration molecule e2e demo demo-env demo-clean bench bench-hosts build clean
 # Packaging: the changelog fragments and the execution environment.
 .PHONY: changelog-lint ee versions
 
@@ -32,6 +32,7 @@ help:
 	@echo "  make molecule       D  the roles on Debian 12 and 13 containers (extensions/molecule)"
 	@echo "  make e2e            D  the demo on inventory/aws over SSH, secrets, bastion, deploy loop, rerun"
 	@echo "  make bench             benchmarks against amazon.aws, writes bench/results.md (not in make test)"
+	@echo "  make bench-hosts    D  the host side's speed on the demo's stack, writes bench/results-hosts.md (not in make test)"
 	@echo "  make build             the collection tarball in build/ (what users install)"
 	@echo "  make ee             D  the execution environment image seed/laravel-aws-ee:latest (ansible-builder)"
 	@echo "  make setup          D  python, docker and images (make test and make demo do it first)"
@@ -105,6 +106,14 @@ demo-clean: python
 
 bench: python
 	@bash bench/run.sh
+
+# The host side's speed on the demo's stack (not in make test): cold site.yml, rerun, a release and the
+# same release again, with 2, 4 and 8 web hosts; writes bench/results-hosts.md. BENCH_RUNS (3) runs each,
+# BENCH_WEB_COUNTS ("2 4 8").
+BENCH_RUNS ?= 3
+BENCH_WEB_COUNTS ?= 2 4 8
+bench-hosts: setup
+	@.venv/bin/python bench/hosts.py --runs $(BENCH_RUNS) --web-counts $(BENCH_WEB_COUNTS)
 
 build: python
 	@mkdir -p build && ansible-galaxy collection build --force --output-path build .

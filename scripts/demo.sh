@@ -30,6 +30,8 @@ PORT=${SEED_EMULATOR_PORT:-5000}
 PROXY_PORT=${SEED_PROXY_PORT:-5080}
 DEMO=$ROOT/.cache/demo
 DB_TIER=${DB_TIER:-instance}
+WEB_COUNT=${WEB_COUNT:-2}   # web hosts (make bench-hosts measures 2, 4 and 8)
+case $WEB_COUNT in ''|*[!0-9]*) echo "demo: WEB_COUNT is a number of web hosts (got $WEB_COUNT)" >&2; exit 2 ;; esac
 CACHE_TIER=${CACHE_TIER:-none}
 case $DB_TIER in instance|rds) ;; *) echo "demo: DB_TIER is instance or rds (got $DB_TIER)" >&2; exit 2 ;; esac
 case $CACHE_TIER in none|redis) ;; *) echo "demo: CACHE_TIER is none or redis (got $CACHE_TIER)" >&2; exit 2 ;; esac
@@ -129,6 +131,7 @@ alb_deregistration_delay: 5
 # (instance) or RDS (rds); sessions and cache in the database (none) or ElastiCache Redis (redis).
 db_tier: $DB_TIER
 cache_tier: $CACHE_TIER
+web_count: $WEB_COUNT
 EOF
   write_env
   # The app's repository, once: later commits pushed to it are kept (the daily loop of the README).
@@ -199,7 +202,7 @@ for dns, info in sorted(json.load(open(sys.argv[1])).items()):
 PY
   echo "== what a user of the site sees through the load balancer (scripts/alb_check.py)"
   AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" \
-    --endpoint-url "http://127.0.0.1:$PORT" --hosts "${SEED_DEMO_WEB_COUNT:-2}"
+    --endpoint-url "http://127.0.0.1:$PORT" --hosts "$WEB_COUNT"
   if [ "$DB_TIER" != instance ] || [ "$CACHE_TIER" != none ]; then
     echo "== the managed data tier (scripts/datatier_check.py): DB_TIER=$DB_TIER CACHE_TIER=$CACHE_TIER"
     # shellcheck disable=SC1091
@@ -273,8 +276,8 @@ print("\n".join(r["action"] for r in json.load(sys.stdin)[int(sys.argv[1]):] if 
 echo "demo: the stack exists in the emulator; rerunning site.yml, which must change nothing"
 before=$(curl -fsS "http://127.0.0.1:$PORT/_seed/requests" | .venv/bin/python -c 'import json, sys; print(len(json.load(sys.stdin)))')
 start=$(date +%s)
-# profile_tasks: the rerun's log says where the time goes (a task's seconds after its line)
-ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks play rerun site.yml
+# profile_tasks and profile_roles: the rerun's log says where the time goes (a task's seconds after its line)
+ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks,ansible.posix.profile_roles play rerun site.yml
 took=$(( $(date +%s) - start ))
 if sed -n '/PLAY RECAP/,$p' "$DEMO/rerun.log" | grep -E 'changed=[1-9]' >/dev/null; then
   grep -B3 -E '^changed:' "$DEMO/rerun.log" | grep -E '^TASK|^changed' >&2 || true
