@@ -94,8 +94,9 @@ e2e:
 # db host, after make demo-clean.
 DB_TIER ?= instance
 CACHE_TIER ?= none
+WEB_COUNT ?= 2
 demo: setup
-	@DB_TIER=$(DB_TIER) CACHE_TIER=$(CACHE_TIER) bash scripts/demo.sh
+	@DB_TIER=$(DB_TIER) CACHE_TIER=$(CACHE_TIER) WEB_COUNT=$(WEB_COUNT) bash scripts/demo.sh
 
 # eval "$(make -s demo-env)": the export lines that point ansible, boto and ssh at the running demo.
 demo-env:

@@ -240,7 +240,8 @@ def resolve(ctx, *, desired, ec2, existing=None):
         raise ValidationError('cache_subnet_group_name', 'no cache subnet group %r in this account/region; create it first '
                               '(cache_subnet_group module)' % group)
     if desired.get('security_groups') is not None:
-        desired['security_group_ids'] = group_ids_in_vpc(ec2, vpc_id, desired['security_groups'], "the cache subnet group's VPC") if desired['security_groups'] else []
+        groups = desired['security_groups']
+        desired['security_group_ids'] = group_ids_in_vpc(ec2, vpc_id, groups, "the cache subnet group's VPC") if groups else []
     return desired
 
 
