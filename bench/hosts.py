@@ -215,9 +215,9 @@ def report(data):
         tasks, roles = last['profiles'].get(phase, ([], []))
         lines += ['', '## Where the time goes: %s, %d web hosts (the last run)' % (phase, counts[0]), '',
                   'By role (profile_roles; a role\'s seconds summed over its tasks, the hosts running side by side): '
-                  + ', '.join('%s %.1f s' % kv for kv in roles[:8]) + '.', '',
+                  + ', '.join('%s %.1f s' % tuple(kv) for kv in roles[:8]) + '.', '',
                   'The slowest tasks (profile_tasks):', '']
-        lines += ['- %s: %.2f s' % kv for kv in tasks[:10]]
+        lines += ['- %s: %.2f s' % tuple(kv) for kv in tasks[:10]]
     return '\n'.join(lines) + '\n'
 
 

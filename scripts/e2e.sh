@@ -234,6 +234,9 @@ snapshot=$(grep -oE 'its final snapshot [a-z0-9-]+' "$DEMO/teardown-data.log" | 
 [ -n "$snapshot" ] || fail "teardown.yml named no final snapshot of the RDS instance"
 bash scripts/demo.sh clean   # a second teardown, then nothing of the stack but the snapshot may be left
 if sed -n '/PLAY RECAP/,$p' "$DEMO/teardown.log" | grep -E 'changed=[1-9]' >/dev/null; then fail "the second teardown changed something"; fi
+# every action of the data tier's run (RDS, ElastiCache) is in the IAM policy too
+SEED_IAM_REQUEST_LOG=$ROOT/.cache/emulator/requests.log .venv/bin/pytest -q -p no:cacheprovider tests/integration/test_iam_policy.py \
+  -k given_request_logs || fail "an action of the data tier's run is not in docs/iam-policy.json"
 say "managed data tier: RDS and Redis served the app, the rerun changed nothing, teardown kept the final snapshot $snapshot, a second one changed nothing"
 unset DB_TIER CACHE_TIER
 say "passed"
