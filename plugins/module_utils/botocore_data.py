@@ -87,16 +87,23 @@ WORD_RE = re.compile(r"\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(_%s)?")
 
 def code_words(modules=None):
     """(words, prefixes): the snake_case words of the source of the collection's loaded code, and the
-    prefixes of the '<prefix>_%s' names in it."""
+    prefixes of the '<prefix>_%s' names in it. LookupError when a loaded module's source cannot be read."""
     texts = []
     for name, module in list((sys.modules if modules is None else modules).items()):
         spec = getattr(module, '__spec__', None)
         if not str(getattr(spec, 'name', None) or name).startswith(PACKAGE):
             continue
+        loader = getattr(module, '__loader__', None) or getattr(spec, 'loader', None)
         try:  # the loader's source: a file, or the module's zip (AnsiballZ) alike
-            source = module.__loader__.get_source(spec.name if spec else name) or ''
+            source = loader.get_source(spec.name if spec else name)
         except (AttributeError, ImportError, OSError, TypeError):
-            continue
+            source = None
+        if not source:
+            if getattr(spec, 'submodule_search_locations', None) is not None:
+                continue  # a package (namespace or __init__) may have none; its modules are read one by one
+            # A module whose source cannot be read (Mitogen runs a module as __main__ from its own runner) may call
+            # anything: the caller gets botocore's full model instead of a lean one that could lack its operations.
+            raise LookupError('no source for %s, loaded by %r' % (spec.name if spec else name, loader))
         # ansible's collection loader (the inventory plugin in ansible-inventory) gives bytes, zipimport str
         texts.append(source.decode('utf-8', 'replace') if isinstance(source, bytes) else source)
     return _words_of(texts)

@@ -262,3 +262,26 @@ def test_only_ec2_clients_come_from_the_lean_folder(monkeypatch, tmp_path):
     stock = botocore.session.Session()
     stock.set_credentials('a', 'b')
     assert sts.meta.endpoint_url == stock.create_client('sts', region_name='eu-west-1').meta.endpoint_url
+
+
+def test_a_module_without_source_gets_the_full_model(monkeypatch, tmp_path):
+    """Mitogen runs a module as __main__ with its runner as the spec's loader, which has no get_source: its words
+    are unknown, so the client must get botocore's full model (a lean one missed describe_availability_zones)."""
+    import sys
+    import types
+    from importlib.machinery import ModuleSpec
+
+    class Runner:  # like ansible_mitogen's NewStyleRunner: a loader in name only
+        pass
+    name = botocore_data.PACKAGE + '.modules.run_by_mitogen'
+    module = types.ModuleType('__main__')
+    module.__spec__ = ModuleSpec(name, Runner())
+    monkeypatch.setitem(sys.modules, '__main__', module)
+    with pytest.raises(LookupError, match='run_by_mitogen'):
+        botocore_data.code_words()
+    assert botocore_data.lean_data_path('ec2', root=str(tmp_path), environ={}) is None
+    # a package without source (a namespace package) is no reason to give up the lean model
+    package = types.ModuleType(botocore_data.PACKAGE + '.doc_fragments')
+    package.__spec__ = ModuleSpec(package.__name__, None, is_package=True)
+    monkeypatch.setitem(sys.modules, '__main__', package)
+    assert botocore_data.lean_data_path('ec2', root=str(tmp_path), environ={}) is not None
