@@ -122,7 +122,9 @@ def wait_targets(client, arn, ids, present, timeout, sleep=None, clock=None):
         extra['clock'] = clock
     what = 'targets %s of %s to be %s' % (', '.join(ids), arn, 'healthy' if present else 'drained (unused or gone)')
     try:
-        return wait_for(fetch, ready, what, timeout=timeout, delay=2, max_delay=10, failed=failed, **extra)
+        # Polled every 1 to 3 s: a target's state changes at its health checks (every 5 s at the least) or at the end
+        # of its draining, and a deploy waits on it batch after batch; a longer backoff would add up to 10 s a batch.
+        return wait_for(fetch, ready, what, timeout=timeout, delay=1, max_delay=3, failed=failed, **extra)
     except WaitTimeout as exc:
         last = exc.last or {}
         if present:
