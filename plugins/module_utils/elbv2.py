@@ -122,9 +122,10 @@ def wait_targets(client, arn, ids, present, timeout, sleep=None, clock=None):
         extra['clock'] = clock
     what = 'targets %s of %s to be %s' % (', '.join(ids), arn, 'healthy' if present else 'drained (unused or gone)')
     try:
-        # Polled every 1 to 3 s: a target's state changes at its health checks (every 5 s at the least) or at the end
-        # of its draining, and a deploy waits on it batch after batch; a longer backoff would add up to 10 s a batch.
-        return wait_for(fetch, ready, what, timeout=timeout, delay=1, max_delay=3, failed=failed, **extra)
+        # Polled every second: a target's state changes at a health check (every 5 s at the least) or when its draining
+        # ends, and a deploy waits on it batch after batch, so a growing backoff adds seconds to every batch (with 2-10 s,
+        # 3 s a wait). One call a second for one wait: deploy.yml waits once per batch (run_once).
+        return wait_for(fetch, ready, what, timeout=timeout, delay=1, max_delay=1, failed=failed, **extra)
     except WaitTimeout as exc:
         last = exc.last or {}
         if present:
