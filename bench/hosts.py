@@ -12,7 +12,12 @@ with WEB_COUNT=N; the base images are there):
             web host serves it (checked through the load balancer)
   same      deploy.yml of that commit again: changed=0
 With the profile of the rerun and of the release (ansible.posix.profile_tasks and profile_roles): tasks
-per host, seconds per task, the slowest tasks, the time per role.
+per host, seconds per task, the slowest tasks, the time per role. Then, with Mitogen for Ansible (from PyPI,
+MITOGEN_VERSION, into .cache/mitogen; opt-in, never the default):
+  rerun-mitogen  site.yml again with the mitogen_linear strategy (site_strategy=mitogen_free for the hosts' play)
+  same-mitogen   deploy.yml of the same commit with mitogen_linear
+A Mitogen phase that fails is recorded with its error, not retried. bench/hosts-baseline.json holds the medians
+measured before issue 23's changes; the report sets the figures beside them.
 Raw figures: bench/results/hosts.json (not committed); the report: bench/results-hosts.md.
 """
 
@@ -33,7 +38,11 @@ DEMO = os.path.join(ROOT, '.cache', 'demo')
 RESULTS = os.path.join(ROOT, 'bench', 'results')
 PHASES = ('cold', 'rerun', 'release', 'same')
 PROFILE = 'ansible.posix.profile_tasks,ansible.posix.profile_roles'
+MITOGEN_PHASES = ('rerun-mitogen', 'same-mitogen')
 TARGETS = {'rerun': 30.0, 'release': 60.0, 'same': 20.0, 'cold': 240.0}
+MITOGEN_VERSION = '0.3.54'
+MITOGEN = os.path.join(ROOT, '.cache', 'mitogen', MITOGEN_VERSION)
+BASELINE = os.path.join(ROOT, 'bench', 'hosts-baseline.json')
 
 
 def run(cmd, env=None, log=None, check=True):
@@ -99,6 +108,27 @@ def commit_release(label):
     return subprocess.run(git + ['rev-parse', 'HEAD'], check=True, capture_output=True, text=True).stdout.strip()
 
 
+def mitogen_strategies():
+    """The folder of Mitogen's strategy plugins, installed from PyPI once (pip --target)."""
+    plugins = os.path.join(MITOGEN, 'ansible_mitogen', 'plugins', 'strategy')
+    if not os.path.isdir(plugins):
+        run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', MITOGEN, 'mitogen==%s' % MITOGEN_VERSION])
+    return plugins
+
+
+def mitogen_phase(denv, cmd, log):
+    """(seconds, None) of a changed=0 run with Mitogen, or (None, the error)."""
+    env = dict(denv, ANSIBLE_STRATEGY_PLUGINS=mitogen_strategies(), ANSIBLE_STRATEGY='mitogen_linear')
+    took, out = run(cmd, env=env, log=log, check=False)
+    if 'PLAY RECAP' not in out or re.search(r'(failed|unreachable)=[1-9]', out[out.rfind('PLAY RECAP'):]):
+        errors = re.findall(r'^(?:fatal: .*|\[ERROR\]: .*)$', out, re.M) or [out.strip().splitlines()[-1] if out.strip() else 'no output']
+        return None, errors[0][:300]
+    changed = dict((h, r['changed']) for h, r in recap(out).items() if r.get('changed'))
+    if changed:
+        return None, 'changed something: %s' % changed
+    return took, None
+
+
 def served_everywhere(env, label, web_count):
     """True when 4 x web_count requests through the load balancer all get the release."""
     alb = sorted(json.load(open(os.path.join(DEMO, 'dataplane', 'load_balancers.json'))))[0]
@@ -146,10 +176,18 @@ def one_run(web_count, index, logs):
     if changed:
         sys.exit('bench-hosts: deploy.yml of the same commit changed something: %s' % changed)
     figures['same'] = took
+    errors = {}
+    site = ['ansible-playbook', '-i', 'inventory/aws', 'playbooks/site.yml', '-e', '@%s/vars.yml' % DEMO, '-e', 'site_strategy=mitogen_free']
+    figures['rerun-mitogen'], errors['rerun-mitogen'] = mitogen_phase(
+        denv, site, os.path.join(logs, 'rerun-mitogen-%d-%d.log' % (web_count, index)))
+    same = ['ansible-playbook', '-i', 'inventory/aws', 'playbooks/deploy.yml', '-e', '@%s/vars.yml' % DEMO, '-e', 'app_version=%s' % commit]
+    figures['same-mitogen'], errors['same-mitogen'] = mitogen_phase(
+        denv, same, os.path.join(logs, 'same-mitogen-%d-%d.log' % (web_count, index)))
     web = [h for h in hosts if '-web-' in h]
     tasks = max(hosts[h].get('ok', 0) + hosts[h].get('skipped', 0) for h in web) if web else 0
     return {'web_count': web_count, 'run': index, 'seconds': figures, 'tasks_per_web_host': tasks,
-            'tasks_per_web_host_ran': max(hosts[h].get('ok', 0) for h in web) if web else 0, 'profiles': profiles}
+            'tasks_per_web_host_ran': max(hosts[h].get('ok', 0) for h in web) if web else 0, 'profiles': profiles,
+            'errors': dict((k, v) for k, v in errors.items() if v)}
 
 
 def spread(values):
@@ -199,12 +237,36 @@ def report(data):
             n, spread([r['seconds']['cold'] for r in mine]), spread([r['seconds']['rerun'] for r in mine]),
             spread([r['seconds']['release'] for r in mine]), spread([r['seconds']['same'] for r in mine]),
             mine[0]['tasks_per_web_host'], mine[0]['tasks_per_web_host_ran'], statistics.median(per) if per else 0))
+    baseline = load_baseline()
+    if baseline:
+        lines += ['', '## Before and after', '', 'Before: %s. Medians, seconds, before -> after.' % baseline['source'], '',
+                  '| web hosts | cold | rerun | release | same |', '|---|---|---|---|---|']
+        for n in counts:
+            mine = [r for r in rows if r['web_count'] == n]
+            was = baseline['medians'].get(str(n), {})
+            lines.append('| %d | %s |' % (n, ' | '.join('%s -> %s' % ('%.0f' % was[p] if p in was else 'n/a', spread([r['seconds'][p] for r in mine]))
+                                                         for p in PHASES)))
+    lines += ['', '## Mitogen for Ansible %s (opt-in; `mitogen_linear`, and `site_strategy=mitogen_free` for the hosts\' play)' % MITOGEN_VERSION, '',
+              '| web hosts | rerun (default) | rerun (Mitogen) | same (default) | same (Mitogen) |', '|---|---|---|---|---|']
+    for n in counts:
+        mine = [r for r in rows if r['web_count'] == n]
+        lines.append('| %d | %s | %s | %s | %s |' % (n, spread([r['seconds']['rerun'] for r in mine]),
+                                                 spread([r['seconds'].get('rerun-mitogen') for r in mine]),
+                                                 spread([r['seconds']['same'] for r in mine]), spread([r['seconds'].get('same-mitogen') for r in mine])))
+    failures = sorted(set('%s: %s' % kv for r in rows for kv in r.get('errors', {}).items()))
+    if failures:
+        lines += ['', 'Mitogen runs that failed (n/a above):', ''] + ['- %s' % f for f in failures]
     lines += ['', '## Targets (2 web hosts; growth from 2 to the largest count)', '', '| target | figure | |', '|---|---|---|']
     two = [r for r in rows if r['web_count'] == 2]
     for phase, limit in sorted(TARGETS.items()):
         if two:
             value = statistics.median([r['seconds'][phase] for r in two])
             lines.append('| %s <= %.0f s | %.0f s | %s |' % (phase, limit, value, 'met' if value <= limit else '**missed**'))
+    mitogen = [r['seconds'].get('rerun-mitogen') for r in two if r['seconds'].get('rerun-mitogen') is not None]
+    if two:
+        value = statistics.median(mitogen) if len(mitogen) == len(two) else None
+        lines.append('| rerun with Mitogen <= 15 s | %s | %s |' % ('%.0f s' % value if value is not None else 'failed in %d of %d runs' % (
+            len(two) - len(mitogen), len(two)), 'met' if value is not None and value <= 15 else '**missed**'))
     if two and len(counts) > 1:
         big = [r for r in rows if r['web_count'] == counts[-1]]
         for phase in ('rerun', 'release'):
@@ -219,6 +281,14 @@ def report(data):
                   'The slowest tasks (profile_tasks):', '']
         lines += ['- %s: %.2f s' % tuple(kv) for kv in tasks[:10]]
     return '\n'.join(lines) + '\n'
+
+
+def load_baseline():
+    """{source, medians: {web count: {phase: seconds}}} of bench/hosts-baseline.json, or None."""
+    if not os.path.isfile(BASELINE):
+        return None
+    with open(BASELINE) as f:
+        return json.load(f)
 
 
 def main():
