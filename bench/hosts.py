@@ -244,15 +244,14 @@ def report(data):
         for n in counts:
             mine = [r for r in rows if r['web_count'] == n]
             was = baseline['medians'].get(str(n), {})
-            lines.append('| %d | %s |' % (n, ' | '.join('%s -> %s' % ('%.0f' % was[p] if p in was else 'n/a', spread([r['seconds'][p] for r in mine]))
-                                                         for p in PHASES)))
+            cells = ['%s -> %s' % ('%.0f' % was[p] if p in was else 'n/a', spread([r['seconds'][p] for r in mine])) for p in PHASES]
+            lines.append('| %d | %s |' % (n, ' | '.join(cells)))
     lines += ['', '## Mitogen for Ansible %s (opt-in; `mitogen_linear`, and `site_strategy=mitogen_free` for the hosts\' play)' % MITOGEN_VERSION, '',
               '| web hosts | rerun (default) | rerun (Mitogen) | same (default) | same (Mitogen) |', '|---|---|---|---|---|']
     for n in counts:
         mine = [r for r in rows if r['web_count'] == n]
-        lines.append('| %d | %s | %s | %s | %s |' % (n, spread([r['seconds']['rerun'] for r in mine]),
-                                                 spread([r['seconds'].get('rerun-mitogen') for r in mine]),
-                                                 spread([r['seconds']['same'] for r in mine]), spread([r['seconds'].get('same-mitogen') for r in mine])))
+        cells = [spread([r['seconds'].get(p) for r in mine]) for p in ('rerun', 'rerun-mitogen', 'same', 'same-mitogen')]
+        lines.append('| %d | %s |' % (n, ' | '.join(cells)))
     failures = sorted(set('%s: %s' % kv for r in rows for kv in r.get('errors', {}).items()))
     if failures:
         lines += ['', 'Mitogen runs that failed (n/a above):', ''] + ['- %s' % f for f in failures]
