@@ -57,10 +57,12 @@ NAMES_FROM_APACHE = ('php', 'laravel')
 
 
 def role_vars(role, **extra):
+    # A new host: every package a role wants is missing (the apache role's tasks_from: package_cache sets this).
     variables = {'ansible_facts': FACTS, 'ansible_managed': 'Ansible managed', 'ansible_play_hosts_all': ['web1'],
-                 'inventory_hostname': 'web1'}
+                 'inventory_hostname': 'web1', 'apache_packages_missing': ['(every wanted package)']}
     paths = ('roles/apache/vars/RedHat.yml',) if role in NAMES_FROM_APACHE else ()
-    for path in paths + ('roles/%s/defaults/main.yml' % role, 'roles/%s/vars/RedHat.yml' % role):
+    computed = ('roles/php/vars/main.yml',) if role == 'php' else ()  # php_packages, from the family's names
+    for path in paths + ('roles/%s/defaults/main.yml' % role, 'roles/%s/vars/RedHat.yml' % role) + computed:
         raw = load(path)
         for dummy in range(3):  # values that refer to other values
             variables.update((k, raw[k]) for k in raw)
