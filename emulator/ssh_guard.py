@@ -13,14 +13,19 @@ really go, with the same options and config files, and refuses, with exit 255, u
 
     SEED_SSH_GUARD_ADDRESSES  the data plane's addresses.json (unset: loopback only)
     SEED_SSH_GUARD_SSH        the real ssh (default /usr/bin/ssh)
+    SEED_SSH_GUARD_CACHE      a folder for the calls found safe (unset: every call is checked)
+
+Ansible runs ssh several times a task (a template: five), so a check of 30-40 ms (Python's imports, two
+`ssh -G`) came to about a tenth of the demo's time on the hosts, which AWS would not have. With a cache
+folder, a call found safe is written there under a digest of what decides where it goes: its options and
+destination (not the remote command), and the size and time of the config files (-F, and what they
+Include) and of addresses.json. The same call again is let through on a look-up, with no `ssh -G` and only
+`os`, `sys` and `hashlib` imported; a changed config or address list makes a new digest, checked in full.
+Only calls whose hosts all resolved from IP literals are cached (a name may resolve elsewhere later).
 """
 
-import ipaddress
-import json
+import hashlib
 import os
-import re
-import socket
-import subprocess
 import sys
 
 REAL_SSH = os.environ.get('SEED_SSH_GUARD_SSH', '/usr/bin/ssh')
@@ -34,6 +39,7 @@ def refuse(why):
 
 
 def allowed_addresses():
+    import json
     path = os.environ.get('SEED_SSH_GUARD_ADDRESSES')
     if not path:
         return set()
@@ -63,6 +69,7 @@ def config_files(argv):
 
 def resolved(argv):
     """ssh -G: the effective configuration of a call, as a dict of lists."""
+    import subprocess
     proc = subprocess.run([REAL_SSH, '-G'] + argv, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         refuse('ssh -G could not resolve the call: %s' % (proc.stderr.strip() or proc.returncode))
@@ -74,6 +81,9 @@ def resolved(argv):
 
 
 def check_host(host, allowed, what):
+    """Refuse unless ``host`` is loopback or in ``allowed``; True when it is an IP literal (its answer cannot change)."""
+    import ipaddress
+    import socket
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
@@ -83,9 +93,16 @@ def check_host(host, allowed, what):
         if not address.is_loopback and str(address) not in allowed:
             refuse('%s %s (%s) is neither 127.0.0.1 nor a container of the emulator\'s data plane; an address the emulator '
                    'reports must be mapped in the data plane\'s ssh_config before it is dialled' % (what, host, address))
+    try:
+        ipaddress.ip_address(host.strip('[]'))
+        return True
+    except ValueError:
+        return False
 
 
 def check(argv, allowed, depth=0):
+    """Refuse a call that would dial anything but loopback or the data plane's containers; True when every host
+    it names resolved from an IP literal."""
     if depth > 4:
         refuse('more than 4 jump hosts')
     conf = resolved(argv)
@@ -98,14 +115,16 @@ def check(argv, allowed, depth=0):
     jumps = conf.get('proxyjump', ['none'])[0]
     # Dialled from here: loopback only (a public address mapped by the data plane's ssh_config). A container's
     # own address is a private one: reached from a jump host, as on AWS, never straight from the control node.
-    check_host(hostname, allowed if jumps.lower() != 'none' else set(), 'destination' if depth == 0 else 'jump host')
+    literal = check_host(hostname, allowed if jumps.lower() != 'none' else set(), 'destination' if depth == 0 else 'jump host')
     if jumps.lower() != 'none':
         for jump in jumps.split(','):
-            check(config_files(argv) + jump_args(jump), allowed, depth + 1)
+            literal = check(config_files(argv) + jump_args(jump), allowed, depth + 1) and literal
+    return literal
 
 
 def jump_args(jump):
     """ssh arguments for one ProxyJump entry ([ssh://][user@]host[:port], ssh -G writes host as [host])."""
+    import re
     jump = jump.strip()
     if jump.startswith('ssh://'):
         jump = jump[len('ssh://'):]
@@ -127,10 +146,77 @@ def passes_through(argv):
     return False
 
 
+def destination_end(argv):
+    """The index just past the destination (what follows is the remote command), or len(argv)."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == '--':
+            return min(i + 2, len(argv))
+        if arg.startswith('-') and len(arg) > 1:
+            # -o Opt, -oOpt, -p 22, -p22, and flags grouped as -Ct or -Cp 22
+            for j, letter in enumerate(arg[1:], 1):
+                if letter in WITH_ARGUMENT:
+                    i += 1 if j < len(arg) - 1 else 2
+                    break
+            else:
+                i += 1
+            continue
+        return i + 1
+    return len(argv)
+
+
+def config_inputs(argv):
+    """The files that decide where a call goes: its -F files (or the user's and the system's config), the files
+    they Include (as ssh reads them: relative to ~/.ssh), and the address list."""
+    files = [f for i, f in enumerate(config_files(argv)) if i % 2] or [os.path.expanduser('~/.ssh/config'), '/etc/ssh/ssh_config']
+    seen, queue = [], list(files)
+    while queue and len(seen) < 64:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.append(path)
+        try:
+            with open(path) as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            words = line.strip().split()
+            if len(words) > 1 and words[0].lower() == 'include':
+                import glob
+                for pattern in words[1:]:
+                    pattern = os.path.expanduser(pattern)
+                    if not os.path.isabs(pattern):
+                        pattern = os.path.join(os.path.expanduser('~/.ssh'), pattern)
+                    queue += sorted(glob.glob(pattern)) or [pattern]
+    return seen + [os.environ.get('SEED_SSH_GUARD_ADDRESSES', '')]
+
+
+def digest(argv, inputs):
+    """What decides where a call goes: its options and destination, the guard itself, and its inputs' size and time."""
+    h = hashlib.sha256()
+    for part in [REAL_SSH, os.path.abspath(__file__)] + argv[:destination_end(argv)]:
+        h.update(part.encode('utf-8', 'surrogateescape') + b'\0')
+    for path in inputs + [os.path.abspath(__file__)]:
+        try:
+            st = os.stat(path)
+            h.update(('%s %d %d\0' % (path, st.st_size, st.st_mtime_ns)).encode('utf-8', 'surrogateescape'))
+        except OSError:
+            h.update(('%s -\0' % path).encode('utf-8', 'surrogateescape'))
+    return h.hexdigest()
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if not passes_through(argv):
-        check(argv, allowed_addresses())
+        cache = os.environ.get('SEED_SSH_GUARD_CACHE')
+        entry = os.path.join(cache, digest(argv, config_inputs(argv))) if cache else None
+        if entry is None or not os.path.exists(entry):
+            if check(argv, allowed_addresses()) and entry:
+                os.makedirs(cache, mode=0o700, exist_ok=True)
+                with open(entry, 'w'):
+                    pass
     os.execv(REAL_SSH, [REAL_SSH] + argv)
 
 

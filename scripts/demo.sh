@@ -63,6 +63,7 @@ export ANSIBLE_SSH_ARGS="-F $DEMO/ssh_config -C -o ControlMaster=auto -o Control
 export ANSIBLE_SFTP_EXTRA_ARGS="-S $DEMO/bin/ssh-for-sftp"
 export ANSIBLE_SCP_EXTRA_ARGS="-S $DEMO/bin/ssh-for-sftp"
 export SEED_SSH_GUARD_ADDRESSES="$DEMO/dataplane/addresses.json"
+export SEED_SSH_GUARD_CACHE="$DEMO/ssh_guard_ok"
 export http_proxy="http://127.0.0.1:$PROXY_PORT"
 export HTTP_PROXY="http://127.0.0.1:$PROXY_PORT"
 export https_proxy="http://127.0.0.1:$PROXY_PORT"
@@ -93,8 +94,10 @@ prepare() {
   # A copy of the guard, not a link: the execution environment mounts .cache/demo only.
   install -m 0644 "$ROOT/emulator/ssh_guard.py" "$DEMO/bin/ssh_guard.py"
   for name in ssh ssh-for-sftp; do
+    # The system's Python when there is one: a pyenv shim first on PATH takes 0.1-0.2 s to start, more than the check,
+    # and ssh runs several times a task. -S -E: the guard needs nothing but the standard library.
     # shellcheck disable=SC2016  # $0 and $@ are the wrapper's own, expanded when it runs
-    printf '#!/bin/sh\n# the ssh guard (emulator/ssh_guard.py)\nexec python3 "$(dirname "$0")/ssh_guard.py" "$@"\n' > "$DEMO/bin/$name"
+    printf '#!/bin/sh\n# the ssh guard (emulator/ssh_guard.py)\n[ -x /usr/bin/python3 ] && exec /usr/bin/python3 -S -E "$(dirname "$0")/ssh_guard.py" "$@"\nexec python3 -S -E "$(dirname "$0")/ssh_guard.py" "$@"\n' > "$DEMO/bin/$name"
     chmod 0755 "$DEMO/bin/$name"
   done
   touch "$DEMO/dataplane/ssh_config"

@@ -168,8 +168,8 @@ def guard(tmp_path):
     """The guard with a stand-in for the real ssh that answers -G as ssh does and records any other call."""
     record = tmp_path / 'dialled'
     fake = tmp_path / 'ssh'
-    fake.write_text('#!/bin/sh\nfor a in "$@"; do [ "$a" = -G ] && exec /usr/bin/ssh "$@"; done\n'
-                    'echo "$@" >> %s\n' % record)
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do [ "$a" = -G ] && echo "$@" >> %s && exec /usr/bin/ssh "$@"; done\n'
+                    'echo "$@" >> %s\n' % (tmp_path / 'resolved', record))
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     addresses = tmp_path / 'addresses.json'
     addresses.write_text(json.dumps({'containers': ['10.20.10.4']}))
@@ -177,11 +177,14 @@ def guard(tmp_path):
     config.write_text('Host 54.1.2.3\n  HostName 127.0.0.1\n  Port 2222\n  HostKeyAlias 54.1.2.3\n')
     env = dict(os.environ, SEED_SSH_GUARD_SSH=str(fake), SEED_SSH_GUARD_ADDRESSES=str(addresses))
 
-    def run(*args):
+    def run(*args, cache=None):
         proc = subprocess.run([sys.executable, os.path.join(ROOT, 'emulator', 'ssh_guard.py'), '-F', str(config)] + list(args),
-                              env=env, capture_output=True, text=True, check=False, timeout=30)
+                              env=dict(env, **({'SEED_SSH_GUARD_CACHE': str(cache)} if cache else {})),
+                              capture_output=True, text=True, check=False, timeout=30)
         dialled = record.read_text().splitlines() if record.exists() else []
         return proc, dialled
+    run.resolved = lambda: (tmp_path / 'resolved').read_text().splitlines() if (tmp_path / 'resolved').exists() else []
+    run.addresses, run.config = addresses, config
     return run
 
 
@@ -207,6 +210,36 @@ def test_guard_lets_mapped_and_container_addresses_through(guard):
     proc, dialled = guard('-o', 'ProxyJump=admin@54.1.2.3', 'admin@10.20.10.4', 'true')
     assert proc.returncode == 0, proc.stderr
     assert len(dialled) == 2 and dialled[-1].endswith('admin@10.20.10.4 true')
+
+
+@pytest.mark.skipif(not os.path.exists('/usr/bin/ssh'), reason='needs OpenSSH for ssh -G')
+def test_guard_cache_lets_the_same_call_through_and_checks_a_changed_one(guard, tmp_path):
+    """A call found safe is let through again without ssh -G; another command to the same host is the same call;
+    a changed address list or config is checked in full (and refused when no longer safe); a refusal is never cached."""
+    cache = tmp_path / 'ok'
+    jump = ('-o', 'ProxyJump=admin@54.1.2.3', '-o', 'ControlMaster=auto', 'admin@10.20.10.4')
+    proc, dialled = guard(*jump, 'true', cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    checks = len(guard.resolved())
+    assert checks == 2 and len(os.listdir(str(cache))) == 1  # the destination and its jump host, once
+    proc, dialled = guard(*jump, "/bin/sh -c 'echo other'", cache=cache)
+    assert proc.returncode == 0 and len(guard.resolved()) == checks and dialled[-1].endswith("admin@10.20.10.4 /bin/sh -c 'echo other'")
+    # the container is gone from the data plane: the same call is checked again, and refused
+    guard.addresses.write_text(json.dumps({'containers': []}))
+    proc, dialled = guard(*jump, 'true', cache=cache)
+    assert proc.returncode == 255 and 'neither 127.0.0.1' in proc.stderr and len(guard.resolved()) > checks
+    assert len(os.listdir(str(cache))) == 1
+    # the config maps the public address elsewhere: checked in full, refused
+    guard.addresses.write_text(json.dumps({'containers': ['10.20.10.4']}))
+    guard.config.write_text('Host 54.1.2.3\n  HostName 54.9.9.9\n')
+    proc, dialled = guard(*jump, 'true', cache=cache)
+    assert proc.returncode == 255 and '54.9.9.9' in proc.stderr
+    # a destination given by name is checked every time (a name may resolve elsewhere later)
+    before = len(guard.resolved())
+    for dummy in range(2):
+        proc, dialled = guard('admin@localhost', 'true', cache=cache)
+        assert proc.returncode == 0, proc.stderr
+    assert len(guard.resolved()) == before + 2
 
 
 # -- the load balancers' stand-in (emulator.loadbalancer), without Docker: its config and its answers -------
