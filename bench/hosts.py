@@ -129,6 +129,58 @@ def mitogen_phase(denv, cmd, log):
     return took, None
 
 
+ANATOMY_PLAY = """- hosts: "{{ anatomy_host }}"
+  gather_facts: false
+  become: true
+  tasks:
+""" + ''.join('    - ansible.builtin.ping:\n' for dummy in range(10))
+
+
+def anatomy(denv, host, log):
+    """Where the seconds of a task go on one web host over SSH (10 pings with become, ANSIBLE_DEBUG's timestamps; the
+    first, which opens the connection, left out): medians in ms of the controller before the command, ssh and sudo
+    up to sudo's answer, the module's transfer, its run to its output, and the controller after it; the payload's KB."""
+    with tempfile.NamedTemporaryFile('w', suffix='.yml', delete=False) as f:
+        f.write(ANATOMY_PLAY)
+    try:
+        dummy, out = run(['ansible-playbook', '-i', 'inventory/aws', f.name, '-e', 'anatomy_host=%s' % host],
+                         env=dict(denv, ANSIBLE_DEBUG='1'), log=log)
+    finally:
+        os.unlink(f.name)
+    stamp = re.compile(r'^\s*\d+ (\d+\.\d+): (.*)$')
+    tasks, current = [], None
+    for line in out.splitlines():
+        m = stamp.match(line)
+        if not m:
+            continue
+        t, what = float(m.group(1)), m.group(2)
+        if what.startswith('entering _queue_task()') and 'ping' in what:
+            current = {'queued': t}
+            tasks.append(current)
+        elif current is None:
+            continue
+        elif what.startswith('_low_level_execute_command(): executing:') and 'BECOME-SUCCESS' in what:
+            current['exec'] = t
+        elif what.startswith('become_success'):
+            current['become'] = t
+        elif what.startswith('Sent initial data'):
+            current['sent'] = t
+            current['kb'] = int(re.search(r'\((\d+) bytes\)', what).group(1)) / 1024.0
+        elif what.startswith('_low_level_execute_command() done'):
+            current['done'] = t
+        elif what.startswith('_execute() done') or what.startswith('done running TaskExecutor'):
+            current.setdefault('result', t)
+    whole = [x for x in tasks[1:] if all(k in x for k in ('queued', 'exec', 'become', 'sent', 'done', 'result'))]
+    if not whole:
+        return None
+
+    def ms(a, b):
+        return round(statistics.median([(x[b] - x[a]) * 1000 for x in whole]))
+    return {'tasks': len(whole), 'controller_before': ms('queued', 'exec'), 'ssh_and_sudo': ms('exec', 'become'),
+            'transfer': ms('become', 'sent'), 'module_run': ms('sent', 'done'), 'controller_after': ms('done', 'result'),
+            'whole': ms('queued', 'result'), 'payload_kb': round(statistics.median([x['kb'] for x in whole]))}
+
+
 def served_everywhere(env, label, web_count):
     """True when 4 x web_count requests through the load balancer all get the release."""
     alb = sorted(json.load(open(os.path.join(DEMO, 'dataplane', 'load_balancers.json'))))[0]
@@ -177,6 +229,8 @@ def one_run(web_count, index, logs):
         sys.exit('bench-hosts: deploy.yml of the same commit changed something: %s' % changed)
     figures['same'] = took
     errors = {}
+    web_hosts = sorted(h for h in hosts if '-web-' in h)
+    task_anatomy = anatomy(denv, web_hosts[0], os.path.join(logs, 'anatomy-%d-%d.log' % (web_count, index))) if web_hosts else None
     site = ['ansible-playbook', '-i', 'inventory/aws', 'playbooks/site.yml', '-e', '@%s/vars.yml' % DEMO, '-e', 'site_strategy=mitogen_free']
     figures['rerun-mitogen'], errors['rerun-mitogen'] = mitogen_phase(
         denv, site, os.path.join(logs, 'rerun-mitogen-%d-%d.log' % (web_count, index)))
@@ -187,7 +241,7 @@ def one_run(web_count, index, logs):
     tasks = max(hosts[h].get('ok', 0) + hosts[h].get('skipped', 0) for h in web) if web else 0
     return {'web_count': web_count, 'run': index, 'seconds': figures, 'tasks_per_web_host': tasks,
             'tasks_per_web_host_ran': max(hosts[h].get('ok', 0) for h in web) if web else 0, 'profiles': profiles,
-            'errors': dict((k, v) for k, v in errors.items() if v)}
+            'errors': dict((k, v) for k, v in errors.items() if v), 'anatomy': task_anatomy}
 
 
 def spread(values):
@@ -271,6 +325,19 @@ def report(data):
         for phase in ('rerun', 'release'):
             growth = statistics.median([r['seconds'][phase] for r in big]) / statistics.median([r['seconds'][phase] for r in two])
             lines.append('| %s, 2 -> %d web hosts: <= 2x | %.2fx | %s |' % (phase, counts[-1], growth, 'met' if growth <= 2 else '**missed**'))
+    anatomies = [r['anatomy'] for r in rows if r.get('anatomy')]
+    if anatomies:
+        def med(key):
+            return statistics.median([a[key] for a in anatomies])
+        lines += ['', '## Where a task\'s time goes (one web host, over SSH through the bastion)', '',
+                  'A `ping` with become, %d times in each run after the first, from `ANSIBLE_DEBUG` timestamps; medians over the '
+                  '%d runs, in ms: the controller before the command (worker, templating, the module\'s payload from its cache) '
+                  '%.0f; ssh through the open connection and sudo, to sudo\'s answer %.0f; the payload\'s transfer (%.0f KB) %.0f; '
+                  'the module\'s run on the host to its answer (Python starting, unpacking, importing) %.0f; the controller after '
+                  'it %.0f; the task %.0f. Reading files, templates and packages come on top of the module\'s run; a `template` '
+                  'is five SSH commands (home, temporary folder, stat, file, clean-up), a `file` or a `stat` one.'
+                  % (anatomies[0]['tasks'], len(anatomies), med('controller_before'), med('ssh_and_sudo'), med('payload_kb'),
+                     med('transfer'), med('module_run'), med('controller_after'), med('whole'))]
     for phase in ('rerun', 'release'):
         last = [r for r in rows if r['web_count'] == counts[0]][-1]
         tasks, roles = last['profiles'].get(phase, ([], []))
