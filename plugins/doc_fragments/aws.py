@@ -64,6 +64,19 @@ requirements:
   - botocore >= 1.34
 '''
 
+    OWNER = r'''
+options:
+  stack:
+    description:
+      - The stack the resource belongs to (the stack-name rule applies).
+      - When given, a resource found under O(name) is changed or deleted only when its C(Stack) tag is this stack; one
+        tagged with another stack, or with none, is refused before any change, naming both, and nothing is changed.
+      - A resource the module creates is tagged C(Stack=<stack>).
+      - The collection's playbooks always give it. Without it the module acts on whatever it finds by name, as other
+        AWS modules do.
+    type: str
+'''
+
     TAGS = r'''
 options:
   tags:

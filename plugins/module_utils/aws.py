@@ -106,14 +106,16 @@ COMMON = {
     'tags': dict(tags=dict(type='dict', aliases=['resource_tags']), purge_tags=dict(type='bool', default=True)),
     'state': dict(state=dict(type='str', default='present', choices=['present', 'absent'])),
     'waits': dict(wait=dict(type='bool', default=True), wait_timeout=dict(type='int', default=600)),
+    'owner': dict(stack=dict(type='str')),
 }
 
 
-def resource_spec(options, tags=True, state=True, waits=False):
+def resource_spec(options, tags=True, state=True, waits=False, owner=False):
     """A resource module's argument spec: its own ``options`` plus the options every resource module
-    spells the same way (doc_fragments/aws.py): tags and purge_tags, state, and wait and wait_timeout."""
+    spells the same way (doc_fragments/aws.py): tags and purge_tags, state, wait and wait_timeout, and
+    ``stack`` (the owner check of stack.check_owner, documented by the ``owner`` fragment)."""
     spec = {}
-    for group, wanted in (('tags', tags), ('state', state), ('waits', waits)):
+    for group, wanted in (('tags', tags), ('state', state), ('waits', waits), ('owner', owner)):
         if wanted:
             spec.update(COMMON[group])
     spec.update(options)

@@ -3,12 +3,17 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The stack contract: what every module and the inventory plugin agree a stack is.
 
-* The stack-name rule (:data:`STACK_RE`): 1-39 letters, digits and dashes, starting with a
-  letter or a digit. It is the tightest rule the collection had (network's): every name built
-  from it stays valid, ``<stack>-web`` for a security group (255 at most), ``<stack>-<role>-<n>``
-  Name tags (256 at most) and ``<stack>-public-<zone>`` alike, and it holds no character (``_``)
-  that some AWS names refuse. The same names pass or fail in ``network``, ``instance``,
-  ``key_pair`` and the inventory plugin.
+* The stack-name rule (:data:`STACK_RE`): 1-39 lower-case letters, digits and single dashes,
+  a letter first, no dash last. Every name built from it stays valid: ``<stack>-web`` for a
+  security group (255 at most), ``<stack>-<role>-<n>`` Name tags (256 at most), and the RDS and
+  ElastiCache identifiers ``<stack>-db`` / ``<stack>-cache`` (a letter first, no two dashes in a
+  row). Lower case only, because AWS stores RDS and ElastiCache identifiers (and DB subnet group
+  names) in lower case: ``Demo`` and ``demo`` would be one database there while their ``Stack``
+  tags differ. No ``_``, because the inventory's group of a stack writes a dash as ``_``
+  (:func:`stack_group`): ``demo-2`` and ``demo_2`` would be one group. The same names pass or
+  fail in every module, the inventory plugin and the playbooks (the ``stack_group`` filter).
+* Ownership (:func:`check_owner`): a resource found by name is changed or deleted only when its
+  ``Stack`` tag is the stack's; one of another stack, or of none, is refused naming both.
 * Resource names: ``<stack>-<what>`` (:func:`resource_name`).
 * The tags the collection adds (:data:`ADDED_TAGS`, :func:`stack_tags`).
 * The states counted as live (:data:`LIVE_INSTANCE_STATES`, :data:`LIVE_NAT_STATES`).
@@ -26,8 +31,9 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import Val
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import boto3_tags_to_dict
 
 STACK_MAX = 39
-STACK_RE = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9-]{0,%d}$' % (STACK_MAX - 1))
-STACK_RULE = '1-%d letters, digits and dashes, starting with a letter or digit (it goes into names and tags)' % STACK_MAX
+STACK_RE = re.compile(r'^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,%d}$' % (STACK_MAX - 1))
+STACK_RULE = ('1-%d lower-case letters, digits and single dashes, a letter first and no dash last (AWS compares RDS and '
+              'ElastiCache names without case, and the inventory group of a stack writes a dash as _)' % STACK_MAX)
 
 # The tags the collection sets itself; they count toward AWS's 50 tags per resource.
 STACK_TAG, NAME_TAG, ROLE_TAG, INDEX_TAG, TIER_TAG = 'Stack', 'Name', 'Role', 'Index', 'Tier'
@@ -50,6 +56,36 @@ def validate_stack_name(name, field='stack'):
     if problem:
         raise ValidationError(field, problem)
     return name
+
+
+def stack_group(stack):
+    """The inventory group of a stack's hosts: ``stack_<stack>`` with each dash written ``_`` (a group name
+    is a Python identifier). The stack-name rule allows no ``_``, so no two stacks share a group."""
+    return 'stack_%s' % str(stack).replace('-', '_')
+
+
+class NotOwned(ValidationError):
+    """A resource found by its name that belongs to another stack, or to none: refused before any change."""
+
+
+def owner_problem(stack, tags, kind, name):
+    """None when ``stack`` is None or the resource's ``tags`` (a dict) say ``Stack=<stack>``; else the sentence."""
+    if stack is None:
+        return None
+    found = (tags or {}).get(STACK_TAG)
+    if found == stack:
+        return None
+    whose = ('belongs to stack %r' % found) if found is not None else 'has no %s tag (it was not made by a stack)' % STACK_TAG
+    return ('%s %s %s, not to stack %r: refused, nothing was changed. A stack changes and deletes only what is tagged '
+            '%s=%s; choose another name, or remove it yourself if it is really yours' % (kind, name, whose, stack, STACK_TAG, stack))
+
+
+def check_owner(stack, tags, kind, name, field='stack'):
+    """Raise :class:`NotOwned` (naming ``field``) unless the resource found as ``kind`` ``name`` with ``tags`` is
+    the stack's. Every module that changes or deletes a resource it found by name calls this first."""
+    problem = owner_problem(stack, tags, kind, name)
+    if problem:
+        raise NotOwned(field, problem)
 
 
 def resource_name(stack, what):

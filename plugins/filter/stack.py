@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The stack contract for the playbooks: the same rules the modules and the inventory plugin apply."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils import secrets, stack
+
+
+def stack_group(name):
+    """The inventory group of a stack's hosts (``stack_<name>``, a dash written ``_``)."""
+    problem = stack.stack_name_problem(str(name))
+    if problem:
+        raise AnsibleFilterError('stack_group: %s' % problem)
+    return stack.stack_group(str(name))
+
+
+def stack_name_problem(name):
+    """'' when ``name`` is a usable stack name, else the sentence saying why not."""
+    return stack.stack_name_problem(name if isinstance(name, str) else str(name)) or ''
+
+
+def secret_problem(value, kind):
+    """'' when the secret ``value`` meets the rule ``kind`` (db_password, cache_auth_token, or a rule of the
+    table), else the sentence saying why not; the sentence never holds the value."""
+    if kind not in secrets.STACK_SECRETS and kind not in secrets.RULES:
+        raise AnsibleFilterError('secret_problem: no rule %r (known: %s)' % (
+            kind, ', '.join(sorted(set(secrets.STACK_SECRETS) | set(secrets.RULES)))))
+    return secrets.problem(kind, value) or ''
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'stack_group': stack_group, 'stack_name_problem': stack_name_problem, 'secret_problem': secret_problem}
