@@ -44,7 +44,7 @@ RULES = {
     'dotenv_value': {
         'what': 'a .env value', 'min': 0, 'max': None,
         'forbidden': frozenset("'\r\n"),
-        'says': "no single quote (') and no line break (the value is written single-quoted in .env)",
+        'says': "free of single quotes (') and line breaks (the value is written single-quoted in .env)",
         'source': 'roles/laravel/templates/env.j2',
     },
 }
