@@ -25,10 +25,25 @@ options:
     aliases: [aws_profile]
   endpoint_url:
     description:
-      - Send API calls to this URL instead of the public AWS endpoint, for example an emulator on C(http://127.0.0.1:5000).
-      - Falls back to E(AWS_ENDPOINT_URL_EC2), then E(AWS_ENDPOINT_URL).
+      - Send the module's API calls to this URL instead of the public AWS endpoint, for example an emulator on
+        C(http://127.0.0.1:5000). It applies to every service the module calls.
+      - Left out, botocore chooses per service as the AWS CLI does, E(AWS_ENDPOINT_URL_<SERVICE>) for that service
+        (E(AWS_ENDPOINT_URL_EC2), E(AWS_ENDPOINT_URL_RDS), E(AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2),
+        E(AWS_ENDPOINT_URL_ACM), E(AWS_ENDPOINT_URL_ELASTICACHE), E(AWS_ENDPOINT_URL_STS)), then E(AWS_ENDPOINT_URL)
+        for all, then the profile's C(endpoint_url), then AWS's own endpoint.
     type: str
     aliases: [aws_endpoint_url]
+  aws_ca_bundle:
+    description:
+      - The CA bundle to verify the endpoint's TLS certificate with (a PEM file), as amazon.aws takes it.
+      - Falls back to E(AWS_CA_BUNDLE), then the profile's C(ca_bundle). Ignored with O(validate_certs=false).
+    type: path
+  aws_config:
+    description:
+      - Parameters of botocore's C(Config) for every client of the module (for example C(proxies), C(connect_timeout),
+        C(read_timeout)), as amazon.aws takes them.
+      - Retries are the collection's own (O(max_attempts)); a C(retries) given here is ignored.
+    type: dict
   access_key:
     description:
       - AWS access key id. Falls back to E(AWS_ACCESS_KEY_ID). Must be given together with O(secret_key).
@@ -46,7 +61,7 @@ options:
     aliases: [aws_session_token]
   validate_certs:
     description:
-      - Verify the TLS certificate of the endpoint.
+      - Verify the TLS certificate of the endpoint (with O(aws_ca_bundle) when given).
     type: bool
     default: true
   max_attempts:

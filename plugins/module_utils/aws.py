@@ -89,8 +89,11 @@ def aws_argument_spec():
                     fallback=(env_fallback, ['AWS_REGION', 'AWS_DEFAULT_REGION'])),
         profile=dict(type='str', aliases=['aws_profile'],
                      fallback=(env_fallback, ['AWS_PROFILE'])),
-        endpoint_url=dict(type='str', aliases=['aws_endpoint_url'],
-                          fallback=(env_fallback, ['AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL'])),
+        # No fallback here: botocore resolves AWS_ENDPOINT_URL_<SERVICE> (for that service) and then AWS_ENDPOINT_URL
+        # (for all) per client, as the AWS CLI does; the option, when given, is above both.
+        endpoint_url=dict(type='str', aliases=['aws_endpoint_url']),
+        aws_ca_bundle=dict(type='path', fallback=(env_fallback, ['AWS_CA_BUNDLE'])),
+        aws_config=dict(type='dict'),
         access_key=dict(type='str', aliases=['aws_access_key_id'], no_log=False,
                         fallback=(env_fallback, ['AWS_ACCESS_KEY_ID'])),
         secret_key=dict(type='str', aliases=['aws_secret_access_key'], no_log=True,
@@ -134,6 +137,8 @@ def validate_connection(params, need_region=True):
     url = p.get('endpoint_url')
     if url and not str(url).startswith(('http://', 'https://')):
         raise ValidationError('endpoint_url', 'must start with http:// or https:// (got %r)' % url)
+    if p.get('aws_config'):
+        client_config(p['aws_config'])  # unknown keys or bad values are refused here, before any call
     if need_region and not p.get('region') and not p.get('profile'):
         raise ValidationError('region', 'no region given; set region (for example us-east-1) or AWS_REGION')
     if p.get('region') and not REGION_RE.match(str(p['region'])):
@@ -159,11 +164,33 @@ def session_region(session):
     return session.get_config_variable('region')
 
 
-def new_client(session, service, region=None, endpoint_url=None, verify=True, agent='seed.laravel_aws'):
-    """A botocore client without botocore's own retries: :class:`RetryingClient` retries."""
-    config = Config(user_agent_extra='%s/%s' % (agent, COLLECTION_VERSION),
-                    retries={'total_max_attempts': 1, 'mode': 'standard'}, connect_timeout=10, read_timeout=60)
-    return session.create_client(service, region_name=region, endpoint_url=endpoint_url or None, verify=verify, config=config)
+def client_config(aws_config=None, agent='seed.laravel_aws'):
+    """botocore's Config: the user's ``aws_config`` (botocore.config.Config's parameters, as amazon.aws takes them)
+    over the collection's timeouts, without botocore's own retries (:class:`RetryingClient` retries)."""
+    base = dict(connect_timeout=10, read_timeout=60)
+    try:
+        base.update(aws_config or {})
+        base['retries'] = {'total_max_attempts': 1, 'mode': 'standard'}
+        base['user_agent_extra'] = ' '.join(filter(None, [str(base.get('user_agent_extra') or ''),
+                                                          '%s/%s' % (agent, COLLECTION_VERSION)]))
+        return Config(**base)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError('aws_config', 'not a botocore Config: %s (see botocore.config.Config for its parameters)' % exc)
+
+
+def verify_of(params):
+    """What botocore's ``verify`` takes: False without certificate checks, the CA bundle given, or None (botocore's own
+    choice: AWS_CA_BUNDLE, the profile's ca_bundle, else its bundled roots)."""
+    if not params.get('validate_certs', True):
+        return False
+    return params.get('aws_ca_bundle') or None
+
+
+def new_client(session, service, region=None, endpoint_url=None, verify=None, agent='seed.laravel_aws', aws_config=None):
+    """A botocore client without botocore's own retries. Without ``endpoint_url`` botocore picks the endpoint:
+    AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL, then the profile's, then AWS's public one."""
+    return session.create_client(service, region_name=region, endpoint_url=endpoint_url or None, verify=verify,
+                                 config=client_config(aws_config, agent))
 
 
 AWS_OPTION_NAMES = frozenset(aws_argument_spec())
@@ -216,7 +243,7 @@ class AwsModule:
         p = self.params
         try:
             return new_client(self.session(lean and service in LEAN_SERVICES), service, endpoint_url=p.get('endpoint_url'),
-                              verify=p.get('validate_certs', True))
+                              verify=verify_of(p), aws_config=p.get('aws_config'))
         except BotoCoreError as exc:
             fail_aws(self.module, exc, msg='could not create an AWS %s client' % service)
 
