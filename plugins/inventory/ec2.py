@@ -13,7 +13,7 @@ version_added: 0.1.0
 description:
   - Finds EC2 instances (by default those of one stack, tag C(Stack)) with one paginated DescribeInstances per region,
     regions queried in parallel, and groups them by their C(Role) tag (C(web), C(db), C(bastion)) plus a group per stack
-    (C(stack_<name>)).
+    (C(stack_<name>), each dash written C(_), as the C(seed.laravel_aws.stack_group) filter gives it).
   - Each host gets C(ansible_host) (the public IP when there is one, else the private IP) and the instance's facts;
     its tags are in C(ec2_tags) (not C(tags), a name Ansible reserves), for example C(ec2_tags.Name) in O(compose).
   - Hosts without a public IP get C(ansible_ssh_common_args) with a ProxyJump through the stack's bastion (the instance
@@ -150,7 +150,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import (
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import DEFAULT_ATTEMPTS, RetryingClient
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
-    LIVE_INSTANCE_STATES, STACK_TAG, instance_facts, stack_name_problem,
+    LIVE_INSTANCE_STATES, STACK_TAG, instance_facts, stack_group, stack_name_problem,
 )
 
 DISABLED_REGION_CODES = ('AuthFailure', 'OptInRequired', 'UnauthorizedOperation', 'InvalidClientTokenId', 'UnrecognizedClientException')
@@ -383,7 +383,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 group = self.inventory.add_group(self._sanitize_group_name(role))
                 self.inventory.add_host(host, group=group)
             if stack:
-                group = self.inventory.add_group(self._sanitize_group_name('stack_%s' % stack))
+                group = self.inventory.add_group(self._sanitize_group_name(stack_group(stack)))  # as the stack_group filter says
                 self.inventory.add_host(host, group=group)
             self._set_composite_vars(self.get_option('compose'), hostvars, host, strict=strict)
             self._add_host_to_composed_groups(self.get_option('groups'), hostvars, host, strict=strict)

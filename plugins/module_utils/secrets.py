@@ -43,7 +43,7 @@ RULES = {
     # The laravel role writes .env values single-quoted (dotenv takes them literally): no ' and no line break.
     'dotenv_value': {
         'what': 'a .env value', 'min': 0, 'max': None,
-        'forbidden': frozenset("'\r\n"),
+        'forbidden': frozenset("'\r\n\x00"),
         'says': "free of single quotes (') and line breaks (the value is written single-quoted in .env)",
         'source': 'roles/laravel/templates/env.j2',
     },
@@ -62,7 +62,8 @@ def _one(rule, value):
     bad = set(value) - rule['allowed'] if 'allowed' in rule else set(value) & rule['forbidden']
     if bad:
         names = ', '.join(sorted('a space' if c == ' ' else 'a line break' if c in '\r\n' else
-                                 ('a non-printable character' if not 32 <= ord(c) < 127 else repr(c)) for c in bad))
+                                 ('a NUL' if c == '\x00' else 'a non-printable character' if not 32 <= ord(c) < 127 else repr(c))
+                                 for c in bad))
         return '%s must be %s; it holds %s' % (rule['what'], rule['says'], names)
     return None
 
