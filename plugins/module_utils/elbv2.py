@@ -15,6 +15,7 @@ import re
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import describe_one
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, NotOwned, owner_problem
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import (
     boto3_tags_to_dict, compare_tags, dict_to_boto3_tags, merged_tags,
 )
@@ -68,6 +69,32 @@ def tags_of(client, arns):
         for d in client.describe_tags(ResourceArns=arns[start:start + TAGS_PER_CALL])['TagDescriptions']:
             out[d['ResourceArn']] = boto3_tags_to_dict(d.get('Tags'))
     return out
+
+
+def check_owners(stack, found, field='stack'):
+    """Refuse (:class:`stack.NotOwned`, naming each and its stack) unless every ELBv2 resource of ``found``
+    ([(kind, name, tags)]) is tagged ``Stack=<stack>``; ``stack`` None: no check. Called before any change."""
+    problems = [owner_problem(stack, tags, kind, name) for kind, name, tags in found]
+    problems = [p for p in problems if p]
+    if problems:
+        raise NotOwned(field, ' '.join(problems))
+
+
+def check_instance_owners(stack, instances, ids, field='targets'):
+    """Refuse, naming the instance ids, unless every instance of ``ids`` is among ``instances`` (DescribeInstances'
+    items) tagged ``Stack=<stack>``: a stack registers and deregisters only its own instances. ``stack`` None: no check."""
+    if stack is None:
+        return
+    tags = dict((i['InstanceId'], dict((t['Key'], t.get('Value', '')) for t in i.get('Tags') or [])) for i in instances)
+    foreign = []
+    for i in sorted(set(ids)):
+        if i not in tags:
+            foreign.append('%s (not found: its %s tag cannot be checked)' % (i, STACK_TAG))
+        elif tags[i].get(STACK_TAG) != stack:
+            foreign.append('%s (%s)' % (i, 'stack %r' % tags[i][STACK_TAG] if STACK_TAG in tags[i] else 'no %s tag' % STACK_TAG))
+    if foreign:
+        raise NotOwned(field, 'instances not of stack %r: %s; refused, nothing was changed. A stack registers and deregisters only '
+                       'its own instances (tagged %s=%s)' % (stack, ', '.join(foreign), STACK_TAG, stack))
 
 
 def apply_elb_tags(ctx, arn, current, desired, purge=None):

@@ -7,10 +7,16 @@ The resource contract (docs/architecture.md): :func:`find`, :func:`describe`, :f
 :func:`delete`, over a Context whose client is ELBv2's (EC2's reads go through ``ec2=``).
 
 Order of work: :func:`validate` (no call), :func:`find` and :func:`read` (what exists), :func:`resolve`
-(reads only: subnets, groups, targets; none whose answer what exists already gives), then target
-groups, the load balancer (waited for until active), listeners.
-Removal is the reverse: listeners, the load balancer (waited for until gone), its target groups.
+(reads only: subnets, groups, targets, certificates; none whose answer what exists already gives), which
+also makes the whole plan and every refusal (ownership, scheme, type, VPC, a target group AWS cannot change,
+a listener without its certificate...) before anything is changed; then :func:`ensure`: target groups, the
+load balancer (waited for until active), listeners.
+Removal is the reverse: listeners, the load balancer (waited for until gone), its target groups; every
+refusal of a removal (ownership, deletion protection) comes before the first delete.
 Creates go through ``retries.create_or_find``: a lost answer is found again by name.
+
+Omitted means unchanged: every option that has a state on AWS is None when left out; then an existing load
+balancer, target group or listener keeps what it has, and a new one gets AWS's default (``*_DEFAULTS``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,7 +28,8 @@ import re
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Pending, is_id, public, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import describe_one, group_ids_in_vpc, not_found
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elbv2 import (
-    apply_elb_tags, find_target_group, health_view, tags_of, target_health, validate_instance_ids, validate_name,
+    apply_elb_tags, check_instance_owners, check_owners, find_target_group, health_view, tags_of, target_health,
+    validate_instance_ids, validate_name,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, error_code, gather
@@ -36,13 +43,22 @@ DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06'
 MATCHER_RE = re.compile(r'^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$')
 SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
 CERT_ARN_RE = re.compile(r'^arn:aws[a-z-]*:(acm|iam)::?[a-z0-9-]*:\d{12}:(certificate|server-certificate)/.+$')
+ACM_ARN_RE = re.compile(r'^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/.+$')
 # What AWS reports for an attribute that was never set: an answer that leaves one out reads as this default.
 LB_DEFAULTS = {'idle_timeout.timeout_seconds': '60', 'deletion_protection.enabled': 'false',
                'access_logs.s3.enabled': 'false', 'access_logs.s3.bucket': '', 'access_logs.s3.prefix': ''}
 TG_DEFAULTS = {'deregistration_delay.timeout_seconds': '300', 'stickiness.enabled': 'false',
                'stickiness.type': 'lb_cookie', 'stickiness.lb_cookie.duration_seconds': '86400'}
+# A new target group's health check when the task leaves a key out: AWS's defaults for an HTTP(S) target group of
+# instances (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+HEALTH_DEFAULTS = {'path': '/', 'interval': 30, 'timeout': 5, 'healthy_threshold': 5, 'unhealthy_threshold': 2, 'matcher': '200'}
 HEALTH_KEYS = (('path', 'HealthCheckPath'), ('interval', 'HealthCheckIntervalSeconds'), ('timeout', 'HealthCheckTimeoutSeconds'),
                ('healthy_threshold', 'HealthyThresholdCount'), ('unhealthy_threshold', 'UnhealthyThresholdCount'))
+# What a new one gets when the task leaves it out (AWS's own defaults, or the module's documented ones).
+NEW_LB = {'scheme': 'internet-facing'}
+NEW_GROUP = {'protocol': 'HTTP', 'port': 80}
+NEW_LISTENER = {'protocol': 'HTTP', 'action': 'forward', 'redirect_port': 443}
+LISTENER_KEYS = ('port', 'protocol', 'certificate_arn', 'ssl_policy', 'action', 'target_group', 'redirect_port')
 
 
 def _between(value, low, high, field, what):
@@ -51,44 +67,74 @@ def _between(value, low, high, field, what):
     return value
 
 
+def _optional_between(value, low, high, field, what):
+    return None if value is None else _between(value, low, high, field, what)
+
+
 # -- validation: no call ---------------------------------------------------------------------------
 
 def validate_health_check(hc, field):
-    """The health check of a target group; each error names its key and the range AWS takes."""
-    hc = dict(hc or {})
-    path = hc.get('path') or '/'
-    if not path.startswith('/'):
-        raise ValidationError(field + '.path', "%r must start with '/' (for example /health)" % path)
-    if len(path) > 1024:
-        raise ValidationError(field + '.path', 'at most 1024 characters')
-    interval = _between(hc.get('interval', 30), 5, 300, field + '.interval', 'the interval (seconds)')
-    timeout = _between(hc.get('timeout', 5), 2, 120, field + '.timeout', 'the timeout (seconds)')
-    if timeout >= interval:
+    """The health check keys the task gives (each checked against the range AWS takes); those left out are absent
+    from the result: unchanged on an existing group, AWS's default (HEALTH_DEFAULTS) on a new one."""
+    hc = dict((k, v) for k, v in (hc or {}).items() if v is not None)
+    out = {}
+    if 'path' in hc:
+        path = hc['path']
+        if not path.startswith('/'):
+            raise ValidationError(field + '.path', "%r must start with '/' (for example /health)" % path)
+        if len(path) > 1024:
+            raise ValidationError(field + '.path', 'at most 1024 characters')
+        out['path'] = path
+    ranges = (('interval', 5, 300, 'the interval (seconds)'), ('timeout', 2, 120, 'the timeout (seconds)'),
+              ('healthy_threshold', 2, 10, 'the healthy threshold'), ('unhealthy_threshold', 2, 10, 'the unhealthy threshold'))
+    for key, low, high, what in ranges:
+        if key in hc:
+            out[key] = _between(hc[key], low, high, '%s.%s' % (field, key), what)
+    if 'matcher' in hc:
+        matcher = str(hc['matcher']).replace(' ', '')
+        if not MATCHER_RE.match(matcher) or any(not 200 <= int(c) <= 499 for c in re.split('[-,]', matcher)):
+            raise ValidationError(field + '.matcher', "%r is not an HTTP code matcher: codes 200-499, like '200', '200,302' or "
+                                  "'200-299'" % matcher)
+        out['matcher'] = matcher
+    if 'timeout' in out and 'interval' in out:
+        _check_timeout(out, field)
+    return out
+
+
+def _check_timeout(hc, field):
+    if hc['timeout'] >= hc['interval']:
         raise ValidationError(field + '.timeout', 'the timeout (%ds) must be shorter than the interval (%ds); lower the timeout '
-                              'or raise the interval' % (timeout, interval))
-    healthy = _between(hc.get('healthy_threshold', 5), 2, 10, field + '.healthy_threshold', 'the healthy threshold')
-    unhealthy = _between(hc.get('unhealthy_threshold', 2), 2, 10, field + '.unhealthy_threshold', 'the unhealthy threshold')
-    matcher = str(hc.get('matcher') or '200').replace(' ', '')
-    if not MATCHER_RE.match(matcher) or any(not 200 <= int(c) <= 499 for c in re.split('[-,]', matcher)):
-        raise ValidationError(field + '.matcher', "%r is not an HTTP code matcher: codes 200-499, like '200', '200,302' or "
-                              "'200-299'" % matcher)
-    return {'path': path, 'interval': interval, 'timeout': timeout, 'healthy_threshold': healthy,
-            'unhealthy_threshold': unhealthy, 'matcher': matcher}
+                              'or raise the interval' % (hc['timeout'], hc['interval']))
 
 
-def validate_target_group(tg, i, tags):
+def _tags(given, name, stack):
+    """The tags a task sets: None when it gives none (left alone), else the user's plus Name and (with a stack) Stack."""
+    if given is None:
+        return None
+    out = dict(given, **{NAME_TAG: name})
+    if stack is not None:
+        out[STACK_TAG] = stack
+    return out
+
+
+def _create_tags(name, stack):
+    return dict({NAME_TAG: name}, **({STACK_TAG: stack} if stack is not None else {}))
+
+
+def validate_target_group(tg, i, tags, stack=None):
     field = 'target_groups[%d]' % i
     name = validate_name(tg.get('name'), field + '.name', 'target group')
-    port = _between(tg.get('port'), 1, 65535, field + '.port', 'the port')
-    target_port = tg.get('target_port') or port
-    _between(target_port, 1, 65535, field + '.target_port', 'the port targets are registered on')
-    delay = _between(tg.get('deregistration_delay'), 0, 3600, field + '.deregistration_delay', 'the deregistration delay (seconds)')
+    port = _optional_between(tg.get('port'), 1, 65535, field + '.port', 'the port')
+    target_port = _optional_between(tg.get('target_port'), 1, 65535, field + '.target_port', 'the port targets are registered on')
+    delay = _optional_between(tg.get('deregistration_delay'), 0, 3600, field + '.deregistration_delay',
+                              'the deregistration delay (seconds)')
     stickiness = None
     if tg.get('stickiness') is not None:
         st = tg['stickiness']
-        stickiness = {'enabled': bool(st.get('enabled', True)), 'type': st.get('type') or 'lb_cookie',
-                      'duration': _between(st.get('duration', 86400), 1, 604800, field + '.stickiness.duration',
-                                           'the cookie duration (seconds)')}
+        enabled = st.get('enabled')
+        stickiness = {'enabled': True if enabled is None else bool(enabled), 'type': st.get('type'),
+                      'duration': _optional_between(st.get('duration'), 1, 604800, field + '.stickiness.duration',
+                                                    'the cookie duration (seconds)')}
     targets = tg.get('targets')
     if targets is not None:
         targets = validate_instance_ids(targets, field + '.targets')
@@ -97,117 +143,281 @@ def validate_target_group(tg, i, tags):
         validate_stack_name(target_filter.get('stack'), field + '.target_filter.stack')
         if not target_filter.get('role'):
             raise ValidationError(field + '.target_filter.role', 'a role is required (web, db, ...)')
-    return {'name': name, 'field': field, 'protocol': tg.get('protocol') or 'HTTP', 'port': port, 'target_port': target_port,
+        if stack is not None and target_filter['stack'] != stack:
+            raise ValidationError(field + '.target_filter.stack', 'the instances of stack %r cannot be targets of stack %r: a stack '
+                                  'registers only its own instances' % (target_filter['stack'], stack))
+    return {'name': name, 'field': field, 'protocol': tg.get('protocol'), 'port': port, 'target_port': target_port,
             'health_check': validate_health_check(tg.get('health_check'), field + '.health_check'),
             'deregistration_delay': delay, 'stickiness': stickiness, 'targets': targets, 'target_filter': target_filter,
-            'purge_targets': tg.get('purge_targets', True), 'tags': dict(tags or {}, **{NAME_TAG: name})}
+            'purge_targets': tg.get('purge_targets', True), 'tags': _tags(tags, name, stack), 'create_tags': _create_tags(name, stack)}
 
 
 def validate_listener(listener, i, group_names):
+    """What the task says of one listener, each key None where it is left out; the checks that need no call. What
+    depends on the listener already on that port (an HTTPS one keeps its certificate) is checked by :func:`resolve`."""
     field = 'listeners[%d]' % i
     port = _between(listener.get('port'), 1, 65535, field + '.port', 'the port')
-    protocol = listener.get('protocol') or 'HTTP'
-    cert, policy = listener.get('certificate_arn'), None
-    if protocol == 'HTTPS':
-        if not cert:
-            raise ValidationError(field + '.certificate_arn', 'an HTTPS listener needs a certificate: give the ARN of an ACM '
-                                  'certificate (the certificate module returns it as certificate.arn)')
+    protocol, cert = listener.get('protocol'), listener.get('certificate_arn')
+    if cert is not None:
         if not CERT_ARN_RE.match(cert):
             raise ValidationError(field + '.certificate_arn', '%r is not a certificate ARN (arn:aws:acm:...)' % cert)
-        policy = listener.get('ssl_policy') or DEFAULT_SSL_POLICY
-    elif cert:
-        raise ValidationError(field + '.certificate_arn', 'only an HTTPS listener takes a certificate; set protocol: HTTPS '
-                              'or drop certificate_arn')
-    action = listener.get('action') or 'forward'
-    view = {'port': port, 'protocol': protocol, 'certificate_arn': cert, 'ssl_policy': policy, 'action': action,
-            'target_group': None, 'redirect_port': None}
-    if action == 'forward':
-        group = listener.get('target_group') or (group_names[0] if len(group_names) == 1 else None)
-        if not group:
-            raise ValidationError(field + '.target_group', 'a forward listener names the target group it forwards to (one of: %s)'
-                                  % (', '.join(group_names) or 'none given in target_groups'))
-        if group not in group_names:
-            raise ValidationError(field + '.target_group', '%r is none of the target groups of this task (%s); add it to '
-                                  'target_groups' % (group, ', '.join(group_names) or 'none'))
-        view['target_group'] = group
-    else:
-        view['redirect_port'] = _between(listener.get('redirect_port') or 443, 1, 65535, field + '.redirect_port', 'the port')
-        if view['redirect_port'] == port and protocol == 'HTTPS':
-            raise ValidationError(field + '.redirect_port', 'an HTTPS listener redirecting to its own port would loop')
-    return view
+        if protocol == 'HTTP':
+            raise ValidationError(field + '.certificate_arn', 'only an HTTPS listener takes a certificate; set protocol: HTTPS '
+                                  'or drop certificate_arn')
+    group = listener.get('target_group')
+    if group is not None and group not in group_names:
+        raise ValidationError(field + '.target_group', '%r is none of the target groups of this task (%s); add it to '
+                              'target_groups' % (group, ', '.join(group_names) or 'none'))
+    redirect_port = _optional_between(listener.get('redirect_port'), 1, 65535, field + '.redirect_port', 'the port')
+    return {'field': field, 'port': port, 'protocol': protocol, 'certificate_arn': cert, 'ssl_policy': listener.get('ssl_policy'),
+            'action': listener.get('action'), 'target_group': group, 'redirect_port': redirect_port}
 
 
 def validate(p):
-    """The desired state from the module's options, every check that needs no call; ValidationError names the field."""
+    """The desired state from the module's options, every check that needs no call; ValidationError names the field.
+    An option left out is None here (unchanged on what exists)."""
     name = validate_name(p['name'], 'name')
-    tags = normalize_tags(p.get('tags'), added=(NAME_TAG,)) if p.get('tags') is not None else None
-    desired = {'name': name, 'tags': dict(tags, **{NAME_TAG: name}) if tags is not None else None, 'state': p['state']}
+    stack = p.get('stack')
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
+    added = (NAME_TAG, STACK_TAG) if stack is not None else (NAME_TAG,)
+    tags = normalize_tags(p.get('tags'), added=added) if p.get('tags') is not None else None
+    if tags is not None and stack is not None and tags.get(STACK_TAG, stack) != stack:
+        raise ValidationError('tags', 'tags say Stack=%s, the task stack %s: give one stack' % (tags[STACK_TAG], stack))
+    desired = {'name': name, 'stack': stack, 'tags': _tags(tags, name, stack), 'create_tags': _create_tags(name, stack),
+               'state': p['state']}
     if p['state'] == 'absent':  # only the names: what goes is found by them
         groups = [{'name': validate_name(tg.get('name'), 'target_groups[%d].name' % i, 'target group'),
                    'field': 'target_groups[%d]' % i} for i, tg in enumerate(p.get('target_groups') or [])]
     else:
-        groups = [validate_target_group(tg, i, tags) for i, tg in enumerate(p.get('target_groups') or [])]
+        groups = [validate_target_group(tg, i, tags, stack) for i, tg in enumerate(p.get('target_groups') or [])]
     seen = set()
     for g in groups:
         if g['name'] in seen:
             raise ValidationError(g['field'] + '.name', 'target group %r is listed twice' % g['name'])
         seen.add(g['name'])
-    if tags is None:  # tags not given: left as they are (a new resource gets its Name tag)
-        for g in groups:
-            g['tags'] = None
     desired['target_groups'] = groups
     if p['state'] == 'absent':
         return desired
-    subnets = p.get('subnets') or []
-    for s in subnets:
-        if not isinstance(s, str) or not SUBNET_RE.match(s):
-            raise ValidationError('subnets', '%r is not a subnet id (subnet-...)' % (s,))
-    if len(set(subnets)) < 2:
-        raise ValidationError('subnets', 'an Application Load Balancer needs subnets in two or more availability zones '
-                              '(%d subnet given); add a subnet of another zone' % len(set(subnets)))
-    listeners = [validate_listener(listener, i, [g['name'] for g in groups]) for i, listener in enumerate(p.get('listeners') or [])]
-    ports = [listener['port'] for listener in listeners]
-    for i, port in enumerate(ports):
-        if port in ports[:i]:
-            raise ValidationError('listeners[%d].port' % i, 'port %d has two listeners; one listener per port' % port)
+    subnets = p.get('subnets')
+    if subnets is not None:
+        for s in subnets:
+            if not isinstance(s, str) or not SUBNET_RE.match(s):
+                raise ValidationError('subnets', '%r is not a subnet id (subnet-...)' % (s,))
+        if len(set(subnets)) < 2:
+            raise ValidationError('subnets', 'an Application Load Balancer needs subnets in two or more availability zones '
+                                  '(%d subnet given); add a subnet of another zone' % len(set(subnets)))
+        subnets = sorted(set(subnets))
+    listeners = None
+    if p.get('listeners') is not None:
+        listeners = [validate_listener(listener, i, [g['name'] for g in groups]) for i, listener in enumerate(p['listeners'])]
+        ports = [listener['port'] for listener in listeners]
+        for i, port in enumerate(ports):
+            if port in ports[:i]:
+                raise ValidationError('listeners[%d].port' % i, 'port %d has two listeners; one listener per port' % port)
     logs = p.get('access_logs')
     access_logs = None
     if logs is not None:
-        access_logs = {'enabled': bool(logs.get('enabled', True)), 'bucket': logs.get('bucket') or '', 'prefix': logs.get('prefix') or ''}
+        access_logs = {'enabled': logs.get('enabled') is not False, 'bucket': logs.get('bucket') or '', 'prefix': logs.get('prefix')}
         if access_logs['enabled'] and not access_logs['bucket']:
             raise ValidationError('access_logs.bucket', 'access logs need the S3 bucket they are written to')
-    desired.update(subnets=sorted(set(subnets)), security_groups=p.get('security_groups'), scheme=p.get('scheme') or 'internet-facing',
-                   idle_timeout=_between(p.get('idle_timeout'), 1, 4000, 'idle_timeout', 'the idle timeout (seconds)'),
-                   deletion_protection=bool(p.get('deletion_protection')), access_logs=access_logs, listeners=listeners,
+    desired.update(subnets=subnets, security_groups=p.get('security_groups'), scheme=p.get('scheme'),
+                   idle_timeout=_optional_between(p.get('idle_timeout'), 1, 4000, 'idle_timeout', 'the idle timeout (seconds)'),
+                   deletion_protection=p.get('deletion_protection'), access_logs=access_logs, listeners=listeners,
                    purge_listeners=p.get('purge_listeners', True))
     return desired
 
 
-# -- reads: what exists, and what the names refer to -------------------------------------------------
+# -- reads and the plan: what exists, what the names refer to, every refusal ---------------------------------
 
-def resolve(ctx, *, desired, ec2, existing=None, state=None):
-    """Reads only, before any change: the subnets' one VPC and two or more zones, the security groups'
-    ids in that VPC, each target group's instances (in that VPC). Fills ``desired`` in place.
+def check_ownership(stack, existing, state):
+    """With a stack: the load balancer and every target group found (by the task's names, or attached to it) carry
+    Stack=<stack>, else NotOwned naming each, before any change or delete."""
+    found = []
+    if existing is not None:
+        found.append(('load balancer', existing['LoadBalancerName'], state['tags']))
+    found += [('target group', n, g['tags']) for n, g in sorted(state['groups'].items())]
+    check_owners(stack, found)
+
+
+def _check_type(existing):
+    # This module manages Application Load Balancers only; another type under the name is not taken for one.
+    kind = (existing or {}).get('Type') or 'application'
+    if kind != 'application':
+        raise ValidationError('name', 'load balancer %s is a %s load balancer, not an Application Load Balancer: refused, nothing '
+                              'was changed; give another name' % (existing['LoadBalancerName'], kind))
+
+
+def resolve(ctx, *, desired, ec2, existing=None, state=None, acm=None):
+    """Reads only, before any change, and the whole plan with every refusal: ownership (with a stack), the load
+    balancer's type, scheme and VPC, the subnets' one VPC and two or more zones, the security groups' ids in that VPC,
+    each target group as AWS can have it (its protocol, port and VPC cannot change), its instances (in that VPC), each
+    listener as it will be and the certificates newly set on them. Fills ``desired`` in place.
 
     ``existing`` (the raw load balancer) and ``state`` (what :func:`read` found) spare the reads whose
     answer is already known: subnets the load balancer already has (AWS checked them when they were set:
-    one VPC, one per zone), and listed targets all registered in their group already (registering checked
-    they are in its VPC, which the group cannot leave)."""
+    one VPC, one per zone), listed targets all registered in their group already (registering checked
+    they are in its VPC, which the group cannot leave), a certificate a listener already has.
+    ``acm``: a callable giving ACM's client, called only when a certificate is to be checked."""
+    state = state or {'attributes': {}, 'listeners': [], 'tags': {}, 'groups': {}}
+    check_ownership(desired.get('stack'), existing, state)
+    _check_type(existing)
+    if existing is not None:
+        if desired['scheme'] is not None and existing.get('Scheme') != desired['scheme']:
+            raise ValidationError('scheme', 'load balancer %s is %s; AWS cannot change the scheme (wanted %s): delete it first, or '
+                                  'keep scheme: %s' % (desired['name'], existing.get('Scheme'), desired['scheme'], existing.get('Scheme')))
+        desired['scheme'] = existing.get('Scheme')
+    elif desired['scheme'] is None:
+        desired['scheme'] = NEW_LB['scheme']
     have = sorted(z.get('SubnetId') for z in (existing or {}).get('AvailabilityZones') or [])
+    if desired['subnets'] is None:
+        if existing is None:
+            raise ValidationError('subnets', 'load balancer %s does not exist; give its subnets (two or more zones) to create it'
+                                  % desired['name'])
+        desired['subnets'] = have
     if existing is not None and existing.get('VpcId') and have == desired['subnets']:
         vpc_id = existing['VpcId']
     else:
         vpc_id = _subnets_vpc(ec2, desired['subnets'])
+    if existing is not None and existing.get('VpcId') != vpc_id:
+        raise ValidationError('subnets', 'load balancer %s is in VPC %s, the subnets in %s: a load balancer cannot move to '
+                              'another VPC' % (desired['name'], existing.get('VpcId'), vpc_id))
     desired['vpc_id'] = vpc_id
     if desired.get('security_groups') is not None:
         desired['security_group_ids'] = group_ids_in_vpc(ec2, vpc_id, desired['security_groups'], "the subnets' VPC")
     else:
         desired['security_group_ids'] = None
-    groups = (state or {}).get('groups') or {}
+    groups = state.get('groups') or {}
     for g in desired['target_groups']:
-        g['vpc_id'] = vpc_id
-        g['target_ids'] = _targets(ctx, ec2, g, vpc_id, groups.get(g['name']))
+        _plan_target_group(g, groups.get(g['name']), vpc_id)
+    desired['listener_plan'] = _plan_listeners(desired, state)
+    for g in desired['target_groups']:  # the reads last: every refusal that needs none comes first
+        g['target_ids'] = _targets(ctx, ec2, g, vpc_id, groups.get(g['name']), desired.get('stack'))
+    _check_certificates(ctx, desired['listener_plan'], acm)
     return desired
+
+
+def _plan_target_group(g, existing, vpc_id):
+    """The group as it will be: what AWS cannot change checked against the one that exists, the rest of what the
+    task leaves out taken from it (or, for a new one, AWS's defaults)."""
+    raw = (existing or {}).get('raw')
+    g['vpc_id'] = vpc_id
+    if raw is None:
+        g['protocol'] = g['protocol'] or NEW_GROUP['protocol']
+        g['port'] = g['port'] or NEW_GROUP['port']
+        hc = dict(HEALTH_DEFAULTS, **g['health_check'])
+    else:
+        if (raw.get('TargetType') or 'instance') != 'instance':
+            raise ValidationError(g['field'] + '.name', 'target group %s takes targets of type %s; this module registers instances: '
+                                  'give another name' % (g['name'], raw['TargetType']))
+        wanted = (vpc_id, g['protocol'] or raw.get('Protocol'), g['port'] or raw.get('Port'))
+        if (raw.get('VpcId'), raw.get('Protocol'), raw.get('Port')) != wanted:
+            raise ValidationError(g['field'] + '.name', 'target group %s exists with %s:%s in %s; AWS cannot change a target '
+                                  'group\'s protocol, port or VPC (wanted %s:%s in %s): give another name, or delete it first'
+                                  % (g['name'], raw.get('Protocol'), raw.get('Port'), raw.get('VpcId'), wanted[1], wanted[2], wanted[0]))
+        g['protocol'], g['port'] = raw.get('Protocol'), raw.get('Port')
+        hc = dict(_health_of(raw), **g['health_check'])
+    _check_timeout(hc, g['field'] + '.health_check')
+    g['health_check'] = hc
+    g['target_port'] = g['target_port'] or g['port']
+
+
+def _health_of(raw):
+    out = dict((key, raw.get(aws)) for key, aws in HEALTH_KEYS)
+    out['matcher'] = (raw.get('Matcher') or {}).get('HttpCode')
+    return dict((k, v) for k, v in out.items() if v is not None)
+
+
+def _plan_listeners(desired, state):
+    """The listeners as they will be, each a view (:func:`describe_listener`) with ``index``, ``field`` and ``before``
+    (the view of the one on its port, or None); None when the task gives no listeners (all left alone)."""
+    if desired['listeners'] is None:
+        return None
+    names = dict((g['raw']['TargetGroupArn'], n) for n, g in state['groups'].items())
+    current = dict((li['Port'], li) for li in state['listeners'])
+    group_names = [g['name'] for g in desired['target_groups']]
+    return [_plan_listener(spec, describe_listener(current[spec['port']], names) if spec['port'] in current else None, group_names)
+            for spec in desired['listeners']]
+
+
+def _plan_listener(spec, before, group_names):
+    field, port = spec['field'], spec['port']
+    base = before or {}
+    protocol = spec['protocol'] or base.get('protocol') or NEW_LISTENER['protocol']
+    view = {'port': port, 'protocol': protocol, 'certificate_arn': None, 'ssl_policy': None, 'action': None,
+            'target_group': None, 'redirect_port': None}
+    if protocol == 'HTTPS':
+        view['certificate_arn'] = spec['certificate_arn'] or base.get('certificate_arn')
+        if not view['certificate_arn']:
+            raise ValidationError(field + '.certificate_arn', 'an HTTPS listener needs a certificate: give the ARN of an ACM '
+                                  'certificate (the certificate module returns it as certificate.arn)')
+        view['ssl_policy'] = spec['ssl_policy'] or base.get('ssl_policy') or DEFAULT_SSL_POLICY
+    elif spec['certificate_arn']:
+        raise ValidationError(field + '.certificate_arn', 'the listener on port %d is %s: only an HTTPS listener takes a '
+                              'certificate; set protocol: HTTPS or drop certificate_arn' % (port, protocol))
+    # a target group given says forward, a redirect port redirect; else the listener's own action, or the default
+    implied = 'forward' if spec['target_group'] else 'redirect' if spec['redirect_port'] else None
+    action = spec['action'] or implied or base.get('action') or NEW_LISTENER['action']
+    if action not in ('forward', 'redirect'):
+        raise ValidationError(field + '.action', 'the listener on port %d does %s, which this module does not manage; give '
+                              'action: forward or redirect' % (port, action))
+    view['action'] = action
+    if action == 'forward':
+        group = spec['target_group'] or (base.get('target_group') if base.get('action') == 'forward' else None) or \
+            (group_names[0] if len(group_names) == 1 else None)
+        if not group:
+            raise ValidationError(field + '.target_group', 'a forward listener names the target group it forwards to (one of: %s)'
+                                  % (', '.join(group_names) or 'none given in target_groups'))
+        view['target_group'] = group
+    else:
+        view['redirect_port'] = spec['redirect_port'] or (base.get('redirect_port') if base.get('action') == 'redirect' else None) \
+            or NEW_LISTENER['redirect_port']
+        if view['redirect_port'] == port and protocol == 'HTTPS':
+            raise ValidationError(field + '.redirect_port', 'an HTTPS listener redirecting to its own port would loop')
+    return dict(view, index=int(field[len('listeners['):-1]), field=field, before=before)
+
+
+def _check_certificates(ctx, plan, acm):
+    """Each ACM certificate newly set on a listener (a new HTTPS listener, or another certificate than its own) exists
+    in the load balancer's region and is ISSUED, before anything is made: AWS would refuse it only at CreateListener,
+    after the load balancer and its groups exist. A certificate a listener keeps is not read again (a rerun sends no
+    ACM call). An IAM server certificate (arn:aws:iam::...:server-certificate/...) is not read here: the module has no
+    IAM client; ELB checks it when the listener is made."""
+    if not plan:
+        return
+    region = getattr(getattr(ctx.client, 'meta', None), 'region_name', None)
+    checked = {}
+    for view in plan:
+        arn = view['certificate_arn']
+        if not arn or (view['before'] or {}).get('certificate_arn') == arn:
+            continue
+        match = ACM_ARN_RE.match(arn)
+        if not match:
+            continue
+        field = view['field'] + '.certificate_arn'
+        # ACM certificates are regional: ELB uses only one of its own region
+        # (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
+        if region and match.group('region') != region:
+            raise ValidationError(field, 'certificate %s is in region %s, the load balancer in %s: ACM certificates are regional; '
+                                  'import or request it in %s' % (arn, match.group('region'), region, region))
+        if arn not in checked:
+            checked[arn] = _certificate_status(acm, arn, field)
+        status = checked[arn]
+        # Only an ISSUED certificate serves HTTPS: PENDING_VALIDATION, EXPIRED, REVOKED, FAILED... do not
+        # (https://docs.aws.amazon.com/acm/latest/APIReference/API_CertificateDetail.html, Status).
+        if status != 'ISSUED':
+            raise ValidationError(field, 'certificate %s is %s, not ISSUED: a listener serves HTTPS only with an issued certificate%s'
+                                  % (arn, status, ' (finish its DNS validation first)' if status == 'PENDING_VALIDATION' else ''))
+
+
+def _certificate_status(acm, arn, field):
+    try:
+        return (acm().describe_certificate(CertificateArn=arn)['Certificate'].get('Status') or 'UNKNOWN')
+    except Exception as exc:  # pylint: disable=broad-except
+        if error_code(exc) in ('ResourceNotFoundException', 'InvalidArnException', 'ValidationException'):
+            raise ValidationError(field, 'no ACM certificate %s in this account and region (%s); give the ARN the certificate '
+                                  'module returned (certificate.arn)' % (arn, error_code(exc)))
+        raise
 
 
 def _subnets_vpc(ec2, subnet_ids):
@@ -237,9 +447,10 @@ def _subnets_vpc(ec2, subnet_ids):
     return vpcs[0]
 
 
-def _targets(ctx, ec2, group, vpc_id, existing=None):
-    """The instance ids of a target group, checked to be in its VPC; None when targets are left alone.
-    ``existing``: what :func:`read` found of the group, whose registered targets need no check."""
+def _targets(ctx, ec2, group, vpc_id, existing=None, stack=None):
+    """The instance ids of a target group, checked to be in its VPC (and, with a stack, those to be registered to be
+    the stack's); None when targets are left alone. ``existing``: what :func:`read` found of the group, whose
+    registered targets need no check."""
     field = group['field']
     registered = set(d['Target']['Id'] for d in (existing or {}).get('health') or [])
     if (group['target_filter'] is None and group['targets'] and existing and existing['raw'].get('VpcId') == vpc_id
@@ -261,6 +472,7 @@ def _targets(ctx, ec2, group, vpc_id, existing=None):
                 raise ValidationError(field + '.targets', 'an instance does not exist in this account/region (%s)' % exc)
             raise
         where = '%s.targets' % field
+        check_instance_owners(stack, instances, set(group['targets']) - registered, where)
     else:
         return None if group['targets'] is None else []
     outside = sorted('%s (in %s)' % (i['InstanceId'], i.get('VpcId')) for i in instances if i.get('VpcId') != vpc_id)
@@ -273,6 +485,17 @@ def _targets(ctx, ec2, group, vpc_id, existing=None):
 def find(ctx, *, name):
     """The raw load balancer of that name, or None."""
     return describe_one(ctx.client.describe_load_balancers, 'LoadBalancers', 'LoadBalancerNotFound', Names=[name])
+
+
+def _attached_groups(elb, arn):
+    """The target groups the load balancer ``arn`` forwards to; none is an empty list, whether the answer is an empty
+    list or TargetGroupNotFound (the error DescribeTargetGroups documents for a filter that matches nothing)."""
+    try:
+        return elb.paginate('describe_target_groups', 'TargetGroups', LoadBalancerArn=arn)
+    except Exception as exc:  # pylint: disable=broad-except
+        if not_found(exc, 'TargetGroupNotFound'):
+            return []
+        raise
 
 
 def read(ctx, *, existing, group_names=()):
@@ -289,7 +512,7 @@ def read(ctx, *, existing, group_names=()):
         attrs, state['listeners'], found = gather(
             lambda: elb.describe_load_balancer_attributes(LoadBalancerArn=arn)['Attributes'],
             lambda: elb.paginate('describe_listeners', 'Listeners', LoadBalancerArn=arn),
-            lambda: elb.paginate('describe_target_groups', 'TargetGroups', LoadBalancerArn=arn))
+            lambda: _attached_groups(elb, arn))
         state['attributes'] = dict((a['Key'], a['Value']) for a in attrs)
         attached = dict((g['TargetGroupName'], g) for g in found)
     missing = [n for n in names if n not in attached]
@@ -383,19 +606,27 @@ def view_of(lb_raw, state):
 
 # -- target groups ---------------------------------------------------------------------------------
 
-def _tg_health_args(g):
+def _tg_health_args(g, only=None):
     hc = g['health_check']
-    return {'HealthCheckProtocol': g['protocol'], 'HealthCheckPath': hc['path'], 'HealthCheckIntervalSeconds': hc['interval'],
-            'HealthCheckTimeoutSeconds': hc['timeout'], 'HealthyThresholdCount': hc['healthy_threshold'],
-            'UnhealthyThresholdCount': hc['unhealthy_threshold'], 'Matcher': {'HttpCode': hc['matcher']}}
+    args = dict((aws, hc[key]) for key, aws in HEALTH_KEYS)
+    args['Matcher'] = {'HttpCode': hc['matcher']}
+    if only is not None:
+        args = dict((k, v) for k, v in args.items() if k in only)
+    return args
 
 
 def _tg_attributes(g):
-    out = {'deregistration_delay.timeout_seconds': str(g['deregistration_delay'])}
-    if g['stickiness'] is not None:
-        out['stickiness.enabled'] = 'true' if g['stickiness']['enabled'] else 'false'
-        out['stickiness.type'] = g['stickiness']['type']
-        out['stickiness.lb_cookie.duration_seconds'] = str(g['stickiness']['duration'])
+    """The attributes the task sets (those it leaves out are not sent: unchanged, or AWS's default on a new group)."""
+    out = {}
+    if g['deregistration_delay'] is not None:
+        out['deregistration_delay.timeout_seconds'] = str(g['deregistration_delay'])
+    st = g['stickiness']
+    if st is not None:
+        out['stickiness.enabled'] = 'true' if st['enabled'] else 'false'
+        if st['type'] is not None:
+            out['stickiness.type'] = st['type']
+        if st['duration'] is not None:
+            out['stickiness.lb_cookie.duration_seconds'] = str(st['duration'])
     return out
 
 
@@ -405,15 +636,16 @@ def _attribute_changes(current, wanted, defaults):
 
 def _create_target_group(ctx, g):
     kwargs = dict(Name=g['name'], Protocol=g['protocol'], Port=g['port'], VpcId=g['vpc_id'], TargetType='instance',
-                  HealthCheckEnabled=True, **_tg_health_args(g))
-    kwargs['Tags'] = dict_to_boto3_tags(g['tags'] or {NAME_TAG: g['name']})
+                  HealthCheckEnabled=True, HealthCheckProtocol=g['protocol'], **_tg_health_args(g))
+    kwargs['Tags'] = dict_to_boto3_tags(g['tags'] or g['create_tags'])
     return create_or_find(lambda: ctx.call('create_target_group', **kwargs)['TargetGroups'][0],
                           lambda: find_target_group(ctx.client, name=g['name']))
 
 
 def ensure_target_group(ctx, *, desired, existing=None):
-    """One target group: made (or found again by name after a lost answer), health check, attributes,
-    tags and targets converged. ``existing``: what :func:`read` found of it ({raw, attributes, tags, health}), or None."""
+    """One target group (as :func:`resolve` planned it): made (or found again by name after a lost answer), health check,
+    attributes, tags and targets converged. ``existing``: what :func:`read` found of it ({raw, attributes, tags, health}),
+    or None. Only mutating calls: every refusal was :func:`resolve`'s."""
     g = desired
     if existing is None:
         planned_raw = {'TargetGroupArn': Pending('target_group', g['name']), 'TargetGroupName': g['name'], 'Protocol': g['protocol'],
@@ -425,23 +657,18 @@ def ensure_target_group(ctx, *, desired, existing=None):
             return raw['TargetGroupArn'], raw
         made = ctx.create('target_group', g['name'], make, planned_raw)
         raw = made.after
-        before, current = None, {'raw': raw, 'attributes': {}, 'tags': dict(g['tags'] or {NAME_TAG: g['name']}), 'health': []}
+        before, current = None, {'raw': raw, 'attributes': {}, 'tags': dict(g['tags'] or g['create_tags']), 'health': []}
     else:
         raw, current = existing['raw'], existing
         before = describe_target_group(raw, existing['attributes'], existing['tags'], existing['health'])
-        if raw.get('VpcId') != g['vpc_id'] or raw.get('Protocol') != g['protocol'] or raw.get('Port') != g['port']:
-            raise ValidationError(g['field'] + '.name', 'target group %s exists with %s:%s in %s; AWS cannot change a target '
-                                  'group\'s protocol, port or VPC (wanted %s:%s in %s): give another name, or delete it first'
-                                  % (g['name'], raw.get('Protocol'), raw.get('Port'), raw.get('VpcId'), g['protocol'], g['port'],
-                                     g['vpc_id']))
     arn = raw['TargetGroupArn']
     changed = existing is None
     after = describe_target_group(raw, current['attributes'], current['tags'], current['health'])
     if existing is not None:
         wanted = _tg_health_args(g)
-        differs = dict((k, v) for k, v in wanted.items() if k != 'HealthCheckProtocol' and raw.get(k) != v)
+        differs = [k for k, v in wanted.items() if raw.get(k) != v]
         if differs:
-            ctx.call('modify_target_group', TargetGroupArn=arn, **wanted)
+            ctx.call('modify_target_group', TargetGroupArn=arn, **_tg_health_args(g, differs))
             changed = True
             after['health_check'] = dict(g['health_check'])
     attrs = _attribute_changes(current['attributes'], _tg_attributes(g), TG_DEFAULTS)
@@ -478,14 +705,19 @@ def _converge_targets(ctx, g, arn, health, after):
 # -- the load balancer -----------------------------------------------------------------------------
 
 def _lb_attributes(desired):
-    out = {'idle_timeout.timeout_seconds': str(desired['idle_timeout']),
-           'deletion_protection.enabled': 'true' if desired['deletion_protection'] else 'false'}
+    """The attributes the task sets; one it leaves out is not sent (unchanged, or AWS's default on a new one)."""
+    out = {}
+    if desired['idle_timeout'] is not None:
+        out['idle_timeout.timeout_seconds'] = str(desired['idle_timeout'])
+    if desired['deletion_protection'] is not None:
+        out['deletion_protection.enabled'] = 'true' if desired['deletion_protection'] else 'false'
     logs = desired.get('access_logs')
     if logs is not None:
         out['access_logs.s3.enabled'] = 'true' if logs['enabled'] else 'false'
         if logs['enabled']:
             out['access_logs.s3.bucket'] = logs['bucket']
-            out['access_logs.s3.prefix'] = logs['prefix']
+            if logs['prefix'] is not None:
+                out['access_logs.s3.prefix'] = logs['prefix']
     return out
 
 
@@ -514,19 +746,21 @@ def _create_load_balancer(ctx, desired):
                   IpAddressType='ipv4')
     if desired.get('security_group_ids'):
         kwargs['SecurityGroups'] = desired['security_group_ids']
-    kwargs['Tags'] = dict_to_boto3_tags(desired.get('tags') or {NAME_TAG: desired['name']})
+    kwargs['Tags'] = dict_to_boto3_tags(desired.get('tags') or desired['create_tags'])
     raw = create_or_find(lambda: ctx.call('create_load_balancer', **kwargs)['LoadBalancers'][0],
                          lambda: find(ctx, name=desired['name']))
     return raw['LoadBalancerArn'], raw
 
 
 def ensure(ctx, *, desired, existing=None, state=None):
-    """The load balancer as ``desired`` (see :func:`validate` and :func:`resolve`) against ``existing`` (raw, or None);
-    ``state``: what :func:`read` found. Target groups first, then the load balancer, then its listeners; each
-    recorded in ``ctx.plan``. Returns the Change of the whole (before/after: :func:`view_of`)."""
+    """The load balancer as ``desired`` (see :func:`validate`; planned by :func:`resolve`, which made every refusal)
+    against ``existing`` (raw, or None); ``state``: what :func:`read` found. Target groups first, then the load balancer,
+    then its listeners; each recorded in ``ctx.plan``. Returns the Change of the whole (before/after: :func:`view_of`)."""
+    if 'vpc_id' not in desired:
+        raise ValueError('ensure needs the plan of resolve() first: every refusal comes before the first change')
     state = state or read(ctx, existing=existing, group_names=[g['name'] for g in desired['target_groups']])
     before = view_of(existing, state)
-    groups_after, tg_arns = [], {}
+    groups_after, tg_arns = [], dict((n, g['raw']['TargetGroupArn']) for n, g in state['groups'].items())
     for g in desired['target_groups']:
         change = ctx.plan.record('target_group', g['name'], ensure_target_group(ctx, desired=g, existing=state['groups'].get(g['name'])))
         groups_after.append(change.after)
@@ -538,19 +772,13 @@ def ensure(ctx, *, desired, existing=None, state=None):
                    'AvailabilityZones': [{'SubnetId': s} for s in desired['subnets']]}
         made = ctx.create('load_balancer', desired['name'], lambda: _create_load_balancer(ctx, desired), planned)
         raw, lb_before = made.after, None
-        lb_after = describe(raw, {}, desired.get('tags') or {NAME_TAG: desired['name']})
+        lb_after = describe(raw, {}, desired.get('tags') or desired['create_tags'])
         lb_changed = True
     else:
         raw = existing
         lb_before = describe(raw, state['attributes'], state['tags'])
         lb_after = dict(lb_before)
         lb_changed = False
-        if raw.get('Scheme') != desired['scheme']:
-            raise ValidationError('scheme', 'load balancer %s is %s; AWS cannot change the scheme (wanted %s): delete it first, or '
-                                  'keep scheme: %s' % (desired['name'], raw.get('Scheme'), desired['scheme'], raw.get('Scheme')))
-        if raw.get('VpcId') != desired['vpc_id']:
-            raise ValidationError('subnets', 'load balancer %s is in VPC %s, the subnets in %s: a load balancer cannot move to '
-                                  'another VPC' % (desired['name'], raw.get('VpcId'), desired['vpc_id']))
         if lb_before['subnets'] != desired['subnets']:
             ctx.call('set_subnets', LoadBalancerArn=raw['LoadBalancerArn'], Subnets=desired['subnets'])
             lb_after['subnets'], lb_changed = list(desired['subnets']), True
@@ -568,10 +796,15 @@ def ensure(ctx, *, desired, existing=None, state=None):
     if attrs:
         ctx.call('modify_load_balancer_attributes', LoadBalancerArn=arn, Attributes=attrs)
         lb_changed = True
-    lb_after.update(idle_timeout=desired['idle_timeout'], deletion_protection=desired['deletion_protection'])
-    if desired.get('access_logs') is not None:
-        lb_after['access_logs'] = dict(desired['access_logs']) if desired['access_logs']['enabled'] else \
-            {'enabled': False, 'bucket': lb_after['access_logs']['bucket'], 'prefix': lb_after['access_logs']['prefix']}
+    if desired['idle_timeout'] is not None:
+        lb_after['idle_timeout'] = desired['idle_timeout']
+    if desired['deletion_protection'] is not None:
+        lb_after['deletion_protection'] = bool(desired['deletion_protection'])
+    logs = desired.get('access_logs')
+    if logs is not None:
+        lb_after['access_logs'] = {'enabled': logs['enabled'], 'bucket': logs['bucket'] if logs['enabled'] else lb_after['access_logs']['bucket'],
+                                   'prefix': logs['prefix'] if logs['enabled'] and logs['prefix'] is not None
+                                   else lb_after['access_logs']['prefix']}
     ctx.plan.record('load_balancer', desired['name'], Change.of(lb_changed, lb_before, lb_after, arn))
     listeners_after = _converge_listeners(ctx, desired, arn, state, tg_arns)
     after = {'load_balancer': lb_after, 'listeners': listeners_after, 'target_groups': sorted(groups_after, key=lambda g: g['name'])}
@@ -581,7 +814,8 @@ def ensure(ctx, *, desired, existing=None, state=None):
 
 def _listener_args(view, tg_arns):
     if view['action'] == 'forward':
-        actions = [{'Type': 'forward', 'TargetGroupArn': tg_arns[view['target_group']]}]
+        group = view['target_group']
+        actions = [{'Type': 'forward', 'TargetGroupArn': tg_arns.get(group, group)}]
     else:
         actions = [{'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTPS', 'Port': str(view['redirect_port']),
                                                            'StatusCode': 'HTTP_301'}}]
@@ -592,12 +826,17 @@ def _listener_args(view, tg_arns):
 
 
 def _converge_listeners(ctx, desired, lb_arn, state, tg_arns):
+    """The listeners of :func:`resolve`'s plan made or modified (and, when the task lists its listeners and
+    ``purge_listeners``, the others deleted); with no listeners in the task, those that exist are left alone."""
     names = dict((a, n) for n, a in tg_arns.items())
     names.update(dict((g['raw']['TargetGroupArn'], n) for n, g in state['groups'].items()))
     current = dict((li['Port'], li) for li in state['listeners'])
+    plan = desired.get('listener_plan')
+    if plan is None:
+        return public(sorted((describe_listener(li, names) for li in state['listeners']), key=lambda li: li['port']))
     out = []
-    keys = ('port', 'protocol', 'certificate_arn', 'ssl_policy', 'action', 'target_group', 'redirect_port')
-    for want in desired['listeners']:
+    for planned in plan:
+        want = dict((k, planned[k]) for k in LISTENER_KEYS)
         have = current.get(want['port'])
         name = '%s:%d' % (desired['name'], want['port'])
         if have is None:
@@ -605,21 +844,21 @@ def _converge_listeners(ctx, desired, lb_arn, state, tg_arns):
                                 dict(want, arn=Pending('listener', name)))
         else:
             before = describe_listener(have, names)
-            if all(before[k] == want[k] for k in keys):
+            if all(before[k] == want[k] for k in LISTENER_KEYS):
                 change = Change('none', before, before, have['ListenerArn'])
             else:
                 ctx.call('modify_listener', ListenerArn=have['ListenerArn'], **_listener_args(want, tg_arns))
                 change = Change('update', before, dict(want, arn=have['ListenerArn']), have['ListenerArn'])
         out.append(ctx.plan.record('listener', name, change).after)
+    wanted = set(li['port'] for li in plan)
     if desired['purge_listeners']:
-        wanted = set(li['port'] for li in desired['listeners'])
         for port, have in sorted(current.items()):
             if port not in wanted:
                 ctx.call('delete_listener', ListenerArn=have['ListenerArn'])
                 ctx.plan.record('listener', '%s:%d' % (desired['name'], port), Change('delete', describe_listener(have, names), None,
                                                                                       have['ListenerArn']))
     else:
-        out += [describe_listener(li, names) for p, li in sorted(current.items()) if p not in set(w['port'] for w in desired['listeners'])]
+        out += [describe_listener(li, names) for p, li in sorted(current.items()) if p not in wanted]
     return public(sorted(out, key=lambda li: li['port']))
 
 
@@ -656,20 +895,30 @@ def _delete_target_group(ctx, arn, timeout):
     wait_for(attempt, bool, 'target group %s to be free to delete' % arn, timeout=timeout, delay=2)
 
 
-def delete(ctx, *, existing, state=None, group_names=(), disable_deletion_protection=False):
+def delete(ctx, *, existing, state=None, group_names=(), disable_deletion_protection=False, stack=None):
     """Listeners, the load balancer (waited for until gone), then its target groups and those of ``group_names``.
     ``existing``: the raw load balancer, or None (then only the named target groups go). Deletion protection
-    is turned off only when asked (the option set to false); otherwise the error names the option."""
+    is turned off only when asked (the option set to false); otherwise the error names the option. Every refusal
+    (``stack`` not on the load balancer or a group, another type of load balancer, deletion protection, a group
+    another load balancer forwards to) comes before the first delete."""
     state = state or read(ctx, existing=existing, group_names=group_names)
+    check_ownership(stack, existing, state)
+    _check_type(existing)
     before = view_of(existing, state) or {'load_balancer': None, 'listeners': [],
                                           'target_groups': [describe_target_group(g['raw'], g['attributes'], g['tags'], g['health'])
                                                             for n, g in sorted(state['groups'].items())]}
+    mine = existing['LoadBalancerArn'] if existing is not None else None
+    for name, g in sorted(state['groups'].items()):
+        others = sorted(a for a in g['raw'].get('LoadBalancerArns') or [] if a != mine)
+        if others:
+            raise ValidationError('target_groups', 'target group %s is used by another load balancer too (%s): refused, nothing was '
+                                  'changed; AWS deletes a target group only when no load balancer uses it' % (name, ', '.join(others)))
+    if existing is not None and state['attributes'].get('deletion_protection.enabled') == 'true' and not disable_deletion_protection:
+        raise ValidationError('deletion_protection', 'load balancer %s has deletion protection on; set '
+                              'deletion_protection: false in this task to turn it off and delete it' % existing['LoadBalancerName'])
     if existing is not None:
         arn = existing['LoadBalancerArn']
         if state['attributes'].get('deletion_protection.enabled') == 'true':
-            if not disable_deletion_protection:
-                raise ValidationError('deletion_protection', 'load balancer %s has deletion protection on; set '
-                                      'deletion_protection: false in this task to turn it off and delete it' % existing['LoadBalancerName'])
             ctx.call('modify_load_balancer_attributes', LoadBalancerArn=arn,
                      Attributes=[{'Key': 'deletion_protection.enabled', 'Value': 'false'}])
         names = dict((g['raw']['TargetGroupArn'], n) for n, g in state['groups'].items())

@@ -15,10 +15,14 @@ version_added: 0.1.0
 description:
   - Manages one Application Load Balancer (ELBv2, type C(application)), found by its name, together with the target
     groups it forwards to (found by their names) and its listeners (found by their ports).
-  - Every option is checked before the first request, and the subnets, security groups and targets with reads only
-    (C(DescribeSubnets), C(DescribeSecurityGroups), C(DescribeInstances)) before the first request that changes anything;
-    an error names the option and how to fix it. Subnets the load balancer already has and listed targets already
-    registered in their group were checked by AWS when they were set, and are not read again.
+  - Every option is checked before the first request; then the whole plan is made with reads only (C(DescribeSubnets),
+    C(DescribeSecurityGroups), C(DescribeInstances), C(acm:DescribeCertificate)) and every refusal (another stack's
+    resource, a scheme or VPC AWS cannot change, a target group's protocol or port, a listener without a certificate, a
+    certificate that does not exist or is not issued...) comes before the first request that changes anything; an error
+    names the option and how to fix it. Subnets the load balancer already has, listed targets already registered in
+    their group and certificates a listener already has were checked by AWS when they were set, and are not read again.
+  - Omitted means unchanged. An option left out leaves what exists as it is; the defaults documented as C(default on
+    create) apply only to what the task creates.
   - A rerun with nothing to change sends reads only and reports RV(ignore:changed=false).
   - Creates whose answer is lost are found again by name before anything is created a second time.
   - O(state=absent) deletes the listeners, the load balancer (waiting until it is gone), then its target groups, those
@@ -32,13 +36,15 @@ options:
       - The load balancer's name, unique in the region. At most 32 letters, digits and hyphens, not beginning or
         ending with a hyphen, not beginning with C(internal-).
       - It is also the load balancer's C(Name) tag.
+      - A load balancer of another type (network, gateway) under this name is refused.
     type: str
     required: true
   subnets:
     description:
       - Subnet ids, one per availability zone; two or more zones, all in one VPC (checked with C(DescribeSubnets)
-        before any change). Required with O(state=present).
-      - A different list on an existing load balancer is set in place (C(SetSubnets)).
+        before any change). Required to create the load balancer.
+      - A different list on an existing load balancer is set in place (C(SetSubnets)); left out, its subnets are
+        unchanged. Subnets of another VPC than the load balancer's are refused.
     type: list
     elements: str
   security_groups:
@@ -48,17 +54,21 @@ options:
     type: list
     elements: str
   scheme:
-    description: V(internet-facing) (public addresses) or V(internal). AWS cannot change it later.
+    description:
+      - V(internet-facing) (public addresses) or V(internal). AWS cannot change it later; another one than the existing
+        load balancer's is refused before any change.
+      - 'Default on create: V(internet-facing); left out on an existing one: unchanged.'
     type: str
     choices: [internet-facing, internal]
-    default: internet-facing
   idle_timeout:
-    description: Seconds a connection may stay idle (1-4000).
+    description:
+      - Seconds a connection may stay idle (1-4000).
+      - 'Default on create: 60 (AWS''s); left out on an existing one: unchanged.'
     type: int
-    default: 60
   deletion_protection:
     description:
-      - Whether AWS refuses to delete the load balancer. Not given, V(false) for a new load balancer.
+      - Whether AWS refuses to delete the load balancer.
+      - 'Default on create: V(false) (AWS''s); left out on an existing one: unchanged.'
       - With O(state=absent) a protected load balancer is deleted only when this is set to V(false) in the task
         (protection is turned off first); otherwise the module fails naming this option.
     type: bool
@@ -67,16 +77,15 @@ options:
     type: dict
     suboptions:
       enabled:
-        description: Whether logs are written.
+        description: Whether logs are written (giving O(access_logs) turns them on unless this is V(false)).
         type: bool
         default: true
       bucket:
         description: The S3 bucket (its policy must let Elastic Load Balancing write). Required when O(access_logs.enabled).
         type: str
       prefix:
-        description: The key prefix in the bucket.
+        description: "The key prefix in the bucket. Default on create: none; left out: unchanged."
         type: str
-        default: ''
   target_groups:
     description:
       - The target groups (type C(instance)) this load balancer forwards to, each found by its name.
@@ -91,69 +100,67 @@ options:
         type: str
         required: true
       protocol:
-        description: The protocol to the targets.
+        description: "The protocol to the targets. Default on create: V(HTTP); left out on an existing group: unchanged."
         type: str
         choices: [HTTP, HTTPS]
-        default: HTTP
       port:
-        description: The port of the targets (1-65535).
+        description: "The port of the targets (1-65535). Default on create: 80; left out on an existing group: unchanged."
         type: int
-        default: 80
       target_port:
-        description: The port targets are registered on. Defaults to O(target_groups[].port).
+        description: The port targets are registered on. Defaults to the group's port.
         type: int
       health_check:
-        description: The health check, over O(target_groups[].protocol) to the traffic port.
+        description:
+          - The health check, over the group's protocol to the traffic port.
+          - Each key left out keeps the existing group's value; a new group gets AWS's default, given with each key.
         type: dict
         suboptions:
           path:
-            description: The path asked for; starts with C(/).
+            description: "The path asked for; starts with C(/). Default on create: V(/); left out: unchanged."
             type: str
-            default: /
           interval:
-            description: Seconds between checks (5-300).
+            description: "Seconds between checks (5-300). Default on create: 30; left out: unchanged."
             type: int
-            default: 30
           timeout:
-            description: Seconds without an answer that fail a check (2-120), shorter than O(target_groups[].health_check.interval).
+            description:
+              - Seconds without an answer that fail a check (2-120), shorter than the interval.
+              - 'Default on create: 5; left out: unchanged.'
             type: int
-            default: 5
           healthy_threshold:
-            description: Consecutive passes that make a target healthy (2-10).
+            description: "Consecutive passes that make a target healthy (2-10). Default on create: 5; left out: unchanged."
             type: int
-            default: 5
           unhealthy_threshold:
-            description: Consecutive failures that make a target unhealthy (2-10).
+            description: "Consecutive failures that make a target unhealthy (2-10). Default on create: 2; left out: unchanged."
             type: int
-            default: 2
           matcher:
-            description: The HTTP codes of a pass, 200-499, like V(200), V(200,302) or V(200-299).
+            description:
+              - The HTTP codes of a pass, 200-499, like V(200), V(200,302) or V(200-299).
+              - "Default on create: V(200); left out: unchanged."
             type: str
-            default: '200'
       deregistration_delay:
-        description: Seconds a deregistered target keeps its connections (draining), 0-3600.
+        description:
+          - Seconds a deregistered target keeps its connections (draining), 0-3600.
+          - 'Default on create: 300 (AWS''s); left out on an existing group: unchanged.'
         type: int
-        default: 300
       stickiness:
         description: Sticky sessions with the load balancer's cookie. Not given, left as they are (off for a new group).
         type: dict
         suboptions:
           enabled:
-            description: Whether sessions stick.
+            description: Whether sessions stick (giving O(target_groups[].stickiness) turns them on unless this is V(false)).
             type: bool
             default: true
           type:
-            description: The kind of stickiness.
+            description: "The kind of stickiness. Default on create: V(lb_cookie) (AWS's); left out: unchanged."
             type: str
             choices: [lb_cookie]
-            default: lb_cookie
           duration:
-            description: Seconds the cookie lasts (1-604800).
+            description: "Seconds the cookie lasts (1-604800). Default on create: 86400 (AWS's); left out: unchanged."
             type: int
-            default: 86400
       targets:
         description:
-          - Instance ids registered in the group; each must be in the group's VPC (checked before any change).
+          - Instance ids registered in the group; each must be in the group's VPC (checked before any change), and with
+            O(stack) each instance registered must carry the stack's C(Stack) tag.
           - Not given (and no O(target_groups[].target_filter)), the group's targets are left as they are.
         type: list
         elements: str
@@ -161,6 +168,7 @@ options:
         description:
           - The targets are every running instance of a stack's role, found by the C(Stack) and C(Role) tags the
             M(seed.laravel_aws.instance) module sets. Mutually exclusive with O(target_groups[].targets).
+          - With O(stack), O(target_groups[].target_filter.stack) must be that stack.
         type: dict
         suboptions:
           stack:
@@ -179,44 +187,52 @@ options:
         default: true
   listeners:
     description:
-      - The listeners, one per port. Not given, a new load balancer has none and an existing one loses its own
-        when O(purge_listeners) is set.
+      - The listeners, one per port.
+      - Not given, the listeners are left as they are (a new load balancer has none). Given (even V([])), the
+        listeners on other ports are deleted when O(purge_listeners) is set.
+      - A key left out of a listener keeps the value of the listener already on that port; the defaults below apply to a
+        new listener.
     type: list
     elements: dict
-    default: []
     suboptions:
       port:
         description: The port (1-65535).
         type: int
         required: true
       protocol:
-        description: The protocol clients speak.
+        description: "The protocol clients speak. Default on create: V(HTTP); left out: unchanged."
         type: str
         choices: [HTTP, HTTPS]
-        default: HTTP
       certificate_arn:
         description:
-          - The certificate of an HTTPS listener (required for V(HTTPS)), the ARN of an ACM certificate such as the
-            M(seed.laravel_aws.certificate) module returns, or one Amazon issued.
+          - The certificate of an HTTPS listener (required to make one), the ARN of an ACM certificate such as the
+            M(seed.laravel_aws.certificate) module returns, or one Amazon issued; left out, unchanged.
+          - An ACM certificate newly set on a listener is checked before any change (C(acm:DescribeCertificate)) to
+            exist in the load balancer's region and to be C(ISSUED). An IAM server certificate
+            (C(arn:aws:iam::...:server-certificate/...)) is not checked by the module; AWS checks it when the listener is
+            made or changed.
         type: str
       ssl_policy:
-        description: The TLS policy of an HTTPS listener; the default allows TLS 1.2 and 1.3 only.
+        description:
+          - The TLS policy of an HTTPS listener.
+          - 'Default on create: V(ELBSecurityPolicy-TLS13-1-2-2021-06) (TLS 1.2 and 1.3 only); left out: unchanged.'
         type: str
-        default: ELBSecurityPolicy-TLS13-1-2-2021-06
       action:
-        description: V(forward) to O(listeners[].target_group), or V(redirect) to HTTPS on O(listeners[].redirect_port) (301).
+        description:
+          - V(forward) to O(listeners[].target_group), or V(redirect) to HTTPS on O(listeners[].redirect_port) (301).
+          - 'Default on create: V(forward); left out: unchanged.'
         type: str
         choices: [forward, redirect]
-        default: forward
       target_group:
-        description: The name of the target group forwarded to, one of O(target_groups). Defaults to the only one.
+        description:
+          - The name of the target group forwarded to, one of O(target_groups).
+          - Left out, the group the listener forwards to already, else the only one of O(target_groups).
         type: str
       redirect_port:
-        description: The HTTPS port redirected to.
+        description: "The HTTPS port redirected to. Default on create: 443; left out: unchanged."
         type: int
-        default: 443
   purge_listeners:
-    description: Delete listeners on ports not in O(listeners).
+    description: Delete listeners on ports not in O(listeners) (only when O(listeners) is given).
     type: bool
     default: true
   state:
@@ -235,10 +251,14 @@ options:
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
+  - seed.laravel_aws.aws.owner
 notes:
   - O(tags) go on the load balancer and on each target group (each with its own C(Name) tag).
-  - Needs the C(elasticloadbalancing) actions of docs/iam-policy.json and C(ec2:DescribeSubnets),
-    C(ec2:DescribeSecurityGroups), C(ec2:DescribeInstances).
+  - With O(stack), the load balancer and each of its target groups (those named in O(target_groups) and those it
+    forwards to) must carry C(Stack=<stack>), for O(state=present) and O(state=absent) alike; otherwise the task is
+    refused before any change, naming each and its stack. What the module creates is tagged C(Stack=<stack>).
+  - Needs the C(elasticloadbalancing) actions of docs/iam-policy.json, C(ec2:DescribeSubnets),
+    C(ec2:DescribeSecurityGroups), C(ec2:DescribeInstances) and C(acm:DescribeCertificate).
 attributes:
   check_mode:
     support: full
@@ -263,12 +283,13 @@ EXAMPLES = r'''
     listeners:
       - {port: 80, action: redirect, redirect_port: 443}
       - {port: 443, protocol: HTTPS, certificate_arn: "{{ cert.certificate.arn }}", target_group: demo-web}
-    tags: {Stack: demo}
+    stack: demo
   register: alb
 
 - name: Everything goes, listeners first, then the load balancer, then its target groups
   seed.laravel_aws.load_balancer:
     name: demo-alb
+    stack: demo
     target_groups: [{name: demo-web}]
     state: absent
 '''
@@ -416,62 +437,62 @@ def run(m):
     desired = load_balancer.validate(p)
     ctx = Context.of(m, m.client('elbv2'))
     names = [g['name'] for g in desired['target_groups']]
-    if p['state'] == 'absent':
-        existing = load_balancer.find(ctx, name=desired['name'])
-        state = load_balancer.read(ctx, existing=existing, group_names=names)
-        change = load_balancer.delete(ctx, existing=existing, state=state, group_names=names,
-                                      disable_deletion_protection=p['deletion_protection'] is False)
-        m.exit_json(changed=change.changed, changes=ctx.plan.changes, diff=make_diff(change.before, None), **EMPTY)
     existing = load_balancer.find(ctx, name=desired['name'])
     state = load_balancer.read(ctx, existing=existing, group_names=names)
-    load_balancer.resolve(ctx, desired=desired, ec2=m.client('ec2'), existing=existing, state=state)
+    if p['state'] == 'absent':
+        change = load_balancer.delete(ctx, existing=existing, state=state, group_names=names, stack=desired['stack'],
+                                      disable_deletion_protection=p['deletion_protection'] is False)
+        m.exit_json(changed=change.changed, changes=ctx.plan.changes, diff=make_diff(change.before, None), **EMPTY)
+    # the whole plan, and every refusal, before the first change
+    load_balancer.resolve(ctx, desired=desired, ec2=m.client('ec2'), existing=existing, state=state, acm=lambda: m.client('acm'))
     change = load_balancer.ensure(ctx, desired=desired, existing=existing, state=state)
     after = public(change.after)
     m.exit_json(changed=change.changed, changes=ctx.plan.changes, diff=make_diff(public(change.before), after), **after)
 
 
 def main():
-    health = dict(path=dict(type='str', default='/'), interval=dict(type='int', default=30), timeout=dict(type='int', default=5),
-                  healthy_threshold=dict(type='int', default=5), unhealthy_threshold=dict(type='int', default=2),
-                  matcher=dict(type='str', default='200'))
+    # Omitted means unchanged: an option with a state on AWS has no default here (None); a new resource gets the
+    # documented default on create (load_balancer.NEW_LB, NEW_GROUP, NEW_LISTENER, HEALTH_DEFAULTS, AWS's attributes).
+    health = dict(path=dict(type='str'), interval=dict(type='int'), timeout=dict(type='int'),
+                  healthy_threshold=dict(type='int'), unhealthy_threshold=dict(type='int'), matcher=dict(type='str'))
     target_group = dict(
         name=dict(type='str', required=True),
-        protocol=dict(type='str', default='HTTP', choices=['HTTP', 'HTTPS']),
-        port=dict(type='int', default=80),
+        protocol=dict(type='str', choices=['HTTP', 'HTTPS']),
+        port=dict(type='int'),
         target_port=dict(type='int'),
         health_check=dict(type='dict', options=health),
-        deregistration_delay=dict(type='int', default=300),
+        deregistration_delay=dict(type='int'),
         stickiness=dict(type='dict', options=dict(enabled=dict(type='bool', default=True),
-                                                  type=dict(type='str', default='lb_cookie', choices=['lb_cookie']),
-                                                  duration=dict(type='int', default=86400))),
+                                                  type=dict(type='str', choices=['lb_cookie']),
+                                                  duration=dict(type='int'))),
         targets=dict(type='list', elements='str'),
         target_filter=dict(type='dict', options=dict(stack=dict(type='str', required=True), role=dict(type='str', required=True))),
         purge_targets=dict(type='bool', default=True),
     )
     listener = dict(
         port=dict(type='int', required=True),
-        protocol=dict(type='str', default='HTTP', choices=['HTTP', 'HTTPS']),
+        protocol=dict(type='str', choices=['HTTP', 'HTTPS']),
         certificate_arn=dict(type='str'),
-        ssl_policy=dict(type='str', default=load_balancer.DEFAULT_SSL_POLICY),
-        action=dict(type='str', default='forward', choices=['forward', 'redirect']),
+        ssl_policy=dict(type='str'),
+        action=dict(type='str', choices=['forward', 'redirect']),
         target_group=dict(type='str'),
-        redirect_port=dict(type='int', default=443),
+        redirect_port=dict(type='int'),
     )
     m = AwsModule(
         argument_spec=resource_spec(dict(
             name=dict(type='str', required=True),
             subnets=dict(type='list', elements='str'),
             security_groups=dict(type='list', elements='str'),
-            scheme=dict(type='str', default='internet-facing', choices=['internet-facing', 'internal']),
-            idle_timeout=dict(type='int', default=60),
+            scheme=dict(type='str', choices=['internet-facing', 'internal']),
+            idle_timeout=dict(type='int'),
             deletion_protection=dict(type='bool'),
             access_logs=dict(type='dict', options=dict(enabled=dict(type='bool', default=True), bucket=dict(type='str'),
-                                                       prefix=dict(type='str', default=''))),
+                                                       prefix=dict(type='str'))),
             target_groups=dict(type='list', elements='dict', default=[], options=target_group,
                                mutually_exclusive=[['targets', 'target_filter']]),
-            listeners=dict(type='list', elements='dict', default=[], options=listener),
+            listeners=dict(type='list', elements='dict', options=listener),
             purge_listeners=dict(type='bool', default=True),
-        ), waits=True),
+        ), waits=True, owner=True),
     )
     m.run(run)
 

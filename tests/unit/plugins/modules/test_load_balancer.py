@@ -230,8 +230,6 @@ def test_a_lost_answer_on_each_create_finds_what_was_made(aws, elb, run_module, 
     ({'target_groups': [tg(health_check={'matcher': '200-'})]}, 'target_groups[0].health_check.matcher', 'HTTP code matcher'),
     ({'target_groups': [tg(deregistration_delay=3601)]}, 'target_groups[0].deregistration_delay', 'between 0 and 3600'),
     ({'target_groups': [tg(targets=['web-1'])]}, 'target_groups[0].targets', 'not an instance id'),
-    ({'listeners': [{'port': 443, 'protocol': 'HTTPS', 'target_group': 'demo-web'}]}, 'listeners[0].certificate_arn',
-     'needs a certificate'),
     ({'listeners': [{'port': 80, 'target_group': 'nope'}]}, 'listeners[0].target_group', 'none of the target groups'),
     ({'listeners': [{'port': 80, 'target_group': 'demo-web'}, {'port': 80, 'action': 'redirect'}]}, 'listeners[1].port',
      'one listener per port'),
@@ -263,6 +261,9 @@ def test_subnets_are_checked_with_reads_before_any_change(aws, run_module, calls
 
 
 @pytest.mark.parametrize('extra, field, words', [
+    # an HTTPS listener keeps the certificate it has when the task leaves it out: only a new one needs it, known after reads
+    ({'listeners': [{'port': 443, 'protocol': 'HTTPS', 'target_group': 'demo-web'}]}, 'listeners[0].certificate_arn',
+     'needs a certificate'),
     ({'security_groups': ['nope']}, 'security_groups', "no security group 'nope'"),
     ({'target_groups': [tg(targets=['i-0123456789abcdef0'])]}, 'target_groups[0].targets', 'does not exist'),
     ({'target_groups': [tg(target_filter={'stack': 'demo', 'role': 'web-far'})]}, 'target_groups[0].target_filter',
@@ -294,3 +295,232 @@ def test_an_unchangeable_setting_is_named(aws, elb, run_module, calls, net):
     result = run_module(load_balancer.main, lb_args(net, scheme='internal'))
     assert result['failed'] and result['field'] == 'scheme'
     assert mutating(calls) == []
+
+
+# -- issue 30: every refusal before the first change; omitted means unchanged; certificates; ownership --------------
+
+def registered_in(elb, name):
+    arn = elb.describe_target_groups(Names=[name])['TargetGroups'][0]['TargetGroupArn']
+    return sorted(d['Target']['Id'] for d in elb.describe_target_health(TargetGroupArn=arn)['TargetHealthDescriptions'])
+
+
+def lb_state(elb):
+    """What a user can read of every load balancer, target group (attributes, targets, tags) and listener."""
+    out = {}
+    for lb in elb.describe_load_balancers()['LoadBalancers']:
+        arn = lb['LoadBalancerArn']
+        attrs = elb.describe_load_balancer_attributes(LoadBalancerArn=arn)['Attributes']
+        listeners = elb.describe_listeners(LoadBalancerArn=arn)['Listeners']
+        out[lb['LoadBalancerName']] = (lb['Scheme'], lb['Type'], sorted(z['SubnetId'] for z in lb['AvailabilityZones']),
+                                       sorted(lb.get('SecurityGroups') or []), sorted((a['Key'], a['Value']) for a in attrs),
+                                       sorted(repr(sorted(li.items())) for li in listeners),
+                                       elb.describe_tags(ResourceArns=[arn])['TagDescriptions'][0]['Tags'])
+    for g in elb.describe_target_groups()['TargetGroups']:
+        arn = g['TargetGroupArn']
+        attrs = elb.describe_target_group_attributes(TargetGroupArn=arn)['Attributes']
+        out[g['TargetGroupName']] = (repr(sorted(g.items())), sorted((a['Key'], a['Value']) for a in attrs),
+                                     registered_in(elb, g['TargetGroupName']),
+                                     elb.describe_tags(ResourceArns=[arn])['TagDescriptions'][0]['Tags'])
+    return out
+
+
+def other_vpc_subnets(aws):
+    vpc = aws.create_vpc(CidrBlock='10.90.0.0/16')['Vpc']['VpcId']
+    return sorted(aws.create_subnet(VpcId=vpc, CidrBlock='10.90.%d.0/24' % i, AvailabilityZone='us-east-1' + z)['Subnet']['SubnetId']
+                  for i, z in enumerate('ab'))
+
+
+API = {'name': 'demo-api', 'port': 8080}  # a new group: before the fix, made before the refusal
+
+
+@pytest.mark.parametrize('case, field, words', [
+    ('scheme', 'scheme', 'cannot change the scheme'),
+    ('vpc', 'subnets', 'cannot move to another VPC'),
+    ('group port', 'target_groups[1].name', 'cannot change a target group'),
+    ('health timeout', 'target_groups[1].health_check.timeout', 'shorter than the interval (15s)'),
+    ('type', 'name', 'network load balancer'),
+])
+def test_every_refusal_comes_before_the_first_change(aws, elb, run_module, calls, net, case, field, words):
+    """Issue 30, case 4: another scheme with a new target list sent CreateTargetGroup, RegisterTargets and
+    DeregisterTargets, then failed on the scheme. Now the whole plan is made first: a refused run sends no mutating call."""
+    if case == 'type':  # a network load balancer under the name (made outside the module)
+        elb.create_load_balancer(Name='demo-alb', Subnets=net['subnets'], Type='network', Scheme='internet-facing')
+        elb.create_target_group(Name='demo-web', Protocol='HTTP', Port=80, VpcId=net['vpc'])
+        plan = lb_args(net, target_groups=[API, tg(targets=[net['web'][1]])], listeners=[{'port': 80, 'target_group': 'demo-web'}])
+    else:
+        made = run_module(load_balancer.main, lb_args(net, target_groups=[tg(targets=[net['web'][0]], health_check={'interval': 15})]))
+        assert made['changed'] and not made.get('failed'), made.get('msg')
+        plan = lb_args(net, target_groups=[API, tg(targets=[net['web'][1]])])
+        if case == 'scheme':
+            plan['scheme'] = 'internal'
+        elif case == 'vpc':
+            plan.update(subnets=other_vpc_subnets(aws), target_groups=[API, tg()], security_groups=None)
+        elif case == 'group port':
+            plan['target_groups'] = [API, tg(port=8081, targets=[net['web'][1]])]
+        elif case == 'health timeout':  # 20 s is below the default interval (30 s), above this group's (15 s)
+            plan['target_groups'] = [API, tg(health_check={'timeout': 20}, targets=[net['web'][1]])]
+    plan = dict((k, v) for k, v in plan.items() if v is not None)
+    before = lb_state(elb)
+    del calls[:]
+    refused = run_module(load_balancer.main, plan)
+    assert refused.get('failed') and refused['field'] == field and words in refused['msg'], refused
+    assert mutating(calls) == [] and 'changes_made' not in refused and not refused.get('changed')
+    assert lb_state(elb) == before and 'demo-api' not in before
+
+
+def test_deletion_protection_left_out_stays_on(aws, elb, run_module, calls, net):
+    """Issue 30, case 7: an ALB made with deletion protection on lost it on a rerun that left the option out."""
+    made = run_module(load_balancer.main, lb_args(net, deletion_protection=True))
+    assert made['load_balancer']['deletion_protection'] is True
+    del calls[:]
+    again = run_module(load_balancer.main, lb_args(net))
+    assert again['changed'] is False and again['load_balancer']['deletion_protection'] is True, again.get('changes')
+    assert 'modify_load_balancer_attributes' not in calls and mutating(calls) == []
+    arn = made['load_balancer']['arn']
+    attrs = dict((a['Key'], a['Value']) for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)['Attributes'])
+    assert attrs['deletion_protection.enabled'] == 'true'
+    off = run_module(load_balancer.main, lb_args(net, deletion_protection=False))
+    assert off['changed'] and off['load_balancer']['deletion_protection'] is False
+
+
+def test_every_option_left_out_leaves_aws_alone(aws, elb, run_module, calls, net):
+    """Issue 30, case 7: what the task leaves out keeps its value on AWS, for the load balancer, its groups and listeners."""
+    group = tg(port=8080, deregistration_delay=30, stickiness={'duration': 3600}, targets=net['web'],
+               health_check={'path': '/up', 'interval': 20, 'timeout': 4, 'healthy_threshold': 3, 'unhealthy_threshold': 4,
+                             'matcher': '200-299'})
+    listeners = [{'port': 80, 'action': 'redirect', 'redirect_port': 8443},
+                 {'port': 8443, 'protocol': 'HTTPS', 'certificate_arn': net['cert'], 'target_group': 'demo-web',
+                  'ssl_policy': 'ELBSecurityPolicy-TLS-1-2-2017-01'}]
+    custom = lb_args(net, scheme='internal', idle_timeout=120, deletion_protection=True, target_groups=[group], listeners=listeners)
+    assert run_module(load_balancer.main, custom)['changed']
+    before = lb_state(elb)
+    for title, args in (
+            ('the name only', {'name': 'demo-alb'}),
+            ('groups and listeners by name and port', {'name': 'demo-alb', 'target_groups': [{'name': 'demo-web'}],
+                                                       'listeners': [{'port': 80}, {'port': 8443}]}),
+            ('an empty health check and stickiness', {'name': 'demo-alb', 'subnets': net['subnets'], 'target_groups': [
+                {'name': 'demo-web', 'health_check': {}, 'stickiness': {}}]})):
+        del calls[:]
+        again = run_module(load_balancer.main, args, diff=True)
+        assert again.get('failed') is not True and again['changed'] is False, (title, again.get('msg'), again.get('changes'))
+        assert mutating(calls) == [] and lb_state(elb) == before, title
+        lb = again['load_balancer']
+        assert (lb['scheme'], lb['idle_timeout'], lb['deletion_protection']) == ('internal', 120, True), title
+        assert [(li['port'], li['action'], li['redirect_port'], li['ssl_policy']) for li in again['listeners']] == [
+            (80, 'redirect', 8443, None), (8443, 'forward', None, 'ELBSecurityPolicy-TLS-1-2-2017-01')], title
+    (group,) = again['target_groups']
+    assert group['health_check'] == {'path': '/up', 'interval': 20, 'timeout': 4, 'healthy_threshold': 3, 'unhealthy_threshold': 4,
+                                     'matcher': '200-299'}
+    assert (group['port'], group['deregistration_delay'], group['stickiness']) == (
+        8080, 30, {'enabled': True, 'type': 'lb_cookie', 'duration': 3600})
+    # one key given changes that key only
+    del calls[:]
+    one = run_module(load_balancer.main, {'name': 'demo-alb', 'target_groups': [{'name': 'demo-web', 'health_check': {'path': '/ok'}}]})
+    assert one['changed'] and [c for c in mutating(calls)] == ['modify_target_group']
+    assert one['target_groups'][0]['health_check'] == dict(group['health_check'], path='/ok')
+    # a new load balancer gets the documented defaults
+    assert run_module(load_balancer.main, {'name': 'demo-new', 'state': 'absent'})['changed'] is False
+    new = run_module(load_balancer.main, {'name': 'demo-new', 'subnets': net['subnets'], 'target_groups': [{'name': 'demo-new-web'}],
+                                          'listeners': [{'port': 80}]})
+    assert (new['load_balancer']['scheme'], new['load_balancer']['idle_timeout'], new['load_balancer']['deletion_protection']) == (
+        'internet-facing', 60, False)
+    assert new['target_groups'][0]['health_check'] == load_balancer.load_balancer.HEALTH_DEFAULTS
+    assert (new['target_groups'][0]['port'], new['listeners'][0]['action'], new['listeners'][0]['target_group']) == (80, 'forward', 'demo-new-web')
+    refused = run_module(load_balancer.main, {'name': 'demo-none'})
+    assert refused['failed'] and refused['field'] == 'subnets' and 'does not exist' in refused['msg']
+
+
+@pytest.mark.parametrize('case, words', [
+    ('missing', 'no ACM certificate'),
+    ('region', 'region eu-west-1'),
+    ('pending', 'PENDING_VALIDATION, not ISSUED'),
+])
+def test_a_certificate_is_checked_before_any_change(aws, elb, run_module, calls, net, case, words):
+    """Issue 30, case 10: a well-formed certificate ARN that did not exist was found out only at CreateListener, after the
+    load balancer and its target group were made."""
+    acm = boto3.client('acm', region_name=REGION)
+    arn = {'missing': net['cert'].rsplit('/', 1)[0] + '/00000000-0000-4000-8000-000000000000',
+           'region': net['cert'].replace(':us-east-1:', ':eu-west-1:'),
+           'pending': acm.request_certificate(DomainName='www.example.com', ValidationMethod='DNS')['CertificateArn']
+           if case == 'pending' else None}[case]
+    listeners = [{'port': 80, 'action': 'redirect'}, {'port': 443, 'protocol': 'HTTPS', 'certificate_arn': arn, 'target_group': 'demo-web'}]
+    refused = run_module(load_balancer.main, lb_args(net, listeners=listeners))
+    assert refused.get('failed') and refused['field'] == 'listeners[1].certificate_arn', refused
+    assert words in refused['msg'] and arn in refused['msg']
+    assert mutating(calls) == [] and counts(elb) == (0, 0, 0)
+    # on an existing load balancer, a listener given another certificate: the same check, before any change
+    assert run_module(load_balancer.main, lb_args(net))['changed']
+    before = lb_state(elb)
+    del calls[:]
+    refused = run_module(load_balancer.main, lb_args(net, listeners=listeners, idle_timeout=300))
+    assert refused.get('failed') and refused['field'] == 'listeners[1].certificate_arn' and mutating(calls) == []
+    assert lb_state(elb) == before
+
+
+def test_a_certificate_is_read_only_when_newly_set(aws, elb, run_module, calls, net):
+    made = run_module(load_balancer.main, lb_args(net))
+    assert made['changed'] and calls.count('describe_certificate') == 1
+    del calls[:]
+    assert run_module(load_balancer.main, lb_args(net))['changed'] is False
+    assert 'describe_certificate' not in calls
+
+
+def owned(elb, name):
+    found = elb.describe_load_balancers(Names=[name])['LoadBalancers'] if name == 'demo-alb' else \
+        elb.describe_target_groups(Names=[name])['TargetGroups']
+    arn = found[0].get('LoadBalancerArn') or found[0].get('TargetGroupArn')
+    return dict((t['Key'], t['Value']) for t in elb.describe_tags(ResourceArns=[arn])['TagDescriptions'][0]['Tags']).get('Stack')
+
+
+@pytest.mark.parametrize('owner', ['demo-2', None])
+@pytest.mark.parametrize('state', ['present', 'absent'])
+@pytest.mark.parametrize('what', ['load balancer', 'target group'])
+def test_another_stacks_load_balancer_or_group_is_refused(aws, elb, run_module, calls, net, owner, state, what):
+    """Ownership: with stack demo, a load balancer or target group of stack demo-2, or of none, is neither changed nor
+    deleted; the refusal names both, before any call that changes anything."""
+    tags = {'Stack': owner} if owner else {}
+    if what == 'load balancer':
+        made = run_module(load_balancer.main, lb_args(net, tags=tags))
+        assert made['changed'] and owned(elb, 'demo-alb') == owner
+    else:  # only the group exists, of another stack (or none)
+        elb.create_target_group(Name='demo-web', Protocol='HTTP', Port=80, VpcId=net['vpc'],
+                                **({'Tags': [{'Key': 'Stack', 'Value': owner}]} if owner else {}))
+    before = lb_state(elb)
+    del calls[:]
+    if state == 'absent':
+        args = {'name': 'demo-alb', 'stack': 'demo', 'target_groups': [{'name': 'demo-web'}], 'state': 'absent'}
+    else:
+        args = dict(lb_args(net, idle_timeout=300, target_groups=[tg(targets=net['web'][:1])]), stack='demo')
+    refused = run_module(load_balancer.main, args)
+    assert refused.get('failed') and refused['field'] == 'stack', refused
+    named = 'demo-alb' if what == 'load balancer' else 'demo-web'
+    assert '%s %s' % (what, named) in refused['msg'] and "stack 'demo'" in refused['msg']
+    assert ("belongs to stack 'demo-2'" if owner else 'has no Stack tag') in refused['msg']
+    assert mutating(calls) == [] and lb_state(elb) == before
+
+
+def test_a_stack_tags_what_it_makes_and_registers_only_its_own(aws, elb, run_module, calls, net):
+    made = run_module(load_balancer.main, dict(lb_args(net, tags=None), stack='demo'))
+    assert made['changed'] and made['load_balancer']['tags'] == {'Name': 'demo-alb', 'Stack': 'demo'}
+    assert made['target_groups'][0]['tags'] == {'Name': 'demo-web', 'Stack': 'demo'}
+    assert owned(elb, 'demo-alb') == 'demo' and owned(elb, 'demo-web') == 'demo'
+    del calls[:]
+    assert run_module(load_balancer.main, dict(lb_args(net), stack='demo'))['changed'] is False and mutating(calls) == []
+    # an instance of another stack, or of none, is not registered in the stack's group
+    other = aws.run_instances(ImageId=aws.describe_images(Owners=[DEBIAN_OWNER])['Images'][0]['ImageId'], MinCount=1, MaxCount=1,
+                              SubnetId=net['subnets'][0], TagSpecifications=[{'ResourceType': 'instance', 'Tags': [
+                                  {'Key': 'Stack', 'Value': 'demo-2'}]}])['Instances'][0]['InstanceId']
+    bare = aws.run_instances(ImageId=aws.describe_images(Owners=[DEBIAN_OWNER])['Images'][0]['ImageId'], MinCount=1, MaxCount=1,
+                             SubnetId=net['subnets'][0])['Instances'][0]['InstanceId']
+    before = lb_state(elb)
+    del calls[:]
+    refused = run_module(load_balancer.main, dict(lb_args(net, target_groups=[tg(targets=net['web'] + [other, bare])]), stack='demo'))
+    assert refused.get('failed') and refused['field'] == 'target_groups[0].targets', refused
+    assert "%s (stack 'demo-2')" % other in refused['msg'] and '%s (no Stack tag)' % bare in refused['msg']
+    assert mutating(calls) == [] and lb_state(elb) == before
+    refused = run_module(load_balancer.main, dict(lb_args(net, target_groups=[tg(target_filter={'stack': 'demo-2', 'role': 'web'})]),
+                                                  stack='demo'))
+    assert refused.get('failed') and refused['field'] == 'target_groups[0].target_filter.stack'
+    refused = run_module(load_balancer.main, dict(lb_args(net, tags={'Stack': 'demo-2'}), stack='demo'))
+    assert refused.get('failed') and refused['field'] == 'tags'
+    assert run_module(load_balancer.main, dict(lb_args(net), stack='Demo_2'))['field'] == 'stack'
