@@ -11,9 +11,10 @@ name: ec2
 short_description: EC2 instances of a stack, grouped by their Role tag
 version_added: 0.1.0
 description:
-  - Finds EC2 instances (by default those of one stack, tag C(Stack)) with one paginated DescribeInstances per region,
-    regions queried in parallel, and groups them by their C(Role) tag (C(web), C(db), C(bastion)) plus a group per stack
-    (C(stack_<name>), each dash written C(_), as the C(seed.laravel_aws.stack_group) filter gives it).
+  - Finds EC2 instances (by default those of one stack, tag C(Stack)) with one paginated DescribeInstances per region
+    (and one more per set of O(include_filters) and O(exclude_filters)), regions queried in parallel, and groups them
+    by their C(Role) tag (C(web), C(db), C(bastion)) plus a group per stack (C(stack_<name>), each dash written C(_),
+    as the C(seed.laravel_aws.stack_group) filter gives it).
   - Each host gets C(ansible_host) (the public IP when there is one, else the private IP) and the instance's facts;
     its tags are in C(ec2_tags) (not C(tags), a name Ansible reserves), for example C(ec2_tags.Name) in O(compose).
   - Hosts without a public IP get C(ansible_ssh_common_args) with a ProxyJump through the stack's bastion (the instance
@@ -55,11 +56,12 @@ options:
     elements: str
     default: []
   endpoint_url:
-    description: Send the API calls to this URL, for example an emulator on C(http://127.0.0.1:5000).
+    description:
+      - Send the API calls (EC2's, and STS's for O(assume_role_arn)) to this URL, for example an emulator on
+        C(http://127.0.0.1:5000).
+      - Without it botocore chooses for each service, as for the modules and the AWS CLI, E(AWS_ENDPOINT_URL_EC2) for EC2
+        (E(AWS_ENDPOINT_URL_STS) for STS), then E(AWS_ENDPOINT_URL), then the profile's, then AWS's.
     type: str
-    env:
-      - name: AWS_ENDPOINT_URL_EC2
-      - name: AWS_ENDPOINT_URL
   profile:
     description: A named AWS profile.
     type: str
@@ -87,6 +89,61 @@ options:
     description: "More EC2 filters, as C(name: value) or C(name: [values])."
     type: dict
     default: {}
+  include_filters:
+    description:
+      - "More sets of EC2 filters, each written as O(filters) is (C(name: value) or C(name: [values])). An instance is a host
+        when it matches any one set: the instances of O(filters) (when it is given) plus those of each set here, as
+        amazon.aws's C(aws_ec2) reads them. Without O(filters), only these sets choose."
+      - Each set is one more DescribeInstances in every region, so keep the list short. An instance found by more than
+        one set is one host.
+      - O(stack) and the live states are added to every set. With O(stack) set, no filter brings in another stack's
+        instances (an instance whose C(Stack) tag is not O(stack) is left out, whatever a filter says).
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.2.0
+  exclude_filters:
+    description:
+      - Sets of EC2 filters, each written as O(filters) is; an instance that matches any one set is left out, even when
+        O(filters) or O(include_filters) match it.
+      - Each set is one more DescribeInstances in every region (with O(stack) added, so it only ever removes hosts).
+        An empty set, which would match every instance, is refused.
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.2.0
+  assume_role_arn:
+    description:
+      - The ARN of an IAM role to assume (C(sts:AssumeRole), session name C(ansible-seed-inventory)) with the configured
+        credentials; every region is then queried with the role's temporary credentials. For example a role in
+        another account, as AWX's cross-account inventories use.
+      - The configured credentials need C(sts:AssumeRole) on the role and the role's trust policy must let them in;
+        the role needs C(ec2:DescribeInstances).
+      - The STS call goes where O(endpoint_url) says (E(AWS_ENDPOINT_URL_EC2) is for EC2 only), in the first of the regions.
+      - "It must be a role's ARN, C(arn:aws:iam::<12-digit account>:role/<name>) (or with a path, or in another partition
+        such as C(aws-cn)); anything else is refused before any call."
+    type: str
+    aliases: [iam_role_arn]
+    version_added: 0.2.0
+  hostvars_prefix:
+    description:
+      - Put before the name of every host variable this plugin takes from the instance (C(instance_id), C(instance_type),
+        C(private_ip_address), C(ec2_tags), C(role), C(stack)...), as amazon.aws's C(aws_ec2) does; with C(aws_), the
+        instance's id is C(aws_instance_id). O(compose), O(groups) and O(keyed_groups) see the new names.
+      - C(ansible_host) and C(ansible_ssh_common_args) keep their names, and so do C(ec2_inventory_stack) and
+        C(ec2_inventory_regions) on the group C(all).
+      - Letters, digits and C(_), not starting with a digit, and not with C(ansible_) (Ansible's own variables).
+      - The collection's playbooks read the plain names (C(role), C(private_ip_address)); leave this unset in an inventory
+        they run with.
+    type: str
+    version_added: 0.2.0
+  hostvars_suffix:
+    description:
+      - Put after the name of every host variable this plugin takes from the instance, as O(hostvars_prefix) does before
+        it; with C(_ec2), C(instance_id_ec2).
+      - Letters, digits and C(_) only.
+    type: str
+    version_added: 0.2.0
   hostnames:
     description:
       - Ordered preference of what names a host. The first that an instance has is used.
@@ -133,6 +190,29 @@ cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/seed-laravel-aws-inventory
 cache_timeout: 300
+
+---
+# The web hosts and the bastion of the stack, except those tagged Maintenance=true
+plugin: seed.laravel_aws.ec2
+regions: [us-east-1]
+stack: shop
+include_filters:
+  - tag:Role: web
+  - tag:Role: bastion
+exclude_filters:
+  - tag:Maintenance: 'true'
+
+---
+# Another account's instances, through a role it trusts you to assume (as AWX's cross-account inventories do),
+# with amazon.aws's style of variable names (aws_instance_id, aws_private_ip_address...)
+plugin: seed.laravel_aws.ec2
+regions: [eu-west-1]
+stack: shop
+assume_role_arn: arn:aws:iam::123456789012:role/inventory-reader
+hostvars_prefix: aws_
+compose:
+  ansible_user: "'admin'"
+  owner: aws_ec2_tags.Owner | default('nobody')
 '''
 
 import concurrent.futures
@@ -161,6 +241,18 @@ CACHE_OPTIONS = ('cache', 'cache_plugin', 'cache_timeout', 'cache_connection', '
 # control node), and characters that have no place in a host name (a template, a comma, a space).
 RESERVED_HOSTNAMES = frozenset(['localhost', 'all', 'ungrouped'])
 HOSTNAME_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9._:@-]*$')
+# A role's ARN, arn:<partition>:iam::<account>:role/<path><name>: an account is 12 digits, a path is '/' or
+# '/.../' of ASCII ! to ~, a role's name 1 to 64 of [\w+=,.@-]; every pattern here is matched whole (fullmatch)
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html, "IAM ARNs" and "Friendly names and
+# paths"; https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html, RoleName and Path).
+ROLE_ARN_RE = re.compile(r'arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/(?:[\x21-\x2e\x30-\x7e]+/)*[\w+=,.@-]{1,64}', re.ASCII)
+# AssumeRole's RoleArn is 20 to 2048 characters; RoleSessionName 2 to 64 of [\w+=,.@-]
+# (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
+ROLE_ARN_MAX = 2048
+ROLE_SESSION_NAME = 'ansible-seed-inventory'
+# hostvars_prefix + a variable's name + hostvars_suffix stays a plain variable name
+HOSTVARS_PREFIX_RE = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
+HOSTVARS_SUFFIX_RE = re.compile(r'[A-Za-z0-9_]+')
 HOSTNAME_SOURCES = {'name': None, 'instance-id': 'instance_id', 'public-ip-address': 'public_ip_address',
                     'private-ip-address': 'private_ip_address', 'dns-name': 'public_dns_name',
                     'private-dns-name': 'private_dns_name'}
@@ -176,6 +268,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     # -- reading -------------------------------------------------------------
     def _check_options(self, config):
         known = set(['plugin', 'regions', 'endpoint_url', 'profile', 'access_key', 'secret_key', 'session_token', 'stack', 'filters',
+                     'include_filters', 'exclude_filters', 'assume_role_arn', 'iam_role_arn', 'hostvars_prefix', 'hostvars_suffix',
                      'hostnames', 'role_tag', 'bastion', 'bastion_user']) | set(CONSTRUCTED) | set(CACHE_OPTIONS)
         unknown = sorted(set(config or {}) - known)
         if unknown:
@@ -201,9 +294,50 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                          % (self.NAME, i, pref, ', '.join(sorted(HOSTNAME_SOURCES))))
         if not self.get_option('hostnames'):
             raise AnsibleParserError('%s: hostnames: give at least one, for example [tag:Name, instance-id]' % self.NAME)
-        for name in self.get_option('filters') or {}:
-            if not str(name).strip():
-                raise AnsibleParserError('%s: filters: a filter needs a name, such as tag:Role or instance-type' % self.NAME)
+        self._check_filter_set('filters', self.get_option('filters') or {})
+        for option in ('include_filters', 'exclude_filters'):
+            sets = self.get_option(option) or []
+            if not isinstance(sets, list):
+                raise AnsibleParserError('%s: %s: give a list of filter sets, each as filters is written, for example '
+                                         '[{tag:Role: web}]' % (self.NAME, option))
+            for i, filter_set in enumerate(sets):
+                self._check_filter_set('%s[%d]' % (option, i), filter_set)
+                if option == 'exclude_filters' and not filter_set:
+                    raise AnsibleParserError('%s: exclude_filters[%d]: an empty set matches every instance and would leave '
+                                             'none; give the filters of the instances to leave out' % (self.NAME, i))
+        self._check_role_arn(self.get_option('assume_role_arn'))
+        self._check_hostvars_affixes()
+
+    def _check_filter_set(self, label, filter_set):
+        """One set of EC2 filters ({name: value or [values]}), as filters, include_filters[i] and exclude_filters[i] take it."""
+        if not isinstance(filter_set, dict):
+            raise AnsibleParserError('%s: %s: %r is not a set of filters; write it as name: value or name: [values], '
+                                     'for example tag:Role: web' % (self.NAME, label, filter_set))
+        for name, value in filter_set.items():
+            if not isinstance(name, str) or not name.strip():
+                raise AnsibleParserError('%s: %s: a filter needs a name, such as tag:Role or instance-type' % (self.NAME, label))
+            values = value if isinstance(value, list) else [value]
+            if not values or any(v is None or isinstance(v, (dict, list)) for v in values):
+                raise AnsibleParserError('%s: %s: filter %s: give a value or a list of values (got %r)' % (self.NAME, label, name, value))
+
+    def _check_role_arn(self, arn):
+        if arn is None:
+            return
+        if not isinstance(arn, str) or len(arn) > ROLE_ARN_MAX or not ROLE_ARN_RE.fullmatch(arn):
+            raise AnsibleParserError('%s: assume_role_arn: %r is not the ARN of an IAM role; write it like '
+                                     'arn:aws:iam::123456789012:role/inventory-reader' % (self.NAME, arn))
+
+    def _check_hostvars_affixes(self):
+        prefix, suffix = self.get_option('hostvars_prefix'), self.get_option('hostvars_suffix')
+        if prefix not in (None, '') and (not isinstance(prefix, str) or not HOSTVARS_PREFIX_RE.fullmatch(prefix)):
+            raise AnsibleParserError('%s: hostvars_prefix: %r would not make variable names; use letters, digits and _, '
+                                     'not starting with a digit (for example aws_)' % (self.NAME, prefix))
+        if prefix and prefix.lower().startswith('ansible_'):
+            raise AnsibleParserError('%s: hostvars_prefix: %r would give values from AWS the names of Ansible\'s own '
+                                     'variables (ansible_*); choose another prefix (for example aws_)' % (self.NAME, prefix))
+        if suffix not in (None, '') and (not isinstance(suffix, str) or not HOSTVARS_SUFFIX_RE.fullmatch(suffix)):
+            raise AnsibleParserError('%s: hostvars_suffix: %r would not make variable names; use letters, digits and _ '
+                                     '(for example _ec2)' % (self.NAME, suffix))
 
     def _regions(self):
         regions = self.get_option('regions') or []
@@ -227,34 +361,93 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """The options module_utils/aws.py knows, by the names of the modules' connection options."""
         return dict((key, self.get_option(key)) for key in ('profile', 'access_key', 'secret_key', 'session_token', 'endpoint_url'))
 
-    def _session(self):
+    def _session(self, regions):
         """The modules' botocore session: clients only, the lean model and the fast timestamp parser
-        (a third of parsing 5000 instances)."""
-        return new_session(self._connection())
+        (a third of parsing 5000 instances); with assume_role_arn, the role's temporary credentials."""
+        connection = self._connection()
+        if self.get_option('assume_role_arn'):
+            connection = dict(connection, profile=None, **self._assume_role(self.get_option('assume_role_arn'), regions[0]))
+        return new_session(connection)
 
-    def _filters(self):
+    def _assume_role(self, arn, region):
+        """The credentials of the role, as new_session takes them; one AssumeRole with the configured credentials."""
+        try:
+            sts = RetryingClient(new_client(new_session(self._connection(), lean=False), 'sts', region=region,
+                                            endpoint_url=self.get_option('endpoint_url'), agent='seed.laravel_aws-inventory'),
+                                 attempts=DEFAULT_ATTEMPTS)
+            answer = sts.assume_role(RoleArn=arn, RoleSessionName=ROLE_SESSION_NAME)
+        except ClientError as exc:
+            raise AnsibleError('%s: assume_role_arn: AssumeRole of %s was refused: %s. The credentials the inventory runs with '
+                               'need sts:AssumeRole on the role, and the role\'s trust policy must allow them'
+                               % (self.NAME, arn, exc))
+        except BotoCoreError as exc:
+            raise AnsibleError('%s: assume_role_arn: AssumeRole of %s failed: %s. Credentials come from access_key/secret_key, '
+                               'profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY' % (self.NAME, arn, exc))
+        credentials = answer.get('Credentials') or {}
+        if not (credentials.get('AccessKeyId') and credentials.get('SecretAccessKey')):
+            raise AnsibleError('%s: assume_role_arn: AssumeRole of %s answered no credentials' % (self.NAME, arn))
+        return {'access_key': credentials['AccessKeyId'], 'secret_key': credentials['SecretAccessKey'],
+                'session_token': credentials.get('SessionToken')}
+
+    def _filters(self, filter_set=None):
+        """One DescribeInstances' Filters: the live states, the stack, then the set (by default the filters option)."""
         filters = [{'Name': 'instance-state-name', 'Values': list(LIVE_INSTANCE_STATES)}]
         if self.get_option('stack'):
             filters.append({'Name': 'tag:%s' % STACK_TAG, 'Values': [self.get_option('stack')]})
-        for name, value in sorted((self.get_option('filters') or {}).items()):
+        if filter_set is None:
+            filter_set = self.get_option('filters') or {}
+        for name, value in sorted(filter_set.items()):
             filters.append({'Name': name, 'Values': [str(v) for v in (value if isinstance(value, list) else [value])]})
         return filters
 
+    def _queries(self):
+        """(include, exclude): the Filters of every DescribeInstances a region gets. As amazon.aws's aws_ec2: the filters
+        option (when given) and each of include_filters, or the filters option alone (even empty) without include_filters."""
+        include_sets = list(self.get_option('include_filters') or [])
+        if self.get_option('filters') or not include_sets:
+            include_sets.insert(0, self.get_option('filters') or {})
+        return ([self._filters(f) for f in include_sets],
+                [self._filters(f) for f in self.get_option('exclude_filters') or []])
+
+    def _wanted(self, inst):
+        """Whatever a filter said: a live instance, of the stack when stack is set. A set may name tag:Stack or
+        instance-state-name too, and EC2's documentation does not say how two filters of one name combine: what the
+        stack and the live states give is checked here, so no filter can widen it."""
+        if inst.get('State', {}).get('Name') not in LIVE_INSTANCE_STATES:
+            return False
+        stack = self.get_option('stack')
+        return not stack or any(t.get('Key') == STACK_TAG and t.get('Value') == stack for t in inst.get('Tags') or [])
+
     def _client(self, session, region):
         # made here, not in the threads: a botocore session is not thread-safe, its clients are;
-        # every call through the modules' retry policy
+        # every call through the modules' retry policy. Without endpoint_url, botocore finds EC2's endpoint
+        # (AWS_ENDPOINT_URL_EC2, then AWS_ENDPOINT_URL, then the profile's), as for STS's and the modules' clients.
         raw = new_client(session, 'ec2', region=region, endpoint_url=self.get_option('endpoint_url'), agent='seed.laravel_aws-inventory')
         return RetryingClient(raw, attempts=DEFAULT_ATTEMPTS)
 
+    @staticmethod
+    def _describe(client, filters):
+        reservations = client.paginate('describe_instances', 'Reservations', Filters=filters, MaxResults=1000)
+        return [inst for reservation in reservations for inst in reservation['Instances']]
+
     def _describe_region(self, client, region):
-        reservations = client.paginate('describe_instances', 'Reservations', Filters=self._filters(), MaxResults=1000)
-        return [self._facts(inst, region) for reservation in reservations for inst in reservation['Instances']]
+        include, exclude = self._queries()
+        found = {}
+        for filters in include:  # an instance found by two sets is one
+            for inst in self._describe(client, filters):
+                if self._wanted(inst):
+                    found.setdefault(inst['InstanceId'], inst)
+        if found:
+            for filters in exclude:
+                for inst in self._describe(client, filters):
+                    found.pop(inst['InstanceId'], None)
+        return [self._facts(inst, region) for inst in found.values()]
 
     def _fetch(self):
         if not HAS_BOTO3:
             raise AnsibleError('%s needs botocore (pip install boto3)' % self.NAME)
-        session = self._session()
         regions = self._regions()
+        session = self._session(regions)
         found = []
         with concurrent.futures.ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
             futures = {}
@@ -351,6 +544,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 out[stack] = members[0]['public_ip_address']
         return out
 
+    def _renamed(self, variables):
+        """The instance's variables under their names with hostvars_prefix and hostvars_suffix, as amazon.aws's aws_ec2
+        names them (the connection variables are set afterwards, under their own names)."""
+        prefix, suffix = self.get_option('hostvars_prefix') or '', self.get_option('hostvars_suffix') or ''
+        if not (prefix or suffix):
+            return variables
+        return dict(('%s%s%s' % (prefix, key, suffix), value) for key, value in variables.items())
+
     def _populate(self, instances):
         role_tag = self.get_option('role_tag')
         strict = self.get_option('strict')
@@ -365,8 +566,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.inventory.add_host(host)
             role = facts['ec2_tags'].get(role_tag)
             stack = facts['ec2_tags'].get('Stack')
-            hostvars = dict(facts, role=role, stack=stack,
-                            ansible_host=facts['public_ip_address'] or facts['private_ip_address'])
+            hostvars = self._renamed(dict(facts, role=role, stack=stack))
+            hostvars['ansible_host'] = facts['public_ip_address'] or facts['private_ip_address']
             # A new instance's host key is learnt on the first connection and checked on every later one.
             hostvars['ansible_ssh_common_args'] = '-o StrictHostKeyChecking=accept-new'
             if not facts['public_ip_address'] and role != 'bastion':
