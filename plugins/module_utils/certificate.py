@@ -14,11 +14,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import re
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, error_code, gather
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import NAME_TAG
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import NAME_TAG, STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import (
     boto3_tags_to_dict, compare_tags, dict_to_boto3_tags, merged_tags, normalize_tags,
 )
@@ -34,6 +35,37 @@ except ImportError as exc:  # pragma: no cover - reported by the module
 
 # ListCertificates lists only RSA_2048 certificates unless told every key type
 KEY_TYPES = ['RSA_1024', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_prime256v1', 'EC_secp384r1', 'EC_secp521r1']
+
+
+# A private key's PEM block, whatever its kind (PRIVATE KEY, RSA PRIVATE KEY, EC PRIVATE KEY, ENCRYPTED PRIVATE KEY...),
+# ended or cut short.
+PRIVATE_KEY_RE = re.compile(r'-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)', re.S)
+# The fields that are not secret but may hold a key by mistake (files swapped), and what they should hold.
+PUBLIC_FIELDS = (('certificate', 'the certificate'), ('certificate_chain', 'the intermediate certificates'))
+
+
+def misplaced_keys(p):
+    """{field: [texts to hide]} for each of certificate and certificate_chain that holds a private key block (the files
+    swapped): the field's whole text and each key block, for the module's no_log_values, so that Ansible scrubs them from
+    what the module returns (its invocation) and logs. Empty when neither holds a key."""
+    out = {}
+    for field, dummy in PUBLIC_FIELDS:
+        text = p.get(field)
+        if isinstance(text, str):
+            blocks = PRIVATE_KEY_RE.findall(text)
+            if blocks:
+                out[field] = [v for v in [text, text.strip()] + blocks + [b.strip() for b in blocks] if v]
+    return out
+
+
+def refuse_misplaced_keys(p):
+    """A ValidationError naming the first field of :data:`PUBLIC_FIELDS` that holds a private key; the key is never quoted."""
+    found = misplaced_keys(p)
+    for field, what in PUBLIC_FIELDS:
+        if field in found:
+            raise ValidationError(field, 'holds a private key (a PEM PRIVATE KEY block), not %s: the files look swapped. Give the '
+                                  'certificate\'s file as certificate, the key\'s as private_key (and the chain\'s as '
+                                  'certificate_chain); nothing was sent, and the key is not shown' % what)
 
 
 def _pem_blocks(text, field):
@@ -63,14 +95,23 @@ def _public_der(key):
 def validate(p):
     """The desired certificate from the options, checked before any call: PEM texts, the key matching the
     certificate, the chain. ValidationError names the field."""
+    refuse_misplaced_keys(p)  # first: nothing after it may quote a key given where a certificate belongs
     if not HAS_CRYPTOGRAPHY:
         raise ValidationError('certificate', 'the Python package cryptography is required on the controller (pip install '
                               'cryptography): %s' % CRYPTOGRAPHY_ERROR)
     name = p.get('name')
     if not name or len(name) > 256:
         raise ValidationError('name', 'a name (the certificate\'s Name tag, 1-256 characters) is required')
-    tags = normalize_tags(p.get('tags'), added=(NAME_TAG,)) if p.get('tags') is not None else None
-    desired = {'name': name, 'tags': dict(tags, **{NAME_TAG: name}) if tags is not None else None}
+    stack = p.get('stack')
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
+    added = (NAME_TAG, STACK_TAG) if stack is not None else (NAME_TAG,)
+    tags = normalize_tags(p.get('tags'), added=added) if p.get('tags') is not None else None
+    if tags is not None and stack is not None and tags.get(STACK_TAG, stack) != stack:
+        raise ValidationError('tags', 'tags say Stack=%s, the task stack %s: give one stack' % (tags[STACK_TAG], stack))
+    owner = {STACK_TAG: stack} if stack is not None else {}
+    desired = {'name': name, 'stack': stack, 'tags': dict(tags, **dict(owner, **{NAME_TAG: name})) if tags is not None else None,
+               'create_tags': dict(owner, **{NAME_TAG: name})}
     if p['state'] == 'absent':
         return desired
     for field in ('certificate', 'private_key'):
@@ -173,11 +214,17 @@ def _planned(desired, arn, tags):
             'not_after': desired['not_after'], 'status': 'ISSUED', 'type': 'IMPORTED', 'in_use_by': [], 'tags': dict(tags)}
 
 
+def check_ownership(stack, existing, name):
+    """With a stack, the certificate found by its name must carry Stack=<stack> (NotOwned naming both, before any change)."""
+    if existing is not None:
+        check_owner(stack, existing['tags'], 'certificate', '%s (%s)' % (name, existing['raw']['CertificateArn']))
+
+
 def ensure(ctx, *, desired, existing=None):
     """Import the certificate (``existing`` None), or re-import it under the same ARN when its fingerprint
     differs; tags converged either way. ``existing``: what :func:`find` returned."""
     if existing is None:
-        tags = desired['tags'] or {NAME_TAG: desired['name']}
+        tags = desired['tags'] or desired['create_tags']
         kwargs = dict(_import_args(desired), Tags=dict_to_boto3_tags(tags))
 
         def made():

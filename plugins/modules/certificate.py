@@ -20,6 +20,11 @@ description:
   - A different certificate under the same O(name) is re-imported under the same ARN, so the listeners using it
     keep it.
   - Before any request the module checks that the texts are PEM, and that the private key is the certificate's.
+  - A private key given as O(certificate) or O(certificate_chain) (the files swapped) is refused before any request,
+    naming the option; the module never returns or logs a private key (O(certificate) and O(certificate_chain) are
+    hidden like O(private_key) in what Ansible shows of the task's arguments).
+  - With O(stack), the certificate found under O(name) must carry C(Stack=<stack>) to be re-imported, retagged or
+    deleted; one of another stack, or of none, is refused before any change, naming both.
   - A certificate Amazon issues (requested with DNS validation) is out of scope; pass its ARN to
     O(seed.laravel_aws.load_balancer#module:listeners[].certificate_arn) directly.
 author:
@@ -48,6 +53,7 @@ options:
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
@@ -64,12 +70,13 @@ EXAMPLES = r'''
     certificate: "{{ lookup('file', 'files/site.crt') }}"
     private_key: "{{ lookup('file', 'files/site.key') }}"
     certificate_chain: "{{ lookup('file', 'files/chain.pem') }}"
-    tags: {Stack: demo}
+    stack: demo
   register: cert
 
 - name: Gone (after the listeners using it)
   seed.laravel_aws.certificate:
     name: demo-site
+    stack: demo
     state: absent
 '''
 
@@ -122,9 +129,13 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils import certificat
 
 
 def run(m):
+    # A key given where a certificate belongs (the files swapped) is hidden from what Ansible returns and logs, then refused.
+    for values in certificate.misplaced_keys(m.params).values():
+        m.module.no_log_values.update(values)
     desired = certificate.validate(m.params)
     ctx = Context.of(m, m.client('acm'))
     existing = certificate.find(ctx, name=desired['name'], fingerprint=desired.get('fingerprint'))
+    certificate.check_ownership(desired['stack'], existing, desired['name'])
     if m.params['state'] == 'absent':
         if existing is None:
             m.exit_json(changed=False, certificate={}, diff=make_diff(None, None))
@@ -139,10 +150,12 @@ def main():
     m = AwsModule(
         argument_spec=resource_spec(dict(
             name=dict(type='str', required=True),
-            certificate=dict(type='str'),
+            # A certificate is public, but these are no_log too: a key given here by mistake (the files swapped) would
+            # otherwise be in the invocation Ansible logs on the host when the module starts, before any check can run.
+            certificate=dict(type='str', no_log=True),
             private_key=dict(type='str', no_log=True),
-            certificate_chain=dict(type='str'),
-        )),
+            certificate_chain=dict(type='str', no_log=True),
+        ), owner=True),
         required_if=[('state', 'present', ['certificate', 'private_key'])],
     )
     m.run(run)

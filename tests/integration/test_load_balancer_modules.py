@@ -262,6 +262,37 @@ def test_certificate_check_import_rerun_renew_tags_and_absent(playbook, aws):
     assert certificates(acm) == [] and done(aws) == ['DeleteCertificate']
 
 
+def test_a_swapped_key_is_never_printed_at_vvv(aws, tmp_path):
+    """Issue 30, case 9: the certificate and key files swapped, ansible-playbook -vvv printed the private key (the
+    task's invocation). Now the task fails before any request, naming the option, and neither the key nor a line of it is
+    in what ansible-playbook prints, with the default callback as a user runs it."""
+    import subprocess
+    import yaml
+    from conftest import ansible_env
+    cert, key = pem.self_signed('www.lbit.example.com')
+    (tmp_path / 'site.crt').write_text(cert)
+    (tmp_path / 'site.key').write_text(key)
+    swapped = {'name': 'lbit-swapped', 'certificate': "{{ lookup('file', '%s') }}" % (tmp_path / 'site.key'),
+               'private_key': "{{ lookup('file', '%s') }}" % (tmp_path / 'site.crt'), 'tags': {'Stack': 'lbit'}}
+    play = [{'name': 'swapped', 'hosts': 'localhost', 'connection': 'local', 'gather_facts': False,
+             'vars': {'ansible_python_interpreter': '{{ ansible_playbook_python }}'},
+             'module_defaults': {'group/seed.laravel_aws.aws': {'region': 'us-east-1', 'endpoint_url': aws.url}},
+             'tasks': [{'name': 'the certificate, files swapped', A + 'certificate': swapped, 'register': 'cert', 'ignore_errors': True},
+                       {'name': 'what was registered', 'ansible.builtin.debug': {'var': 'cert'}}]}]
+    path = tmp_path / 'play.yml'
+    path.write_text(yaml.safe_dump(play, sort_keys=False))
+    forget(aws)
+    proc = subprocess.run(['ansible-playbook', '-vvv', '-i', 'localhost,', str(path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, env=ansible_env(ANSIBLE_STDOUT_CALLBACK='ansible.builtin.default'), check=False)
+    printed = proc.stdout + proc.stderr
+    body = [line for line in key.strip().splitlines() if not line.startswith('-----')]
+    leaked = [line for line in body if line in printed]
+    assert leaked == [], 'the private key is in the -vvv output'
+    assert 'the files look swapped' in printed and 'certificate: holds a private key' in printed, printed[-3000:]
+    assert 'invocation' in printed  # -vvv shows the task's arguments: scrubbed, not left out
+    assert proc.returncode == 0 and aws.requests() == []  # ignored failure; not one request sent
+
+
 # -- target -----------------------------------------------------------------------------------------
 
 def target_task(title, **args):

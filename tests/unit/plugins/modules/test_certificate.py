@@ -136,3 +136,97 @@ def test_bad_input_fails_before_any_call(acm, run_module, calls, pem):
     missing = run_module(certificate.main, {'name': 'demo-site'})
     assert missing['failed'] and 'certificate' in missing['msg']
     assert calls == []
+
+
+# -- issue 30: a private key where a certificate belongs; ownership ----------------------------------------------------
+
+def real_run(monkeypatch, capsys, args):
+    """The module through AnsibleModule's own exit (not the run_module fixture's): (the JSON it prints, what it logs).
+    Ansible scrubs no_log values from that JSON's invocation and msg, and from the invocation it logs on the host."""
+    import json
+    from ansible.module_utils import basic
+    from ...conftest import patch_module_args
+    logged = []
+    monkeypatch.setattr(basic.AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append(repr((msg, log_args))))
+    args = dict(args, region=REGION, _ansible_check_mode=False, _ansible_diff=True)
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            certificate.main()
+    out = capsys.readouterr().out
+    return json.loads(out), out, '\n'.join(logged)
+
+
+def traditional_key():
+    """An EC key in OpenSSL's traditional form (-----BEGIN EC PRIVATE KEY-----) and its certificate."""
+    from cryptography.hazmat.primitives import serialization
+    cert, key = self_signed('www.example.com')
+    loaded = serialization.load_pem_private_key(key.encode(), password=None)
+    return cert, loaded.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                      serialization.NoEncryption()).decode()
+
+
+@pytest.mark.parametrize('case, field', [
+    ('swapped', 'certificate'),
+    ('swapped, traditional key', 'certificate'),
+    ('key as the chain', 'certificate_chain'),
+    ('key after the certificate', 'certificate'),
+])
+def test_a_private_key_where_a_certificate_belongs_is_refused_and_never_shown(acm, monkeypatch, capsys, calls, pem, case, field):
+    """Issue 30, case 9: with the certificate and key files swapped, the key was printed at -vvv (the task's invocation)."""
+    cert, key = traditional_key() if 'traditional' in case else pem
+    args = {'swapped': {'certificate': key, 'private_key': cert},
+            'swapped, traditional key': {'certificate': key, 'private_key': cert},
+            # the chain's and the key's files swapped
+            'key as the chain': {'certificate': cert, 'private_key': self_signed('ca.example.com')[0], 'certificate_chain': key},
+            'key after the certificate': {'certificate': cert + key, 'private_key': key}}[case]
+    result, out, logged = real_run(monkeypatch, capsys, dict(args, name='demo-site', tags={'Stack': 'demo'}))
+    body = [line for line in key.strip().splitlines() if not line.startswith('-----')]
+    assert body and not any(line in out for line in body), 'the key is in what the module returns'
+    assert not any(line in logged for line in body), 'the key is in what the module logs'
+    assert result.get('failed') and result['field'] == field, result
+    assert result['msg'].startswith(field + ': ') and 'swapped' in result['msg'], result['msg']
+    assert '-----BEGIN' not in result['msg'] and key.strip() not in json_text(result)
+    assert result['invocation']['module_args']['name'] == 'demo-site'  # the invocation is there, scrubbed
+    assert calls == [] and imported(acm) == []
+
+
+def json_text(value):
+    import json
+    return json.dumps(value)
+
+
+def test_a_real_run_still_returns_the_certificate(acm, monkeypatch, capsys, pem):
+    result, out, logged = real_run(monkeypatch, capsys, args(pem))
+    assert result['changed'] and result['certificate']['domain_name'] == 'www.example.com' and len(imported(acm)) == 1
+    assert pem[1].strip().splitlines()[1] not in out + logged
+
+
+@pytest.mark.parametrize('owner', ['demo-2', None])
+def test_another_stacks_certificate_is_refused(acm, run_module, calls, pem, owner):
+    """Ownership: with stack demo, a certificate named demo-site of stack demo-2, or of none, is neither re-imported,
+    retagged nor deleted; the refusal names both, before any call that changes anything."""
+    made = run_module(certificate.main, args(pem, tags={'Stack': owner} if owner else {}))
+    arn = made['certificate']['arn']
+    tags = {t['Key']: t['Value'] for t in acm.list_tags_for_certificate(CertificateArn=arn)['Tags']}
+    renewed = self_signed('www.example.com', days=90)
+    for attempt in (args(renewed, stack='demo', tags=None), args(pem, stack='demo', tags={'Owner': 'ops'}),
+                    {'name': 'demo-site', 'stack': 'demo', 'state': 'absent'}):
+        del calls[:]
+        refused = run_module(certificate.main, dict((k, v) for k, v in attempt.items() if v is not None))
+        assert refused.get('failed') and refused['field'] == 'stack', refused
+        assert 'certificate demo-site' in refused['msg'] and "stack 'demo'" in refused['msg']
+        assert ("belongs to stack 'demo-2'" if owner else 'has no Stack tag') in refused['msg']
+        assert mutating(calls) == []
+    assert [c['CertificateArn'] for c in imported(acm)] == [arn]
+    assert {t['Key']: t['Value'] for t in acm.list_tags_for_certificate(CertificateArn=arn)['Tags']} == tags
+    assert acm.get_certificate(CertificateArn=arn)['Certificate'].strip() == pem[0].strip()
+
+
+def test_a_stack_tags_its_certificate_and_deletes_only_its_own(acm, run_module, calls, pem):
+    made = run_module(certificate.main, {'name': 'demo-site', 'certificate': pem[0], 'private_key': pem[1], 'stack': 'demo'})
+    assert made['changed'] and made['certificate']['tags'] == {'Name': 'demo-site', 'Stack': 'demo'}
+    del calls[:]
+    again = run_module(certificate.main, {'name': 'demo-site', 'certificate': pem[0], 'private_key': pem[1], 'stack': 'demo'})
+    assert again['changed'] is False and mutating(calls) == []
+    assert run_module(certificate.main, dict(args(pem, tags={'Stack': 'demo-2'}), stack='demo'))['field'] == 'tags'
+    assert run_module(certificate.main, {'name': 'demo-site', 'stack': 'demo', 'state': 'absent'})['changed'] and imported(acm) == []
