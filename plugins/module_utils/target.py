@@ -16,10 +16,12 @@ import time
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elbv2 import (
-    TARGET_GROUP_ARN_RE, find_target_group, health_view, target_health, validate_instance_ids, validate_name, wait_targets,
+    TARGET_GROUP_ARN_RE, check_instance_owners, check_owners, find_target_group, health_view, tags_of, target_health,
+    validate_instance_ids, validate_name, wait_targets,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import error_code
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import validate_stack_name
 
 SLEEP = time.sleep  # the waits' sleep (a test makes it short)
 
@@ -44,7 +46,10 @@ def validate(p):
     port = p.get('port')
     if port is not None and not 1 <= port <= 65535:
         raise ValidationError('port', 'the port must be between 1 and 65535 (got %r)' % port)
-    return {'group': ref, 'ids': ids, 'port': port}
+    stack = p.get('stack')
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
+    return {'group': ref, 'ids': ids, 'port': port, 'stack': stack}
 
 
 def describe(raw_group, health):
@@ -67,14 +72,46 @@ def find(ctx, *, group, ids, required=True):
     return {'raw': raw, 'health': [h for h in health if h['id'] in ids]}
 
 
-def check_vpc(ec2, raw_group, ids):
-    """The instances exist and are in the target group's VPC (a read, before any change)."""
+def check_group_owner(ctx, *, existing, stack):
+    """With a stack, the target group must carry Stack=<stack> (one DescribeTags), else NotOwned naming both, before any
+    change. ``stack`` None: no check, no call."""
+    if stack is None or existing is None:
+        return
+    raw = existing['raw']
+    tags = tags_of(ctx.client, [raw['TargetGroupArn']]).get(raw['TargetGroupArn'], {})
+    check_owners(stack, [('target group', raw['TargetGroupName'], tags)])
+
+
+def to_register(desired, existing):
+    """The ids of ``desired`` not registered yet (on its port) in the group of ``existing``."""
+    return [i for i in desired['ids'] if i not in _registered(existing['health'], desired['port'])]
+
+
+def to_deregister(existing, port=None):
+    """The ids (among those asked about) registered in the group of ``existing`` and not on their way out."""
+    return sorted(_registered(existing['health'], port))
+
+
+def check_owned(ec2, ids, stack):
+    """With a stack, every instance of ``ids`` carries Stack=<stack> (one DescribeInstances for all), else NotOwned naming
+    the instance ids, before any change. No stack or no id: no call."""
+    if stack is None or not ids:
+        return
+    found = [i for r in ec2.paginate('describe_instances', 'Reservations', Filters=[{'Name': 'instance-id', 'Values': list(ids)}])
+             for i in r['Instances']]
+    check_instance_owners(stack, found, ids)
+
+
+def check_vpc(ec2, raw_group, ids, stack=None, register=()):
+    """The instances exist and are in the target group's VPC (a read, before any change); with a stack, those of
+    ``register`` (to be registered) carry Stack=<stack>, from the same read."""
     try:
         instances = [i for r in ec2.describe_instances(InstanceIds=list(ids))['Reservations'] for i in r['Instances']]
     except Exception as exc:  # pylint: disable=broad-except
         if error_code(exc) in ('InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed'):
             raise ValidationError('targets', 'an instance does not exist in this account/region (%s)' % exc)
         raise
+    check_instance_owners(stack, instances, list(register))
     vpc = raw_group.get('VpcId')
     outside = sorted('%s (in %s)' % (i['InstanceId'], i.get('VpcId')) for i in instances if i.get('VpcId') != vpc)
     if outside:
@@ -98,7 +135,7 @@ def ensure(ctx, *, desired, existing=None):
         raise ValidationError('target_group', 'the target group must exist')
     raw, health = existing['raw'], existing['health']
     arn = raw['TargetGroupArn']
-    missing = [i for i in desired['ids'] if i not in _registered(health, desired['port'])]
+    missing = to_register(desired, existing)
     before = describe(raw, health)
     after = describe(raw, [h for h in health if h['id'] not in missing] +
                      [{'id': i, 'port': desired['port'] or raw.get('Port'), 'health': 'initial', 'reason': None,
@@ -117,7 +154,7 @@ def delete(ctx, *, existing, ids, port=None):
     their draining is over (state ``unused``, or gone)."""
     raw, health = existing['raw'], existing['health']
     arn = raw['TargetGroupArn']
-    present = sorted(_registered(health, port))
+    present = to_deregister(existing, port)
     before = describe(raw, health)
     after = describe(raw, [dict(h, health='draining') if h['id'] in present else h for h in health])
     if present:

@@ -22,6 +22,10 @@ description:
   - With O(state=absent), a target group that does not exist holds no target, so nothing changes and
     RV(target_group) is null. With O(state=present) it is an error naming O(target_group).
   - Before registering, the instances are checked (a read) to be in the target group's VPC.
+  - With O(stack), the target group must carry C(Stack=<stack>), and so must every instance the task registers or
+    deregisters (one C(DescribeInstances) for all); otherwise the task is refused before any change, naming the group
+    or the instance ids. Instances already registered (O(state=present)) or not registered (O(state=absent)) are left
+    alone and not read.
   - A typical use is a rolling deploy, C(serial) over the web hosts, taking each out of the group and back in.
 author:
   - Seed Maintainers (@seed-maintainers)
@@ -53,6 +57,7 @@ options:
     default: 600
 extends_documentation_fragment:
   - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
@@ -66,6 +71,7 @@ EXAMPLES = r'''
 - name: Out of the load balancer while the release switches
   seed.laravel_aws.target:
     target_group: demo-web
+    stack: demo
     targets: ["{{ ec2_inventory_instance_id }}"]
     state: absent
     wait_timeout: 120
@@ -74,6 +80,7 @@ EXAMPLES = r'''
 - name: Back in, and healthy
   seed.laravel_aws.target:
     target_group: demo-web
+    stack: demo
     targets: ["{{ ec2_inventory_instance_id }}"]
   delegate_to: localhost
 '''
@@ -136,10 +143,14 @@ def run(m):
     existing = target.find(ctx, group=desired['group'], ids=desired['ids'], required=not absent)
     if existing is None:  # absent, and no such target group: nothing is registered in it
         m.exit_json(changed=False, diff=make_diff(None, None), target_group=None, targets=[])
+    # every refusal before the first change: the group's owner, then the instances (one read)
+    target.check_group_owner(ctx, existing=existing, stack=desired['stack'])
     if absent:
+        target.check_owned(m.client('ec2'), target.to_deregister(existing, desired['port']), desired['stack'])
         change = target.delete(ctx, existing=existing, ids=desired['ids'], port=desired['port'])
     else:
-        target.check_vpc(m.client('ec2'), existing['raw'], desired['ids'])
+        target.check_vpc(m.client('ec2'), existing['raw'], desired['ids'], stack=desired['stack'],
+                         register=target.to_register(desired, existing))
         change = target.ensure(ctx, desired=desired, existing=existing)
     m.exit_json(changed=change.changed, diff=make_diff(change.before, change.after), **change.after)
 
@@ -150,7 +161,7 @@ def main():
             target_group=dict(type='str', required=True),
             targets=dict(type='list', elements='str', required=True),
             port=dict(type='int'),
-        ), tags=False, waits=True),
+        ), tags=False, waits=True, owner=True),
     )
     m.run(run)
 

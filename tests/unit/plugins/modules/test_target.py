@@ -138,3 +138,63 @@ def test_a_missing_target_group_is_an_error_to_register_in_and_nothing_to_leave(
     left = run_module(target.main, {'target_group': 'gone-web', 'targets': group['ids'], 'state': 'absent'})
     assert left['changed'] is False and left['target_group'] is None and left['targets'] == []
     assert mutating(calls) == []
+
+
+# -- issue 30: a stack registers and deregisters only its own instances, in its own target group ---------------------
+
+def tag(aws, elb, group, owners):
+    """Tags the group and each instance: owners = {'group': stack or None, id: stack or None}."""
+    for key, stack in owners.items():
+        if stack is None:
+            continue
+        if key == 'group':
+            elb.add_tags(ResourceArns=[group['arn']], Tags=[{'Key': 'Stack', 'Value': stack}])
+        else:
+            aws.create_tags(Resources=[key], Tags=[{'Key': 'Stack', 'Value': stack}])
+
+
+@pytest.mark.parametrize('owner', ['demo-2', None])
+@pytest.mark.parametrize('state', ['present', 'absent'])
+def test_another_stacks_target_group_is_refused(aws, run_module, calls, group, owner, state):
+    a, b = group['ids']
+    tag(aws, group['elb'], group, {'group': owner, a: 'demo', b: 'demo'})
+    if state == 'absent':
+        group['elb'].register_targets(TargetGroupArn=group['arn'], Targets=[{'Id': a}, {'Id': b}])
+    before = registered(group)
+    del calls[:]
+    refused = run_module(target.main, {'target_group': 'demo-web', 'targets': [a, b], 'stack': 'demo', 'state': state, 'wait': False})
+    assert refused.get('failed') and refused['field'] == 'stack', refused
+    assert 'target group demo-web' in refused['msg'] and "stack 'demo'" in refused['msg']
+    assert ("belongs to stack 'demo-2'" if owner else 'has no Stack tag') in refused['msg']
+    assert mutating(calls) == [] and registered(group) == before
+
+
+@pytest.mark.parametrize('state', ['present', 'absent'])
+def test_another_stacks_instances_are_neither_registered_nor_deregistered(aws, run_module, calls, group, state):
+    """Every instance the task registers or deregisters must carry the stack's tag: one of stack demo-2 and one of no stack
+    are refused, both named, with one DescribeInstances and no change."""
+    a, b = group['ids']
+    tag(aws, group['elb'], group, {'group': 'demo', a: 'demo-2'})  # b: no Stack tag
+    if state == 'absent':
+        group['elb'].register_targets(TargetGroupArn=group['arn'], Targets=[{'Id': a}, {'Id': b}])
+    before = registered(group)
+    del calls[:]
+    refused = run_module(target.main, {'target_group': 'demo-web', 'targets': [a, b], 'stack': 'demo', 'state': state, 'wait': False})
+    assert refused.get('failed') and refused['field'] == 'targets', refused
+    assert "%s (stack 'demo-2')" % a in refused['msg'] and '%s (no Stack tag)' % b in refused['msg'] and "stack 'demo'" in refused['msg']
+    assert mutating(calls) == [] and calls.count('describe_instances') == 1 and registered(group) == before
+
+
+def test_a_stack_registers_and_deregisters_its_own(aws, run_module, calls, group):
+    a, b = group['ids']
+    tag(aws, group['elb'], group, {'group': 'demo', a: 'demo', b: 'demo'})
+    args = {'target_group': 'demo-web', 'targets': [a, b], 'stack': 'demo', 'wait': False}
+    assert run_module(target.main, args)['changed'] and registered(group) == [a, b]
+    del calls[:]
+    assert run_module(target.main, args)['changed'] is False and mutating(calls) == []
+    assert 'describe_instances' in calls  # the VPC check, as without a stack
+    assert run_module(target.main, dict(args, state='absent'))['changed'] and registered(group) == []
+    del calls[:]
+    assert run_module(target.main, dict(args, state='absent'))['changed'] is False
+    assert 'describe_instances' not in calls and mutating(calls) == []  # nothing to deregister: no instance read
+    assert run_module(target.main, dict(args, stack='Demo'))['field'] == 'stack'
