@@ -12,6 +12,7 @@ import ipaddress
 from ansible.module_utils.six import text_type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, NotOwned, check_owner
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import (
     boto3_tags_to_dict, compare_tags, dict_to_boto3_tags, merged_tags,
 )
@@ -50,6 +51,38 @@ def tag_specifications(resource_type, tags):
 
 def resource_tags(resource):
     return boto3_tags_to_dict(resource.get('Tags'))
+
+
+def exactly_tagged(resources, tags):
+    """The ``resources`` whose tags have every value of ``tags`` exactly. A describe filter's value is a pattern on AWS
+    (``*`` and ``?`` are wildcards: https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Filtering.html), so a
+    name such as ``demo*`` given to a ``tag:Name`` filter also finds ``demo2-vpc``: what a filter found is checked again."""
+    return [r for r in resources if all(resource_tags(r).get(k) == v for k, v in (tags or {}).items())]
+
+
+def owned_by(stack, resources, kind, name, field='stack'):
+    """Of the ``resources`` found as ``kind`` ``name`` (by name, CIDR...), the stack's: with ``stack`` None all of
+    them; else those tagged ``Stack=<stack>``, and when there is none while others are, the first other one is refused
+    (:class:`stack.NotOwned`, naming both stacks) before anything is changed. So a stack never takes another stack's
+    resource (or one of no stack) for its own, and two of one name, one of them the stack's, are not ambiguous."""
+    resources = list(resources or [])
+    if stack is None or not resources:
+        return resources
+    mine = [r for r in resources if resource_tags(r).get(STACK_TAG) == stack]
+    if not mine:
+        check_owner(stack, resource_tags(resources[0]), kind, name, field)
+    return mine
+
+
+def refuse_other_stack(stack, resource, kind, rid, field):
+    """An id the user gave of a resource the module uses without changing or deleting it (the VPC a subnet is made in,
+    the subnets an instance is launched in): refused, naming both stacks, when it is tagged with another stack. One
+    tagged with no stack (made outside the collection) may be used; ``stack`` None: no check."""
+    found = resource_tags(resource or {}).get(STACK_TAG)
+    if stack is not None and found is not None and found != stack:
+        raise NotOwned(field, '%s %s belongs to stack %r, not to stack %r: refused, nothing was changed. A stack uses only '
+                       'its own resources (tagged %s=%s) or ones of no stack; give one of stack %r'
+                       % (kind, rid, found, stack, STACK_TAG, stack, stack))
 
 
 def not_found(exc, *codes):

@@ -8,9 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, exactly_tagged, owned_by, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import tag_filters
 
 
@@ -21,9 +22,12 @@ def describe_eip(addr):
             'instance_id': addr.get('InstanceId'), 'domain': addr.get('Domain', 'vpc'), 'tags': tags}
 
 
-def find_eips(ec2, match_tags):
-    """Addresses carrying every tag of match_tags (Name at least)."""
-    return ec2.describe_addresses(Filters=tag_filters(match_tags))['Addresses']
+def find_eips(ec2, match_tags, stack=None):
+    """Addresses carrying every tag of match_tags (Name at least) exactly (a filter value is a pattern: see
+    ec2.exactly_tagged). With ``stack``, the stack's; when only addresses of another stack (or of none) carry them,
+    stack.NotOwned naming both, before anything is changed."""
+    found = exactly_tagged(ec2.describe_addresses(Filters=tag_filters(match_tags))['Addresses'], match_tags)
+    return owned_by(stack, found, 'elastic IP', ', '.join('%s=%s' % kv for kv in sorted(match_tags.items())))
 
 
 def pick_one(addresses, what):
@@ -33,10 +37,14 @@ def pick_one(addresses, what):
     return addresses[0] if addresses else None
 
 
-def find(ctx, *, tags, addresses=None):
-    """The one address carrying the Name tag of ``tags`` (``addresses``: those described already), or None."""
+def find(ctx, *, tags, addresses=None, stack=None):
+    """The one address carrying the Name tag of ``tags`` (``addresses``: those described already), or None.
+    ``stack``: the owner check of :func:`find_eips`."""
     name = tags['Name']
-    found = find_eips(ctx.client, {'Name': name}) if addresses is None else [a for a in addresses if resource_tags(a).get('Name') == name]
+    if addresses is None:
+        found = find_eips(ctx.client, {'Name': name}, stack)
+    else:
+        found = owned_by(stack, [a for a in addresses if resource_tags(a).get('Name') == name], 'elastic IP', 'Name=%s' % name)
     return pick_one(found, 'Name=%s' % name)
 
 
@@ -58,8 +66,13 @@ def _allocate(ctx, tags, planned):
     name = (tags or {}).get('Name')
     addr = create_or_find(
         lambda: ctx.call('allocate_address', Domain='vpc', TagSpecifications=tag_specifications('elastic-ip', tags)),
-        lambda: pick_one(find_eips(ctx.client, {'Name': name}), 'Name=%s' % name) if name else None)
+        lambda: pick_one(find_eips(ctx.client, _made_by(tags)), 'Name=%s' % name) if name else None)
     return addr['AllocationId'], dict(planned, allocation_id=addr['AllocationId'], public_ip=addr.get('PublicIp'))
+
+
+def _made_by(tags):
+    """The tags an address this run allocated carries and another stack's does not: its Name, and its Stack if any."""
+    return dict((k, v) for k, v in tags.items() if k in ('Name', STACK_TAG))
 
 
 def delete(ctx, *, existing, disassociate=False):

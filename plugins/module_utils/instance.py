@@ -17,7 +17,9 @@ import json
 import re
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Context, is_id
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, find_image, not_found, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
+    apply_tags, find_image, not_found, refuse_other_stack, tag_specifications,
+)
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
@@ -170,6 +172,8 @@ class Network:
 
     A security group is given by id, by its name in the VPC, or by the short name the stack's
     network spec gave it: ``web`` is the group ``<stack>-web`` when the VPC has no group named ``web``.
+    A subnet or group tagged with another stack is refused (a stack's instances never go into another
+    stack's network, whose teardown they would block); one of no stack may be used.
     """
 
     def __init__(self, ec2, stack):
@@ -177,6 +181,7 @@ class Network:
         self.stack = stack
         self.subnets = {}
         self.groups = {}  # vpc id -> {name or id: id}
+        self.group_tags = {}  # group id -> the raw group (its tags)
 
     def fetch_subnets(self, subnet_ids):
         wanted = sorted(set(s for s in subnet_ids if s not in self.subnets))
@@ -196,6 +201,8 @@ class Network:
             if self.subnets.get(s) is None:
                 raise ValidationError('%s[%d]' % (field, i), 'subnet %s does not exist in this region; nothing was changed' % s)
         subnets = [self.subnets[s] for s in subnet_ids]
+        for i, s in enumerate(subnets):
+            refuse_other_stack(self.stack, s, 'subnet', s['SubnetId'], '%s[%d]' % (field, i))
         vpcs = sorted(set(s['VpcId'] for s in subnets))
         if len(vpcs) > 1:
             raise ValidationError(field, 'the subnets are in different VPCs (%s); give subnets of one VPC'
@@ -208,6 +215,7 @@ class Network:
             for g in self.ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}]):
                 known[g['GroupName']] = g['GroupId']
                 known[g['GroupId']] = g['GroupId']
+                self.group_tags[g['GroupId']] = g
         return self.groups[vpc_id]
 
     def resolve(self, subnet_ids, groups, subnets_field='subnet_ids', groups_field='security_groups'):
@@ -222,6 +230,8 @@ class Network:
                     raise ValidationError('%s[%d]' % (groups_field, i), 'security group %s is not in VPC %s, the VPC of the subnets' % (g, vpc_id))
                 raise ValidationError('%s[%d]' % (groups_field, i), 'no security group named %r (nor %r, its name in the stack) in VPC %s '
                                       '(the VPC of the subnets)' % (g, resource_name(self.stack, g), vpc_id))
+            group = self.group_tags[gid]
+            refuse_other_stack(self.stack, group, 'security group', '%s (%s)' % (group['GroupName'], gid), '%s[%d]' % (groups_field, i))
             ids.append(gid)
         return vpc_id, sorted(set(ids))
 
@@ -234,7 +244,13 @@ def find(ctx, *, stack, roles=None):
     found = []
     for r in ctx.client.paginate('describe_instances', 'Reservations', Filters=filters):
         found.extend(r['Instances'])
-    return found
+    # a filter value is a pattern on AWS (ec2.exactly_tagged); the stack-name and role rules allow no wildcard, and
+    # what is terminated or changed is checked against the exact values once more all the same
+    return [i for i in found if _tag(i, STACK_TAG) == stack and (roles is None or _tag(i, ROLE_TAG) in roles)]
+
+
+def _tag(inst, key):
+    return dict((t['Key'], t.get('Value')) for t in inst.get('Tags') or []).get(key)
 
 
 def wait_state(ec2, ids, want, timeout):

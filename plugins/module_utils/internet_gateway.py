@@ -8,9 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, exactly_tagged, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import tag_filters
 
 
@@ -21,28 +22,46 @@ def describe_igw(igw):
             'attached': bool(attached), 'tags': tags}
 
 
-def find_igws(ec2, vpc_id, name=None):
-    """(attached to the VPC, detached ones carrying the Name tag): a lost create is found by its tag."""
+def _detached_named(ec2, name):
+    """Detached gateways whose Name tag is exactly ``name`` (a filter value is a pattern: see ec2.exactly_tagged)."""
+    found = ec2.paginate('describe_internet_gateways', 'InternetGateways', Filters=[{'Name': 'tag:Name', 'Values': [name]}])
+    return [g for g in exactly_tagged(found, {'Name': name}) if not g.get('Attachments')]
+
+
+def owned(stack, attached, detached, name):
+    """(attached, detached) as the stack may change them: with ``stack``, a gateway attached to the VPC must be the
+    stack's, and so must a detached one found by name when it would be taken (none attached, none of the stack's
+    detached); else stack.NotOwned, naming both, before anything is changed. Detached ones of others are left out."""
+    if stack is None:
+        return attached, detached
+    for g in attached:
+        check_owner(stack, resource_tags(g), 'internet gateway', '%s (attached to %s)' % (g['InternetGatewayId'], _vpc_of(g)))
+    mine = [g for g in detached if resource_tags(g).get(STACK_TAG) == stack]
+    if detached and not attached and not mine:
+        check_owner(stack, resource_tags(detached[0]), 'internet gateway', '%s (%s)' % (detached[0]['InternetGatewayId'], name))
+    return attached, mine
+
+
+def _vpc_of(igw):
+    return ', '.join(a['VpcId'] for a in igw.get('Attachments', [])) or 'nothing'
+
+
+def find_igws(ec2, vpc_id, name=None, stack=None):
+    """(attached to the VPC, detached ones carrying the Name tag): a lost create is found by its tag.
+    ``stack``: the owner check of :func:`owned`."""
     attached = ec2.paginate('describe_internet_gateways', 'InternetGateways',
                             Filters=[{'Name': 'attachment.vpc-id', 'Values': [vpc_id]}])
-    detached = []
-    if name:
-        detached = [g for g in ec2.paginate('describe_internet_gateways', 'InternetGateways',
-                                            Filters=[{'Name': 'tag:Name', 'Values': [name]}])
-                    if not g.get('Attachments')]
-    return attached, detached
+    detached = _detached_named(ec2, name) if name else []
+    return owned(stack, attached, detached, name)
 
 
-def find(ctx, *, vpc_id, name=None, attached=None):
+def find(ctx, *, vpc_id, name=None, attached=None, stack=None):
     """The contract's find: (attached to the VPC, detached ones carrying the Name tag); ``attached``,
-    when the caller described those already, saves that read."""
+    when the caller described those already, saves that read. ``stack``: the owner check of :func:`owned`."""
     if attached is None:
-        return find_igws(ctx.client, vpc_id, name)
-    detached = []
-    if name and not attached:
-        detached = [g for g in ctx.client.paginate('describe_internet_gateways', 'InternetGateways',
-                                                   Filters=[{'Name': 'tag:Name', 'Values': [name]}]) if not g.get('Attachments')]
-    return attached, detached
+        return find_igws(ctx.client, vpc_id, name, stack)
+    detached = _detached_named(ctx.client, name) if name and not attached else []
+    return owned(stack, attached, detached, name)
 
 
 def ensure(ctx, *, desired, existing=None):
@@ -82,7 +101,7 @@ def _find_tagged(ec2, tags):
     """A gateway carrying all these tags (Name included): what a create whose answer was lost made."""
     if not (tags or {}).get('Name'):
         return None
-    found = ec2.paginate('describe_internet_gateways', 'InternetGateways', Filters=tag_filters(tags))
+    found = exactly_tagged(ec2.paginate('describe_internet_gateways', 'InternetGateways', Filters=tag_filters(tags)), tags)
     return sorted(found, key=lambda g: g['InternetGatewayId'])[0] if found else None
 
 

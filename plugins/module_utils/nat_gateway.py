@@ -10,7 +10,7 @@ __metaclass__ = type
 import hashlib
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, is_id, real_id
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, owned_by, resource_tags, tag_specifications
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import LIVE_NAT_STATES
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
@@ -37,9 +37,11 @@ def vpc_nats(ec2, vpc_id):
     return [n for n in nats if n.get('State') in LIVE]
 
 
-def find_nat(nats, subnet_id, name):
-    """The live NAT gateway in the subnet carrying the Name tag."""
+def find_nat(nats, subnet_id, name, stack=None):
+    """The live NAT gateway in the subnet carrying the Name tag. With ``stack``, the stack's; when only gateways of
+    another stack (or of none) carry it, stack.NotOwned naming both, before anything is changed."""
     found = [n for n in nats if n.get('SubnetId') == subnet_id and resource_tags(n).get('Name') == name]
+    found = owned_by(stack, found, 'NAT gateway', '%s (in %s)' % (name, subnet_id))
     if len(found) > 1:
         raise ValidationError('name', '%d NAT gateways named %r in %s: %s; delete the extra ones'
                               % (len(found), name, subnet_id, ', '.join(n['NatGatewayId'] for n in found)))
@@ -55,9 +57,10 @@ def wait_nat(ec2, nat_id, timeout, want='available'):
                     if want == 'available' and n.get('State') in ('failed', 'deleted') else None)
 
 
-def find(ctx, *, vpc_id, subnet_id, name, nats=None):
-    """The live NAT gateway in the subnet carrying the Name tag (``nats``: the VPC's, when described already)."""
-    return find_nat(vpc_nats(ctx.client, vpc_id) if nats is None else nats, subnet_id, name)
+def find(ctx, *, vpc_id, subnet_id, name, nats=None, stack=None):
+    """The live NAT gateway in the subnet carrying the Name tag (``nats``: the VPC's, when described already;
+    ``stack``: the owner check of :func:`find_nat`)."""
+    return find_nat(vpc_nats(ctx.client, vpc_id) if nats is None else nats, subnet_id, name, stack)
 
 
 def ensure(ctx, *, desired, existing=None):

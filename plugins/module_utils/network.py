@@ -18,7 +18,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils import (
     elastic_ip, internet_gateway, nat_gateway, route_table, security_group, subnet, vpc,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, is_id, public
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, resource_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, exactly_tagged, owned_by, resource_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
@@ -105,13 +105,20 @@ def tags_for(spec, what, extra=None):
     return stack_tags(spec['name'], spec['tags'], what, extra)
 
 
+def stack_addresses(ec2, stack):
+    """The elastic IPs tagged Stack=<stack> exactly (a filter value is a pattern: see ec2.exactly_tagged)."""
+    return exactly_tagged(ec2.describe_addresses(Filters=stack_filters(stack))['Addresses'], {STACK_TAG: stack})
+
+
 # -- what exists, read side by side -------------------------------------------------------------------------
 def read(ctx, spec):
     """The region's zones and the VPC, then one describe per resource type for the whole VPC
     (on AWS each is a round trip: they go out together)."""
     ec2 = ctx.client
     vpc_name = resource_name(spec['name'], 'vpc')
-    zones, existing_vpc = gather(lambda: subnet.region_zones(ec2), lambda: vpc.find(ctx, name=vpc_name, cidr_block=spec['cidr_block']))
+    # the VPC named <stack>-vpc must be the stack's: one of another stack (or of none) is refused, naming both
+    zones, existing_vpc = gather(lambda: subnet.region_zones(ec2),
+                                 lambda: vpc.find(ctx, name=vpc_name, cidr_block=spec['cidr_block'], stack=spec['name']))
     for i, zone in enumerate(spec['zones']):
         subnet.check_zone(zone, zones, 'availability_zones[%d]' % i)
     vpc_id = existing_vpc['VpcId'] if existing_vpc else None
@@ -125,7 +132,7 @@ def read(ctx, spec):
         described('describe_route_tables', 'RouteTables', Filters=vpc_filter),
         described('describe_nat_gateways', 'NatGateways', Filter=vpc_filter),
         described('describe_internet_gateways', 'InternetGateways', Filters=[{'Name': 'attachment.vpc-id', 'Values': [vpc_id]}]),
-        (lambda: ec2.describe_addresses(Filters=stack_filters(spec['name']))['Addresses']) if spec['nat'] != 'none' else list,
+        (lambda: stack_addresses(ec2, spec['name'])) if spec['nat'] != 'none' else list,
         (lambda: vpc.vpc_dns(ec2, vpc_id)) if vpc_id else dict)))
     found.update(vpc=existing_vpc, nats=[n for n in found['nats'] if n.get('State') in LIVE_NAT_STATES])
     names_to_ids = dict((g['GroupName'], g['GroupId']) for g in found['groups'])
@@ -134,13 +141,53 @@ def read(ctx, spec):
         if ref not in shorts and ref not in names_to_ids:
             raise ValidationError(field, 'names group %r, which is neither in this spec (%s) nor in the VPC; '
                                   'add the group to security_groups or fix the name' % (ref, ', '.join(shorts) or 'no groups'))
+    check_owners(ctx, spec, found)
     return found
+
+
+def nat_zones(spec):
+    """The zones that get a NAT gateway."""
+    return [] if spec['nat'] == 'none' else (spec['zones'][:1] if spec['nat'] == 'single' else spec['zones'])
+
+
+def table_layout(spec, out=None):
+    """[(what, member subnets, default route target)] of the stack's route tables (names <stack>-<what>);
+    without ``out`` (what the steps made), the names only."""
+    if out is None:
+        out = {'subnets': {'public': [], 'private': []}, 'igw_id': None, 'nat_ids': [None] * len(nat_zones(spec))}
+    layout = []
+    if spec['public']:
+        layout.append(('public', out['subnets']['public'], ('GatewayId', out['igw_id'])))
+    if spec['private'] and spec['nat'] == 'per_az':
+        layout.extend(('private-%s' % zone, [s for s in out['subnets']['private'] if s['availability_zone'] == zone],
+                       ('NatGatewayId', nat)) for zone, nat in zip(spec['zones'], out['nat_ids']))
+    elif spec['private']:
+        layout.append(('private', out['subnets']['private'], ('NatGatewayId', out['nat_ids'][0]) if out['nat_ids'] else None))
+    return layout
+
+
+def check_owners(ctx, spec, found):
+    """Every resource of the VPC the steps would change, found by its name (a subnet by its CIDR), is the stack's:
+    one of another stack, or of none, is refused (stack.NotOwned, naming both) before the first change of the run."""
+    stack = spec['name']
+    for kind in ('public', 'private'):
+        for cidr in spec[kind]:
+            subnet.find(ctx, vpc_id=None, cidr_block=cidr, subnets=found['subnets'], stack=stack)
+    if spec['public']:
+        internet_gateway.owned(stack, found['igws'], [], resource_name(stack, 'igw'))
+    for zone in nat_zones(spec):
+        name = resource_name(stack, 'nat-%s' % zone)
+        owned_by(stack, [n for n in found['nats'] if resource_tags(n).get(NAME_TAG) == name], 'NAT gateway', name)
+    for what, dummy, dummy2 in table_layout(spec):
+        route_table.find(ctx, vpc_id=None, name=resource_name(stack, what), tables=found['tables'], stack=stack)
+    for g in spec['groups']:
+        security_group.find(ctx, vpc_id=None, name=g['name'], groups=found['groups'], stack=stack)
 
 
 # -- the steps, each converging one kind of resource --------------------------------------------------------
 def ensure_vpc(ctx, spec, found, out):
     desired = dict(name=resource_name(spec['name'], 'vpc'), cidr_block=spec['cidr_block'], dns_support=True,
-                   dns_hostnames=spec['dns_hostnames'], tags=tags_for(spec, 'vpc'))
+                   dns_hostnames=spec['dns_hostnames'], tags=tags_for(spec, 'vpc'), stack=spec['name'])
     change = ctx.plan.record('vpc', desired['name'], vpc.ensure(ctx, desired=desired, existing=found['vpc'],
                                                                 existing_dns=found['dns'] or None))
     out['vpc'], out['vpc_id'] = change.after, change.id
@@ -153,7 +200,7 @@ def ensure_subnets(ctx, spec, found, out):
             what = '%s-%s' % (kind, zone)
             desired = dict(vpc_id=out['vpc_id'], cidr_block=cidr, availability_zone=zone, map_public_ip_on_launch=(kind == 'public'),
                            tags=tags_for(spec, what, {TIER_TAG: kind}))
-            existing = subnet.find(ctx, vpc_id=out['vpc_id'], cidr_block=cidr, subnets=found['subnets'])
+            existing = subnet.find(ctx, vpc_id=out['vpc_id'], cidr_block=cidr, subnets=found['subnets'], stack=spec['name'])
             change = ctx.plan.record('subnet', resource_name(spec['name'], what),
                                      subnet.ensure(ctx, desired=desired, existing=existing, siblings=found['subnets']))
             out['subnets'][kind].append(change.after)
@@ -175,9 +222,8 @@ def ensure_internet_gateway(ctx, spec, found, out):
 
 
 def ensure_nat_gateways(ctx, spec, found, out):
-    zones = [] if spec['nat'] == 'none' else (spec['zones'][:1] if spec['nat'] == 'single' else spec['zones'])
     out['nat_gateways'], out['nat_ids'] = [], []
-    for zone in zones:
+    for zone in nat_zones(spec):
         tags = tags_for(spec, 'nat-%s' % zone)
         name = tags[NAME_TAG]
         try:
@@ -186,7 +232,8 @@ def ensure_nat_gateways(ctx, spec, found, out):
             raise ValidationError('nat_gateway', err.message)
         eip_change = ctx.plan.record('elastic_ip', name, elastic_ip.ensure(ctx, desired={'tags': tags}, existing=eip))
         subnet_id = out['subnet_ids'][('public', zone)]
-        existing = nat_gateway.find(ctx, vpc_id=out['vpc_id'], subnet_id=subnet_id, name=name, nats=found['nats']) if is_id(subnet_id) else None
+        existing = nat_gateway.find(ctx, vpc_id=out['vpc_id'], subnet_id=subnet_id, name=name, nats=found['nats'],
+                                    stack=spec['name']) if is_id(subnet_id) else None
         desired = {'subnet_id': subnet_id, 'allocation_id': eip_change.id, 'tags': tags, 'wait': False}
         change = ctx.plan.record('nat_gateway', name, nat_gateway.ensure(ctx, desired=desired, existing=existing))
         out['nat_gateways'].append(dict(change.after, availability_zone=zone))
@@ -200,20 +247,12 @@ def ensure_nat_gateways(ctx, spec, found, out):
 
 def ensure_route_tables(ctx, spec, found, out):
     out['route_tables'] = {'public': {}, 'private': []}
-    layout = []
-    if spec['public']:
-        layout.append(('public', out['subnets']['public'], ('GatewayId', out['igw_id'])))
-    if spec['private'] and spec['nat'] == 'per_az':
-        layout.extend(('private-%s' % zone, [s for s in out['subnets']['private'] if s['availability_zone'] == zone], ('NatGatewayId', nat))
-                      for zone, nat in zip(spec['zones'], out['nat_ids']))
-    elif spec['private']:
-        layout.append(('private', out['subnets']['private'], ('NatGatewayId', out['nat_ids'][0]) if out['nat_ids'] else None))
-    for what, members, target in layout:
+    for what, members, target in table_layout(spec, out):
         name = resource_name(spec['name'], what)
         desired = {'vpc_id': out['vpc_id'], 'tags': tags_for(spec, what), 'routes': {'0.0.0.0/0': target} if target else {},
                    'subnet_ids': [s['id'] for s in members if is_id(s['id'])], 'purge_routes': not target,
                    'purge_subnets': True}
-        existing = route_table.find(ctx, vpc_id=out['vpc_id'], name=name, tables=found['tables'])
+        existing = route_table.find(ctx, vpc_id=out['vpc_id'], name=name, tables=found['tables'], stack=spec['name'])
         change = ctx.plan.record('route_table', name, route_table.ensure(ctx, desired=desired, existing=existing, tables=found['tables']))
         if what == 'public':
             out['route_tables']['public'] = change.after
@@ -227,7 +266,7 @@ def ensure_security_groups(ctx, spec, found, out):
     raws = {}
     for g in spec['groups']:
         desired = dict(g, vpc_id=out['vpc_id'], tags=tags_for(spec, g['short'], g['tags']))
-        raw = security_group.find(ctx, vpc_id=out['vpc_id'], name=g['name'], groups=found['groups'])
+        raw = security_group.find(ctx, vpc_id=out['vpc_id'], name=g['name'], groups=found['groups'], stack=spec['name'])
         if raw is not None and raw.get('Description') != g['description']:
             ctx.warn('security group %s keeps its description %r: AWS cannot change a description (wanted %r)'
                      % (g['name'], raw.get('Description'), g['description']))
@@ -274,7 +313,7 @@ def remove_nat_gateways(ctx, spec, found, out):
         ctx.plan.record('nat_gateway', resource_tags(n).get(NAME_TAG), nat_gateway.delete(ctx, existing=n))
         out['going'].add(n['NatGatewayId'])
     out['going'].update(nat_enis)
-    addresses = ctx.client.describe_addresses(Filters=stack_filters(spec['name']))['Addresses'] if nats else found['eips']
+    addresses = stack_addresses(ctx.client, spec['name']) if nats else found['eips']
     for a in addresses:
         held_by_stack_nat = a.get('NetworkInterfaceId') in nat_enis
         if a.get('AssociationId') and not held_by_stack_nat:
@@ -321,8 +360,9 @@ def converge(ctx, spec):
 def read_stack(ctx, spec):
     """Everything of the stack that removal deletes; instances still running stop it, and are named."""
     ec2, stack = ctx.client, spec['name']
-    found = {'vpc': vpc.find(ctx, name=resource_name(stack, 'vpc'), extra_tags={STACK_TAG: stack}),
-             'eips': ec2.describe_addresses(Filters=stack_filters(stack))['Addresses']}
+    # the stack's VPC by its exact name and Stack tag; when only another stack's (or one of none) has the name: refused
+    found = {'vpc': vpc.find(ctx, name=resource_name(stack, 'vpc'), stack=stack),
+             'eips': stack_addresses(ec2, stack)}
     if found['vpc'] is None:
         found.update(subnets=[], igws=[], nats=[], all_nats=[], tables=[], groups=[])
         found['eips'] = [a for a in found['eips'] if not a.get('AssociationId')]

@@ -10,9 +10,12 @@ __metaclass__ = type
 from ansible.module_utils.six import string_types
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, canonical_cidr, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
+    apply_tags, canonical_cidr, exactly_tagged, owned_by, resource_tags, tag_specifications,
+)
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG
 
 TARGETS = (
     ('gateway_id', 'GatewayId', ('igw-', 'vgw-')),
@@ -78,17 +81,21 @@ def vpc_route_tables(ec2, vpc_id):
     return ec2.paginate('describe_route_tables', 'RouteTables', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}])
 
 
-def find_route_table(tables, name):
+def find_route_table(tables, name, stack=None):
+    """The table carrying the Name tag. With ``stack``, the stack's; when only tables of another stack (or of none)
+    carry it, stack.NotOwned naming both, before anything is changed."""
     found = [t for t in tables if resource_tags(t).get('Name') == name]
+    found = owned_by(stack, found, 'route table', '%s (%s)' % (name, ', '.join(t['RouteTableId'] for t in found)))
     if len(found) > 1:
         raise ValidationError('name', '%d route tables named %r: %s; delete the extra ones or pass route_table_id'
                               % (len(found), name, ', '.join(t['RouteTableId'] for t in found)))
     return found[0] if found else None
 
 
-def find(ctx, *, vpc_id, name, tables=None):
-    """The VPC's route table carrying the Name tag (``tables``: the VPC's, when described already), or None."""
-    return find_route_table(vpc_route_tables(ctx.client, vpc_id) if tables is None else tables, name)
+def find(ctx, *, vpc_id, name, tables=None, stack=None):
+    """The VPC's route table carrying the Name tag (``tables``: the VPC's, when described already), or None.
+    ``stack``: the owner check of :func:`find_route_table`."""
+    return find_route_table(vpc_route_tables(ctx.client, vpc_id) if tables is None else tables, name, stack)
 
 
 def ensure(ctx, *, desired, existing=None, tables=()):
@@ -118,8 +125,13 @@ def _create(ctx, vpc_id, tags, planned):
     name = (tags or {}).get('Name')
     created = create_or_find(
         lambda: ctx.call('create_route_table', VpcId=vpc_id, TagSpecifications=tag_specifications('route-table', tags))['RouteTable'],
-        lambda: find_route_table(vpc_route_tables(ctx.client, vpc_id), name) if name else None)
+        lambda: find_route_table(exactly_tagged(vpc_route_tables(ctx.client, vpc_id), _made_by(tags)), name) if name else None)
     return created['RouteTableId'], dict(planned, id=created['RouteTableId'])
+
+
+def _made_by(tags):
+    """The tags a table this run made carries and another stack's does not: its Name, and its Stack if any."""
+    return dict((k, v) for k, v in tags.items() if k in ('Name', STACK_TAG))
 
 
 def _converge_routes(ctx, table_id, current, desired, after):

@@ -22,6 +22,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import check_owner
 
 PROTOCOLS = {'tcp': 'tcp', 'udp': 'udp', 'icmp': 'icmp', 'all': '-1', '-1': '-1', 'any': '-1', '6': 'tcp', '17': 'udp', '1': 'icmp'}
 RULE_KEYS = frozenset(['proto', 'protocol', 'ports', 'from_port', 'to_port', 'cidr_ip', 'cidr_ipv6', 'group', 'group_id',
@@ -245,10 +246,13 @@ def validate_group_name(name, field='name'):
     return name
 
 
-def find(ctx, *, vpc_id, name, groups=None):
-    """The VPC's group named ``name`` (``groups``: the VPC's, when described already), or None."""
+def find(ctx, *, vpc_id, name, groups=None, stack=None):
+    """The VPC's group named ``name`` (``groups``: the VPC's, when described already), or None. A name is unique
+    in a VPC: with ``stack``, a group of another stack (or of none) by this name is refused (stack.NotOwned, naming
+    both) before anything is changed."""
     for g in vpc_groups(ctx.client, vpc_id) if groups is None else groups:
         if g['GroupName'] == name:
+            check_owner(stack, resource_tags(g), 'security group', '%s (%s in %s)' % (name, g['GroupId'], g.get('VpcId')))
             return g
     return None
 
@@ -264,6 +268,7 @@ def create(ctx, *, desired):
     def find_made():
         found = ctx.client.describe_security_groups(Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]},
                                                              {'Name': 'group-name', 'Values': [name]}])['SecurityGroups']
+        found = [g for g in found if g['GroupName'] == name]  # a filter value is a pattern (see ec2.exactly_tagged)
         return found[0]['GroupId'] if found else None
 
     def make():

@@ -15,6 +15,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import cr
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
     apply_tags, describe_one, resource_tags, tag_specifications,
 )
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import check_owner
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
 
@@ -78,9 +79,19 @@ def wait_subnet(ec2, subnet_id, timeout):
                     'subnet %s to become available' % subnet_id, timeout=timeout, delay=1)
 
 
-def find(ctx, *, vpc_id, cidr_block, subnets=None):
-    """The subnet of the VPC with this CIDR (``subnets``: the VPC's, when described already), or None."""
-    return find_subnet(vpc_subnets(ctx.client, vpc_id) if subnets is None else subnets, cidr_block)
+def label(raw):
+    """How a subnet is named in a message: its id, CIDR and Name tag."""
+    name = resource_tags(raw).get('Name')
+    return '%s (%s%s)' % (raw['SubnetId'], raw['CidrBlock'], ', %s' % name if name else '')
+
+
+def find(ctx, *, vpc_id, cidr_block, subnets=None, stack=None):
+    """The subnet of the VPC with this CIDR (``subnets``: the VPC's, when described already), or None. With ``stack``,
+    one tagged with another stack or with none is refused (stack.NotOwned, naming both) before anything is changed."""
+    found = find_subnet(vpc_subnets(ctx.client, vpc_id) if subnets is None else subnets, cidr_block)
+    if found is not None:
+        check_owner(stack, resource_tags(found), 'subnet', label(found))
+    return found
 
 
 def ensure(ctx, *, desired, existing=None, siblings=()):

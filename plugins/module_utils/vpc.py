@@ -11,8 +11,9 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Ch
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, describe_one, canonical_cidr, name_tags, resource_tags, tag_specifications,
+    apply_tags, describe_one, canonical_cidr, exactly_tagged, name_tags, owned_by, resource_tags, tag_specifications,
 )
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
@@ -23,6 +24,8 @@ NEW_VPC_DNS = {'dns_support': True, 'dns_hostnames': False}
 def validate_vpc_params(params):
     """Normalised copy of the vpc options, or ValidationError naming the field."""
     out = dict(params)
+    if params.get('stack') is not None:
+        validate_stack_name(params['stack'], 'stack')
     name = params.get('name')
     if name is not None:
         name = name.strip()
@@ -36,7 +39,8 @@ def validate_vpc_params(params):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % vpc_id)
     if params.get('cidr_block') is not None:
         out['cidr_block'] = canonical_cidr(params['cidr_block'], 'cidr_block', 16, 28)
-    out['tags'] = normalize_tags(params.get('tags'), added=('Name',) if params.get('name') else ())
+    added = (('Name',) if params.get('name') else ()) + ((STACK_TAG,) if params.get('stack') is not None else ())
+    out['tags'] = normalize_tags(params.get('tags'), added=added)
     if params.get('state', 'present') == 'present':
         if not name and not vpc_id:
             raise ValidationError('name', 'name is required to create or find a VPC (or give vpc_id)')
@@ -79,20 +83,25 @@ def vpc_dns(ec2, vpc_id):
     return {'dns_support': support, 'dns_hostnames': hostnames}
 
 
-def find_vpc(ec2, name=None, cidr_block=None, vpc_id=None, extra_tags=None):
+def find_vpc(ec2, name=None, cidr_block=None, vpc_id=None, extra_tags=None, stack=None):
     """The one VPC matching id, or Name tag (+CIDR, +extra tags); None if none.
 
     Two matches is an error: the module never guesses. A VPC with the same
     Name and another CIDR is an error too: a VPC's CIDR cannot change, and a
     second VPC under the same name is never what the user meant.
+
+    With ``stack``, the VPC is the stack's: one given by id, or the only ones found by name, tagged with another
+    stack or with none are refused (stack.NotOwned, naming both) before anything is changed.
     """
     if vpc_id:
-        return describe_one(ec2.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[vpc_id])
-    filters = [{'Name': 'tag:Name', 'Values': [name]}]
-    for key, value in sorted((extra_tags or {}).items()):
-        filters.append({'Name': 'tag:%s' % key, 'Values': [value]})
-    vpcs = ec2.paginate('describe_vpcs', 'Vpcs', Filters=filters)
-    vpcs = [v for v in vpcs if v.get('State') != 'deleted']
+        found = describe_one(ec2.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[vpc_id])
+        if found is not None:
+            check_owner(stack, resource_tags(found), 'VPC', vpc_id, 'vpc_id')
+        return found
+    wanted = dict(extra_tags or {}, Name=name)
+    filters = [{'Name': 'tag:%s' % key, 'Values': [value]} for key, value in sorted(wanted.items())]
+    vpcs = exactly_tagged(ec2.paginate('describe_vpcs', 'Vpcs', Filters=filters), wanted)
+    vpcs = owned_by(stack, [v for v in vpcs if v.get('State') != 'deleted'], 'VPC', name)
     if cidr_block:
         same = [v for v in vpcs if v.get('CidrBlock') == cidr_block]
         if not same and vpcs:
@@ -114,16 +123,20 @@ def wait_vpc_available(ec2, vpc_id, timeout):
                     'VPC %s to become available' % vpc_id, timeout=timeout, delay=1)
 
 
-def find(ctx, *, name=None, cidr_block=None, vpc_id=None, extra_tags=None):
-    """The contract's find: the raw VPC (see :func:`find_vpc`), or None."""
-    return find_vpc(ctx.client, name, cidr_block, vpc_id, extra_tags)
+def find(ctx, *, name=None, cidr_block=None, vpc_id=None, extra_tags=None, stack=None):
+    """The contract's find: the raw VPC (see :func:`find_vpc`; ``stack``: the owner check), or None."""
+    return find_vpc(ctx.client, name, cidr_block, vpc_id, extra_tags, stack)
 
 
 def ensure(ctx, *, desired, existing=None, existing_dns=None):
-    """One VPC as ``desired`` says (name, cidr_block, dns_hostnames, dns_support, tags, vpc_id) against
-    ``existing`` (the raw VPC, None when there is none). ``existing_dns``: its :func:`vpc_dns`, if read already."""
+    """One VPC as ``desired`` says (name, cidr_block, dns_hostnames, dns_support, tags, vpc_id; stack: tagged
+    Stack=<stack>) against ``existing`` (the raw VPC, None when there is none, found with the owner check of
+    :func:`find_vpc`). ``existing_dns``: its :func:`vpc_dns`, if read already."""
     spec = desired
+    stack = spec.get('stack')
     desired_tags = name_tags(spec.get('name'), spec.get('tags'))
+    if stack is not None:
+        desired_tags[STACK_TAG] = stack
     if existing is None and spec.get('vpc_id'):
         raise ValidationError('vpc_id', 'no VPC %s in this account/region' % spec['vpc_id'])
     want_dns = {'dns_support': spec.get('dns_support', True), 'dns_hostnames': spec.get('dns_hostnames', True)}
@@ -138,6 +151,8 @@ def ensure(ctx, *, desired, existing=None, existing_dns=None):
     if spec.get('tags') is None:
         # tags not given: manage only the Name tag, keep the rest
         tags_wanted, purge = ({'Name': spec['name']} if spec.get('name') else None), False
+        if stack is not None:
+            tags_wanted = dict(tags_wanted or {}, **{STACK_TAG: stack})
     else:
         tags_wanted = desired_tags
     changed, after['tags'] = apply_tags(ctx, before['id'], before['tags'], tags_wanted, purge)
@@ -153,7 +168,7 @@ def ensure(ctx, *, desired, existing=None, existing_dns=None):
 def _create(ctx, spec, tags, want_dns):
     vpc = create_or_find(
         lambda: ctx.call('create_vpc', CidrBlock=spec['cidr_block'], TagSpecifications=tag_specifications('vpc', tags))['Vpc'],
-        lambda: find_vpc(ctx.client, spec.get('name'), spec['cidr_block']))
+        lambda: find_vpc(ctx.client, spec.get('name'), spec['cidr_block'], stack=spec.get('stack')))
     vpc_id = vpc['VpcId']
     if vpc.get('State') != 'available':
         vpc = wait_vpc_available(ctx.client, vpc_id, ctx.wait_timeout)

@@ -16,6 +16,9 @@ description:
   - Allocates a VPC elastic IP tagged C(Name=)O(name) (plus O(tags)), and finds it by its C(Name) tag on the next run, so a rerun
     never allocates a new address, and changing the other tags updates it. O(state=absent) releases it.
   - Two addresses with the same tags are an error that names them; the module never guesses.
+  - With O(stack), the address found by name (or given as O(allocation_id)) must be tagged C(Stack=<stack>); one of
+    another stack, or of none, is refused before any change, naming both, and is never released. Of two addresses
+    with the same name, the stack's is taken.
 author:
   - Seed Maintainers (@seed-maintainers)
 options:
@@ -37,6 +40,7 @@ options:
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
@@ -50,12 +54,13 @@ EXAMPLES = r'''
 - name: An address for the NAT gateway
   seed.laravel_aws.elastic_ip:
     name: demo-nat-us-east-1a
-    tags: {Stack: demo}
+    stack: demo
   register: eip
 
-- name: Release it
+- name: Release it (refused unless it is tagged Stack=demo)
   seed.laravel_aws.elastic_ip:
     name: demo-nat-us-east-1a
+    stack: demo
     state: absent
 '''
 
@@ -99,22 +104,28 @@ diff:
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, resource_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils import elastic_ip
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elastic_ip import find_eips, pick_one
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 
 
 def run(m):
     p = m.params
+    stack = p['stack']
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
     if not p['name'] and not p['allocation_id']:
         raise ValidationError('name', 'give name (the Name tag the address is found by) or allocation_id')
     if p['allocation_id'] and not p['allocation_id'].startswith('eipalloc-'):
         raise ValidationError('allocation_id', '%r is not an allocation id (eipalloc-...)' % p['allocation_id'])
-    user_tags = normalize_tags(p['tags'], added=('Name',) if p['name'] else ())
+    user_tags = normalize_tags(p['tags'], added=(('Name',) if p['name'] else ()) + ((STACK_TAG,) if stack is not None else ()))
     tags = name_tags(p['name'], user_tags)
+    if stack is not None:
+        tags[STACK_TAG] = stack
     ec2 = m.client('ec2')
     if p['allocation_id']:
         try:
@@ -123,9 +134,12 @@ def run(m):
             if 'NotFound' in str(exc) or 'InvalidAllocationID' in str(exc):
                 raise ValidationError('allocation_id', 'no address %s in this account/region' % p['allocation_id'])
             raise
+        # an address given by id is changed or released only when it is the stack's
+        check_owner(stack, resource_tags(existing), 'elastic IP', '%s (%s)' % (p['allocation_id'], existing.get('PublicIp')), 'allocation_id')
     else:
-        # found by its Name tag only, so changing the other tags updates the address instead of allocating another
-        existing = pick_one(find_eips(ec2, {'Name': p['name']}), 'Name=%s' % p['name'])
+        # found by its Name tag only, so changing the other tags updates the address instead of allocating another;
+        # with stack, one of another stack (or of none) under this name is refused here, before any change
+        existing = pick_one(find_eips(ec2, {'Name': p['name']}, stack), 'Name=%s' % p['name'])
     ctx = Context.of(m, ec2)
     if p['state'] == 'absent':
         if existing is None:
@@ -134,6 +148,8 @@ def run(m):
         m.exit_json(changed=True, address={}, diff=make_diff(change.before, None))
     if p['tags'] is None:
         tags, purge = ({'Name': p['name']} if p['name'] else None), False
+        if stack is not None:
+            tags = dict(tags or {}, **{STACK_TAG: stack})
     else:
         purge = p['purge_tags']
     ctx.purge_tags = purge
@@ -147,7 +163,7 @@ def main():
             name=dict(type='str'),
             allocation_id=dict(type='str'),
             release_on_disassociation=dict(type='bool', default=False),
-        )),
+        ), owner=True),
     )
     m.run(run)
 

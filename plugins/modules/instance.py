@@ -19,6 +19,10 @@ description:
     instances are launched (or terminated) first and waited for together, so on AWS the roles start in parallel
     rather than one after the other as with a loop over O(name). Roles of the stack that are not listed are left alone.
   - With O(state=absent) and neither O(name) nor O(roles), every instance of the stack is terminated.
+  - Only instances tagged exactly C(Stack=)O(stack) are found, so nothing of another stack is ever changed or terminated,
+    even one whose name starts alike (C(demo) and C(demo-2)). A subnet of O(subnet_ids) or a group of
+    O(security_groups) tagged with another stack is refused before any change, naming both (a stack's instances would
+    keep the other stack's network from being removed); one tagged with no stack may be used.
   - Every RunInstances carries a client token derived from the stack, the name, the index and the launch spec, so a
     retry or a rerun cannot launch a duplicate.
   - Instances are spread round-robin over O(subnet_ids) (index 1 in the first subnet, 2 in the second, ...).

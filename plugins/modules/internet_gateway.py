@@ -15,6 +15,9 @@ version_added: 0.1.0
 description:
   - Manages the one internet gateway of a VPC. It is found by its attachment to the VPC, or, when a create's answer was lost,
     by its C(Name) tag among detached gateways, so a rerun never makes a second one.
+  - With O(stack), the gateway attached to the VPC (or the detached one found by name) must be tagged C(Stack=<stack>); one
+    of another stack, or of none, is refused before any change, naming both; a O(vpc_id) tagged with another stack is
+    refused too.
 author:
   - Seed Maintainers (@seed-maintainers)
 options:
@@ -34,6 +37,7 @@ options:
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
@@ -48,12 +52,13 @@ EXAMPLES = r'''
   seed.laravel_aws.internet_gateway:
     vpc_id: "{{ vpc.vpc.id }}"
     name: demo-igw
-    tags: {Stack: demo}
+    stack: demo
   register: igw
 
-- name: Remove it
+- name: Remove it (refused unless it is tagged Stack=demo)
   seed.laravel_aws.internet_gateway:
     vpc_id: "{{ vpc.vpc.id }}"
+    stack: demo
     state: absent
 '''
 
@@ -87,24 +92,31 @@ diff:
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, refuse_other_stack
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils import internet_gateway
 from ansible_collections.seed.laravel_aws.plugins.module_utils.internet_gateway import describe_igw, find_igws
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
 
 
 def run(m):
     p = m.params
+    stack = p['stack']
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
     if not p['vpc_id'].startswith('vpc-'):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
-    user_tags = normalize_tags(p['tags'], added=('Name',) if p['name'] else ())
+    user_tags = normalize_tags(p['tags'], added=(('Name',) if p['name'] else ()) + ((STACK_TAG,) if stack is not None else ()))
     ec2 = m.client('ec2')
-    if find_vpc(ec2, vpc_id=p['vpc_id']) is None:
+    vpc = find_vpc(ec2, vpc_id=p['vpc_id'])
+    if vpc is None:
         raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])
-    attached, detached = find_igws(ec2, p['vpc_id'], p['name'])
+    refuse_other_stack(stack, vpc, 'VPC', p['vpc_id'], 'vpc_id')
+    # with stack, a gateway of another stack (or of none) that this run would change is refused here, before any change
+    attached, detached = find_igws(ec2, p['vpc_id'], p['name'], stack)
     if p['state'] == 'absent':
         gone = attached + (detached if p['name'] else [])
         for igw in gone:
@@ -115,6 +127,8 @@ def run(m):
         tags, purge = ({'Name': p['name']} if p['name'] else None), False
     else:
         tags, purge = name_tags(p['name'], user_tags), p['purge_tags']
+    if stack is not None:
+        tags = dict(tags or {}, **{STACK_TAG: stack})
     change = internet_gateway.ensure(Context.of(m, ec2, purge_tags=purge), existing=(attached, detached),
                                      desired={'vpc_id': p['vpc_id'], 'tags': tags, 'attach': p['state'] == 'present'})
     m.exit_json(changed=change.changed, internet_gateway=change.after, diff=make_diff(change.before, change.after))
@@ -126,7 +140,7 @@ def main():
             vpc_id=dict(type='str', required=True),
             name=dict(type='str'),
             state=dict(type='str', default='present', choices=['present', 'detached', 'absent']),
-        ), state=False),
+        ), state=False, owner=True),
     )
     m.run(run)
 

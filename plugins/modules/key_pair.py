@@ -19,6 +19,9 @@ description:
   - Idempotent without side effects. The fingerprint is computed locally, the way AWS does (MD5 of the DER public key
     for RSA, SHA-256 for ed25519), and compared with the key pair's; nothing is imported to find out.
   - A key pair whose material differs is an error unless O(force=true), which replaces it.
+  - With O(stack), the key pair is tagged C(Stack=<stack>) (without O(tags), only the C(Stack) tag is managed and other
+    tags are kept), and an existing key pair of this name must already carry that tag; one of another stack, or of
+    none, is never tagged, re-imported, replaced or deleted; it is refused before any change, naming both.
 author:
   - Seed Maintainers (@seed-maintainers)
 options:
@@ -26,12 +29,6 @@ options:
     description: The key pair name.
     type: str
     required: true
-  stack:
-    description:
-      - The stack the key pair belongs to; it is tagged C(Stack=<stack>). The stack-name rule of every module applies
-        (1-39 letters, digits and dashes, starting with a letter or digit).
-      - Without O(tags), only the C(Stack) tag is managed and other tags are kept.
-    type: str
   public_key:
     description: An OpenSSH public key (C(ssh-ed25519 AAAA...) or C(ssh-rsa AAAA...)) to import.
     type: str
@@ -64,6 +61,7 @@ options:
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
@@ -78,7 +76,7 @@ EXAMPLES = r'''
   seed.laravel_aws.key_pair:
     name: demo
     public_key_path: ~/.ssh/id_ed25519.pub
-    tags: {Stack: demo}
+    stack: demo
 
 - name: Or let EC2 make one and keep the private key
   seed.laravel_aws.key_pair:
@@ -124,7 +122,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.key_pair import HAS_CRYPTOGRAPHY, delete, describe, ensure, find, fingerprints
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, stack_tags, validate_stack_name
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, stack_tags, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 
 
@@ -174,6 +172,9 @@ def run(m):
 
     ctx = Context.of(m, m.client('ec2'))
     existing = find(ctx, name=name)
+    if existing is not None:
+        # a key pair of another stack, or of none, is never tagged, re-imported, replaced or deleted: refused before any change
+        check_owner(p['stack'], describe(existing)['tags'], 'key pair', '%s (%s)' % (name, existing.get('KeyPairId')))
     if p['state'] == 'absent':
         change = delete(ctx, existing=existing)
         m.exit_json(changed=change.changed, key_pair={}, diff=make_diff(change.before, None))
@@ -248,13 +249,12 @@ def main():
     m = AwsModule(
         argument_spec=resource_spec(dict(
             name=dict(type='str', required=True),
-            stack=dict(type='str'),
             public_key=dict(type='str'),
             public_key_path=dict(type='path'),
             private_key_path=dict(type='path', no_log=False),
             key_type=dict(type='str', default='ed25519', choices=['ed25519', 'rsa']),
             force=dict(type='bool', default=False),
-        )),
+        ), owner=True),
         mutually_exclusive=[['public_key', 'public_key_path']],
     )
     m.run(run)

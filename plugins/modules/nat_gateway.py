@@ -18,6 +18,9 @@ description:
     and released with the gateway.
   - The create call carries a client token derived from the subnet, the name and the address, so a retried or rerun
     create cannot make a second gateway.
+  - With O(stack), the gateway found by name and its own address must be tagged C(Stack=<stack>); one of another stack,
+    or of none, is refused before any change (and never deleted or released), naming both. A O(subnet_id) or
+    O(allocation_id) tagged with another stack is refused too.
 author:
   - Seed Maintainers (@seed-maintainers)
 options:
@@ -52,6 +55,7 @@ options:
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
@@ -66,13 +70,14 @@ EXAMPLES = r'''
   seed.laravel_aws.nat_gateway:
     name: demo-nat-us-east-1a
     subnet_id: "{{ public_a.subnet.id }}"
-    tags: {Stack: demo}
+    stack: demo
   register: nat
 
-- name: Delete it and release its address
+- name: Delete it and release its address (refused unless they are tagged Stack=demo)
   seed.laravel_aws.nat_gateway:
     name: demo-nat-us-east-1a
     subnet_id: "{{ public_a.subnet.id }}"
+    stack: demo
     state: absent
 '''
 
@@ -121,7 +126,7 @@ diff:
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, not_found, refuse_other_stack
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils import elastic_ip, nat_gateway
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elastic_ip import find_eips, pick_one
@@ -129,25 +134,37 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import Val
 from ansible_collections.seed.laravel_aws.plugins.module_utils.nat_gateway import (
     LIVE, describe_nat, find_nat,
 )
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 
 
 def run(m):
     p = m.params
+    stack = p['stack']
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
     if not p['subnet_id'].startswith('subnet-'):
         raise ValidationError('subnet_id', '%r is not a subnet id (subnet-...)' % p['subnet_id'])
     if p['allocation_id'] and not p['allocation_id'].startswith('eipalloc-'):
         raise ValidationError('allocation_id', '%r is not an allocation id (eipalloc-...)' % p['allocation_id'])
-    tags = name_tags(p['name'], normalize_tags(p['tags'], added=('Name',) if p['name'] else ()))
+    tags = name_tags(p['name'], normalize_tags(p['tags'], added=('Name',) + ((STACK_TAG,) if stack is not None else ())))
+    if stack is not None:
+        tags[STACK_TAG] = stack
     purge = p['purge_tags'] if p['tags'] is not None else False
     ec2 = m.client('ec2')
     subnets = ec2.describe_subnets(Filters=[{'Name': 'subnet-id', 'Values': [p['subnet_id']]}])['Subnets']
     if not subnets:
         raise ValidationError('subnet_id', 'no subnet %s in this account/region' % p['subnet_id'])
+    refuse_other_stack(stack, subnets[0], 'subnet', p['subnet_id'], 'subnet_id')
+    if p['allocation_id'] and stack is not None:
+        given = given_address(ec2, p['allocation_id'])
+        if given is not None:  # one that does not exist is AWS's to refuse
+            refuse_other_stack(stack, given, 'elastic IP', p['allocation_id'], 'allocation_id')
     nats = [n for n in ec2.paginate('describe_nat_gateways', 'NatGateways',
                                     Filter=[{'Name': 'subnet-id', 'Values': [p['subnet_id']]}]) if n.get('State') in LIVE]
-    existing = find_nat(nats, p['subnet_id'], p['name'])
-    own_eip = None if p['allocation_id'] else pick_one(find_eips(ec2, {'Name': p['name']}), 'Name=%s' % p['name'])
+    # with stack, a gateway or an address of another stack (or of none) under this name is refused here, before any change
+    existing = find_nat(nats, p['subnet_id'], p['name'], stack)
+    own_eip = None if p['allocation_id'] else pick_one(find_eips(ec2, {'Name': p['name']}, stack), 'Name=%s' % p['name'])
 
     ctx = Context.of(m, ec2, purge_tags=purge)
     if p['state'] == 'absent':
@@ -174,6 +191,16 @@ def run(m):
     m.exit_json(changed=changed or change.changed, nat_gateway=change.after, diff=make_diff(change.before, change.after))
 
 
+def given_address(ec2, allocation_id):
+    """The address ``allocation_id``, or None when it does not exist."""
+    try:
+        return ec2.describe_addresses(AllocationIds=[allocation_id])['Addresses'][0]
+    except Exception as exc:  # pylint: disable=broad-except
+        if not_found(exc, 'InvalidAllocationID.NotFound'):
+            return None
+        raise
+
+
 def main():
     m = AwsModule(
         argument_spec=resource_spec(dict(
@@ -181,7 +208,7 @@ def main():
             subnet_id=dict(type='str', required=True),
             allocation_id=dict(type='str'),
             release_eip=dict(type='bool', default=True),
-        ), waits=True),
+        ), waits=True, owner=True),
     )
     m.run(run)
 

@@ -22,6 +22,10 @@ description:
     (or C(<name>-private-<zone>) per zone); security groups C(<name>-<group>)."
   - The whole spec is validated before any API call; a bad value fails with a message naming the field and the fix.
   - Lookups are batched, one describe per resource type for the whole VPC, so a rerun that changes nothing costs a dozen reads.
+  - A stack never changes or deletes what is not tagged with it. The VPC is found by its exact name C(<name>-vpc) and
+    its C(Stack) tag; every resource of it the run would change (a subnet by its CIDR, the internet gateway attached to
+    it, NAT gateways, route tables and security groups by their names) must be tagged C(Stack=<name>). One of another
+    stack, or of none, is refused before the first change, naming both, and nothing is changed.
   - With O(state=absent) everything tagged with the stack is removed in dependency order
     (NAT gateways, elastic IPs, route tables, internet gateway, security groups, subnets, VPC).
     Instances still running in the VPC stop the removal, and are named.

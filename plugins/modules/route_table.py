@@ -17,6 +17,9 @@ description:
   - Routes go to an internet gateway, a NAT gateway, an instance or a network interface.
   - Safe by default, routes and associations made outside Ansible are kept unless O(purge_routes) or O(purge_subnets) ask otherwise.
   - A subnet associated with another table is moved to this one (one association call, no gap).
+  - With O(stack), the table found by name must be tagged C(Stack=<stack>); one of another stack, or of none, is refused
+    before any change, naming both (of two tables with the same name, the stack's is taken). A O(vpc_id) or an entry of
+    O(subnet_ids) tagged with another stack is refused too.
 author:
   - Seed Maintainers (@seed-maintainers)
 options:
@@ -54,6 +57,7 @@ options:
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
@@ -72,7 +76,7 @@ EXAMPLES = r'''
       - dest: 0.0.0.0/0
         gateway_id: "{{ igw.internet_gateway.id }}"
     subnet_ids: "{{ public_subnet_ids }}"
-    tags: {Stack: demo}
+    stack: demo
 
 - name: Private subnets through the NAT gateway, and nothing else
   seed.laravel_aws.route_table:
@@ -125,32 +129,41 @@ diff:
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, refuse_other_stack
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils import route_table
 from ansible_collections.seed.laravel_aws.plugins.module_utils.route_table import (
     describe_route_table, find_route_table, normalize_routes, vpc_route_tables,
 )
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
 
 
 def run(m):
     p = m.params
+    stack = p['stack']
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
     if not p['vpc_id'].startswith('vpc-'):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
     routes = normalize_routes(p['routes']) if p['routes'] is not None else None
     for i, subnet_id in enumerate(p['subnet_ids'] or []):
         if not subnet_id.startswith('subnet-'):
             raise ValidationError('subnet_ids[%d]' % i, '%r is not a subnet id (subnet-...)' % subnet_id)
-    tags = name_tags(p['name'], normalize_tags(p['tags'], added=('Name',) if p['name'] else ()))
+    tags = name_tags(p['name'], normalize_tags(p['tags'], added=('Name',) + ((STACK_TAG,) if stack is not None else ())))
+    if stack is not None:
+        tags[STACK_TAG] = stack
     purge_tags = p['purge_tags'] if p['tags'] is not None else False
     ec2 = m.client('ec2')
-    if find_vpc(ec2, vpc_id=p['vpc_id']) is None:
+    vpc = find_vpc(ec2, vpc_id=p['vpc_id'])
+    if vpc is None:
         raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])
+    refuse_other_stack(stack, vpc, 'VPC', p['vpc_id'], 'vpc_id')
     tables = vpc_route_tables(ec2, p['vpc_id'])
-    existing = find_route_table(tables, p['name'])
+    # with stack, a table of another stack (or of none) under this name is refused here, before any change
+    existing = find_route_table(tables, p['name'], stack)
     if p['state'] == 'absent':
         if existing is None:
             m.exit_json(changed=False, route_table={}, diff=make_diff(None, None))
@@ -158,10 +171,11 @@ def run(m):
         m.exit_json(changed=True, route_table={}, diff=make_diff(describe_route_table(existing), None))
     if p['subnet_ids']:
         in_vpc = ec2.paginate('describe_subnets', 'Subnets', Filters=[{'Name': 'vpc-id', 'Values': [p['vpc_id']]}])
-        known = set(s['SubnetId'] for s in in_vpc)
+        known = dict((s['SubnetId'], s) for s in in_vpc)
         for i, subnet_id in enumerate(p['subnet_ids']):
             if subnet_id not in known:
                 raise ValidationError('subnet_ids[%d]' % i, 'subnet %s is not in VPC %s' % (subnet_id, p['vpc_id']))
+            refuse_other_stack(stack, known[subnet_id], 'subnet', subnet_id, 'subnet_ids[%d]' % i)
     desired = {'vpc_id': p['vpc_id'], 'tags': tags, 'routes': routes, 'subnet_ids': p['subnet_ids'], 'purge_routes': p['purge_routes'],
                'purge_subnets': p['purge_subnets']}
     change = route_table.ensure(Context.of(m, ec2, purge_tags=purge_tags), desired=desired, existing=existing, tables=tables)
@@ -177,7 +191,7 @@ def main():
             subnet_ids=dict(type='list', elements='str'),
             purge_routes=dict(type='bool', default=False),
             purge_subnets=dict(type='bool', default=False),
-        )),
+        ), owner=True),
     )
     m.run(run)
 

@@ -18,6 +18,8 @@ description:
     C(InvalidPermission.Duplicate).
   - Egress is left as it is (the default allow-all is kept) unless O(rules_egress) is given.
   - A group still used by instances or referred to by other groups is not deleted; the module names them.
+  - With O(stack), the group found by name must be tagged C(Stack=<stack>); one of another stack, or of none, is refused
+    before any change, naming both; a O(vpc_id) tagged with another stack is refused too.
 author:
   - Seed Maintainers (@seed-maintainers)
 options:
@@ -70,6 +72,7 @@ options:
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
@@ -89,7 +92,7 @@ EXAMPLES = r'''
       - {proto: tcp, ports: 80, group: demo-alb}
       - {proto: tcp, ports: 22, cidr_ip: 203.0.113.0/24, description: admin ssh}
       - {proto: all, group: self}
-    tags: {Stack: demo}
+    stack: demo
   register: web_sg
 '''
 
@@ -132,19 +135,23 @@ diff:
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, refuse_other_stack
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils import security_group
 from ansible_collections.seed.laravel_aws.plugins.module_utils.security_group import (
     describe_group, group_references, normalize_rules, refuse_admin_from_anywhere, validate_group_name, vpc_groups,
 )
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
 
 
 def run(m):
     p = m.params
+    stack = p['stack']
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
     name = validate_group_name(p['name'])
     if not p['vpc_id'].startswith('vpc-'):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
@@ -152,15 +159,19 @@ def run(m):
     if ingress and not p['allow_ssh_from_anywhere']:
         refuse_admin_from_anywhere(ingress, 'allow_ssh_from_anywhere')
     egress = normalize_rules(p['rules_egress'], 'rules_egress') if p['rules_egress'] is not None else None
-    tags = name_tags(None, normalize_tags(p['tags'], added=())) if p['tags'] is not None else None
+    tags = name_tags(None, normalize_tags(p['tags'], added=(STACK_TAG,) if stack is not None else ())) if p['tags'] is not None else None
+    if stack is not None:  # without tags, only Stack is managed (and the others kept)
+        tags = dict(tags, **{STACK_TAG: stack}) if tags is not None else {STACK_TAG: stack}
     description = p['description'] or name
     ec2 = m.client('ec2')
-    if find_vpc(ec2, vpc_id=p['vpc_id']) is None:
+    vpc = find_vpc(ec2, vpc_id=p['vpc_id'])
+    if vpc is None:
         raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])
-    ctx = Context.of(m, ec2)
+    refuse_other_stack(stack, vpc, 'VPC', p['vpc_id'], 'vpc_id')
+    ctx = Context.of(m, ec2, purge_tags=p['purge_tags'] if p['tags'] is not None else False)
     groups = vpc_groups(ec2, p['vpc_id'])
-    by_name = dict((g['GroupName'], g) for g in groups)
-    existing = by_name.get(name)
+    # with stack, a group of another stack (or of none) by this name is refused here, before any change
+    existing = security_group.find(ctx, vpc_id=p['vpc_id'], name=name, groups=groups, stack=stack)
     if p['state'] == 'absent':
         if existing is None:
             m.exit_json(changed=False, security_group={}, diff=make_diff(None, None))
@@ -194,7 +205,7 @@ def main():
             allow_ssh_from_anywhere=dict(type='bool', default=False),
             purge_rules=dict(type='bool', default=True),
             purge_rules_egress=dict(type='bool', default=True),
-        )),
+        ), owner=True),
     )
     m.run(run)
 

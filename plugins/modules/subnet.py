@@ -17,6 +17,8 @@ description:
   - The CIDR must be canonical, inside the VPC's CIDR, and must not overlap another subnet of the VPC; the availability zone
     must exist in the region. Each is checked before anything changes, and the error names the field.
   - With O(state=absent), a subnet that still holds instances or network interfaces is not deleted; the module names them.
+  - With O(stack), the subnet found must be tagged C(Stack=<stack>) (one of another stack, or of none, is refused before
+    any change, naming both), and a O(vpc_id) tagged with another stack is refused.
 author:
   - Seed Maintainers (@seed-maintainers)
 options:
@@ -51,6 +53,7 @@ options:
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
@@ -68,14 +71,14 @@ EXAMPLES = r'''
     availability_zone: us-east-1a
     map_public_ip_on_launch: true
     name: demo-public-us-east-1a
-    tags:
-      Stack: demo
+    stack: demo
   register: public_a
 
-- name: Delete it
+- name: Delete it (refused unless it is tagged Stack=demo)
   seed.laravel_aws.subnet:
     vpc_id: "{{ vpc.vpc.id }}"
     cidr_block: 10.20.0.0/24
+    stack: demo
     state: absent
 '''
 
@@ -128,28 +131,35 @@ diff:
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, name_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, name_tags, refuse_other_stack
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils import subnet
-from ansible_collections.seed.laravel_aws.plugins.module_utils.subnet import check_cidrs, check_zone, find_subnet, region_zones, vpc_subnets
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, validate_stack_name
+from ansible_collections.seed.laravel_aws.plugins.module_utils.subnet import check_cidrs, check_zone, region_zones, vpc_subnets
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
 
 
 def run(m):
     p = m.params
+    stack = p['stack']
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
     if not p['vpc_id'].startswith('vpc-'):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
     cidr = canonical_cidr(p['cidr_block'], 'cidr_block', 16, 28)
-    user_tags = normalize_tags(p['tags'], added=('Name',) if p['name'] else ())
+    user_tags = normalize_tags(p['tags'], added=(('Name',) if p['name'] else ()) + ((STACK_TAG,) if stack is not None else ()))
     ec2 = m.client('ec2')
     vpc = find_vpc(ec2, vpc_id=p['vpc_id'])
     if vpc is None:
         raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])
+    refuse_other_stack(stack, vpc, 'VPC', p['vpc_id'], 'vpc_id')
     subnets = vpc_subnets(ec2, p['vpc_id'])
+    # with stack, a subnet of another stack (or of none) under this CIDR is refused here, before any change
+    existing = subnet.find(Context.of(m, ec2), vpc_id=p['vpc_id'], cidr_block=cidr, subnets=subnets, stack=stack)
     if p['state'] == 'absent':
-        raw = find_subnet(subnets, cidr)
+        raw = existing
         if raw is None:
             m.exit_json(changed=False, subnet={}, diff=make_diff(None, None))
         change = subnet.delete(Context.of(m, ec2), existing=raw)
@@ -163,11 +173,12 @@ def run(m):
         tags, purge = {'Name': p['name']}, False
     else:
         tags, purge = name_tags(p['name'], user_tags), p['purge_tags']
+    if stack is not None:
+        tags = dict(tags or {}, **{STACK_TAG: stack})
     spec = dict(vpc_id=p['vpc_id'], cidr_block=cidr, availability_zone=p['availability_zone'],
                 map_public_ip_on_launch=p['map_public_ip_on_launch'], tags=tags, purge_tags=purge)
     ctx = Context.of(m, ec2, purge_tags=purge)
-    change = subnet.ensure(ctx, desired=spec, existing=subnet.find(ctx, vpc_id=p['vpc_id'], cidr_block=cidr, subnets=subnets),
-                           siblings=subnets)
+    change = subnet.ensure(ctx, desired=spec, existing=existing, siblings=subnets)
     m.exit_json(changed=change.changed, subnet=change.after, diff=make_diff(change.before, change.after))
 
 
@@ -180,7 +191,7 @@ def main():
             map_public_ip_on_launch=dict(type='bool'),
             name=dict(type='str'),
             wait_timeout=dict(type='int', default=300),
-        )),
+        ), owner=True),
     )
     m.run(run)
 

@@ -17,6 +17,8 @@ description:
     finds the VPC the first run made and never creates a second one.
   - When two VPCs match, or a VPC with the same name has another CIDR, the module fails and names them instead of guessing.
   - A CIDR with host bits set (V(10.10.10.0/20)) is an error that names the canonical form (V(10.10.0.0/20)).
+  - With O(stack), the VPC found by name (or given as O(vpc_id)) must be tagged C(Stack=<stack>); one of another stack,
+    or of none, is refused before any change, naming both. Of two VPCs with the same name, the stack's is taken.
   - With O(state=absent), a VPC that still has subnets, gateways, security groups, route tables or network
     interfaces is not deleted; the module fails and lists them.
 author:
@@ -59,6 +61,7 @@ options:
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
@@ -74,8 +77,8 @@ EXAMPLES = r'''
     name: demo-vpc
     cidr_block: 10.20.0.0/16
     region: us-east-1
+    stack: demo
     tags:
-      Stack: demo
       Owner: ops
   register: vpc
 
@@ -96,10 +99,11 @@ EXAMPLES = r'''
       CostCenter: "42"
     purge_tags: false
 
-- name: Delete it (fails, naming them, while subnets or gateways remain)
+- name: Delete it (fails, naming them, while subnets or gateways remain; refused unless it is tagged Stack=demo)
   seed.laravel_aws.vpc:
     name: demo-vpc
     cidr_block: 10.20.0.0/16
+    stack: demo
     state: absent
 '''
 
@@ -170,7 +174,8 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import valida
 def run(m):
     spec = validate_vpc_params(m.params)
     ctx = Context.of(m, m.client('ec2'))
-    existing = vpc.find(ctx, name=spec.get('name'), cidr_block=spec.get('cidr_block'), vpc_id=spec.get('vpc_id'))
+    # with stack, find refuses a VPC of another stack (or of none) before anything is changed
+    existing = vpc.find(ctx, name=spec.get('name'), cidr_block=spec.get('cidr_block'), vpc_id=spec.get('vpc_id'), stack=spec.get('stack'))
     if spec['state'] == 'absent':
         change = vpc.delete(ctx, existing=existing)
         m.exit_json(changed=change.changed, vpc={}, diff=make_diff(change.before, None))
@@ -187,7 +192,7 @@ def main():
             dns_support=dict(type='bool', default=True),
             dns_hostnames=dict(type='bool', default=True),
             wait_timeout=dict(type='int', default=300),
-        )),
+        ), owner=True),
     )
     m.run(run)
 
