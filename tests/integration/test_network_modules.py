@@ -89,3 +89,46 @@ def test_bad_inputs_of_single_modules_change_nothing(playbook, aws):
         assert result.get('failed') is True, title
         assert result.get('field') == field, (title, result.get('msg'))
     assert aws.mutating() == []
+
+
+def with_stack(tasks, stack):
+    """The tasks with ``stack`` given to every module (and its Stack tag left to the module)."""
+    out = []
+    for t in tasks:
+        module = [k for k in t if k.startswith(A)][0]
+        args = dict(t[module], stack=stack)
+        args.pop('tags', None)
+        out.append(dict(t, **{module: args}))
+    return out
+
+
+def test_single_modules_refuse_what_another_stack_owns(playbook, aws):
+    """Issue 30: stack mods-2 made its network under the names stack mods would use; every module run for mods, with a
+    change to make or to delete, is refused naming both stacks, and nothing is sent."""
+    theirs = playbook(with_stack(build(), 'mods-2'))
+    assert theirs.rc == 0, theirs.stdout[-3000:]
+    vpc_id, subnet_id = theirs.task('build vpc')['vpc']['id'], theirs.task('subnet')['subnet']['id']
+    allocation_id = theirs.task('eip')['address']['allocation_id']
+    aws._get('/_seed/requests', method='DELETE')
+    cases = {  # title: (module, args, the field refused)
+        'vpc': (A + 'vpc', {'name': 'mods-vpc', 'cidr_block': '10.30.0.0/16', 'tags': {'Owner': 'ops'}}, 'stack'),
+        'vpc by id': (A + 'vpc', {'vpc_id': vpc_id, 'tags': {'Owner': 'ops'}}, 'vpc_id'),
+        'subnet': (A + 'subnet', {'vpc_id': vpc_id, 'cidr_block': '10.30.0.0/24', 'map_public_ip_on_launch': False}, 'vpc_id'),
+        'igw': (A + 'internet_gateway', {'vpc_id': vpc_id, 'name': 'mods-igw', 'state': 'detached'}, 'vpc_id'),
+        'eip': (A + 'elastic_ip', {'name': 'mods-nat', 'tags': {'Owner': 'ops'}}, 'stack'),
+        'eip by id': (A + 'elastic_ip', {'allocation_id': allocation_id, 'tags': {'Owner': 'ops'}}, 'allocation_id'),
+        'nat': (A + 'nat_gateway', {'name': 'mods-nat', 'subnet_id': subnet_id, 'tags': {'Owner': 'ops'}}, 'subnet_id'),
+        'routes': (A + 'route_table', {'vpc_id': vpc_id, 'name': 'mods-public', 'routes': [], 'purge_routes': True}, 'vpc_id'),
+        'sg': (A + 'security_group', {'vpc_id': vpc_id, 'name': 'mods-web', 'rules': []}, 'vpc_id'),
+    }
+    for state in ('present', 'absent'):
+        tasks = [{'name': title, module: dict(args, stack='mods', **({'state': 'absent'} if state == 'absent' else {})),
+                  'ignore_errors': True} for title, (module, args, field) in cases.items()]
+        run = playbook(tasks)
+        for title, (module, args, field) in cases.items():
+            result = run.task(title)
+            assert result.get('failed') is True and result.get('field') == field, (state, title, result.get('msg'))
+            assert "belongs to stack 'mods-2', not to stack 'mods'" in result['msg'], (state, title, result['msg'])
+        assert aws.mutating() == []
+    again = playbook(with_stack(build(), 'mods-2'))
+    assert again.rc == 0 and changed_tasks(again) == []

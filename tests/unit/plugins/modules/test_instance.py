@@ -169,7 +169,10 @@ def test_roles_leave_unlisted_roles_alone_and_absent_without_name_removes_the_st
     plan = run_module(instance.main, {'stack': 'demo', 'state': 'absent'}, check_mode=True)
     assert plan['changed'] and sorted(plan['terminated']) == ['demo-db-1', 'demo-web-1']
     assert len(live(aws, 'db')) == 1 and len(live(aws, 'web')) == 1
-    other = run_module(instance.main, dict(web(net, ami, count=1), stack='other'))
+    # another stack, in a network of its own (the subnets and groups of stack demo are refused to it)
+    other_net = run_module(network.main, {'name': 'other', 'cidr_block': '10.30.0.0/16', 'availability_zones': ['us-east-1a'],
+                                          'public_subnets': ['10.30.0.0/24'], 'security_groups': [{'name': 'web'}]})
+    other = run_module(instance.main, dict(web(other_net, ami, count=1), stack='other', security_groups=['other-web']))
     gone = run_module(instance.main, {'stack': 'demo', 'state': 'absent'})
     assert sorted(gone['terminated']) == ['demo-db-1', 'demo-web-1'] and live(aws, 'db') == []
     assert [i['InstanceId'] for i in live(aws, 'web')] == [other['instances'][0]['id']]  # another stack is not touched
