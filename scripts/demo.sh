@@ -20,11 +20,14 @@
 #                            host, and ElastiCache Redis for sessions and cache (make demo DB_TIER=rds
 #                            CACHE_TIER=redis); the tiers are those of the stack, so change them only
 #                            after make demo-clean
-#   scripts/demo.sh env      the export lines of the demo's environment (make demo-env)
+#   scripts/demo.sh env      the export lines of the demo's environment (make demo-env): the emulator's
+#                            endpoint, the stack's region (the first of inventory/aws/ec2.yml's regions) ...
 #   scripts/demo.sh clean    teardown.yml, then the emulator, its containers and the demo's files
 # SEED_DEMO_VERBOSITY=-vvv makes the first run's log verbose.
+# The files of the demo that hold a secret are 0600 from their creation (umask 077, mktemp), an older run's too.
+# Sourced (tests/unit/test_demo_harness.py), it defines its functions and does nothing else.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 PORT=${SEED_EMULATOR_PORT:-5000}
 PROXY_PORT=${SEED_PROXY_PORT:-5080}
@@ -43,16 +46,41 @@ mkdir -p "$DEMO" "$RUN"
 
 emulator_running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
-write_env() {  # the environment of the demo, as export lines
-  local password token
+# the files of the demo that hold a secret
+SECRET_FILES="env.sh db_password cache_auth_token id_ed25519 alb.key"
+
+private_files() {  # an older run's secret files, which may be readable by others, made private before they are used
+  local name
+  for name in $SECRET_FILES; do
+    if [ -f "$DEMO/$name" ]; then chmod 0600 "$DEMO/$name"; fi
+  done
+}
+
+stack_region() {  # the stack's region: the first of inventory/aws/ec2.yml's regions, where the playbooks make it
+  local region
+  region=$(.venv/bin/python -c 'import yaml; print(yaml.safe_load(open("inventory/aws/ec2.yml"))["regions"][0])') || return 1
+  case $region in
+    *[!a-z0-9-]*|'') echo "demo: inventory/aws/ec2.yml: the first of regions is not a region name: $region" >&2; return 1 ;;
+  esac
+  echo "$region"
+}
+
+write_env() {  # the environment of the demo, as export lines, in a new file that is 0600 from its creation
+  local password token region tmp
   password=$(cat "$DEMO/db_password")
   token=$(cat "$DEMO/cache_auth_token")
-  cat > "$DEMO/env.sh" <<EOF
+  region=$(stack_region)
+  # mktemp makes the file 0600 whatever the umask; the rename replaces an older run's env.sh, whatever its mode
+  tmp=$(mktemp "$DEMO/.env.sh.XXXXXX")
+  if ! cat > "$tmp" <<EOF
 # The demo's environment: eval "\$(make -s demo-env)", then run what you would run against AWS,
-# for example: ansible -i inventory/aws all -m ping
+# for example: ansible -i inventory/aws all -m ping; aws ec2 describe-instances
 export PATH="$DEMO/bin:$ROOT/.venv/bin:\$PATH"
 export ANSIBLE_CONFIG="$ROOT/ansible.cfg"
 export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT"
+# the stack's region (inventory/aws/ec2.yml), for boto3 and the AWS CLI as for the playbooks
+export AWS_REGION=$region
+export AWS_DEFAULT_REGION=$region
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
 unset AWS_PROFILE AWS_SESSION_TOKEN
@@ -76,13 +104,31 @@ export NO_PROXY=127.0.0.1,localhost
 export SEED_DB_PASSWORD='$password'
 export SEED_CACHE_AUTH_TOKEN='$token'
 EOF
+  then rm -f "$tmp"; return 1; fi
+  mv -f "$tmp" "$DEMO/env.sh"
+}
+
+ssh_wrappers() {  # bin/ssh and bin/ssh-for-sftp: the ssh guard, with a copy of emulator/ssh_guard.py beside them
+  mkdir -p "$DEMO/bin"
+  # A copy of the guard, not a link: the execution environment mounts .cache/demo only.
+  install -m 0644 "$ROOT/emulator/ssh_guard.py" "$DEMO/bin/ssh_guard.py"
+  for name in ssh ssh-for-sftp; do
+    # The system's Python when there is one: a pyenv shim first on PATH takes 0.1-0.2 s to start, more than the check,
+    # and ssh runs several times a task. -S -E: the guard needs nothing but the standard library.
+    # SEED_SSH_GUARD_SELF: the guard runs ssh with this wrapper as its argv[0], and ssh runs a ProxyJump's hop as its
+    # argv[0]: the hop goes through the guard too (in the execution environment as well, where PATH is the image's).
+    # shellcheck disable=SC2016  # $0 and $@ are the wrapper's own, expanded when it runs
+    printf '#!/bin/sh\n# the ssh guard (emulator/ssh_guard.py)\nSEED_SSH_GUARD_SELF=$0; export SEED_SSH_GUARD_SELF\n[ -x /usr/bin/python3 ] && exec /usr/bin/python3 -S -E "$(dirname "$0")/ssh_guard.py" "$@"\nexec python3 -S -E "$(dirname "$0")/ssh_guard.py" "$@"\n' > "$DEMO/bin/$name"
+    chmod 0755 "$DEMO/bin/$name"
+  done
 }
 
 prepare() {
   mkdir -p "$DEMO/bin" "$DEMO/dataplane" "$DEMO/git"
+  private_files
   [ -f "$DEMO/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "seed-demo" -f "$DEMO/id_ed25519"
   if [ ! -f "$DEMO/alb.crt" ]; then  # the ALB's names: <name>-<n>.<region>.elb.amazonaws.com
-    region=$(.venv/bin/python -c 'import yaml; print(yaml.safe_load(open("inventory/aws/ec2.yml"))["regions"][0])')
+    region=$(stack_region)
     (umask 077; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -keyout "$DEMO/alb.key" \
       -out "$DEMO/alb.crt" -subj "/CN=*.$region.elb.amazonaws.com" -addext "subjectAltName=DNS:*.$region.elb.amazonaws.com" 2>/dev/null)
     chmod 0644 "$DEMO/alb.crt"
@@ -91,15 +137,7 @@ prepare() {
   cat /etc/ssl/certs/ca-certificates.crt "$DEMO/alb.crt" > "$DEMO/ca-bundle.pem" 2>/dev/null || cp "$DEMO/alb.crt" "$DEMO/ca-bundle.pem"
   [ -f "$DEMO/db_password" ] || { (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))' > "$DEMO/db_password"); }
   [ -f "$DEMO/cache_auth_token" ] || { (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))' > "$DEMO/cache_auth_token"); }
-  # A copy of the guard, not a link: the execution environment mounts .cache/demo only.
-  install -m 0644 "$ROOT/emulator/ssh_guard.py" "$DEMO/bin/ssh_guard.py"
-  for name in ssh ssh-for-sftp; do
-    # The system's Python when there is one: a pyenv shim first on PATH takes 0.1-0.2 s to start, more than the check,
-    # and ssh runs several times a task. -S -E: the guard needs nothing but the standard library.
-    # shellcheck disable=SC2016  # $0 and $@ are the wrapper's own, expanded when it runs
-    printf '#!/bin/sh\n# the ssh guard (emulator/ssh_guard.py)\n[ -x /usr/bin/python3 ] && exec /usr/bin/python3 -S -E "$(dirname "$0")/ssh_guard.py" "$@"\nexec python3 -S -E "$(dirname "$0")/ssh_guard.py" "$@"\n' > "$DEMO/bin/$name"
-    chmod 0755 "$DEMO/bin/$name"
-  done
+  ssh_wrappers
   touch "$DEMO/dataplane/ssh_config"
   cat > "$DEMO/ssh_config" <<EOF
 # The demo's ssh settings (scripts/demo.sh writes them). The data plane's file maps each public
@@ -214,9 +252,15 @@ PY
   fi
 }
 
+# sourced: the functions only
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
+
 case "${1:-}" in
   env)
     [ -f "$DEMO/env.sh" ] || { echo "demo-env: no demo here yet; run make demo first" >&2; exit 1; }
+    private_files  # an older run's env.sh may be readable by others
+    grep -q '^export AWS_REGION=' "$DEMO/env.sh" \
+      || echo "demo-env: $DEMO/env.sh is an older run's, without the stack's region: run make demo to write it again" >&2
     cat "$DEMO/env.sh"; exit 0 ;;
   clean)
     if emulator_running && [ -f "$DEMO/env.sh" ]; then

@@ -1,0 +1,127 @@
+"""The demo's harness (scripts/demo.sh), without Docker or an emulator: the files it writes for the user's shell.
+
+Each test runs the real script in a copy of the project's layout in a temporary folder (scripts/demo.sh,
+inventory/aws/ec2.yml, a .venv/bin/python that is this Python), with a `docker` first on PATH that fails,
+so nothing here can start a container; demo.sh is sourced for its functions, as bash allows.
+"""
+import os
+import shutil
+import stat
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SECRETS = ('env.sh', 'db_password', 'cache_auth_token', 'id_ed25519', 'alb.key')
+
+
+@pytest.fixture
+def demo(tmp_path):
+    root = tmp_path / 'project'
+    (root / 'scripts').mkdir(parents=True)
+    shutil.copy(os.path.join(ROOT, 'scripts', 'demo.sh'), str(root / 'scripts' / 'demo.sh'))
+    (root / 'emulator').mkdir()
+    shutil.copy(os.path.join(ROOT, 'emulator', 'ssh_guard.py'), str(root / 'emulator' / 'ssh_guard.py'))
+    (root / 'inventory' / 'aws').mkdir(parents=True)
+    # a region of another stack than the shipped file's: what demo-env exports must come from this file
+    (root / 'inventory' / 'aws' / 'ec2.yml').write_text(
+        'plugin: seed.laravel_aws.ec2\nregions: [eu-west-3, us-east-1]\nstack: demo\n')
+    (root / '.venv' / 'bin').mkdir(parents=True)
+    python = root / '.venv' / 'bin' / 'python'
+    python.write_text('#!/bin/sh\nexec %s "$@"\n' % sys.executable)
+    python.chmod(0o755)
+    fake = tmp_path / 'fakebin'
+    fake.mkdir()
+    (fake / 'docker').write_text('#!/bin/sh\necho "no docker in this test" >&2\nexit 99\n')
+    (fake / 'docker').chmod(0o755)
+    folder = root / '.cache' / 'demo'
+    folder.mkdir(parents=True)
+    old = os.umask(0o022)
+    try:
+        (folder / 'db_password').write_text('Secret-db-1234567890\n')
+        (folder / 'cache_auth_token').write_text('Secret-token-1234567890abcdef\n')
+    finally:
+        os.umask(old)
+    env = dict(os.environ, PATH='%s:%s' % (fake, os.environ['PATH']))
+    for name in ('SEED_EMULATOR_PORT', 'SEED_PROXY_PORT', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE'):
+        env.pop(name, None)
+
+    def bash(script, *args):
+        return subprocess.run(['bash', '-c', script, 'test'] + list(args), cwd=str(root), env=env,
+                              capture_output=True, text=True, check=False, timeout=60)
+    bash.root, bash.folder = root, folder
+    return bash
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(str(path)).st_mode)
+
+
+def written(demo):
+    """write_env, as prepare runs it, with the umask most shells have (022)."""
+    proc = demo('umask 022; . scripts/demo.sh; write_env')
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_demo_env_exports_the_region_of_the_inventory(demo):
+    written(demo)
+    proc = demo('bash scripts/demo.sh env')
+    assert proc.returncode == 0, proc.stderr
+    assert 'export AWS_REGION=eu-west-3\n' in proc.stdout and 'export AWS_DEFAULT_REGION=eu-west-3\n' in proc.stdout
+    # what a user of `eval "$(make -s demo-env)"` gets: boto3 (and the AWS CLI, which reads the same variables)
+    # knows the stack's region, no NoRegionError
+    proc = demo('eval "$(bash scripts/demo.sh env)"; exec .venv/bin/python -c "import boto3; print(boto3.session.Session().region_name)"')
+    assert proc.returncode == 0 and proc.stdout.strip() == 'eu-west-3', proc.stderr
+
+
+def test_demo_env_refuses_a_region_that_is_not_one(demo):
+    (demo.root / 'inventory' / 'aws' / 'ec2.yml').write_text("plugin: seed.laravel_aws.ec2\nregions: ['eu-west-3; rm -rf ~']\n")
+    proc = demo('umask 022; . scripts/demo.sh; write_env')
+    assert proc.returncode != 0 and 'regions' in proc.stderr and 'ec2.yml' in proc.stderr
+    assert not (demo.folder / 'env.sh').exists()
+
+
+def test_the_demos_secrets_are_private_from_their_creation(demo):
+    # an older run's env.sh, readable by all, as demo.sh wrote it before
+    old = demo.folder / 'env.sh'
+    old.write_text("export SEED_DB_PASSWORD='Secret-db-1234567890'\n")
+    old.chmod(0o644)
+    (demo.folder / 'db_password').chmod(0o644)
+    written(demo)
+    env = (demo.folder / 'env.sh').read_text()
+    assert "SEED_DB_PASSWORD='Secret-db-1234567890'" in env and "SEED_CACHE_AUTH_TOKEN='Secret-token-1234567890abcdef'" in env
+    assert mode(demo.folder / 'env.sh') == 0o600
+    # a new file in its place (never the old one, readable by all, rewritten), and nothing left beside it
+    assert sorted(p.name for p in demo.folder.iterdir()) == ['cache_auth_token', 'db_password', 'env.sh']
+    # an older run's secrets are made private before they are used
+    proc = demo('umask 022; . scripts/demo.sh; private_files')
+    assert proc.returncode == 0, proc.stderr
+    assert mode(demo.folder / 'db_password') == 0o600 and mode(demo.folder / 'cache_auth_token') == 0o600
+    # and `make demo-env` of an older run's demo does the same
+    (demo.folder / 'env.sh').chmod(0o644)
+    proc = demo('bash scripts/demo.sh env')
+    assert proc.returncode == 0 and 'SEED_DB_PASSWORD' in proc.stdout
+    assert mode(demo.folder / 'env.sh') == 0o600
+
+
+def test_a_new_env_file_is_never_readable_by_others(demo):
+    """From its creation: with a umask that lets everyone read and no chmod run (bash's trace shows every command),
+    a file of mode 0600 can only have been made so."""
+    proc = demo('umask 000; . scripts/demo.sh; set -x; write_env')
+    assert proc.returncode == 0, proc.stderr
+    assert mode(demo.folder / 'env.sh') == 0o600
+    assert 'chmod' not in proc.stderr, proc.stderr
+    assert mode(demo.folder / 'db_password') == 0o644  # write_env itself changes no other file
+
+
+def test_the_ssh_wrapper_knows_itself(demo, tmp_path):
+    """bin/ssh exports SEED_SSH_GUARD_SELF (its own path): the guard runs ssh with it as argv[0], so that ssh runs
+    a ProxyJump's hop through the guard too (emulator/ssh_guard.py)."""
+    proc = demo('. scripts/demo.sh; ssh_wrappers')
+    assert proc.returncode == 0, proc.stderr
+    wrapper = demo.folder / 'bin' / 'ssh'
+    assert mode(wrapper) == 0o755
+    (demo.folder / 'bin' / 'ssh_guard.py').write_text('import os, sys\nprint(os.environ["SEED_SSH_GUARD_SELF"], sys.argv[1:])\n')
+    out = subprocess.run([str(wrapper), '-V'], capture_output=True, text=True, check=True, timeout=30).stdout
+    assert out.strip() == "%s ['-V']" % wrapper
