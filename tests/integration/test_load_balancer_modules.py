@@ -483,3 +483,39 @@ def test_a_lost_answer_on_register_is_repeated_harmlessly(playbook, aws, net):
         gone.task('deregister').get('msg')
     assert lost(aws) == ['DeregisterTargets'] and done(aws) == ['DeregisterTargets', 'DeregisterTargets']
     assert registered(elb, tg) == []
+
+
+# -- ownership --------------------------------------------------------------------------------------
+
+def test_another_stacks_load_balancer_certificate_and_targets_are_left_alone(playbook, aws, net):
+    """Issue 30: stack lbit-2's load balancer, target group, certificate and registered instances, found by their names by
+    stack lbit's tasks (check mode and for real, as teardown.yml runs them), are refused naming both stacks: no request that
+    changes anything, everything still there."""
+    elb, acm = client(aws, 'elbv2'), client(aws, 'acm')
+    ec2 = aws.ec2()
+    ec2.create_tags(Resources=net['web'], Tags=[{'Key': 'Stack', 'Value': 'lbit-2'}])
+    cert, key = pem.self_signed('www.lbit.example.com')
+    listeners = [{'port': 80, 'action': 'redirect'},
+                 {'port': 443, 'protocol': 'HTTPS', 'certificate_arn': '{{ cert.certificate.arn }}', 'target_group': 'lbit-web'}]
+    made = playbook([cert_task('certificate', name='lbit-site', certificate=cert, private_key=key, stack='lbit-2'),
+                     lb_task('load balancer', stack='lbit-2', **dict(lb_args(net, listeners=listeners), tags=None))])
+    assert made.rc == 0, (made.task('certificate').get('msg'), made.task('load balancer').get('msg'))
+    (raw,) = elb.describe_load_balancers(Names=['lbit-alb'])['LoadBalancers']
+    assert tags_of(elb, raw['LoadBalancerArn']) == {'Stack': 'lbit-2', 'Name': 'lbit-alb'}
+    tg = elb.describe_target_groups(Names=['lbit-web'])['TargetGroups'][0]['TargetGroupArn']
+    before = (counts(elb), registered(elb, tg), [c['CertificateArn'] for c in certificates(acm)])
+    aws.faults(**STRICT)
+    forget(aws)
+    tasks = [lb_task('load balancer absent', name='lbit-alb', stack='lbit', target_groups=[{'name': 'lbit-web'}], state='absent'),
+             lb_task('load balancer changed', stack='lbit', **dict(lb_args(net, listeners=listeners[:1]), tags=None)),
+             cert_task('certificate absent', name='lbit-site', stack='lbit', state='absent'),
+             target_task('targets out', target_group='lbit-web', targets=net['web'], stack='lbit', state='absent')]
+    tasks = [dict(t, ignore_errors=True) for t in tasks]
+    run = playbook([dict(t, name='check: ' + t['name'], check_mode=True) for t in tasks] + tasks)
+    for title in [t['name'] for t in tasks] + ['check: ' + t['name'] for t in tasks]:
+        result = run.task(title)
+        msg = result.get('msg') or ''
+        assert result.get('failed') is True and result.get('field') == 'stack', (title, msg)
+        assert "stack 'lbit-2'" in msg and "stack 'lbit'" in msg, (title, msg)
+    assert attempts(aws) == []
+    assert (counts(elb), registered(elb, tg), [c['CertificateArn'] for c in certificates(acm)]) == before
