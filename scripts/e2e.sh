@@ -5,7 +5,8 @@
 #   3. every host was reached over SSH (no other connection), the db host through the bastion
 #      (its sshd saw the connection come from the bastion's address);
 #   4. eval "$(make -s demo-env)": ansible -i inventory/aws all -m ping answers for every host,
-#      and the db host does not answer while the bastion is paused;
+#      and the db host does not answer while the bastion is paused; the db host's ProxyJump hop runs
+#      the ssh guard (here and in step 8's execution environment);
 #   5. the daily loop: a commit pushed to the app's repository, deploy.yml -e app_version=<commit>
 #      serves it on every web host, rollback.yml returns to the release before; a deploy whose migration
 #      fails changes nothing served; web_count 2 -> 3 -> 2; a probe through the load balancer every 50 ms
@@ -65,6 +66,16 @@ if ANSIBLE_TIMEOUT=10 ansible -i inventory/aws db -m ping >/dev/null 2>&1; then 
 docker unpause "$bastion" >/dev/null
 ansible -i inventory/aws db -m ping >/dev/null || fail "db did not answer once the bastion was back"
 say "ansible -i inventory/aws all -m ping: 5 hosts answer; the db host does not while the bastion is paused"
+# The ProxyJump's hop goes through the ssh guard too: ssh runs the hop as its own argv[0], which the guard sets to its
+# wrapper ($DEMO/bin/ssh), whatever PATH holds; ssh -v names the program it runs for the hop.
+hop_cmd="$DEMO/bin/ssh -v -F $DEMO/ssh_config -o BatchMode=yes $(field demo-db-1 ansible_ssh_common_args) admin@$(field demo-db-1 ansible_host) true 2>&1"
+hop_runs_guard() {  # hop_runs_guard WHERE OUTPUT
+  grep -qF "Executing proxy command: exec $DEMO/bin/ssh " <<<"$2" \
+    || fail "$1: the ProxyJump hop to the db host did not run the ssh guard ($DEMO/bin/ssh): $(grep -i 'proxy' <<<"$2" | head -3)"
+}
+out=$(bash -c "$hop_cmd") || fail "ssh to the db host through the bastion: $out"
+hop_runs_guard "on the control node" "$out"
+say "the db host's ProxyJump hop runs the ssh guard"
 
 # 5. the daily loop: commit, deploy that commit, roll back
 work=$(mktemp -d)
@@ -211,6 +222,10 @@ say "the emulator's load balancer: healthy by real checks, unhealthy with AWS's 
 
 # 8. the execution environment, as AWX runs the job
 make --no-print-directory ee
+# in the image too, where PATH is the image's: the hop is the guard, not the image's own ssh
+out=$(bash scripts/ee.sh exec --env-file "$DEMO/env.sh" --mount "$DEMO" -- "$hop_cmd") \
+  || fail "in the execution environment, ssh to the db host through the bastion: $out"
+hop_runs_guard "in the execution environment" "$out"
 for playbook in provision.yml site.yml; do
   bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- "playbooks/$playbook" -i inventory/aws -e "@$DEMO/vars.yml" \
     > "$DEMO/ee-${playbook%.yml}.log" 2>&1 || { tail -40 "$DEMO/ee-${playbook%.yml}.log" >&2; fail "$playbook in the execution environment"; }

@@ -163,32 +163,50 @@ def test_the_proxy_sends_nothing_to_an_address_that_is_not_an_instance():
 
 
 # -- the ssh guard ------------------------------------------------------------------------------
+# No test here lets anything dial an address that is not loopback: the guard runs a stand-in for the real ssh
+# (it answers -G with OpenSSH's own `ssh -G`, which never connects, and records any other call), or the real ssh
+# with every host mapped to 127.0.0.1 and its hop behind a ProxyCommand.
+NEEDS_SSH = pytest.mark.skipif(not os.path.exists('/usr/bin/ssh'), reason='needs OpenSSH for ssh -G')
+GUARD = os.path.join(ROOT, 'emulator', 'ssh_guard.py')
+
+
+def guard_wrapper(path, log=None):
+    """The demo's bin/ssh (scripts/demo.sh writes it): the guard, which knows itself by SEED_SSH_GUARD_SELF."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('#!/bin/sh\n%sSEED_SSH_GUARD_SELF=$0; export SEED_SSH_GUARD_SELF\nexec %s -S -E %s "$@"\n'
+                    % ('echo "$@" >> %s\n' % log if log else '', sys.executable, GUARD))
+    path.chmod(0o755)
+    return path
+
+
 @pytest.fixture
 def guard(tmp_path):
     """The guard with a stand-in for the real ssh that answers -G as ssh does and records any other call."""
     record = tmp_path / 'dialled'
     fake = tmp_path / 'ssh'
-    fake.write_text('#!/bin/sh\nfor a in "$@"; do [ "$a" = -G ] && echo "$@" >> %s && exec /usr/bin/ssh "$@"; done\n'
+    fake.write_text('#!/bin/sh\nif [ "$1" = -G ]; then echo "$@" >> %s; exec /usr/bin/ssh "$@"; fi\n'
                     'echo "$@" >> %s\n' % (tmp_path / 'resolved', record))
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     addresses = tmp_path / 'addresses.json'
     addresses.write_text(json.dumps({'containers': ['10.20.10.4']}))
     config = tmp_path / 'ssh_config'
     config.write_text('Host 54.1.2.3\n  HostName 127.0.0.1\n  Port 2222\n  HostKeyAlias 54.1.2.3\n')
-    env = dict(os.environ, SEED_SSH_GUARD_SSH=str(fake), SEED_SSH_GUARD_ADDRESSES=str(addresses))
+    wrapper = guard_wrapper(tmp_path / 'bin' / 'ssh')
+    env = dict(os.environ, SEED_SSH_GUARD_SSH=str(fake), SEED_SSH_GUARD_ADDRESSES=str(addresses), SEED_SSH_GUARD_SELF=str(wrapper))
+    env.pop('SEED_SSH_GUARD_CACHE', None)
 
-    def run(*args, cache=None):
-        proc = subprocess.run([sys.executable, os.path.join(ROOT, 'emulator', 'ssh_guard.py'), '-F', str(config)] + list(args),
+    def run(*args, cache=None, config_file=None):
+        proc = subprocess.run([sys.executable, GUARD, '-F', str(config_file or config)] + list(args),
                               env=dict(env, **({'SEED_SSH_GUARD_CACHE': str(cache)} if cache else {})),
                               capture_output=True, text=True, check=False, timeout=30)
         dialled = record.read_text().splitlines() if record.exists() else []
         return proc, dialled
     run.resolved = lambda: (tmp_path / 'resolved').read_text().splitlines() if (tmp_path / 'resolved').exists() else []
-    run.addresses, run.config = addresses, config
+    run.addresses, run.config, run.wrapper = addresses, config, wrapper
     return run
 
 
-@pytest.mark.skipif(not os.path.exists('/usr/bin/ssh'), reason='needs OpenSSH for ssh -G')
+@NEEDS_SSH
 def test_guard_refuses_an_unmapped_address_before_anything_is_sent(guard):
     proc, dialled = guard('admin@54.9.9.9', 'true')
     assert proc.returncode == 255 and 'refused, nothing was sent' in proc.stderr and '54.9.9.9' in proc.stderr
@@ -203,7 +221,7 @@ def test_guard_refuses_an_unmapped_address_before_anything_is_sent(guard):
     assert proc.returncode == 255 and 'ProxyCommand' in proc.stderr and dialled == []
 
 
-@pytest.mark.skipif(not os.path.exists('/usr/bin/ssh'), reason='needs OpenSSH for ssh -G')
+@NEEDS_SSH
 def test_guard_lets_mapped_and_container_addresses_through(guard):
     proc, dialled = guard('admin@54.1.2.3', 'true')  # mapped to 127.0.0.1 by the data plane's ssh_config
     assert proc.returncode == 0, proc.stderr
@@ -212,7 +230,154 @@ def test_guard_lets_mapped_and_container_addresses_through(guard):
     assert len(dialled) == 2 and dialled[-1].endswith('admin@10.20.10.4 true')
 
 
-@pytest.mark.skipif(not os.path.exists('/usr/bin/ssh'), reason='needs OpenSSH for ssh -G')
+@pytest.mark.parametrize('argv, options, destination, command', [
+    (['admin@54.9.9.9', 'ls', '-G'], [], 'admin@54.9.9.9', ['ls', '-G']),
+    (['-p', '22', 'h'], [('p', '22')], 'h', []),
+    (['-p22', 'h', 'true'], [('p', '22')], 'h', ['true']),
+    (['-Cp', '22', '-tt', 'h'], [('C', None), ('p', '22'), ('t', None), ('t', None)], 'h', []),
+    (['-CL8080:x:80', 'h'], [('C', None), ('L', '8080:x:80')], 'h', []),
+    (['-l', '-p', 'h'], [('l', '-p')], 'h', []),  # a value that looks like an option is still the value
+    (['-o', 'ProxyCommand=nc x 22', '-oProxyJump=j', 'h'], [('o', 'ProxyCommand=nc x 22'), ('o', 'ProxyJump=j')], 'h', []),
+    # ssh reads options again right after the destination, up to the first word that is not one
+    (['h', '-L', '1:x:2', '-W', 'y:1', 'ls', '-W', 'z:1'], [('L', '1:x:2'), ('W', 'y:1')], 'h', ['ls', '-W', 'z:1']),
+    (['h', '-G'], [('G', None)], 'h', []),
+    (['h', 'echo', '-V', '-O', 'check'], [], 'h', ['echo', '-V', '-O', 'check']),
+    # -- ends the options: before the destination, no options are read after it
+    (['--', 'h', '-W', 'y:1'], [], 'h', ['-W', 'y:1']),
+    (['-v', 'h', '--', '-W', 'y:1'], [('v', None)], 'h', ['-W', 'y:1']),
+    # sftp -S and scp -S run ssh so
+    (['-oForwardX11 no', '-oPermitLocalCommand no', '-l', 'admin', '-s', '--', '54.1.2.3', 'sftp'],
+     [('o', 'ForwardX11 no'), ('o', 'PermitLocalCommand no'), ('l', 'admin'), ('s', None)], '54.1.2.3', ['sftp']),
+    (['-V'], [('V', None)], None, []),
+    (['-O', 'check', '-S', '/tmp/c', 'h'], [('O', 'check'), ('S', '/tmp/c')], 'h', []),
+])
+def test_guard_reads_ssh_arguments_as_ssh_does(argv, options, destination, command):
+    from emulator import ssh_guard
+    call = ssh_guard.parse(argv)
+    assert (call.options, call.destination, argv[call.end:]) == (options, destination, command)
+
+
+@pytest.mark.parametrize('argv, why', [
+    (['-P', 'x', 'h'], '-P'),  # a flag in older OpenSSH, a tag with a value in newer ones: its next word cannot be told
+    (['-CP', 'h'], '-P'),
+    (['-Z', 'h'], 'unknown option -Z'),
+    (['h', '-p'], '-p needs a value'),
+])
+def test_guard_refuses_arguments_it_cannot_read(argv, why):
+    from emulator import ssh_guard
+    with pytest.raises(ssh_guard.Refused) as caught:
+        ssh_guard.parse(argv)
+    assert why in str(caught.value)
+
+
+@NEEDS_SSH
+@pytest.mark.parametrize('args, why', [
+    # the remote command is never read as options: these are commands, the destination is checked
+    (('admin@54.9.9.9', 'ls', '-G'), '54.9.9.9'),
+    (('admin@54.9.9.9', 'echo', '-V'), '54.9.9.9'),
+    (('admin@54.9.9.9', 'true', '-O', 'check'), '54.9.9.9'),
+    # forwards to an address that is not the demo's, before or after the destination, on the command line or by -o
+    (('-L', '8080:54.9.9.9:80', 'admin@54.1.2.3', 'true'), 'the target of -L/LocalForward'),
+    (('admin@54.1.2.3', '-L', '8080:54.9.9.9:80', 'true'), 'the target of -L/LocalForward'),
+    (('-o', 'LocalForward=8080 54.9.9.9:80', 'admin@54.1.2.3'), 'the target of -L/LocalForward'),
+    (('-R', '8080:54.9.9.9:80', 'admin@54.1.2.3'), 'the target of -R/RemoteForward'),
+    (('-o', 'RemoteForward=8080 [54.9.9.9]:80', 'admin@54.1.2.3'), 'the target of -R/RemoteForward'),
+    (('-R', '8080', 'admin@54.1.2.3'), 'SOCKS'),
+    (('-D', '1080', 'admin@54.1.2.3'), 'SOCKS'),
+    (('admin@54.1.2.3', '-D', '127.0.0.1:1080', 'true'), 'SOCKS'),
+    (('-o', 'DynamicForward=1080', 'admin@54.1.2.3'), 'SOCKS'),
+    (('-W', '54.9.9.9:22', 'admin@54.1.2.3'), 'the target of -W'),
+    (('admin@54.1.2.3', '-W', '[54.9.9.9]:22'), 'the target of -W'),
+    (('-w', '0:0', 'admin@54.1.2.3'), 'Tunnel'),
+    (('-o', 'Tunnel=yes', 'admin@54.1.2.3'), 'Tunnel'),
+    (('-X', 'admin@54.1.2.3'), 'X11'),
+    (('-o', 'PermitLocalCommand=yes', '-o', 'LocalCommand=curl http://54.9.9.9/', 'admin@54.1.2.3'), 'LocalCommand'),
+    (('-o', 'KnownHostsCommand=/usr/bin/curl http://54.9.9.9/', 'admin@54.1.2.3'), 'KnownHostsCommand'),
+    (('-o', 'PKCS11Provider=/tmp/any.so', 'admin@54.1.2.3'), 'PKCS11Provider'),
+    (('-o', 'EnableEscapeCommandline=yes', '-t', 'admin@54.1.2.3'), 'EnableEscapeCommandline'),
+    (('-o', 'ProxyCommand=/bin/nc 54.9.9.9 22', 'admin@54.1.2.3'), 'ProxyCommand'),
+    (('-P', 'admin@54.1.2.3'), '-P'),
+])
+def test_guard_refuses_every_way_around_it(guard, args, why):
+    proc, dialled = guard(*args)
+    assert proc.returncode == 255 and 'refused, nothing was sent' in proc.stderr and why in proc.stderr, proc.stderr
+    assert dialled == []
+
+
+@NEEDS_SSH
+def test_guard_reads_forwards_and_proxies_of_config_files(guard, tmp_path):
+    base = 'Host 54.1.2.3\n  HostName 127.0.0.1\n  Port 2222\n'
+    for extra, why in [('  LocalForward 8080 54.9.9.9:80\n', 'the target of -L/LocalForward'),
+                       ('  RemoteForward 8080 54.9.9.9:80\n', 'the target of -R/RemoteForward'),
+                       ('  DynamicForward 1080\n', 'SOCKS'),
+                       ('  ProxyCommand nc 54.9.9.9 22\n', 'ProxyCommand'),
+                       ('  ProxyJump admin@54.9.9.9\n', '54.9.9.9')]:
+        config = tmp_path / 'other_config'
+        config.write_text(base + extra)
+        proc, dialled = guard('admin@54.1.2.3', 'true', config_file=config)
+        assert proc.returncode == 255 and why in proc.stderr and dialled == [], (extra, proc.stderr)
+    # a config that runs a command to decide: refused before ssh -G (which would run it) is asked
+    marker = tmp_path / 'ran'
+    config.write_text(base + 'Match exec "touch %s"\n  Port 2223\n' % marker)
+    for args in (('admin@54.1.2.3', 'true'), ('-G', 'admin@54.1.2.3'), ('-O', 'check', 'admin@54.1.2.3')):
+        proc, dialled = guard(*args, config_file=config)
+        assert proc.returncode == 255 and 'Match exec' in proc.stderr and dialled == [] and not marker.exists(), (args, proc.stderr)
+    # an Include'd file is read too
+    (tmp_path / 'included').write_text('Host 54.1.2.3\n  LocalForward 8080 54.9.9.9:80\n')
+    config.write_text('Include %s\n' % (tmp_path / 'included') + base)
+    proc, dialled = guard('admin@54.1.2.3', 'true', config_file=config)
+    assert proc.returncode == 255 and 'LocalForward' in proc.stderr and dialled == []
+
+
+@NEEDS_SSH
+def test_guard_lets_the_demos_own_forwards_and_proxies_through(guard):
+    for args in [('-L', '8080:10.20.10.4:80', 'admin@54.1.2.3', 'true'),   # to a container, from the host it reaches
+                 ('-L', '8080:127.0.0.1:80', 'admin@54.1.2.3', 'true'),
+                 ('-L', '/tmp/l.sock:/run/r.sock', 'admin@54.1.2.3', 'true'),  # Unix sockets: no address
+                 ('-R', '8080:127.0.0.1:80', 'admin@54.1.2.3', 'true'),
+                 ('-W', '[10.20.10.4]:22', 'admin@54.1.2.3'),               # how ssh runs a ProxyJump's hop
+                 ('-l', 'admin', '-s', '--', '54.1.2.3', 'sftp'),
+                 ('admin@54.1.2.3', 'ls', '-G', '-L', '1:54.9.9.9:2'),   # a remote command, not options
+                 ('-o', 'ProxyCommand=%s -W %%h:%%p admin@54.1.2.3' % guard.wrapper, 'admin@10.20.10.4', 'true')]:
+        proc, dialled = guard(*args)
+        assert proc.returncode == 0, (args, proc.stderr)
+        assert dialled[-1].endswith(' '.join(args[-2:])), (args, dialled)
+    # the guard as ProxyCommand, but with a shell command after it
+    proc, dialled = guard('-o', 'ProxyCommand=%s -W %%h:%%p admin@54.1.2.3; curl http://54.9.9.9/' % guard.wrapper, 'admin@10.20.10.4')
+    assert proc.returncode == 255 and 'ProxyCommand' in proc.stderr
+    # calls that send nothing pass through unchecked: ssh prints and exits, or asks the master it already has
+    before = len(guard.resolved())
+    for args in [('-V',), ('-G', 'admin@54.9.9.9'), ('-O', 'check', 'admin@54.9.9.9'), ('-Q', 'cipher')]:
+        proc, dialled = guard(*args)
+        assert proc.returncode == 0 and dialled[-1].endswith(' '.join(args)), (args, proc.stderr)
+    assert len(guard.resolved()) == before
+    # -O forward asks the master for a new forward: checked
+    proc, dialled = guard('-O', 'forward', '-L', '8080:54.9.9.9:80', 'admin@54.1.2.3')
+    assert proc.returncode == 255 and 'LocalForward' in proc.stderr
+
+
+@NEEDS_SSH
+def test_the_jump_hop_runs_the_guard_too(tmp_path):
+    """OpenSSH runs a ProxyJump's hop as `<its argv[0]> -W [host]:port jump`: the guard execs ssh with its own
+    wrapper as argv[0], so the hop is checked too (also in the execution environment, where PATH is the image's).
+    Here the jump host is 127.0.0.1 port 1, where nothing listens: the hop fails there, nothing else is dialled."""
+    log = tmp_path / 'calls'
+    wrapper = guard_wrapper(tmp_path / 'bin' / 'ssh', log=log)
+    config = tmp_path / 'ssh_config'
+    config.write_text('Host 54.1.2.3\n  HostName 127.0.0.1\n  Port 1\n')
+    addresses = tmp_path / 'addresses.json'
+    addresses.write_text(json.dumps({'containers': ['10.20.10.4']}))
+    env = dict(os.environ, SEED_SSH_GUARD_SSH='/usr/bin/ssh', SEED_SSH_GUARD_ADDRESSES=str(addresses))
+    env.pop('SEED_SSH_GUARD_CACHE', None)
+    proc = subprocess.run([str(wrapper), '-F', str(config), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5',
+                           '-o', 'ProxyJump=admin@54.1.2.3', 'admin@10.20.10.4', 'true'],
+                          env=env, capture_output=True, text=True, check=False, timeout=60)
+    calls = log.read_text().splitlines()
+    assert proc.returncode == 255 and len(calls) == 2, (calls, proc.stderr)
+    assert calls[1].split()[-3:] == ['-W', '[10.20.10.4]:22', '54.1.2.3'], calls
+
+
+@NEEDS_SSH
 def test_guard_cache_lets_the_same_call_through_and_checks_a_changed_one(guard, tmp_path):
     """A call found safe is let through again without ssh -G; another command to the same host is the same call;
     a changed address list or config is checked in full (and refused when no longer safe); a refusal is never cached."""
@@ -224,6 +389,11 @@ def test_guard_cache_lets_the_same_call_through_and_checks_a_changed_one(guard, 
     assert checks == 2 and len(os.listdir(str(cache))) == 1  # the destination and its jump host, once
     proc, dialled = guard(*jump, "/bin/sh -c 'echo other'", cache=cache)
     assert proc.returncode == 0 and len(guard.resolved()) == checks and dialled[-1].endswith("admin@10.20.10.4 /bin/sh -c 'echo other'")
+    # options after the destination are options, not the command: part of what the cache knows a call by
+    for after in (('-L', '8080:54.9.9.9:80'), ('-W', '54.9.9.9:22'), ('-D', '1080')):
+        proc, dialled = guard(*(jump + after), cache=cache)
+        assert proc.returncode == 255 and len(guard.resolved()) > checks, (after, proc.stderr)
+    checks = len(guard.resolved())
     # the container is gone from the data plane: the same call is checked again, and refused
     guard.addresses.write_text(json.dumps({'containers': []}))
     proc, dialled = guard(*jump, 'true', cache=cache)
