@@ -5,6 +5,11 @@ CreateLoadBalancer, CreateListener, ...  -> one HAProxy container per load balan
                  (and reachable through the emulator's HTTP proxy under the load balancer's DNS name).
                  HTTP listeners forward to a target group or redirect (to HTTPS); HTTPS listeners terminate
                  TLS with the listener's certificate as ACM holds it (ImportCertificate).
+                 A redirect does what AWS's redirect action does (its #{protocol}, #{host}, #{port}, #{path}
+                 and #{query}). Asked on a port published on 127.0.0.1, it redirects to 127.0.0.1 too: a
+                 redirect to one of the load balancer's listener ports (to 443, or #{port}) goes to the port
+                 where that listener is published, as a browser on this machine must be sent; asked under
+                 the DNS name (through the emulator's proxy), it names the listener's port as AWS does.
 RegisterTargets -> the instance becomes a server of the target group's backend, at its private address,
                  with the target group's health check (path, port, matcher, interval, timeout, healthy
                  and unhealthy thresholds). It gets no request (weight 0; HAProxy still checks it) until
@@ -21,6 +26,7 @@ targets that are not healthy are set down at once, so their checks start again f
 Containers carry the data plane's label: stopping the emulator removes them.
 """
 
+import errno
 import json
 import os
 import re
@@ -81,6 +87,92 @@ def status_regex(matcher):
 
 def safe(name):
     return re.sub(r'[^A-Za-z0-9_.-]', '_', name)
+
+
+def host_ports(ports, previous=None):
+    """{listener port: a free port on 127.0.0.1} to publish each listener on, chosen before the container starts
+    (its config must know them): the one it had before when it is still free, never a listener port itself."""
+    previous = previous or {}
+    held, out = [], {}
+    try:
+        for port in ports:
+            for want in (previous.get(port), 0, 0, 0):
+                if want is None:
+                    continue
+                s = socket.socket()
+                try:
+                    s.bind(('127.0.0.1', want))
+                except OSError as exc:
+                    s.close()
+                    if exc.errno != errno.EADDRINUSE:
+                        raise
+                    continue
+                held.append(s)
+                if s.getsockname()[1] not in ports:
+                    out[port] = s.getsockname()[1]
+                    break
+            else:
+                raise RuntimeError('no free port on 127.0.0.1 to publish listener %d on' % port)
+    finally:
+        for s in held:
+            s.close()
+    return out
+
+
+def quoted(text):
+    """Literal text inside a double-quoted HAProxy log-format string."""
+    return text.replace('\\', '\\\\').replace('"', '\\"').replace('$', '\\$').replace('%', '%%')
+
+
+def expand(template, words):
+    """A RedirectConfig component with AWS's reserved keywords replaced: ``words`` maps each keyword to
+    log-format text; everything else is literal."""
+    out = []
+    for part in re.split(r'(#\{(?:protocol|host|port|path|query)\})', template):
+        out.append(words[part] if part in words else quoted(part))
+    return ''.join(out)
+
+
+def redirect_lines(port, protocol, config, published, dns):
+    """HAProxy's lines for a listener's redirect action, as AWS's redirect action documents it:
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html#redirect-actions
+    A URI is protocol://hostname:port/path?query; each component may be kept (the defaults: #{protocol},
+    #{host}, #{port}, /#{path}, #{query}) or changed, reusing #{protocol}, #{host}, #{port}, #{path} (without
+    its leading "/") and #{query}; the "?" is added before a query that is not empty.
+
+    ``published`` maps the load balancer's listener ports to their ports on 127.0.0.1. A request whose Host
+    names the port where this listener is published came to 127.0.0.1, not to the DNS name: a redirect to
+    the same host (#{host}) and to a listener port of this load balancer goes to where that listener is
+    published (to 443 -> 127.0.0.1:<443's published port>), and #{port} is the port the client used."""
+    scheme_t = str(config.get('Protocol') or '#{protocol}')
+    host_t = str(config.get('Host') or '#{host}')
+    port_t = str(config.get('Port') or '#{port}')
+    path_t = str(config.get('Path') or '/#{path}')
+    query_t = str(config.get('Query') if config.get('Query') is not None else '#{query}')
+    code = str(config.get('StatusCode', 'HTTP_301')).replace('HTTP_', '')
+    scheme = (protocol if scheme_t == '#{protocol}' else scheme_t).lower()
+    target = port if port_t == '#{port}' else int(port_t)
+
+    # #{port}: the port the client used, the listener's under the DNS name, the published one on 127.0.0.1
+    words = {'#{protocol}': protocol.lower(), '#{host}': '%[var(txn.seed_host)]', '#{port}': '%[var(txn.seed_client_port)]',
+             '#{path}': '%[path,regsub(^/,)]', '#{query}': '%[query]'}
+    here = published.get(port)
+    out = ['  http-request set-var(txn.seed_host) req.hdr(host),regsub(:[0-9]+$,) if { req.hdr(host) -m found }',
+           '  http-request set-var(txn.seed_host) str(%s) unless { req.hdr(host) -m found }' % dns,
+           '  http-request set-var(txn.seed_port) req.hdr(host),regsub(^.*:,) if { req.hdr(host) -m reg :[0-9]+$ }',
+           '  http-request set-var(txn.seed_client_port) str(%d)' % port]
+    if here:
+        out.append('  http-request set-var(txn.seed_client_port) str(%d) if { var(txn.seed_port) -m str %d }' % (here, here))
+    if query_t:
+        out += ['  http-request set-var-fmt(txn.seed_query) "%s"' % expand(query_t, words),
+                '  http-request set-var-fmt(txn.seed_query) "?%[var(txn.seed_query)]" if { var(txn.seed_query) -m reg . }']
+    if here and target in published and host_t == '#{host}':
+        out.append('  http-request redirect location "%s://%s:%d%s%%[var(txn.seed_query)]" code %s if { var(txn.seed_port) -m str %d }'
+                   % (scheme, expand(host_t, words), published[target], expand(path_t, words), code, here))
+    default = (scheme, target) in (('http', 80), ('https', 443))
+    out.append('  http-request redirect location "%s://%s%s%s%%[var(txn.seed_query)]" code %s'
+               % (scheme, expand(host_t, words), '' if default else ':%d' % target, expand(path_t, words), code))
+    return out
 
 
 class LoadBalancers(Hook):
@@ -184,33 +276,43 @@ class LoadBalancers(Hook):
         name = safe(lb.name)
         folder = os.path.join(self.dir, name)
         os.makedirs(os.path.join(folder, 'certs'), exist_ok=True)
-        config = self._config(region, lb, listeners, folder)
         ports = [p for p, dummy in listeners]
         entry = self.lbs.get(arn)
-        if entry is not None and entry['listeners'] == ports and entry.get('config') == config:
-            return
         if entry is not None and entry['listeners'] == ports:
+            config = self._config(region, lb, listeners, folder, entry['published'])
+            if entry.get('config') == config:
+                return
             old_worker = self._worker(entry)
             write_atomic(os.path.join(folder, 'haproxy.cfg'), config)
             docker('kill', '-s', 'USR2', entry['container'], check=False)
             entry['config'] = config
             self._wait_ready(entry, old_worker)
             return
-        write_atomic(os.path.join(folder, 'haproxy.cfg'), config)
         container = 'seed-alb-%s' % name
         docker('rm', '-f', container, check=False)
         network = self.dataplane.network_for(ec2, lb.vpc_id)
-        args = ['run', '-d', '--name', container, '--network', network, '--label', '%s=%s' % (LABEL, LABEL_VALUE),
-                '--label', 'seed.load-balancer=%s' % lb.name, '-v', '%s:/etc/seed-alb' % folder]
-        for port in ports:
-            args += ['-p', '127.0.0.1::%d' % port]
-        docker(*(args + [IMAGE, 'haproxy', '-W', '-db', '-f', '/etc/seed-alb/haproxy.cfg']))
+        # The ports on 127.0.0.1 are chosen here, not by Docker: the config's redirects must know them. Another
+        # program may take one between the choice and `docker run`: then other ones are chosen.
+        for attempt in range(3):
+            published = host_ports(ports, (entry or {}).get('published') if attempt == 0 else None)
+            config = self._config(region, lb, listeners, folder, published)
+            write_atomic(os.path.join(folder, 'haproxy.cfg'), config)
+            args = ['run', '-d', '--name', container, '--network', network, '--label', '%s=%s' % (LABEL, LABEL_VALUE),
+                    '--label', 'seed.load-balancer=%s' % lb.name, '-v', '%s:/etc/seed-alb' % folder]
+            for port in ports:
+                args += ['-p', '127.0.0.1:%d:%d' % (published[port], port)]
+            try:
+                docker(*(args + [IMAGE, 'haproxy', '-W', '-db', '-f', '/etc/seed-alb/haproxy.cfg']))
+                break
+            except RuntimeError as exc:
+                docker('rm', '-f', container, check=False)
+                if attempt == 2 or 'already allocated' not in str(exc) and 'address already in use' not in str(exc):
+                    raise
         ip = docker('inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', container)
-        published = {}
         for port in ports:
             out = docker('port', container, '%d/tcp' % port, check=False).splitlines()
-            if out:
-                published[port] = int(out[0].rsplit(':', 1)[1])
+            if out and int(out[0].rsplit(':', 1)[1]) != published[port]:
+                self.log('alb: %s: listener %d published on %s, not %d' % (lb.name, port, out[0], published[port]))
         self.lbs[arn] = entry = {'name': lb.name, 'dns': lb.dns_name, 'container': container, 'ip': ip, 'region': region,
                                  'listeners': ports, 'published': published, 'folder': folder, 'config': config}
         self._wait_ready(entry)
@@ -221,7 +323,7 @@ class LoadBalancers(Hook):
         docker('rm', '-f', entry['container'], check=False)
         self.log('alb: %s deleted, container removed' % entry['name'])
 
-    def _config(self, region, lb, listeners, folder):
+    def _config(self, region, lb, listeners, folder, published):
         out = ['# Written by the emulator for load balancer %s (%s)' % (lb.name, lb.dns_name),
                'global', '  stats socket /etc/seed-alb/admin.sock mode 600 level admin', '  log stdout format raw local0',
                'defaults', '  mode http', '  log global', '  option httplog',
@@ -251,15 +353,7 @@ class LoadBalancers(Hook):
                     out.append('  default_backend tg_%s' % safe(self.groups[tg_arn]['name']))
                     used.append(tg_arn)
             elif kind == 'redirect':
-                cfg = data.get('RedirectConfig') or {}
-                scheme = str(cfg.get('Protocol', '#{protocol}')).lower()
-                to_port = str(cfg.get('Port', '#{port}'))
-                code = str(cfg.get('StatusCode', 'HTTP_301')).replace('HTTP_', '')
-                if scheme == 'https' and to_port in ('443', '#{port}'):
-                    out.append('  http-request redirect scheme https code %s' % code)
-                else:
-                    out.append('  http-request redirect location %s://%%[req.hdr(host),field(1,:)]:%s%%[capture.req.uri] code %s'
-                               % (scheme, to_port, code))
+                out += redirect_lines(port, listener.protocol, data.get('RedirectConfig') or {}, published, lb.dns_name)
             elif kind == 'fixed-response':
                 cfg = data.get('FixedResponseConfig') or {}
                 out.append('  http-request return status %s content-type "%s" string "%s"' % (

@@ -4,8 +4,12 @@ scripts/e2e.sh runs this with the demo's environment (.cache/demo/env.sh: AWS_EN
 an ALB made with boto3 in the demo's VPC, in front of its two web instances, must do what an ALB does --
 HAProxy's real checks decide `initial` -> `healthy`, a failing check makes a target `unhealthy` with
 AWS's reason, a deregistered target drains for the deregistration delay and is then gone, HTTP redirects
-to HTTPS, and HTTPS is terminated with the certificate imported into ACM. Everything it makes is
-deleted at the end, so the demo's teardown finds the stack as site.yml left it.
+to HTTPS (under its DNS name, and on the ports published on 127.0.0.1, to the published HTTPS port),
+and HTTPS is terminated with the certificate imported into ACM. Everything it makes is deleted at the end,
+so the demo's teardown finds the stack as site.yml left it.
+
+test_redirects_on_the_published_ports needs Docker and the seed/alb image only (no demo): the stand-in,
+with moto in-process for its API, in a container of its own that it removes.
 """
 import datetime
 import hashlib
@@ -39,6 +43,18 @@ def get(url, timeout=10):
             return resp.status, dict(resp.headers), resp.read()
     except urllib.error.HTTPError as err:
         return err.code, dict(err.headers), err.read()
+
+
+def direct(host, port, path, host_header=None):
+    """(status, headers) of a GET straight to a port on 127.0.0.1, with no proxy, no redirect followed."""
+    conn = http.client.HTTPConnection('127.0.0.1', int(port), timeout=10)
+    try:
+        conn.request('GET', path, headers={'Host': host_header or '%s:%s' % (host, port)})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status, dict((k.lower(), v) for k, v in resp.getheaders())
+    finally:
+        conn.close()
 
 
 def self_signed(name):
@@ -142,6 +158,10 @@ def test_an_alb_in_front_of_the_web_hosts(stack):
     # HTTP redirects to HTTPS; HTTPS answers with the imported certificate; both hosts take requests
     status, headers, dummy = get('http://%s/' % dns)
     assert status == 301 and headers['location'] == 'https://%s/' % dns, (status, headers)
+    # on 127.0.0.1, as the demo prints it for a browser: to where its HTTPS listener is published
+    published = json.load(open(os.path.join(STATE, 'load_balancers.json')))[dns]['ports']
+    status, headers = direct('127.0.0.1', published['80'], '/')
+    assert status == 301 and headers['location'] == 'https://127.0.0.1:%s/' % published['443'], (status, headers)
     context = ssl.create_default_context(cadata=pem.decode())
     for dummy in range(10):
         conn = http.client.HTTPSConnection(*proxy(), timeout=10, context=context)
@@ -183,3 +203,87 @@ def test_an_alb_in_front_of_the_web_hosts(stack):
     until('the drained target gone', lambda: first not in health(elbv2, tg), timeout=30)
     published = json.load(open(os.path.join(STATE, 'load_balancers.json')))[dns]['ports']
     assert sorted(published) == ['443', '80']
+
+
+def docker_ready():
+    import subprocess
+    try:
+        return subprocess.run(['docker', 'image', 'inspect', os.environ.get('SEED_ALB_IMAGE', 'seed/alb:bookworm')],
+                              capture_output=True, check=False, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.mark.skipif(not docker_ready(), reason='needs Docker and the seed/alb image (make images)')
+def test_redirects_on_the_published_ports(tmp_path, monkeypatch):
+    """AWS's redirect action, on the ports the stand-in publishes on 127.0.0.1: a redirect to one of the load balancer's
+    listener ports goes to where that listener is published; under the DNS name it names the listener's port, as AWS
+    does; #{port}, #{host}, #{path} and #{query} as AWS's documentation has them."""
+    moto = pytest.importorskip('moto')
+    import boto3
+    monkeypatch.syspath_prepend(ROOT)
+    from emulator import loadbalancer
+    for key in ('AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2',
+                'AWS_ENDPOINT_URL_ACM', 'http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY'):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv('AWS_ACCESS_KEY_ID', 'testing')
+    monkeypatch.setenv('AWS_SECRET_ACCESS_KEY', 'testing')
+
+    class DataPlane:
+        state_dir = str(tmp_path)
+
+        @staticmethod
+        def network_for(backend, vpc_id):
+            return 'bridge'
+    with moto.mock_aws():
+        region = 'us-east-1'
+        ec2 = boto3.client('ec2', region_name=region)
+        elbv2 = boto3.client('elbv2', region_name=region)
+        acm = boto3.client('acm', region_name=region)
+        vpc = ec2.create_vpc(CidrBlock='10.20.0.0/16')['Vpc']['VpcId']
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock='10.20.%d.0/24' % i, AvailabilityZone='us-east-1' + z)['Subnet']['SubnetId']
+                   for i, z in ((0, 'a'), (1, 'b'))]
+        lb = elbv2.create_load_balancer(Name='dp-redirects', Subnets=subnets)['LoadBalancers'][0]
+        dns = lb['DNSName']
+        tg = elbv2.create_target_group(Name='dp-redirects-web', Protocol='HTTP', Port=80, VpcId=vpc)['TargetGroups'][0]['TargetGroupArn']
+        pem, key, dummy = self_signed(dns)
+        cert = acm.import_certificate(Certificate=pem, PrivateKey=key)['CertificateArn']
+        for port, protocol, action in (
+                (80, 'HTTP', {'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTPS', 'Port': '443', 'StatusCode': 'HTTP_301'}}),
+                (443, 'HTTPS', {'Type': 'forward', 'TargetGroupArn': tg}),
+                (8080, 'HTTP', {'Type': 'redirect', 'RedirectConfig': {
+                    'Path': '/new/#{path}', 'Query': '#{query}&from=#{port}', 'StatusCode': 'HTTP_302'}}),
+                (8081, 'HTTP', {'Type': 'redirect', 'RedirectConfig': {'Host': 'www.example.com', 'StatusCode': 'HTTP_301'}})):
+            kwargs = {'Certificates': [{'CertificateArn': cert}]} if protocol == 'HTTPS' else {}
+            elbv2.create_listener(LoadBalancerArn=lb['LoadBalancerArn'], Protocol=protocol, Port=port, DefaultActions=[action], **kwargs)
+        lbs = loadbalancer.LoadBalancers(DataPlane())
+        lbs.stopping.set()
+        try:
+            lbs.sync(region)
+            ports = json.load(open(str(tmp_path / 'load_balancers.json')))[dns]['ports']
+            assert sorted(ports) == ['443', '80', '8080', '8081'] and all(int(p) not in (80, 443, 8080, 8081) for p in ports.values())
+
+            def answers():
+                try:
+                    return direct('127.0.0.1', ports['80'], '/')[0] == 301
+                except OSError:
+                    return False
+            until('HAProxy answers', answers, timeout=30)
+            # on 127.0.0.1: the HTTPS listener's published port, path and query kept
+            status, headers = direct('127.0.0.1', ports['80'], '/shop/cart?item=1&n=2')
+            assert (status, headers['location']) == (301, 'https://127.0.0.1:%s/shop/cart?item=1&n=2' % ports['443'])
+            status, headers = direct('localhost', ports['80'], '/')
+            assert headers['location'] == 'https://localhost:%s/' % ports['443']
+            # under the DNS name (through the emulator's proxy, which keeps the Host): the listener's port, 443
+            status, headers = direct('127.0.0.1', ports['80'], '/shop?x=1', host_header=dns)
+            assert (status, headers['location']) == (301, 'https://%s/shop?x=1' % dns)
+            # #{port} (the Port kept) is the port the client used; #{path} without its "/", #{query}, "?" only before a query
+            status, headers = direct('127.0.0.1', ports['8080'], '/old/page?a=b')
+            assert (status, headers['location']) == (302, 'http://127.0.0.1:%s/new/old/page?a=b&from=%s' % (ports['8080'], ports['8080']))
+            status, headers = direct('127.0.0.1', ports['8080'], '/', host_header='%s:8080' % dns)
+            assert headers['location'] == 'http://%s:8080/new/?&from=8080' % dns
+            # another host: its own port (#{port}, the listener's), nothing of 127.0.0.1's
+            status, headers = direct('127.0.0.1', ports['8081'], '/a')
+            assert (status, headers['location']) == (301, 'http://www.example.com:8081/a')
+        finally:
+            lbs.clean()

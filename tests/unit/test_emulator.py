@@ -449,14 +449,79 @@ def albs(aws, tmp_path, monkeypatch):
 def test_a_load_balancer_is_haproxy_with_the_target_groups_health_check(albs):
     lbs, calls, lb, dummy, web, dummy, tmp_path = albs
     run = [c for c in calls if c[0] == 'run'][0]
-    assert '127.0.0.1::80' in run and '127.0.0.1::8080' in run and 'seed/alb:bookworm' in run
+    published = json.loads((tmp_path / 'load_balancers.json').read_text())[lb['DNSName']]['ports']
+    assert '127.0.0.1:%s:80' % published['80'] in run and '127.0.0.1:%s:8080' % published['8080'] in run
+    assert 'seed/alb:bookworm' in run
     config = (tmp_path / 'alb' / 'shop' / 'haproxy.cfg').read_text()
-    assert 'http-request redirect scheme https code 301' in config
+    # under the DNS name: https://<name>/ (443, the default port of https, is not written)
+    assert 'http-request redirect location "https://%[var(txn.seed_host)]/%[path,regsub(^/,)]%[var(txn.seed_query)]" code 301\n' in config
     assert 'http-check send meth GET uri /up' in config and 'http-check expect rstatus ^(200|201|202)$' in config
     assert 'default-server inter 5s rise 3 fall 2' in config
     # registered, not yet checked: a server that gets no request (weight 0)
     assert '  server %s %s:80 check weight 0' % (web['InstanceId'], web['PrivateIpAddress']) in config
     assert lbs.public_target(lb['DNSName'], 8080) is not None and lbs.public_target(lb['DNSName'], 9) is None
+
+
+def self_signed_pem(name):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import datetime
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    return (cert.public_bytes(serialization.Encoding.PEM),
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+
+def test_a_redirect_on_a_published_port_goes_to_the_published_port_of_its_target(albs):
+    """http://127.0.0.1:<80's port>/ redirects to https://127.0.0.1:<443's port>/, where the browser that asked finds the
+    HTTPS listener (AWS redirects to the listener's port, 443, which is this port on 127.0.0.1); the ports are chosen
+    before the container starts, so the config knows them (tests/dataplane has HAProxy answer it)."""
+    import boto3
+    lbs, calls, lb, tg, dummy, elbv2, tmp_path = albs
+    pem, key = self_signed_pem(lb['DNSName'])
+    cert = boto3.client('acm', region_name=REGION).import_certificate(Certificate=pem, PrivateKey=key)['CertificateArn']
+    elbv2.create_listener(LoadBalancerArn=lb['LoadBalancerArn'], Protocol='HTTPS', Port=443, Certificates=[{'CertificateArn': cert}],
+                          DefaultActions=[{'Type': 'forward', 'TargetGroupArn': tg}])
+    lbs.sync(REGION)
+    run = [c for c in calls if c[0] == 'run'][-1]
+    published = json.loads((tmp_path / 'load_balancers.json').read_text())[lb['DNSName']]['ports']
+    assert sorted(published) == ['443', '80', '8080'] and len(set(published.values())) == 3
+    for port, local in published.items():
+        assert '127.0.0.1:%s:%s' % (local, port) in run and int(local) not in (80, 443, 8080)
+    config = (tmp_path / 'alb' / 'shop' / 'haproxy.cfg').read_text()
+    listener_80 = config.split('frontend listener_80\n', 1)[1].split('\n\n', 1)[0]
+    assert ('  http-request redirect location "https://%%[var(txn.seed_host)]:%s/%%[path,regsub(^/,)]%%[var(txn.seed_query)]" code 301 '
+            'if { var(txn.seed_port) -m str %s }' % (published['443'], published['80'])) in listener_80
+    assert listener_80.endswith('  http-request redirect location "https://%[var(txn.seed_host)]/%[path,regsub(^/,)]%[var(txn.seed_query)]" code 301')
+
+
+@pytest.mark.parametrize('config, published, want', [
+    # #{port} is the port the client used: the listener's under the DNS name, the published one on 127.0.0.1
+    ({'Path': '/new/#{path}', 'Query': '#{query}&p=#{port}'}, {8080: 41000},
+     ['set-var(txn.seed_client_port) str(8080)', 'set-var(txn.seed_client_port) str(41000) if { var(txn.seed_port) -m str 41000 }',
+      'set-var-fmt(txn.seed_query) "%[query]&p=%[var(txn.seed_client_port)]"',
+      'redirect location "http://%[var(txn.seed_host)]:41000/new/%[path,regsub(^/,)]%[var(txn.seed_query)]" code 302 '
+      'if { var(txn.seed_port) -m str 41000 }',
+      'redirect location "http://%[var(txn.seed_host)]:8080/new/%[path,regsub(^/,)]%[var(txn.seed_query)]" code 302']),
+    # another host: no port of 127.0.0.1's; literal text is escaped for HAProxy ('%', '"', '$')
+    ({'Host': 'www.#{host}', 'Port': '443', 'Protocol': 'HTTPS', 'Path': '/50%"$x'}, {8080: 41000, 443: 41001},
+     ['redirect location "https://www.%[var(txn.seed_host)]/50%%\\"\\$x%[var(txn.seed_query)]" code 302']),
+    # a port that is not one of this load balancer's listeners: as it is
+    ({'Port': '9443', 'Protocol': 'HTTPS'}, {8080: 41000},
+     ['redirect location "https://%[var(txn.seed_host)]:9443/%[path,regsub(^/,)]%[var(txn.seed_query)]" code 302']),
+])
+def test_redirect_keywords_as_aws_documents_them(config, published, want):
+    from emulator.loadbalancer import redirect_lines
+    lines = redirect_lines(8080, 'HTTP', dict(config, StatusCode='HTTP_302'), published, 'shop-1.us-east-1.elb.amazonaws.com')
+    for line in want:
+        assert '  http-request ' + line in lines, (line, lines)
+    assert len([line for line in lines if ' redirect ' in line]) == len([line for line in want if line.startswith('redirect')])
 
 
 def test_target_health_is_the_stand_ins_not_motos(albs, monkeypatch):
