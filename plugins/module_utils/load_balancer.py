@@ -316,7 +316,9 @@ def _plan_target_group(g, existing, vpc_id):
                                   'group\'s protocol, port or VPC (wanted %s:%s in %s): give another name, or delete it first'
                                   % (g['name'], raw.get('Protocol'), raw.get('Port'), raw.get('VpcId'), wanted[1], wanted[2], wanted[0]))
         g['protocol'], g['port'] = raw.get('Protocol'), raw.get('Port')
-        hc = dict(_health_of(raw), **g['health_check'])
+        hc = dict(HEALTH_DEFAULTS)
+        hc.update(_health_of(raw))
+        hc.update(g['health_check'])
     _check_timeout(hc, g['field'] + '.health_check')
     g['health_check'] = hc
     g['target_port'] = g['target_port'] or g['port']
