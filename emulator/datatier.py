@@ -12,7 +12,10 @@ CreateReplicationGroup  -> one container running Redis under the primary and rea
                            the auth token as its password; with in-transit encryption, TLS only, on the
                            group's port, with a certificate for those names signed by the cloud's CA
                            (emulator.ca, which the instances trust). `creating` until Redis answers.
-ModifyReplicationGroup  -> a new AuthToken becomes the password.
+ModifyReplicationGroup  -> a new AuthToken opens Redis as AWS says (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/
+                           auth.html): with AuthTokenUpdateStrategy ROTATE (the default) beside the previous token (the
+                           two most recent open it), with SET alone. Redis's default user gets exactly those passwords
+                           (ACL SETUSER default resetpass >one >two).
 DeleteReplicationGroup  -> the container is removed.
 
 Nothing is published on the host: only the stack's instances reach them. Secrets go to the containers
@@ -81,6 +84,15 @@ def sql_name(value):
     return '"%s"' % str(value).replace('"', '""')
 
 
+def next_tokens(current, token, strategy):
+    """The tokens that open a cluster after a call that sets ``token``: a create (``strategy`` None) or SET leaves it
+    alone; ROTATE (ModifyReplicationGroup's default) keeps the most recent previous one beside it. (On a cluster that had
+    no token, AWS lets clients in without one too until a SET; here only the token does: stricter, never kinder.)"""
+    if strategy is None or strategy == 'SET' or not current:
+        return (token,)
+    return tuple(current[-1:]) + (token,) if current[-1] != token else tuple(current)
+
+
 def master_password(db):
     """The master password the instance was given, or the one RDS keeps in Secrets Manager for it."""
     if getattr(db, 'manage_master_user_password', False):
@@ -100,14 +112,16 @@ class DataTier(Hook):
         self.log = log or (lambda msg: None)
         self.lock = threading.RLock()
         self.servers = {}   # ('rds' | 'redis', id) -> {'container', 'names', 'port', 'secret', 'state', 'error'}
-        self.tokens = {}    # replication group id -> its auth token, from the calls that set it
+        self.tokens = {}    # replication group id -> the auth tokens that open it (most recent last), from the calls that set them
         self.threads = []
 
     # -- API hooks -------------------------------------------------------------
     def after(self, action, form, payload, region):
         if action in ('CreateReplicationGroup', 'ModifyReplicationGroup') and form.get('AuthToken'):
             with self.lock:  # ElastiCache never tells the token again; Redis needs it
-                self.tokens[form.get('ReplicationGroupId', '').lower()] = form['AuthToken']
+                rid = form.get('ReplicationGroupId', '').lower()
+                self.tokens[rid] = next_tokens(self.tokens.get(rid), form['AuthToken'],
+                                               None if action == 'CreateReplicationGroup' else form.get('AuthTokenUpdateStrategy') or 'ROTATE')
         if action in RDS_CHANGING or action in CACHE_CHANGING:
             try:
                 started = self.sync(region)
@@ -173,7 +187,7 @@ class DataTier(Hook):
             vpc_id = self._cache_vpc(resource, region)
             node_group = resource.node_groups[0] if resource.node_groups else {}
             names = [n for n in (node_group.get('primary_endpoint_address'), node_group.get('reader_endpoint_address')) if n]
-            port, secret = int(resource.port or 6379), self.tokens.get(rid)
+            port, secret = int(resource.port or 6379), self.tokens.get(rid)  # a tuple of tokens, or None
         if not vpc_id or ec2 is None or not names:
             self.log('datatier: %s %s has no VPC or endpoint to serve; it stays an API record' % (kind, rid))
             return False
@@ -256,11 +270,14 @@ class DataTier(Hook):
         else:
             lines += ['port %d' % entry['port']]
         if entry['secret']:
-            lines.append('requirepass "%s"' % entry['secret'].replace('\\', '\\\\').replace('"', '\\"'))
+            # the most recent token; the others that still open it (a rotation before Redis ran) are added below
+            lines.append('requirepass "%s"' % entry['secret'][-1].replace('\\', '\\\\').replace('"', '\\"'))
         self._put(entry, '/run/seed/redis.conf', '\n'.join(lines) + '\n')
         docker('exec', entry['container'], 'sh', '-c', 'chown -R redis:redis /run/seed && su -s /bin/sh redis -c "redis-server /run/seed/redis.conf"')
         probe = ['redis-cli', '-p', str(entry['port'])] + (['--tls', '--cacert', '/run/seed/ca.crt', '--sni', entry['names'][0]] if tls else [])
         self._wait(entry, probe + ['ping'], answer=('PONG', 'NOAUTH'))
+        if entry['secret'] and len(entry['secret']) > 1:
+            self._redis_passwords(entry, group, entry['secret'], entry['secret'][-1])
 
     @staticmethod
     def _wait(entry, command, answer=None):
@@ -283,15 +300,24 @@ class DataTier(Hook):
             docker('exec', entry['container'], 'sh', '-c', 'chmod 0644 /run/seed/password.sql && su postgres -c '
                    '"psql -q -p %d -f /run/seed/password.sql" >/dev/null; rm -f /run/seed/password.sql' % entry['port'])
         else:
-            tls = bool(getattr(resource, 'transit_encryption_enabled', False))
-            cli = 'redis-cli -p %d %s' % (entry['port'], '--tls --cacert /run/seed/ca.crt --sni %s' % entry['names'][0] if tls else '')
-            # the old password from the environment (never a command line), the new one from standard input
-            subprocess.run(['docker', 'exec', '-i', '-e', 'REDISCLI_AUTH', entry['container'], 'sh', '-c',
-                            'read -r new; %s CONFIG SET requirepass "$new" >/dev/null' % cli],
-                           input=secret + '\n', text=True, capture_output=True, check=False, timeout=30,
-                           env=dict(os.environ, REDISCLI_AUTH=entry['secret'] or ''))
+            self._redis_passwords(entry, resource, secret, (entry['secret'] or ('',))[-1])
         entry['secret'] = secret
         self.log('datatier: %s %s has a new password' % key)
+
+    @staticmethod
+    def _redis_passwords(entry, group, tokens, auth):
+        """Make ``tokens`` (and no other) the passwords of Redis's default user, logged in with ``auth`` (a token that
+        opens it now): one ACL SETUSER read by redis-cli from standard input, the login from the environment, so no token
+        is on a command line (an AUTH token has no space or quote, AWS's rule)."""
+        tls = bool(getattr(group, 'transit_encryption_enabled', False))
+        cli = ['redis-cli', '-p', str(entry['port'])] + (['--tls', '--cacert', '/run/seed/ca.crt', '--sni', entry['names'][0]] if tls else [])
+        command = 'ACL SETUSER default on resetpass %s\n' % ' '.join('>' + t for t in tokens)
+        env = dict(os.environ)
+        env.pop('REDISCLI_AUTH', None)
+        if auth:
+            env['REDISCLI_AUTH'] = auth  # docker exec -e NAME passes it only when it is set
+        return subprocess.run(['docker', 'exec', '-i', '-e', 'REDISCLI_AUTH', entry['container']] + cli,
+                              input=command, text=True, capture_output=True, check=False, timeout=30, env=env)
 
     def _remove(self, key):
         entry = self.servers.pop(key, None)

@@ -22,6 +22,15 @@ in this process so that they answer as the ElastiCache API reference and botocor
   the engine version is upgraded only (InvalidParameterCombination for a downgrade); MultiAZEnabled without
   automatic failover is refused as on create.
 - DeleteReplicationGroup with FinalSnapshotIdentifier makes that snapshot of the group.
+- The AUTH token as AWS keeps it (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html, "Modifying the
+  AUTH token on an existing cluster"; moto takes any token and any strategy): ModifyReplicationGroup's
+  AuthTokenUpdateStrategy ROTATE (the default) adds the token and keeps the previous one (the two most recent; on a
+  cluster that had none, the token and no token), SET is "allowed only after ROTATE" (a cluster with two tokens, or
+  one and no token) and leaves the token alone, DELETE is only for moving to RBAC, which the emulator does not offer
+  (InvalidParameterCombination for either), and a strategy needs the AuthToken it is for. The token itself follows
+  the API reference's rule (InvalidParameterValue): on create (API_CreateReplicationGroup, AuthToken) 16-128
+  characters, the only special ones ! & # $ ^ < > -; on modify (API_ModifyReplicationGroup, AuthToken) 16-128
+  printable ones, none of / " @ %. The data plane (emulator.datatier) gives Redis the same tokens.
 """
 
 import functools
@@ -30,6 +39,22 @@ import functools
 TRANSITION_DESCRIBES = 1
 DEFAULT_ENGINE_VERSION = '7.1'
 DEFAULT_MAINTENANCE_WINDOW = 'sun:05:00-sun:06:00'
+TOKEN_SPECIALS = frozenset('!&#$^<>-')  # API_CreateReplicationGroup, AuthToken
+TOKEN_FORBIDDEN_ON_MODIFY = frozenset('/"@%')  # API_ModifyReplicationGroup, AuthToken
+
+
+def token_problem(token, on_create=True):
+    """None when AWS takes the AUTH token, else its InvalidParameterValue message."""
+    text = str(token)
+    if not 16 <= len(text) <= 128 or any(not 32 < ord(c) < 127 for c in text):
+        return 'Invalid AuthToken provided. It must be 16 to 128 printable ASCII characters.'
+    if on_create and any(not c.isalnum() and c not in TOKEN_SPECIALS for c in text):
+        return 'Invalid AuthToken provided. The only permitted special characters are !, &, #, $, ^, <, >, and -.'
+    if not on_create and set(text) & TOKEN_FORBIDDEN_ON_MODIFY:
+        return 'Invalid AuthToken provided. It cannot contain /, ", @ or %.'
+    return None
+
+
 PATCHED = []
 
 
@@ -154,6 +179,8 @@ def patch_elasticache():
             raise invalid_combination('Multi-AZ can be enabled only with automatic failover enabled.')
         if kwargs.get('auth_token') and not kwargs.get('transit_encryption_enabled'):
             raise exceptions.InvalidParameterValueException('The AUTH token is only supported when encryption in transit is enabled.')
+        if kwargs.get('auth_token') and token_problem(kwargs['auth_token']):
+            raise exceptions.InvalidParameterValueException(token_problem(kwargs['auth_token']))
         if kwargs.get('cache_subnet_group_name') and kwargs['cache_subnet_group_name'] not in self.cache_subnet_groups:
             raise exceptions.CacheSubnetGroupNotFound(kwargs['cache_subnet_group_name'])
         kwargs['engine_version'] = kwargs.get('engine_version') or DEFAULT_ENGINE_VERSION
@@ -163,6 +190,8 @@ def patch_elasticache():
         group.port = int(kwargs.get('port') or 6379)
         group.status = 'creating'
         group.seed_transition = TRANSITION_DESCRIBES
+        group.seed_tokens = 1 if kwargs.get('auth_token') else 0  # tokens that open it
+        group.seed_open = not kwargs.get('auth_token')  # no token opens it too
         if group.cluster_mode != 'enabled':
             group.primary_cluster_id = group.member_clusters[0]
         for index, cid in enumerate(group.member_clusters):
@@ -227,6 +256,18 @@ def patch_elasticache():
             raise invalid_combination('Cannot downgrade the engine version from %s to %s.' % (group.engine_version, version))
         if params.get('AuthToken') and not group.transit_encryption_enabled:
             raise exceptions.InvalidParameterValueException('The AUTH token is only supported when encryption in transit is enabled.')
+        strategy = params.get('AuthTokenUpdateStrategy')
+        tokens, open_ = getattr(group, 'seed_tokens', 1 if group.auth_token_enabled else 0), getattr(group, 'seed_open', False)
+        if params.get('AuthToken'):
+            if token_problem(params['AuthToken'], on_create=False):
+                raise exceptions.InvalidParameterValueException(token_problem(params['AuthToken'], on_create=False))
+            strategy = strategy or 'ROTATE'
+            if strategy == 'SET' and not (tokens == 2 or (tokens == 1 and open_)):
+                raise invalid_combination('The AUTH token update strategy SET is allowed only after ROTATE.')
+            if strategy not in ('ROTATE', 'SET'):
+                raise invalid_combination('The AUTH token update strategy %s is allowed only when moving to RBAC.' % strategy)
+        elif strategy:
+            raise invalid_combination('AuthTokenUpdateStrategy %s needs an AuthToken.' % strategy)
         for key, attr in (('ReplicationGroupDescription', 'description'), ('CacheNodeType', 'cache_node_type'),
                           ('EngineVersion', 'engine_version'), ('PreferredMaintenanceWindow', 'preferred_maintenance_window'),
                           ('SnapshotRetentionLimit', 'snapshot_retention_limit'), ('SecurityGroupIds', 'security_group_ids')):
@@ -238,6 +279,10 @@ def patch_elasticache():
             group.multi_az = 'enabled' if multi_az else 'disabled'
         if params.get('AuthToken'):
             group.auth_token_enabled = True
+            if strategy == 'SET':
+                group.seed_tokens, group.seed_open = 1, False
+            else:  # ROTATE: the new token beside the previous one (or beside no token, on a cluster that had none)
+                group.seed_tokens, group.seed_open = (1, True) if not tokens else (2, False)
         group.status = 'modifying'
         group.seed_transition = TRANSITION_DESCRIBES
         refresh_members(self, group)
@@ -246,7 +291,8 @@ def patch_elasticache():
 
     def modify_replication_group_response(self):
         params = {}
-        for key in ('ReplicationGroupDescription', 'CacheNodeType', 'EngineVersion', 'PreferredMaintenanceWindow', 'AuthToken'):
+        for key in ('ReplicationGroupDescription', 'CacheNodeType', 'EngineVersion', 'PreferredMaintenanceWindow', 'AuthToken',
+                    'AuthTokenUpdateStrategy'):
             params[key] = self._get_param(key)
         params['SnapshotRetentionLimit'] = self._get_int_param('SnapshotRetentionLimit')
         params['AutomaticFailoverEnabled'] = self._get_bool_param('AutomaticFailoverEnabled')

@@ -20,6 +20,18 @@ patch_rds() (called by emulator.fidelity.patch_moto) changes moto's RDS models s
   (class, storage, storage type, IOPS, engine version, Multi-AZ, DB subnet group) in
   PendingModifiedValues, as AWS does; moto applies everything at once. With ApplyImmediately, what
   was pending is applied too.
+- ModifyDBInstance's states, as AWS's: a new MasterUserPassword makes the instance
+  `resetting-master-credentials`, with MasterUserPassword in PendingModifiedValues until it is applied
+  ("Between the time of the request and the completion of the request, the MasterUserPassword element
+  exists in the PendingModifiedValues element", API_ModifyDBInstance); changes applied at once make it
+  `modifying`. Either lasts TRANSITION_DESCRIBES describes, then `available` (moto stays `available`).
+- The backup and maintenance windows: moto refuses a maintenance window that wraps the week's end
+  (sun:23:45-mon:00:15, the example of AWS's own CreateDBInstance page: "Must be at least 30 minutes"),
+  and lets a backup window shorter than 30 minutes through; the check here is AWS's rule
+  (API_CreateDBInstance, PreferredBackupWindow: "Must be at least 30 minutes. Must not conflict with
+  the preferred maintenance window"), the daily backup window against every day of the weekly one,
+  across midnight and the week's end, answered as AWS answers it: InvalidParameterValue "The backup
+  window and maintenance window must not overlap." Windows that touch conflict, as in moto.
 """
 
 import functools
@@ -33,6 +45,10 @@ POSTGRES_CLASSES = ('db.t3.micro', 'db.t3.small', 'db.t3.medium', 'db.t3.large',
 # storage type: (min GiB, max GiB, supports iops)
 STORAGE = {'gp2': (20, 65536, False), 'gp3': (20, 65536, True), 'io1': (100, 65536, True), 'io2': (100, 65536, True)}
 ZONES = ('a', 'b', 'c', 'd', 'e', 'f')
+# describes that still show a modified instance in its transitional status
+TRANSITION_DESCRIBES = 1
+DAYS = ('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')
+DAY, WEEK = 1440, 7 * 1440
 # ModifyDBInstance's parameters AWS defers to the maintenance window, and their PendingModifiedValues names
 DEFERRED = (('db_instance_class', 'DBInstanceClass'), ('allocated_storage', 'AllocatedStorage'), ('storage_type', 'StorageType'),
             ('iops', 'Iops'), ('engine_version', 'EngineVersion'), ('multi_az', 'MultiAZ'),
@@ -67,6 +83,40 @@ def postgres_options(region, engine_version=None, instance_class=None):
     return out
 
 
+def _minutes(text):
+    hour, minute = text.split(':')
+    return int(hour) * 60 + int(minute)
+
+
+def window_problem(maintenance, backup):
+    """AWS's answer to a pair of windows (either may be None): None when valid, else the message of its
+    InvalidParameterValue. https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html"""
+    m_start = m_len = b_start = b_len = None
+    if maintenance:
+        window = str(maintenance).lower()
+        try:
+            start, end = [DAYS.index(part[:3]) * DAY + _minutes(part[4:]) for part in window.split('-')]
+        except (ValueError, IndexError):
+            return ('Invalid maintenance window format: %s. Should be specified as a range ddd:hh24:mi-ddd:hh24:mi (24H Clock UTC). '
+                    'Example: Sun:23:45-Mon:00:15' % maintenance)
+        m_start, m_len = start, (end - start) % WEEK
+        if m_len < 30:
+            return 'The maintenance window must be at least 30 minutes.'
+        if m_len > DAY:
+            return 'Maintenance window must be less than 24 hours.'  # moto's limit, kept
+    if backup:
+        try:
+            start, end = [_minutes(t) for t in str(backup).split('-')]
+        except ValueError:
+            return 'Invalid backup window format: %s. Should be specified as a range hh24:mi-hh24:mi (24H Clock UTC).' % backup
+        b_start, b_len = start, (end - start) % DAY
+        if b_len < 30:
+            return 'The backup window must be at least 30 minutes.'
+    if m_len is not None and b_len is not None and any((m_start + i - b_start) % DAY <= b_len for i in range(m_len + 1)):
+        return 'The backup window and maintenance window must not overlap.'
+    return None
+
+
 def patch_rds():
     """Apply the rules above to moto's RDS classes (emulator.fidelity.patch_moto calls it once)."""
     from moto.rds.exceptions import RDSClientError
@@ -74,6 +124,8 @@ def patch_rds():
     from moto.rds.responses import RDSResponse
 
     DBInstance.default_engine_versions['postgres'] = DEFAULT_POSTGRES
+    import moto.rds.models as rds_models
+    rds_models.valid_preferred_maintenance_window = window_problem  # CreateDBInstance and ModifyDBInstance call it
 
     orderable = RDSResponse.describe_orderable_db_instance_options
 
@@ -138,7 +190,32 @@ def patch_rds():
                 if value is not None:
                     db_kwargs.pop(key)
                     pending[name] = value
+        applied = [k for k, v in db_kwargs.items() if v is not None and k not in ('db_instance_identifier', 'apply_immediately')]
         result = modify_instance(self, db_instance_identifier, db_kwargs)
+        if db_kwargs.get('master_user_password') is not None:
+            pending['MasterUserPassword'] = '****'
+            result.status = 'resetting-master-credentials'
+            result.seed_transition = TRANSITION_DESCRIBES
+        elif applied:
+            result.status = 'modifying'
+            result.seed_transition = TRANSITION_DESCRIBES
         result.pending_modified_values = pending
         return result
     RDSBackend.modify_db_instance = modify_instance_as_aws
+
+    describe_instances = RDSBackend.describe_db_instances
+
+    @functools.wraps(describe_instances)
+    def describe_instances_as_aws(self, db_instance_identifier=None, filters=None):
+        found = describe_instances(self, db_instance_identifier, filters)
+        for database in found:
+            left = getattr(database, 'seed_transition', 0)
+            if left > 0:
+                database.seed_transition = left - 1
+            elif getattr(database, 'status', None) in ('modifying', 'resetting-master-credentials'):
+                database.status = 'available'
+                pending = dict(getattr(database, 'pending_modified_values', None) or {})
+                pending.pop('MasterUserPassword', None)
+                database.pending_modified_values = pending
+        return found
+    RDSBackend.describe_db_instances = describe_instances_as_aws
