@@ -7,7 +7,8 @@ The resource contract (docs/architecture.md): :func:`find`, :func:`describe`, :f
 over a Context whose client is ElastiCache's. The name is the group's identity (AWS keeps one group per name
 and lowercases it), so a CreateCacheSubnetGroup whose answer was lost is found again by its name
 (``retries.create_or_find``) before creating again; description and subnets change in place
-(ModifyCacheSubnetGroup), tags by the group's ARN.
+(ModifyCacheSubnetGroup), tags by the group's ARN; left out, description and subnets are left as they are. With a
+stack, the group found by its name is changed or deleted only when it is tagged with that stack.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,6 +24,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.elasticache impor
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, dict_to_boto3_tags, normalize_tags
 
 NAME_RE = re.compile(r'^[a-z0-9-]{1,255}$')
@@ -39,27 +41,38 @@ def validate_name(value, field='name'):
 
 
 def validate(p):
-    """The desired group from the options, checked before any call. ValidationError names the field."""
+    """The desired group from the options, checked before any call. ValidationError names the field. The description
+    and the subnets are None when left out (left as they are; to create, the name and a refusal)."""
+    stack = p.get('stack')
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
     name = validate_name(p.get('name'))
-    tags = normalize_tags(p.get('tags'), added=()) if p.get('tags') is not None else None
-    desired = {'name': name, 'tags': tags}
+    tags = normalize_tags(p.get('tags'), added=(STACK_TAG,) if stack else ()) if p.get('tags') is not None else None
+    if tags is not None and stack:
+        tags[STACK_TAG] = stack
+    desired = {'name': name, 'tags': tags, 'stack': stack}
     if p.get('state') == 'absent':
         return desired
-    description = p.get('description') if p.get('description') is not None else name
-    if not description or len(description) > MAX_DESCRIPTION:
-        raise ValidationError('description', 'a description of 1-%d characters is required (default: the name)' % MAX_DESCRIPTION)
-    subnets = p.get('subnets') or []
-    if not subnets:
-        raise ValidationError('subnets', 'required with state: present; give one or more subnet ids (subnet-...) of one VPC')
-    bad = [s for s in subnets if not SUBNET_RE.match(str(s))]
+    description = p.get('description')
+    if description is not None and not 1 <= len(description) <= MAX_DESCRIPTION:
+        raise ValidationError('description', 'a description of 1-%d characters (not given: the name, on create)' % MAX_DESCRIPTION)
+    subnets = p.get('subnets')
+    if subnets is not None and not subnets:
+        raise ValidationError('subnets', 'give one or more subnet ids (subnet-...) of one VPC (or leave subnets out to keep those '
+                              'of an existing group)')
+    bad = [s for s in subnets or [] if not SUBNET_RE.match(str(s))]
     if bad:
         raise ValidationError('subnets', '%s: not a subnet id; give ids such as subnet-0123456789abcdef0' % ', '.join(map(str, bad)))
-    desired.update(description=description, subnets=sorted(set(subnets)))
+    desired.update(description=description, subnets=sorted(set(subnets)) if subnets is not None else None)
     return desired
 
 
 def resolve(ctx, *, desired, ec2):
-    """Reads only, before any change: the subnets exist and are in one VPC; fills vpc_id and availability_zones."""
+    """Reads only, before any change: the subnets exist and are in one VPC; fills vpc_id and availability_zones (given no
+    subnets, nothing to read)."""
+    if desired.get('subnets') is None:
+        desired['vpc_id'], desired['availability_zones'] = None, None
+        return desired
     desired['vpc_id'], desired['availability_zones'] = subnets_in_one_vpc(ec2, desired['subnets'], 'a cache subnet group')
     return desired
 
@@ -84,12 +97,16 @@ def _raw(client, name):
     return groups[0] if groups else None
 
 
-def find(ctx, *, name):
-    """The subnet group named ``name``: {raw (DescribeCacheSubnetGroups), tags}, or None."""
+def find(ctx, *, name, stack=None):
+    """The subnet group named ``name``: {raw (DescribeCacheSubnetGroups), tags (ListTagsForResource)}, or None. With
+    ``stack``, a group tagged with another stack, or with none, is refused (stack.NotOwned, naming both) before anything is
+    changed or deleted: AWS keeps these names in lower case, so a name never tells whose a group is."""
     raw = _raw(ctx.client, name)
     if raw is None:
         return None
-    return {'raw': raw, 'tags': tags_of(ctx.client, raw['ARN'])}
+    tags = tags_of(ctx.client, raw['ARN'])
+    check_owner(stack, tags, 'cache subnet group', raw['CacheSubnetGroupName'])
+    return {'raw': raw, 'tags': tags}
 
 
 def _planned(desired, arn, tags):
@@ -102,7 +119,13 @@ def ensure(ctx, *, desired, existing=None):
     """Create the group (``existing`` None), or change its description, subnets and tags in place.
     ``existing``: what :func:`find` returned; ``desired``: what :func:`validate` and :func:`resolve` made."""
     if existing is None:
-        tags = desired['tags'] or {}
+        if desired['subnets'] is None:
+            raise ValidationError('subnets', 'required to create cache subnet group %s: one or more subnet ids (subnet-...) of '
+                                  'one VPC' % desired['name'])
+        tags = dict(desired['tags'] or {})
+        if desired.get('stack'):
+            tags[STACK_TAG] = desired['stack']
+        desired = dict(desired, description=desired['description'] or desired['name'])  # default on create: the name
         kwargs = {'CacheSubnetGroupName': desired['name'], 'CacheSubnetGroupDescription': desired['description'],
                   'SubnetIds': desired['subnets']}
         if tags:
@@ -121,10 +144,14 @@ def ensure(ctx, *, desired, existing=None):
     before = describe(raw, tags)
     after = dict(before)
     changed = False
-    if before['description'] != desired['description'] or before['subnet_ids'] != desired['subnets']:
+    # left out: as they are (ModifyCacheSubnetGroup is sent with both, the group's own for the one not given)
+    wanted = dict(desired, description=before['description'] if desired['description'] is None else desired['description'],
+                  subnets=before['subnet_ids'] if desired['subnets'] is None else desired['subnets'],
+                  availability_zones=desired.get('availability_zones') or before['availability_zones'])
+    if before['description'] != wanted['description'] or before['subnet_ids'] != wanted['subnets']:
         answer = ctx.call('modify_cache_subnet_group', CacheSubnetGroupName=desired['name'],
-                          CacheSubnetGroupDescription=desired['description'], SubnetIds=desired['subnets'])
-        after.update(_planned(desired, arn, tags))
+                          CacheSubnetGroupDescription=wanted['description'], SubnetIds=wanted['subnets'])
+        after.update(_planned(wanted, arn, tags))
         if answer and answer.get('CacheSubnetGroup'):
             after = describe(answer['CacheSubnetGroup'], tags)
         changed = True

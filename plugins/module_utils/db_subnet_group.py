@@ -6,7 +6,8 @@
 The resource contract (docs/architecture.md): :func:`find`, :func:`describe`, :func:`ensure`, :func:`delete`,
 over a Context whose client is RDS's. CreateDBSubnetGroup carries no token, but the name is the identity: a
 lost answer is found again by name (``retries.create_or_find``) before creating again. The description and
-the subnets change in place (ModifyDBSubnetGroup).
+the subnets change in place (ModifyDBSubnetGroup); left out, they are left as they are. With a stack, the group found
+by its name is changed or deleted only when it is tagged with that stack.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,7 +21,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import not_fo
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import tags_of
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import NAME_TAG
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import NAME_TAG, STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, dict_to_boto3_tags, normalize_tags
 
 NAME_RE = re.compile(r'^[A-Za-z0-9 ._-]{1,255}$')
@@ -29,7 +30,11 @@ MISSING = 'DBSubnetGroupNotFoundFault'
 
 
 def validate(p):
-    """The desired group from the options, checked before any call: {name, description, subnet_ids, tags}."""
+    """The desired group from the options, checked before any call: {name, description, subnet_ids, tags, stack}; the
+    description and the subnets are None when left out (left as they are; to create, the name and a refusal)."""
+    stack = p.get('stack')
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
     name = p.get('name') or ''
     if not NAME_RE.match(name):
         raise ValidationError('name', '%r is not a DB subnet group name: 1-255 letters, digits, spaces, hyphens, underscores '
@@ -37,26 +42,34 @@ def validate(p):
     if name.lower() == 'default':
         raise ValidationError('name', '"default" is the name of the default DB subnet group AWS keeps; choose another name')
     name = name.lower()  # AWS keeps DB subnet group names in lowercase
-    tags = normalize_tags(p.get('tags'), added=(NAME_TAG,)) if p.get('tags') is not None else None
-    desired = {'name': name, 'tags': dict(tags, **{NAME_TAG: name}) if tags is not None else None}
+    added = (NAME_TAG, STACK_TAG) if stack else (NAME_TAG,)
+    tags = normalize_tags(p.get('tags'), added=added) if p.get('tags') is not None else None
+    if tags is not None:
+        tags[NAME_TAG] = name
+        if stack:
+            tags[STACK_TAG] = stack
+    desired = {'name': name, 'tags': tags, 'stack': stack}
     if p.get('state', 'present') == 'absent':
         return desired
-    description = p.get('description') or name
-    if len(description) > 255:
-        raise ValidationError('description', 'at most 255 characters (got %d)' % len(description))
-    subnets = p.get('subnets') or []
-    if not subnets:
-        raise ValidationError('subnets', 'required with state: present: the ids of two or more subnets of one VPC, in two or '
-                              'more availability zones')
-    bad = [s for s in subnets if not SUBNET_ID_RE.match(str(s))]
+    description = p.get('description')
+    if description is not None and not 1 <= len(description) <= 255:
+        raise ValidationError('description', 'not empty, and at most 255 characters (got %d)' % len(description))
+    subnets = p.get('subnets')
+    if subnets is not None and not subnets:
+        raise ValidationError('subnets', 'the ids of two or more subnets of one VPC, in two or more availability zones (or leave '
+                              'subnets out to keep those of an existing group)')
+    bad = [s for s in subnets or [] if not SUBNET_ID_RE.match(str(s))]
     if bad:
         raise ValidationError('subnets', '%s: not a subnet id (subnet-...)' % ', '.join(str(s) for s in bad))
-    desired.update(description=description, subnet_ids=sorted(set(subnets)))
+    desired.update(description=description, subnet_ids=sorted(set(subnets)) if subnets is not None else None)
     return desired
 
 
 def check_subnets(ec2, desired):
-    """The subnets read with EC2 (one VPC, two or more zones): the desired group with its vpc_id and zones."""
+    """The subnets read with EC2 (one VPC, two or more zones): the desired group with its vpc_id and zones (given no
+    subnets, the group's are left as they are: nothing to read)."""
+    if desired.get('subnet_ids') is None:
+        return dict(desired, vpc_id=None, availability_zones=None)
     vpc_id, zones = subnets_in_one_vpc(ec2, desired['subnet_ids'], 'a DB subnet group', min_zones=2)
     return dict(desired, vpc_id=vpc_id, availability_zones=zones)
 
@@ -71,8 +84,10 @@ def describe(raw, tags=None):
             'status': raw.get('SubnetGroupStatus'), 'tags': dict(tags or {})}
 
 
-def find(ctx, *, name):
-    """{raw (DescribeDBSubnetGroups), tags} of the group named ``name``, or None."""
+def find(ctx, *, name, stack=None):
+    """{raw (DescribeDBSubnetGroups), tags (ListTagsForResource)} of the group named ``name``, or None. With ``stack``, a
+    group tagged with another stack, or with none, is refused (stack.NotOwned, naming both) before anything is changed or
+    deleted: AWS keeps these names in lower case, so a name never tells whose a group is."""
     try:
         found = ctx.client.describe_db_subnet_groups(DBSubnetGroupName=name)['DBSubnetGroups']
     except Exception as exc:  # pylint: disable=broad-except
@@ -81,7 +96,9 @@ def find(ctx, *, name):
         raise
     if not found:
         return None
-    return {'raw': found[0], 'tags': tags_of(ctx.client, found[0]['DBSubnetGroupArn'])}
+    tags = tags_of(ctx.client, found[0]['DBSubnetGroupArn'])
+    check_owner(stack, tags, 'DB subnet group', found[0]['DBSubnetGroupName'])
+    return {'raw': found[0], 'tags': tags}
 
 
 def _planned(desired, arn, tags):
@@ -94,7 +111,13 @@ def ensure(ctx, *, desired, existing=None):
     """Create the group (``existing`` None), or modify its description and subnets in place; tags converged.
     ``desired``: what :func:`check_subnets` returned; ``existing``: what :func:`find` returned."""
     if existing is None:
+        if desired['subnet_ids'] is None:
+            raise ValidationError('subnets', 'required to create DB subnet group %s: the ids of two or more subnets of one VPC, '
+                                  'in two or more availability zones' % desired['name'])
         tags = desired['tags'] or {NAME_TAG: desired['name']}
+        if desired.get('stack'):
+            tags = dict(tags, **{STACK_TAG: desired['stack']})
+        desired = dict(desired, description=desired['description'] or desired['name'])  # default on create: the name
         kwargs = dict(DBSubnetGroupName=desired['name'], DBSubnetGroupDescription=desired['description'],
                       SubnetIds=desired['subnet_ids'], Tags=dict_to_boto3_tags(tags))
 
@@ -107,14 +130,17 @@ def ensure(ctx, *, desired, existing=None):
     before = describe(raw, existing['tags'])
     after = dict(before)
     changed = False
-    if before['subnet_ids'] != desired['subnet_ids'] or before['description'] != desired['description']:
+    subnets = before['subnet_ids'] if desired['subnet_ids'] is None else desired['subnet_ids']  # left out: as they are
+    description = before['description'] if desired['description'] is None else desired['description']
+    if before['subnet_ids'] != subnets or before['description'] != description:
         if desired.get('vpc_id') and before['vpc_id'] and desired['vpc_id'] != before['vpc_id']:
             raise ValidationError('subnets', 'the subnets are in VPC %s, DB subnet group %s is in %s: a DB subnet group cannot '
                                   'move to another VPC; delete it (state: absent) and create it again, or give subnets of %s'
                                   % (desired['vpc_id'], desired['name'], before['vpc_id'], before['vpc_id']))
-        ctx.call('modify_db_subnet_group', DBSubnetGroupName=desired['name'], DBSubnetGroupDescription=desired['description'],
-                 SubnetIds=desired['subnet_ids'])
-        after.update(description=desired['description'], subnet_ids=list(desired['subnet_ids']),
+        # ModifyDBSubnetGroup requires SubnetIds: the group's own when they do not change
+        ctx.call('modify_db_subnet_group', DBSubnetGroupName=desired['name'], DBSubnetGroupDescription=description,
+                 SubnetIds=subnets)
+        after.update(description=description, subnet_ids=list(subnets),
                      availability_zones=list(desired.get('availability_zones') or before['availability_zones']))
         changed = True
     tags_changed, after['tags'] = apply_resource_tags(ctx, arn, existing['tags'], desired['tags'])

@@ -21,6 +21,10 @@ description:
   - A cluster with a replica is best spread over two or more availability zones; a group of one zone is accepted,
     the playbook decides.
   - A group a cache cluster still uses is not deleted; the error names it.
+  - The description and the subnets change in place; left out, they are left as they are.
+  - With O(stack), the group found by O(name) must be tagged C(Stack=<stack>), for a change and for O(state=absent)
+    alike, since AWS keeps these names in lower case, so C(Demo-cache) is C(demo-cache). One of another stack, or of none, is
+    refused before any change, naming both.
 author:
   - Seed Maintainers (@seed-maintainers)
 options:
@@ -29,10 +33,10 @@ options:
     type: str
     required: true
   description:
-    description: The group's description. Defaults to O(name).
+    description: "The group's description. Default on create: O(name); not given, an existing group keeps its own."
     type: str
   subnets:
-    description: Subnet ids, all in one VPC. Required with O(state=present).
+    description: Subnet ids, all in one VPC. Required to create; not given, an existing group keeps its subnets.
     type: list
     elements: str
   state:
@@ -43,6 +47,7 @@ options:
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
@@ -58,11 +63,12 @@ EXAMPLES = r'''
     name: demo-cache
     description: Redis of the demo stack
     subnets: "{{ private_subnet_ids }}"
-    tags: {Stack: demo}
+    stack: demo
 
-- name: Gone (after the cache clusters in it)
+- name: Gone (after the cache clusters in it; refused unless it is tagged Stack=demo)
   seed.laravel_aws.cache_subnet_group:
     name: demo-cache
+    stack: demo
     state: absent
 '''
 
@@ -114,7 +120,7 @@ def run(m):
     ctx = Context.of(m, m.client('elasticache'))
     if m.params['state'] == 'present':
         cache_subnet_group.resolve(ctx, desired=desired, ec2=m.client('ec2'))
-    existing = cache_subnet_group.find(ctx, name=desired['name'])
+    existing = cache_subnet_group.find(ctx, name=desired['name'], stack=desired['stack'])
     if m.params['state'] == 'absent':
         if existing is None:
             m.exit_json(changed=False, cache_subnet_group={}, diff=make_diff(None, None))
@@ -131,8 +137,7 @@ def main():
             name=dict(type='str', required=True),
             description=dict(type='str'),
             subnets=dict(type='list', elements='str'),
-        )),
-        required_if=[('state', 'present', ['subnets'])],
+        ), owner=True),
     )
     m.run(run)
 

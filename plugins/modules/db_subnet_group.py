@@ -16,7 +16,11 @@ description:
   - Creates, updates or deletes an RDS DB subnet group, found by its name (unique per region).
   - Before any change the subnets are read with EC2 and checked to be in one VPC and in two or more
     availability zones, as AWS requires.
-  - The description and the subnets change in place; a rerun with nothing to change sends reads only.
+  - The description and the subnets change in place; left out, they are left as they are. A rerun with nothing to
+    change sends reads only.
+  - With O(stack), the group found by O(name) must be tagged C(Stack=<stack>), for a change and for O(state=absent)
+    alike, since AWS keeps these names in lower case, so C(Demo-db) is C(demo-db). One of another stack, or of none, is
+    refused before any change, naming both.
   - A create whose answer was lost is found again by name, never made twice.
 author:
   - Seed Maintainers (@seed-maintainers)
@@ -28,11 +32,12 @@ options:
     type: str
     required: true
   description:
-    description: The group's description. Not given, the name.
+    description: "The group's description. Default on create: the name; not given, an existing group keeps its own."
     type: str
   subnets:
     description:
-      - Subnet ids, of one VPC and in two or more availability zones. Required with O(state=present).
+      - Subnet ids, of one VPC and in two or more availability zones. Required to create; not given, an existing group
+        keeps its subnets.
     type: list
     elements: str
   state:
@@ -43,6 +48,7 @@ options:
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
@@ -58,11 +64,12 @@ EXAMPLES = r'''
     name: demo-db
     description: Private subnets of demo for RDS
     subnets: "{{ network.subnets | selectattr('tier', 'equalto', 'private') | map(attribute='id') | list }}"
-    tags: {Stack: demo}
+    stack: demo
 
 - name: Gone (after the instances in it)
   seed.laravel_aws.db_subnet_group:
     name: demo-db
+    stack: demo
     state: absent
 '''
 
@@ -117,7 +124,7 @@ def run(m):
     ctx = Context.of(m, m.client('rds'))
     if m.params['state'] == 'present':
         desired = db_subnet_group.check_subnets(m.client('ec2'), desired)
-    existing = db_subnet_group.find(ctx, name=desired['name'])
+    existing = db_subnet_group.find(ctx, name=desired['name'], stack=desired['stack'])
     if m.params['state'] == 'absent':
         if existing is None:
             m.exit_json(changed=False, db_subnet_group={}, diff=make_diff(None, None))
@@ -134,8 +141,7 @@ def main():
             name=dict(type='str', required=True),
             description=dict(type='str'),
             subnets=dict(type='list', elements='str'),
-        )),
-        required_if=[('state', 'present', ['subnets'])],
+        ), owner=True),
     )
     m.run(run)
 

@@ -108,3 +108,48 @@ def test_a_lost_create_answer_is_found_not_made_twice(run_module, calls, net, mo
     monkeypatch.setattr(retries.RetryingClient, 'call', losing)
     made = run_module(cache_subnet_group.main, {'name': 'demo-cache', 'subnets': [net['a']]})
     assert made['changed'] and lost and made['cache_subnet_group']['subnet_ids'] == [net['a']] and len(groups(net)) == 1
+
+
+# -- issue 30 ---------------------------------------------------------------------------------------------------------
+
+def tags_of(net, arn):
+    return {t['Key']: t['Value'] for t in net['cache'].list_tags_for_resource(ResourceName=arn)['TagList']}
+
+
+@pytest.mark.parametrize('state', ['present', 'absent'])
+@pytest.mark.parametrize('owner, stack', [('demo', 'demo-2'), ('demo', 'demo2'), (None, 'demo')])
+def test_a_group_of_another_stack_or_of_none_is_refused(run_module, calls, net, owner, stack, state):
+    """Teardown of stack Demo deleted demo's cache subnet group: found by its name, which AWS keeps in lower case. With
+    ``stack``, one tagged with another stack, or with none, is refused before any change, naming both."""
+    made = run_module(cache_subnet_group.main, {'name': 'demo-cache', 'subnets': [net['a']], 'tags': {'Stack': owner} if owner else {}})
+    arn = made['cache_subnet_group']['arn']
+    task = {'name': 'Demo-Cache', 'stack': stack, 'state': state}
+    if state == 'present':
+        task.update(subnets=[net['a'], net['b']], description='moved', tags={'Tier': 'cache'})
+    del calls[:]
+    refused = run_module(cache_subnet_group.main, task)
+    assert refused.get('failed') and refused['field'] == 'stack', refused
+    assert 'cache subnet group demo-cache' in refused['msg'] and 'not to stack %r' % stack in refused['msg'], refused['msg']
+    assert ("belongs to stack 'demo'" if owner else 'has no Stack tag') in refused['msg'] and 'nothing was changed' in refused['msg']
+    assert mutating(calls) == [] and not refused.get('changed')
+    (raw,) = groups(net)
+    assert raw['CacheSubnetGroupDescription'] == 'demo-cache' and len(raw['Subnets']) == 1
+    assert tags_of(net, arn) == ({'Stack': owner} if owner else {})
+
+
+def test_the_stack_s_own_group_is_made_tagged_and_left_as_it_is_when_options_are_left_out(run_module, calls, net):
+    made = run_module(cache_subnet_group.main, {'name': 'demo-cache', 'stack': 'demo', 'description': 'Redis', 'subnets': [net['a']]})
+    assert made['changed'] and made['cache_subnet_group']['tags'] == {'Stack': 'demo'}
+    assert tags_of(net, made['cache_subnet_group']['arn']) == {'Stack': 'demo'}
+    del calls[:]
+    for task in ({'name': 'demo-cache', 'stack': 'demo', 'subnets': [net['a']]}, {'name': 'demo-cache', 'stack': 'demo'}):
+        again = run_module(cache_subnet_group.main, task)
+        assert again.get('changed') is False and mutating(calls) == [], again  # the description was reset to the name
+        assert again['cache_subnet_group']['description'] == 'Redis' and again['cache_subnet_group']['subnet_ids'] == [net['a']]
+    moved = run_module(cache_subnet_group.main, {'name': 'demo-cache', 'stack': 'demo', 'subnets': [net['a'], net['b']]})
+    assert moved['changed'] and moved['cache_subnet_group']['description'] == 'Redis'
+    assert groups(net)[0]['CacheSubnetGroupDescription'] == 'Redis' and len(groups(net)[0]['Subnets']) == 2
+    none = run_module(cache_subnet_group.main, {'name': 'other-cache'})
+    assert none['failed'] and none['field'] == 'subnets' and 'required to create' in none['msg']
+    gone = run_module(cache_subnet_group.main, {'name': 'demo-cache', 'stack': 'demo', 'state': 'absent'})
+    assert gone['changed'] and groups(net) == []

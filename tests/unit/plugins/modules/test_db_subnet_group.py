@@ -97,3 +97,49 @@ def test_a_lost_create_answer_is_found_by_name(aws, run_module, calls, net, monk
     made = run_module(db_subnet_group.main, {'name': 'demo-db', 'subnets': [net['a'], net['b']]})
     assert made['changed'] and made['db_subnet_group']['arn'] and lost == ['create_db_subnet_group']
     assert len(groups(net)) == 1
+
+
+# -- issue 30 ---------------------------------------------------------------------------------------------------------
+
+def tags_of(net, arn):
+    return {t['Key']: t['Value'] for t in net['rds'].list_tags_for_resource(ResourceName=arn)['TagList']}
+
+
+@pytest.mark.parametrize('state', ['present', 'absent'])
+@pytest.mark.parametrize('owner, stack', [('demo', 'demo-2'), ('demo', 'demo2'), (None, 'demo')])
+def test_a_group_of_another_stack_or_of_none_is_refused(aws, run_module, calls, net, owner, stack, state):
+    """Teardown of stack Demo deleted demo's DB subnet group: found by its name, which AWS keeps in lower case. With
+    ``stack``, one tagged with another stack, or with none, is refused before any change, naming both."""
+    made = run_module(db_subnet_group.main, {'name': 'demo-db', 'subnets': [net['a'], net['b']], 'tags': {'Stack': owner} if owner else {}})
+    arn = made['db_subnet_group']['arn']
+    task = {'name': 'Demo-DB', 'stack': stack, 'state': state}
+    if state == 'present':
+        task.update(subnets=[net['a'], net['b'], net['c']], description='moved', tags={'Tier': 'db'})
+    del calls[:]
+    refused = run_module(db_subnet_group.main, task)
+    assert refused.get('failed') and refused['field'] == 'stack', refused
+    assert 'DB subnet group demo-db' in refused['msg'] and 'not to stack %r' % stack in refused['msg'], refused['msg']
+    assert ("belongs to stack 'demo'" if owner else 'has no Stack tag') in refused['msg'] and 'nothing was changed' in refused['msg']
+    assert mutating(calls) == [] and not refused.get('changed')
+    (raw,) = groups(net)
+    assert raw['DBSubnetGroupDescription'] == 'demo-db' and len(raw['Subnets']) == 2
+    assert tags_of(net, arn) == dict({'Name': 'demo-db'}, **({'Stack': owner} if owner else {}))
+
+
+def test_the_stack_s_own_group_is_made_tagged_and_left_as_it_is_when_options_are_left_out(aws, run_module, calls, net):
+    made = run_module(db_subnet_group.main, {'name': 'demo-db', 'stack': 'demo', 'description': 'the database',
+                                             'subnets': [net['a'], net['b']]})
+    assert made['changed'] and made['db_subnet_group']['tags'] == {'Name': 'demo-db', 'Stack': 'demo'}
+    assert tags_of(net, made['db_subnet_group']['arn']) == {'Name': 'demo-db', 'Stack': 'demo'}
+    del calls[:]
+    for task in ({'name': 'demo-db', 'stack': 'demo', 'subnets': [net['a'], net['b']]}, {'name': 'demo-db', 'stack': 'demo'}):
+        again = run_module(db_subnet_group.main, task)
+        assert again.get('changed') is False and mutating(calls) == [], again  # the description was reset to the name
+        assert again['db_subnet_group']['description'] == 'the database' and len(again['db_subnet_group']['subnet_ids']) == 2
+    moved = run_module(db_subnet_group.main, {'name': 'demo-db', 'stack': 'demo', 'subnets': [net['a'], net['b'], net['c']]})
+    assert moved['changed'] and moved['db_subnet_group']['description'] == 'the database'
+    assert groups(net)[0]['DBSubnetGroupDescription'] == 'the database' and len(groups(net)[0]['Subnets']) == 3
+    none = run_module(db_subnet_group.main, {'name': 'other-db'})
+    assert none['failed'] and none['field'] == 'subnets' and 'required to create' in none['msg']
+    gone = run_module(db_subnet_group.main, {'name': 'demo-db', 'stack': 'demo', 'state': 'absent'})
+    assert gone['changed'] and groups(net) == []
