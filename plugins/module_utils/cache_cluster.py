@@ -28,6 +28,8 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.elasticache impor
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
+from ansible_collections.seed.laravel_aws.plugins.module_utils.secrets import problem as secret_problem
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, dict_to_boto3_tags, normalize_tags
 
 NAME_RE = re.compile(r'^[a-z][a-z0-9-]{0,39}$')
@@ -35,10 +37,18 @@ NODE_TYPE_RE = re.compile(r'^cache\.[a-z0-9]+\.[a-z0-9]+$')
 VERSION_RE = re.compile(r'^[0-9]+(\.([0-9]+|x))*$')
 WINDOW_RE = re.compile(r'^(sun|mon|tue|wed|thu|fri|sat):([01][0-9]|2[0-3]):[0-5][0-9]-(sun|mon|tue|wed|thu|fri|sat):([01][0-9]|2[0-3]):[0-5][0-9]$')
 SNAPSHOT_RE = re.compile(r'^[A-Za-z][A-Za-z0-9-]{0,254}$')
-TOKEN_FORBIDDEN = '/"@'
 MAX_CLUSTERS = 6  # a primary and up to 5 replicas
 MAX_RETENTION = 35  # days of automatic backups AWS keeps at most
 DEFAULT_PORT = 6379
+# What an option left out is when the cluster is created; on an existing cluster it is left as it is.
+CREATE_DEFAULTS = {'engine': 'redis', 'node_type': 'cache.t4g.micro', 'num_cache_clusters': 1, 'port': DEFAULT_PORT,
+                   'transit_encryption': True, 'at_rest_encryption': True, 'snapshot_retention_limit': 0}
+# update_auth_token: AWS's strategies (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html, "Modifying the
+# AUTH token on an existing cluster"): ROTATE adds the token and keeps the previous one valid (the two most recent, or the
+# new one and no token at all on a cluster that had none); SET, allowed only after a ROTATE, leaves the given token
+# (the last one rotated in) the only one. Both with ApplyImmediately. 'always' (before issue 30) rotated: it is 'rotate'.
+STRATEGIES = {'rotate': 'ROTATE', 'set': 'SET'}
+UPDATE_ALIASES = {'always': 'rotate'}
 
 
 def validate_name(value, field='name'):
@@ -51,26 +61,25 @@ def validate_name(value, field='name'):
     return name
 
 
-def validate_auth_token(token, transit_encryption, field='auth_token'):
-    """AWS's rules for an AUTH token: 16-128 printable ASCII characters, none of / " @, and transit encryption on.
-    The message never repeats the token."""
-    if len(token) < 16 or len(token) > 128:
-        raise ValidationError(field, 'must be 16-128 characters long (got %d)' % len(token))
-    if any(ord(c) < 32 or ord(c) > 126 for c in token):
-        raise ValidationError(field, 'only printable ASCII characters are allowed')
-    bad = sorted(set(c for c in token if c in TOKEN_FORBIDDEN))
-    if bad:
-        raise ValidationError(field, 'must not contain %s (AWS refuses / " and @ in an AUTH token)' % ' or '.join(repr(c) for c in bad))
-    if not transit_encryption:
-        raise ValidationError(field, 'an AUTH token requires transit_encryption: true (Redis AUTH is only offered over TLS); '
-                              'set transit_encryption: true or drop auth_token')
+def validate_auth_token(token, field='auth_token'):
+    """The AUTH token against secrets.RULES' (AWS's rule: 16-128 letters, digits and ! & # $ ^ < > -); the message never
+    repeats the token. Whether transit encryption is on is checked by :func:`settle`, which knows the cluster's."""
+    problem = secret_problem('elasticache_auth_token', token)
+    if problem:
+        raise ValidationError(field, problem)
 
 
 def validate(p):
-    """The desired cluster from the options, checked before any call. ValidationError names the field."""
+    """The desired cluster from the options, checked before any call. ValidationError names the field. An option left out
+    is None (left as it is on an existing cluster; :func:`settle` gives it its default to create)."""
+    stack = p.get('stack')
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
     name = validate_name(p.get('name'))
-    tags = normalize_tags(p.get('tags'), added=()) if p.get('tags') is not None else None
-    desired = {'name': name, 'tags': tags}
+    tags = normalize_tags(p.get('tags'), added=(STACK_TAG,) if stack else ()) if p.get('tags') is not None else None
+    if tags is not None and stack:
+        tags[STACK_TAG] = stack
+    desired = {'name': name, 'tags': tags, 'stack': stack}
     if p.get('state') == 'absent':
         snap = p.get('final_snapshot_identifier')
         if snap is not None and not SNAPSHOT_RE.match(snap):
@@ -78,43 +87,31 @@ def validate(p):
                                   'starting with a letter' % (snap,))
         desired['final_snapshot_identifier'] = snap
         return desired
-    description = p.get('description') if p.get('description') is not None else name
-    if not description:
-        raise ValidationError('description', 'must not be empty (default: the name)')
+    description = p.get('description')
+    if description is not None and not description:
+        raise ValidationError('description', 'must not be empty (not given: the name, on create)')
     version = p.get('engine_version')
     if version is not None and not VERSION_RE.match(str(version)):
         raise ValidationError('engine_version', '%r is not an engine version; write it like 7.1' % (version,))
-    node_type = p.get('node_type') or 'cache.t4g.micro'
-    if not NODE_TYPE_RE.match(node_type):
+    node_type = p.get('node_type')
+    if node_type is not None and not NODE_TYPE_RE.match(node_type):
         raise ValidationError('node_type', '%r is not a cache node type; write it like cache.t4g.micro' % (node_type,))
     count = p.get('num_cache_clusters')
-    count = 1 if count is None else count
-    if not 1 <= count <= MAX_CLUSTERS:
+    if count is not None and not 1 <= count <= MAX_CLUSTERS:
         raise ValidationError('num_cache_clusters', 'must be 1-%d (a primary and up to 5 replicas; got %d)' % (MAX_CLUSTERS, count))
-    failover = p.get('automatic_failover')
-    failover = count > 1 if failover is None else failover
-    if failover and count < 2:
-        raise ValidationError('automatic_failover', 'needs a replica to fail over to: set num_cache_clusters to 2 or more, or '
-                              'automatic_failover: false')
-    multi_az = p.get('multi_az')
-    multi_az = failover if multi_az is None else multi_az
-    if multi_az and not failover:
-        raise ValidationError('multi_az', 'Multi-AZ needs automatic_failover: true (and num_cache_clusters 2 or more)')
-    port = p.get('port') or DEFAULT_PORT
-    if not 1 <= port <= 65535:
+    port = p.get('port')
+    if port is not None and not 1 <= port <= 65535:
         raise ValidationError('port', 'the port must be between 1 and 65535 (got %r)' % port)
-    transit = p.get('transit_encryption')
-    transit = True if transit is None else transit
-    at_rest = p.get('at_rest_encryption')
-    at_rest = True if at_rest is None else at_rest
-    if p.get('kms_key_id') and not at_rest:
+    if p.get('kms_key_id') and p.get('at_rest_encryption') is False:
         raise ValidationError('kms_key_id', 'a KMS key encrypts at rest: it needs at_rest_encryption: true')
     token = p.get('auth_token')
     if token is not None:
-        validate_auth_token(token, transit)
+        validate_auth_token(token)
+    update = UPDATE_ALIASES.get(p.get('update_auth_token') or 'on_create', p.get('update_auth_token') or 'on_create')
+    if update != 'on_create' and token is None:
+        raise ValidationError('auth_token', 'update_auth_token: %s sends auth_token to the cluster: give it' % update)
     retention = p.get('snapshot_retention_limit')
-    retention = 0 if retention is None else retention
-    if not 0 <= retention <= MAX_RETENTION:
+    if retention is not None and not 0 <= retention <= MAX_RETENTION:
         raise ValidationError('snapshot_retention_limit', 'days of automatic backups: 0 (none) to %d (got %d)' % (MAX_RETENTION, retention))
     window = p.get('preferred_maintenance_window')
     if window is not None:
@@ -124,13 +121,41 @@ def validate(p):
                                   % (window,))
     group = p.get('cache_subnet_group_name')
     desired.update(
-        description=description, engine=p.get('engine') or 'redis', engine_version=str(version) if version is not None else None,
-        node_type=node_type, num_cache_clusters=count, automatic_failover=failover, multi_az=multi_az, port=port,
-        cache_subnet_group_name=validate_subnet_group_name(group, 'cache_subnet_group_name') if group else None,
-        security_groups=p.get('security_groups'), transit_encryption=transit, at_rest_encryption=at_rest,
-        kms_key_id=p.get('kms_key_id'), auth_token=token, update_auth_token=p.get('update_auth_token') or 'on_create',
+        description=description, engine=p.get('engine'), engine_version=str(version) if version is not None else None,
+        node_type=node_type, num_cache_clusters=count, automatic_failover=p.get('automatic_failover'), multi_az=p.get('multi_az'),
+        port=port, cache_subnet_group_name=validate_subnet_group_name(group, 'cache_subnet_group_name') if group else None,
+        security_groups=p.get('security_groups'), transit_encryption=p.get('transit_encryption'),
+        at_rest_encryption=p.get('at_rest_encryption'), kms_key_id=p.get('kms_key_id'), auth_token=token, update_auth_token=update,
         snapshot_retention_limit=retention, preferred_maintenance_window=window, apply_immediately=bool(p.get('apply_immediately')))
     return desired
+
+
+def settle(desired, before=None):
+    """``desired`` made whole, without a call. To create (``before`` None), what is left out takes its default on create
+    (automatic failover and Multi-AZ with two or more clusters); on an existing cluster (``before``: its view) it stays None,
+    unchanged. The rules that tie options together are checked on the whole: the cluster's values stand in for those left out."""
+    d = dict(desired)
+    if before is None:
+        for key, value in CREATE_DEFAULTS.items():
+            if d.get(key) is None:
+                d[key] = value
+        if d['description'] is None:
+            d['description'] = d['name']
+        if d['automatic_failover'] is None:
+            d['automatic_failover'] = d['num_cache_clusters'] > 1
+        if d['multi_az'] is None:
+            d['multi_az'] = d['automatic_failover']
+    whole = dict((k, d[k] if d.get(k) is not None else (before or {}).get(k))
+                 for k in ('num_cache_clusters', 'automatic_failover', 'multi_az', 'transit_encryption'))
+    if whole['automatic_failover'] and (whole['num_cache_clusters'] or 0) < 2:
+        raise ValidationError('automatic_failover', 'needs a replica to fail over to: set num_cache_clusters to 2 or more, or '
+                              'automatic_failover: false')
+    if whole['multi_az'] and not whole['automatic_failover']:
+        raise ValidationError('multi_az', 'Multi-AZ needs automatic_failover: true (and num_cache_clusters 2 or more)')
+    if d['auth_token'] is not None and not whole['transit_encryption']:
+        raise ValidationError('auth_token', 'an AUTH token requires transit_encryption: true (Redis AUTH is only offered over TLS); '
+                              'set transit_encryption: true or drop auth_token')
+    return d
 
 
 def _raw(client, name):
@@ -160,12 +185,16 @@ def _member(client, raw):
     return clusters[0] if clusters else None
 
 
-def find(ctx, *, name):
-    """The replication group ``name``: {raw (DescribeReplicationGroups), member (its primary cluster), tags}, or None."""
+def find(ctx, *, name, stack=None):
+    """The replication group ``name``: {raw (DescribeReplicationGroups), member (its primary cluster), tags
+    (ListTagsForResource)}, or None. With ``stack``, a cluster tagged with another stack, or with none, is refused
+    (stack.NotOwned, naming both) before anything is changed or deleted: AWS compares ids without case, so a name never
+    tells whose a cluster is."""
     raw = _raw(ctx.client, name)
     if raw is None:
         return None
     member, tags = gather(lambda: _member(ctx.client, raw), lambda: tags_of(ctx.client, raw['ARN']))
+    check_owner(stack, tags, 'cache cluster', raw['ReplicationGroupId'])
     return {'raw': raw, 'member': member, 'tags': tags}
 
 
@@ -213,11 +242,19 @@ def describe_existing(existing, fallback=None):
     return describe(existing['raw'], existing.get('member'), existing.get('tags'), fallback)
 
 
+def _refuse(err):
+    raise err
+
+
 def resolve(ctx, *, desired, ec2, existing=None):
-    """Reads only, before any change: the subnet group (given, or the cluster's) exists, and the security groups'
-    ids in its VPC. Fills ``desired['security_group_ids']`` (None: left alone)."""
-    group = desired.get('cache_subnet_group_name') or (describe_existing(existing)['cache_subnet_group_name'] if existing else None)
+    """``desired`` made whole (:func:`settle`), then reads only, before any change: the subnet group (given, or the
+    cluster's) exists, and the security groups' ids in its VPC. Returns it with ``security_group_ids`` (None: left alone)."""
+    before = describe_existing(existing) if existing else None
+    desired = settle(desired, before)
+    group = desired.get('cache_subnet_group_name') or (before['cache_subnet_group_name'] if before else None)
     desired['security_group_ids'] = None
+    if existing is not None and desired.get('security_groups') is None:
+        return desired  # no security group to look up: the subnet group (refused below if another) needs no read
     if existing is None and not group:
         raise ValidationError('cache_subnet_group_name', 'required to create a cache cluster: the cache subnet group it is placed in '
                               '(cache_subnet_group module)')
@@ -231,14 +268,17 @@ def resolve(ctx, *, desired, ec2, existing=None):
     except Exception as exc:  # pylint: disable=broad-except
         if not is_code(exc, SUBNET_GROUP_NOT_FOUND):
             raise
-        if ctx.check_mode and existing is None:
-            # a playbook's check run: the cache_subnet_group task before this one only planned the group
-            ctx.warn('cache subnet group %s does not exist (yet): the cluster is planned in it, with its security groups as given; '
-                     'a real run needs the group first' % group)
-            desired['security_group_ids'] = list(desired.get('security_groups') or [])
-            return desired
-        raise ValidationError('cache_subnet_group_name', 'no cache subnet group %r in this account/region; create it first '
-                              '(cache_subnet_group module)' % group)
+        missing = ValidationError('cache_subnet_group_name', 'no cache subnet group %r in this account/region; create it first '
+                                  '(cache_subnet_group module)' % group)
+        if existing is not None:
+            raise missing
+        # A real run is refused here; a check run (a playbook's, where the cache_subnet_group task before this one only
+        # planned the group) plans the cluster in it.
+        ctx.live(_refuse, missing)
+        ctx.warn('cache subnet group %s does not exist (yet): the cluster is planned in it, with its security groups as given; '
+                 'a real run needs the group first' % group)
+        desired['security_group_ids'] = list(desired.get('security_groups') or [])
+        return desired
     if desired.get('security_groups') is not None:
         groups = desired['security_groups']
         desired['security_group_ids'] = group_ids_in_vpc(ec2, vpc_id, groups, "the cache subnet group's VPC") if groups else []
@@ -263,7 +303,7 @@ def refused(desired, before):
             ('port', 'port', 'the port is chosen when the cluster is created'),
             ('num_cache_clusters', 'num_cache_clusters', 'replicas are added and removed with IncreaseReplicaCount/'
                                                          'DecreaseReplicaCount, which this module does not call')):
-        if desired[key] != before[key]:
+        if desired[key] is not None and desired[key] != before[key]:
             out.append((what, '%s is %s, not %s: %s; create a new cluster (another name) and move to it'
                         % (what, before[key], desired[key], why)))
     group = desired.get('cache_subnet_group_name')
@@ -284,7 +324,7 @@ def _modification(desired, before):
     for key, arg in (('description', 'ReplicationGroupDescription'), ('node_type', 'CacheNodeType'),
                      ('snapshot_retention_limit', 'SnapshotRetentionLimit'), ('automatic_failover', 'AutomaticFailoverEnabled'),
                      ('multi_az', 'MultiAZEnabled')):
-        if desired[key] != before[key]:
+        if desired[key] is not None and desired[key] != before[key]:
             kwargs[arg], after[key] = desired[key], desired[key]
     version = desired.get('engine_version')
     if version and not _same_version(before['engine_version'], version):
@@ -311,9 +351,34 @@ def _create_args(desired):
     for key, arg in optional:
         if desired.get(key) is not None:
             kwargs[arg] = desired[key]
-    if desired.get('tags'):
-        kwargs['Tags'] = dict_to_boto3_tags(desired['tags'])
+    tags = create_tags(desired)
+    if tags:
+        kwargs['Tags'] = dict_to_boto3_tags(tags)
     return kwargs
+
+
+def create_tags(desired):
+    """The tags a cluster is created with: the user's, and Stack=<stack> with a stack."""
+    tags = dict(desired['tags'] or {})
+    if desired.get('stack'):
+        tags[STACK_TAG] = desired['stack']
+    return tags
+
+
+def token_change(ctx, desired, before):
+    """The ModifyReplicationGroup arguments of an AUTH token change ({} for none). AWS never returns the token, so it
+    cannot be compared: ``on_create`` never changes it on an existing cluster (it warns when the cluster has none to
+    say so); ``rotate`` and ``set`` always send it, for a run that knows it changed."""
+    update = desired['update_auth_token']
+    if desired.get('auth_token') is None:
+        return {}
+    if update == 'on_create':
+        if not before['auth_token_enabled']:
+            ctx.warn('cache cluster %s has no AUTH token, and update_auth_token: on_create sets one only on a new cluster: '
+                     'auth_token was not sent. Turn it on with update_auth_token: rotate (then the cluster takes the token and '
+                     'no token), then set (the token alone)' % desired['name'])
+        return {}
+    return {'AuthToken': desired['auth_token'], 'AuthTokenUpdateStrategy': STRATEGIES[update]}
 
 
 def _planned(desired, tags):
@@ -348,7 +413,7 @@ def ensure(ctx, *, desired, existing=None):
     converge the tags. ``existing``: what :func:`find` returned; ``desired``: :func:`validate` then :func:`resolve`."""
     name = desired['name']
     if existing is None:
-        tags = desired['tags'] or {}
+        tags = create_tags(desired)
         kwargs = _create_args(desired)
         planned = _planned(desired, tags)
 
@@ -370,14 +435,20 @@ def ensure(ctx, *, desired, existing=None):
     if problems:
         raise ValidationError(problems[0][0], '; '.join(text for dummy, text in problems))
     kwargs, after = _modification(desired, before)
-    if desired.get('auth_token') is not None and (desired['update_auth_token'] == 'always' or not before['auth_token_enabled']):
-        kwargs.update(AuthToken=desired['auth_token'], AuthTokenUpdateStrategy='ROTATE')
+    token = token_change(ctx, desired, before)
+    if token and kwargs and not desired['apply_immediately']:
+        raise ValidationError('apply_immediately', 'update_auth_token: %s changes the AUTH token at once (ApplyImmediately, as AWS '
+                              'asks of a token change), and would apply the other changes of this run (%s) at once too: set '
+                              'apply_immediately: true, or make them in another run' % (desired['update_auth_token'], ', '.join(sorted(kwargs))))
+    apply_now = desired['apply_immediately'] or bool(token)
+    if token:
+        kwargs.update(token)
         after['auth_token_enabled'] = True
     changed = bool(kwargs)
     if kwargs:
         if raw.get('Status') != 'available' and ctx.wait:
             ctx.live(wait_available, ctx, name)  # AWS refuses a change while the cluster is creating or modifying
-        ctx.call('modify_replication_group', ReplicationGroupId=name, ApplyImmediately=desired['apply_immediately'], **kwargs)
+        ctx.call('modify_replication_group', ReplicationGroupId=name, ApplyImmediately=apply_now, **kwargs)
         after['status'] = 'modifying'
     if desired['tags'] is not None:
         tags_changed, after['tags'] = apply_resource_tags(ctx, arn, existing['tags'], desired['tags'])

@@ -9,8 +9,10 @@ checks them with reads (the orderable instance options of the region, the DB sub
 security groups there) before any change. CreateDBInstance carries no token, but the identifier is the
 identity: a lost answer is found again by identifier (``retries.create_or_find``) before creating again.
 What AWS changes in place goes out in one ModifyDBInstance; what it cannot change is refused first.
+An option left out is left as it is on an existing instance (:func:`settle` gives it its default only to create).
+With a stack, the instance found by its identifier is changed or deleted only when it is tagged with that stack.
 
-The master password is never part of a view, a diff or a message.
+The master password is never part of a view, a diff or a message; its rule is secrets.RULES' (one rule per secret).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,6 +27,8 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import group_
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import paginate
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+from ansible_collections.seed.laravel_aws.plugins.module_utils.secrets import problem as secret_problem
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, boto3_tags_to_dict, dict_to_boto3_tags, normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
@@ -48,6 +52,13 @@ GP3_IOPS_FROM = 400  # GiB: below this gp3 has its 3000 baseline IOPS and takes 
 FAILED_STATES = ('failed', 'incompatible-parameters', 'incompatible-network', 'incompatible-restore', 'restore-error',
                  'storage-full', 'inaccessible-encryption-credentials')
 MISSING = 'DBInstanceNotFound'
+# What an option left out is when the instance is created; on an existing instance it is left as it is.
+CREATE_DEFAULTS = {'engine': 'postgres', 'instance_class': 'db.t4g.micro', 'storage_type': 'gp3', 'publicly_accessible': False,
+                   'storage_encrypted': True, 'multi_az': False, 'backup_retention_period': 7, 'deletion_protection': False,
+                   'auto_minor_version_upgrade': True, 'copy_tags_to_snapshot': True, 'port': 5432, 'master_username': 'postgres'}
+DAYS = ('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')
+DAY, WEEK = 1440, 7 * 1440  # minutes
+MIN_WINDOW = 30  # minutes, both windows
 SNAPSHOT_MISSING = 'DBSnapshotNotFound'
 # option: (AWS's field, how a desired value is compared): the settings ModifyDBInstance changes in place
 IN_PLACE = (
@@ -70,19 +81,6 @@ def _sleep(seconds):
     SLEEP(seconds)
 
 
-def password_problem(password):
-    """Why AWS would refuse this master password (8-128 printable ASCII characters, none of / " @ or a space), or None.
-    The message never repeats the password."""
-    if not 8 <= len(password) <= 128:
-        return 'must be 8-128 characters (got %d)' % len(password)
-    for char, what in (('/', "'/'"), ('"', "'\"'"), ('@', "'@'"), (' ', 'a space')):
-        if char in password:
-            return 'may not contain %s (AWS refuses /, ", @ and spaces in a master password)' % what
-    if any(not 32 < ord(c) < 127 for c in password):
-        return 'printable ASCII characters only'
-    return None
-
-
 def _between(p, field, low, high):
     value = p.get(field)
     if value is not None and not low <= value <= high:
@@ -95,22 +93,19 @@ def _minutes(text):
     return int(hour) * 60 + int(minute)
 
 
-def validate_storage(p, storage_type):
-    allocated = p.get('allocated_storage')
-    if allocated is None:
-        allocated = 20 if storage_type in ('gp2', 'gp3') else 100
+def check_storage(storage_type, allocated, most, iops, iops_given=True):
+    """AWS's storage rules for RDS for PostgreSQL on the whole of it: ``allocated`` GiB of ``storage_type``, the autoscaling
+    limit ``most`` (None: none), ``iops`` (None: none); the iops rules of gp2 and gp3 only when ``iops_given``."""
     low = MIN_STORAGE[storage_type]
     if not low <= allocated <= MAX_STORAGE:
         raise ValidationError('allocated_storage', 'RDS for PostgreSQL on %s storage takes %d to %d GiB (got %d)'
                               % (storage_type, low, MAX_STORAGE, allocated))
-    most = p.get('max_allocated_storage')
     if most is not None and not allocated < most <= MAX_STORAGE:
         raise ValidationError('max_allocated_storage', 'the storage autoscaling limit must be more than allocated_storage (%d) '
                               'and at most %d GiB (got %d)' % (allocated, MAX_STORAGE, most))
-    iops = p.get('iops')
     if storage_type in ('io1', 'io2') and iops is None:
         raise ValidationError('iops', 'required with storage_type %s (1000 to 256000)' % storage_type)
-    if iops is not None:
+    if iops is not None and iops_given:
         if storage_type == 'gp2':
             raise ValidationError('iops', 'gp2 storage takes no iops; use gp3, io1 or io2, or leave iops out')
         if storage_type == 'gp3' and allocated < GP3_IOPS_FROM:
@@ -118,23 +113,64 @@ def validate_storage(p, storage_type):
                                   'or allocate %d GiB or more' % (GP3_IOPS_FROM, GP3_IOPS_FROM))
         if not 1000 <= iops <= 256000:
             raise ValidationError('iops', 'must be between 1000 and 256000 (got %d)' % iops)
-    return allocated
+
+
+def _maintenance_span(window):
+    """(first minute of the week, length in minutes) of a ddd:hh24:mi-ddd:hh24:mi window; it may wrap the week's end
+    (sun:23:45-mon:00:15 is 30 minutes)."""
+    start, end = [DAYS.index(part[:3]) * DAY + _minutes(part[4:]) for part in window.split('-')]
+    return start, (end - start) % WEEK
+
+
+def _backup_span(window):
+    """(first minute of the day, length in minutes) of a daily hh24:mi-hh24:mi window; it may wrap midnight."""
+    start, end = [_minutes(t) for t in window.split('-')]
+    return start, (end - start) % DAY
+
+
+def windows_conflict(backup, maintenance):
+    """True when the daily backup window and the weekly maintenance window meet on some day. The backup runs every day, so
+    every minute of the maintenance window (from its weekday's start through its end, across midnight or the week's end)
+    counts; windows that touch count as meeting (moto refuses them too, and a backup may run past its window)."""
+    b_start, b_len = _backup_span(backup)
+    m_start, m_len = _maintenance_span(maintenance)
+    return any((m_start + i - b_start) % DAY <= b_len for i in range(m_len + 1))
+
+
+def check_windows(backup, maintenance, kept=None):
+    """Refuse a backup window that conflicts with the maintenance window, naming both; ``kept``: which of the two
+    (``backup`` or ``maintenance``) is the instance's current one, not given in this run."""
+    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html, PreferredBackupWindow:
+    # "Must not conflict with the preferred maintenance window." (PreferredMaintenanceWindow: "Must not conflict with the
+    # preferred backup window.") AWS refuses it only after the request (InvalidParameterValue); here it is refused first.
+    if backup and maintenance and windows_conflict(backup, maintenance):
+        mark = " (the instance's, not given here)"
+        raise ValidationError('preferred_maintenance_window' if kept == 'backup' else 'preferred_backup_window',
+                              'preferred_backup_window %s%s and preferred_maintenance_window %s%s overlap (both UTC; the daily '
+                              'backup window must not meet the weekly maintenance window on its day, midnight included): move '
+                              'one of them' % (backup, mark if kept == 'backup' else '', maintenance, mark if kept == 'maintenance' else ''))
 
 
 def validate_windows(p):
+    """The two windows, lowercased, each in AWS's format and at least 30 minutes long, and not in conflict when both are
+    given (one given alone is checked against the instance's other window by :func:`settle`)."""
     backup, maintenance = p.get('preferred_backup_window'), p.get('preferred_maintenance_window')
     if backup is not None:
         backup = backup.lower()
         if not BACKUP_WINDOW_RE.match(backup):
             raise ValidationError('preferred_backup_window', '%r is not hh24:mi-hh24:mi in UTC (for example 03:00-03:30)' % backup)
-        start, end = [_minutes(t) for t in backup.split('-')]
-        if (end - start) % 1440 < 30:
+        if _backup_span(backup)[1] < MIN_WINDOW:
             raise ValidationError('preferred_backup_window', 'the backup window must be at least 30 minutes (got %s)' % backup)
     if maintenance is not None:
         maintenance = maintenance.lower()
         if not MAINTENANCE_WINDOW_RE.match(maintenance):
             raise ValidationError('preferred_maintenance_window', '%r is not ddd:hh24:mi-ddd:hh24:mi in UTC (for example '
                                   'sun:05:00-sun:06:00)' % maintenance)
+        # PreferredMaintenanceWindow: "Must be at least 30 minutes." (the page above)
+        if _maintenance_span(maintenance)[1] < MIN_WINDOW:
+            raise ValidationError('preferred_maintenance_window', 'the maintenance window must be at least 30 minutes (got %s)'
+                                  % maintenance)
+    check_windows(backup, maintenance)
     return backup, maintenance
 
 
@@ -154,24 +190,31 @@ def validate_absent(p, desired):
 
 
 def validate(p):
-    """The desired instance from the options, checked before any call; ValidationError names the field."""
+    """The desired instance from the options, checked before any call; ValidationError names the field. An option left
+    out is None (left as it is; :func:`settle` gives it its default to create)."""
+    stack = p.get('stack')
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
     ident = (p.get('identifier') or '').lower()
     if not IDENTIFIER_RE.match(ident):
         raise ValidationError('identifier', '%r is not a DB instance identifier: 1-63 letters, digits and hyphens, the first a '
                               'letter, no two hyphens in a row, no hyphen at the end' % p.get('identifier'))
-    tags = normalize_tags(p.get('tags'), added=()) if p.get('tags') is not None else None
-    desired = {'identifier': ident, 'tags': tags}
+    tags = normalize_tags(p.get('tags'), added=(STACK_TAG,) if stack else ()) if p.get('tags') is not None else None
+    if tags is not None and stack:
+        tags[STACK_TAG] = stack
+    desired = {'identifier': ident, 'tags': tags, 'stack': stack}
     if p.get('state', 'present') == 'absent':
         return validate_absent(p, desired)
-    if p.get('engine', 'postgres') != 'postgres':
+    if p.get('engine') not in (None, 'postgres'):
         raise ValidationError('engine', 'only postgres is supported (got %r)' % p.get('engine'))
     version = p.get('engine_version')
     if version is not None and not VERSION_RE.match(str(version)):
         raise ValidationError('engine_version', '%r is not a PostgreSQL version (for example 16.4)' % version)
-    storage_type = p.get('storage_type') or 'gp3'
-    if storage_type not in STORAGE_TYPES:
+    storage_type = p.get('storage_type')
+    if storage_type is not None and storage_type not in STORAGE_TYPES:
         raise ValidationError('storage_type', 'one of %s (got %r)' % (', '.join(STORAGE_TYPES), storage_type))
-    allocated = validate_storage(p, storage_type)
+    _between(p, 'allocated_storage', 1, MAX_STORAGE)
+    _between(p, 'max_allocated_storage', 1, MAX_STORAGE)
     backup, maintenance = validate_windows(p)
     _between(p, 'backup_retention_period', 0, 35)
     _between(p, 'port', 1150, 65535)
@@ -186,42 +229,72 @@ def validate(p):
         raise ValidationError('master_user_secret_kms_key_id', 'only with manage_master_user_password true')
     if p.get('kms_key_id') and p.get('storage_encrypted') is False:
         raise ValidationError('kms_key_id', 'a KMS key encrypts storage: set storage_encrypted true, or leave kms_key_id out')
-    user = p.get('master_username') or 'postgres'
-    if not USERNAME_RE.match(user):
+    user = p.get('master_username')
+    if user is not None and not USERNAME_RE.match(user):
         raise ValidationError('master_username', '%r is not a master user name: 1-63 letters, digits and underscores, the first a '
                               'letter' % user)
-    if user.lower() in RESERVED_USERNAMES:
+    if user is not None and user.lower() in RESERVED_USERNAMES:
         raise ValidationError('master_username', '%r is a reserved word of RDS for PostgreSQL; choose another name' % user)
     password = p.get('master_user_password')
     if password is not None:
-        problem = password_problem(password)
+        problem = secret_problem('rds_master_password', password)  # secrets.RULES: one rule, shared with preflight and the roles
         if problem:
             raise ValidationError('master_user_password', problem)
+    force = bool(p.get('force_update_password')) or p.get('update_password') == 'always'
+    if force and password is None:
+        raise ValidationError('master_user_password', 'force_update_password sets master_user_password on the instance: give it')
     db_name = p.get('db_name')
     if db_name is not None and (not DB_NAME_RE.match(db_name) or db_name.lower() in RESERVED_USERNAMES):
         raise ValidationError('db_name', '%r is not a database name: 1-63 letters, digits and underscores, the first a letter, '
                               'not a reserved word' % db_name)
     groups = p.get('security_groups')
     desired.update(
-        engine='postgres', engine_version=str(version) if version is not None else None,
-        instance_class=p.get('instance_class') or 'db.t4g.micro', allocated_storage=allocated,
+        engine=p.get('engine'), engine_version=str(version) if version is not None else None,
+        instance_class=p.get('instance_class'), allocated_storage=p.get('allocated_storage'),
         max_allocated_storage=p.get('max_allocated_storage'), storage_type=storage_type, iops=p.get('iops'),
         db_subnet_group_name=(p.get('db_subnet_group_name') or '').lower() or None,
         security_groups=list(groups) if groups is not None else None,
-        publicly_accessible=bool(p.get('publicly_accessible')),
-        storage_encrypted=p.get('storage_encrypted') is not False, kms_key_id=p.get('kms_key_id'),
-        multi_az=bool(p.get('multi_az')), backup_retention_period=p['backup_retention_period'] if p.get('backup_retention_period') is not None else 7,
+        publicly_accessible=p.get('publicly_accessible'), storage_encrypted=p.get('storage_encrypted'), kms_key_id=p.get('kms_key_id'),
+        multi_az=p.get('multi_az'), backup_retention_period=p.get('backup_retention_period'),
         preferred_backup_window=backup, preferred_maintenance_window=maintenance,
-        db_parameter_group_name=p.get('db_parameter_group_name'), deletion_protection=bool(p.get('deletion_protection')),
-        auto_minor_version_upgrade=p.get('auto_minor_version_upgrade') is not False, port=p.get('port') or 5432,
-        copy_tags_to_snapshot=p.get('copy_tags_to_snapshot') is not False,
-        db_name=db_name, master_username=user, master_user_password=password,
-        update_password=p.get('update_password') or 'on_create',
+        db_parameter_group_name=p.get('db_parameter_group_name'), deletion_protection=p.get('deletion_protection'),
+        auto_minor_version_upgrade=p.get('auto_minor_version_upgrade'), port=p.get('port'),
+        copy_tags_to_snapshot=p.get('copy_tags_to_snapshot'),
+        db_name=db_name, master_username=user, master_user_password=password, force_update_password=force,
         manage_master_user_password=p.get('manage_master_user_password'),
         master_user_secret_kms_key_id=p.get('master_user_secret_kms_key_id'),
         apply_immediately=bool(p.get('apply_immediately')),
     )
     return desired
+
+
+def settle(desired, existing=None):
+    """``desired`` made whole, without a call: to create (``existing`` None), every option left out takes its default on
+    create; on an existing instance, what is left out stays None (unchanged), and the rules that need the other options'
+    values (storage, the two windows) are checked against the instance's current ones."""
+    d = dict(desired)
+    if existing is None:
+        for key, value in CREATE_DEFAULTS.items():
+            if d.get(key) is None:
+                d[key] = value
+        if d['allocated_storage'] is None:
+            d['allocated_storage'] = MIN_STORAGE[d['storage_type']]
+        check_storage(d['storage_type'], d['allocated_storage'], d['max_allocated_storage'], d['iops'])
+        return d
+    now = _effective(describe(existing))
+    if any(d.get(k) is not None for k in ('storage_type', 'allocated_storage', 'max_allocated_storage', 'iops')):
+        storage_type = d['storage_type'] or now['storage_type'] or 'gp3'
+        allocated = d['allocated_storage'] if d['allocated_storage'] is not None else now['allocated_storage']
+        most = d['max_allocated_storage'] if d['max_allocated_storage'] is not None else now['max_allocated_storage']
+        iops = d['iops'] if d['iops'] is not None else (now['iops'] if storage_type == now['storage_type'] else None)
+        if storage_type in MIN_STORAGE and allocated is not None:
+            check_storage(storage_type, allocated, most, iops, d['iops'] is not None)
+    backup, maintenance = d['preferred_backup_window'], d['preferred_maintenance_window']
+    if backup is None and maintenance is not None:
+        check_windows(now['preferred_backup_window'], maintenance, kept='backup')
+    elif maintenance is None and backup is not None:
+        check_windows(backup, now['preferred_maintenance_window'], kept='maintenance')
+    return d
 
 
 # -- reads that check the options ------------------------------------------------------------------
@@ -265,51 +338,81 @@ def check_orderable(client, desired):
 
 
 def _subnet_group(client, name):
+    """The DB subnet group ``name`` (DescribeDBSubnetGroups), or None."""
     try:
         return client.describe_db_subnet_groups(DBSubnetGroupName=name)['DBSubnetGroups'][0]
     except Exception as exc:  # pylint: disable=broad-except
         if not_found(exc, 'DBSubnetGroupNotFoundFault'):
-            raise ValidationError('db_subnet_group_name', 'no DB subnet group %s in this account/region; create it first (the '
-                                  'db_subnet_group module)' % name)
+            return None
         raise
 
 
+def _refuse(err):
+    raise err
+
+
 def resolve(ctx, *, desired, ec2, existing=None):
-    """The desired instance checked with reads, before any change: the region offers its class, version and storage
-    (one read), its DB subnet group exists (and its VPC is the instance's), the security groups (names or ids) are
-    in that VPC. Returns the desired instance with vpc_id and vpc_security_group_ids."""
-    out = dict(desired)
-    name = desired['db_subnet_group_name'] or (existing and (existing.get('DBSubnetGroup') or {}).get('DBSubnetGroupName'))
+    """The desired instance made whole (:func:`settle`) and checked with reads, before any change: the region offers its
+    class, version and storage (one read, when they are to be created or changed), its DB subnet group exists (and its
+    VPC is the instance's), the security groups (names or ids) are in that VPC. Returns the desired instance with vpc_id
+    and vpc_security_group_ids (None: left as they are)."""
+    out = settle(desired, existing)
+    name = out['db_subnet_group_name'] or (existing and (existing.get('DBSubnetGroup') or {}).get('DBSubnetGroupName'))
     if existing is None and not name:
         raise ValidationError('db_subnet_group_name', 'required to create a DB instance: the DB subnet group (of two or more zones) '
                               'it is placed in')
-    if existing is None and not desired['manage_master_user_password'] and desired['master_user_password'] is None:
+    if existing is None and not out['manage_master_user_password'] and out['master_user_password'] is None:
         raise ValidationError('master_user_password', 'required to create a DB instance, unless manage_master_user_password is '
                               'true (AWS then keeps the password in Secrets Manager)')
-    check_orderable(ctx.client, desired)
+    offered = ('instance_class', 'engine_version', 'storage_type', 'multi_az')
+    if existing is None or any(out[key] is not None for key in offered):
+        now = _effective(describe(existing)) if existing is not None else {}
+        check_orderable(ctx.client, dict(out, **dict((k, now.get(k)) for k in offered if out[k] is None and k != 'engine_version')))
+    out['vpc_security_group_ids'] = None
+    if existing is not None and out['db_subnet_group_name'] is None and out['security_groups'] is None:
+        return out  # neither the group nor the security groups change: nothing to read
     group = _subnet_group(ctx.client, name)
+    if group is None:
+        missing = ValidationError('db_subnet_group_name', 'no DB subnet group %s in this account/region; create it first (the '
+                                  'db_subnet_group module)' % name)
+        if existing is not None:
+            raise missing
+        # A real run is refused here; a check run (a playbook's, where the db_subnet_group task before this one only planned
+        # the group) plans the instance in it, as cache_cluster does.
+        ctx.live(_refuse, missing)
+        ctx.warn('DB subnet group %s does not exist (yet): the instance is planned in it, with its security groups as given; '
+                 'a real run needs the group first' % name)
+        out.update(vpc_id=None, vpc_security_group_ids=list(out['security_groups'] or []))
+        return out
     out['db_subnet_group_name'], out['vpc_id'] = group['DBSubnetGroupName'], group.get('VpcId')
+    if existing is not None and not desired['db_subnet_group_name']:
+        out['db_subnet_group_name'] = None  # not given: left as it is
     current_vpc = existing and (existing.get('DBSubnetGroup') or {}).get('VpcId')
     if current_vpc and out['vpc_id'] != current_vpc:
         raise ValidationError('db_subnet_group_name', 'DB subnet group %s is in VPC %s, instance %s is in %s: an instance does '
                               'not move to another VPC in place; give a DB subnet group of %s'
                               % (name, out['vpc_id'], desired['identifier'], current_vpc, current_vpc))
-    out['vpc_security_group_ids'] = group_ids_in_vpc(ec2, out['vpc_id'], desired['security_groups'], "the DB subnet group's VPC") \
-        if desired['security_groups'] is not None else None
+    out['vpc_security_group_ids'] = group_ids_in_vpc(ec2, out['vpc_id'], out['security_groups'], "the DB subnet group's VPC") \
+        if out['security_groups'] is not None else None
     return out
 
 
 # -- the resource ---------------------------------------------------------------------------------
 
-def find(ctx, *, identifier):
-    """The DescribeDBInstances entry of ``identifier``, or None."""
+def find(ctx, *, identifier, stack=None):
+    """The DescribeDBInstances entry of ``identifier``, or None. With ``stack``, an instance tagged with another stack, or
+    with none, is refused (stack.NotOwned, naming both) before anything is changed or deleted: AWS compares identifiers
+    without case, so a name never tells whose an instance is."""
     try:
         found = ctx.client.describe_db_instances(DBInstanceIdentifier=identifier)['DBInstances']
     except Exception as exc:  # pylint: disable=broad-except
         if not_found(exc, MISSING):
             return None
         raise
-    return found[0] if found else None
+    raw = found[0] if found else None
+    if raw is not None:
+        check_owner(stack, boto3_tags_to_dict(raw.get('TagList')), 'RDS instance', raw['DBInstanceIdentifier'])
+    return raw
 
 
 def _pending(raw):
@@ -369,6 +472,14 @@ def _planned(desired, tags):
     }
 
 
+def create_tags(desired):
+    """The tags an instance is created with: the user's, and Stack=<stack> with a stack."""
+    tags = dict(desired['tags'] or {})
+    if desired.get('stack'):
+        tags[STACK_TAG] = desired['stack']
+    return tags
+
+
 def _create_args(desired):
     d = desired
     kwargs = dict(DBInstanceIdentifier=d['identifier'], Engine='postgres', DBInstanceClass=d['instance_class'],
@@ -377,7 +488,7 @@ def _create_args(desired):
                   BackupRetentionPeriod=d['backup_retention_period'], DeletionProtection=d['deletion_protection'],
                   AutoMinorVersionUpgrade=d['auto_minor_version_upgrade'], Port=d['port'], MasterUsername=d['master_username'],
                   CopyTagsToSnapshot=d['copy_tags_to_snapshot'],
-                  Tags=dict_to_boto3_tags(d['tags'] or {}))
+                  Tags=dict_to_boto3_tags(create_tags(d)))
     optional = (('engine_version', 'EngineVersion'), ('max_allocated_storage', 'MaxAllocatedStorage'), ('iops', 'Iops'),
                 ('kms_key_id', 'KmsKeyId'), ('preferred_backup_window', 'PreferredBackupWindow'),
                 ('preferred_maintenance_window', 'PreferredMaintenanceWindow'), ('db_parameter_group_name', 'DBParameterGroupName'),
@@ -402,12 +513,12 @@ def _refusals(desired, view):
     out = []
     if view['engine'] and view['engine'] != 'postgres':
         out.append(('engine', 'instance %s runs %s; the engine cannot change (make a new instance)' % (view['identifier'], view['engine'])))
-    if bool(view['storage_encrypted']) != desired['storage_encrypted']:
+    if desired['storage_encrypted'] is not None and bool(view['storage_encrypted']) != desired['storage_encrypted']:
         out.append(('storage_encrypted', 'instance %s has storage_encrypted %s; encryption cannot change on an existing instance '
                     '(restore a snapshot copy into a new one)' % (view['identifier'], str(bool(view['storage_encrypted'])).lower())))
     if desired['kms_key_id'] and view['kms_key_id'] and desired['kms_key_id'] not in (view['kms_key_id'], view['kms_key_id'].split('/')[-1]):
         out.append(('kms_key_id', 'instance %s is encrypted with %s; its KMS key cannot change in place' % (view['identifier'], view['kms_key_id'])))
-    if view['allocated_storage'] and desired['allocated_storage'] < view['allocated_storage']:
+    if view['allocated_storage'] and desired['allocated_storage'] is not None and desired['allocated_storage'] < view['allocated_storage']:
         out.append(('allocated_storage', 'instance %s has %d GiB; storage cannot shrink (give %d or more)'
                     % (view['identifier'], view['allocated_storage'], view['allocated_storage'])))
     if desired['engine_version'] and view['engine_version'] and _version_key(desired['engine_version']) < _version_key(view['engine_version']):
@@ -415,7 +526,7 @@ def _refusals(desired, view):
                     % (view['identifier'], view['engine_version'], desired['engine_version'])))
     if desired['db_name'] and view['db_name'] and desired['db_name'] != view['db_name']:
         out.append(('db_name', 'instance %s was created with db_name %s; the initial database cannot change' % (view['identifier'], view['db_name'])))
-    if view['master_username'] and desired['master_username'] != view['master_username']:
+    if view['master_username'] and desired['master_username'] is not None and desired['master_username'] != view['master_username']:
         out.append(('master_username', 'instance %s has master user %s; it cannot change (give master_username %s)'
                     % (view['identifier'], view['master_username'], view['master_username'])))
     return out
@@ -452,16 +563,32 @@ def plan_modify(desired, view):
         kwargs['ManageMasterUserPassword'] = True
         if desired['master_user_secret_kms_key_id']:
             kwargs['MasterUserSecretKmsKeyId'] = desired['master_user_secret_kms_key_id']
-    elif desired['master_user_password'] is not None and desired['update_password'] == 'always':
+    elif desired['master_user_password'] is not None and desired['force_update_password']:
+        # AWS never returns the password, so it cannot be compared: force_update_password (a run that knows it changed)
+        # sends it, and the task reports a change
         kwargs['MasterUserPassword'] = desired['master_user_password']
         if view['master_user_secret_arn']:
             kwargs['ManageMasterUserPassword'] = False
     return kwargs, after
 
 
+def apply_now(desired, kwargs):
+    """ApplyImmediately of a ModifyDBInstance: apply_immediately, or true when the master password is all it changes.
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html, MasterUserPassword: "the change is
+    asynchronously applied as soon as possible" whatever ApplyImmediately says, so a password sent with changes left for
+    the maintenance window (apply_immediately false) still applies now, and those changes wait."""
+    return bool(desired['apply_immediately'] or set(kwargs) <= set(['MasterUserPassword', 'ManageMasterUserPassword']))
+
+
+def _settled(raw):
+    """Available, and no master password pending (a reset shows it in PendingModifiedValues until it is applied)."""
+    return raw.get('DBInstanceStatus') == 'available' and 'MasterUserPassword' not in (raw.get('PendingModifiedValues') or {})
+
+
 def wait_available(ctx, identifier, timeout, what='available'):
-    """The instance once its status is ``available`` (after a modify with apply_immediately: no longer modifying)."""
-    return wait_for(lambda: find(ctx, identifier=identifier) or {}, lambda raw: raw.get('DBInstanceStatus') == 'available',
+    """The instance once its status is ``available`` and no password is pending (after a modify with apply_immediately: no
+    longer ``modifying``; after a new master password: no longer ``resetting-master-credentials``)."""
+    return wait_for(lambda: find(ctx, identifier=identifier) or {}, _settled,
                     'DB instance %s to be %s' % (identifier, what), timeout=timeout, delay=5, max_delay=30, sleep=_sleep,
                     failed=lambda raw: 'its status is %s' % raw['DBInstanceStatus'] if raw.get('DBInstanceStatus') in FAILED_STATES else None)
 
@@ -483,14 +610,14 @@ def ensure(ctx, *, desired, existing=None):
             if ctx.wait:
                 raw = wait_available(ctx, ident, ctx.wait_timeout)
             return raw['DBInstanceArn'], describe(raw)
-        return ctx.create('rds_instance', ident, make, _planned(desired, desired['tags']))
+        return ctx.create('rds_instance', ident, make, _planned(desired, create_tags(desired)))
     if ctx.wait and existing.get('DBInstanceStatus') not in ('available', 'stopped', 'stopping') + FAILED_STATES:
         existing = ctx.live(wait_available, ctx, ident, ctx.wait_timeout) or existing  # creating, modifying, backing-up...
     before = describe(existing)
     kwargs, after = plan_modify(desired, before)
     changed = bool(kwargs)
     if kwargs:
-        answer = ctx.call('modify_db_instance', DBInstanceIdentifier=ident, ApplyImmediately=desired['apply_immediately'], **kwargs)
+        answer = ctx.call('modify_db_instance', DBInstanceIdentifier=ident, ApplyImmediately=apply_now(desired, kwargs), **kwargs)
         if answer:  # what AWS applied, and what it left for the maintenance window (pending_modified_values)
             after = describe(answer['DBInstance'])
     tags_changed, tags = apply_resource_tags(ctx, existing['DBInstanceArn'], before['tags'], desired['tags'])

@@ -22,9 +22,15 @@ description:
     groups, backup retention, maintenance window, automatic failover, Multi-AZ, description, the AUTH token).
     What it cannot (encryption in transit or at rest, the subnet group, the port, the number of clusters) is
     refused before any change, with the reason.
+  - An option left out is left as it is on an existing cluster; its default (written "default on create") applies only
+    when the cluster is created. A task that gives only O(name) and one option changes only that option.
+  - With O(stack), the cluster found by O(name) must be tagged C(Stack=<stack>), for a change and for O(state=absent)
+    alike (no final snapshot is taken either), since AWS compares ids without case. One of another stack, or of none, is
+    refused before any change, naming both.
   - Before any change the input is checked (names, the AUTH token's rules) and the subnet group and security
     groups are read; each error names the option to fix.
-  - The AUTH token is never returned and never shown in a diff; AWS never returns it either, only whether one is set.
+  - The AUTH token is never returned and never shown in a diff; AWS never returns it either, only whether one is set,
+    so a rerun cannot tell that it changed; O(update_auth_token) says when to send it.
   - With O(wait), waits until the cluster is C(available) (a new cluster takes minutes on AWS), and after
     O(state=absent) until it is gone.
   - The subnet group must exist (its VPC is where the security groups are looked up). In check mode, a new cluster
@@ -40,39 +46,37 @@ options:
     type: str
     required: true
   description:
-    description: The cluster's description. Defaults to O(name).
+    description: "The cluster's description. Default on create: O(name)."
     type: str
   engine:
-    description: The engine.
+    description: "The engine. Default on create: V(redis)."
     type: str
     choices: [redis]
-    default: redis
   engine_version:
     description:
       - The engine version, for example V(7.1). Not given, AWS's default for a new cluster, and left alone after.
       - A higher version upgrades the cluster in place; a lower one is refused.
     type: str
   node_type:
-    description: The node type of every member cluster. Changed in place (a scaling).
+    description: "The node type of every member cluster. Changed in place (a scaling). Default on create: V(cache.t4g.micro)."
     type: str
-    default: cache.t4g.micro
   num_cache_clusters:
     description:
-      - The number of clusters, 1-6, the primary and its replicas. 2 or more turn on O(automatic_failover) and
-        O(multi_az) unless told otherwise.
-      - Fixed once created; a different number is refused.
+      - The number of clusters, 1-6, the primary and its replicas. On create, 2 or more turn on O(automatic_failover)
+        and O(multi_az) unless told otherwise.
+      - "Default on create: 1. Fixed once created; a different number is refused, and not given, it is not compared."
     type: int
-    default: 1
   automatic_failover:
-    description: Promote a replica when the primary fails. Needs O(num_cache_clusters) 2 or more. Defaults to true when O(num_cache_clusters) is 2 or more.
+    description:
+      - Promote a replica when the primary fails. Needs 2 or more clusters.
+      - "Default on create: true when O(num_cache_clusters) is 2 or more."
     type: bool
   multi_az:
-    description: Keep the replicas in other zones than the primary. Needs O(automatic_failover). Defaults to O(automatic_failover).
+    description: "Keep the replicas in other zones than the primary. Needs automatic failover. Default on create: O(automatic_failover)."
     type: bool
   port:
-    description: The port Redis listens on. Fixed once created.
+    description: "The port Redis listens on. Fixed once created. Default on create: 6379."
     type: int
-    default: 6379
   cache_subnet_group_name:
     description:
       - The cache subnet group the cluster is placed in (M(seed.laravel_aws.cache_subnet_group)). Required to create.
@@ -83,35 +87,42 @@ options:
     type: list
     elements: str
   transit_encryption:
-    description: TLS between clients and Redis. Fixed once created.
+    description: "TLS between clients and Redis. Fixed once created. Default on create: V(true)."
     type: bool
-    default: true
   at_rest_encryption:
-    description: Encryption of the data on disk and of backups. Fixed once created.
+    description: "Encryption of the data on disk and of backups. Fixed once created. Default on create: V(true)."
     type: bool
-    default: true
   kms_key_id:
     description: The KMS key for encryption at rest. Not given, AWS's own key.
     type: str
   auth_token:
     description:
-      - The Redis AUTH password, 16-128 printable ASCII characters, without C(/), C(") or C(@). Requires
-        O(transit_encryption=true).
+      - "The Redis AUTH password, 16-128 letters, digits and the special characters C(! & # $ ^ < > -) only (AWS's rule,
+        the collection's one rule for it, which the preflight play and the roles apply too). Requires transit encryption."
       - Never returned, logged or shown in a diff.
     type: str
   update_auth_token:
     description:
-      - V(on_create) sets O(auth_token) when the cluster is created (or on one that has no token yet), and leaves it alone after.
-      - V(always) rotates the token to O(auth_token) on every run (ModifyReplicationGroup with the C(ROTATE)
-        strategy, so clients keep working with the old token until they switch); the task then always reports a change,
-        since AWS never tells whether the token is already that one.
+      - When O(auth_token) is sent. AWS never returns the token, so the module cannot tell whether it changed.
+      - V(on_create) sets it when the cluster is created, and never changes the token of an existing cluster (on one that
+        has no token it warns that the token was not sent).
+      - V(rotate) adds it to the existing cluster (ModifyReplicationGroup with C(AuthToken), C(AuthTokenUpdateStrategy=ROTATE),
+        C(ApplyImmediately)) and waits until the cluster is available; the previous token and the new one both open it
+        (on a cluster that had no token, the new one and no token), so clients can switch.
+      - V(set) leaves O(auth_token) the only token (C(AuthTokenUpdateStrategy=SET)); AWS allows it only after a
+        V(rotate), with the token rotated in.
+      - V(always) is the name V(rotate) had before (it rotated).
+      - V(rotate), V(set) and V(always) send the token on every run and report a change; they are for a run that knows the
+        token changed (the stack's playbooks rotate when the old token no longer opens the cluster, and set once every
+        web host has the new one). The token changes at once, so the other changes of such a run need
+        O(apply_immediately=true).
+      - See U(https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html).
     type: str
-    choices: [on_create, always]
+    choices: [on_create, rotate, set, always]
     default: on_create
   snapshot_retention_limit:
-    description: Days of automatic daily backups kept, 0 (none, AWS's default) to 35.
+    description: "Days of automatic daily backups kept, 0 (none, AWS's default) to 35. Default on create: 0."
     type: int
-    default: 0
   preferred_maintenance_window:
     description: The weekly maintenance window, UTC, for example V(sun:05:00-sun:06:00). Not given, AWS chooses one.
     type: str
@@ -141,6 +152,7 @@ options:
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
@@ -160,8 +172,22 @@ EXAMPLES = r'''
     cache_subnet_group_name: demo-cache
     security_groups: [demo-redis]
     auth_token: "{{ vault_redis_auth_token }}"
-    tags: {Stack: demo}
+    stack: demo
   register: redis
+
+- name: A new AUTH token, the old one still valid while the clients switch
+  seed.laravel_aws.cache_cluster:
+    name: demo-redis
+    stack: demo
+    auth_token: "{{ vault_redis_auth_token }}"
+    update_auth_token: rotate
+
+- name: The new token alone, once every client has it
+  seed.laravel_aws.cache_cluster:
+    name: demo-redis
+    stack: demo
+    auth_token: "{{ vault_redis_auth_token }}"
+    update_auth_token: set
 
 - name: Laravel's REDIS_HOST
   ansible.builtin.debug:
@@ -170,6 +196,7 @@ EXAMPLES = r'''
 - name: Gone, after a last backup
   seed.laravel_aws.cache_cluster:
     name: demo-redis
+    stack: demo
     final_snapshot_identifier: demo-redis-final
     state: absent
 '''
@@ -279,13 +306,13 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils import cache_clus
 def run(m):
     desired = cache_cluster.validate(m.params)
     ctx = Context.of(m, m.client('elasticache'))
-    existing = cache_cluster.find(ctx, name=desired['name'])
+    existing = cache_cluster.find(ctx, name=desired['name'], stack=desired['stack'])
     if m.params['state'] == 'absent':
         if existing is None:
             m.exit_json(changed=False, cache_cluster={}, diff=make_diff(None, None))
         change = cache_cluster.delete(ctx, existing=existing, final_snapshot_identifier=desired['final_snapshot_identifier'])
         m.exit_json(changed=change.changed, cache_cluster={}, diff=make_diff(change.before, None))
-    cache_cluster.resolve(ctx, desired=desired, ec2=m.client('ec2'), existing=existing)
+    desired = cache_cluster.resolve(ctx, desired=desired, ec2=m.client('ec2'), existing=existing)
     change = cache_cluster.ensure(ctx, desired=desired, existing=existing)
     after = public(change.after)
     m.exit_json(changed=change.changed, cache_cluster=after, diff=make_diff(change.before, after))
@@ -296,27 +323,27 @@ def main():
         argument_spec=resource_spec(dict(
             name=dict(type='str', required=True),
             description=dict(type='str'),
-            engine=dict(type='str', default='redis', choices=['redis']),
+            engine=dict(type='str', choices=['redis']),
             engine_version=dict(type='str'),
-            node_type=dict(type='str', default='cache.t4g.micro'),
-            num_cache_clusters=dict(type='int', default=1),
+            node_type=dict(type='str'),
+            num_cache_clusters=dict(type='int'),
             automatic_failover=dict(type='bool'),
             multi_az=dict(type='bool'),
-            port=dict(type='int', default=6379),
+            port=dict(type='int'),
             cache_subnet_group_name=dict(type='str'),
             security_groups=dict(type='list', elements='str'),
-            transit_encryption=dict(type='bool', default=True),
-            at_rest_encryption=dict(type='bool', default=True),
+            transit_encryption=dict(type='bool'),
+            at_rest_encryption=dict(type='bool'),
             kms_key_id=dict(type='str'),
             auth_token=dict(type='str', no_log=True),
-            update_auth_token=dict(type='str', default='on_create', choices=['on_create', 'always']),
-            snapshot_retention_limit=dict(type='int', default=0),
+            update_auth_token=dict(type='str', default='on_create', choices=['on_create', 'rotate', 'set', 'always'], no_log=False),
+            snapshot_retention_limit=dict(type='int'),
             preferred_maintenance_window=dict(type='str'),
             apply_immediately=dict(type='bool', default=False),
             final_snapshot_identifier=dict(type='str'),
             wait=dict(type='bool', default=True),
             wait_timeout=dict(type='int', default=1800),
-        )),
+        ), owner=True),
     )
     m.run(run)
 

@@ -25,7 +25,14 @@ description:
   - What AWS cannot change in place (the engine, O(storage_encrypted), O(kms_key_id), a DB subnet group of another VPC,
     less O(allocated_storage), a lower O(engine_version), O(db_name), O(master_username)) is refused with the reason,
     before any change.
+  - An option left out is left as it is on an existing instance; its default (written "default on create") applies only
+    when the instance is created. A task that gives only O(identifier) and one option changes only that option.
+  - With O(stack), the instance found by O(identifier) must be tagged C(Stack=<stack>), for a change and for
+    O(state=absent) alike (no final snapshot is taken either), since AWS compares identifiers without case, so C(Demo-db) is
+    C(demo-db). One of another stack, or of none, is refused before any change, naming both.
   - A create whose answer was lost is found again by its identifier, never made twice.
+  - AWS never returns the master password, so a rerun cannot tell that it changed; O(force_update_password) sets it (a
+    run that knows it changed, for example after the old one no longer logs in).
   - The master password is never returned, shown in the diff, or logged.
 author:
   - Seed Maintainers (@seed-maintainers)
@@ -37,32 +44,32 @@ options:
     type: str
     required: true
   engine:
-    description: The database engine. Only V(postgres).
+    description: The database engine. Only V(postgres) (default on create).
     type: str
     choices: [postgres]
-    default: postgres
   engine_version:
     description:
       - The PostgreSQL version, for example V(16.4). Not given, AWS's default version at creation, and left alone after.
       - A higher version on an existing instance is an upgrade (a major one too); a lower one is refused.
     type: str
   instance_class:
-    description: The DB instance class, checked to be offered in the region with the engine version.
+    description:
+      - The DB instance class, checked to be offered in the region with the engine version.
+      - "Default on create: V(db.t4g.micro). Not given, an existing instance keeps its class."
     type: str
-    default: db.t4g.micro
   allocated_storage:
     description:
       - Storage in GiB. RDS for PostgreSQL takes 20 to 65536 GiB on gp2 and gp3, 100 to 65536 on io1 and io2.
-      - Storage can grow in place, never shrink. Not given, 20 (100 for io1 and io2).
+      - Storage can grow in place, never shrink. Default on create 20 (100 for io1 and io2); not given, an existing
+        instance keeps its storage.
     type: int
   max_allocated_storage:
     description: The storage autoscaling limit in GiB, more than O(allocated_storage). Not given, autoscaling is left alone.
     type: int
   storage_type:
-    description: The storage type.
+    description: "The storage type. Default on create: V(gp3)."
     type: str
     choices: [gp2, gp3, io1, io2]
-    default: gp3
   iops:
     description:
       - Provisioned IOPS, 1000 to 256000. Required with io1 and io2; with gp3 only from 400 GiB; never with gp2.
@@ -79,71 +86,85 @@ options:
     type: list
     elements: str
   publicly_accessible:
-    description: Whether the instance has a public address. V(true) is refused unless O(allow_public_database) is V(true).
+    description:
+      - Whether the instance has a public address. V(true) is refused unless O(allow_public_database) is V(true).
+      - "Default on create: V(false)."
     type: bool
-    default: false
   allow_public_database:
     description: Allow O(publicly_accessible=true), a database reachable from the internet.
     type: bool
     default: false
   storage_encrypted:
-    description: Encrypt the storage. Cannot change on an existing instance.
+    description: "Encrypt the storage. Cannot change on an existing instance. Default on create: V(true)."
     type: bool
-    default: true
   kms_key_id:
     description: The KMS key (id, ARN or alias) that encrypts the storage. Not given, the AWS managed key for RDS. Cannot change.
     type: str
   multi_az:
-    description: A standby in another availability zone.
+    description: "A standby in another availability zone. Default on create: V(false)."
     type: bool
-    default: false
   backup_retention_period:
-    description: Days automated backups are kept, 0 to 35 (0 turns automated backups off).
+    description: "Days automated backups are kept, 0 to 35 (0 turns automated backups off). Default on create: 7."
     type: int
-    default: 7
   preferred_backup_window:
-    description: The daily backup window in UTC, V(hh24:mi-hh24:mi), at least 30 minutes. Not given, AWS chooses it.
+    description:
+      - The daily backup window in UTC, V(hh24:mi-hh24:mi), at least 30 minutes. Not given, AWS chooses it.
+      - It must not meet the maintenance window (O(preferred_maintenance_window), or the instance's when that is not
+        given) on any day, across midnight too; windows that touch count as meeting. Refused before any call.
     type: str
   preferred_maintenance_window:
-    description: The weekly maintenance window in UTC, V(ddd:hh24:mi-ddd:hh24:mi), for example V(sun:05:00-sun:06:00).
+    description:
+      - The weekly maintenance window in UTC, V(ddd:hh24:mi-ddd:hh24:mi), at least 30 minutes, for example
+        V(sun:05:00-sun:06:00); it may wrap midnight or the week's end (V(sun:23:45-mon:00:15)).
+      - It must not meet the backup window (see O(preferred_backup_window)).
     type: str
   db_parameter_group_name:
     description: The DB parameter group. Not given, the default group of the engine version (and left alone after).
     type: str
   deletion_protection:
-    description: Whether AWS refuses to delete the instance. O(state=absent) is refused while it is on.
+    description: "Whether AWS refuses to delete the instance. O(state=absent) is refused while it is on. Default on create: V(false)."
     type: bool
-    default: false
   auto_minor_version_upgrade:
-    description: Whether AWS applies minor engine upgrades in the maintenance window.
+    description: "Whether AWS applies minor engine upgrades in the maintenance window. Default on create: V(true)."
     type: bool
-    default: true
   copy_tags_to_snapshot:
     description:
       - Whether the instance's tags are copied to its snapshots, the final snapshot of O(state=absent) included, so they
         are found by the same tags (a stack's C(Stack) tag, for one).
+      - "Default on create: V(true)."
     type: bool
-    default: true
   port:
-    description: The port PostgreSQL listens on, 1150 to 65535.
+    description: "The port PostgreSQL listens on, 1150 to 65535. Default on create: 5432."
     type: int
-    default: 5432
   db_name:
     description: The database created with the instance, 1-63 letters, digits and underscores, the first a letter. Not given, none.
     type: str
   master_username:
-    description: The master user, 1-63 letters, digits and underscores, the first a letter, not a word RDS reserves (V(rdsadmin)).
+    description:
+      - The master user, 1-63 letters, digits and underscores, the first a letter, not a word RDS reserves (V(rdsadmin)).
+      - "Default on create: V(postgres). It cannot change; not given, it is not compared."
     type: str
-    default: postgres
   master_user_password:
     description:
-      - The master password, 8-128 printable ASCII characters, none of V(/), V("), V(@) or a space.
+      - The master password, 8-128 printable ASCII characters, none of V(/), V("), V(@) or a space (the collection's one
+        rule for it, which the preflight play and the roles apply too).
       - Give it or O(manage_master_user_password), not both. Never returned, shown or logged.
+      - Set when the instance is created; on an existing one only with O(force_update_password).
     type: str
+  force_update_password:
+    description:
+      - Set O(master_user_password) on an existing instance. AWS never returns a password, so the module cannot tell
+        whether it differs; with V(true) it always sends it (one ModifyDBInstance, with the other changes of the run),
+        waits until the instance is available again (C(resetting-master-credentials) ends) and reports a change.
+      - For a run that knows the password changed (the stack's playbooks set it when the old one no longer logs in).
+      - AWS applies a new master password at once; the ModifyDBInstance has C(ApplyImmediately) when the password is all
+        it changes, else O(apply_immediately) decides for the other changes.
+    type: bool
+    default: false
   update_password:
     description:
       - V(on_create) sets O(master_user_password) only when the instance is made.
-      - V(always) sends it with every run (ModifyDBInstance), so the task always reports a change.
+      - V(always) is O(force_update_password=true).
     type: str
     choices: [on_create, always]
     default: on_create
@@ -199,10 +220,14 @@ options:
     default: true
 extends_documentation_fragment:
   - seed.laravel_aws.aws
+  - seed.laravel_aws.aws.owner
 attributes:
   check_mode:
     support: full
-    description: Reports what would change and changes nothing; an instance to be made has RV(rds_instance.arn=null).
+    description:
+      - Reports what would change and changes nothing; an instance to be made has RV(rds_instance.arn=null).
+      - An instance whose DB subnet group does not exist yet (a playbook's check run, where the db_subnet_group task
+        only planned it) is planned with a warning, its RV(rds_instance.vpc_security_group_ids) as given in O(security_groups).
   diff_mode:
     support: full
     description: Returns the instance before and after, never the password.
@@ -226,12 +251,20 @@ EXAMPLES = r'''
     backup_retention_period: 7
     preferred_backup_window: "03:00-03:30"
     preferred_maintenance_window: "sun:05:00-sun:06:00"
-    tags: {Stack: demo}
+    stack: demo
   register: db
+
+- name: A new master password (the old one no longer logs in); nothing else changes
+  seed.laravel_aws.rds_instance:
+    identifier: demo-db
+    stack: demo
+    master_user_password: "{{ vault_db_master_password }}"
+    force_update_password: true
 
 - name: Gone, with a final snapshot
   seed.laravel_aws.rds_instance:
     identifier: demo-db
+    stack: demo
     state: absent
     final_snapshot_identifier: demo-db-final
 '''
@@ -358,7 +391,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils import rds_instan
 def run(m):
     desired = rds_instance.validate(m.params)
     ctx = Context.of(m, m.client('rds'))
-    existing = rds_instance.find(ctx, identifier=desired['identifier'])
+    existing = rds_instance.find(ctx, identifier=desired['identifier'], stack=desired['stack'])
     if m.params['state'] == 'absent':
         if existing is None:
             m.exit_json(changed=False, rds_instance={}, final_snapshot=None, diff=make_diff(None, None))
@@ -377,31 +410,32 @@ def main():
     m = AwsModule(
         argument_spec=resource_spec(dict(
             identifier=dict(type='str', required=True),
-            engine=dict(type='str', default='postgres', choices=['postgres']),
+            engine=dict(type='str', choices=['postgres']),
             engine_version=dict(type='str'),
-            instance_class=dict(type='str', default='db.t4g.micro'),
+            instance_class=dict(type='str'),
             allocated_storage=dict(type='int'),
             max_allocated_storage=dict(type='int'),
-            storage_type=dict(type='str', default='gp3', choices=['gp2', 'gp3', 'io1', 'io2']),
+            storage_type=dict(type='str', choices=['gp2', 'gp3', 'io1', 'io2']),
             iops=dict(type='int'),
             db_subnet_group_name=dict(type='str'),
             security_groups=dict(type='list', elements='str'),
-            publicly_accessible=dict(type='bool', default=False),
+            publicly_accessible=dict(type='bool'),
             allow_public_database=dict(type='bool', default=False),
-            storage_encrypted=dict(type='bool', default=True),
+            storage_encrypted=dict(type='bool'),
             kms_key_id=dict(type='str'),
-            multi_az=dict(type='bool', default=False),
-            backup_retention_period=dict(type='int', default=7),
+            multi_az=dict(type='bool'),
+            backup_retention_period=dict(type='int'),
             preferred_backup_window=dict(type='str'),
             preferred_maintenance_window=dict(type='str'),
             db_parameter_group_name=dict(type='str'),
-            deletion_protection=dict(type='bool', default=False),
-            auto_minor_version_upgrade=dict(type='bool', default=True),
-            copy_tags_to_snapshot=dict(type='bool', default=True),
-            port=dict(type='int', default=5432),
+            deletion_protection=dict(type='bool'),
+            auto_minor_version_upgrade=dict(type='bool'),
+            copy_tags_to_snapshot=dict(type='bool'),
+            port=dict(type='int'),
             db_name=dict(type='str'),
-            master_username=dict(type='str', default='postgres'),
+            master_username=dict(type='str'),
             master_user_password=dict(type='str', no_log=True),
+            force_update_password=dict(type='bool', default=False, no_log=False),
             update_password=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
             manage_master_user_password=dict(type='bool'),
             master_user_secret_kms_key_id=dict(type='str'),
@@ -410,7 +444,7 @@ def main():
             final_snapshot_identifier=dict(type='str'),
             delete_automated_backups=dict(type='bool', default=False),
             wait_timeout=dict(type='int', default=1800),
-        ), waits=True),
+        ), waits=True, owner=True),
     )
     m.run(run)
 

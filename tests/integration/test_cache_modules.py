@@ -206,3 +206,52 @@ def test_a_lost_answer_on_each_create_makes_no_duplicate_and_verbose_output_hide
     rc, output = verbose(tmp_path, both(aws, net, update_auth_token='always'))  # the token sent in a ModifyReplicationGroup
     assert rc == 0 and 'changed=1' in output and 'ModifyReplicationGroup' in done(aws), output[-3000:]
     assert TOKEN not in output
+
+
+# -- issue 30 ---------------------------------------------------------------------------------------------------------
+
+def test_another_stack_s_cache_is_neither_changed_nor_deleted(playbook, aws, net):
+    """teardown.yml -e stack_name=Demo deleted stack demo's Redis cluster and its subnet group (AWS folds the names'
+    case). A task of another stack, or one on a resource of none, is refused before anything is sent."""
+    cache = client(aws, 'elasticache')
+    aws.faults(**STRICT)
+    made = playbook([group_task(aws, 'subnet group', **group_args(net, stack='cacheit', tags=None)),
+                     cluster_task(aws, 'redis', **cluster_args(stack='cacheit', tags=None))])
+    assert made.rc == 0, made.task('redis').get('msg')
+    forget(aws)
+    other = playbook([dict(cluster_task(aws, 'redis', name='CACHEIT-redis', stack='cacheit-2', state='absent',
+                                        final_snapshot_identifier='cacheit-final'), ignore_errors=True),
+                      dict(group_task(aws, 'subnet group', name='CacheIt', stack='cacheit2', state='absent'), ignore_errors=True),
+                      dict(cluster_task(aws, 'rotate', name='cacheit-redis', stack='cacheit-2', auth_token='An0ther-Redis-Token',
+                                        update_auth_token='rotate'), ignore_errors=True)])
+    no_token(other)
+    for title, kind in (('redis', 'cache cluster cacheit-redis'), ('subnet group', 'cache subnet group cacheit'),
+                        ('rotate', 'cache cluster cacheit-redis')):
+        result = other.task(title)
+        assert result['failed'] and result['field'] == 'stack' and kind in result['msg'], result
+        assert "belongs to stack 'cacheit'" in result['msg'] and 'nothing was changed' in result['msg']
+    assert attempts(aws) == []
+    assert len(cache.describe_replication_groups()['ReplicationGroups']) == 1 and len(cache.describe_cache_subnet_groups()['CacheSubnetGroups']) == 1
+    assert cache.describe_snapshots()['Snapshots'] == []
+
+
+def test_a_new_token_rotated_in_then_set_alone(playbook, aws, net):
+    """What the stack's playbooks do when the old token no longer opens the cluster: rotate (the old and the new both
+    valid while the web hosts switch), then set (the new alone). A rerun with a new token and no update_auth_token sends
+    nothing; set before any rotation is refused, as AWS refuses it."""
+    aws.faults(**STRICT)
+    assert playbook(both(aws, net, stack='cacheit')).rc == 0
+    new = 'N3w-Integration-Token-42'
+    forget(aws)
+    rerun = playbook(both(aws, net, stack='cacheit', auth_token=new))
+    assert rerun.task('redis')['changed'] is False and attempts(aws) == []
+    early = playbook([dict(cluster_task(aws, 'set', name='cacheit-redis', stack='cacheit', auth_token=new, update_auth_token='set'),
+                           ignore_errors=True)])
+    assert early.task('set')['failed'] and 'InvalidParameterCombination' in early.task('set')['msg']
+    forget(aws)
+    for update in ('rotate', 'set'):
+        run = playbook([cluster_task(aws, update, name='cacheit-redis', stack='cacheit', auth_token=new, update_auth_token=update)])
+        assert run.rc == 0 and run.task(update)['changed'] is True, run.task(update).get('msg')
+        assert run.task(update)['cache_cluster']['status'] == 'available'
+        assert new not in run.stdout and new not in run.stderr
+    assert done(aws) == ['ModifyReplicationGroup', 'ModifyReplicationGroup']

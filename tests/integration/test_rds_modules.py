@@ -187,3 +187,63 @@ def test_verbose_output_of_a_create_never_holds_the_password(aws, net, tmp_path)
     assert 'rdsit-db' in proc.stdout and 'changed=2' in proc.stdout
     assert PASSWORD not in proc.stdout and PASSWORD not in proc.stderr
     assert client(aws, 'rds').describe_db_instances()['DBInstances'][0]['DBInstanceIdentifier'] == 'rdsit-db'
+
+
+# -- issue 30 ---------------------------------------------------------------------------------------------------------
+
+def test_another_stack_s_database_is_neither_changed_nor_deleted(play, aws, net):
+    """teardown.yml -e stack_name=Demo deleted stack demo's database and its subnet group: AWS compares the names without
+    case. Every task names its stack now, and a resource tagged with another one is refused before anything is sent."""
+    rds = client(aws, 'rds')
+    aws.faults(**STRICT)
+    made = play([group_task('group', name='rdsit-db', subnets=net['subnets'], stack='rdsit'),
+                 db_task('db', **db_args(stack='rdsit', tags=None))])
+    assert made.rc == 0, made.task('db').get('msg')
+    forget(aws)
+    other = play([dict(db_task('db', identifier='RDSIT-db', stack='rdsit-2', state='absent',
+                                final_snapshot_identifier='rdsit-db-final'), ignore_errors=True),
+                  dict(group_task('group', name='RDSIT-db', stack='rdsit-2', state='absent'), ignore_errors=True),
+                  dict(db_task('db modify', **db_args(identifier='rdsit-db', stack='rdsit2', instance_class='db.t4g.small')),
+                       ignore_errors=True)])
+    for title, kind in (('db', 'RDS instance rdsit-db'), ('group', 'DB subnet group rdsit-db'), ('db modify', 'RDS instance rdsit-db')):
+        result = other.task(title)
+        assert result['failed'] and result['field'] == 'stack' and kind in result['msg'], result
+        assert "belongs to stack 'rdsit'" in result['msg'] and 'nothing was changed' in result['msg']
+    assert attempts(aws) == []
+    (raw,) = rds.describe_db_instances()['DBInstances']
+    assert raw['DBInstanceClass'] == 'db.t4g.micro' and len(rds.describe_db_subnet_groups()['DBSubnetGroups']) == 1
+    assert rds.describe_db_snapshots(SnapshotType='manual')['DBSnapshots'] == []
+    tags = dict((t['Key'], t['Value']) for t in rds.list_tags_for_resource(ResourceName=raw['DBInstanceArn'])['TagList'])
+    assert tags == {'Stack': 'rdsit'}
+
+
+def test_a_new_master_password_is_sent_only_when_forced_and_windows_that_meet_are_refused(play, aws, net):
+    aws.faults(**STRICT)
+    assert play(tasks_of(net)).rc == 0
+    forget(aws)
+    new = 'N3w-Integration_pw'
+    rerun = play([db_task('db', **db_args(master_user_password=new))])
+    assert rerun.rc == 0 and rerun.task('db')['changed'] is False and attempts(aws) == []
+    forced = play([db_task('db', identifier='rdsit-db', stack='rdsit', master_user_password=new, force_update_password=True,
+                           apply_immediately=True)])
+    assert forced.rc == 0 and forced.task('db')['changed'] is True, forced.task('db').get('msg')
+    assert forced.task('db')['rds_instance']['status'] == 'available' and done(aws) == ['ModifyDBInstance']
+    assert new not in forced.stdout and new not in forced.stderr
+    forget(aws)
+    windows = play([dict(db_task('db', **db_args(preferred_backup_window='23:45-00:15',
+                                                   preferred_maintenance_window='mon:00:00-mon:00:30')), ignore_errors=True)])
+    result = windows.task('db')
+    assert result['failed'] and result['field'] == 'preferred_backup_window' and 'preferred_maintenance_window' in result['msg']
+    assert aws.requests() == []  # refused before any call, as AWS would have after it
+
+
+def test_a_check_run_plans_the_database_in_the_subnet_group_it_only_planned(play, aws, net):
+    rds = client(aws, 'rds')
+    aws.faults(**STRICT)
+    forget(aws)
+    group, db = tasks_of(net)
+    plan = play([dict(group, check_mode=True), dict(db, check_mode=True)], diff=True)
+    assert plan.rc == 0, plan.task('db').get('msg')
+    assert plan.task('db')['changed'] and plan.task('db')['rds_instance']['db_subnet_group_name'] == 'rdsit-db'
+    assert any('does not exist (yet)' in w for w in plan.task('db').get('warnings', []))
+    assert attempts(aws) == [] and rds.describe_db_subnet_groups()['DBSubnetGroups'] == []

@@ -215,3 +215,158 @@ def test_a_wait_that_times_out_after_the_create_says_changed_and_names_the_clust
     no_token(result)
     assert result['failed'] and result['changed'] is True, result
     assert 'demo-redis' in result['msg'] and 'CreateReplicationGroup' in result['msg'] and 'creating' in result['msg']
+
+
+# -- issue 30 ---------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Every call sent through the shared retrying client, with its arguments: [(operation, kwargs)]."""
+    seen = []
+    original = retries.RetryingClient.call
+
+    def spy(self, operation, method, kwargs, retry_lost_answer=None):
+        seen.append((operation, dict(kwargs)))
+        return original(self, operation, method, kwargs, retry_lost_answer)
+    monkeypatch.setattr(retries.RetryingClient, 'call', spy)
+    return seen
+
+
+def tags_of(net, arn):
+    return {t['Key']: t['Value'] for t in net['cache'].list_tags_for_resource(ResourceName=arn)['TagList']}
+
+
+def modifies(sent):
+    return [k for op, k in sent if op == 'modify_replication_group']
+
+
+@pytest.mark.parametrize('state', ['present', 'absent'])
+@pytest.mark.parametrize('owner, stack', [('demo', 'demo-2'), ('demo', 'demo2'), (None, 'demo')])
+def test_a_cluster_of_another_stack_or_of_none_is_refused(run_module, calls, net, owner, stack, state):
+    """Teardown of stack Demo deleted demo's Redis cluster, found by its id (AWS folds its case). With ``stack``, one
+    tagged with another stack, or with none, is refused before any change (no final snapshot either), naming both."""
+    made = run_module(cache_cluster.main, args(tags={'Stack': owner} if owner else {}))
+    arn = made['cache_cluster']['arn']
+    if state == 'present':
+        task = args(name='Demo-Redis', stack=stack, node_type='cache.t4g.small', apply_immediately=True, tags={'Tier': 'cache'})
+    else:
+        task = {'name': 'Demo-Redis', 'stack': stack, 'state': 'absent', 'final_snapshot_identifier': 'demo-redis-final'}
+    del calls[:]
+    refused = run_module(cache_cluster.main, task)
+    no_token(refused)
+    assert refused.get('failed') and refused['field'] == 'stack', refused
+    assert 'cache cluster demo-redis' in refused['msg'] and 'not to stack %r' % stack in refused['msg'], refused['msg']
+    assert ("belongs to stack 'demo'" if owner else 'has no Stack tag') in refused['msg'] and 'nothing was changed' in refused['msg']
+    assert mutating(calls) == [] and not refused.get('changed')
+    (raw,) = clusters(net)
+    assert raw['Status'] == 'available' and raw['CacheNodeType'] == 'cache.t4g.micro'
+    assert tags_of(net, arn) == ({'Stack': owner} if owner else {}) and net['cache'].describe_snapshots()['Snapshots'] == []
+
+
+def test_the_stack_s_own_cluster_is_made_tagged_and_deleted(run_module, calls, net):
+    made = run_module(cache_cluster.main, args(stack='demo', tags={'Tier': 'cache'}))
+    assert made['changed'] and made['cache_cluster']['tags'] == {'Stack': 'demo', 'Tier': 'cache'}
+    assert tags_of(net, made['cache_cluster']['arn']) == {'Stack': 'demo', 'Tier': 'cache'}
+    gone = run_module(cache_cluster.main, {'name': 'demo-redis', 'stack': 'demo', 'state': 'absent'})
+    assert gone['changed'] and clusters(net) == []
+
+
+def test_options_left_out_leave_an_existing_cluster_as_it_is(run_module, calls, sent, net):
+    """An existing 2-node cluster needed num_cache_clusters on every run (the default 1 was refused); and description,
+    node type, retention, port and encryption defaults would have undone what the cluster has. Left out: unchanged."""
+    made = run_module(cache_cluster.main, args(stack='demo', description='sessions', node_type='cache.t4g.small',
+                                               snapshot_retention_limit=5, port=6380))
+    assert made['changed'], made
+    del calls[:]
+    again = run_module(cache_cluster.main, {'name': 'demo-redis', 'stack': 'demo'}, diff=True)
+    assert again.get('changed') is False and mutating(calls) == [], again
+    view = again['cache_cluster']
+    assert (view['num_cache_clusters'], view['automatic_failover'], view['multi_az']) == (2, True, True)
+    assert (view['description'], view['node_type'], view['snapshot_retention_limit'], view['port']) == ('sessions', 'cache.t4g.small', 5, 6380)
+    assert view['transit_encryption'] and view['at_rest_encryption'] and view['auth_token_enabled']
+    del sent[:]
+    one = run_module(cache_cluster.main, {'name': 'demo-redis', 'stack': 'demo', 'snapshot_retention_limit': 7})
+    assert one['changed'] and modifies(sent) == [{'ReplicationGroupId': 'demo-redis', 'ApplyImmediately': False,
+                                                  'SnapshotRetentionLimit': 7}]
+    assert run_module(cache_cluster.main, {'name': 'demo-redis', 'num_cache_clusters': 1, 'automatic_failover': False,
+                                           'multi_az': False})['field'] == 'num_cache_clusters'
+
+
+def test_a_new_token_is_sent_only_when_asked_rotate_then_set(run_module, calls, sent, net, quick):
+    """A changed token never reached ElastiCache: AWS never returns it. on_create (the default) leaves it; rotate adds it
+    beside the old one, set leaves it alone, each one ModifyReplicationGroup with ApplyImmediately, waited for."""
+    run_module(cache_cluster.main, args(stack='demo'))
+    new = 'N3w-Redis-Token-2024'
+    del calls[:]
+    kept = run_module(cache_cluster.main, args(stack='demo', auth_token=new))
+    assert kept['changed'] is False and mutating(calls) == []
+    plan = run_module(cache_cluster.main, {'name': 'demo-redis', 'stack': 'demo', 'auth_token': new, 'update_auth_token': 'rotate'},
+                      check_mode=True)
+    assert plan['changed'] and mutating(calls) == [] and new not in json.dumps(plan)
+    for update, strategy in (('rotate', 'ROTATE'), ('set', 'SET')):
+        del sent[:], quick[:]
+        done = run_module(cache_cluster.main, {'name': 'demo-redis', 'stack': 'demo', 'auth_token': new, 'update_auth_token': update},
+                          diff=True)
+        assert done['changed'] is True and done['cache_cluster']['status'] == 'available' and quick, done  # waited through modifying
+        assert modifies(sent) == [{'ReplicationGroupId': 'demo-redis', 'ApplyImmediately': True, 'AuthToken': new,
+                                   'AuthTokenUpdateStrategy': strategy}]
+        assert new not in json.dumps(done) and TOKEN not in json.dumps(done)
+    bad = run_module(cache_cluster.main, {'name': 'demo-redis', 'update_auth_token': 'rotate'})
+    assert bad['failed'] and bad['field'] == 'auth_token'
+    del calls[:]
+    mixed = run_module(cache_cluster.main, {'name': 'demo-redis', 'auth_token': new, 'update_auth_token': 'rotate',
+                                            'node_type': 'cache.t4g.medium'})
+    assert mixed['failed'] and mixed['field'] == 'apply_immediately' and mutating(calls) == []
+
+
+def test_set_without_a_rotation_is_refused_as_aws_refuses_it(run_module, net):
+    run_module(cache_cluster.main, args())
+    result = run_module(cache_cluster.main, {'name': 'demo-redis', 'auth_token': 'An0ther-Redis-Token', 'update_auth_token': 'set'})
+    assert result['failed'] and 'InvalidParameterCombination' in result['msg'] and 'ROTATE' in result['msg'], result
+
+
+def test_on_create_warns_that_a_cluster_without_a_token_keeps_none(run_module, calls, net, monkeypatch):
+    warned = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: warned.append(msg))
+    run_module(cache_cluster.main, args(auth_token=None))
+    del calls[:]
+    result = run_module(cache_cluster.main, args())
+    assert result['changed'] is False and mutating(calls) == [] and not result['cache_cluster']['auth_token_enabled']
+    assert any('update_auth_token: rotate' in w for w in warned) and not any(TOKEN in w for w in warned)
+
+
+@pytest.mark.parametrize('token', ['a-long-enough_token', 'a-long-enough%token', 'a-long-enough token', 'a-long-enough*token',
+                                   'a-long-enough(token)', 'a-long-enough.token'])
+def test_a_token_aws_refuses_is_refused_with_the_shared_rule(run_module, calls, net, token):
+    """The ElastiCache rule of secrets.RULES: AWS takes only ! & # $ ^ < > - as special characters (the local copy
+    refused / " @ only)."""
+    result = run_module(cache_cluster.main, args(auth_token=token))
+    assert result['failed'] and result['field'] == 'auth_token' and '! & # $ ^ < > -' in result['msg'], result
+    assert token not in json.dumps(result) and mutating(calls) == [] and clusters(net) == []
+
+
+def test_the_data_plane_gives_redis_the_tokens_aws_would_accept(monkeypatch):
+    """emulator.datatier: a create sets one token, ROTATE keeps the previous one beside the new one (the two most
+    recent), SET leaves the new one alone; Redis's default user gets exactly those, from standard input."""
+    from emulator import datatier
+    tier = datatier.DataTier(dataplane=None)
+    monkeypatch.setattr(tier, 'sync', lambda region: False)
+    form = {'ReplicationGroupId': 'Demo-Redis', 'AuthToken': 'first-token-0000001'}
+    tier.after('CreateReplicationGroup', form, b'', REGION)
+    tier.after('ModifyReplicationGroup', dict(form, AuthToken='second-token-000002'), b'', REGION)  # ROTATE by default
+    assert tier.tokens['demo-redis'] == ('first-token-0000001', 'second-token-000002')
+    tier.after('ModifyReplicationGroup', dict(form, AuthToken='third-token-0000003', AuthTokenUpdateStrategy='ROTATE'), b'', REGION)
+    assert tier.tokens['demo-redis'] == ('second-token-000002', 'third-token-0000003')
+    tier.after('ModifyReplicationGroup', dict(form, AuthToken='third-token-0000003', AuthTokenUpdateStrategy='SET'), b'', REGION)
+    assert tier.tokens['demo-redis'] == ('third-token-0000003',)
+
+    ran = []
+    monkeypatch.setattr(datatier.subprocess, 'run', lambda argv, **kw: ran.append((argv, kw)))
+
+    class Group:
+        transit_encryption_enabled = True
+    entry = {'container': 'seed-redis-demo-redis', 'names': ['master.demo-redis'], 'port': 6379, 'secret': ('old-token-00000000',)}
+    tier._update_secret(('redis', 'demo-redis'), entry, Group())  # pylint: disable=protected-access
+    ((argv, kw),) = ran
+    assert kw['input'] == 'ACL SETUSER default on resetpass >third-token-0000003\n' and kw['env']['REDISCLI_AUTH'] == 'old-token-00000000'
+    assert not any('token' in a for a in argv) and entry['secret'] == ('third-token-0000003',)
