@@ -2,7 +2,8 @@
 
 Reads the live secrets from the web containers' shared .env (DB_PASSWORD and APP_KEY,
 whatever the run chose or generated; with --redis also REDIS_PASSWORD, the Redis auth token; with
-the managed data tier DB_PASSWORD is the RDS master password), then checks:
+the managed data tier DB_PASSWORD is the app role's password), and the secrets named with --secret
+NAME=FILE that never reach a host's .env (the RDS master password), then checks:
 - every log given (the ansible-playbook output) is really verbose (-vvv) and holds neither secret;
 - .env is mode 0640, owned by the deploy user and the web group;
 - no file under /var/www, /etc, /srv, /home, /root, /tmp of any demo container that holds a
@@ -40,6 +41,8 @@ def main(argv=None):
     parser.add_argument('--owner', default='ec2-user')
     parser.add_argument('--group', default='apache')
     parser.add_argument('--redis', action='store_true', help='the app has a Redis: REDIS_PASSWORD is a secret too')
+    parser.add_argument('--secret', action='append', default=[], metavar='NAME=FILE',
+                        help='a secret no .env holds (the RDS master password), read from FILE')
     parser.add_argument('logs', nargs='+')
     args = parser.parse_args(argv)
     problems = []
@@ -58,7 +61,17 @@ def main(argv=None):
                 if len(values.get(key, '')) >= 6:
                     secrets.setdefault(key, set()).add(values[key])
     expected = sorted(['APP_KEY', 'DB_PASSWORD'] + (['REDIS_PASSWORD'] if args.redis else []))
-    if envs == 0 or sorted(secrets) != expected:
+    found_in_env = sorted(secrets)
+    for item in args.secret:
+        name, path = item.split('=', 1)
+        with open(path, encoding='utf-8') as f:
+            value = f.read().strip()
+        if len(value) < 6:
+            problems.append('--secret %s: %s holds no secret' % (name, path))
+        secrets.setdefault(name, set()).add(value)
+        if any(value in v for v in secrets.get('DB_PASSWORD', ())):
+            problems.append('%s is the app\'s DB_PASSWORD: it must never reach a host\'s .env' % name)
+    if envs == 0 or found_in_env != expected:
         problems.append('found %d .env file(s) and secrets %s in containers %s: is the demo running?'
                         % (envs, sorted(secrets), containers))
     for log in args.logs:
@@ -83,7 +96,8 @@ def main(argv=None):
         print('\n'.join('secrets: ' + p for p in problems), file=sys.stderr)
         return 1
     print('secrets: %d log(s) at -vvv hold none of %s; %d .env file(s) 0640 %s:%s; '
-          'no file others can read holds them (%d containers)' % (len(args.logs), ', '.join(expected), envs, args.owner, args.group, len(containers)))
+          'no file others can read holds them (%d containers)' % (len(args.logs), ', '.join(sorted(secrets)), envs, args.owner, args.group,
+                                                                  len(containers)))
     return 0
 
 

@@ -47,7 +47,7 @@ mkdir -p "$DEMO" "$RUN"
 emulator_running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
 # the files of the demo that hold a secret
-SECRET_FILES="env.sh db_password cache_auth_token id_ed25519 alb.key"
+SECRET_FILES="env.sh db_password rds_master_password cache_auth_token id_ed25519 alb.key"
 
 private_files() {  # an older run's secret files, which may be readable by others, made private before they are used
   local name
@@ -66,8 +66,9 @@ stack_region() {  # the stack's region: the first of inventory/aws/ec2.yml's reg
 }
 
 write_env() {  # the environment of the demo, as export lines, in a new file that is 0600 from its creation
-  local password token region tmp
+  local password master token region tmp
   password=$(cat "$DEMO/db_password")
+  master=$(cat "$DEMO/rds_master_password")
   token=$(cat "$DEMO/cache_auth_token")
   region=$(stack_region)
   # mktemp makes the file 0600 whatever the umask; the rename replaces an older run's env.sh, whatever its mode
@@ -102,6 +103,7 @@ export CURL_CA_BUNDLE="$DEMO/ca-bundle.pem"
 export no_proxy=127.0.0.1,localhost
 export NO_PROXY=127.0.0.1,localhost
 export SEED_DB_PASSWORD='$password'
+export SEED_RDS_MASTER_PASSWORD='$master'
 export SEED_CACHE_AUTH_TOKEN='$token'
 EOF
   then rm -f "$tmp"; return 1; fi
@@ -123,6 +125,18 @@ ssh_wrappers() {  # bin/ssh and bin/ssh-for-sftp: the ssh guard, with a copy of 
   done
 }
 
+# The demo's secrets, each made once (and again only when its file is removed), as a user would choose them: the app's
+# database password, RDS's master password, and the Redis auth token, which ElastiCache takes of letters, digits and
+# ! & # $ ^ < > - only (token_urlsafe's '_' would be refused). e2e removes them to rotate the secrets of a running demo.
+new_secrets() {
+  local name
+  for name in db_password rds_master_password; do
+    [ -f "$DEMO/$name" ] || { (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))' > "$DEMO/$name"); }
+  done
+  [ -f "$DEMO/cache_auth_token" ] || { (umask 077; .venv/bin/python -c 'import secrets, string
+print("".join(secrets.choice(string.ascii_letters + string.digits + "-") for _ in range(32)))' > "$DEMO/cache_auth_token"); }
+}
+
 prepare() {
   mkdir -p "$DEMO/bin" "$DEMO/dataplane" "$DEMO/git"
   private_files
@@ -135,8 +149,7 @@ prepare() {
   fi
   # what clients on this machine trust: the system's CAs and the demo's certificate
   cat /etc/ssl/certs/ca-certificates.crt "$DEMO/alb.crt" > "$DEMO/ca-bundle.pem" 2>/dev/null || cp "$DEMO/alb.crt" "$DEMO/ca-bundle.pem"
-  [ -f "$DEMO/db_password" ] || { (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(18))' > "$DEMO/db_password"); }
-  [ -f "$DEMO/cache_auth_token" ] || { (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))' > "$DEMO/cache_auth_token"); }
+  new_secrets
   ssh_wrappers
   touch "$DEMO/dataplane/ssh_config"
   cat > "$DEMO/ssh_config" <<EOF

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SECRETS = ('env.sh', 'db_password', 'cache_auth_token', 'id_ed25519', 'alb.key')
+SECRETS = ('env.sh', 'db_password', 'rds_master_password', 'cache_auth_token', 'id_ed25519', 'alb.key')
 
 
 @pytest.fixture
@@ -40,6 +40,7 @@ def demo(tmp_path):
     old = os.umask(0o022)
     try:
         (folder / 'db_password').write_text('Secret-db-1234567890\n')
+        (folder / 'rds_master_password').write_text('Secret-master-1234567890\n')
         (folder / 'cache_auth_token').write_text('Secret-token-1234567890abcdef\n')
     finally:
         os.umask(old)
@@ -91,13 +92,15 @@ def test_the_demos_secrets_are_private_from_their_creation(demo):
     written(demo)
     env = (demo.folder / 'env.sh').read_text()
     assert "SEED_DB_PASSWORD='Secret-db-1234567890'" in env and "SEED_CACHE_AUTH_TOKEN='Secret-token-1234567890abcdef'" in env
+    assert "SEED_RDS_MASTER_PASSWORD='Secret-master-1234567890'" in env
     assert mode(demo.folder / 'env.sh') == 0o600
     # a new file in its place (never the old one, readable by all, rewritten), and nothing left beside it
-    assert sorted(p.name for p in demo.folder.iterdir()) == ['cache_auth_token', 'db_password', 'env.sh']
+    assert sorted(p.name for p in demo.folder.iterdir()) == ['cache_auth_token', 'db_password', 'env.sh', 'rds_master_password']
     # an older run's secrets are made private before they are used
     proc = demo('umask 022; . scripts/demo.sh; private_files')
     assert proc.returncode == 0, proc.stderr
     assert mode(demo.folder / 'db_password') == 0o600 and mode(demo.folder / 'cache_auth_token') == 0o600
+    assert mode(demo.folder / 'rds_master_password') == 0o600
     # and `make demo-env` of an older run's demo does the same
     (demo.folder / 'env.sh').chmod(0o644)
     proc = demo('bash scripts/demo.sh env')
@@ -125,3 +128,25 @@ def test_the_ssh_wrapper_knows_itself(demo, tmp_path):
     (demo.folder / 'bin' / 'ssh_guard.py').write_text('import os, sys\nprint(os.environ["SEED_SSH_GUARD_SELF"], sys.argv[1:])\n')
     out = subprocess.run([str(wrapper), '-V'], capture_output=True, text=True, check=True, timeout=30).stdout
     assert out.strip() == "%s ['-V']" % wrapper
+
+
+def test_new_secrets_are_what_aws_takes(demo):
+    """The demo's secrets are made as a user would choose them: the Redis auth token of the characters ElastiCache takes
+    (token_urlsafe's '_' is refused by AWS), the passwords as RDS and .env take them; and each is made once."""
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, '.collections'))
+    from ansible_collections.seed.laravel_aws.plugins.module_utils import secrets
+    for name in ('db_password', 'rds_master_password', 'cache_auth_token'):
+        (demo.folder / name).unlink()
+    for attempt in range(20):  # random secrets: enough draws that a '_' (1 in 64 a character) would show
+        proc = demo('. scripts/demo.sh; new_secrets')
+        assert proc.returncode == 0, proc.stderr
+        values = dict((n, (demo.folder / n).read_text().strip()) for n in ('db_password', 'rds_master_password', 'cache_auth_token'))
+        assert secrets.problem('cache_auth_token', values['cache_auth_token']) is None, values['cache_auth_token']
+        assert secrets.problem('db_password', values['db_password']) is None
+        assert secrets.problem('rds_master_password', values['rds_master_password']) is None
+        assert all(mode(demo.folder / n) == 0o600 for n in values)
+        again = demo('. scripts/demo.sh; new_secrets')
+        assert again.returncode == 0 and (demo.folder / 'cache_auth_token').read_text().strip() == values['cache_auth_token']
+        for name in values:
+            (demo.folder / name).unlink()
