@@ -437,7 +437,7 @@ def main():
             master_user_password=dict(type='str', no_log=True),
             force_update_password=dict(type='bool', default=False, no_log=False),
             update_password=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
-            manage_master_user_password=dict(type='bool'),
+            manage_master_user_password=dict(type='bool', no_log=False),
             master_user_secret_kms_key_id=dict(type='str'),
             apply_immediately=dict(type='bool', default=False),
             skip_final_snapshot=dict(type='bool', default=False),
