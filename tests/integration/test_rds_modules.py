@@ -201,7 +201,7 @@ def test_another_stack_s_database_is_neither_changed_nor_deleted(play, aws, net)
     assert made.rc == 0, made.task('db').get('msg')
     forget(aws)
     other = play([dict(db_task('db', identifier='RDSIT-db', stack='rdsit-2', state='absent',
-                                final_snapshot_identifier='rdsit-db-final'), ignore_errors=True),
+                               final_snapshot_identifier='rdsit-db-final'), ignore_errors=True),
                   dict(group_task('group', name='RDSIT-db', stack='rdsit-2', state='absent'), ignore_errors=True),
                   dict(db_task('db modify', **db_args(identifier='rdsit-db', stack='rdsit2', instance_class='db.t4g.small')),
                        ignore_errors=True)])
@@ -230,8 +230,8 @@ def test_a_new_master_password_is_sent_only_when_forced_and_windows_that_meet_ar
     assert forced.task('db')['rds_instance']['status'] == 'available' and done(aws) == ['ModifyDBInstance']
     assert new not in forced.stdout and new not in forced.stderr
     forget(aws)
-    windows = play([dict(db_task('db', **db_args(preferred_backup_window='23:45-00:15',
-                                                   preferred_maintenance_window='mon:00:00-mon:00:30')), ignore_errors=True)])
+    meeting = db_args(preferred_backup_window='23:45-00:15', preferred_maintenance_window='mon:00:00-mon:00:30')
+    windows = play([dict(db_task('db', **meeting), ignore_errors=True)])
     result = windows.task('db')
     assert result['failed'] and result['field'] == 'preferred_backup_window' and 'preferred_maintenance_window' in result['msg']
     assert aws.requests() == []  # refused before any call, as AWS would have after it
