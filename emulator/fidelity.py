@@ -93,6 +93,20 @@ def patch_moto():
         return nat
     NatGatewayBackend.delete_nat_gateway = delete_nat_gateway_as_aws
 
+    # DescribeNatGateways takes tag:<key>, tag-key and tag-value filters on AWS
+    # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNatGateways.html, Filter); moto ignored them
+    # and answered every stack's gateways to a filter by one stack's tag.
+    describe_nat_gateways = NatGatewayBackend.describe_nat_gateways
+
+    @functools.wraps(describe_nat_gateways)
+    def describe_nat_gateways_as_aws(self, filters, nat_gateway_ids):
+        from moto.ec2.utils import tag_filter_matches
+        tag_filters = dict((k, v) for k, v in (filters or {}).items() if k.startswith('tag:') or k in ('tag-key', 'tag-value'))
+        rest = dict((k, v) for k, v in (filters or {}).items() if k not in tag_filters) if filters is not None else None
+        found = describe_nat_gateways(self, rest, nat_gateway_ids)
+        return [n for n in found if all(tag_filter_matches(n, k, v) for k, v in tag_filters.items())]
+    NatGatewayBackend.describe_nat_gateways = describe_nat_gateways_as_aws
+
     import_key_pair = KeyPairBackend.import_key_pair
 
     @functools.wraps(import_key_pair)

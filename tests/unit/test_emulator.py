@@ -62,6 +62,26 @@ def test_deleted_nat_gateway_frees_its_interface_and_address(aws):
     aws.release_address(AllocationId=allocation)
 
 
+def test_nat_gateways_are_filtered_by_their_tags_as_aws_filters_them(aws):
+    """DescribeNatGateways takes tag:<key>, tag-key and tag-value filters (EC2 API reference, DescribeNatGateways); moto
+    answered every stack's gateways to a filter by one stack's tag, so a listing of stack demo-2 held demo's."""
+    subnet = network(aws)[1]
+    made = {}
+    for stack in ('demo', 'demo-2'):
+        allocation = aws.allocate_address(Domain='vpc')['AllocationId']
+        made[stack] = aws.create_nat_gateway(SubnetId=subnet, AllocationId=allocation, TagSpecifications=[{
+            'ResourceType': 'natgateway', 'Tags': [{'Key': 'Stack', 'Value': stack}]}])['NatGateway']['NatGatewayId']
+
+    def ids(*filters):
+        return sorted(n['NatGatewayId'] for n in aws.describe_nat_gateways(Filters=list(filters))['NatGateways'])
+    assert ids({'Name': 'tag:Stack', 'Values': ['demo-2']}) == [made['demo-2']]
+    assert ids({'Name': 'tag:Stack', 'Values': ['demo']}) == [made['demo']]
+    assert ids({'Name': 'tag:Stack', 'Values': ['demo*']}) == sorted(made.values())  # a value is a pattern on AWS
+    assert ids({'Name': 'tag-value', 'Values': ['demo-2']}) == [made['demo-2']]
+    assert ids({'Name': 'tag-key', 'Values': ['Owner']}) == []
+    assert ids({'Name': 'tag:Stack', 'Values': ['demo']}, {'Name': 'subnet-id', 'Values': [subnet]}) == [made['demo']]
+
+
 def test_ed25519_fingerprint_is_the_one_ssh_keygen_prints(aws, tmp_path):
     key = tmp_path / 'k'
     subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', str(key)], check=True)
