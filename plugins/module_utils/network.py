@@ -335,7 +335,7 @@ def remove_security_groups(ctx, spec, found, out):
     for g in groups:
         security_group.revoke_references(ctx, existing=g, group_ids=ids)
     for g in groups:
-        ctx.plan.record('security_group', g['GroupName'], security_group.delete(ctx, existing=g, ignore_ids=ids))
+        ctx.plan.record('security_group', g['GroupName'], security_group.delete(ctx, existing=g, ignore_ids=set(ids) | out['going']))
         out['going'].add(g['GroupId'])
 
 
@@ -369,10 +369,18 @@ def read_stack(ctx, spec):
         return found
     vpc_id = found['vpc']['VpcId']
     vpc_filter = [{'Name': 'vpc-id', 'Values': [vpc_id]}]
-    running = ['%s (%s)' % (i['InstanceId'], resource_tags(i).get(NAME_TAG, '')) for r in ec2.paginate(
-        'describe_instances', 'Reservations', Filters=vpc_filter + [{'Name': 'instance-state-name', 'Values': [
-            'pending', 'running', 'stopping', 'stopped', 'shutting-down']}]) for i in r['Instances']]
-    if running:
+    instances = [i for r in ec2.paginate('describe_instances', 'Reservations', Filters=vpc_filter + [{'Name': 'instance-state-name', 'Values': [
+        'pending', 'running', 'stopping', 'stopped', 'shutting-down']}]) for i in r['Instances']]
+    running = ['%s (%s)' % (i['InstanceId'], resource_tags(i).get(NAME_TAG, '')) for i in instances]
+    theirs = [i for i in instances if resource_tags(i).get(STACK_TAG) != stack]
+    if running and ctx.check_mode and not theirs:
+        # A check run plans: the stack's own instances are what a plan's `instance state: absent` before this terminates
+        # (teardown.yml plans every delete in check mode first); a real run still refuses while they run.
+        found['planned_gone'] = set([i['InstanceId'] for i in instances] + [
+            e['NetworkInterfaceId'] for i in instances for e in i.get('NetworkInterfaces') or []])
+        ctx.warn('instances of stack %s still run in VPC %s: %s; a run that is not in check mode refuses until they are terminated '
+                 '(seed.laravel_aws.instance state: absent)' % (stack, vpc_id, ', '.join(running)))
+    elif running:
         raise ValidationError('state', 'instances still run in VPC %s: %s; terminate them first (seed.laravel_aws.instance state: absent)'
                               % (vpc_id, ', '.join(running)))
     found['all_nats'] = ec2.paginate('describe_nat_gateways', 'NatGateways', Filter=vpc_filter)
@@ -386,7 +394,8 @@ def read_stack(ctx, spec):
 
 def remove(ctx, spec):
     """Everything tagged with the stack: the steps reversed, each through its resource's delete."""
-    found, out = read_stack(ctx, spec), {'going': set()}
+    found = read_stack(ctx, spec)
+    out = {'going': set(found.get('planned_gone') or ())}  # in check mode, the stack's instances a plan terminates first
     for dummy, dummy2, step in reversed(STEPS):
         step(ctx, spec, found, out)
     return {}

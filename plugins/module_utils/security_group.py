@@ -324,10 +324,13 @@ def ensure(ctx, *, desired, existing=None, names_to_ids=None, created=False):
 
 
 def group_blockers(ec2, group_id, ignore_ids=()):
-    """What keeps a group from being deleted: network interfaces using it, other groups referring to it."""
+    """What keeps a group from being deleted: network interfaces using it, other groups referring to it
+    (``ignore_ids``: groups, and interfaces, that go in the same run or plan)."""
     found = []
     enis = ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=[{'Name': 'group-id', 'Values': [group_id]}])
     for e in enis:
+        if e['NetworkInterfaceId'] in ignore_ids:
+            continue
         owner = (e.get('Attachment') or {}).get('InstanceId') or e.get('Description') or ''
         found.append('network interface %s %s' % (e['NetworkInterfaceId'], owner))
     for g in ec2.paginate('describe_security_groups', 'SecurityGroups',

@@ -149,7 +149,7 @@ def subnet_dependents(ec2, subnet_id, going=()):
             {'Name': 'instance-state-name', 'Values': ['pending', 'running', 'stopping', 'stopped', 'shutting-down']}]):
         for i in r['Instances']:
             label = 'instance %s' % i['InstanceId']
-            if not any(label in f for f in found):
+            if i['InstanceId'] not in going and not any(label in f for f in found):
                 found.append(label)
     return found
 

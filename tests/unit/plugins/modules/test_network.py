@@ -181,3 +181,29 @@ def test_absent_refuses_while_instances_run(aws, run_module):
     result = run_module(network.main, {'name': 'demo', 'state': 'absent'})
     assert result['failed'] and inst['InstanceId'] in result['msg']
     assert len(stack_resources(aws)['vpcs']) == 1
+
+
+@pytest.mark.parametrize('owner', ['demo', 'demo-2', None])
+def test_absent_in_check_mode_plans_past_the_stacks_own_instances(aws, run_module, calls, monkeypatch, owner):
+    """teardown.yml plans every delete in check mode before it deletes anything: the instances of the stack are still
+    running then (the plan's instance task terminates them first), so a check run warns and plans the network's removal;
+    an instance of another stack (or of none) in the VPC is nobody's plan to terminate, and is refused in check mode too."""
+    from ansible.module_utils import basic
+    warned = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: warned.append(msg))
+    net = run_module(network.main, spec())
+    image = aws.describe_images(Owners=[DEBIAN_OWNER])['Images'][0]['ImageId']
+    tags = [{'ResourceType': 'instance', 'Tags': [{'Key': 'Stack', 'Value': owner}]}] if owner else []
+    inst = aws.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=net['subnets']['public'][0]['id'],
+                             TagSpecifications=tags)['Instances'][0]
+    del calls[:]
+    plan = run_module(network.main, {'name': 'demo', 'state': 'absent'}, check_mode=True)
+    if owner == 'demo':
+        assert not plan.get('failed') and plan['changed'], plan
+        assert any(inst['InstanceId'] in w and 'not in check mode refuses' in w for w in warned), warned
+    else:
+        assert plan['failed'] and inst['InstanceId'] in plan['msg'], plan
+    assert mutating(calls) == []
+    assert len(stack_resources(aws)['vpcs']) == 1
+    real = run_module(network.main, {'name': 'demo', 'state': 'absent'})
+    assert real['failed'] and inst['InstanceId'] in real['msg']
