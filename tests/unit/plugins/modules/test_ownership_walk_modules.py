@@ -1,0 +1,188 @@
+"""The walk: every resource module of the collection (found by listing plugins/modules, so a new one without a case
+here fails), given `stack: demo` and state=absent, meets a resource of the same name that stack `demo-2` owns, and must
+refuse it before it acts: failed, naming both stacks, no mutating call, the resource still there. Each module's own
+tests go further (present with a change, untagged resources, ids given by the user, prefixes of names)."""
+import glob
+import importlib
+import os
+
+import boto3
+import pytest
+
+from ...conftest import REGION, mutating
+from .pem import self_signed
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, 'plugins', 'modules', '*.py')))
+READS_ONLY = {'preflight'}
+OWNER = [{'Key': 'Stack', 'Value': 'demo-2'}]
+
+
+def spec(kind, name):
+    return [{'ResourceType': kind, 'Tags': [{'Key': 'Name', 'Value': name}] + OWNER}]
+
+
+def client(name):
+    return boto3.client(name, region_name=REGION)
+
+
+def vpc_and_subnets(ec2, stack='demo'):
+    vid = ec2.create_vpc(CidrBlock='10.20.0.0/16', TagSpecifications=[{'ResourceType': 'vpc', 'Tags': [
+        {'Key': 'Name', 'Value': '%s-vpc' % stack}, {'Key': 'Stack', 'Value': stack}]}])['Vpc']['VpcId']
+    subnets = [ec2.create_subnet(VpcId=vid, CidrBlock='10.20.%d.0/24' % i, AvailabilityZone='%s%s' % (REGION, zone),
+                                 TagSpecifications=[{'ResourceType': 'subnet', 'Tags': [{'Key': 'Stack', 'Value': stack}]}])['Subnet']['SubnetId']
+               for i, zone in ((10, 'a'), (11, 'b'))]
+    return vid, subnets
+
+
+def case_vpc(ec2):
+    vid = ec2.create_vpc(CidrBlock='10.0.0.0/16', TagSpecifications=spec('vpc', 'demo-vpc'))['Vpc']['VpcId']
+    return {'name': 'demo-vpc', 'cidr_block': '10.0.0.0/16'}, lambda: ec2.describe_vpcs(VpcIds=[vid])['Vpcs']
+
+
+def case_subnet(ec2):
+    vid, _s = vpc_and_subnets(ec2)
+    sid = ec2.create_subnet(VpcId=vid, CidrBlock='10.20.1.0/24', TagSpecifications=spec('subnet', 'demo-public'))['Subnet']['SubnetId']
+    return {'vpc_id': vid, 'cidr_block': '10.20.1.0/24', 'name': 'demo-public'}, lambda: ec2.describe_subnets(SubnetIds=[sid])['Subnets']
+
+
+def case_internet_gateway(ec2):
+    vid, _s = vpc_and_subnets(ec2)
+    gid = ec2.create_internet_gateway(TagSpecifications=spec('internet-gateway', 'demo-igw'))['InternetGateway']['InternetGatewayId']
+    ec2.attach_internet_gateway(InternetGatewayId=gid, VpcId=vid)
+    return {'vpc_id': vid, 'name': 'demo-igw'}, lambda: ec2.describe_internet_gateways(InternetGatewayIds=[gid])['InternetGateways'][0]['Attachments']
+
+
+def case_nat_gateway(ec2):
+    _v, subnets = vpc_and_subnets(ec2)
+    eip = ec2.allocate_address(Domain='vpc', TagSpecifications=spec('elastic-ip', 'demo-nat'))['AllocationId']
+    nid = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=eip, TagSpecifications=spec('natgateway', 'demo-nat'))['NatGateway']['NatGatewayId']
+    return {'name': 'demo-nat', 'subnet_id': subnets[0]}, lambda: [n for n in ec2.describe_nat_gateways(NatGatewayIds=[nid])['NatGateways']
+                                                                  if n['State'] in ('pending', 'available')]
+
+
+def case_elastic_ip(ec2):
+    eip = ec2.allocate_address(Domain='vpc', TagSpecifications=spec('elastic-ip', 'demo-eip'))['AllocationId']
+    return {'name': 'demo-eip'}, lambda: ec2.describe_addresses(AllocationIds=[eip])['Addresses']
+
+
+def case_route_table(ec2):
+    vid, _s = vpc_and_subnets(ec2)
+    tid = ec2.create_route_table(VpcId=vid, TagSpecifications=spec('route-table', 'demo-public'))['RouteTable']['RouteTableId']
+    return {'vpc_id': vid, 'name': 'demo-public'}, lambda: ec2.describe_route_tables(RouteTableIds=[tid])['RouteTables']
+
+
+def case_security_group(ec2):
+    vid, _s = vpc_and_subnets(ec2)
+    gid = ec2.create_security_group(GroupName='demo-web', Description='web', VpcId=vid, TagSpecifications=spec('security-group', 'demo-web'))['GroupId']
+    return {'vpc_id': vid, 'name': 'demo-web'}, lambda: ec2.describe_security_groups(GroupIds=[gid])['SecurityGroups']
+
+
+def case_key_pair(ec2):
+    ec2.create_key_pair(KeyName='demo', TagSpecifications=[{'ResourceType': 'key-pair', 'Tags': OWNER}])
+    return {'name': 'demo'}, lambda: ec2.describe_key_pairs(KeyNames=['demo'])['KeyPairs']
+
+
+def case_network(ec2):
+    vid = ec2.create_vpc(CidrBlock='10.20.0.0/16', TagSpecifications=spec('vpc', 'demo-vpc'))['Vpc']['VpcId']
+    return {'name': 'demo'}, lambda: ec2.describe_vpcs(VpcIds=[vid])['Vpcs']
+
+
+def case_instance(ec2):
+    """instance finds by the Stack tag itself: absent for demo must leave demo-2's instance running (not refuse)."""
+    _v, subnets = vpc_and_subnets(ec2, 'demo-2')
+    image = ec2.describe_images(Owners=['amazon'])['Images'][0]['ImageId']
+    iid = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnets[0], TagSpecifications=[{'ResourceType': 'instance', 'Tags': [
+        {'Key': 'Name', 'Value': 'demo-web-1'}, {'Key': 'Role', 'Value': 'web'}, {'Key': 'Index', 'Value': '1'}] + OWNER}])['Instances'][0]['InstanceId']
+    return {}, lambda: [i for r in ec2.describe_instances(InstanceIds=[iid])['Reservations'] for i in r['Instances']
+                        if i['State']['Name'] in ('pending', 'running')]
+
+
+def load_balancer_of_demo_2(ec2):
+    vid, subnets = vpc_and_subnets(ec2)
+    elb = client('elbv2')
+    tg = elb.create_target_group(Name='demo-web', Protocol='HTTP', Port=80, VpcId=vid, TargetType='instance', Tags=OWNER)['TargetGroups'][0]
+    lb = elb.create_load_balancer(Name='demo-alb', Subnets=subnets, Tags=OWNER)['LoadBalancers'][0]
+    return elb, lb, tg
+
+
+def case_load_balancer(ec2):
+    elb, lb, _tg = load_balancer_of_demo_2(ec2)
+    return {'name': 'demo-alb', 'target_groups': [{'name': 'demo-web'}]}, \
+        lambda: elb.describe_load_balancers(LoadBalancerArns=[lb['LoadBalancerArn']])['LoadBalancers']
+
+
+def case_target(ec2):
+    elb, _lb, tg = load_balancer_of_demo_2(ec2)
+    _v, subnets = vpc_and_subnets(ec2, 'demo-2')
+    image = ec2.describe_images(Owners=['amazon'])['Images'][0]['ImageId']
+    iid = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnets[0],
+                            TagSpecifications=[{'ResourceType': 'instance', 'Tags': OWNER}])['Instances'][0]['InstanceId']
+    elb.register_targets(TargetGroupArn=tg['TargetGroupArn'], Targets=[{'Id': iid, 'Port': 80}])
+    return {'target_group': 'demo-web', 'targets': [iid]}, \
+        lambda: elb.describe_target_health(TargetGroupArn=tg['TargetGroupArn'])['TargetHealthDescriptions']
+
+
+def case_certificate(ec2):
+    pem, key = self_signed()
+    acm = client('acm')
+    arn = acm.import_certificate(Certificate=pem, PrivateKey=key, Tags=[{'Key': 'Name', 'Value': 'demo-alb'}] + OWNER)['CertificateArn']
+    return {'name': 'demo-alb'}, lambda: [acm.describe_certificate(CertificateArn=arn)['Certificate']]
+
+
+def case_db_subnet_group(ec2):
+    _v, subnets = vpc_and_subnets(ec2)
+    rds = client('rds')
+    rds.create_db_subnet_group(DBSubnetGroupName='demo-db', DBSubnetGroupDescription='db', SubnetIds=subnets, Tags=OWNER)
+    return {'name': 'demo-db'}, lambda: rds.describe_db_subnet_groups(DBSubnetGroupName='demo-db')['DBSubnetGroups']
+
+
+def case_rds_instance(ec2):
+    _v, subnets = vpc_and_subnets(ec2)
+    rds = client('rds')
+    rds.create_db_subnet_group(DBSubnetGroupName='demo-db', DBSubnetGroupDescription='db', SubnetIds=subnets, Tags=OWNER)
+    rds.create_db_instance(DBInstanceIdentifier='demo-db', Engine='postgres', DBInstanceClass='db.t4g.micro', AllocatedStorage=20,
+                           MasterUsername='seed_admin', MasterUserPassword='s3cret-s3cret', DBSubnetGroupName='demo-db', Tags=OWNER)
+    return {'identifier': 'demo-db', 'skip_final_snapshot': True}, \
+        lambda: rds.describe_db_instances(DBInstanceIdentifier='demo-db')['DBInstances']
+
+
+def case_cache_subnet_group(ec2):
+    _v, subnets = vpc_and_subnets(ec2)
+    cache = client('elasticache')
+    cache.create_cache_subnet_group(CacheSubnetGroupName='demo-cache', CacheSubnetGroupDescription='c', SubnetIds=subnets, Tags=OWNER)
+    return {'name': 'demo-cache'}, lambda: cache.describe_cache_subnet_groups(CacheSubnetGroupName='demo-cache')['CacheSubnetGroups']
+
+
+def case_cache_cluster(ec2):
+    _v, subnets = vpc_and_subnets(ec2)
+    cache = client('elasticache')
+    cache.create_cache_subnet_group(CacheSubnetGroupName='demo-cache', CacheSubnetGroupDescription='c', SubnetIds=subnets, Tags=OWNER)
+    cache.create_replication_group(ReplicationGroupId='demo-cache', ReplicationGroupDescription='c', Engine='redis',
+                                   CacheNodeType='cache.t4g.micro', NumCacheClusters=1, CacheSubnetGroupName='demo-cache', Tags=OWNER)
+    return {'name': 'demo-cache'}, lambda: cache.describe_replication_groups(ReplicationGroupId='demo-cache')['ReplicationGroups']
+
+
+CASES = dict((name[len('case_'):], f) for name, f in list(globals().items()) if name.startswith('case_'))
+
+
+def test_every_resource_module_has_a_case():
+    assert sorted(CASES) == sorted(m for m in MODULES if m not in READS_ONLY)
+
+
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_a_resource_of_another_stack_is_never_deleted(aws, run_module, calls, name):
+    args, still_there = CASES[name](aws)
+    assert still_there(), 'the case made nothing to delete'
+    module = importlib.import_module('ansible_collections.seed.laravel_aws.plugins.modules.%s' % name)
+    args = dict(args, state='absent', **({'name': 'demo'} if name == 'network' else {'stack': 'demo'}))
+    del calls[:]
+    result = run_module(module.main, args)
+    if name == 'instance':  # found by its Stack tag: another stack's instance is not its own, and is left running
+        assert not result.get('failed') and result['changed'] is False, result
+    else:
+        assert result.get('failed'), result
+        assert "belongs to stack 'demo-2'" in result['msg'] and "not to stack 'demo'" in result['msg'], result['msg']
+        assert not result.get('changed'), result
+    assert mutating(calls) == [], mutating(calls)
+    assert still_there(), '%s deleted what stack demo-2 owns' % name

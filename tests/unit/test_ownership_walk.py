@@ -1,0 +1,91 @@
+"""A stack never touches another: every resource module can check the Stack tag of what it finds by name, and every
+task of the collection's playbooks and roles that calls one gives it the stack. A new module, or a new task, that
+forgets it fails here. (Each module's refusal itself, a resource of another stack or of none left untouched with no
+mutating call, is walked in tests/unit/plugins/modules/test_ownership_walk_modules.py.)"""
+import glob
+import importlib
+import os
+
+import pytest
+import yaml
+
+from ansible.module_utils import basic
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, 'plugins', 'modules', '*.py'))
+                 if not p.endswith('__init__.py'))
+NO_RESOURCE = {'preflight'}  # reads only: the account, zones, image and key pair
+# The option that names the stack: `stack`, but for network, whose name is the stack (every resource it makes or
+# deletes is found by the Stack tag).
+STACK_OPTION = dict((m, 'name' if m == 'network' else 'stack') for m in MODULES)
+
+
+class Spec(Exception):
+    pass
+
+
+def argument_spec(name):
+    module = importlib.import_module('ansible_collections.seed.laravel_aws.plugins.modules.%s' % name)
+
+    def capture(self, argument_spec, **kwargs):
+        raise Spec(argument_spec)
+    original = basic.AnsibleModule.__init__
+    basic.AnsibleModule.__init__ = capture
+    try:
+        module.main()
+    except Spec as spec:
+        return spec.args[0]
+    finally:
+        basic.AnsibleModule.__init__ = original
+    raise AssertionError('%s built no AnsibleModule' % name)
+
+
+@pytest.mark.parametrize('name', [m for m in MODULES if m not in NO_RESOURCE])
+def test_every_resource_module_takes_the_stack(name):
+    spec = argument_spec(name)
+    assert STACK_OPTION[name] in spec, '%s has no %s option: it cannot check the Stack tag of what it finds' % (name, STACK_OPTION[name])
+    assert spec[STACK_OPTION[name]].get('type', 'str') == 'str'
+
+
+def tasks_of(node):
+    """Every task (a mapping with a module key) in a play list, task list, block, rescue or always."""
+    if isinstance(node, list):
+        for item in node:
+            yield from tasks_of(item)
+    elif isinstance(node, dict):
+        for key in ('tasks', 'pre_tasks', 'post_tasks', 'handlers', 'block', 'rescue', 'always'):
+            if key in node:
+                yield from tasks_of(node[key])
+        yield node
+
+
+def calls():
+    files = glob.glob(os.path.join(ROOT, 'playbooks', '*.yml')) + glob.glob(os.path.join(ROOT, 'roles', '*', 'tasks', '*.yml'))
+    for path in sorted(files):
+        with open(path) as f:
+            doc = yaml.safe_load(f)
+        for task in tasks_of(doc):
+            for key, args in task.items():
+                if key.startswith('seed.laravel_aws.') and key.split('.')[-1] in MODULES:
+                    yield os.path.relpath(path, ROOT), task.get('name', '?'), key.split('.')[-1], args or {}
+
+
+CALLS = list(calls())
+
+
+def test_the_walk_finds_the_deletes():
+    """The walk itself: it must see teardown's deletes and the deploys' deregistrations, or it proves nothing."""
+    seen = set((path, module) for path, _n, module, args in CALLS if args.get('state') == 'absent')
+    for wanted in [('roles/stack/tasks/teardown.yml', m) for m in ('load_balancer', 'certificate', 'rds_instance', 'db_subnet_group',
+                                                                    'cache_cluster', 'cache_subnet_group', 'instance', 'key_pair',
+                                                                    'network')] + \
+            [('playbooks/deploy.yml', 'target'), ('playbooks/rollback.yml', 'target'), ('playbooks/provision.yml', 'target')]:
+        assert wanted in seen, wanted
+
+
+@pytest.mark.parametrize('path,task,module,args', [c for c in CALLS if c[2] not in NO_RESOURCE],
+                         ids=['%s: %s' % (c[0], c[1]) for c in CALLS if c[2] not in NO_RESOURCE])
+def test_every_call_of_a_resource_module_names_the_stack(path, task, module, args):
+    option = STACK_OPTION[module]
+    assert str(args.get(option, '')).replace(' ', '') == '{{stack_name}}', \
+        '%s, task %r: seed.laravel_aws.%s without %s: "{{ stack_name }}" could act on another stack\'s resource' % (path, task, module, option)
