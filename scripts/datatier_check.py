@@ -76,6 +76,19 @@ def check_rds(ec2, rds, stack):
     greetings = in_container(container, "su postgres -c \"psql -At -d %s -c 'select count(*) from greetings'\"" % db.get('DBName', 'laravel'))
     check(int(greetings) > 0, 'the seeder wrote no greeting into the RDS database')
     print('  the app migrated and seeded through the endpoint: %d migrations, each once; %s greetings' % (len(ran), greetings))
+    # The app connects as a role of its own that owns its database and nothing more; the master user is not the app's.
+    dbname = db.get('DBName', 'laravel')
+    owner = in_container(container, "su postgres -c \"psql -At -d %s -c 'select pg_get_userbyid(datdba) from pg_database where datname = current_database()'\""
+                         % dbname).strip()
+    check(owner != db['MasterUsername'], 'the database %s is owned by the master user %s, not by the app\'s role' % (dbname, owner))
+    rights = in_container(container, "su postgres -c \"psql -At -d %s -c \\\"select rolsuper, rolcreaterole, rolcreatedb from pg_roles where rolname = '%s'\\\"\""
+                          % (dbname, owner)).strip()
+    check(rights == 'f|f|f', 'the app\'s role %s may do more than its database (superuser, create role, create db: %s)' % (owner, rights))
+    tables = in_container(container, "su postgres -c \"psql -At -d %s -c 'select distinct tableowner from pg_tables where schemaname = current_schema()'\""
+                          % dbname).split()
+    check(tables == [owner], 'the app\'s tables are owned by %s, not only by its role %s' % (tables, owner))
+    print('  the app connects as %s (no superuser, no create role or database), which owns the database and its tables; the master user '
+          '%s is not the app\'s' % (owner, db['MasterUsername']))
 
 
 def check_redis(ec2, elasticache, stack, alb):

@@ -18,8 +18,10 @@
 #      against the same stack and change nothing, teardown.yml removes the stack; make demo-clean;
 #   9. the managed data tier: make demo DB_TIER=rds CACHE_TIER=redis at -vvv (migrations and seeds
 #      through the RDS endpoint, sessions in Redis: scripts/datatier_check.py), no secret printed or
-#      readable (the master password, the auth token), the rerun changes nothing, teardown.yml keeps a
-#      final snapshot and nothing else, and a second teardown changes nothing.
+#      readable (the master password, the auth token), the rerun changes nothing; new secrets in the
+#      environment reach RDS and ElastiCache through deploy.yml, the app serves with them, and the next
+#      deploy changes nothing; teardown.yml keeps a final snapshot and nothing else, and a second
+#      teardown changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -59,13 +61,15 @@ say "every host reached over SSH; the db host's sshd saw the connections come fr
 
 # 4. make demo-env, then what a user runs against AWS
 out=$(ansible -i inventory/aws all -m ping 2>&1) || fail "ansible all -m ping: $out"
-[ "$(grep -c " | SUCCESS =>" <<<"$out")" = 5 ] || fail "ansible all -m ping did not answer for the 5 hosts: $out"
+# the instances only: the control node is no host of the inventory (a play on all never runs on it)
+[ "$(grep -c " | SUCCESS =>" <<<"$out")" = 4 ] || fail "ansible all -m ping did not answer for the 4 instances alone: $out"
+if grep -qE '^(localhost|127\.0\.0\.1) ' <<<"$out"; then fail "ansible -i inventory/aws all reached the control node: $out"; fi
 bastion=$(container_of demo-bastion-1)
 docker pause "$bastion" >/dev/null
 if ANSIBLE_TIMEOUT=10 ansible -i inventory/aws db -m ping >/dev/null 2>&1; then docker unpause "$bastion" >/dev/null; fail "db answered with the bastion paused"; fi
 docker unpause "$bastion" >/dev/null
 ansible -i inventory/aws db -m ping >/dev/null || fail "db did not answer once the bastion was back"
-say "ansible -i inventory/aws all -m ping: 5 hosts answer; the db host does not while the bastion is paused"
+say "ansible -i inventory/aws all -m ping: the 4 instances answer, the control node is none of them; the db host does not while the bastion is paused"
 # The ProxyJump's hop goes through the ssh guard too: ssh runs the hop as its own argv[0], which the guard sets to its
 # wrapper ($DEMO/bin/ssh), whatever PATH holds; ssh -v names the program it runs for the hop.
 hop_cmd="$DEMO/bin/ssh -v -F $DEMO/ssh_config -o BatchMode=yes $(field demo-db-1 ansible_ssh_common_args) admin@$(field demo-db-1 ansible_host) true 2>&1"
@@ -133,6 +137,15 @@ got=$(served_by /release.php 6) || fail "no release.php through the load balance
 if grep -v " $want\$" <<<"$got"; then fail "a request through the load balancer did not get the new release '$want'"; fi
 code=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://$alb/")
 [ "$code" = "301 https://$alb/" ] || fail "http://$alb/ does not redirect to HTTPS ($code)"
+# a release that is not there: refused on every host before any leaves the load balancer
+if ansible-playbook -i inventory/aws playbooks/rollback.yml -e "@$DEMO/vars.yml" -e release=no-such-release > "$DEMO/rollback-typo.log" 2>&1; then
+  fail "rollback.yml -e release=no-such-release succeeded"
+fi
+tr -s ' \n' ' ' < "$DEMO/rollback-typo.log" | grep -q 'laravel_rollback_release: no checked release no-such-release' \
+  || { tail -30 "$DEMO/rollback-typo.log" >&2; fail "rollback.yml -e release=no-such-release did not name the release"; }
+if grep -q 'changed: \[demo-web-[0-9] -> localhost\]' "$DEMO/rollback-typo.log"; then fail "rollback.yml with a release that is not there changed the load balancer"; fi
+got=$(served_by /release.php 6) || fail "no release.php through the load balancer after the refused rollback"
+[ "$(awk '{print $1}' <<<"$got" | sort -u | wc -l)" = 2 ] || fail "after the refused rollback, 6 requests did not reach both web hosts: $got"
 ansible-playbook -i inventory/aws playbooks/rollback.yml -e "@$DEMO/vars.yml" > "$DEMO/rollback.log" 2>&1 \
   || { tail -30 "$DEMO/rollback.log" >&2; fail "rollback.yml"; }
 for i in 1 2 3 4 5 6; do
@@ -239,8 +252,29 @@ bash scripts/demo.sh clean
 # 9. the managed data tier
 export DB_TIER=rds CACHE_TIER=redis
 SEED_DEMO_VERBOSITY=-vvv bash scripts/demo.sh
-.venv/bin/python scripts/check_demo_secrets.py --redis "$DEMO/site.log"
+.venv/bin/python scripts/check_demo_secrets.py --redis --secret "RDS_MASTER_PASSWORD=$DEMO/rds_master_password" "$DEMO/site.log"
 bash scripts/demo.sh
+# The secrets rotated as a user would (new values in the environment): deploy.yml finds each by the login it no longer
+# opens and sets it (RDS's master password, the app's role, the Redis auth token by rotation), the app still serves
+# through RDS and Redis with them, and a second deploy only logs in and changes nothing.
+rm -f "$DEMO/db_password" "$DEMO/rds_master_password" "$DEMO/cache_auth_token"
+bash -c '. scripts/demo.sh && new_secrets && write_env'
+# shellcheck disable=SC1091
+. "$DEMO/env.sh"
+ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" > "$DEMO/rotate.log" 2>&1 \
+  || { tail -40 "$DEMO/rotate.log" >&2; fail "deploy.yml with new secrets"; }
+for task in "A changed master password is set on the RDS instance" "The app's role (login, no other right)" \
+            "A changed auth token is rotated in" "The new auth token alone"; do
+  sed -n "/TASK \[[^]]*$task/,/^\$/p" "$DEMO/rotate.log" | grep -q '^changed:' || fail "deploy.yml with new secrets: '$task' did not change"
+done
+.venv/bin/python scripts/datatier_check.py --endpoint-url "$AWS_ENDPOINT_URL" --db-tier rds --cache-tier redis \
+  --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" || fail "the app after the secrets were rotated"
+ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" > "$DEMO/rotate-again.log" 2>&1 \
+  || { tail -40 "$DEMO/rotate-again.log" >&2; fail "deploy.yml again with the same secrets"; }
+if sed -n '/PLAY RECAP/,$p' "$DEMO/rotate-again.log" | grep -E 'changed=[1-9]' >/dev/null; then
+  fail "deploy.yml again with the same secrets changed something: $(grep -B1 '^changed:' "$DEMO/rotate-again.log" | head -20)"
+fi
+say "managed data tier: new secrets reached RDS (master password, the app's role) and ElastiCache (token rotated, then alone); the app served; the next deploy changed nothing"
 # shellcheck disable=SC1091
 . "$DEMO/env.sh"
 ansible-playbook -i inventory/aws playbooks/teardown.yml -e "@$DEMO/vars.yml" -e confirm=yes > "$DEMO/teardown-data.log" 2>&1 \
