@@ -131,7 +131,7 @@ def _backup_span(window):
 def windows_conflict(backup, maintenance):
     """True when the daily backup window and the weekly maintenance window meet on some day. The backup runs every day, so
     every minute of the maintenance window (from its weekday's start through its end, across midnight or the week's end)
-    counts; windows that touch count as meeting (moto refuses them too, and a backup may run past its window)."""
+    counts; windows that touch count as meeting (a backup may run past its window, and AWS does not document that windows may touch)."""
     b_start, b_len = _backup_span(backup)
     m_start, m_len = _maintenance_span(maintenance)
     return any((m_start + i - b_start) % DAY <= b_len for i in range(m_len + 1))
