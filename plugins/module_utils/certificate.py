@@ -257,10 +257,32 @@ def ensure(ctx, *, desired, existing=None):
     return Change.of(changed, before, after, arn)
 
 
-def delete(ctx, *, existing):
-    """Delete the certificate; one still used (by a load balancer's listener) is refused, naming the users."""
+def _listeners_of_stack(elbv2, users, stack):
+    """True when every user of the certificate is a listener of a load balancer tagged Stack=<stack>."""
+    balancers = {}
+    for arn in users:
+        # arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<lb id>/<listener id>
+        head, sep, path = arn.partition(':listener/')
+        parts = path.split('/')
+        if not sep or len(parts) != 4:
+            return False
+        balancers[arn] = '%s:loadbalancer/%s' % (head, '/'.join(parts[:3]))
+    described = elbv2.describe_tags(ResourceArns=sorted(set(balancers.values())))['TagDescriptions']
+    owned = set(d['ResourceArn'] for d in described if boto3_tags_to_dict(d.get('Tags')).get(STACK_TAG) == stack)
+    return all(lb in owned for lb in balancers.values())
+
+
+def delete(ctx, *, existing, stack=None, elbv2=None):
+    """Delete the certificate; one still used (by a load balancer's listener) is refused, naming the users. In check mode,
+    with ``stack`` and ``elbv2`` (a callable giving the ELBv2 client), users that are all listeners of the stack's own load
+    balancers are what the plan deletes first (teardown.yml plans every delete before it deletes anything): a warning."""
     raw = existing['raw']
-    if raw.get('InUseBy'):
+    users = raw.get('InUseBy') or []
+    if users and ctx.check_mode and stack is not None and elbv2 is not None and _listeners_of_stack(elbv2(), users, stack):
+        ctx.warn('certificate %s is still used by %s, listeners of stack %s; a run that is not in check mode refuses until they '
+                 'are removed' % (raw['CertificateArn'], ', '.join(users), stack))
+        users = []
+    if users:
         raise ValidationError('state', 'certificate %s is still used by %s; remove those listeners first (state: absent of the '
                               'load balancer, or another certificate_arn)' % (raw['CertificateArn'], ', '.join(raw['InUseBy'])))
     try:

@@ -139,7 +139,7 @@ def run(m):
     if m.params['state'] == 'absent':
         if existing is None:
             m.exit_json(changed=False, certificate={}, diff=make_diff(None, None))
-        change = certificate.delete(ctx, existing=existing)
+        change = certificate.delete(ctx, existing=existing, stack=desired['stack'], elbv2=lambda: m.client('elbv2'))
         m.exit_json(changed=True, certificate={}, diff=make_diff(change.before, None))
     change = certificate.ensure(ctx, desired=desired, existing=existing)
     after = public(change.after)

@@ -230,3 +230,34 @@ def test_a_stack_tags_its_certificate_and_deletes_only_its_own(acm, run_module, 
     assert again['changed'] is False and mutating(calls) == []
     assert run_module(certificate.main, dict(args(pem, tags={'Stack': 'demo-2'}), stack='demo'))['field'] == 'tags'
     assert run_module(certificate.main, {'name': 'demo-site', 'stack': 'demo', 'state': 'absent'})['changed'] and imported(acm) == []
+
+
+@pytest.mark.parametrize('owner', ['demo', 'demo-2'])
+def test_absent_in_check_mode_plans_past_the_stacks_own_listener(aws, acm, pem, run_module, calls, monkeypatch, owner):
+    """teardown.yml plans every delete in check mode first: the certificate is still used by the listener of the stack's
+    load balancer then (the plan deletes that first), so a check run warns and plans; a listener of another stack's load
+    balancer is nobody's plan to remove, and is refused in check mode too. A real run refuses while any listener uses it."""
+    from ansible.module_utils import basic
+    warned = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: warned.append(msg))
+    made = run_module(certificate.main, args(pem, stack='demo', name='demo-alb'))
+    arn = made['certificate']['arn']
+    vpc = aws.create_vpc(CidrBlock='10.20.0.0/16')['Vpc']['VpcId']
+    subnets = [aws.create_subnet(VpcId=vpc, CidrBlock='10.20.%d.0/24' % i, AvailabilityZone=REGION + z)['Subnet']['SubnetId']
+               for i, z in ((1, 'a'), (2, 'b'))]
+    elb = boto3.client('elbv2', region_name=REGION)
+    lb = elb.create_load_balancer(Name='%s-alb' % owner, Subnets=subnets, Tags=[{'Key': 'Stack', 'Value': owner}])['LoadBalancers'][0]
+    tg = elb.create_target_group(Name='%s-web' % owner, Protocol='HTTP', Port=80, VpcId=vpc)['TargetGroups'][0]
+    elb.create_listener(LoadBalancerArn=lb['LoadBalancerArn'], Protocol='HTTPS', Port=443, Certificates=[{'CertificateArn': arn}],
+                        DefaultActions=[{'Type': 'forward', 'TargetGroupArn': tg['TargetGroupArn']}])
+    del calls[:]
+    plan = run_module(certificate.main, {'name': 'demo-alb', 'stack': 'demo', 'state': 'absent'}, check_mode=True)
+    if owner == 'demo':
+        assert not plan.get('failed') and plan['changed'], plan
+        assert any(arn in w and 'not in check mode refuses' in w for w in warned), warned
+    else:
+        assert plan['failed'] and 'still used by' in plan['msg'], plan
+    assert mutating(calls) == []
+    real = run_module(certificate.main, {'name': 'demo-alb', 'stack': 'demo', 'state': 'absent'})
+    assert real['failed'] and 'still used by' in real['msg']
+    assert acm.describe_certificate(CertificateArn=arn)['Certificate']['CertificateArn'] == arn
