@@ -78,6 +78,8 @@ def teardowns_leave_every_resource_of_the_others(user, aws, three_stacks):  # no
 
     proc = teardown(user, three_stacks, 'demo-2')
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    # the plan's pass (check mode) says nothing was deleted; the real pass says it once
+    assert proc.stdout.count('RDS instance demo-2-db deleted') == 1, proc.stdout[-4000:]
     assert everything_of(c, 'demo-2') == []
     assert everything_of(c, 'demo') == before['demo'] and everything_of(c, 'demo2') == before['demo2']
 
