@@ -81,8 +81,8 @@ def check_rds(ec2, rds, stack):
     owner = in_container(container, "su postgres -c \"psql -At -d %s -c 'select pg_get_userbyid(datdba) from pg_database where datname = current_database()'\""
                          % dbname).strip()
     check(owner != db['MasterUsername'], 'the database %s is owned by the master user %s, not by the app\'s role' % (dbname, owner))
-    rights = in_container(container, "su postgres -c \"psql -At -d %s -c \\\"select rolsuper, rolcreaterole, rolcreatedb from pg_roles where rolname = '%s'\\\"\""
-                          % (dbname, owner)).strip()
+    query = "select rolsuper, rolcreaterole, rolcreatedb from pg_roles where rolname = '%s'" % owner
+    rights = in_container(container, "su postgres -c \"psql -At -d %s -c \\\"%s\\\"\"" % (dbname, query)).strip()
     check(rights == 'f|f|f', 'the app\'s role %s may do more than its database (superuser, create role, create db: %s)' % (owner, rights))
     tables = in_container(container, "su postgres -c \"psql -At -d %s -c 'select distinct tableowner from pg_tables where schemaname = current_schema()'\""
                           % dbname).split()

@@ -19,9 +19,9 @@ import re
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, error_code, gather
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import NAME_TAG, STACK_TAG, check_owner, validate_stack_name
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import NAME_TAG, STACK_TAG, check_owner, validate_owner
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import (
-    boto3_tags_to_dict, compare_tags, dict_to_boto3_tags, merged_tags, normalize_tags,
+    boto3_tags_to_dict, compare_tags, dict_to_boto3_tags, merged_tags,
 )
 
 try:
@@ -102,13 +102,7 @@ def validate(p):
     name = p.get('name')
     if not name or len(name) > 256:
         raise ValidationError('name', 'a name (the certificate\'s Name tag, 1-256 characters) is required')
-    stack = p.get('stack')
-    if stack is not None:
-        validate_stack_name(stack, 'stack')
-    added = (NAME_TAG, STACK_TAG) if stack is not None else (NAME_TAG,)
-    tags = normalize_tags(p.get('tags'), added=added) if p.get('tags') is not None else None
-    if tags is not None and stack is not None and tags.get(STACK_TAG, stack) != stack:
-        raise ValidationError('tags', 'tags say Stack=%s, the task stack %s: give one stack' % (tags[STACK_TAG], stack))
+    stack, tags = validate_owner(p)
     owner = {STACK_TAG: stack} if stack is not None else {}
     desired = {'name': name, 'stack': stack, 'tags': dict(tags, **dict(owner, **{NAME_TAG: name})) if tags is not None else None,
                'create_tags': dict(owner, **{NAME_TAG: name})}

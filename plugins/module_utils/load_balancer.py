@@ -34,9 +34,9 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.elbv2 import (
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, error_code, gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
-    NAME_TAG, ROLE_TAG, STACK_TAG, validate_stack_name,
+    NAME_TAG, ROLE_TAG, STACK_TAG, validate_owner, validate_stack_name,
 )
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import dict_to_boto3_tags, normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import dict_to_boto3_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
 DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06'
@@ -177,13 +177,7 @@ def validate(p):
     """The desired state from the module's options, every check that needs no call; ValidationError names the field.
     An option left out is None here (unchanged on what exists)."""
     name = validate_name(p['name'], 'name')
-    stack = p.get('stack')
-    if stack is not None:
-        validate_stack_name(stack, 'stack')
-    added = (NAME_TAG, STACK_TAG) if stack is not None else (NAME_TAG,)
-    tags = normalize_tags(p.get('tags'), added=added) if p.get('tags') is not None else None
-    if tags is not None and stack is not None and tags.get(STACK_TAG, stack) != stack:
-        raise ValidationError('tags', 'tags say Stack=%s, the task stack %s: give one stack' % (tags[STACK_TAG], stack))
+    stack, tags = validate_owner(p)
     desired = {'name': name, 'stack': stack, 'tags': _tags(tags, name, stack), 'create_tags': _create_tags(name, stack),
                'state': p['state']}
     if p['state'] == 'absent':  # only the names: what goes is found by them

@@ -28,7 +28,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import boto3_tags_to_dict
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import boto3_tags_to_dict, normalize_tags
 
 STACK_MAX = 39
 STACK_RE = re.compile(r'^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,%d}$' % (STACK_MAX - 1))
@@ -86,6 +86,21 @@ def check_owner(stack, tags, kind, name, field='stack'):
     problem = owner_problem(stack, tags, kind, name)
     if problem:
         raise NotOwned(field, problem)
+
+
+def validate_owner(p, added=(NAME_TAG,)):
+    """(stack, tags) from a module's ``stack`` and ``tags`` options, before any call: the stack name checked, the tags
+    normalised (``added``: the tags the module sets itself, and Stack with a stack), a Stack tag of another stack refused.
+    ``tags`` is None when the option was left out (the tags are then left as they are)."""
+    stack = p.get('stack')
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
+    tags = None
+    if p.get('tags') is not None:
+        tags = normalize_tags(p['tags'], added=tuple(added) + ((STACK_TAG,) if stack is not None else ()))
+        if stack is not None and tags.get(STACK_TAG, stack) != stack:
+            raise ValidationError('tags', 'tags say Stack=%s, the task stack %s: give one stack' % (tags[STACK_TAG], stack))
+    return stack, tags
 
 
 def resource_name(stack, what):

@@ -76,11 +76,12 @@ CALLS = list(calls())
 def test_the_walk_finds_the_deletes():
     """The walk itself: it must see teardown's deletes and the deploys' deregistrations, or it proves nothing."""
     seen = set((path, module) for path, _n, module, args in CALLS if args.get('state') == 'absent')
-    for wanted in [('roles/stack/tasks/teardown.yml', m) for m in ('load_balancer', 'certificate', 'rds_instance', 'db_subnet_group',
-                                                                    'cache_cluster', 'cache_subnet_group', 'instance', 'key_pair',
-                                                                    'network')] + \
-            [('playbooks/deploy.yml', 'target'), ('playbooks/rollback.yml', 'target'), ('playbooks/provision.yml', 'target')]:
-        assert wanted in seen, wanted
+    teardown = ('load_balancer', 'certificate', 'rds_instance', 'db_subnet_group', 'cache_cluster', 'cache_subnet_group', 'instance',
+                'key_pair', 'network')
+    wanted = [('roles/stack/tasks/teardown.yml', m) for m in teardown]
+    wanted += [('playbooks/%s.yml' % p, 'target') for p in ('deploy', 'rollback', 'provision')]
+    for item in wanted:
+        assert item in seen, item
 
 
 @pytest.mark.parametrize('path,task,module,args', [c for c in CALLS if c[2] not in NO_RESOURCE],

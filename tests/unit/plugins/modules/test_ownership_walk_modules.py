@@ -57,8 +57,10 @@ def case_nat_gateway(ec2):
     _v, subnets = vpc_and_subnets(ec2)
     eip = ec2.allocate_address(Domain='vpc', TagSpecifications=spec('elastic-ip', 'demo-nat'))['AllocationId']
     nid = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=eip, TagSpecifications=spec('natgateway', 'demo-nat'))['NatGateway']['NatGatewayId']
-    return {'name': 'demo-nat', 'subnet_id': subnets[0]}, lambda: [n for n in ec2.describe_nat_gateways(NatGatewayIds=[nid])['NatGateways']
-                                                                  if n['State'] in ('pending', 'available')]
+
+    def live():
+        return [n for n in ec2.describe_nat_gateways(NatGatewayIds=[nid])['NatGateways'] if n['State'] in ('pending', 'available')]
+    return {'name': 'demo-nat', 'subnet_id': subnets[0]}, live
 
 
 def case_elastic_ip(ec2):
