@@ -38,12 +38,14 @@ options:
       - The CA bundle to verify the endpoint's TLS certificate with (a PEM file), as amazon.aws takes it.
       - Falls back to E(AWS_CA_BUNDLE), then the profile's C(ca_bundle). Ignored with O(validate_certs=false).
     type: path
+    version_added: 0.2.0
   aws_config:
     description:
       - Parameters of botocore's C(Config) for every client of the module (for example C(proxies), C(connect_timeout),
         C(read_timeout)), as amazon.aws takes them.
       - Retries are the collection's own (O(max_attempts)); a C(retries) given here is ignored.
     type: dict
+    version_added: 0.2.0
   access_key:
     description:
       - AWS access key id. Falls back to E(AWS_ACCESS_KEY_ID). Must be given together with O(secret_key).
@@ -84,12 +86,13 @@ options:
   stack:
     description:
       - The stack the resource belongs to (the stack-name rule applies).
-      - When given, a resource found under O(name) is changed or deleted only when its C(Stack) tag is this stack; one
+      - When given, a resource found by its name is changed or deleted only when its C(Stack) tag is this stack; one
         tagged with another stack, or with none, is refused before any change, naming both, and nothing is changed.
       - A resource the module creates is tagged C(Stack=<stack>).
       - The collection's playbooks always give it. Without it the module acts on whatever it finds by name, as other
         AWS modules do.
     type: str
+    version_added: 0.2.0
 '''
 
     TAGS = r'''

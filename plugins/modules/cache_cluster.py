@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: cache_cluster
 short_description: A Redis cluster on ElastiCache (a replication group of one shard), encrypted, with replicas and failover
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, changes in place or deletes a Redis cluster as an ElastiCache replication group with cluster mode
     disabled, one shard of a primary and 0-5 replicas; only a replication group offers encryption at rest and

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: cache_subnet_group
 short_description: An ElastiCache subnet group, the subnets a Redis cluster is placed in
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, changes in place (description, subnets, tags) or deletes an ElastiCache cache subnet group, for
     M(seed.laravel_aws.cache_cluster).

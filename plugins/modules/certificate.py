@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: certificate
 short_description: A certificate of your own imported into ACM, found again by its name and fingerprint
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Imports a PEM certificate, its private key and optionally its chain into AWS Certificate Manager (ACM), for
     the HTTPS listeners of M(seed.laravel_aws.load_balancer).

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: db_subnet_group
 short_description: An RDS DB subnet group, the subnets of one VPC an RDS instance is placed in
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, updates or deletes an RDS DB subnet group, found by its name (unique per region).
   - Before any change the subnets are read with EC2 and checked to be in one VPC and in two or more

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: load_balancer
 short_description: An Application Load Balancer with its listeners and target groups, in one task
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Manages one Application Load Balancer (ELBv2, type C(application)), found by its name, together with the target
     groups it forwards to (found by their names) and its listeners (found by their ports).

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: preflight
 short_description: Check an AWS account and region before a stack is provisioned, with reads only
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Checks, before anything is made, what would otherwise fail half-way through a provisioning run and leave billed
     resources behind - the credentials (C(sts:GetCallerIdentity)), the region, the availability zones, the image

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: rds_instance
 short_description: An RDS for PostgreSQL DB instance, created, changed in place, or deleted with a final snapshot
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, modifies or deletes an RDS DB instance running PostgreSQL, found by its identifier (unique per region).
   - Before any change the options are checked, first without a call (names, storage limits, windows, the master

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: target
 short_description: Register instances in a target group and wait until they are healthy, or deregister and wait until drained
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Registers (O(state=present)) or deregisters (O(state=absent)) one or more instances in an existing target group,
     given by name or ARN (M(seed.laravel_aws.load_balancer) makes target groups).

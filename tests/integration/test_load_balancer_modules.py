@@ -497,8 +497,10 @@ def test_another_stacks_load_balancer_certificate_and_targets_are_left_alone(pla
     cert, key = pem.self_signed('www.lbit.example.com')
     listeners = [{'port': 80, 'action': 'redirect'},
                  {'port': 443, 'protocol': 'HTTPS', 'certificate_arn': '{{ cert.certificate.arn }}', 'target_group': 'lbit-web'}]
+    untagged = lb_args(net, listeners=listeners)
+    untagged['tags'] = None
     made = playbook([cert_task('certificate', name='lbit-site', certificate=cert, private_key=key, stack='lbit-2'),
-                     lb_task('load balancer', stack='lbit-2', **dict(lb_args(net, listeners=listeners), tags=None))])
+                     lb_task('load balancer', stack='lbit-2', **untagged)])
     assert made.rc == 0, (made.task('certificate').get('msg'), made.task('load balancer').get('msg'))
     (raw,) = elb.describe_load_balancers(Names=['lbit-alb'])['LoadBalancers']
     assert tags_of(elb, raw['LoadBalancerArn']) == {'Stack': 'lbit-2', 'Name': 'lbit-alb'}
@@ -506,8 +508,10 @@ def test_another_stacks_load_balancer_certificate_and_targets_are_left_alone(pla
     before = (counts(elb), registered(elb, tg), [c['CertificateArn'] for c in certificates(acm)])
     aws.faults(**STRICT)
     forget(aws)
+    one_listener = lb_args(net, listeners=listeners[:1])
+    one_listener['tags'] = None
     tasks = [lb_task('load balancer absent', name='lbit-alb', stack='lbit', target_groups=[{'name': 'lbit-web'}], state='absent'),
-             lb_task('load balancer changed', stack='lbit', **dict(lb_args(net, listeners=listeners[:1]), tags=None)),
+             lb_task('load balancer changed', stack='lbit', **one_listener),
              cert_task('certificate absent', name='lbit-site', stack='lbit', state='absent'),
              target_task('targets out', target_group='lbit-web', targets=net['web'], stack='lbit', state='absent')]
     tasks = [dict(t, ignore_errors=True) for t in tasks]

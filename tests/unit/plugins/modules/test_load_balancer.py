@@ -416,7 +416,7 @@ def test_every_option_left_out_leaves_aws_alone(aws, elb, run_module, calls, net
     # one key given changes that key only
     del calls[:]
     one = run_module(load_balancer.main, {'name': 'demo-alb', 'target_groups': [{'name': 'demo-web', 'health_check': {'path': '/ok'}}]})
-    assert one['changed'] and [c for c in mutating(calls)] == ['modify_target_group']
+    assert one['changed'] and list(mutating(calls)) == ['modify_target_group']
     assert one['target_groups'][0]['health_check'] == dict(group['health_check'], path='/ok')
     # a new load balancer gets the documented defaults
     assert run_module(load_balancer.main, {'name': 'demo-new', 'state': 'absent'})['changed'] is False
