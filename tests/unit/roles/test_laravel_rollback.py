@@ -46,3 +46,23 @@ def test_a_release_that_is_not_there_is_refused_naming_those_there(play, release
     assert (releases / 'current').resolve().name == '20261203-cccc'  # nothing changed
     if 'no checked release' in says:
         assert '20261201-aaaa' in out and '20261202-bbbb' in out
+
+
+
+def test_two_rollbacks_in_one_run_each_pick_their_own(play, releases):
+    """A play that rolls back twice (as the molecule scenario does: the release before, then a named one) must not reuse
+    the first pick for the second: rollback picks again. The handlers (reload apache) are not run: the play ends first."""
+    import grp
+    import pwd
+    me = {'laravel_deploy_user': pwd.getpwuid(os.getuid()).pw_name, 'laravel_web_group': grp.getgrgid(os.getgid()).gr_name}
+    rollback = {'ansible.builtin.include_role': {'name': 'seed.laravel_aws.laravel', 'tasks_from': 'rollback'}}
+    tasks = [rollback,
+             {'ansible.builtin.debug': {'msg': 'FIRST {{ laravel_rollback_to | trim }}'}},
+             {'ansible.builtin.set_fact': {'laravel_rollback_release': '20261201-aaaa'}},
+             rollback,
+             {'ansible.builtin.debug': {'msg': 'SECOND {{ laravel_rollback_to | trim }}'}},
+             {'ansible.builtin.meta': 'end_play'}]
+    proc = play(tasks, vars=dict(me, laravel_root=str(releases), laravel_rollback_release=''), gather_facts=True)
+    assert 'FIRST %s/releases/20261202-bbbb' % releases in proc.output, proc.output[-3000:]
+    assert 'SECOND %s/releases/20261201-aaaa' % releases in proc.output, proc.output[-3000:]
+    assert (releases / 'current').resolve().name == '20261201-aaaa'
