@@ -48,7 +48,6 @@ def test_a_release_that_is_not_there_is_refused_naming_those_there(play, release
         assert '20261201-aaaa' in out and '20261202-bbbb' in out
 
 
-
 def test_two_rollbacks_in_one_run_each_pick_their_own(play, releases):
     """A play that rolls back twice (as the molecule scenario does: the release before, then a named one) must not reuse
     the first pick for the second: rollback picks again. The handlers (reload apache) are not run: the play ends first."""
