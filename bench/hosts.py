@@ -193,7 +193,7 @@ def served_everywhere(env, label, web_count):
 
 def deploy_once(denv, commit, log):
     """(seconds, output, recap) of deploy.yml of commit."""
-    cmd = ['ansible-playbook', '-i', 'inventory/aws', 'playbooks/deploy.yml', '-e', '@%s/vars.yml' % DEMO, '-e', 'app_version=%s' % commit]
+    cmd = ['ansible-playbook', '-i', 'inventory/aws', 'playbooks/deploy.yml', '-e', '@%s/vars.yml' % DEMO, '-e', 'stack_app_version=%s' % commit]
     took, out = run(cmd, env=denv, log=log)
     return took, out, recap(out)
 
@@ -234,7 +234,7 @@ def one_run(web_count, index, logs):
     site = ['ansible-playbook', '-i', 'inventory/aws', 'playbooks/site.yml', '-e', '@%s/vars.yml' % DEMO, '-e', 'site_strategy=mitogen_free']
     figures['rerun-mitogen'], errors['rerun-mitogen'] = mitogen_phase(
         denv, site, os.path.join(logs, 'rerun-mitogen-%d-%d.log' % (web_count, index)))
-    same = ['ansible-playbook', '-i', 'inventory/aws', 'playbooks/deploy.yml', '-e', '@%s/vars.yml' % DEMO, '-e', 'app_version=%s' % commit]
+    same = ['ansible-playbook', '-i', 'inventory/aws', 'playbooks/deploy.yml', '-e', '@%s/vars.yml' % DEMO, '-e', 'stack_app_version=%s' % commit]
     figures['same-mitogen'], errors['same-mitogen'] = mitogen_phase(
         denv, same, os.path.join(logs, 'same-mitogen-%d-%d.log' % (web_count, index)))
     web = [h for h in hosts if '-web-' in h]

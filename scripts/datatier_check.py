@@ -66,7 +66,7 @@ def check_rds(ec2, rds, stack):
     hosts = [i for r in ec2.describe_instances(Filters=[{'Name': 'tag:Stack', 'Values': [stack]}, {'Name': 'tag:Role', 'Values': ['db']},
                                                         {'Name': 'instance-state-name', 'Values': ['pending', 'running']}])['Reservations']
              for i in r['Instances']]
-    check(not hosts, 'db_tier rds, yet a db host runs: %s' % [i['InstanceId'] for i in hosts])
+    check(not hosts, 'stack_db_tier rds, yet a db host runs: %s' % [i['InstanceId'] for i in hosts])
     print('RDS %s at %s:%d: available, not publicly accessible, storage encrypted, in the private subnets %s, no 0.0.0.0/0 rule; no db host'
           % (identifier, db['Endpoint']['Address'], db['Endpoint']['Port'], ', '.join(subnets)))
     container = 'seed-rds-%s' % identifier

@@ -166,26 +166,26 @@ Host *
 EOF
   cat > "$DEMO/vars.yml" <<EOF
 # What a user types for a stack of their own (the demo writes this file).
-app_name: demo
+stack_app_name: demo
 # The demo's git server, a container the instances reach by this name, as yours reach your Git host.
-app_repo: git://$GIT_HOST/laravel-app.git
+stack_app_repo: git://$GIT_HOST/laravel-app.git
 # The sample app loads Debian's packaged Laravel, so composer install needs no network.
-app_system_packages: [php-laravel-framework]
+stack_app_system_packages: [php-laravel-framework]
 # Your address as the instances see it: here the VPC router's, where the ports published on
 # 127.0.0.1 come from.
-admin_cidr: 10.20.0.1/32
-ssh_private_key_file: $DEMO/id_ed25519
+stack_admin_cidr: 10.20.0.1/32
+stack_ssh_private_key_file: $DEMO/id_ed25519
 # The load balancer's HTTPS certificate: a self-signed one the demo made for the ALB's DNS names
-# (yours comes from your CA, or give alb_certificate_arn of one in ACM). Quick checks, short drain.
-alb_certificate_file: $DEMO/alb.crt
-alb_certificate_key_file: $DEMO/alb.key
-alb_health_check: {path: /up, interval: 5, timeout: 2, healthy_threshold: 2, unhealthy_threshold: 2, matcher: '200'}
-alb_deregistration_delay: 5
+# (yours comes from your CA, or give stack_alb_certificate_arn of one in ACM). Quick checks, short drain.
+stack_alb_certificate_file: $DEMO/alb.crt
+stack_alb_certificate_key_file: $DEMO/alb.key
+stack_alb_health_check: {path: /up, interval: 5, timeout: 2, healthy_threshold: 2, unhealthy_threshold: 2, matcher: '200'}
+stack_alb_deregistration_delay: 5
 # The data tier (make demo DB_TIER=... CACHE_TIER=...): the database on a db host of its own
 # (instance) or RDS (rds); sessions and cache in the database (none) or ElastiCache Redis (redis).
-db_tier: $DB_TIER
-cache_tier: $CACHE_TIER
-web_count: $WEB_COUNT
+stack_db_tier: $DB_TIER
+stack_cache_tier: $CACHE_TIER
+stack_web_count: $WEB_COUNT
 EOF
   write_env
   # The app's repository, once: later commits pushed to it are kept (the daily loop of the README).

@@ -7,9 +7,9 @@
 #   4. eval "$(make -s demo-env)": ansible -i inventory/aws all -m ping answers for every host,
 #      and the db host does not answer while the bastion is paused; the db host's ProxyJump hop runs
 #      the ssh guard (here and in step 8's execution environment);
-#   5. the daily loop: a commit pushed to the app's repository, deploy.yml -e app_version=<commit>
+#   5. the daily loop: a commit pushed to the app's repository, deploy.yml -e stack_app_version=<commit>
 #      serves it on every web host, rollback.yml returns to the release before; a deploy whose migration
-#      fails changes nothing served; web_count 2 -> 3 -> 2; a probe through the load balancer every 50 ms
+#      fails changes nothing served; stack_web_count 2 -> 3 -> 2; a probe through the load balancer every 50 ms
 #      sees only 200s all along;
 #   6. make demo again: changes nothing (and says how long it took);
 #   7. the IAM policy of docs/iam-policy.json allows every action the run sent (the emulator's log);
@@ -126,7 +126,7 @@ served_by() {  # served_by PATH N: N requests through the load balancer; prints 
   done
 }
 probe_start deploy
-ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "app_version=$commit" > "$DEMO/deploy.log" 2>&1 \
+ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "stack_app_version=$commit" > "$DEMO/deploy.log" 2>&1 \
   || { touch "$DEMO/probe.stop"; tail -30 "$DEMO/deploy.log" >&2; fail "deploy.yml of $commit"; }
 probe_stop "the deploy of $commit"
 grep -q 'changed: \[demo-web-1 -> localhost\]' "$DEMO/deploy.log" || fail "deploy.yml did not take demo-web-1 out of the load balancer"
@@ -156,7 +156,7 @@ for i in 1 2 3 4 5 6; do
 done
 say "daily loop: commit $commit pushed, deployed to both web hosts, rolled back to the release before (checked through the load balancer)"
 # Back to the commit site.yml deploys (main), so the rerun below has nothing to change.
-ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "app_version=$commit" > "$DEMO/deploy2.log" 2>&1 \
+ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "stack_app_version=$commit" > "$DEMO/deploy2.log" 2>&1 \
   || fail "deploy.yml of $commit again"
 
 # 5b. a deploy whose migration fails (a commit on another branch): it stops before any host switches, the
@@ -183,7 +183,7 @@ git -C "$work/app" push -q origin HEAD:refs/heads/broken
 broken=$(git -C "$work/app" rev-parse HEAD)
 rm -rf "$work"
 probe_start broken
-if ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "app_version=broken" > "$DEMO/deploy-broken.log" 2>&1; then
+if ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" -e "stack_app_version=broken" > "$DEMO/deploy-broken.log" 2>&1; then
   touch "$DEMO/probe.stop"; fail "deploy.yml of a commit whose migration fails ($broken) succeeded"
 fi
 probe_stop "the deploy of a failing migration"
@@ -193,21 +193,21 @@ got=$(served_by /release.php 6) || fail "no release.php through the load balance
 if grep -v " $want\$" <<<"$got"; then fail "after the failed deploy, a web host does not serve the release before ($want)"; fi
 say "deploy of $broken (its migration fails) stopped before any switch: $probes requests, all 200; both web hosts still serve $commit"
 
-# 5c. scaling behind the load balancer: web_count 2 -> 3 configures, deploys and registers demo-web-3;
+# 5c. scaling behind the load balancer: stack_web_count 2 -> 3 configures, deploys and registers demo-web-3;
 #     3 -> 2 takes it out of the load balancer, lets it drain, and only then terminates it
 probe_start scale-up
-ansible-playbook -i inventory/aws playbooks/site.yml -e "@$DEMO/vars.yml" -e web_count=3 > "$DEMO/scale-up.log" 2>&1 \
-  || { touch "$DEMO/probe.stop"; tail -30 "$DEMO/scale-up.log" >&2; fail "site.yml -e web_count=3"; }
+ansible-playbook -i inventory/aws playbooks/site.yml -e "@$DEMO/vars.yml" -e stack_web_count=3 > "$DEMO/scale-up.log" 2>&1 \
+  || { touch "$DEMO/probe.stop"; tail -30 "$DEMO/scale-up.log" >&2; fail "site.yml -e stack_web_count=3"; }
 probe_stop "the scale-up to 3 web hosts"
 up=$probes
 .venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" \
   --endpoint-url "$AWS_ENDPOINT_URL" --hosts 3 --requests 30 || fail "through the load balancer with 3 web hosts"
 probe_start scale-down
-ansible-playbook -i inventory/aws playbooks/site.yml -e "@$DEMO/vars.yml" -e web_count=2 > "$DEMO/scale-down.log" 2>&1 \
-  || { touch "$DEMO/probe.stop"; tail -30 "$DEMO/scale-down.log" >&2; fail "site.yml -e web_count=2"; }
+ansible-playbook -i inventory/aws playbooks/site.yml -e "@$DEMO/vars.yml" -e stack_web_count=2 > "$DEMO/scale-down.log" 2>&1 \
+  || { touch "$DEMO/probe.stop"; tail -30 "$DEMO/scale-down.log" >&2; fail "site.yml -e stack_web_count=2"; }
 probe_stop "the scale-down to 2 web hosts"
 # in the log, the drain's task changed, then the instances task's (which terminates)
-order=$(awk '/^TASK \[Web hosts beyond web_count/ {t="drained"; next} /^TASK \[Instances \(all roles/ {t="terminated"; next}
+order=$(awk '/^TASK \[Web hosts beyond stack_web_count/ {t="drained"; next} /^TASK \[Instances \(all roles/ {t="terminated"; next}
              /^TASK/ {t=""} t && /^changed:/ {print t}' "$DEMO/scale-down.log" | paste -sd' ')
 [ "$order" = "drained terminated" ] || fail "the scale-down did not drain demo-web-3 before terminating it (changed tasks: $order)"
 left=$(AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/python -c '

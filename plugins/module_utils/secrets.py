@@ -9,7 +9,7 @@ so a secret refused by one is refused by all, before anything is made. A message
 secret itself.
 
 A stack secret (:data:`STACK_SECRETS`) is every rule of the services it goes to: ``db_password`` is the
-RDS master password (whatever ``db_tier`` is now: a stack may move to RDS) and a ``.env`` value;
+RDS master password (whatever ``stack_db_tier`` is now: a stack may move to RDS) and a ``.env`` value;
 ``cache_auth_token`` is the ElastiCache AUTH token and a ``.env`` value.
 """
 

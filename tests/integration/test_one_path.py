@@ -61,30 +61,30 @@ def test_site_with_nothing_set_stops_in_preflight_naming_every_missing_setting(u
     assert proc.returncode != 0
     out = proc.stdout + proc.stderr
     assert 'Missing settings (nothing was changed)' in out, out[-3000:]
-    for name, where in (('admin_cidr', 'your vars file'), ('app_repo', 'your vars file'),
-                        ('db_password', 'SEED_DB_PASSWORD')):
+    for name, where in (('stack_admin_cidr', 'your vars file'), ('stack_app_repo', 'your vars file'),
+                        ('stack_db_password', 'SEED_DB_PASSWORD')):
         assert re.search(r'%s: set it in [^\n]*%s' % (name, where), out), (name, out[-3000:])
     assert aws.mutating() == []
 
 
 @pytest.mark.parametrize('problem', ['no key file', 'public key of another key', 'no image', 'no zone', 'key pair of another key'])
 def test_preflight_refuses_a_bad_start_before_any_change(user, aws, tmp_path, problem):
-    values = {'admin_cidr': '198.51.100.7/32', 'app_repo': 'https://git.example.test/app.git', 'ssh_private_key_file': user.key}
+    values = {'stack_admin_cidr': '198.51.100.7/32', 'stack_app_repo': 'https://git.example.test/app.git', 'stack_ssh_private_key_file': user.key}
     expect = None
     if problem == 'no key file':
-        values['ssh_private_key_file'] = str(tmp_path / 'missing')
-        expect = 'ssh_private_key_file: %s' % values['ssh_private_key_file']
+        values['stack_ssh_private_key_file'] = str(tmp_path / 'missing')
+        expect = 'stack_ssh_private_key_file: %s' % values['stack_ssh_private_key_file']
     elif problem == 'public key of another key':
         other = tmp_path / 'other'
         subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', str(other)], check=True)
-        values['public_key_path'] = str(other) + '.pub'
-        expect = 'is not the public half of ssh_private_key_file'
+        values['stack_public_key_path'] = str(other) + '.pub'
+        expect = 'is not the public half of stack_ssh_private_key_file'
     elif problem == 'no image':
-        values['instance_image'] = {'name': 'debian-99-amd64-*', 'owner': '136693071363'}
+        values['stack_instance_image'] = {'name': 'debian-99-amd64-*', 'owner': '136693071363'}
         expect = "no available x86_64 image named 'debian-99-amd64-*'"
     elif problem == 'no zone':
-        values['availability_zones'] = ['us-east-1a', 'us-east-1q']
-        expect = "availability_zones[1]: 'us-east-1q' is not an available zone of us-east-1"
+        values['stack_availability_zones'] = ['us-east-1a', 'us-east-1q']
+        expect = "stack_availability_zones[1]: 'us-east-1q' is not an available zone of us-east-1"
     else:
         other = tmp_path / 'other'
         subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', str(other)], check=True)
@@ -106,8 +106,8 @@ def test_check_mode_on_a_new_account_plans_the_network_and_changes_nothing(user,
     subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
                     '-days', '2', '-subj', '/CN=*.us-east-1.elb.amazonaws.com', '-keyout', str(key), '-out', str(cert)],
                    check=True, capture_output=True)
-    stack = vars_file(tmp_path, admin_cidr='198.51.100.7/32', ssh_private_key_file=user.key,
-                      alb_certificate_file=str(cert), alb_certificate_key_file=str(key))
+    stack = vars_file(tmp_path, stack_admin_cidr='198.51.100.7/32', stack_ssh_private_key_file=user.key,
+                      stack_alb_certificate_file=str(cert), stack_alb_certificate_key_file=str(key))
     proc = user('provision.yml', '-e', stack, '--check')
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
@@ -126,7 +126,7 @@ def test_stack_and_region_are_written_once(user, aws, tmp_path):
     text = config.read_text()
     assert 'regions: [us-east-1]' in text and 'stack: demo' in text
     config.write_text(text.replace('regions: [us-east-1]', 'regions: [eu-west-1]').replace('stack: demo', 'stack: shop'))
-    stack = vars_file(tmp_path, admin_cidr='198.51.100.7/32', ssh_private_key_file=user.key)
+    stack = vars_file(tmp_path, stack_admin_cidr='198.51.100.7/32', stack_ssh_private_key_file=user.key)
 
     proc = user('provision.yml', '-e', stack, inventory=str(inventory))
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
@@ -148,16 +148,16 @@ def test_stack_and_region_are_written_once(user, aws, tmp_path):
     db_ip = db_ip.get('__ansible_unsafe', db_ip) if isinstance(db_ip, dict) else db_ip
     show = tmp_path / 'show.yml'
     show.write_text(yaml.safe_dump([{'name': 'show', 'hosts': 'localhost', 'gather_facts': False, 'roles': ['seed.laravel_aws.stack'],
-                                     'tasks': [{'ansible.builtin.debug': {'msg': '{{ [stack_name, aws_region, availability_zones, db_host] }}'}}]}]))
+                                     'tasks': [{'ansible.builtin.debug': {'msg': '{{ [stack_name, stack_region, stack_availability_zones, stack_db_host] }}'}}]}]))
     shown = user(str(show), inventory=str(inventory))
     assert re.search(r"- shop\n\s+- eu-west-1\n\s+-\s+- eu-west-1a\n\s+- eu-west-1b\n\s+- %s\n" % re.escape(db_ip), shown.stdout), \
-        shown.stdout[-2000:]  # db_host is the db instance's private address, never a Name tag
+        shown.stdout[-2000:]  # stack_db_host is the db instance's private address, never a Name tag
 
     # A stack whose bastion is gone: deploy.yml stops in preflight, naming the private host (and never dials it).
     bastion = [i['InstanceId'] for r in eu.describe_instances(Filters=[{'Name': 'tag:Role', 'Values': ['bastion']}])['Reservations']
                for i in r['Instances']]
     eu.terminate_instances(InstanceIds=bastion)
-    proc = user('deploy.yml', '-e', stack, '-e', 'app_repo=https://git.example.test/app.git', inventory=str(inventory),
+    proc = user('deploy.yml', '-e', stack, '-e', 'stack_app_repo=https://git.example.test/app.git', inventory=str(inventory),
                 SEED_DB_PASSWORD='s3cret-s3cret')
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0 and 'Private hosts with no bastion to reach them through: shop-db-1' in out, out[-3000:]

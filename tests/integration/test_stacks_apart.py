@@ -44,8 +44,8 @@ def inventory_of(tmp_path, stack):
 
 @pytest.fixture
 def three_stacks(user, aws, tmp_path):  # noqa: F811
-    values = vars_file(tmp_path, admin_cidr='198.51.100.7/32', ssh_private_key_file=user.key, db_tier='rds', cache_tier='redis',
-                       web_count=1)
+    values = vars_file(tmp_path, stack_admin_cidr='198.51.100.7/32', stack_ssh_private_key_file=user.key,
+                       stack_db_tier='rds', stack_cache_tier='redis', stack_web_count=1)
     secrets = dict(SEED_DB_PASSWORD='s3cret-s3cret', SEED_RDS_MASTER_PASSWORD='m4ster-s3cret', SEED_CACHE_AUTH_TOKEN='token-0123456789abcdef')
     inventories = {}
     for stack in STACKS:
@@ -61,7 +61,7 @@ def three_stacks(user, aws, tmp_path):  # noqa: F811
 
 
 def teardown(user, stacks, stack, *extra):  # noqa: F811
-    return user('teardown.yml', '-e', 'confirm=yes', '-e', 'skip_final_snapshot=true', *extra, inventory=stacks['inventories'][stack])
+    return user('teardown.yml', '-e', 'confirm=yes', '-e', 'stack_skip_final_snapshot=true', *extra, inventory=stacks['inventories'][stack])
 
 
 def teardowns_leave_every_resource_of_the_others(user, aws, three_stacks):  # noqa: F811
@@ -114,7 +114,7 @@ def the_bastion_check_of_a_stack_with_a_dash(user, aws, three_stacks):  # noqa: 
             {'Name': 'tag:Stack', 'Values': [stack]}, {'Name': 'tag:Role', 'Values': ['bastion']}])['Reservations'] for i in r['Instances']]
         ec2.terminate_instances(InstanceIds=bastion)
         mark = len(aws.mutating())
-        proc = user('deploy.yml', '-e', three_stacks['values'], '-e', 'app_repo=https://git.example.test/app.git',
+        proc = user('deploy.yml', '-e', three_stacks['values'], '-e', 'stack_app_repo=https://git.example.test/app.git',
                     inventory=three_stacks['inventories'][stack], **three_stacks['secrets'])
         out = proc.stdout + proc.stderr
         assert proc.returncode != 0 and 'Private hosts with no bastion to reach them through: %s-web-1' % stack in out, out[-3000:]
@@ -138,7 +138,7 @@ def the_inventory_lists_the_instances_and_never_the_control_node(user, aws, thre
     show = os.path.join(os.path.dirname(inventory), 'show.yml')
     with open(show, 'w') as f:
         yaml.safe_dump([{'name': 'show', 'hosts': 'localhost', 'gather_facts': False, 'roles': ['seed.laravel_aws.stack'],
-                         'tasks': [{'ansible.builtin.debug': {'msg': 'STACK={{ stack_name }} REGION={{ aws_region }}'}}]}], f)
+                         'tasks': [{'ansible.builtin.debug': {'msg': 'STACK={{ stack_name }} REGION={{ stack_region }}'}}]}], f)
     shown = user(show, inventory=inventory)
     assert shown.returncode == 0 and 'STACK=demo-2 REGION=us-east-1' in shown.stdout, shown.stdout[-2000:]
 

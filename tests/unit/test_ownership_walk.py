@@ -14,7 +14,7 @@ from ansible.module_utils import basic
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, 'plugins', 'modules', '*.py'))
                  if not p.endswith('__init__.py'))
-NO_RESOURCE = {'preflight'}  # reads only: the account, zones, image and key pair
+NO_RESOURCE = {'preflight', 'stack_vars'}  # preflight reads only; stack_vars warns of renamed variables
 # The option that names the stack: `stack`, but for network, whose name is the stack (every resource it makes or
 # deletes is found by the Stack tag).
 STACK_OPTION = dict((m, 'name' if m == 'network' else 'stack') for m in MODULES)
