@@ -151,7 +151,8 @@ class ProgressAction(ActionBase):
             waited = True
             now = self._module(read, task_vars, check_mode=True)
             if now.get('failed'):
-                break  # the last run reports it as the module does
+                status = None  # unknown: the last run reports it as the module does
+                break
             status = self._status(now)
         if waited and status:
             self._show(name, status, CLOCK() - start, timeout)
