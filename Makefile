@@ -122,6 +122,7 @@ build: python
 
 changelog-lint: python
 	@echo "== antsibull-changelog lint"; antsibull-changelog lint
+	@echo "== changelog: a dry run of the next release (every module added since the last one announced)"; python scripts/changelog_dry_run.py
 
 # The execution environment for AWX / AAP: ansible-builder with Docker, on the local Debian image.
 ee: python docker images
