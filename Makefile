@@ -124,7 +124,9 @@ changelog-lint: python
 	@echo "== antsibull-changelog lint"; antsibull-changelog lint
 	@echo "== changelog: a dry run of the next release (every module added since the last one announced)"; python scripts/changelog_dry_run.py
 
-# The execution environment for AWX / AAP: ansible-builder with Docker, on the local Debian image.
+# The execution environment for AWX / AAP, as a user builds it (docs/execution-environment.md): `ansible-builder build`
+# in build/ee, which holds only the collection's tarball, its dependencies' tarballs and the definition and
+# ansible-navigator.yml taken out of the tarball; with Docker, on the local Debian image.
 ee: python docker images
 	@bash scripts/ee.sh build
 

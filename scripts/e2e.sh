@@ -14,8 +14,10 @@
 #   6. make demo again: changes nothing (and says how long it took);
 #   7. the IAM policy of docs/iam-policy.json allows every action the run sent (the emulator's log);
 #      then the emulator's load balancer stand-in in front of the web hosts (tests/dataplane);
-#   8. the execution environment (make ee): provision.yml and site.yml run in it with ansible-navigator
-#      against the same stack and change nothing, teardown.yml removes the stack; make demo-clean;
+#   8. the execution environment (make ee): `ansible-builder build` in a folder holding only the tarballs and the
+#      files the collection ships for it; the image's seed.laravel_aws is the tarball's; seed.laravel_aws.provision
+#      and .site run from it with ansible-navigator and the shipped ansible-navigator.yml against the same stack
+#      and change nothing, seed.laravel_aws.teardown removes the stack; make demo-clean;
 #   9. the managed data tier: make demo DB_TIER=rds CACHE_TIER=redis at -vvv (migrations and seeds
 #      through the RDS endpoint, sessions in Redis: scripts/datatier_check.py), no secret printed or
 #      readable (the master password, the auth token), the rerun changes nothing; new secrets in the
@@ -233,20 +235,33 @@ SEED_IAM_REQUEST_LOG=$ROOT/.cache/emulator/requests.log .venv/bin/pytest -q -p n
 .venv/bin/pytest -q -p no:cacheprovider tests/dataplane/test_load_balancer.py
 say "the emulator's load balancer: healthy by real checks, unhealthy with AWS's reason, drained, HTTPS with the imported certificate"
 
-# 8. the execution environment, as AWX runs the job
+# 8. the execution environment, as AWX runs the job: built as docs/execution-environment.md says, in a folder
+#    holding only the tarballs and the files the tarball ships (make ee: build/ee), and the playbooks run from the
+#    collection installed in the image (seed.laravel_aws.*), not from this checkout
+ee_start=$(date +%s)
 make --no-print-directory ee
+ee_files=$(cd build/ee && for f in *; do [ "$f" = context ] || echo "$f"; done | paste -sd' ')
+[[ "$ee_files" =~ ^ansible-navigator\.yml\ (ca-bundle\.crt\ )?community-general-[0-9.]+\.tar\.gz\ community-postgresql-[0-9.]+\.tar\.gz\ execution-environment\.yml\ seed-laravel_aws-[0-9.]+\.tar\.gz$ ]] \
+  || fail "the execution environment was built from a folder holding more than the tarballs and the shipped files: $ee_files"
+tarball=$(echo build/ee/seed-laravel_aws-*.tar.gz)
+in_image=$(bash scripts/ee.sh exec -- sha256sum /usr/share/ansible/collections/ansible_collections/seed/laravel_aws/MANIFEST.json) \
+  || fail "no seed.laravel_aws in the image's /usr/share/ansible/collections: $in_image"
+[ "${in_image%% *}" = "$(tar -xzOf "$tarball" MANIFEST.json | sha256sum | cut -d' ' -f1)" ] \
+  || fail "the image's seed.laravel_aws is not $tarball (MANIFEST.json differs)"
 # in the image too, where PATH is the image's: the hop is the guard, not the image's own ssh
 out=$(bash scripts/ee.sh exec --env-file "$DEMO/env.sh" --mount "$DEMO" -- "$hop_cmd") \
   || fail "in the execution environment, ssh to the db host through the bastion: $out"
 hop_runs_guard "in the execution environment" "$out"
-for playbook in provision.yml site.yml; do
-  bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- "playbooks/$playbook" -i inventory/aws -e "@$DEMO/vars.yml" \
-    > "$DEMO/ee-${playbook%.yml}.log" 2>&1 || { tail -40 "$DEMO/ee-${playbook%.yml}.log" >&2; fail "$playbook in the execution environment"; }
-  if sed -n '/PLAY RECAP/,$p' "$DEMO/ee-${playbook%.yml}.log" | grep -E 'changed=[1-9]' >/dev/null; then fail "$playbook in the execution environment changed something"; fi
+for playbook in provision site; do
+  bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- "seed.laravel_aws.$playbook" -i inventory/aws -e "@$DEMO/vars.yml" \
+    > "$DEMO/ee-$playbook.log" 2>&1 || { tail -40 "$DEMO/ee-$playbook.log" >&2; fail "seed.laravel_aws.$playbook in the execution environment"; }
+  grep -q '^PLAY RECAP' "$DEMO/ee-$playbook.log" || fail "seed.laravel_aws.$playbook in the execution environment printed no recap"
+  if sed -n '/PLAY RECAP/,$p' "$DEMO/ee-$playbook.log" | grep -E 'changed=[1-9]' >/dev/null; then fail "seed.laravel_aws.$playbook in the execution environment changed something"; fi
 done
-bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- playbooks/teardown.yml -i inventory/aws -e confirm=yes \
-  > "$DEMO/ee-teardown.log" 2>&1 || { tail -40 "$DEMO/ee-teardown.log" >&2; fail "teardown.yml in the execution environment"; }
-say "execution environment: provision.yml and site.yml changed nothing, teardown.yml removed the stack"
+bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- seed.laravel_aws.teardown -i inventory/aws -e "@$DEMO/vars.yml" -e confirm=yes \
+  > "$DEMO/ee-teardown.log" 2>&1 || { tail -40 "$DEMO/ee-teardown.log" >&2; fail "seed.laravel_aws.teardown in the execution environment"; }
+left=$(.venv/bin/python scripts/stack_left.py --endpoint-url "$AWS_ENDPOINT_URL" --region "$AWS_REGION" demo 2>&1) || fail "after seed.laravel_aws.teardown in the execution environment: $left"
+say "execution environment: built from $ee_files; its seed.laravel_aws is the tarball's; seed.laravel_aws.provision and .site changed nothing, .teardown removed the stack ($(( $(date +%s) - ee_start )) s)"
 bash scripts/demo.sh clean
 
 # 9. the managed data tier

@@ -9,6 +9,7 @@ Galaxy is unreachable here: the dependencies come from the copies in the venv's
 runs with ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false, so those bundled copies are not
 seen unless installed: only what is in the path under test counts.
 """
+import fnmatch
 import json
 import os
 import re
@@ -281,26 +282,219 @@ def test_runtime_requirements_have_lower_bounds_and_dev_pins_are_apart():
         assert req.specifier.contains(pins[req.name]), (line, pins[req.name])
 
 
-def test_ansible_builder_create_writes_the_build_context(work):
-    """The EE definition as ansible-builder reads it (no Docker: `make ee` builds it). In build/ee, the folder
-    execution-environment.yml's additional_build_files name: a fresh clone has none until prepare writes it."""
-    ee_dir = work.__class__(os.path.join(ROOT, 'build', 'ee'))
-    env = clean_env()
-    run(['bash', os.path.join(ROOT, 'scripts', 'ee.sh'), 'create'], cwd=ROOT, env=env)
-    context = ee_dir / 'context'
-    dockerfile = (context / 'Dockerfile').read_text()
-    assert 'ARG EE_BASE_IMAGE="seed/debian:bookworm"' in dockerfile
-    assert 'ARG PKGMGR="/usr/bin/apt-get"' in dockerfile
-    assert '--offline' in dockerfile
+# The execution environment as a user builds it (docs/execution-environment.md): the definition and
+# ansible-navigator's settings ship in docs/execution-environment/; a folder holding them, the collection's
+# tarball and its dependencies' tarballs (and, optionally, CA certificates) is all `ansible-builder build` reads.
+EE_DOCS = 'docs/execution-environment'
+EE_SHIPPED = ('docs/execution-environment.md', EE_DOCS + '/execution-environment.yml',
+              EE_DOCS + '/ansible-navigator.yml', 'meta/execution-environment.yml')
+EE_FILES = ('execution-environment.yml', 'ansible-navigator.yml')
+AAP_BASE = 'registry.redhat.io/ansible-automation-platform-25/ee-minimal-rhel9:latest'
+# where ansible-builder installs the collections (ansible_builder.constants.base_collections_path)
+EE_COLLECTIONS_PATH = '/usr/share/ansible/collections'
+GLOB = re.compile(r'[*?\[]')
+
+
+def shipped_text(tarball, name):
+    with tarfile.open(str(tarball)) as tar:
+        return tar.extractfile(name).read().decode()
+
+
+def ee_definition(tarball):
+    return yaml.safe_load(shipped_text(tarball, EE_DOCS + '/execution-environment.yml'))
+
+
+def dev_pins():
+    return dict(r.split('==') for r in requirement_lines(os.path.join(ROOT, 'requirements-dev.txt')))
+
+
+def ee_folder_with(work, name, tarball, artifacts=(), ca=False):
+    """A folder as the doc lays it out: the two shipped files taken out of the tarball, and the tarballs given."""
+    folder = work / name
+    folder.mkdir()
+    for path in artifacts:
+        shutil.copy(str(path), str(folder))
+    for file_name in EE_FILES:
+        (folder / file_name).write_text(shipped_text(tarball, '%s/%s' % (EE_DOCS, file_name)))
+    if ca:
+        (folder / 'notes.txt').write_text('not for the image\n')
+        (folder / 'ca-bundle.crt').write_text('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+    return folder
+
+
+@pytest.fixture(scope='module')
+def ee_folder(work, tarball, dependency_artifacts):
+    """The tarballs, the shipped files and a CA bundle (and a stray file the definition must not pick up)."""
+    deps = [dependency_artifacts[name] for name in sorted(GALAXY['dependencies'])]
+    return ee_folder_with(work, 'ee-folder', tarball, [tarball] + deps, ca=True)
+
+
+def builder_create(folder):
+    run([os.path.join(BIN, 'ansible-builder'), 'create', '--output-filename', 'Dockerfile'], cwd=folder, env=clean_env())
+    return (folder / 'context' / 'Dockerfile').read_text()
+
+
+def context_copies(dockerfile):
+    """The sources of each COPY from the build context (not --from another stage)."""
+    return [line.split()[1:-1] for line in dockerfile.splitlines()
+            if line.startswith('COPY ') and not line.startswith('COPY --from')]
+
+
+def assert_every_copy_has_a_source(context, dockerfile):
+    """Podman (buildah) fails a COPY whose sources all match nothing; Docker fails one with no literal source
+    either: each COPY must name a file or folder the context holds, and only paths under _build."""
+    for sources in context_copies(dockerfile):
+        assert all(src.startswith('_build') for src in sources), sources
+        present = [src for src in sources if not GLOB.search(src) and os.path.exists(str(context / src))]
+        assert present, 'COPY %s: no source in the build context' % ' '.join(sources)
+
+
+def test_tarball_ships_the_execution_environment_files(tarball):
+    names = members(tarball)
+    for name in EE_SHIPPED:
+        assert name in names, name
+    meta = yaml.safe_load(shipped_text(tarball, 'meta/execution-environment.yml'))
+    for kind in ('python', 'system'):
+        assert meta['dependencies'][kind] in names, meta['dependencies'][kind]
+    # every path of the collection the guide names (the tar command, the table) is in the tarball
+    guide = shipped_text(tarball, 'docs/execution-environment.md')
+    named = set(re.findall(r'(?<![\w/.-])((?:docs|meta)/[\w./-]+\.(?:yml|md))', guide))
+    assert set(EE_SHIPPED[1:]) <= named, named
+    for name in named:
+        assert name in names, 'docs/execution-environment.md names %s, which the tarball does not ship' % name
+
+
+def test_ee_definition_installs_the_collection_and_what_galaxy_yml_says(tarball):
+    ee = ee_definition(tarball)
+    assert ee['version'] == 3
+    wanted = {c['name']: c.get('version') for c in ee['dependencies']['galaxy']['collections']}
+    assert wanted == dict({FQCN: '==' + GALAXY['version']}, **GALAXY['dependencies'])
+    from packaging.specifiers import SpecifierSet
+    core = ee['dependencies']['ansible_core']['package_pip']
+    assert core == 'ansible-core==' + dev_pins()['ansible-core'], 'the image runs the ansible-core the tests run'
+    runtime = yaml.safe_load(shipped_text(tarball, 'meta/runtime.yml'))
+    assert SpecifierSet(runtime['requires_ansible']).contains(core.split('==')[1]), (core, runtime['requires_ansible'])
+    assert re.fullmatch(r'ansible-runner==[0-9.]+', ee['dependencies']['ansible_runner']['package_pip'])
+    assert ee['dependencies']['exclude']['all_from_collections'] == ['community.postgresql']
+
+
+def test_ee_definition_runs_python_3_11_or_later_on_the_aap_base_image(tarball):
+    """ee-minimal-rhel9's /usr/bin/python3 is RHEL 9's 3.9; ansible-core 2.19 needs 3.11 or later."""
+    ee = ee_definition(tarball)
+    assert ee['images']['base_image']['name'] == AAP_BASE
+    interpreter = ee['dependencies']['python_interpreter']
+    match = re.fullmatch(r'/usr/bin/python3\.(\d+)', interpreter['python_path'])
+    assert match and int(match.group(1)) >= 11, interpreter
+    assert interpreter['package_system'] == 'python3.%s' % match.group(1)
+    assert ee['options']['package_manager_path'] == '/usr/bin/microdnf'
+
+
+def test_ee_definition_names_only_files_of_the_documented_folder(tarball, ee_folder):
+    ee = ee_definition(tarball)
+    files = sorted(os.listdir(str(ee_folder)))
+    matched = set()
+    for entry in ee['additional_build_files']:
+        src = entry['src']
+        assert not os.path.isabs(src) and '/' not in src and '..' not in src, 'not a name in the folder: %s' % src
+        hits = [f for f in files if fnmatch.fnmatch(f, src)]
+        assert hits, '%s matches nothing in the folder of the doc (%s)' % (src, files)
+        matched.update(hits)
+    tarballs = sorted(f for f in files if f.endswith('.tar.gz'))
+    assert len(tarballs) == 1 + len(GALAXY['dependencies'])
+    assert sorted(matched) == sorted(tarballs + ['ca-bundle.crt']), matched
+    dests = {entry['dest'] for entry in ee['additional_build_files']}
+    steps = '\n'.join(line for section in ee['additional_build_steps'].values() for line in section)
+    for line in steps.splitlines():
+        if line.startswith('COPY'):
+            sources = line.split()[1:-1]
+            # requirements.yml, which ansible-builder always writes, keeps the COPY valid without the optional files
+            assert '_build/requirements.yml' in sources, line
+            for src in sources:
+                assert src == '_build/requirements.yml' or src.split('/')[1] in dests, line
+
+
+def test_ansible_builder_create_in_the_documented_folder(ee_folder):
+    dockerfile = builder_create(ee_folder)
+    context = ee_folder / 'context'
+    assert 'ARG EE_BASE_IMAGE="%s"' % AAP_BASE in dockerfile
+    assert 'ARG PYCMD="/usr/bin/python3.11"' in dockerfile and 'ARG PKGMGR="/usr/bin/microdnf"' in dockerfile
     assert 'ansible-core==' in dockerfile and 'ansible-runner==' in dockerfile
-    assert sorted(os.listdir(str(context / '_build' / 'collections'))) == [
-        'community-general.tar.gz', 'community-postgresql.tar.gz', 'seed-laravel_aws.tar.gz']
+    assert sorted(os.listdir(str(context / '_build' / 'collections'))) == sorted(
+        f for f in os.listdir(str(ee_folder)) if f.endswith('.tar.gz'))
+    assert os.listdir(str(context / '_build' / 'certs')) == ['ca-bundle.crt']
+    assert not (context / '_build' / 'notes.txt').exists()
+    assert_every_copy_has_a_source(context, dockerfile)
     galaxy = yaml.safe_load((context / '_build' / 'requirements.yml').read_text())
-    assert [c['name'] for c in galaxy['collections']][0] == 'collections/seed-laravel_aws.tar.gz'
-    excluded = (context / '_build' / 'exclude-collections.txt').read_text().split()
-    assert excluded == ['community.postgresql']
+    assert [c['name'] for c in galaxy['collections']] == [FQCN] + sorted(GALAXY['dependencies'])
+    assert (context / '_build' / 'exclude-collections.txt').read_text().split() == ['community.postgresql']
     for name in ('moto', 'molecule', 'pytest'):
         assert name not in dockerfile
+
+
+def test_ansible_builder_create_with_the_definition_alone(work, tarball):
+    """With no tarball beside it the collections come by name from Galaxy: the build context still holds
+    every COPY's source."""
+    folder = ee_folder_with(work, 'ee-galaxy', tarball)
+    dockerfile = builder_create(folder)
+    context = folder / 'context'
+    assert not (context / '_build' / 'collections').exists()
+    assert_every_copy_has_a_source(context, dockerfile)
+    galaxy = yaml.safe_load((context / '_build' / 'requirements.yml').read_text())
+    assert {c['name'] for c in galaxy['collections']} == {FQCN} | set(GALAXY['dependencies'])
+
+
+def test_ee_navigator_settings_run_the_image_the_definition_builds(tarball):
+    import jsonschema
+    from importlib import resources
+    settings = yaml.safe_load(shipped_text(tarball, EE_DOCS + '/ansible-navigator.yml'))
+    schema = json.loads(resources.files('ansible_navigator.data').joinpath('ansible-navigator.json').read_text())
+    jsonschema.validate(settings, schema)
+    navigator = settings['ansible-navigator']
+    ee = navigator['execution-environment']
+    assert ee['enabled'] is True
+    assert ee['image'] == ee_definition(tarball)['options']['tags'][0]
+    assert ee['pull']['policy'] == 'missing'
+    assert navigator['mode'] == 'stdout'
+    assert ee['environment-variables']['set'] == {'ANSIBLE_COLLECTIONS_PATH': EE_COLLECTIONS_PATH}
+    passed = ee['environment-variables']['pass']
+    for name in ('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION'):
+        assert name in passed, name
+    # every environment variable the shipped roles and playbooks read
+    read = set()
+    with tarfile.open(str(tarball)) as tar:
+        for member in tar.getmembers():
+            if member.isfile() and member.name.startswith(('roles/', 'playbooks/')) and member.name.endswith('.yml'):
+                text = tar.extractfile(member).read().decode()
+                read.update(re.findall(r"lookup\('(?:ansible\.builtin\.)?env', '([A-Z0-9_]+)'\)", text))
+    assert read and read <= set(passed), sorted(read - set(passed))
+
+
+def test_ee_doc_debian_build_is_what_make_ee_runs():
+    """The doc's command for the Debian base is the one scripts/ee.sh build (make ee, e2e) runs."""
+    guide = open(os.path.join(ROOT, 'docs', 'execution-environment.md')).read()
+    script = open(os.path.join(ROOT, 'scripts', 'ee.sh')).read()
+    documented = dict(re.findall(r'--build-arg (\w+)=(\S+)', guide))
+    ran = dict(re.findall(r'--build-arg "?(\w+)=([^"\s)]+)', script.split('DEBIAN_ARGS=(', 1)[1].split(')', 1)[0]))
+    ran['EE_BASE_IMAGE'] = ran['EE_BASE_IMAGE'].replace('$BASE', re.search(r'BASE=\$\{SEED_EE_BASE_IMAGE:-([^}]+)\}', script).group(1))
+    assert documented == ran
+    assert ran['EE_BASE_IMAGE'] == 'seed/debian:bookworm'
+
+
+def test_ee_sh_prepares_the_folder_of_the_doc_and_nothing_else(work):
+    """scripts/ee.sh prepare (make ee's first step): build/ee holds the tarballs, the two files as the tarball
+    ships them, and the CA bundle pip uses; create writes the build context there."""
+    ee_dir = os.path.join(ROOT, 'build', 'ee')
+    env = clean_env(PIP_CERT=os.path.join(ROOT, 'COPYING'))
+    run(['bash', os.path.join(ROOT, 'scripts', 'ee.sh'), 'create'], cwd=ROOT, env=env)
+    files = sorted(f for f in os.listdir(ee_dir) if f != 'context')
+    expected = re.compile(r'ansible-navigator\.yml ca-bundle\.crt community-general-[0-9.]+\.tar\.gz '
+                          r'community-postgresql-[0-9.]+\.tar\.gz execution-environment\.yml '
+                          r'seed-laravel_aws-%s\.tar\.gz' % re.escape(GALAXY['version']))
+    assert expected.fullmatch(' '.join(files)), files
+    for name in EE_FILES:
+        assert open(os.path.join(ee_dir, name)).read() == open(os.path.join(ROOT, EE_DOCS, name)).read(), name
+    dockerfile = open(os.path.join(ee_dir, 'context', 'Dockerfile')).read()
+    assert_every_copy_has_a_source(work.__class__(os.path.join(ee_dir, 'context')), dockerfile)
 
 
 def test_fresh_clone_works_after_installing_collections_requirements(work):
