@@ -90,6 +90,8 @@ molecule:
 e2e:
 	@echo "== end to end: the demo on inventory/aws over SSH, the daily loop, the rerun"
 	@bash scripts/e2e.sh
+	@echo "== end to end: the README's steps for a user on AWS, from a fresh venv and the tarball"
+	@bash scripts/e2e_readme.sh
 
 # make demo DB_TIER=rds CACHE_TIER=redis: the managed data tier (RDS, ElastiCache Redis) instead of the
 # db host, after make demo-clean.

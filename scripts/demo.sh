@@ -23,6 +23,7 @@
 #   scripts/demo.sh env      the export lines of the demo's environment (make demo-env): the emulator's
 #                            endpoint, the stack's region (the first of inventory/aws/ec2.yml's regions) ...
 #   scripts/demo.sh clean    teardown.yml, then the emulator, its containers and the demo's files
+#   scripts/demo.sh prepare  the emulator, the keys, the ssh settings, env.sh and vars.yml, and no playbook
 # SEED_DEMO_VERBOSITY=-vvv makes the first run's log verbose.
 # The files of the demo that hold a secret are 0600 from their creation (umask 077, mktemp), an older run's too.
 # Sourced (tests/unit/test_demo_harness.py), it defines its functions and does nothing else.
@@ -295,8 +296,16 @@ case "${1:-}" in
     find "$DEMO" -mindepth 1 -maxdepth 1 ! -name '*.log' -exec rm -rf {} +
     echo "demo-clean: no demo container, no emulator, no demo files (logs kept in $DEMO)"
     exit 0 ;;
+  prepare)
+    # The demo's emulator, keys, ssh settings, secrets and vars file, and no playbook run: for a run of another
+    # kind against it (scripts/e2e_readme.sh follows the README as a user on AWS does).
+    echo "$DB_TIER $CACHE_TIER" > "$DEMO/tiers"
+    prepare
+    start_emulator
+    echo "demo: prepared (the emulator on 127.0.0.1:$PORT, no stack yet); $DEMO/env.sh and $DEMO/vars.yml are its settings"
+    exit 0 ;;
   '') ;;
-  *) echo "usage: $0 [env|clean]" >&2; exit 2 ;;
+  *) echo "usage: $0 [env|clean|prepare]" >&2; exit 2 ;;
 esac
 
 # A rerun is a `make demo` while the emulator still holds the stack of a finished run.
