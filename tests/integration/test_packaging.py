@@ -484,13 +484,16 @@ def test_ee_sh_prepares_the_folder_of_the_doc_and_nothing_else(work):
     """scripts/ee.sh prepare (make ee's first step): build/ee holds the tarballs, the two files as the tarball
     ships them, and the CA bundle pip uses; create writes the build context there."""
     ee_dir = os.path.join(ROOT, 'build', 'ee')
-    env = clean_env(PIP_CERT=os.path.join(ROOT, 'COPYING'))
+    env = clean_env()
     run(['bash', os.path.join(ROOT, 'scripts', 'ee.sh'), 'create'], cwd=ROOT, env=env)
     files = sorted(f for f in os.listdir(ee_dir) if f != 'context')
-    expected = re.compile(r'ansible-navigator\.yml ca-bundle\.crt community-general-[0-9.]+\.tar\.gz '
+    ca = [env[k] for k in ('PIP_CERT', 'SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE') if env.get(k) and os.path.getsize(env[k])]
+    expected = re.compile(r'ansible-navigator\.yml %scommunity-general-[0-9.]+\.tar\.gz '
                           r'community-postgresql-[0-9.]+\.tar\.gz execution-environment\.yml '
-                          r'seed-laravel_aws-%s\.tar\.gz' % re.escape(GALAXY['version']))
+                          r'seed-laravel_aws-%s\.tar\.gz' % ('ca-bundle\\.crt ' if ca else '', re.escape(GALAXY['version'])))
     assert expected.fullmatch(' '.join(files)), files
+    if ca:
+        assert open(os.path.join(ee_dir, 'ca-bundle.crt')).read() == open(ca[0]).read()
     for name in EE_FILES:
         assert open(os.path.join(ee_dir, name)).read() == open(os.path.join(ROOT, EE_DOCS, name)).read(), name
     dockerfile = open(os.path.join(ee_dir, 'context', 'Dockerfile')).read()
