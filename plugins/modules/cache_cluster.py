@@ -57,6 +57,7 @@ options:
       - The engine version, for example V(7.1). Not given, AWS's default for a new cluster, and left alone after.
       - A higher version upgrades the cluster in place; a lower one is refused.
     type: str
+    aliases: [cache_engine_version]
   node_type:
     description: "The node type of every member cluster. Changed in place (a scaling). Default on create: V(cache.t4g.micro)."
     type: str
@@ -77,15 +78,20 @@ options:
   port:
     description: "The port Redis listens on. Fixed once created. Default on create: 6379."
     type: int
+    aliases: [cache_port]
   cache_subnet_group_name:
     description:
       - The cache subnet group the cluster is placed in (M(seed.laravel_aws.cache_subnet_group)). Required to create.
       - Fixed once created; another group is refused.
     type: str
+    aliases: [cache_subnet_group]
   security_groups:
-    description: Security groups by name or id, in the VPC of the subnet group. Not given, left alone (the VPC's default group on create).
+    description:
+      - Security groups by name or id, in the VPC of the subnet group. Not given, left alone (the VPC's default group on create).
+      - C(security_group_ids) is the name M(community.aws.elasticache) gives it (ids only there).
     type: list
     elements: str
+    aliases: [security_group_ids]
   transit_encryption:
     description: "TLS between clients and Redis. Fixed once created. Default on create: V(true)."
     type: bool
@@ -324,14 +330,14 @@ def main():
             name=dict(type='str', required=True),
             description=dict(type='str'),
             engine=dict(type='str', choices=['redis']),
-            engine_version=dict(type='str'),
+            engine_version=dict(type='str', aliases=['cache_engine_version']),
             node_type=dict(type='str'),
             num_cache_clusters=dict(type='int'),
             automatic_failover=dict(type='bool'),
             multi_az=dict(type='bool'),
-            port=dict(type='int'),
-            cache_subnet_group_name=dict(type='str'),
-            security_groups=dict(type='list', elements='str'),
+            port=dict(type='int', aliases=['cache_port']),
+            cache_subnet_group_name=dict(type='str', aliases=['cache_subnet_group']),
+            security_groups=dict(type='list', elements='str', aliases=['security_group_ids']),
             transit_encryption=dict(type='bool'),
             at_rest_encryption=dict(type='bool'),
             kms_key_id=dict(type='str'),

@@ -33,9 +33,12 @@ requirements:
   - cryptography (on the controller, to read the certificate and check the key)
 options:
   name:
-    description: The certificate's C(Name) tag, how the module finds it again.
+    description:
+      - The certificate's C(Name) tag, how the module finds it again.
+      - C(name_tag) is the name M(community.aws.acm_certificate) gives it.
     type: str
     required: true
+    aliases: [name_tag]
   certificate:
     description: The certificate, PEM. Required with O(state=present).
     type: str
@@ -149,7 +152,7 @@ def run(m):
 def main():
     m = AwsModule(
         argument_spec=resource_spec(dict(
-            name=dict(type='str', required=True),
+            name=dict(type='str', required=True, aliases=['name_tag']),
             # A certificate is public, but these are no_log too: a key given here by mistake (the files swapped) would
             # otherwise be in the invocation Ansible logs on the host when the module starts, before any check can run.
             certificate=dict(type='str', no_log=True),

@@ -32,6 +32,7 @@ options:
   public_key:
     description: An OpenSSH public key (C(ssh-ed25519 AAAA...) or C(ssh-rsa AAAA...)) to import.
     type: str
+    aliases: [key_material]
   public_key_path:
     description: A file holding the public key to import.
     type: path
@@ -43,7 +44,9 @@ options:
         anything is made; if writing the key fails, the key pair is deleted again.
       - A key pair that exists while this file does not is an error (EC2 gives a private key only once), unless
         O(force=true), which replaces the key pair and writes the new private key here.
+      - C(file_name) is the name M(amazon.aws.ec2_key) gives it; unlike that module, this one never overwrites the file.
     type: path
+    aliases: [file_name]
   key_type:
     description: Type of a key EC2 creates.
     type: str
@@ -249,9 +252,9 @@ def main():
     m = AwsModule(
         argument_spec=resource_spec(dict(
             name=dict(type='str', required=True),
-            public_key=dict(type='str'),
+            public_key=dict(type='str', aliases=['key_material']),
             public_key_path=dict(type='path'),
-            private_key_path=dict(type='path', no_log=False),
+            private_key_path=dict(type='path', no_log=False, aliases=['file_name']),
             key_type=dict(type='str', default='ed25519', choices=['ed25519', 'rsa']),
             force=dict(type='bool', default=False),
         ), owner=True),

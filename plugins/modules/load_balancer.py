@@ -141,7 +141,9 @@ options:
         description:
           - Seconds a deregistered target keeps its connections (draining), 0-3600.
           - 'Default on create: 300 (AWS''s); left out on an existing group: unchanged.'
+          - C(deregistration_delay_timeout) is the name M(community.aws.elb_target_group) gives it.
         type: int
+        aliases: [deregistration_delay_timeout]
       stickiness:
         description: Sticky sessions with the load balancer's cookie. Not given, left as they are (off for a new group).
         type: dict
@@ -461,7 +463,7 @@ def main():
         port=dict(type='int'),
         target_port=dict(type='int'),
         health_check=dict(type='dict', options=health),
-        deregistration_delay=dict(type='int'),
+        deregistration_delay=dict(type='int', aliases=['deregistration_delay_timeout']),
         stickiness=dict(type='dict', options=dict(enabled=dict(type='bool', default=True),
                                                   type=dict(type='str', choices=['lb_cookie']),
                                                   duration=dict(type='int'))),

@@ -41,8 +41,10 @@ options:
     description:
       - The DB instance identifier, 1-63 letters, digits and hyphens, the first a letter, no two hyphens in a row, no
         hyphen at the end. AWS keeps it in lowercase, so the module lowercases it.
+      - C(db_instance_identifier) (and its C(instance_id) and C(id)) is the name M(amazon.aws.rds_instance) gives it.
     type: str
     required: true
+    aliases: [db_instance_identifier, instance_id, id]
   engine:
     description: The database engine. Only V(postgres) (default on create).
     type: str
@@ -56,7 +58,9 @@ options:
     description:
       - The DB instance class, checked to be offered in the region with the engine version.
       - "Default on create: V(db.t4g.micro). Not given, an existing instance keeps its class."
+      - C(db_instance_class) (and its C(class) and C(instance_type)) is the name M(amazon.aws.rds_instance) gives it.
     type: str
+    aliases: [db_instance_class, class, instance_type]
   allocated_storage:
     description:
       - Storage in GiB. RDS for PostgreSQL takes 20 to 65536 GiB on gp2 and gp3, 100 to 65536 on io1 and io2.
@@ -79,12 +83,15 @@ options:
       - The DB subnet group the instance is placed in (M(seed.laravel_aws.db_subnet_group)). Required to create.
       - Another group of the same VPC is a change in place; one of another VPC is refused.
     type: str
+    aliases: [subnet_group]
   security_groups:
     description:
       - VPC security groups, names or ids, of the DB subnet group's VPC. Not given, left alone (at creation, the VPC's
         default group).
+      - C(vpc_security_group_ids) is the name M(amazon.aws.rds_instance) gives it (ids only there).
     type: list
     elements: str
+    aliases: [vpc_security_group_ids]
   publicly_accessible:
     description:
       - Whether the instance has a public address. V(true) is refused unless O(allow_public_database) is V(true).
@@ -112,12 +119,14 @@ options:
       - It must not meet the maintenance window (O(preferred_maintenance_window), or the instance's when that is not
         given) on any day, across midnight too; windows that touch count as meeting. Refused before any call.
     type: str
+    aliases: [backup_window]
   preferred_maintenance_window:
     description:
       - The weekly maintenance window in UTC, V(ddd:hh24:mi-ddd:hh24:mi), at least 30 minutes, for example
         V(sun:05:00-sun:06:00); it may wrap midnight or the week's end (V(sun:23:45-mon:00:15)).
       - It must not meet the backup window (see O(preferred_backup_window)).
     type: str
+    aliases: [maintenance_window]
   db_parameter_group_name:
     description: The DB parameter group. Not given, the default group of the engine version (and left alone after).
     type: str
@@ -144,6 +153,7 @@ options:
       - The master user, 1-63 letters, digits and underscores, the first a letter, not a word RDS reserves (V(rdsadmin)).
       - "Default on create: V(postgres). It cannot change; not given, it is not compared."
     type: str
+    aliases: [username]
   master_user_password:
     description:
       - The master password, 8-128 printable ASCII characters, none of V(/), V("), V(@) or a space (the collection's one
@@ -151,6 +161,7 @@ options:
       - Give it or O(manage_master_user_password), not both. Never returned, shown or logged.
       - Set when the instance is created; on an existing one only with O(force_update_password).
     type: str
+    aliases: [password]
   force_update_password:
     description:
       - Set O(master_user_password) on an existing instance. AWS never returns a password, so the module cannot tell
@@ -189,7 +200,9 @@ options:
       - With O(state=absent), the name of the snapshot taken before deleting; required unless O(skip_final_snapshot).
       - 1-255 letters, digits and hyphens, the first a letter, no two hyphens in a row, no hyphen at the end. A
         snapshot already under that name is an error, before deleting.
+      - C(final_db_snapshot_identifier) is the name M(amazon.aws.rds_instance) gives it.
     type: str
+    aliases: [final_db_snapshot_identifier]
   delete_automated_backups:
     description: With O(state=absent), delete the automated backups too.
     type: bool
@@ -409,39 +422,39 @@ def run(m):
 def main():
     m = AwsModule(
         argument_spec=resource_spec(dict(
-            identifier=dict(type='str', required=True),
+            identifier=dict(type='str', required=True, aliases=['db_instance_identifier', 'instance_id', 'id']),
             engine=dict(type='str', choices=['postgres']),
             engine_version=dict(type='str'),
-            instance_class=dict(type='str'),
+            instance_class=dict(type='str', aliases=['db_instance_class', 'class', 'instance_type']),
             allocated_storage=dict(type='int'),
             max_allocated_storage=dict(type='int'),
             storage_type=dict(type='str', choices=['gp2', 'gp3', 'io1', 'io2']),
             iops=dict(type='int'),
-            db_subnet_group_name=dict(type='str'),
-            security_groups=dict(type='list', elements='str'),
+            db_subnet_group_name=dict(type='str', aliases=['subnet_group']),
+            security_groups=dict(type='list', elements='str', aliases=['vpc_security_group_ids']),
             publicly_accessible=dict(type='bool'),
             allow_public_database=dict(type='bool', default=False),
             storage_encrypted=dict(type='bool'),
             kms_key_id=dict(type='str'),
             multi_az=dict(type='bool'),
             backup_retention_period=dict(type='int'),
-            preferred_backup_window=dict(type='str'),
-            preferred_maintenance_window=dict(type='str'),
+            preferred_backup_window=dict(type='str', aliases=['backup_window']),
+            preferred_maintenance_window=dict(type='str', aliases=['maintenance_window']),
             db_parameter_group_name=dict(type='str'),
             deletion_protection=dict(type='bool'),
             auto_minor_version_upgrade=dict(type='bool'),
             copy_tags_to_snapshot=dict(type='bool'),
             port=dict(type='int'),
             db_name=dict(type='str'),
-            master_username=dict(type='str'),
-            master_user_password=dict(type='str', no_log=True),
+            master_username=dict(type='str', aliases=['username']),
+            master_user_password=dict(type='str', no_log=True, aliases=['password']),
             force_update_password=dict(type='bool', default=False, no_log=False),
             update_password=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
             manage_master_user_password=dict(type='bool', no_log=False),
             master_user_secret_kms_key_id=dict(type='str'),
             apply_immediately=dict(type='bool', default=False),
             skip_final_snapshot=dict(type='bool', default=False),
-            final_snapshot_identifier=dict(type='str'),
+            final_snapshot_identifier=dict(type='str', aliases=['final_db_snapshot_identifier']),
             delete_automated_backups=dict(type='bool', default=False),
             wait_timeout=dict(type='int', default=1800),
         ), waits=True, owner=True),

@@ -38,9 +38,13 @@ options:
     type: list
     elements: dict
   subnet_ids:
-    description: Subnets to associate. Not given, associations are left as they are.
+    description:
+      - Subnets to associate, by id. Not given, associations are left as they are.
+      - C(subnets) is the name M(amazon.aws.ec2_vpc_route_table) gives it; that module also takes a subnet's C(Name) tag
+        or CIDR, this one ids only (another value is refused before any call).
     type: list
     elements: str
+    aliases: [subnets]
   purge_routes:
     description: Remove routes not in O(routes) (never the local route).
     type: bool
@@ -188,7 +192,7 @@ def main():
             vpc_id=dict(type='str', required=True),
             name=dict(type='str', required=True),
             routes=dict(type='list', elements='dict'),
-            subnet_ids=dict(type='list', elements='str'),
+            subnet_ids=dict(type='list', elements='str', aliases=['subnets']),
             purge_routes=dict(type='bool', default=False),
             purge_subnets=dict(type='bool', default=False),
         ), owner=True),

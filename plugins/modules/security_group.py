@@ -39,6 +39,8 @@ options:
       - "Ingress rules. Each: C(proto) (tcp, udp, icmp, all; default tcp), C(ports) (a port, a list of ports, or a range
         like V(8000-8100); or C(from_port)/C(to_port)), a source: C(cidr_ip) (a CIDR or a list), C(cidr_ipv6), or
         C(group) (a group name in the same VPC, a group id, or V(self)), and an optional C(description)."
+      - As in M(amazon.aws.ec2_security_group), C(group_id) and C(group_name) are taken for C(group), and C(rule_desc)
+        for C(description).
       - Not given, ingress rules are left as they are.
     type: list
     elements: dict
@@ -46,6 +48,7 @@ options:
     description: Egress rules, same shape as O(rules). Not given, egress is left as it is.
     type: list
     elements: dict
+    aliases: [egress_rules]
   allow_ssh_from_anywhere:
     description:
       - SSH (22) and RDP (3389) ingress from the whole internet (a rule on those ports, a range covering them, or
@@ -64,6 +67,7 @@ options:
     description: Remove egress rules not in O(rules_egress) (only when O(rules_egress) is given).
     type: bool
     default: true
+    aliases: [purge_egress_rules]
   state:
     description: V(present) or V(absent).
     type: str
@@ -201,10 +205,10 @@ def main():
             description=dict(type='str'),
             vpc_id=dict(type='str', required=True),
             rules=dict(type='list', elements='dict'),
-            rules_egress=dict(type='list', elements='dict'),
+            rules_egress=dict(type='list', elements='dict', aliases=['egress_rules']),
             allow_ssh_from_anywhere=dict(type='bool', default=False),
             purge_rules=dict(type='bool', default=True),
-            purge_rules_egress=dict(type='bool', default=True),
+            purge_rules_egress=dict(type='bool', default=True, aliases=['purge_egress_rules']),
         ), owner=True),
     )
     m.run(run)

@@ -30,14 +30,19 @@ options:
     description: The subnet's IPv4 CIDR block, from V(/16) to V(/28), inside the VPC's CIDR.
     type: str
     required: true
+    aliases: [cidr]
   availability_zone:
     description:
       - The availability zone, for example V(us-east-1a). AWS picks one when not given.
       - A subnet cannot move; a different zone for an existing subnet is an error.
     type: str
+    aliases: [az]
   map_public_ip_on_launch:
-    description: Give instances launched in the subnet a public IPv4 address. Left as it is when not given on an existing subnet.
+    description:
+      - Give instances launched in the subnet a public IPv4 address. Left as it is when not given on an existing subnet
+        (M(amazon.aws.ec2_vpc_subnet)'s C(map_public) sets V(false) then).
     type: bool
+    aliases: [map_public]
   name:
     description: The C(Name) tag.
     type: str
@@ -186,9 +191,9 @@ def main():
     m = AwsModule(
         argument_spec=resource_spec(dict(
             vpc_id=dict(type='str', required=True),
-            cidr_block=dict(type='str', required=True),
-            availability_zone=dict(type='str'),
-            map_public_ip_on_launch=dict(type='bool'),
+            cidr_block=dict(type='str', required=True, aliases=['cidr']),
+            availability_zone=dict(type='str', aliases=['az']),
+            map_public_ip_on_launch=dict(type='bool', aliases=['map_public']),
             name=dict(type='str'),
             wait_timeout=dict(type='int', default=300),
         ), owner=True),

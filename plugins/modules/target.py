@@ -31,17 +31,24 @@ author:
   - Seed Maintainers (@seed-maintainers)
 options:
   target_group:
-    description: The target group's name or ARN.
+    description:
+      - The target group's name or ARN.
+      - M(community.aws.elb_target)'s C(target_group_name) and C(target_group_arn) are taken for it.
     type: str
     required: true
+    aliases: [target_group_name, target_group_arn]
   targets:
-    description: Instance ids.
+    description:
+      - Instance ids.
+      - C(target_id) is M(community.aws.elb_target)'s name for one of them; one id is a list of one here.
     type: list
     elements: str
     required: true
+    aliases: [target_id]
   port:
     description: The port the targets are registered on. Not given, the target group's port.
     type: int
+    aliases: [target_port]
   state:
     description: V(present) (registered, healthy) or V(absent) (deregistered, drained).
     type: str
@@ -158,9 +165,9 @@ def run(m):
 def main():
     m = AwsModule(
         argument_spec=resource_spec(dict(
-            target_group=dict(type='str', required=True),
-            targets=dict(type='list', elements='str', required=True),
-            port=dict(type='int'),
+            target_group=dict(type='str', required=True, aliases=['target_group_name', 'target_group_arn']),
+            targets=dict(type='list', elements='str', required=True, aliases=['target_id']),
+            port=dict(type='int', aliases=['target_port']),
         ), tags=False, waits=True, owner=True),
     )
     m.run(run)
