@@ -29,13 +29,21 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import norma
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
 # what an entry of roles may set for itself; the top-level option is its default
-ROLE_KEYS = ('count', 'image_id', 'instance_type', 'subnet_ids', 'security_groups', 'user_data', 'iam_instance_profile',
+ROLE_KEYS = ('exact_count', 'image_id', 'instance_type', 'subnet_ids', 'security_groups', 'user_data', 'iam_instance_profile',
              'root_volume', 'tags')
 NAME_RE = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$')
 AMI_RE = re.compile(r'^ami-[0-9a-f]{8,17}$')
 SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
 INSTANCE_TYPE_RE = re.compile(r'^[a-z][a-z0-9-]*\.[a-z0-9-]+$')
 describe = instance_view
+# the other names of these options (the module's aliases; count is deprecated): an error names the one the task wrote
+ALIASES = {'exact_count': ('count',), 'subnet_ids': ('vpc_subnet_id', 'subnet_id'), 'security_groups': ('security_group',),
+           'iam_instance_profile': ('instance_role',)}
+
+
+def written(params, option):
+    """The name ``params`` (the module's, or an entry of roles) gave ``option`` by: an alias the task wrote, else its own."""
+    return next((alias for alias in ALIASES.get(option, ()) if params.get(alias) is not None), option)
 
 
 def role_specs(p):
@@ -48,7 +56,7 @@ def role_specs(p):
         if p['name'] is None:
             return None
         spec = dict((k, p[k]) for k in ROLE_KEYS)
-        spec.update(name=p['name'], fields=dict((k, k) for k in ROLE_KEYS + ('name',)))
+        spec.update(name=p['name'], fields=dict((k, written(p, k)) for k in ROLE_KEYS + ('name',)))
         return [spec]
     specs = []
     for i, entry in enumerate(p['roles']):
@@ -56,7 +64,7 @@ def role_specs(p):
         for k in ROLE_KEYS:
             own = entry.get(k) is not None
             spec[k] = entry[k] if own else p[k]
-            spec['fields'][k] = 'roles[%d].%s' % (i, k) if own else k
+            spec['fields'][k] = 'roles[%d].%s' % (i, written(entry, k)) if own else written(p, k)
         if entry.get('tags') is not None and p['tags'] is not None:
             spec['tags'] = dict(p['tags'], **entry['tags'])  # the role's tags on top of the common ones
         specs.append(spec)
@@ -66,8 +74,9 @@ def role_specs(p):
 def validate(p):
     """Every check that needs no API call, for every role, before anything is read or changed."""
     validate_stack_name(p['stack'], 'stack')
-    if p['count'] < 0:
-        raise ValidationError('count', 'must be 0 or more (got %d); use state: absent to remove them all' % p['count'])
+    if p['exact_count'] < 0:
+        raise ValidationError(written(p, 'exact_count'), 'must be 0 or more (got %d); use state: absent to remove them all'
+                              % p['exact_count'])
     specs = role_specs(p)
     if specs is None:
         if p['state'] != 'absent':
@@ -76,10 +85,10 @@ def validate(p):
     if p['max_instances'] < 1:
         raise ValidationError('max_instances', 'must be 1 or more (got %d)' % p['max_instances'])
     if p['state'] != 'absent':
-        total = sum(spec['count'] for spec in specs if spec['count'] > 0)
+        total = sum(spec['exact_count'] for spec in specs if spec['exact_count'] > 0)
         if total > p['max_instances']:
-            biggest = max(specs, key=lambda spec: spec['count'])
-            raise ValidationError(biggest['fields']['count'], '%d instances in one task is more than max_instances (%d); '
+            biggest = max(specs, key=lambda spec: spec['exact_count'])
+            raise ValidationError(biggest['fields']['exact_count'], '%d instances in one task is more than max_instances (%d); '
                                   'check the count, or raise max_instances if you mean it' % (total, p['max_instances']))
     seen = {}
     for spec in specs:
@@ -95,10 +104,10 @@ def validate(p):
 
 def validate_role(p, spec):
     f = spec['fields']
-    if spec['count'] < 0:
-        raise ValidationError(f['count'], 'must be 0 or more (got %d); use state: absent to remove them all' % spec['count'])
+    if spec['exact_count'] < 0:
+        raise ValidationError(f['exact_count'], 'must be 0 or more (got %d); use state: absent to remove them all' % spec['exact_count'])
     spec['user_tags'] = normalize_tags(spec['tags'], f['tags'], added=(STACK_TAG, ROLE_TAG, NAME_TAG, INDEX_TAG))
-    if p['state'] == 'absent' or spec['count'] == 0:
+    if p['state'] == 'absent' or spec['exact_count'] == 0:
         return
     if not spec['image_id'] and not p['image']:
         raise ValidationError(f['image_id'], 'give image_id, or image: {name: pattern, owner: account}')
@@ -145,7 +154,7 @@ def missing_ids(describe, ids, id_key, codes):
 
 def missing_plan_inputs(ec2, specs):
     """(image ids, instance types) the plan uses that do not exist: reads only, before anything changes."""
-    used = [s for s in specs or [] if s['count']]
+    used = [s for s in specs or [] if s['exact_count']]
     images = sorted(set(s['image_id'] for s in used if s['image_id']))
     types = sorted(set(s['instance_type'] for s in used))
     return gather(
@@ -408,8 +417,8 @@ def read_plan_inputs(ctx, p, specs):
     ec2 = ctx.client
     network = Network(ec2, p['stack'])
     present = specs is not None and p['state'] != 'absent'
-    subnet_ids = [s for spec in specs if spec['count'] for s in spec['subnet_ids']] if present else []
-    needs_image = present and any(spec['count'] and not spec['image_id'] for spec in specs)
+    subnet_ids = [s for spec in specs if spec['exact_count'] for s in spec['subnet_ids']] if present else []
+    needs_image = present and any(spec['exact_count'] and not spec['image_id'] for spec in specs)
     current, dummy, missing, image = gather(
         lambda: find(ctx, stack=p['stack'], roles=None if specs is None else [s['name'] for s in specs]),
         lambda: network.fetch_subnets(subnet_ids),
@@ -426,7 +435,7 @@ def plan(ctx, p, specs):
         return current, [], list(current)
     plans, doomed = [], []
     for spec in specs:
-        wanted = 0 if p['state'] == 'absent' else spec['count']
+        wanted = 0 if p['state'] == 'absent' else spec['exact_count']
         keep, gone = plan_role([i for i in current if describe(i)['role'] == spec['name']], wanted)
         doomed.extend(gone)
         if not wanted:

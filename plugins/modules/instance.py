@@ -14,7 +14,7 @@ short_description: Named groups of EC2 instances with exact counts ("my 2 web se
 version_added: 0.1.0
 description:
   - Manages the instances tagged C(Stack=)O(stack) and C(Role=)O(name). They are named C(<stack>-<name>-1) to
-    C(<stack>-<name>-N) and tagged C(Index); O(count) is exact, and scaling down removes the highest index first.
+    C(<stack>-<name>-N) and tagged C(Index); O(exact_count) is exact, and scaling down removes the highest index first.
   - O(roles) manages several roles in one task, each entry setting what differs from the top-level options. All
     instances are launched (or terminated) first and waited for together, so on AWS the roles start in parallel
     rather than one after the other as with a loop over O(name). Roles of the stack that are not listed are left alone.
@@ -53,17 +53,34 @@ options:
     elements: dict
     suboptions:
       name: {description: The role (the C(Role) tag)., type: str, required: true}
-      count: {description: "How many instances of this role, exactly. Default O(count).", type: int}
+      exact_count:
+        description:
+          - How many instances of this role, exactly. Default O(exact_count).
+          - C(count) is the name this option had before 0.2.0; it still works, with a deprecation warning, until 0.3.0.
+        type: int
+        aliases: [count]
+        version_added: 0.2.0
       image_id: {description: The AMI of this role. Default O(image_id) or O(image)., type: str}
       instance_type: {description: The instance type of this role. Default O(instance_type)., type: str}
-      subnet_ids: {description: Subnets to spread this role over. Default O(subnet_ids)., type: list, elements: str}
-      security_groups: {description: "Security groups of this role, by name or id. Default O(security_groups).", type: list, elements: str}
+      subnet_ids:
+        description: Subnets to spread this role over. Default O(subnet_ids).
+        type: list
+        elements: str
+        aliases: [vpc_subnet_id, subnet_id]
+      security_groups:
+        description: "Security groups of this role, by name or id. Default O(security_groups)."
+        type: list
+        elements: str
+        aliases: [security_group]
       user_data:
         description:
           - User data of this role's new instances. Default O(user_data).
           - Never logged or returned (it often carries secrets); RV(user_data_sha256) shows when it changes.
         type: str
-      iam_instance_profile: {description: Instance profile of this role. Default O(iam_instance_profile)., type: str}
+      iam_instance_profile:
+        description: Instance profile of this role. Default O(iam_instance_profile).
+        type: str
+        aliases: [instance_role]
       root_volume:
         description: The root volume of this role, as O(root_volume). Default O(root_volume).
         type: dict
@@ -73,14 +90,20 @@ options:
           encrypted: {description: Encrypt the volume., type: bool, default: true}
           device_name: {description: The root device name., type: str, default: /dev/xvda}
       tags: {description: "Tags of this role, added to (and overriding) O(tags).", type: dict}
-  count:
-    description: How many instances of this role, exactly (with O(roles), the default of each entry).
+  exact_count:
+    description:
+      - How many instances of this role, exactly (with O(roles), the default of each entry). Instances are launched or
+        terminated until the role has this many, as with M(amazon.aws.ec2_instance)'s C(exact_count).
+      - C(count) is the name this option had before 0.2.0; it still works, with a deprecation warning, until 0.3.0.
+        M(amazon.aws.ec2_instance)'s C(count) launches that many more on every run, which this module never does.
     type: int
     default: 1
+    aliases: [count]
+    version_added: 0.2.0
   max_instances:
     description:
       - The most instances one task may ask for, all roles together; more is an error before any API call (a typo such
-        as O(count=10000000) would otherwise plan ten million launches). Raise it if you mean it.
+        as O(exact_count=10000000) would otherwise plan ten million launches). Raise it if you mean it.
     type: int
     default: 100
   image_id:
@@ -98,14 +121,21 @@ options:
     type: str
     default: t3.micro
   subnet_ids:
-    description: Subnets to spread over, all in one VPC.
+    description:
+      - Subnets to spread over, all in one VPC.
+      - C(vpc_subnet_id) (and its C(subnet_id)) is the name M(amazon.aws.ec2_instance) gives the one subnet it launches in;
+        one subnet is a list of one here.
     type: list
     elements: str
+    aliases: [vpc_subnet_id, subnet_id]
   security_groups:
-    description: Security groups of the instances, by name (in the subnets' VPC) or id.
+    description:
+      - Security groups of the instances, by name (in the subnets' VPC) or id.
+      - C(security_group) is M(amazon.aws.ec2_instance)'s name for one group; one group is a list of one here.
     type: list
     elements: str
     default: []
+    aliases: [security_group]
   key_name:
     description: The key pair for SSH.
     type: str
@@ -125,6 +155,7 @@ options:
   iam_instance_profile:
     description: An instance profile name or ARN.
     type: str
+    aliases: [instance_role]
   metadata_options:
     description: Instance metadata service settings.
     type: dict
@@ -161,7 +192,7 @@ EXAMPLES = r'''
   seed.laravel_aws.instance:
     stack: demo
     name: web
-    count: 2
+    exact_count: 2
     image: {name: 'debian-12-amd64-*', owner: '136693071363'}
     instance_type: t3.micro
     subnet_ids: "{{ net.subnets.public | map(attribute='id') }}"
@@ -183,7 +214,7 @@ EXAMPLES = r'''
     image: {name: 'debian-12-amd64-*', owner: '136693071363'}
     key_name: demo
     roles:
-      - {name: web, count: 2, subnet_ids: "{{ net.subnets.public | map(attribute='id') }}", security_groups: [demo-web]}
+      - {name: web, exact_count: 2, subnet_ids: "{{ net.subnets.public | map(attribute='id') }}", security_groups: [demo-web]}
       - name: db
         instance_type: t3.small
         subnet_ids: ["{{ net.subnets.private[0].id }}"]
@@ -299,6 +330,9 @@ diff:
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.instance import run
 
+# count was exact_count's name until 0.2.0: amazon.aws.ec2_instance's count launches that many on every run
+COUNT_DEPRECATED = [dict(name='count', version='0.3.0', collection_name='seed.laravel_aws')]
+
 # the root volume's options, for the top-level option and for each entry of roles
 ROOT_VOLUME = dict(
     size=dict(type='int', default=8),
@@ -315,16 +349,16 @@ def main():
             name=dict(type='str'),
             roles=dict(type='list', elements='dict', options=dict(
                 name=dict(type='str', required=True),
-                count=dict(type='int'),
+                exact_count=dict(type='int', aliases=['count'], deprecated_aliases=COUNT_DEPRECATED),
                 image_id=dict(type='str'),
                 instance_type=dict(type='str'),
-                subnet_ids=dict(type='list', elements='str'),
-                security_groups=dict(type='list', elements='str'),
+                subnet_ids=dict(type='list', elements='str', aliases=['vpc_subnet_id', 'subnet_id']),
+                security_groups=dict(type='list', elements='str', aliases=['security_group']),
                 user_data=dict(type='str', no_log=True),
-                iam_instance_profile=dict(type='str'),
+                iam_instance_profile=dict(type='str', aliases=['instance_role']),
                 root_volume=dict(type='dict', options=ROOT_VOLUME),
                 tags=dict(type='dict'))),
-            count=dict(type='int', default=1),
+            exact_count=dict(type='int', default=1, aliases=['count'], deprecated_aliases=COUNT_DEPRECATED),
             max_instances=dict(type='int', default=100),
             image_id=dict(type='str'),
             image=dict(type='dict', options=dict(
@@ -332,12 +366,12 @@ def main():
                 owner=dict(type='str', required=True),
                 architecture=dict(type='str', default='x86_64'))),
             instance_type=dict(type='str', default='t3.micro'),
-            subnet_ids=dict(type='list', elements='str'),
-            security_groups=dict(type='list', elements='str', default=[]),
+            subnet_ids=dict(type='list', elements='str', aliases=['vpc_subnet_id', 'subnet_id']),
+            security_groups=dict(type='list', elements='str', default=[], aliases=['security_group']),
             key_name=dict(type='str', no_log=False),
             user_data=dict(type='str', no_log=True),
             root_volume=dict(type='dict', options=ROOT_VOLUME),
-            iam_instance_profile=dict(type='str'),
+            iam_instance_profile=dict(type='str', aliases=['instance_role']),
             metadata_options=dict(type='dict', options=dict(
                 http_tokens=dict(type='str', default='required', choices=['required', 'optional']),
                 http_put_response_hop_limit=dict(type='int', default=1))),
