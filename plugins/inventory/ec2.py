@@ -62,6 +62,25 @@ options:
       - Without it botocore chooses for each service, as for the modules and the AWS CLI, E(AWS_ENDPOINT_URL_EC2) for EC2
         (E(AWS_ENDPOINT_URL_STS) for STS), then E(AWS_ENDPOINT_URL), then the profile's, then AWS's.
     type: str
+  aws_ca_bundle:
+    description:
+      - The CA bundle to verify the endpoint's TLS certificate with (a PEM file), for EC2's calls and STS's (with
+        O(assume_role_arn)), as the collection's modules (and amazon.aws's) take it; for example behind a proxy that
+        re-signs TLS, or an endpoint with a private CA.
+      - Without it, botocore's own choice (the profile's C(ca_bundle), else its bundled roots).
+    type: path
+    env:
+      - name: AWS_CA_BUNDLE
+    version_added: 0.2.0
+  aws_config:
+    description:
+      - Parameters of botocore's C(Config) for the inventory's clients (EC2's, and STS's with O(assume_role_arn)), for
+        example C(proxies), C(connect_timeout), C(read_timeout) or C(user_agent_extra), as the collection's modules (and
+        amazon.aws's) take them.
+      - A parameter botocore's C(Config) does not know (a typo) is refused before any request, naming this option.
+      - Retries are the modules' own retry policy; a C(retries) given here is ignored.
+    type: dict
+    version_added: 0.2.0
   profile:
     description: A named AWS profile.
     type: str
@@ -225,7 +244,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import (
-    HAS_BOTO3, REGION_RE, BotoCoreError, ClientError, new_client, new_session, session_region, validate_connection,
+    HAS_BOTO3, REGION_RE, BotoCoreError, ClientError, new_client, new_session, session_region, validate_connection, verify_of,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import DEFAULT_ATTEMPTS, RetryingClient
@@ -267,9 +286,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     # -- reading -------------------------------------------------------------
     def _check_options(self, config):
-        known = set(['plugin', 'regions', 'endpoint_url', 'profile', 'access_key', 'secret_key', 'session_token', 'stack', 'filters',
-                     'include_filters', 'exclude_filters', 'assume_role_arn', 'iam_role_arn', 'hostvars_prefix', 'hostvars_suffix',
-                     'hostnames', 'role_tag', 'bastion', 'bastion_user']) | set(CONSTRUCTED) | set(CACHE_OPTIONS)
+        known = set(['plugin', 'regions', 'endpoint_url', 'aws_ca_bundle', 'aws_config', 'profile', 'access_key', 'secret_key',
+                     'session_token', 'stack', 'filters', 'include_filters', 'exclude_filters', 'assume_role_arn', 'iam_role_arn',
+                     'hostvars_prefix', 'hostvars_suffix', 'hostnames', 'role_tag', 'bastion', 'bastion_user']) | set(CONSTRUCTED) | set(CACHE_OPTIONS)
         unknown = sorted(set(config or {}) - known)
         if unknown:
             raise AnsibleParserError('%s: unknown option(s) %s; known: %s' % (self.NAME, ', '.join(unknown), ', '.join(sorted(known))))
@@ -359,7 +378,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _connection(self):
         """The options module_utils/aws.py knows, by the names of the modules' connection options."""
-        return dict((key, self.get_option(key)) for key in ('profile', 'access_key', 'secret_key', 'session_token', 'endpoint_url'))
+        return dict((key, self.get_option(key)) for key in ('profile', 'access_key', 'secret_key', 'session_token', 'endpoint_url',
+                                                            'aws_ca_bundle', 'aws_config'))
+
+    def _new_client(self, session, service, region):
+        """A client as the modules make theirs: the endpoint, the CA bundle and the botocore Config of the options."""
+        connection = self._connection()
+        return new_client(session, service, region=region, endpoint_url=connection['endpoint_url'], verify=verify_of(connection),
+                          agent='seed.laravel_aws-inventory', aws_config=connection['aws_config'])
 
     def _session(self, regions):
         """The modules' botocore session: clients only, the lean model and the fast timestamp parser
@@ -372,8 +398,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _assume_role(self, arn, region):
         """The credentials of the role, as new_session takes them; one AssumeRole with the configured credentials."""
         try:
-            sts = RetryingClient(new_client(new_session(self._connection(), lean=False), 'sts', region=region,
-                                            endpoint_url=self.get_option('endpoint_url'), agent='seed.laravel_aws-inventory'),
+            sts = RetryingClient(self._new_client(new_session(self._connection(), lean=False), 'sts', region),
                                  attempts=DEFAULT_ATTEMPTS)
             answer = sts.assume_role(RoleArn=arn, RoleSessionName=ROLE_SESSION_NAME)
         except ClientError as exc:
@@ -422,7 +447,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         # made here, not in the threads: a botocore session is not thread-safe, its clients are;
         # every call through the modules' retry policy. Without endpoint_url, botocore finds EC2's endpoint
         # (AWS_ENDPOINT_URL_EC2, then AWS_ENDPOINT_URL, then the profile's), as for STS's and the modules' clients.
-        raw = new_client(session, 'ec2', region=region, endpoint_url=self.get_option('endpoint_url'), agent='seed.laravel_aws-inventory')
+        raw = self._new_client(session, 'ec2', region)
         return RetryingClient(raw, attempts=DEFAULT_ATTEMPTS)
 
     @staticmethod

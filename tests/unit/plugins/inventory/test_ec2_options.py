@@ -1,5 +1,6 @@
 """The inventory options amazon.aws's aws_ec2 users rely on: include_filters, exclude_filters, assume_role_arn,
-hostvars_prefix and hostvars_suffix (issue 36), as ansible-inventory runs them against moto's server in this process.
+hostvars_prefix and hostvars_suffix (issue 36), and the modules' aws_ca_bundle and aws_config, as ansible-inventory runs
+them against moto's server in this process.
 """
 import json
 import os
@@ -286,3 +287,107 @@ def test_hostvars_affixes_that_make_variable_names_are_taken():
     validate(hostvars_prefix='aws_', hostvars_suffix='_ec2')
     validate(hostvars_prefix='_', hostvars_suffix='2')
     validate(hostvars_prefix='', hostvars_suffix='')
+
+
+# -- aws_ca_bundle / aws_config ------------------------------------------------------------------------------------
+
+def tls_pair(tmp_path):
+    """A CA (its PEM file) and a certificate it signed for 127.0.0.1 (certificate and key files), made on the spot."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    import ipaddress
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'test CA')])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+                                       key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                       encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, '127.0.0.1')]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = dict((name, tmp_path / ('%s.pem' % name)) for name in ('ca', 'cert', 'key'))
+    paths['ca'].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths['cert'].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths['key'].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+    return dict((name, str(path)) for name, path in paths.items())
+
+
+@pytest.fixture
+def tls_server(server, tmp_path):
+    """moto (the same backends as the server of ``ec2``) behind TLS on 127.0.0.1, with a certificate of a private CA:
+    (its https URL, the CA's PEM file)."""
+    import ssl
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+    pair = tls_pair(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pair['cert'], pair['key'])
+    srv = make_server('127.0.0.1', 0, DomainDispatcherApplication(create_backend_app), True, request_handler=MotoRequestHandler,
+                      ssl_context=context)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield 'https://127.0.0.1:%d' % srv.server_address[1], pair['ca']
+    srv.shutdown()
+    thread.join()
+
+
+def test_aws_ca_bundle_verifies_the_endpoint_with_that_ca(ec2, tmp_path, tls_server):
+    launch(ec2, {'Name': 'demo-web-1', 'Role': 'web'})
+    url, ca = tls_server
+    # botocore's own roots do not know the private CA: refused
+    proc = run_inventory(tmp_path, endpoint_url=url)
+    assert proc.returncode != 0 and 'CERTIFICATE_VERIFY_FAILED' in proc.stderr, proc.stderr[-2000:]
+    # the option, or AWS_CA_BUNDLE as for the modules
+    assert hosts_of(listed(run_inventory(tmp_path, endpoint_url=url, aws_ca_bundle=ca))) == ['demo-web-1']
+    assert hosts_of(listed(run_inventory(tmp_path, {'AWS_CA_BUNDLE': ca}, endpoint_url=url))) == ['demo-web-1']
+    # another CA's bundle is no way around the check
+    (tmp_path / 'other').mkdir()
+    other = tls_pair(tmp_path / 'other')['ca']
+    proc = run_inventory(tmp_path, endpoint_url=url, aws_ca_bundle=other)
+    assert proc.returncode != 0 and 'CERTIFICATE_VERIFY_FAILED' in proc.stderr, proc.stderr[-2000:]
+
+
+def test_aws_config_is_every_clients_config(ec2, tmp_path, listener):
+    url, seen = listener
+    launch(ec2, {'Name': 'demo-web-1', 'Role': 'web'})
+    config = {'user_agent_extra': 'probe/36', 'connect_timeout': 5, 'read_timeout': 5}
+    assert hosts_of(listed(run_inventory(tmp_path, endpoint_url=ec2.url, aws_config=config))) == ['demo-web-1']
+    # what reaches an endpoint: EC2's request, then STS's (assume_role_arn), each with the configured user agent
+    proc = run_inventory(tmp_path, endpoint_url=url, aws_config=config)
+    assert proc.returncode != 0 and seen, proc.stderr[-2000:]
+    assert all(b'probe/36' in request and b'/ec2/aws4_request' in request for request in seen), seen
+    del seen[:]
+    proc = run_inventory(tmp_path, {'AWS_ENDPOINT_URL_STS': url}, endpoint_url=None, aws_config=config,
+                         assume_role_arn='arn:aws:iam::%s:role/inventory-reader' % ACCOUNT)
+    assert proc.returncode != 0 and seen, proc.stderr[-2000:]
+    assert all(b'probe/36' in request and b'/sts/aws4_request' in request for request in seen), seen
+
+
+@pytest.mark.parametrize('config', [{'no_such_parameter': 1}, {'connect_timeout': 5, 'max_pool_connection': 3}])  # a typo
+def test_a_bad_aws_config_is_refused_naming_the_option(config):
+    with pytest.raises(AnsibleParserError) as caught:
+        validate(aws_config=config)
+    assert 'aws_config' in str(caught.value)
+
+
+def test_a_bad_aws_config_is_refused_before_any_request(listener, tmp_path):
+    url, seen = listener
+    proc = run_inventory(tmp_path, {'AWS_ENDPOINT_URL': url}, endpoint_url=url, aws_config={'no_such_parameter': 1})
+    assert proc.returncode != 0 and 'aws_config: not a botocore Config' in proc.stderr, proc.stderr[-2000:]
+    assert seen == []
