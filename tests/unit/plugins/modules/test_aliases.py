@@ -28,6 +28,7 @@ from emulator.amis import DEBIAN_OWNER  # two images: moto's thousands of Amazon
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, 'plugins', 'modules', '*.py')))
 NAMES_PAGE = os.path.join(ROOT, 'docs', 'amazon-aws-names.md')
+NAME = re.compile(r'`(?:[a-z_. ]+: )?([^`:]+)`')  # `option`, or `module: option`
 # the options every module spells the same way (module_utils/aws.py): the names page lists them once, under "Every module"
 COMMON = frozenset(aws_utils.aws_argument_spec()) | frozenset(k for group in aws_utils.COMMON.values() for k in group)
 # what the cases below cover, (module, option path, alias), said where each case is defined (at import, so that every
@@ -120,7 +121,8 @@ def docs(tmp_path_factory):
 
 
 def names_page():
-    """{(section, option path): aliases} of docs/amazon-aws-names.md: a section is a module, or 'common' for "Every module"."""
+    """{(section, option path): aliases} of docs/amazon-aws-names.md: a section is a module, or 'common' for "Every module".
+    A name may be written with its module (`rds_instance: db_name`, `any module: aws_region`): the option is what follows."""
     rows, section = {}, None
     with open(NAMES_PAGE) as page:
         for line in page:
@@ -129,8 +131,8 @@ def names_page():
                 section = 'common' if word == 'Every' else word
             elif section and line.startswith('|') and not line.startswith(('| ours', '| ---')):
                 cells = [c.strip() for c in line.strip().strip('|').split('|')]
-                for path in re.findall(r'`([^`]+)`', cells[0]):
-                    rows.setdefault((section, path), set()).update(re.findall(r'`([^`]+)`', cells[2]))
+                for path in NAME.findall(cells[0]):
+                    rows.setdefault((section, path), set()).update(NAME.findall(cells[2]))
     return dict((key, aliases) for key, aliases in rows.items() if aliases)
 
 
