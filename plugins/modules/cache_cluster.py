@@ -166,6 +166,12 @@ attributes:
   diff_mode:
     support: full
     description: Returns the cluster before and after (never the AUTH token).
+notes:
+  - 'While the task waits (O(wait=true), O(state=present)), a line shows the cluster''s status every 30 seconds, for example
+    C(cache_cluster demo-cache: creating (1m30s of 30m)). The action plugin of the same name runs the module without wait,
+    reads the status in check mode, then runs it with the wait left of O(wait_timeout), so the result is the module''s.
+    Without O(wait), in check mode, with C(async), with O(state=absent) or with O(update_auth_token) other than
+    V(on_create), the module runs once, with no lines.'
 '''
 
 EXAMPLES = r'''

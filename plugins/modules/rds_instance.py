@@ -246,6 +246,11 @@ attributes:
     description: Returns the instance before and after, never the password.
 notes:
   - The module's calls need the C(rds:) permissions of those calls, and C(ec2:DescribeSubnets) and C(ec2:DescribeSecurityGroups).
+  - 'While the task waits (O(wait=true), O(state=present)), a line shows the instance''s status every 30 seconds, for example
+    C(rds_instance demo-db: creating (1m30s of 30m)). The action plugin of the same name runs the module without wait, reads
+    the status in check mode, then runs it with the wait left of O(wait_timeout), so the result is the module''s. Without
+    O(wait), in check mode, with C(async), with O(state=absent) or with O(force_update_password), the module runs once,
+    with no lines.'
 '''
 
 EXAMPLES = r'''
