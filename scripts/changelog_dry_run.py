@@ -99,8 +99,8 @@ def main():
     if problems:
         sys.exit('changelog dry run of %s:\n  ' % version + '\n  '.join(problems))
     sections = ', '.join('%s %d' % (k, len(v)) for k, v in sorted((release.get('changes') or {}).items()) if isinstance(v, list))
-    print('changelog dry run of %s: announces %s; entries: %s (%d lines of release notes)' % (version, counts or 'nothing new', sections,
-                                                                                               len(notes.splitlines())))
+    print('changelog dry run of %s: announces %s; entries: %s (%d lines of release notes)'
+          % (version, counts or 'nothing new', sections, len(notes.splitlines())))
 
 
 if __name__ == '__main__':

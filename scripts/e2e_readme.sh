@@ -19,6 +19,7 @@ ROOT=$PWD
 DEMO=$ROOT/.cache/demo
 W=$ROOT/.cache/readme
 say() { echo "e2e-readme: $*"; }
+show() { while IFS= read -r line; do printf '    %s\n' "$line"; done <<<"$1"; }
 fail() { echo "e2e-readme: FAILED: $*" >&2; exit 1; }
 
 bash scripts/demo.sh clean >/dev/null
@@ -70,10 +71,10 @@ user_sh() {
 }
 say "the dependencies' tarballs, offline (Galaxy is unreachable here)"
 user_sh "ansible-galaxy collection install --offline ${deps[*]}" >"$W/galaxy-deps.log" 2>&1 || { cat "$W/galaxy-deps.log"; fail "dependencies"; }
-say "README, Install:"; sed 's/^/    /' <<<"$install"
+say "README, Install:"; show "$install"
 user_sh "${install//<version>/$version}" >"$W/install.log" 2>&1 || { tail -30 "$W/install.log"; fail "README's Install"; }
 user_sh 'ansible-galaxy collection list seed.laravel_aws' | grep -q "seed.laravel_aws *$version" || fail "the collection is not installed in ~/.ansible"
-say "README, Your inventory and your vars file:"; sed 's/^/    /' <<<"$copy"
+say "README, Your inventory and your vars file:"; show "$copy"
 user_sh "$copy" || fail "README's copy of the examples"
 # Filled in, as a user fills in the copies: the stack's name, and the values of the demo's vars file.
 sed -i -E 's/^stack: [a-z0-9-]+/stack: demo/' "$W/work/my-inventory/ec2.yml"
@@ -84,21 +85,21 @@ mine.update(yaml.safe_load(open(sys.argv[2])) or {})
 open(sys.argv[1], 'w').write('---\n' + yaml.safe_dump(mine, default_flow_style=False, sort_keys=False))
 PY
 
-say "README, Run it (a cold stack):"; sed 's/^/    /' <<<"$run"
+say "README, Run it (a cold stack):"; show "$run"
 # The export lines are the user's credentials and password: the demo's environment holds them here.
 run_cmd=$(grep -v '^export ' <<<"$run")
 start=$(date +%s)
 user_sh "$run_cmd" >"$W/site.log" 2>&1 || { grep -E -A12 '^(fatal|failed):|^\[ERROR\]' "$W/site.log" | tail -40; fail "README's site run (log: $W/site.log)"; }
 say "site took $(( $(date +%s) - start )) s"
-grep -q 'Cost estimate' "$W/site.log" || fail "no cost estimate in the preflight's output"
-sed -n '/Cost estimate/,/^$/p' "$W/site.log" | head -30
+grep -q 'What the stack will cost' "$W/site.log" || fail "no cost estimate in the preflight's output"
+sed -n '/What the stack will cost/,/^$/p' "$W/site.log" | head -30
 sed -n '/PLAY RECAP/,$p' "$W/site.log" | grep -E 'failed=[1-9]|unreachable=[1-9]' && fail "a host failed"
 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/python scripts/alb_check.py \
   --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" \
   --endpoint-url "$(sed -nE 's/^export AWS_ENDPOINT_URL="?([^"]*)"?$/\1/p' "$DEMO/env.sh")" --hosts 2 \
   || fail "the app does not answer through the load balancer"
 
-say "README, Status and teardown:"; sed 's/^/    /' <<<"$status_teardown"
+say "README, Status and teardown:"; show "$status_teardown"
 user_sh "$status_teardown" >"$W/status-teardown.log" 2>&1 || { tail -40 "$W/status-teardown.log"; fail "README's status and teardown"; }
 grep -q 'demo-alb' "$W/status-teardown.log" || fail "status did not list the load balancer"
 left=$(AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/python scripts/stack_left.py \

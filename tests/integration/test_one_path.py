@@ -148,7 +148,8 @@ def test_stack_and_region_are_written_once(user, aws, tmp_path):
     db_ip = db_ip.get('__ansible_unsafe', db_ip) if isinstance(db_ip, dict) else db_ip
     show = tmp_path / 'show.yml'
     show.write_text(yaml.safe_dump([{'name': 'show', 'hosts': 'localhost', 'gather_facts': False, 'roles': ['seed.laravel_aws.stack'],
-                                     'tasks': [{'ansible.builtin.debug': {'msg': '{{ [stack_name, stack_region, stack_availability_zones, stack_db_host] }}'}}]}]))
+                                     'tasks': [{'ansible.builtin.debug': {
+                                         'msg': '{{ [stack_name, stack_region, stack_availability_zones, stack_db_host] }}'}}]}]))
     shown = user(str(show), inventory=str(inventory))
     assert re.search(r"- shop\n\s+- eu-west-1\n\s+-\s+- eu-west-1a\n\s+- eu-west-1b\n\s+- %s\n" % re.escape(db_ip), shown.stdout), \
         shown.stdout[-2000:]  # stack_db_host is the db instance's private address, never a Name tag

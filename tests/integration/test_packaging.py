@@ -31,7 +31,7 @@ FQCN = '%s.%s' % (GALAXY['namespace'], GALAXY['name'])
 # runtime requirement files that meta/execution-environment.yml names (ansible-builder reads
 # them from the installed collection). MANIFEST.json and FILES.json are made by the build.
 SHIPPED_TOP_LEVEL = {
-    'plugins', 'roles', 'playbooks', 'meta', 'docs', 'changelogs',
+    'plugins', 'roles', 'playbooks', 'meta', 'docs', 'changelogs', 'examples',
     'README.md', 'CHANGELOG.md', 'COPYING', 'requirements.txt', 'bindep.txt',
     'MANIFEST.json', 'FILES.json',
 }

@@ -14,7 +14,7 @@ from .pem import self_signed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 MODULES = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(ROOT, 'plugins', 'modules', '*.py')))
-READS_ONLY = {'preflight', 'stack_vars'}
+READS_ONLY = {'preflight', 'stack_vars', 'stack_info'}
 OWNER = [{'Key': 'Stack', 'Value': 'demo-2'}]
 
 
