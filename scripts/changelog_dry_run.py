@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
 """A dry run of the next release's changelog: `antsibull-changelog release` on a copy of the collection, then checks
 that the release notes announce every module, plugin, role and playbook added since the last release (their
 ``version_added``, or for roles and playbooks their absence from the last release) and that no entry cites an internal
 issue number. The repository is not changed.
 
-    scripts/changelog_dry_run.py [--version X.Y.Z]     (default: the next minor version after galaxy.yml's)
+    python scripts/changelog_dry_run.py [--version X.Y.Z]     (default: the next minor version after galaxy.yml's)
 """
 import argparse
 import ast

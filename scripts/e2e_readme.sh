@@ -59,10 +59,12 @@ python3 -m venv "$W/venv"
 
 # The user's shell: the demo's environment (the endpoint, credentials, ssh settings, secrets), then the fresh venv
 # first on PATH, HOME of its own (~/.ansible/collections), no ansible.cfg of the repository and no collection of it.
+# The install steps run in this machine's own environment (its proxy reaches PyPI); the playbooks in the demo's
+# (whose HTTP proxy reaches the instances' addresses and nothing else).
 user_sh() {
   ( set -euo pipefail
     # shellcheck disable=SC1091
-    . "$DEMO/env.sh"
+    [ -n "${INSTALLING:-}" ] || . "$DEMO/env.sh"
     export HOME="$W/home" PATH="$W/venv/bin:$DEMO/bin:/usr/local/bin:/usr/bin:/bin"
     unset ANSIBLE_CONFIG ANSIBLE_COLLECTIONS_PATH ANSIBLE_COLLECTIONS_PATHS VIRTUAL_ENV PYTHONPATH
     export ANSIBLE_NOCOLOR=1
@@ -70,9 +72,9 @@ user_sh() {
     eval "$1" )
 }
 say "the dependencies' tarballs, offline (Galaxy is unreachable here)"
-user_sh "ansible-galaxy collection install --offline ${deps[*]}" >"$W/galaxy-deps.log" 2>&1 || { cat "$W/galaxy-deps.log"; fail "dependencies"; }
+INSTALLING=1 user_sh "ansible-galaxy collection install --offline ${deps[*]}" >"$W/galaxy-deps.log" 2>&1 || { cat "$W/galaxy-deps.log"; fail "dependencies"; }
 say "README, Install:"; show "$install"
-user_sh "${install//<version>/$version}" >"$W/install.log" 2>&1 || { tail -30 "$W/install.log"; fail "README's Install"; }
+INSTALLING=1 user_sh "${install//<version>/$version}" >"$W/install.log" 2>&1 || { tail -30 "$W/install.log"; fail "README's Install"; }
 user_sh 'ansible-galaxy collection list seed.laravel_aws' | grep -q "seed.laravel_aws *$version" || fail "the collection is not installed in ~/.ansible"
 say "README, Your inventory and your vars file:"; show "$copy"
 user_sh "$copy" || fail "README's copy of the examples"

@@ -13,7 +13,6 @@ from ansible.utils.display import Display
 display = Display()
 
 NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
-REMOVED_IN = '0.3.0'
 
 
 class ActionModule(ActionBase):
@@ -36,6 +35,6 @@ class ActionModule(ActionBase):
             display.deprecated(
                 'The variable %s is now %s (the stack role\'s variables carry its prefix since 0.2.0). This run uses the value '
                 'of %s as %s; rename it where you set it.' % (old, new, old, new),
-                version=REMOVED_IN, collection_name='seed.laravel_aws')
+                version='0.3.0', collection_name='seed.laravel_aws')
         result.update(changed=False, renamed=dict((old, renamed[old]) for old in names))
         return result

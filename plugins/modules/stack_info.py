@@ -47,6 +47,7 @@ attributes:
     description: Reads only; the same in check mode.
   diff_mode:
     support: none
+    description: It changes nothing, so it has no diff.
 notes:
   - Needs the IAM actions C(ec2:DescribeVpcs), C(ec2:DescribeSubnets), C(ec2:DescribeRouteTables),
     C(ec2:DescribeInternetGateways), C(ec2:DescribeNatGateways), C(ec2:DescribeAddresses), C(ec2:DescribeSecurityGroups),

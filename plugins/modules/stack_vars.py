@@ -14,7 +14,8 @@ description:
     warning naming the old name and the new one; the role then copies the value to the new name with M(ansible.builtin.set_fact),
     for the rest of the run. The old names are dropped in 0.3.0.
   - It runs on the control node only and never connects to the host.
-author: seed.laravel_aws contributors
+author:
+  - Seed Maintainers (@seed-maintainers)
 options:
   renamed:
     description: Old name to new name, for every renamed variable (the role's C(stack_renamed_vars)).
