@@ -156,8 +156,11 @@ def playbook(aws, tmp_path):
             cmd.append('--diff')
         cmd.extend(extra_args)
         proc = subprocess.run(cmd, cwd=ROOT, env=ansible_env(), check=False, capture_output=True, text=True, timeout=600)
+        # Lines a plugin displays while the play runs (rds_instance's and cache_cluster's progress while they wait)
+        # come before the json callback's document, which starts with a line '{'.
+        start = proc.stdout.find('\n{') + 1 if not proc.stdout.startswith('{') else 0
         try:
-            data = json.loads(proc.stdout)
+            data = json.loads(proc.stdout[start:])
         except ValueError:
             raise AssertionError('ansible-playbook printed no JSON: %s\n%s' % (proc.stdout[-3000:], proc.stderr[-3000:]))
         return PlaybookRun(proc, data)
