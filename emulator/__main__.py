@@ -14,6 +14,8 @@ import os
 import signal
 import sys
 
+from emulator.profile import DEFAULT_LAG, DEFAULT_PACE, DEFAULT_PROFILE, PROFILES
+
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog='python -m emulator', description=__doc__.split('\n\n', maxsplit=1)[0])
@@ -26,7 +28,13 @@ def parse_args(argv):
     parser.add_argument('--lose', default='', help='comma-separated actions whose answer is lost once')
     parser.add_argument('--strict', action='store_true', help="enforce AWS's dependency rules")
     parser.add_argument('--pending', type=int, default=0, help='describes a NAT gateway/instance stays pending')
-    parser.add_argument('--seed', type=int, help='seed of the fault randomness')
+    parser.add_argument('--seed', type=int, help='seed of the fault randomness and of the aws profile\'s consistency lags')
+    parser.add_argument('--profile', choices=PROFILES, default=DEFAULT_PROFILE,
+                        help="aws: AWS's rules, consistency and time (the default); moto: lenient and instant")
+    parser.add_argument('--pace', type=float, default=DEFAULT_PACE,
+                        help="the fraction of AWS's typical duration each transitional state lasts (default %s)" % DEFAULT_PACE)
+    parser.add_argument('--lag', type=int, default=DEFAULT_LAG,
+                        help='Describe calls a new id may stay invisible, at most (default %s)' % DEFAULT_LAG)
     parser.add_argument('--memo-reads', action='store_true',
                         help='answer a repeated Describe request from memory until the next mutating request (benchmarks)')
     parser.add_argument('--dataplane-dir', help='run instances as containers; ssh_config and addresses.json are written here')
@@ -73,7 +81,7 @@ def main(argv=None):
         datatier = DataTier(dataplane, log=log)
         hooks.append(datatier)
     faults = {'throttle': args.throttle, 'lose': [a for a in args.lose.split(',') if a], 'strict': args.strict,
-              'pending': args.pending, 'seed': args.seed}
+              'pending': args.pending, 'seed': args.seed, 'profile': args.profile, 'pace': args.pace, 'lag': args.lag}
     try:
         app = make_app(args.log, faults, args.memo_reads, hooks)
     except FaultError as exc:

@@ -19,6 +19,9 @@ Faults (all off by default):
                DeleteSecurityGroup used by an instance or referred to by another group;
                DeleteInternetGateway while attached -> DependencyViolation
     pending    NAT gateways and instances stay pending for this many describes
+    profile    aws (the default: AWS's rules, consistency and time, emulator.profile) or moto (lenient)
+    pace       the fraction of AWS's typical duration each transitional state lasts (aws profile)
+    lag        Describe calls a new id may stay invisible, at most (aws profile; seeded by seed)
 
 Only boto-style clients are served: a request with an Origin header (a web page) or a Host
 that is not the loopback address the emulator listens on is refused, and moto's CORS headers
@@ -38,6 +41,8 @@ import struct
 import threading
 import uuid
 from urllib.parse import parse_qs
+
+from emulator import profile as profile_mod
 
 READ_PREFIXES = ('Describe', 'Get', 'List')
 TOKEN_ACTIONS = ('RunInstances', 'CreateNatGateway')
@@ -65,7 +70,8 @@ def is_mutating(action):
     return not action.startswith(READ_PREFIXES) and ' ' not in action
 
 
-DEFAULT_FAULTS = {'throttle': 0.0, 'lose': [], 'lose_times': 1, 'strict': False, 'pending': 0, 'seed': None}
+DEFAULT_FAULTS = {'throttle': 0.0, 'lose': [], 'lose_times': 1, 'strict': False, 'pending': 0, 'seed': None,
+                  'profile': profile_mod.DEFAULT_PROFILE, 'pace': profile_mod.DEFAULT_PACE, 'lag': profile_mod.DEFAULT_LAG}
 THROTTLE_ANSWERS = (
     ('400 Bad Request', 'RequestLimitExceeded', 'Request limit exceeded.'),
     ('400 Bad Request', 'Throttling', 'Rate exceeded'),
@@ -116,6 +122,11 @@ def validate_faults(settings):
         elif key == 'strict':
             if not isinstance(value, bool):
                 raise FaultError('strict: true or false (got %r)' % (value,))
+        elif key in ('profile', 'pace', 'lag'):
+            try:
+                profile_mod.Profile(**{'name' if key == 'profile' else key: value})
+            except profile_mod.ProfileError as exc:
+                raise FaultError(str(exc))
         elif key == 'seed':
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 raise FaultError('seed: a whole number or null (got %r)' % (value,))
@@ -128,6 +139,7 @@ class Faults:
 
     def __init__(self, settings=None):
         self.lock = threading.Lock()
+        self.profile = profile_mod.Profile()
         self.configure(settings or {})
 
     def configure(self, settings):
@@ -138,6 +150,7 @@ class Faults:
             self.rng = random.Random(self.settings['seed'])
             self.lost = {}
             self.pending = {}
+        self.profile.configure(self.settings['profile'], self.settings['pace'], self.settings['lag'], self.settings['seed'])
 
     def throttle(self):
         p = self.settings['throttle']
@@ -157,7 +170,7 @@ class Faults:
 
     # -- AWS rules moto does not enforce --------------------------------
     def dependency_violation(self, action, form, region):
-        if not self.settings['strict']:
+        if not (self.settings['strict'] or self.profile.strict):
             return None
         backend = ec2_backend(region)
         if backend is None:
@@ -291,6 +304,8 @@ class Recorder:
         self.faults = Faults(faults)
         self.tokens = {}
         self.hooks = list(hooks)
+        for hook in self.hooks:
+            hook.profile = self.faults.profile  # the profile in force, read at each request
         # Host headers a request may carry (None: any loopback address); set by serve().
         self.allowed_hosts = allowed_hosts
         self.log = open(log_path, 'a', buffering=1) if log_path else None  # pylint: disable=consider-using-with
@@ -336,6 +351,12 @@ class Recorder:
             self.record(action, int(status.split(' ', 1)[0]), fault='throttled')
             return self.error(start_response, status, code, message, environ)
         form = form_of(body)
+        for hook in self.hooks:
+            refused = hook.refuse(action, form, region, environ, body)
+            if refused:
+                status, code, message = refused
+                self.record(action, int(status.split(' ', 1)[0]), fault=code)
+                return self.error(start_response, status, code, message, environ)
         violation = self.faults.dependency_violation(action, form, region)
         if violation:
             self.record(action, 400, fault='DependencyViolation')
@@ -473,7 +494,16 @@ class Recorder:
 
 
 class Hook:
-    """What the API layer tells the fidelity layer and the data plane about each call."""
+    """What the API layer tells the fidelity layer, the aws profile and the data plane about each call.
+
+    ``profile`` is the emulator's profile in force (emulator.profile.Profile), set by the Recorder."""
+
+    profile = None
+
+    def refuse(self, action, form, region, environ, body):  # pylint: disable=unused-argument
+        """Before moto sees a request: None, or AWS's refusal ('400 Bad Request', code, message), which
+        the client gets in the request's protocol instead of moto's answer."""
+        return None
 
     def before(self, action, form, region):
         """Before moto sees a request."""
@@ -491,8 +521,11 @@ class Hook:
 
 
 def make_app(log_path=None, faults=None, memo_reads=False, hooks=()):
+    """moto's server app behind the Recorder: the aws profile's hooks (emulator.profile.hooks) first, so a
+    request AWS refuses never reaches moto or the data plane, then the given ones (the data plane's)."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    return Recorder(DomainDispatcherApplication(create_backend_app), log_path, faults, memo_reads, hooks)
+    return Recorder(DomainDispatcherApplication(create_backend_app), log_path, faults, memo_reads,
+                    profile_mod.hooks() + list(hooks))
 
 
 def warm_up(app):
