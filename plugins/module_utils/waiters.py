@@ -50,3 +50,65 @@ def wait_for(fetch, ready, what, timeout=300, delay=2.0, max_delay=15.0, failed=
             raise WaitTimeout(what, timeout, result)
         sleep(min(delay, max(0.0, deadline - now)))
         delay = min(max_delay, delay * 1.5)
+
+
+def error_code_of(exc):
+    """The AWS error code of a ClientError (``''`` for anything else)."""
+    return ((getattr(exc, 'response', None) or {}).get('Error') or {}).get('Code') or ''
+
+
+def retry_not_found(call, codes, what, timeout=60, delay=1.0, max_delay=8.0, clock=time.monotonic, sleep=time.sleep):
+    """``call()`` for an id this run just made, again while AWS answers one of the NotFound ``codes``.
+
+    EC2, ELBv2, RDS and ElastiCache are eventually consistent: "If you run a Describe* command right after creating a
+    resource, it might answer InvalidInstanceID.NotFound" (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html,
+    "Eventual consistency in the Amazon EC2 API"). Only for ids the module made in this run: for an id the user gave,
+    NotFound means it does not exist, and is an error at once. The retry is bounded by ``timeout`` seconds; after it
+    the last NotFound is raised, so the error names the call and the id."""
+    deadline = clock() + timeout
+    while True:
+        try:
+            return call()
+        except Exception as exc:  # pylint: disable=broad-except
+            if error_code_of(exc) not in codes:
+                raise
+            now = clock()
+            if now >= deadline:
+                raise
+            sleep(min(delay, max(0.0, deadline - now)))
+            delay = min(max_delay, delay * 1.5)
+
+
+class StillInUse(RuntimeError):
+    """A delete that AWS kept refusing (DependencyViolation, ...in use) until the timeout: ``holders`` names what holds it."""
+
+    def __init__(self, what, timeout, holders, last):
+        super(StillInUse, self).__init__('%s is still in use after %ss: %s (AWS: %s)' % (
+            what, timeout, '; '.join(holders) if holders else 'AWS did not say by what', last))
+        self.what = what
+        self.timeout = timeout
+        self.holders = holders
+        self.last = last
+
+
+def retry_in_use(call, codes, what, holders, timeout=300, delay=2.0, max_delay=15.0, clock=time.monotonic, sleep=time.sleep):
+    """``call()`` (a delete or a detach), again while AWS answers one of ``codes`` (``DependencyViolation``,
+    ``ResourceInUseException``, ``CacheSubnetGroupInUse`` ...) and until ``timeout`` seconds have passed.
+
+    A deleted load balancer, NAT gateway, RDS instance or cache cluster leaves requester-managed network interfaces
+    that hold its subnets and security groups for minutes after it is gone
+    (https://docs.aws.amazon.com/vpc/latest/userguide/requester-managed-eni.html), and a certificate stays in use by a
+    listener for a while after the listener is deleted. When the time is out, ``holders()`` (a list of strings: the
+    interfaces with their descriptions, the addresses ...) is read once and :class:`StillInUse` names them."""
+    deadline = clock() + timeout
+    while True:
+        try:
+            return call()
+        except Exception as exc:  # pylint: disable=broad-except
+            if error_code_of(exc) not in codes:
+                raise
+            now = clock()
+            if now >= deadline:
+                raise StillInUse(what, timeout, holders() if holders else [], str(exc))
+            sleep(min(delay, max(0.0, deadline - now)))
+            delay = min(max_delay, delay * 1.5)
