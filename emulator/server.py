@@ -365,8 +365,18 @@ class Recorder:
         for hook in self.hooks:
             hook.before(action, form, region)
 
-        # AWS de-duplicates a create that carries a ClientToken; moto does not. The first
-        # answer is kept and given again for the same token, as AWS does.
+        # A hook may answer itself (the aws profile's idempotency tokens, emulator.consistency: what the
+        # token made, as it is now); moto and the other hooks do not see the request then.
+        for hook in self.hooks:
+            answer = hook.answer(action, form, region)
+            if answer is not None:
+                self.record(action, 200, fault='idempotent-replay')
+                start_response('200 OK', [('Content-Type', 'text/xml'), ('Content-Length', str(len(answer))),
+                                          ('x-amzn-RequestId', str(uuid.uuid4()))])
+                return [answer]
+
+        # AWS de-duplicates a create that carries a ClientToken; moto does not. Unless a hook answered
+        # (above), the first answer is kept and given again for the same token (the moto profile).
         token_key = (action, region, form.get('ClientToken')) if action in TOKEN_ACTIONS and form.get('ClientToken') else None
         if token_key and token_key in self.tokens:
             self.record(action, 200, fault='idempotent-replay')
@@ -507,6 +517,11 @@ class Hook:
 
     def before(self, action, form, region):
         """Before moto sees a request."""
+
+    def answer(self, action, form, region):  # pylint: disable=unused-argument
+        """Before moto sees a request (after every hook's refuse and before): None, or a 200 answer of the
+        hook's own (the XML body), given instead of moto's; no hook's after() sees it."""
+        return None
 
     def after(self, action, form, payload, region):  # pylint: disable=unused-argument
         """After moto answered 200: returns the answer (possibly rewritten as AWS words it)."""
