@@ -8,6 +8,10 @@ The modules (``rds_instance``'s master password, ``cache_cluster``'s AUTH token)
 so a secret refused by one is refused by all, before anything is made. A message never repeats the
 secret itself.
 
+The AWS rules here are views of the rows of :mod:`aws_rules` (AWS's parameter rules, the table the test emulator
+enforces too): ``rds_master_password`` is CreateDBInstance's MasterUserPassword (RDS for PostgreSQL),
+``elasticache_auth_token`` CreateReplicationGroup's AuthToken. Only ``dotenv_value`` is the collection's own.
+
 A stack secret (:data:`STACK_SECRETS`) is every rule of the services it goes to: ``db_password`` is the
 RDS master password (whatever ``stack_db_tier`` is now: a stack may move to RDS) and a ``.env`` value;
 ``cache_auth_token`` is the ElastiCache AUTH token and a ``.env`` value.
@@ -17,29 +21,23 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import string
+from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules
 
-PRINTABLE = frozenset(chr(c) for c in range(33, 127))  # printable ASCII without the space
+
+def _view(key, what, says):
+    """A secrets rule from its aws_rules row: its lengths and characters are the row's."""
+    row = aws_rules.row_by_key(key)
+    low, high = row['check']['length']
+    return {'what': what, 'min': low, 'max': high, 'allowed': frozenset(row['check']['chars']),
+            'says': says % {'min': low, 'max': high}, 'source': row['source'],
+            'service': row['service'], 'operation': row['operation'], 'parameter': row['parameter']}
+
 
 RULES = {
-    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html, MasterUserPassword:
-    # "Can include any printable ASCII character except "/", """, or "@". Can't contain spaces."
-    # RDS for PostgreSQL: "Must contain from 8 to 128 characters."
-    'rds_master_password': {
-        'what': 'an RDS master password', 'min': 8, 'max': 128,
-        'allowed': PRINTABLE - frozenset('/"@'),
-        'says': '8 to 128 printable ASCII characters, none of / " @ or a space',
-        'source': 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html',
-    },
-    # https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html, AuthToken:
-    # "Must be only printable ASCII characters. Must be at least 16 characters and no more than 128 characters in
-    # length. The only permitted printable special characters are !, &, #, $, ^, <, >, and -."
-    'elasticache_auth_token': {
-        'what': 'an ElastiCache AUTH token', 'min': 16, 'max': 128,
-        'allowed': frozenset(string.ascii_letters + string.digits + '!&#$^<>-'),
-        'says': '16 to 128 letters, digits and the special characters ! & # $ ^ < > - (no other)',
-        'source': 'https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html',
-    },
+    'rds_master_password': _view('rds_master_password', 'an RDS master password',
+                                 '%(min)d to %(max)d printable ASCII characters, none of / " @ or a space'),
+    'elasticache_auth_token': _view('elasticache_auth_token', 'an ElastiCache AUTH token',
+                                    '%(min)d to %(max)d letters, digits and the special characters ! & # $ ^ < > - (no other)'),
     # The laravel role writes .env values single-quoted (dotenv takes them literally): no ' and no line break.
     'dotenv_value': {
         'what': 'a .env value', 'min': 0, 'max': None,

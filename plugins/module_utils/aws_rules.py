@@ -1,0 +1,576 @@
+# -*- coding: utf-8 -*-
+# Copyright: seed.laravel_aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AWS's documented parameter rules, one table, for every operation the collection sends.
+
+Each row of :data:`RULES` is one rule as AWS's API reference or user guide words it: the service (botocore's name),
+the operation (the API's name), the parameter as a path into the request botocore builds (``Tags[].Key``,
+``Attributes[Key=deregistration_delay.timeout_seconds].Value``), the rule, the page it comes from, the error code
+AWS answers when it refuses, and examples that pass and fail. The modules' validation, the ``secret_problem`` filter
+(through :mod:`secrets`, a view of the same rows) and the test emulator all read this one table, so a value refused
+by one is refused by all.
+
+Limits of the table: rows whose rule depends on the engine (RDS, PostgreSQL only: the collection's one engine) carry
+``when``; a row applies to a request whose parameters match it (a parameter left out counts as ``None``).
+Rules beyond what the rows hold (botocore's own model: required members, lengths, enums) are the emulator's to check.
+
+Never echo a value: a message names the rule, the parameter and (for a length) the length, not what was given.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+import unicodedata
+
+# -- sources ------------------------------------------------------------------------------------------------------
+EC2_API = 'https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_%s.html'
+ELB_API = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_%s.html'
+RDS_API = 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_%s.html'
+EC_API = 'https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_%s.html'
+ACM_API = 'https://docs.aws.amazon.com/acm/latest/APIReference/API_%s.html'
+# "Tag restrictions": maximum key length 128 Unicode characters, value 256, the aws: prefix reserved; "Although EC2
+# allows for any character in its tags, other AWS services are more restrictive." (the API reference's Tag shape says
+# 127 for the key; the user guide, and AWS in practice, take 128).
+EC2_TAGS = 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions'
+# "Tag restrictions": key 128, value 256, "The aws: prefix is reserved for AWS use", letters, spaces and numbers
+# representable in UTF-8 plus + - = . _ : / @.
+ELB_TAGS = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-tags.html'
+# Tag: "from 1 to 128 Unicode characters in length and can't be prefixed with aws: or rds:" (the value: "to 256",
+# the same prefixes), Java regex "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$".
+RDS_TAGS = 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_Tag.html'
+# "Tag restrictions": key 128 Unicode characters, value 256, aws: prefix reserved, letters, numbers, white space and
+# _ . / = + - : @.
+EC_TAGS = 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Tagging-Resources.html'
+# "Tag restrictions": key 1-128, value 0-256, "the aws: prefix is reserved", letters, numbers, spaces and _ . : / = + - @;
+# ImportCertificate/AddTagsToCertificate answer InvalidTagException ("you cannot specify a tag value that begins with aws:").
+ACM_TAGS = 'https://docs.aws.amazon.com/acm/latest/userguide/tags-restrictions.html'
+VPC_CIDR = 'https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html'  # "between a /16 netmask ... and /28"
+SUBNET_CIDR = 'https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html'  # "between a /16 netmask ... and /28"
+ALB_HEALTH = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html'
+KEY_PAIRS = 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html'
+
+TAG_SPECIAL = '_.:/=+-@'
+PRINTABLE = ''.join(chr(c) for c in range(33, 127))  # printable ASCII without the space
+SG_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._-:/()#,@[]+=&;{}!$*'
+
+# -- the checks a row may hold (all must pass) --------------------------------------------------------------------
+DAYS = ('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')
+DAILY_RE = re.compile(r'^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$')
+WEEKLY_RE = re.compile(r'^(%s):([01][0-9]|2[0-3]):([0-5][0-9])-(%s):([01][0-9]|2[0-3]):([0-5][0-9])$' % ('|'.join(DAYS), '|'.join(DAYS)))
+MATCHER_RE = re.compile(r'^\d+(-\d+)?(,\d+(-\d+)?)*$')
+
+
+def _tag_char(c):
+    """\\p{L}, \\p{Z}, \\p{N} or one of _ . : / = + - @ (the tag character set of ELBv2, RDS, ElastiCache and ACM)."""
+    return c in TAG_SPECIAL or unicodedata.category(c)[0] in 'LZN'
+
+
+def _window_minutes(value, weekly):
+    m = (WEEKLY_RE if weekly else DAILY_RE).match(value.lower())
+    if not m:
+        return None
+    g = m.groups()
+    if weekly:
+        start = DAYS.index(g[0]) * 1440 + int(g[1]) * 60 + int(g[2])
+        end = DAYS.index(g[3]) * 1440 + int(g[4]) * 60 + int(g[5])
+        return (end - start) % (7 * 1440)
+    return (int(g[2]) * 60 + int(g[3]) - int(g[0]) * 60 - int(g[1])) % 1440
+
+
+def _int(value):
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _cidr_prefix(value):
+    try:
+        net = ipaddress.IPv4Network(u'%s' % value, strict=False)
+    except ValueError:
+        return None
+    return net.prefixlen if '/' in str(value) else None
+
+
+def _matcher_ok(value, low, high):
+    text = str(value)
+    if not MATCHER_RE.match(text):
+        return False
+    for part in text.split(','):
+        bounds = [int(b) for b in part.split('-')]
+        if not all(low <= b <= high for b in bounds) or bounds != sorted(bounds):
+            return False
+    return True
+
+
+def _fails(check, value, params):
+    """None when ``value`` meets every check, else a short reason (never the value itself)."""
+    for kind, arg in sorted(check.items()):
+        if kind == 'forbidden_with':
+            if params.get(arg) is not None:
+                return 'not allowed together with %s' % arg
+            continue
+        if kind == 'requires':
+            name, wanted = arg
+            if params.get(name) != wanted:
+                return 'needs %s=%s' % (name, wanted)
+            continue
+        if kind in ('range',):
+            n = _int(value)
+            if n is None or not arg[0] <= n <= arg[1]:
+                return 'outside %d-%d' % arg
+            continue
+        if kind == 'cidr':
+            prefix = _cidr_prefix(value)
+            if prefix is None or not arg[0] <= prefix <= arg[1]:
+                return 'not an IPv4 CIDR block from /%d to /%d' % arg
+            continue
+        text = u'%s' % (value,) if value is not None else u''
+        if kind == 'length':
+            low, high = arg
+            if len(text) < low or (high is not None and len(text) > high):
+                return '%d characters' % len(text)
+        elif kind == 'regex':
+            if not re.match(arg + r'\Z', text):
+                return 'not of the form AWS takes'
+        elif kind == 'chars':
+            if not all(c in arg for c in text):
+                return 'holds a character AWS does not take'
+        elif kind == 'tag_chars':
+            if not all(_tag_char(c) for c in text):
+                return 'holds a character AWS does not take in tags'
+        elif kind == 'forbid':
+            if any(c in arg for c in text):
+                return 'holds a character AWS does not take'
+        elif kind == 'not_prefix':
+            if text.lower().startswith(tuple(p.lower() for p in arg)):
+                return 'starts with a reserved prefix'
+        elif kind == 'not_values':
+            if text.lower() in [v.lower() for v in arg]:
+                return 'a reserved name'
+        elif kind == 'strip':
+            if text != text.strip():
+                return 'leading or trailing spaces'
+        elif kind == 'identifier':  # first a letter, no hyphen at the end, no two hyphens in a row
+            if not text[:1].isalpha() or text.endswith('-') or '--' in text:
+                return 'not of the form AWS takes'
+        elif kind == 'window':
+            minutes = _window_minutes(text, arg[0] == 'weekly')
+            if minutes is None or minutes < arg[1]:
+                return 'not a window of %d minutes or more in the form AWS takes' % arg[1]
+        elif kind == 'matcher':
+            if not _matcher_ok(text, arg[0], arg[1]):
+                return 'not HTTP codes from %d to %d' % arg
+        else:
+            raise ValueError('unknown check %r' % kind)
+    return None
+
+
+# -- the rows ---------------------------------------------------------------------------------------------------
+RULES = []
+
+
+def _row(service, operation, parameter, rule, source, code, message, good, bad, check, when=None, secret=False, key=None,
+         pass_with=None, fail_with=None):
+    """One rule. ``pass_with``/``fail_with``: the other parameters the examples are sent with (a rule on a combination)."""
+    RULES.append({'service': service, 'operation': operation, 'parameter': parameter, 'rule': rule, 'source': source,
+                  'code': code, 'message': message, 'good': list(good), 'bad': list(bad), 'check': dict(check),
+                  'when': dict(when or {}), 'secret': secret, 'key': key, 'pass_with': dict(pass_with or {}),
+                  'fail_with': dict(fail_with or {})})
+
+
+# ELBv2. Constraint violations are answered ValidationError ("The input fails to satisfy the constraints specified by
+# an AWS service", https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/CommonErrors.html).
+_ELB_NAME = {'length': (1, 32), 'regex': r'[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?'}
+_row('elbv2', 'CreateLoadBalancer', 'Name',
+     'can have a maximum of 32 characters, must contain only alphanumeric characters or hyphens, must not begin or end with a hyphen',
+     ELB_API % 'CreateLoadBalancer', 'ValidationError',
+     "The load balancer name can have a maximum of 32 characters, must contain only alphanumeric characters or hyphens, "
+     "and must not begin or end with a hyphen",
+     ['demo-alb', 'a', 'x' * 32], ['x' * 33, '-demo', 'demo-', 'demo_alb', ''], _ELB_NAME)
+_row('elbv2', 'CreateLoadBalancer', 'Name', 'must not begin with "internal-"', ELB_API % 'CreateLoadBalancer', 'ValidationError',
+     "The load balancer name must not begin with 'internal-'", ['demo-internal', 'internals'], ['internal-demo'],
+     {'not_prefix': ('internal-',)})
+_row('elbv2', 'CreateTargetGroup', 'Name',
+     'can have a maximum of 32 characters, must contain only alphanumeric characters or hyphens, and must not begin or end with a hyphen',
+     ELB_API % 'CreateTargetGroup', 'ValidationError',
+     'The target group name can have a maximum of 32 characters, must contain only alphanumeric characters or hyphens, '
+     'and must not begin or end with a hyphen', ['demo-web', 'x' * 32], ['x' * 33, 'demo-', '-web', 'demo.web'], _ELB_NAME)
+for _op in ('CreateTargetGroup', 'ModifyTargetGroup'):
+    _row('elbv2', _op, 'HealthCheckPath', 'the ping path: 1-1024 characters, beginning with /', ALB_HEALTH, 'ValidationError',
+         "Health check path must begin with a '/' character and be 1-1024 characters long", ['/', '/up', '/' + 'x' * 1023],
+         ['up', '/' + 'x' * 1024], {'length': (1, 1024), 'regex': r'/.*'})
+    _row('elbv2', _op, 'HealthCheckIntervalSeconds', 'The range is 5-300.', ELB_API % _op, 'ValidationError',
+         'Health check interval must be between 5 and 300 seconds', [5, 30, 300], [4, 301], {'range': (5, 300)})
+    _row('elbv2', _op, 'HealthCheckTimeoutSeconds', 'The range is 2-120 seconds.', ELB_API % _op, 'ValidationError',
+         'Health check timeout must be between 2 and 120 seconds', [2, 5, 120], [1, 121], {'range': (2, 120)})
+    _row('elbv2', _op, 'HealthyThresholdCount', 'The range is 2-10.', ELB_API % _op, 'ValidationError',
+         'Healthy threshold count must be between 2 and 10', [2, 10], [1, 11], {'range': (2, 10)})
+    _row('elbv2', _op, 'UnhealthyThresholdCount', 'The range is 2-10.', ELB_API % _op, 'ValidationError',
+         'Unhealthy threshold count must be between 2 and 10', [2, 10], [1, 11], {'range': (2, 10)})
+    _row('elbv2', _op, 'Matcher.HttpCode',
+         'For target groups with a protocol of HTTP or HTTPS, the range is 200-499 (values like 200, 200,202 or 200-299)',
+         ELB_API % 'Matcher', 'ValidationError', 'Health check matcher HTTP code must be a code, list or range of codes from 200 to 499',
+         ['200', '200,302', '200-299'], ['100', '500', '200-', 'ok', '299-200'], {'matcher': (200, 499)},
+         when={'Protocol': (None, 'HTTP', 'HTTPS')})
+for _op in ('CreateTargetGroup', 'CreateListener'):
+    _row('elbv2', _op, 'Port', 'Valid Range: Minimum value of 1. Maximum value of 65535.', ELB_API % _op, 'ValidationError',
+         'Port must be between 1 and 65535', [1, 80, 65535], [0, 65536], {'range': (1, 65535)})
+for _op in ('RegisterTargets', 'DeregisterTargets'):
+    _row('elbv2', _op, 'Targets[].Port', 'Valid Range: Minimum value of 1. Maximum value of 65535.', ELB_API % 'TargetDescription',
+         'ValidationError', 'Port must be between 1 and 65535', [1, 8080, 65535], [0, 65536], {'range': (1, 65535)})
+_row('elbv2', 'ModifyTargetGroupAttributes', 'Attributes[Key=deregistration_delay.timeout_seconds].Value',
+     'deregistration_delay.timeout_seconds: The range is 0-3600 seconds.', ELB_API % 'TargetGroupAttribute', 'ValidationError',
+     "'deregistration_delay.timeout_seconds' must be a number from 0 to 3600", ['0', '300', '3600'], ['-1', '3601', 'soon'],
+     {'range': (0, 3600)})
+_row('elbv2', 'ModifyTargetGroupAttributes', 'Attributes[Key=stickiness.lb_cookie.duration_seconds].Value',
+     'stickiness.lb_cookie.duration_seconds: The range is 1 second to 1 week (604800 seconds).', ELB_API % 'TargetGroupAttribute',
+     'ValidationError', "'stickiness.lb_cookie.duration_seconds' must be a number from 1 to 604800", ['1', '86400', '604800'],
+     ['0', '604801'], {'range': (1, 604800)})
+for _op, _path in (('AddTags', 'Tags'), ('CreateLoadBalancer', 'Tags'), ('CreateTargetGroup', 'Tags')):
+    _row('elbv2', _op, _path + '[].Key', 'Maximum key length: 128 Unicode characters; the aws: prefix is reserved; letters, spaces, '
+         'numbers and + - = . _ : / @', ELB_TAGS, 'ValidationError', 'Tag key must be 1-128 characters of letters, spaces, numbers and '
+         '+ - = . _ : / @, and must not begin with aws:', ['Stack', 'Name', 'k' * 128, 'a b:c/d'], ['aws:name', 'k' * 129, 'a*b', ''],
+         {'length': (1, 128), 'not_prefix': ('aws:',), 'tag_chars': True})
+    _row('elbv2', _op, _path + '[].Value', 'Maximum value length: 256 Unicode characters; letters, spaces, numbers and + - = . _ : / @',
+         ELB_TAGS, 'ValidationError', 'Tag value must be 0-256 characters of letters, spaces, numbers and + - = . _ : / @',
+         ['demo', '', 'v' * 256], ['v' * 257, 'a*b'], {'length': (0, 256), 'tag_chars': True})
+
+# EC2. "InvalidParameterValue: A value specified in a parameter is not valid, is unsupported, or cannot be used";
+# InvalidVpc.Range / InvalidSubnet.Range: "The CIDR block you specified for the VPC/subnet is not valid. The allowed
+# block size is between a /28 netmask and /16 netmask." (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html)
+_row('ec2', 'CreateSecurityGroup', 'GroupName', "Up to 255 characters in length. Valid characters: a-z, A-Z, 0-9, spaces, and "
+     "._-:/()#,@[]+=&;{}!$*", EC2_API % 'CreateSecurityGroup', 'InvalidParameterValue',
+     'Invalid value for parameter GroupName: up to 255 characters of a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*',
+     ['demo-web', 'web (80/443)', 'x' * 255], ['x' * 256, 'caf\u00e9', 'tab\there', '', 'a"b'], {'length': (1, 255), 'chars': SG_CHARS})
+_row('ec2', 'CreateSecurityGroup', 'GroupName', "Can't start with sg-.", EC2_API % 'CreateSecurityGroup', 'InvalidParameterValue',
+     'Invalid value for parameter GroupName: group names may not be in the format sg-*', ['demo-sg', 'sgx'], ['sg-web', 'SG-web'],
+     {'not_prefix': ('sg-',)})
+_row('ec2', 'CreateSecurityGroup', 'Description', "Up to 255 characters in length. Valid characters: a-z, A-Z, 0-9, spaces, and "
+     "._-:/()#,@[]+=&;{}!$*", EC2_API % 'CreateSecurityGroup', 'InvalidParameterValue',
+     'Invalid value for parameter GroupDescription: up to 255 characters of a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*',
+     ['Web servers of stack demo', 'x' * 255], ['x' * 256, "it's", 'caf\u00e9', ''], {'length': (1, 255), 'chars': SG_CHARS})
+for _op in ('CreateKeyPair', 'ImportKeyPair'):
+    _row('ec2', _op, 'KeyName', "Up to 255 ASCII characters; it can't include leading or trailing spaces", KEY_PAIRS,
+         'InvalidParameterValue', 'Invalid value for parameter KeyName: up to 255 ASCII characters, no leading or trailing spaces',
+         ['demo-key', 'my key', 'k' * 255], ['k' * 256, ' lead', 'trail ', 'cl\u00e9', ''],
+         {'length': (1, 255), 'chars': PRINTABLE + ' ', 'strip': True})
+_row('ec2', 'CreateVpc', 'CidrBlock', 'The allowed block size is between a /16 netmask (65,536 IP addresses) and /28 netmask '
+     '(16 IP addresses).', VPC_CIDR, 'InvalidVpc.Range', 'The CIDR is invalid: the block size must be between /16 and /28',
+     ['10.0.0.0/16', '10.0.0.0/28', '172.16.5.0/24'], ['10.0.0.0/8', '10.0.0.0/15', '10.0.0.0/29', '10.0.0.0', 'ten'], {'cidr': (16, 28)})
+_row('ec2', 'CreateSubnet', 'CidrBlock', 'The allowed block size is between a /28 netmask and /16 netmask.', SUBNET_CIDR,
+     'InvalidSubnet.Range', 'The CIDR is invalid: the block size must be between /16 and /28',
+     ['10.0.1.0/24', '10.0.0.0/16', '10.0.0.16/28'], ['10.0.0.0/29', '10.0.0.0/15', 'x'], {'cidr': (16, 28)})
+for _op in ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress'):
+    for _end in ('FromPort', 'ToPort'):
+        _row('ec2', _op, 'IpPermissions[].%s' % _end, 'If the protocol is TCP or UDP, a port from 0 to 65535; for ICMP the type or '
+             'code, -1 for all', EC2_API % 'IpPermission', 'InvalidParameterValue',
+             'Invalid value for portRange: ports are -1 (all) or 0-65535', [-1, 0, 443, 65535], [-2, 65536], {'range': (-1, 65535)})
+_EC2_TAGGED = (('CreateVpc', 'vpc'), ('CreateSubnet', 'subnet'), ('CreateSecurityGroup', 'security-group'),
+               ('CreateInternetGateway', 'internet-gateway'), ('CreateRouteTable', 'route-table'), ('CreateNatGateway', 'natgateway'),
+               ('AllocateAddress', 'elastic-ip'), ('CreateKeyPair', 'key-pair'), ('ImportKeyPair', 'key-pair'),
+               ('RunInstances', 'instance'))
+for _op, _path in [('CreateTags', 'Tags')] + [(o, 'TagSpecifications[].Tags') for o, _rt in _EC2_TAGGED]:
+    _row('ec2', _op, _path + '[].Key', 'Maximum key length: 128 Unicode characters; you cannot use the aws: prefix', EC2_TAGS,
+         'InvalidParameterValue', "Tag keys must be 1-128 characters and tag keys starting with 'aws:' are reserved for internal use",
+         ['Stack', 'Name', 'k' * 128, 'any*char'], ['aws:cloudformation', 'AWS:x', 'k' * 129, ''],
+         {'length': (1, 128), 'not_prefix': ('aws:',)})
+    _row('ec2', _op, _path + '[].Value', 'Maximum value length: 256 Unicode characters', EC2_TAGS, 'InvalidParameterValue',
+         'Tag values must be at most 256 characters', ['demo', '', 'v' * 256], ['v' * 257], {'length': (0, 256)})
+EC2_RESOURCE_TYPES = dict(_EC2_TAGGED)
+
+# RDS. "InvalidParameterValue: An invalid or out-of-range value was supplied for the input parameter";
+# "InvalidParameterCombination: Parameters that must not be used together were used together"
+# (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html).
+_POSTGRES = {'Engine': (None, 'postgres')}
+_row('rds', 'CreateDBInstance', 'DBInstanceIdentifier', 'Must contain from 1 to 63 letters, numbers, or hyphens. First character '
+     "must be a letter. Can't end with a hyphen or contain two consecutive hyphens.", RDS_API % 'CreateDBInstance',
+     'InvalidParameterValue', 'The parameter DBInstanceIdentifier is not a valid identifier. Identifiers must begin with a letter; '
+     'must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.',
+     ['demo-db', 'a', 'a' * 63], ['1db', 'db-', 'db--1', 'a' * 64, 'db_1', ''],
+     {'length': (1, 63), 'regex': r'[A-Za-z0-9-]*', 'identifier': True})
+_row('rds', 'DeleteDBInstance', 'FinalDBSnapshotIdentifier', 'Must be 1 to 255 letters, numbers, or hyphens. First character must '
+     "be a letter. Can't end with a hyphen or contain two consecutive hyphens.", RDS_API % 'DeleteDBInstance', 'InvalidParameterValue',
+     'The parameter FinalDBSnapshotIdentifier is not a valid identifier. Identifiers must begin with a letter; must contain only '
+     'ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.',
+     ['demo-final', 'a' * 255], ['final-', '9final', 'a--b', 'a' * 256], {'length': (1, 255), 'regex': r'[A-Za-z0-9-]*', 'identifier': True})
+_row('rds', 'CreateDBInstance', 'MasterUsername', 'Must be 1 to 16 letters, numbers, or underscores. First character must be a letter.',
+     RDS_API % 'CreateDBInstance', 'InvalidParameterValue', 'The parameter MasterUsername is not a valid identifier: 1 to 16 '
+     'letters, numbers, or underscores, the first a letter.', ['laravel', 'app_admin', 'u' * 16], ['1admin', 'u' * 17, 'app-admin', ''],
+     {'length': (1, 16), 'regex': r'[A-Za-z][A-Za-z0-9_]*'})
+for _op in ('CreateDBInstance', 'ModifyDBInstance'):
+    _row('rds', _op, 'MasterUserPassword', 'Can include any printable ASCII character except "/", """, or "@". RDS for PostgreSQL - '
+         'Must contain from 8 to 128 characters.', RDS_API % _op, 'InvalidParameterValue',
+         "The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '\"', ' ' may "
+         "be used, 8 to 128 of them.", ['Secr3t-pass', 'p' * 128, "a#b$c%d&e'f"], ['short', 'p' * 129, 'has space', 'a/b12345',
+                                                                                    'a@b12345', 'a"b12345', 'caf\u00e91234'],
+         {'length': (8, 128), 'chars': ''.join(c for c in PRINTABLE if c not in '/"@')}, when=_POSTGRES, secret=True,
+         key='rds_master_password' if _op == 'CreateDBInstance' else None)
+_row('rds', 'CreateDBInstance', 'DBName', 'RDS for PostgreSQL: Must contain 1 to 63 letters, numbers, or underscores. Must begin with a '
+     'letter. Subsequent characters can be letters, underscores, or digits (0-9).', RDS_API % 'CreateDBInstance', 'InvalidParameterValue',
+     'The parameter DBName is not a valid identifier: 1 to 63 letters, numbers, or underscores, the first a letter.',
+     ['laravel', 'app_db', 'd' * 63], ['1db', 'app-db', 'd' * 64, ''], {'length': (1, 63), 'regex': r'[A-Za-z][A-Za-z0-9_]*'},
+     when=_POSTGRES)
+_row('rds', 'CreateDBInstance', 'AllocatedStorage', 'RDS for PostgreSQL, General Purpose (SSD) storage (gp2, gp3): Must be an integer '
+     'from 20 to 65536.', RDS_API % 'CreateDBInstance', 'InvalidParameterCombination',
+     'Invalid storage size for engine name postgres and storage type gp2/gp3: from 20 to 65536 GiB', [20, 100, 65536], [5, 19, 65537],
+     {'range': (20, 65536)}, when=dict(_POSTGRES, StorageType=(None, 'gp2', 'gp3')))
+_row('rds', 'CreateDBInstance', 'AllocatedStorage', 'RDS for PostgreSQL, Provisioned IOPS storage (io1, io2): Must be an integer from '
+     '100 to 65536.', RDS_API % 'CreateDBInstance', 'InvalidParameterCombination',
+     'Invalid storage size for engine name postgres and storage type io1/io2: from 100 to 65536 GiB', [100, 65536], [20, 99, 65537],
+     {'range': (100, 65536)}, when=dict(_POSTGRES, StorageType=('io1', 'io2')))
+for _op in ('CreateDBInstance', 'ModifyDBInstance'):
+    _row('rds', _op, 'BackupRetentionPeriod', 'Must be a value from 0 to 35.', RDS_API % _op, 'InvalidParameterValue',
+         'The backup retention period must be between 0 and 35 days.', [0, 7, 35], [-1, 36], {'range': (0, 35)})
+    _row('rds', _op, 'PreferredBackupWindow', 'Must be in the format hh24:mi-hh24:mi. Must be in Universal Coordinated Time (UTC). '
+         'Must be at least 30 minutes.', RDS_API % _op, 'InvalidParameterValue',
+         'The parameter PreferredBackupWindow must be in the format hh24:mi-hh24:mi and at least 30 minutes long.',
+         ['03:00-03:30', '23:45-00:15'], ['03:00-03:29', '3:00-4:00', '03:00', '24:00-01:00'], {'window': ('daily', 30)})
+    _row('rds', _op, 'PreferredMaintenanceWindow', 'Must be in the format ddd:hh24:mi-ddd:hh24:mi. The day values must be mon | tue | '
+         'wed | thu | fri | sat | sun. Must be at least 30 minutes.', RDS_API % _op, 'InvalidParameterValue',
+         'The parameter PreferredMaintenanceWindow must be in the format ddd:hh24:mi-ddd:hh24:mi and at least 30 minutes long.',
+         ['sun:05:00-sun:05:30', 'sat:23:30-sun:00:30'], ['sun:05:00-sun:05:10', 'sunday:05:00-06:00', 'xyz:05:00-xyz:06:00'],
+         {'window': ('weekly', 30)})
+_row('rds', 'CreateDBInstance', 'Port', 'Valid Values: 1150-65535', RDS_API % 'CreateDBInstance', 'InvalidParameterValue',
+     'Invalid port: valid values are 1150-65535.', [1150, 5432, 65535], [22, 1149, 65536], {'range': (1150, 65535)})
+_row('rds', 'ModifyDBInstance', 'DBPortNumber', 'Valid Values: 1150-65535', RDS_API % 'ModifyDBInstance', 'InvalidParameterValue',
+     'Invalid port: valid values are 1150-65535.', [1150, 5432, 65535], [80, 65536], {'range': (1150, 65535)})
+_row('rds', 'CreateDBSubnetGroup', 'DBSubnetGroupName', 'Must contain no more than 255 letters, numbers, periods, underscores, spaces, '
+     'or hyphens. Must not be default. First character must be a letter.', RDS_API % 'CreateDBSubnetGroup', 'InvalidParameterValue',
+     'The parameter DBSubnetGroupName is not a valid identifier: up to 255 letters, numbers, periods, underscores, spaces or '
+     'hyphens, the first a letter, not default.', ['demo-db', 'my group.1_a', 'g' * 255],
+     ['1group', '-group', 'default', 'Default', 'g' * 256, 'a/b', ''],
+     {'length': (1, 255), 'regex': r'[A-Za-z][A-Za-z0-9._ -]*', 'not_values': ('default',)})
+for _op in ('CreateDBSubnetGroup', 'ModifyDBSubnetGroup'):
+    _row('rds', _op, 'DBSubnetGroupDescription', 'The description for the DB subnet group (not blank).', RDS_API % _op,
+         'InvalidParameterValue', 'The parameter DBSubnetGroupDescription must be provided and must not be blank.',
+         ['Subnets of stack demo', 'x'], [''], {'length': (1, None)})
+for _op in ('CreateDBInstance', 'CreateDBSubnetGroup', 'AddTagsToResource'):
+    _row('rds', _op, 'Tags[].Key', "from 1 to 128 Unicode characters in length and can't be prefixed with aws: or rds:; Unicode letters, "
+         "digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@'", RDS_TAGS, 'InvalidParameterValue',
+         'Tag keys must be 1-128 characters of letters, digits, white space and _ . : / = + - @, not prefixed with aws: or rds:',
+         ['Stack', 'Name', 'k' * 128], ['aws:x', 'rds:x', 'k' * 129, 'a*b', ''],
+         {'length': (1, 128), 'not_prefix': ('aws:', 'rds:'), 'tag_chars': True})
+    _row('rds', _op, 'Tags[].Value', "up to 256 Unicode characters in length and can't be prefixed with aws: or rds:; Unicode letters, "
+         "digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@'", RDS_TAGS, 'InvalidParameterValue',
+         'Tag values must be up to 256 characters of letters, digits, white space and _ . : / = + - @, not prefixed with aws: or rds:',
+         ['demo', '', 'v' * 256], ['rds:x', 'aws:x', 'v' * 257, 'a*b'],
+         {'length': (0, 256), 'not_prefix': ('aws:', 'rds:'), 'tag_chars': True})
+
+# ElastiCache. InvalidParameterValue / InvalidParameterCombination, as RDS
+# (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/CommonErrors.html and each operation's Errors).
+_row('elasticache', 'CreateReplicationGroup', 'ReplicationGroupId', 'A name must contain from 1 to 40 alphanumeric characters or '
+     'hyphens. The first character must be a letter. A name cannot end with a hyphen or contain two consecutive hyphens.',
+     EC_API % 'CreateReplicationGroup', 'InvalidParameterValue', 'The parameter ReplicationGroupId is not a valid identifier: 1 to 40 '
+     'alphanumeric characters or hyphens, the first a letter, no hyphen at the end and no two in a row.',
+     ['demo-cache', 'a', 'a' * 40], ['1cache', 'cache-', 'ca--che', 'a' * 41, 'ca_che', ''],
+     {'length': (1, 40), 'regex': r'[A-Za-z0-9-]*', 'identifier': True})
+_row('elasticache', 'CreateReplicationGroup', 'ReplicationGroupDescription', 'A user-created description for the replication group '
+     '(required, not blank).', EC_API % 'CreateReplicationGroup', 'InvalidParameterValue',
+     'The parameter ReplicationGroupDescription must be provided and must not be blank.', ['Cache of stack demo'], [''],
+     {'length': (1, None)})
+_row('elasticache', 'CreateReplicationGroup', 'NumCacheClusters', 'The maximum permitted value for NumCacheClusters is 6 (1 primary '
+     'plus 5 replicas).', EC_API % 'CreateReplicationGroup', 'InvalidParameterValue',
+     'NumCacheClusters must be from 1 to 6 (1 primary plus 5 replicas).', [1, 2, 6], [0, 7], {'range': (1, 6)})
+_row('elasticache', 'CreateReplicationGroup', 'NumCacheClusters', 'If AutomaticFailoverEnabled is true, the value of this parameter '
+     'must be at least 2.', EC_API % 'CreateReplicationGroup', 'InvalidParameterCombination',
+     'NumCacheClusters must be at least 2 when AutomaticFailoverEnabled is true.', [2, 6], [1], {'range': (2, 6)},
+     when={'AutomaticFailoverEnabled': (True,)})
+_row('elasticache', 'CreateReplicationGroup', 'AuthToken', 'Must be only printable ASCII characters. Must be at least 16 characters and '
+     'no more than 128 characters in length. The only permitted printable special characters are !, &, #, $, ^, <, >, and -.',
+     EC_API % 'CreateReplicationGroup', 'InvalidParameterValue', 'Invalid AuthToken provided: 16 to 128 printable ASCII characters, '
+     'the only special characters ! & # $ ^ < > -.', ['0123456789abcdef', 'Tok-en!&#$^<>' + 'x' * 10, 't' * 128],
+     ['short-token', 't' * 129, 'has space 0123456', 'percent%0123456789', 'slash/0123456789', 'at@0123456789abc'],
+     {'length': (16, 128), 'chars': 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!&#$^<>-'}, secret=True,
+     key='elasticache_auth_token')
+_row('elasticache', 'CreateReplicationGroup', 'AuthToken', 'AuthToken can be specified only on replication groups where '
+     'TransitEncryptionEnabled is true.', EC_API % 'CreateReplicationGroup', 'InvalidParameterCombination',
+     'The AUTH token is only supported when encryption in-transit is enabled', ['0123456789abcdef'], ['0123456789abcdef'],
+     {'requires': ('TransitEncryptionEnabled', True)}, secret=True, pass_with={'TransitEncryptionEnabled': True},
+     fail_with={'TransitEncryptionEnabled': False})
+_row('elasticache', 'ModifyReplicationGroup', 'AuthToken', "Must be only printable ASCII characters. Must be at least 16 characters "
+     "and no more than 128 characters in length. Cannot contain any of the following characters: '/', '\"', or '@', '%'",
+     EC_API % 'ModifyReplicationGroup', 'InvalidParameterValue', "Invalid AuthToken provided: 16 to 128 printable ASCII characters, "
+     "none of / \" @ %.", ['0123456789abcdef', 'with*other(chars)ok', 't' * 128],
+     ['short-token', 't' * 129, 'slash/0123456789', 'percent%01234567', 'space 0123456789'],
+     {'length': (16, 128), 'chars': ''.join(c for c in PRINTABLE if c not in '/"@%')}, secret=True)
+for _op in ('CreateReplicationGroup', 'ModifyReplicationGroup'):
+    _row('elasticache', _op, 'PreferredMaintenanceWindow', 'in the format ddd:hh24:mi-ddd:hh24:mi (24H Clock UTC). The minimum '
+         'maintenance window is a 60 minute period. Valid values for ddd are: sun mon tue wed thu fri sat', EC_API % _op,
+         'InvalidParameterValue', 'Invalid maintenance window: ddd:hh24:mi-ddd:hh24:mi (UTC), at least 60 minutes.',
+         ['sun:05:00-sun:06:00', 'sun:23:00-mon:01:30'], ['sun:05:00-sun:05:30', '05:00-06:00', 'sunday:05:00-sunday:06:00'],
+         {'window': ('weekly', 60)})
+    _row('elasticache', _op, 'SnapshotRetentionLimit', 'The maximum backup retention limit is 35 days.',
+         'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-automatic.html', 'InvalidParameterValue',
+         'SnapshotRetentionLimit must be from 0 to 35 days.', [0, 1, 35], [-1, 36], {'range': (0, 35)})
+_row('elasticache', 'CreateCacheSubnetGroup', 'CacheSubnetGroupName', 'Must contain no more than 255 alphanumeric characters or '
+     'hyphens.', EC_API % 'CreateCacheSubnetGroup', 'InvalidParameterValue', 'The parameter CacheSubnetGroupName is not a valid '
+     'identifier: up to 255 alphanumeric characters or hyphens.', ['demo-cache', 'Demo1', 'g' * 255], ['g' * 256, 'a_b', 'a b', ''],
+     {'length': (1, 255), 'regex': r'[A-Za-z0-9-]*'})
+for _op in ('CreateCacheSubnetGroup', 'ModifyCacheSubnetGroup'):
+    _row('elasticache', _op, 'CacheSubnetGroupDescription', 'A description for the cache subnet group (required to create, not blank).',
+         EC_API % _op, 'InvalidParameterValue', 'The parameter CacheSubnetGroupDescription must be provided and must not be blank.',
+         ['Subnets of stack demo'], [''], {'length': (1, None)})
+for _op in ('CreateReplicationGroup', 'CreateCacheSubnetGroup', 'AddTagsToResource'):
+    _row('elasticache', _op, 'Tags[].Key', 'Maximum key length: 128 Unicode characters; aws: is reserved; letters, numbers, white space '
+         'and _ . / = + - : @', EC_TAGS, 'InvalidParameterValue', 'Tag keys must be 1-128 characters of letters, numbers, white space '
+         'and _ . / = + - : @, not prefixed with aws:', ['Stack', 'Name', 'k' * 128], ['aws:x', 'k' * 129, 'a*b', ''],
+         {'length': (1, 128), 'not_prefix': ('aws:',), 'tag_chars': True})
+    _row('elasticache', _op, 'Tags[].Value', 'Maximum value length: 256 Unicode characters; letters, numbers, white space and '
+         '_ . / = + - : @', EC_TAGS, 'InvalidParameterValue', 'Tag values must be up to 256 characters of letters, numbers, white '
+         'space and _ . / = + - : @', ['demo', '', 'v' * 256], ['v' * 257, 'a*b'], {'length': (0, 256), 'tag_chars': True})
+
+# ACM (JSON protocol): InvalidTagException "One or both of the values that make up the key-value pair is not valid.
+# For example, you cannot specify a tag value that begins with aws:." (API_ImportCertificate, Errors).
+for _op in ('ImportCertificate', 'AddTagsToCertificate'):
+    _row('acm', _op, 'Tags[].Key', 'Key 1-128 characters of letters, numbers, spaces and _ . : / = + - @; the aws: prefix is reserved',
+         ACM_TAGS, 'InvalidTagException', 'One or both of the values that make up the key-value pair is not valid.',
+         ['Stack', 'Name', 'k' * 128], ['aws:x', 'k' * 129, 'a*b', ''], {'length': (1, 128), 'not_prefix': ('aws:',), 'tag_chars': True})
+    _row('acm', _op, 'Tags[].Value', 'Value 0-256 characters of letters, numbers, spaces and _ . : / = + - @; it cannot begin with aws:',
+         ACM_TAGS, 'InvalidTagException', 'One or both of the values that make up the key-value pair is not valid.',
+         ['demo', '', 'v' * 256], ['aws:x', 'v' * 257, 'a*b'], {'length': (0, 256), 'not_prefix': ('aws:',), 'tag_chars': True})
+_row('acm', 'ImportCertificate', 'Tags', 'You cannot apply tags when reimporting a certificate.', ACM_API % 'ImportCertificate',
+     'InvalidParameterException', 'You cannot apply tags when reimporting a certificate.',
+     [[{'Key': 'Name', 'Value': 'demo'}]], [[{'Key': 'Name', 'Value': 'demo'}]], {'forbidden_with': 'CertificateArn'},
+     fail_with={'CertificateArn': 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000'})
+
+# Every operation the collection sends: those with rows above, and those whose only documented rules are the ones
+# botocore's model holds (required members, types, enums), which the emulator checks from the model itself.
+MODEL_ONLY = {
+    'ec2': ('AllocateAddress', 'AssociateRouteTable', 'AttachInternetGateway', 'CreateInternetGateway', 'CreateNatGateway',
+            'CreateRoute', 'CreateRouteTable', 'DeleteInternetGateway', 'DeleteKeyPair', 'DeleteNatGateway', 'DeleteRoute',
+            'DeleteRouteTable', 'DeleteSecurityGroup', 'DeleteSubnet', 'DeleteTags', 'DeleteVpc', 'DescribeAddresses',
+            'DescribeAvailabilityZones', 'DescribeImages', 'DescribeInstanceStatus', 'DescribeInstanceTypeOfferings',
+            'DescribeInstanceTypes', 'DescribeInstances', 'DescribeInternetGateways', 'DescribeKeyPairs', 'DescribeNatGateways',
+            'DescribeNetworkInterfaces', 'DescribeRegions', 'DescribeRouteTables', 'DescribeSecurityGroups', 'DescribeSubnets',
+            'DescribeVolumes', 'DescribeVpcs', 'DetachInternetGateway', 'DisassociateAddress', 'DisassociateRouteTable',
+            'ModifyInstanceAttribute', 'ModifySubnetAttribute', 'ModifyVpcAttribute', 'ReleaseAddress', 'ReplaceRoute',
+            'ReplaceRouteTableAssociation', 'StartInstances', 'StopInstances', 'TerminateInstances',
+            'UpdateSecurityGroupRuleDescriptionsEgress', 'UpdateSecurityGroupRuleDescriptionsIngress'),
+    'elbv2': ('DeleteListener', 'DeleteLoadBalancer', 'DeleteTargetGroup', 'DescribeListeners', 'DescribeLoadBalancerAttributes',
+              'DescribeLoadBalancers', 'DescribeTags', 'DescribeTargetGroupAttributes', 'DescribeTargetGroups', 'DescribeTargetHealth',
+              'ModifyListener', 'ModifyLoadBalancerAttributes', 'RemoveTags', 'SetSecurityGroups', 'SetSubnets'),
+    'rds': ('DeleteDBSubnetGroup', 'DescribeDBInstances', 'DescribeDBSnapshots', 'DescribeDBSubnetGroups',
+            'DescribeOrderableDBInstanceOptions', 'ListTagsForResource', 'RemoveTagsFromResource'),
+    'elasticache': ('DeleteCacheSubnetGroup', 'DeleteReplicationGroup', 'DescribeCacheClusters', 'DescribeCacheSubnetGroups',
+                    'DescribeReplicationGroups', 'ListTagsForResource', 'RemoveTagsFromResource'),
+    'acm': ('DeleteCertificate', 'DescribeCertificate', 'GetCertificate', 'ListCertificates', 'ListTagsForCertificate',
+            'RemoveTagsFromCertificate'),
+    'sts': ('GetCallerIdentity',),
+    'pricing': ('GetProducts',),
+}
+
+
+def operations():
+    """{service: sorted operation names}: every operation the collection sends (rows or model only)."""
+    out = {}
+    for row in RULES:
+        out.setdefault(row['service'], set()).add(row['operation'])
+    for service, ops in MODEL_ONLY.items():
+        out.setdefault(service, set()).update(ops)
+    return dict((s, sorted(ops)) for s, ops in out.items())
+
+
+# -- paths ----------------------------------------------------------------------------------------------------
+_STEP = re.compile(r'([A-Za-z0-9]+)(?:\[(?:([A-Za-z0-9]+)=([^\]]*))?\])?')
+
+
+def parse_path(path):
+    """'TagSpecifications[].Tags[].Key' -> [('TagSpecifications', 'each', None), ('Tags', 'each', None), ('Key', None, None)];
+    'Attributes[Key=x.y].Value' -> [('Attributes', 'Key', 'x.y'), ('Value', None, None)]."""
+    steps, pos = [], 0
+    while pos < len(path):
+        m = _STEP.match(path, pos)
+        if not m:
+            raise ValueError('bad parameter path %r' % path)
+        name, key, wanted = m.groups()
+        every = m.group(0).endswith('[]')
+        steps.append((name, key if key else ('each' if every else None), wanted))
+        pos = m.end()
+        if pos < len(path):
+            if path[pos] != '.':
+                raise ValueError('bad parameter path %r' % path)
+            pos += 1
+    return steps
+
+
+def resolve(params, path):
+    """[(concrete path, value)] of every value at ``path`` in a request's params (absent: none)."""
+    found = [('', params)]
+    for name, select, wanted in parse_path(path):
+        nxt = []
+        for where, node in found:
+            if not isinstance(node, dict) or node.get(name) is None:
+                continue
+            here = '%s.%s' % (where, name) if where else name
+            value = node[name]
+            if select is None:
+                nxt.append((here, value))
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if select == 'each':
+                        nxt.append(('%s[%d]' % (here, i), item))
+                    elif isinstance(item, dict) and str(item.get(select)) == wanted:
+                        nxt.append(('%s[%s=%s]' % (here, select, wanted), item))
+        found = nxt
+    return found
+
+
+def _applies(row, params):
+    for name, values in row['when'].items():
+        if params.get(name) not in values:
+            return False
+    return True
+
+
+def _message(row, path, reason):
+    text = '%s %s: %s (AWS answers %s; %s)' % (row['operation'], path, row['rule'], row['code'], row['source'])
+    if reason.endswith(' characters'):
+        text += '; got %s' % reason
+    return text
+
+
+def rows_for(service, operation, parameter=None):
+    return [r for r in RULES if r['service'] == service and r['operation'] == operation
+            and (parameter is None or r['parameter'] == parameter)]
+
+
+def problem(service, operation, parameter, value, params=None):
+    """None when ``value`` of ``parameter`` (a row's path, such as 'AuthToken' or 'Tags[].Key') meets every rule of AWS's for
+    it, else a message naming the first rule it breaks and the page it comes from. ``params``: the rest of the request
+    (rows that depend on another parameter, such as the engine or TransitEncryptionEnabled, read it; left out: {}).
+    The message never holds the value."""
+    params = params or {}
+    for row in rows_for(service, operation, parameter):
+        if not _applies(row, params):
+            continue
+        reason = _fails(row['check'], value, params)
+        if reason:
+            return _message(row, parameter, reason)
+    return None
+
+
+def check_request(service, operation, params):
+    """[(parameter path, code, message)] for every rule a whole request's params (as boto3 sends them) break."""
+    out = []
+    for row in rows_for(service, operation):
+        if not _applies(row, params):
+            continue
+        for path, value in resolve(params, row['parameter']):
+            reason = _fails(row['check'], value, params)
+            if reason:
+                out.append((path, row['code'], '%s (%s)' % (row['message'], path)))
+    return out
+
+
+def row_by_key(key):
+    """The row a stack-level name refers to ('rds_master_password', 'elasticache_auth_token': secrets.RULES' views)."""
+    for row in RULES:
+        if row['key'] == key:
+            return row
+    raise KeyError(key)
