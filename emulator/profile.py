@@ -114,4 +114,5 @@ class Profile:
 
 def hooks():
     """The hooks that make the aws profile (each does nothing in the moto profile), in the order they see a request."""
-    return []
+    from emulator.consistency import Consistency
+    return [Consistency()]
