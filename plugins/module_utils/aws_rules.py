@@ -445,10 +445,10 @@ MODEL_ONLY = {
     'ec2': ('AllocateAddress', 'AssociateRouteTable', 'AttachInternetGateway', 'CreateInternetGateway', 'CreateNatGateway',
             'CreateRoute', 'CreateRouteTable', 'DeleteInternetGateway', 'DeleteKeyPair', 'DeleteNatGateway', 'DeleteRoute',
             'DeleteRouteTable', 'DeleteSecurityGroup', 'DeleteSubnet', 'DeleteTags', 'DeleteVpc', 'DescribeAddresses',
-            'DescribeAvailabilityZones', 'DescribeImages', 'DescribeInstanceStatus', 'DescribeInstanceTypeOfferings',
+            'DescribeAvailabilityZones', 'DescribeImages',
             'DescribeInstanceTypes', 'DescribeInstances', 'DescribeInternetGateways', 'DescribeKeyPairs', 'DescribeNatGateways',
-            'DescribeNetworkInterfaces', 'DescribeRegions', 'DescribeRouteTables', 'DescribeSecurityGroups', 'DescribeSubnets',
-            'DescribeVolumes', 'DescribeVpcs', 'DetachInternetGateway', 'DisassociateAddress', 'DisassociateRouteTable',
+            'DescribeNetworkInterfaces', 'DescribeRouteTables', 'DescribeSecurityGroups', 'DescribeSubnets',
+            'DescribeVolumes', 'DescribeVpcAttribute', 'DescribeVpcs', 'DetachInternetGateway', 'DisassociateAddress', 'DisassociateRouteTable',
             'ModifyInstanceAttribute', 'ModifySubnetAttribute', 'ModifyVpcAttribute', 'ReleaseAddress', 'ReplaceRoute',
             'ReplaceRouteTableAssociation', 'StartInstances', 'StopInstances', 'TerminateInstances',
             'UpdateSecurityGroupRuleDescriptionsEgress', 'UpdateSecurityGroupRuleDescriptionsIngress'),
@@ -461,8 +461,7 @@ MODEL_ONLY = {
                     'DescribeReplicationGroups', 'ListTagsForResource', 'RemoveTagsFromResource'),
     'acm': ('DeleteCertificate', 'DescribeCertificate', 'GetCertificate', 'ListCertificates', 'ListTagsForCertificate',
             'RemoveTagsFromCertificate'),
-    'sts': ('GetCallerIdentity',),
-    'pricing': ('GetProducts',),
+    'sts': ('AssumeRole', 'GetCallerIdentity'),
 }
 
 
@@ -543,11 +542,12 @@ def rows_for(service, operation, parameter=None):
 def problem(service, operation, parameter, value, params=None):
     """None when ``value`` of ``parameter`` (a row's path, such as 'AuthToken' or 'Tags[].Key') meets every rule of AWS's for
     it, else a message naming the first rule it breaks and the page it comes from. ``params``: the rest of the request
-    (rows that depend on another parameter, such as the engine or TransitEncryptionEnabled, read it; left out: {}).
-    The message never holds the value."""
+    (rows that depend on another parameter, such as the engine or TransitEncryptionEnabled, read it; left out, the rows
+    on a combination of parameters are not judged). The message never holds the value."""
+    combinations = params is not None
     params = params or {}
     for row in rows_for(service, operation, parameter):
-        if not _applies(row, params):
+        if not _applies(row, params) or (not combinations and set(row['check']) & set(('requires', 'forbidden_with'))):
             continue
         reason = _fails(row['check'], value, params)
         if reason:
