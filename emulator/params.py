@@ -312,7 +312,7 @@ class ParamRules(Hook):
         form = dict((k, v) for k, v in form.items() if k not in ('Action', 'Version'))
         return svc.protocol, shape, decode(shape, form, '', svc.protocol) or {}
 
-    def refuse(self, action, form, region, environ, body):
+    def refuse(self, action, form, region, environ, body):  # pylint: disable=unused-argument
         if self.profile is not None and not self.profile.strict:
             return None
         refused = self.judge(action, form, environ, body)
