@@ -8,14 +8,45 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import time
 
-from ansible.module_utils.six import text_type
+from ansible.module_utils.six import string_types, text_type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, NotOwned, check_owner
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import (
     boto3_tags_to_dict, compare_tags, dict_to_boto3_tags, merged_tags,
 )
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_in_use, retry_not_found
+
+# The clock and the sleep of every wait and retry of the EC2 modules (a test puts its own here: nothing sleeps for real).
+TIMING = {'clock': time.monotonic, 'sleep': time.sleep}
+
+# EC2 is eventually consistent: "If you run a Describe* command right after creating a resource, it might answer
+# InvalidInstanceID.NotFound", and a call that names a resource made a moment ago may not find it yet
+# (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html). The NotFound codes of each kind of id
+# (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html), by the id's prefix: a call that names
+# an id this run made is sent again while AWS answers its kind's code, and only its kind's (a NotFound of an id the
+# user gave is an error at once).
+NOT_FOUND_CODES = (
+    ('vpc-', ('InvalidVpcID.NotFound',)),
+    ('subnet-', ('InvalidSubnetID.NotFound',)),
+    ('sg-', ('InvalidGroup.NotFound', 'InvalidSecurityGroupID.NotFound')),
+    ('igw-', ('InvalidInternetGatewayID.NotFound', 'InvalidGatewayID.NotFound')),
+    ('nat-', ('InvalidNatGatewayID.NotFound', 'NatGatewayNotFound')),
+    ('rtbassoc-', ('InvalidAssociationID.NotFound',)),
+    ('rtb-', ('InvalidRouteTableID.NotFound',)),
+    ('eipalloc-', ('InvalidAllocationID.NotFound',)),
+    ('eni-', ('InvalidNetworkInterfaceID.NotFound',)),
+    ('i-', ('InvalidInstanceID.NotFound',)),
+)
+# How long an id this run made may stay unseen: AWS speaks of seconds; bounded by the module's wait_timeout too.
+FRESH_TIMEOUT = 120
+# What AWS answers a delete or detach of a resource something still holds
+IN_USE_CODES = ('DependencyViolation',)
+# The interface types AWS makes and deletes for a service (a load balancer, a NAT gateway, a VPC endpoint, Lambda ...):
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInterface.html (interfaceType)
+USER_INTERFACE_TYPES = ('interface', 'efa', 'efa-only', 'trunk', 'branch')
 
 
 def canonical_cidr(value, field, min_prefix=0, max_prefix=32):
@@ -101,6 +132,102 @@ def describe_one(describe, key, code, **kwargs):
             return None
         raise
     return items[0] if items else None
+
+
+def made(ctx):
+    """The ids this run made (see :func:`note_made`), kept with the run's context."""
+    ids = getattr(ctx, 'made_ids', None)
+    if ids is None:
+        ids = ctx.made_ids = set()
+    return ids
+
+
+def note_made(ctx, *ids):
+    """Remember ids a create of this run answered: calls that name them retry a NotFound (:func:`fresh_call`)."""
+    made(ctx).update(i for i in ids if isinstance(i, string_types))
+
+
+def _strings(value, out):
+    if isinstance(value, string_types):
+        out.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _strings(item, out)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _strings(item, out)
+    return out
+
+
+def codes_of(ids):
+    """The NotFound codes of the kinds of ``ids`` (see NOT_FOUND_CODES)."""
+    codes = []
+    for rid in ids:
+        codes.extend(next((c for prefix, c in NOT_FOUND_CODES if rid.startswith(prefix)), ()))
+    return tuple(sorted(set(codes)))
+
+
+def fresh_timeout(ctx):
+    return min(FRESH_TIMEOUT, ctx.wait_timeout or FRESH_TIMEOUT)
+
+
+def fresh_call(ctx, operation, **kwargs):
+    """``ctx.call(operation, **kwargs)``; when it names ids this run made, sent again (bounded) while AWS answers
+    the NotFound of their kinds: the new id is not seen yet. Ids the user gave get no second try."""
+    fresh = [i for i in _strings(kwargs, []) if i in made(ctx)]
+    codes = codes_of(fresh)
+    if ctx.check_mode or not codes:
+        return ctx.call(operation, **kwargs)
+    return retry_not_found(lambda: ctx.call(operation, **kwargs), codes, '%s of %s' % (operation, ', '.join(sorted(set(fresh)))),
+                           timeout=fresh_timeout(ctx), **TIMING)
+
+
+def fresh_read(ctx, read, rid):
+    """``read()`` of the id ``rid`` this run just made, again (bounded) while AWS answers its NotFound."""
+    return retry_not_found(read, codes_of([rid]), 'the new %s' % rid, timeout=fresh_timeout(ctx), **TIMING)
+
+
+def interface_label(eni):
+    """An interface as an error names it: id, description, who made it (requester or type), status."""
+    by = eni.get('RequesterId') if eni.get('RequesterManaged') else None
+    kind = eni.get('InterfaceType') or 'interface'
+    owner = (eni.get('Attachment') or {}).get('InstanceId')
+    return 'network interface %s (%s; %s%s; %s)' % (
+        eni['NetworkInterfaceId'], eni.get('Description') or 'no description',
+        'requester-managed by %s, ' % by if by else ('requester-managed, ' if eni.get('RequesterManaged') else ''),
+        'type %s' % kind + (', attached to %s' % owner if owner else ''), eni.get('Status') or 'status unknown')
+
+
+def lingers(eni):
+    """True for an interface AWS made for a service (a load balancer, NAT gateway, RDS or cache cluster ...), which AWS
+    deletes itself some minutes after that service's resource is gone
+    (https://docs.aws.amazon.com/vpc/latest/userguide/requester-managed-eni.html); False for one a user or an
+    instance holds, which only its owner removes."""
+    return bool(eni.get('RequesterManaged')) or (eni.get('InterfaceType') or 'interface') not in USER_INTERFACE_TYPES
+
+
+def interfaces(ec2, name, value):
+    """The network interfaces of a filter (``subnet-id``, ``group-id``, ``vpc-id``), as :func:`interface_label` names them."""
+    return [interface_label(e) for e in ec2.paginate('describe_network_interfaces', 'NetworkInterfaces',
+                                                     Filters=[{'Name': name, 'Values': [value]}])]
+
+
+def public_addresses(ec2, vpc_id):
+    """The public addresses mapped to interfaces of the VPC (what keeps its internet gateway from being detached)."""
+    out = []
+    for e in ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}]):
+        ip = (e.get('Association') or {}).get('PublicIp')
+        if ip:
+            out.append('public address %s on %s' % (ip, interface_label(e)))
+    return out
+
+
+def call_when_free(ctx, operation, what, holders, **kwargs):
+    """``ctx.call(operation, **kwargs)`` (a delete or a detach), again while AWS answers DependencyViolation, within the
+    context's wait_timeout; then waiters.StillInUse names what ``holders()`` finds. Check mode: only recorded."""
+    if ctx.check_mode:
+        return ctx.call(operation, **kwargs)
+    return retry_in_use(lambda: ctx.call(operation, **kwargs), IN_USE_CODES, what, holders, timeout=ctx.wait_timeout or 600, **TIMING)
 
 
 def find_image(ec2, image):

@@ -8,7 +8,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, exactly_tagged, owned_by, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
+    apply_tags, exactly_tagged, note_made, owned_by, resource_tags, tag_specifications,
+)
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG
@@ -67,6 +69,7 @@ def _allocate(ctx, tags, planned):
     addr = create_or_find(
         lambda: ctx.call('allocate_address', Domain='vpc', TagSpecifications=tag_specifications('elastic-ip', tags)),
         lambda: pick_one(find_eips(ctx.client, _made_by(tags)), 'Name=%s' % name) if name else None)
+    note_made(ctx, addr['AllocationId'])  # a NAT gateway made with it next may not find it for a moment
     return addr['AllocationId'], dict(planned, allocation_id=addr['AllocationId'], public_ip=addr.get('PublicIp'))
 
 

@@ -18,10 +18,10 @@ import re
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Context, is_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, find_image, not_found, refuse_other_stack, tag_specifications,
+    TIMING, apply_tags, find_image, fresh_call, not_found, note_made, refuse_other_stack, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import error_code, gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
     INDEX_TAG, LIVE_INSTANCE_STATES, NAME_TAG, ROLE_TAG, STACK_TAG, instance_view, resource_name, validate_stack_name,
 )
@@ -263,13 +263,36 @@ def _tag(inst, key):
 
 
 def wait_state(ec2, ids, want, timeout):
+    """The instances ``ids`` once all are ``want``: pending -> running, stopping -> stopped, shutting-down ->
+    terminated (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html). An id AWS does not
+    show yet (eventual consistency right after RunInstances) is waited for; one it shows no more is terminated. An
+    instance that ends (shutting-down, terminated) while it should run is an error naming AWS's reason."""
     def fetch():
-        out = []
-        for r in ec2.describe_instances(InstanceIds=ids)['Reservations']:
-            out.extend(r['Instances'])
-        return out
-    return wait_for(fetch, lambda insts: len(insts) == len(ids) and all(i['State']['Name'] == want for i in insts),
-                    'instances %s to be %s' % (', '.join(ids), want), timeout=timeout, delay=2)
+        out = {}
+        try:
+            reservations = ec2.describe_instances(InstanceIds=list(ids))['Reservations']
+        except Exception as exc:  # pylint: disable=broad-except
+            if not not_found(exc, 'InvalidInstanceID.NotFound'):
+                raise
+            reservations = []  # one of them unseen yet (or gone): each is read on its own
+            for i in ids:
+                try:
+                    reservations.extend(ec2.describe_instances(InstanceIds=[i])['Reservations'])
+                except Exception as exc_one:  # pylint: disable=broad-except
+                    if not not_found(exc_one, 'InvalidInstanceID.NotFound'):
+                        raise
+        for r in reservations:
+            for inst in r['Instances']:
+                out[inst['InstanceId']] = inst
+        gone = {'Name': 'terminated'} if want == 'terminated' else {'Name': 'not visible yet'}
+        return [out.get(i) or {'InstanceId': i, 'State': gone} for i in ids]
+
+    def failed(insts):
+        ended = [i for i in insts if want != 'terminated' and i['State']['Name'] in ('shutting-down', 'terminated')]
+        return '; '.join('%s went to %s: %s' % (i['InstanceId'], i['State']['Name'], (i.get('StateReason') or {}).get('Message')
+                                                  or i.get('StateTransitionReason') or 'AWS gave no reason') for i in ended)
+    return wait_for(fetch, lambda insts: all(i['State']['Name'] == want for i in insts),
+                    'instances %s to be %s' % (', '.join(ids), want), timeout=timeout, delay=2, failed=failed, **TIMING)
 
 
 def launch_kwargs(p, spec, image_id, subnet_id, group_ids, tags):
@@ -362,23 +385,43 @@ def converge_state(ctx, d, state):
     return state == 'running' and d['state'] == 'pending'
 
 
+# How many client tokens a launch tries (see :func:`launch`)
+TOKEN_ATTEMPTS = 20
+
+
 def launch(ctx, desired):
-    """RunInstances with a client token from stable inputs (a token reused after a terminate gives back the
-    terminated instance: the next attempt's token differs)."""
+    """RunInstances with a client token from stable inputs, so a retried or rerun launch cannot make a second instance.
+
+    AWS answers a token it knows with that instance in its CURRENT state, and IdempotentParameterMismatch when the
+    token was used with other parameters (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html):
+    an instance of the same inputs launched and terminated before (shutting-down, terminated), or launched with
+    other user data or tags, is not this run's, and the next attempt's token is tried."""
     planned = dict((k, desired[k]) for k in ('name', 'role', 'index', 'state', 'instance_type', 'image_id', 'subnet_id',
                                              'vpc_id', 'tags'))
     planned.update(id=None, security_group_ids=desired['group_ids'])
 
     def make():
         kwargs = dict(desired['launch'])
-        inst = None
-        for attempt in range(3):
+        inst, seen = None, []
+        for attempt in range(TOKEN_ATTEMPTS):
             kwargs['ClientToken'] = client_token(desired['stack'], desired['role'], desired['index'], desired['token_spec'], attempt)
-            inst = ctx.call('run_instances', **kwargs)['Instances'][0]
+            try:
+                inst = ctx.call('run_instances', **kwargs)['Instances'][0]
+            except Exception as exc:  # pylint: disable=broad-except
+                if error_code(exc) != 'IdempotentParameterMismatch':
+                    raise
+                seen.append('token %d: used with other parameters' % attempt)
+                continue
             if inst['State']['Name'] not in ('terminated', 'shutting-down'):
                 break
+            seen.append('token %d: %s (%s)' % (attempt, inst['InstanceId'], inst['State']['Name']))
+            inst = None
+        if inst is None:
+            raise ValidationError(desired.get('field') or 'name', 'instance %s: each of %d client tokens gave back an instance that '
+                                  'is no more (%s); nothing was launched' % (desired['name'], TOKEN_ATTEMPTS, '; '.join(seen[-3:])))
+        note_made(ctx, inst['InstanceId'])
         if desired['state'] == 'stopped':
-            ctx.call('stop_instances', InstanceIds=[inst['InstanceId']])
+            fresh_call(ctx, 'stop_instances', InstanceIds=[inst['InstanceId']])
         tags = inst.get('Tags') or [{'Key': k, 'Value': v} for k, v in desired['tags'].items()]
         return inst['InstanceId'], describe(dict(inst, Tags=tags))
     change = ctx.create('instance', desired['name'], make, planned)

@@ -8,7 +8,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, exactly_tagged, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
+    apply_tags, call_when_free, exactly_tagged, fresh_call, note_made, public_addresses, resource_tags, tag_specifications,
+)
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner
@@ -83,8 +85,10 @@ def ensure(ctx, *, desired, existing=None):
     if attach != before['attached']:
         changed = True
         after.update(attached=attach, vpc_id=vpc_id if attach else None)
-        operation = 'attach_internet_gateway' if attach else 'detach_internet_gateway'
-        ctx.call(operation, InternetGatewayId=before['id'], VpcId=vpc_id if attach else before['vpc_id'])
+        if attach:
+            fresh_call(ctx, 'attach_internet_gateway', InternetGatewayId=before['id'], VpcId=vpc_id)
+        else:
+            detach(ctx, before['id'], before['vpc_id'])
     return Change.of(changed, before, after, before['id'])
 
 
@@ -92,8 +96,9 @@ def _create(ctx, vpc_id, tags, attach, planned):
     igw = create_or_find(
         lambda: ctx.call('create_internet_gateway', TagSpecifications=tag_specifications('internet-gateway', tags))['InternetGateway'],
         lambda: _find_tagged(ctx.client, tags))
-    if attach:
-        ctx.call('attach_internet_gateway', InternetGatewayId=igw['InternetGatewayId'], VpcId=vpc_id)
+    note_made(ctx, igw['InternetGatewayId'])
+    if attach:  # the gateway (and the VPC) may be unseen for a moment yet
+        fresh_call(ctx, 'attach_internet_gateway', InternetGatewayId=igw['InternetGatewayId'], VpcId=vpc_id)
     return igw['InternetGatewayId'], dict(planned, id=igw['InternetGatewayId'])
 
 
@@ -105,9 +110,21 @@ def _find_tagged(ec2, tags):
     return sorted(found, key=lambda g: g['InternetGatewayId'])[0] if found else None
 
 
+def detach(ctx, igw_id, vpc_id):
+    """Detach the gateway. AWS refuses (DependencyViolation) while a public address is mapped in the VPC
+    ("Network vpc-... has some mapped public address(es). Please unmap those public address(es) before detaching the
+    gateway"; https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DetachInternetGateway.html: "The VPC must
+    not contain any running instances with Elastic IP addresses or public IPv4 addresses"): a NAT gateway or load
+    balancer being deleted, an instance shutting down. Sent again within the context's wait_timeout; then
+    waiters.StillInUse names the addresses still mapped."""
+    call_when_free(ctx, 'detach_internet_gateway', 'internet gateway %s (attached to %s)' % (igw_id, vpc_id),
+                   lambda: public_addresses(ctx.client, vpc_id), InternetGatewayId=igw_id, VpcId=vpc_id)
+
+
 def delete(ctx, *, existing):
-    """Detach and delete the gateway ``existing`` (raw)."""
+    """Detach (see :func:`detach`) and delete the gateway ``existing`` (raw)."""
     for a in existing.get('Attachments', []):
-        ctx.call('detach_internet_gateway', InternetGatewayId=existing['InternetGatewayId'], VpcId=a['VpcId'])
-    ctx.call('delete_internet_gateway', InternetGatewayId=existing['InternetGatewayId'])
+        detach(ctx, existing['InternetGatewayId'], a['VpcId'])
+    call_when_free(ctx, 'delete_internet_gateway', 'internet gateway %s' % existing['InternetGatewayId'], None,
+                   InternetGatewayId=existing['InternetGatewayId'])
     return Change('delete', describe_igw(existing), None, existing['InternetGatewayId'])

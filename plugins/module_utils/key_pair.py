@@ -12,9 +12,12 @@ import base64
 import hashlib
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, describe_one, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
+    TIMING, apply_tags, describe_one, fresh_timeout, not_found, resource_tags, tag_specifications,
+)
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import is_lost_answer
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_not_found
 
 try:
     from cryptography.hazmat.primitives import serialization
@@ -82,6 +85,28 @@ def ensure(ctx, *, desired, existing=None):
     return change
 
 
+def _fresh_key_pair(ctx, name):
+    """The key pair this run just imported: EC2 is eventually consistent, so DescribeKeyPairs may answer
+    InvalidKeyPair.NotFound for a moment (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html);
+    asked again, bounded. None when it stays unseen (an import whose answer was lost and that made nothing)."""
+    try:
+        return retry_not_found(lambda: ctx.client.describe_key_pairs(KeyNames=[name])['KeyPairs'][0], ('InvalidKeyPair.NotFound',),
+                               'the new key pair %s' % name, timeout=fresh_timeout(ctx), **TIMING)
+    except Exception as exc:  # pylint: disable=broad-except
+        if not_found(exc, 'InvalidKeyPair.NotFound'):
+            return None
+        raise
+
+
+def _after_delete(ctx, replace, operation, **kwargs):
+    """``ctx.call(operation)`` (an import or a create); right after this run deleted the key pair of that name (``replace``),
+    AWS may still answer InvalidKeyPair.Duplicate for a moment (eventual consistency): asked again, bounded."""
+    if not replace:
+        return ctx.call(operation, **kwargs)
+    return retry_not_found(lambda: ctx.call(operation, **kwargs), ('InvalidKeyPair.Duplicate',), '%s of %s' % (operation, kwargs['KeyName']),
+                           timeout=fresh_timeout(ctx), **TIMING)
+
+
 def _make(ctx, desired, replace):
     """Import or create the key pair; returns the key pair (with KeyMaterial when EC2 created it)."""
     name, public = desired['name'], desired.get('public_key')
@@ -90,23 +115,25 @@ def _make(ctx, desired, replace):
     spec = tag_specifications('key-pair', desired.get('tags'))
     if public:
         try:
-            ctx.call('import_key_pair', KeyName=name, PublicKeyMaterial=public.strip().encode(), TagSpecifications=spec)
+            _after_delete(ctx, replace, 'import_key_pair', KeyName=name, PublicKeyMaterial=public.strip().encode(), TagSpecifications=spec)
         except Exception as exc:  # pylint: disable=broad-except
             if not is_lost_answer(exc):
                 raise
-        made = find_key_pair(ctx.client, name)  # a lost answer is checked by fingerprint, never imported twice
+        made = _fresh_key_pair(ctx, name)  # a lost answer is checked by fingerprint, never imported twice
         if made is None or made.get('KeyFingerprint') not in desired['fingerprints'][1]:
             raise ValidationError('public_key', 'key pair %s was not imported with this key; run again' % name)
         return made
     for dummy in range(3):
         try:
-            return dict(ctx.call('create_key_pair', KeyName=name, KeyType=desired['key_type'], KeyFormat='pem', TagSpecifications=spec))
+            return dict(_after_delete(ctx, replace, 'create_key_pair', KeyName=name, KeyType=desired['key_type'], KeyFormat='pem',
+                                      TagSpecifications=spec))
         except Exception as exc:  # pylint: disable=broad-except
             if not is_lost_answer(exc):
                 raise
             # the private key of a lost answer is gone for good: drop that key pair and make another
             if find_key_pair(ctx.client, name) is not None:
                 ctx.call('delete_key_pair', KeyName=name)
+                replace = True
     raise ValidationError('name', 'could not create key pair %s: its answer was lost three times; run again' % name)
 
 

@@ -10,12 +10,19 @@ __metaclass__ = type
 import hashlib
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, is_id, real_id
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import apply_tags, owned_by, resource_tags, tag_specifications
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
+    TIMING, apply_tags, fresh_call, not_found, note_made, owned_by, resource_tags, tag_specifications,
+)
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import error_code
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import LIVE_NAT_STATES
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
 LIVE = LIVE_NAT_STATES
+NOT_FOUND = ('NatGatewayNotFound', 'InvalidNatGatewayID.NotFound')
+# How many tokens a create tries: each one a gateway of the same inputs was made with and deleted (or that failed)
+# answers that gateway in its current state, and the next token is tried
+TOKEN_ATTEMPTS = 20
 
 
 def client_token(subnet_id, name, allocation_id, attempt=0):
@@ -49,12 +56,27 @@ def find_nat(nats, subnet_id, name, stack=None):
 
 
 def wait_nat(ec2, nat_id, timeout, want='available'):
+    """The NAT gateway once it is ``want``: pending -> available (failed, or deleting/deleted, is an error with its
+    FailureMessage), or deleting -> deleted
+    (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html). A gateway AWS does not show
+    yet (eventual consistency right after the create) is waited for; one it shows no more is deleted."""
     def fetch():
-        nats = ec2.describe_nat_gateways(NatGatewayIds=[nat_id])['NatGateways']
-        return nats[0] if nats else {'State': 'deleted'}
+        try:
+            nats = ec2.describe_nat_gateways(NatGatewayIds=[nat_id])['NatGateways']
+        except Exception as exc:  # pylint: disable=broad-except
+            if not not_found(exc, *NOT_FOUND):
+                raise
+            nats = []
+        if nats:
+            return nats[0]
+        return {'NatGatewayId': nat_id, 'State': 'deleted'} if want == 'deleted' else {'NatGatewayId': nat_id, 'State': 'not visible yet'}
+
+    def failed(n):
+        if want == 'available' and n.get('State') in ('failed', 'deleting', 'deleted'):
+            return 'it went to %s: %s' % (n.get('State'), n.get('FailureMessage') or 'AWS gave no reason')
+        return None
     return wait_for(fetch, lambda n: n.get('State') == want, 'NAT gateway %s to become %s' % (nat_id, want), timeout=timeout,
-                    delay=2, failed=lambda n: ('it went to %s: %s' % (n.get('State'), n.get('FailureMessage')))
-                    if want == 'available' and n.get('State') in ('failed', 'deleted') else None)
+                    delay=2, failed=failed, **TIMING)
 
 
 def find(ctx, *, vpc_id, subnet_id, name, nats=None, stack=None):
@@ -85,24 +107,45 @@ def ensure(ctx, *, desired, existing=None):
 
 
 def _create(ctx, subnet_id, allocation_id, tags, wait):
+    """CreateNatGateway with a client token from stable inputs. AWS answers a token it knows with that gateway in its
+    CURRENT state, and IdempotentParameterMismatch when the token was used with other parameters
+    (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html): a gateway of these inputs deleted (or
+    failed) before, or made with other tags, is not this run's, and the next token is tried."""
     name = (tags or {}).get('Name')
-    nat = None
-    for attempt in range(3):
-        nat = ctx.call('create_nat_gateway', SubnetId=subnet_id, AllocationId=allocation_id,
-                       ClientToken=client_token(subnet_id, name, allocation_id, attempt),
-                       TagSpecifications=tag_specifications('natgateway', tags))['NatGateway']
-        if nat.get('State') in LIVE:  # a token reused after a delete gives back the deleted gateway
+    nat, seen = None, []
+    for attempt in range(TOKEN_ATTEMPTS):
+        try:
+            nat = fresh_call(ctx, 'create_nat_gateway', SubnetId=subnet_id, AllocationId=allocation_id,
+                             ClientToken=client_token(subnet_id, name, allocation_id, attempt),
+                             TagSpecifications=tag_specifications('natgateway', tags))['NatGateway']
+        except Exception as exc:  # pylint: disable=broad-except
+            if error_code(exc) != 'IdempotentParameterMismatch':
+                raise
+            seen.append('token %d: used with other parameters' % attempt)
+            continue
+        if nat.get('State') in LIVE:
             break
+        seen.append('token %d: %s (%s)' % (attempt, nat['NatGatewayId'], nat.get('State')))
+        nat = None
+    if nat is None:
+        raise ValidationError('name', 'NAT gateway %s: each of %d client tokens gave back a gateway that is no more (%s); '
+                              'give it another name' % (name, TOKEN_ATTEMPTS, '; '.join(seen[-3:])))
+    note_made(ctx, nat['NatGatewayId'])
     if wait:
         nat = wait_nat(ctx.client, nat['NatGatewayId'], ctx.wait_timeout)
     return nat['NatGatewayId'], describe_nat(nat)
 
 
-def delete(ctx, *, existing):
-    """Delete the NAT gateway ``existing`` (raw); waits until it is gone when the context says so."""
+def delete(ctx, *, existing, wait=None):
+    """Delete the NAT gateway ``existing`` (raw); waits until it is deleted when ``wait`` (None: the context's wait)
+    says so. Its Elastic IP address and its network interface are freed only then: "Deleting a public NAT gateway
+    disassociates its Elastic IP address" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteNatGateway.html),
+    which is done when the gateway is deleted, not while it is deleting
+    (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html, "Delete a NAT gateway"): who
+    releases the address or deletes the subnet waits."""
     if existing.get('State') not in LIVE:
         return Change('none', None, None)
     ctx.call('delete_nat_gateway', NatGatewayId=existing['NatGatewayId'])
-    if ctx.wait:
+    if ctx.wait if wait is None else wait:
         ctx.live(wait_nat, ctx.client, existing['NatGatewayId'], ctx.wait_timeout, want='deleted')
     return Change('delete', describe_nat(existing), None, existing['NatGatewayId'])

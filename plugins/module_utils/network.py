@@ -15,7 +15,7 @@ __metaclass__ = type
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils import (
-    elastic_ip, internet_gateway, nat_gateway, route_table, security_group, subnet, vpc,
+    elastic_ip, instance, internet_gateway, nat_gateway, route_table, security_group, subnet, vpc,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, is_id, public
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, exactly_tagged, owned_by, resource_tags
@@ -306,11 +306,12 @@ def remove_internet_gateway(ctx, spec, found, out):
 
 def remove_nat_gateways(ctx, spec, found, out):
     """The stack's NAT gateways, then its addresses: those no one holds, and those its NAT gateways held
-    (AWS frees them when the gateway is deleted; in check mode they are still held, and would be released)."""
+    (AWS frees them when the gateway is deleted, so each deletion is waited for first, see nat_gateway.delete;
+    in check mode they are still held, and would be released)."""
     nats = owned(spec, found['nats'])
     nat_enis = set(a.get('NetworkInterfaceId') for n in owned(spec, found['all_nats']) for a in n.get('NatGatewayAddresses', []))
-    for n in nats:
-        ctx.plan.record('nat_gateway', resource_tags(n).get(NAME_TAG), nat_gateway.delete(ctx, existing=n))
+    for n in nats:  # waited for until deleted, whatever wait says: only then are its address and interface freed
+        ctx.plan.record('nat_gateway', resource_tags(n).get(NAME_TAG), nat_gateway.delete(ctx, existing=n, wait=True))
         out['going'].add(n['NatGatewayId'])
     out['going'].update(nat_enis)
     addresses = stack_addresses(ctx.client, spec['name']) if nats else found['eips']
@@ -371,6 +372,10 @@ def read_stack(ctx, spec):
     vpc_filter = [{'Name': 'vpc-id', 'Values': [vpc_id]}]
     instances = [i for r in ec2.paginate('describe_instances', 'Reservations', Filters=vpc_filter + [{'Name': 'instance-state-name', 'Values': [
         'pending', 'running', 'stopping', 'stopped', 'shutting-down']}]) for i in r['Instances']]
+    ending = [i['InstanceId'] for i in instances if i['State']['Name'] == 'shutting-down']
+    if ending and not ctx.check_mode:  # terminated a moment ago: their interfaces hold the subnets and groups until they are gone
+        instance.wait_state(ec2, ending, 'terminated', ctx.wait_timeout)
+    instances = [i for i in instances if i['InstanceId'] not in ending or ctx.check_mode]
     running = ['%s (%s)' % (i['InstanceId'], resource_tags(i).get(NAME_TAG, '')) for i in instances]
     theirs = [i for i in instances if resource_tags(i).get(STACK_TAG) != stack]
     if running and ctx.check_mode and not theirs:

@@ -11,7 +11,7 @@ from ansible.module_utils.six import string_types
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, canonical_cidr, exactly_tagged, owned_by, resource_tags, tag_specifications,
+    apply_tags, canonical_cidr, exactly_tagged, fresh_call, note_made, owned_by, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
@@ -124,8 +124,9 @@ def ensure(ctx, *, desired, existing=None, tables=()):
 def _create(ctx, vpc_id, tags, planned):
     name = (tags or {}).get('Name')
     created = create_or_find(
-        lambda: ctx.call('create_route_table', VpcId=vpc_id, TagSpecifications=tag_specifications('route-table', tags))['RouteTable'],
+        lambda: fresh_call(ctx, 'create_route_table', VpcId=vpc_id, TagSpecifications=tag_specifications('route-table', tags))['RouteTable'],
         lambda: find_route_table(exactly_tagged(vpc_route_tables(ctx.client, vpc_id), _made_by(tags)), name) if name else None)
+    note_made(ctx, created['RouteTableId'])
     return created['RouteTableId'], dict(planned, id=created['RouteTableId'])
 
 
@@ -146,7 +147,7 @@ def _converge_routes(ctx, table_id, current, desired, after):
             continue
         changed = True
         operation = 'replace_route' if dest in cur_routes else 'create_route'
-        ctx.call(operation, RouteTableId=table_id, DestinationCidrBlock=dest, **{key: target})
+        fresh_call(ctx, operation, RouteTableId=table_id, DestinationCidrBlock=dest, **{key: target})  # table or target may be new
     for dest in sorted(set(cur_routes) - set(want_routes)):
         changed = True
         ctx.call('delete_route', RouteTableId=table_id, DestinationCidrBlock=dest)
@@ -167,9 +168,9 @@ def _converge_subnets(ctx, table_id, current, desired, after, tables):
             continue
         changed = True
         if subnet_id in elsewhere:
-            ctx.call('replace_route_table_association', AssociationId=elsewhere[subnet_id], RouteTableId=table_id)
+            fresh_call(ctx, 'replace_route_table_association', AssociationId=elsewhere[subnet_id], RouteTableId=table_id)
         else:
-            ctx.call('associate_route_table', RouteTableId=table_id, SubnetId=subnet_id)
+            fresh_call(ctx, 'associate_route_table', RouteTableId=table_id, SubnetId=subnet_id)
     for a in current.get('Associations', []):
         if a.get('SubnetId') and a['SubnetId'] not in want_subnets:
             changed = True

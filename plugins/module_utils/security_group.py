@@ -18,7 +18,7 @@ from ansible.module_utils.six import integer_types, string_types, text_type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, canonical_cidr, resource_tags, tag_specifications,
+    apply_tags, call_when_free, canonical_cidr, fresh_call, interface_label, lingers, note_made, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
@@ -272,7 +272,9 @@ def create(ctx, *, desired):
         return found[0]['GroupId'] if found else None
 
     def make():
-        return create_or_find(lambda: ctx.call('create_security_group', **kwargs)['GroupId'], find_made), None
+        made_id = create_or_find(lambda: fresh_call(ctx, 'create_security_group', **kwargs)['GroupId'], find_made)
+        note_made(ctx, made_id)
+        return made_id, None
     group_id = ctx.create('security_group', name, make, None).id
     return {'GroupId': group_id, 'GroupName': name, 'Description': desired['description'], 'VpcId': vpc_id, 'IpPermissions': [],
             'IpPermissionsEgress': [{'IpProtocol': '-1', 'IpRanges': [{'CidrIp': '0.0.0.0/0'}]}],
@@ -287,8 +289,8 @@ def _converge_direction(ctx, group_id, current, desired, purge, egress):
     kind = 'egress' if egress else 'ingress'
     for operation, atoms in (('revoke_security_group_%s', remove), ('authorize_security_group_%s', add),
                              ('update_security_group_rule_descriptions_%s', redesc)):
-        if atoms:
-            ctx.call(operation % kind, GroupId=group_id, IpPermissions=to_permissions(atoms))
+        if atoms:  # the group, or a group its rules name, may be one this run made a moment ago
+            fresh_call(ctx, operation % kind, GroupId=group_id, IpPermissions=to_permissions(atoms))
     return bool(add or remove or redesc)
 
 
@@ -323,16 +325,16 @@ def ensure(ctx, *, desired, existing=None, names_to_ids=None, created=False):
     return Change.of(changed, before, after, group_id)
 
 
-def group_blockers(ec2, group_id, ignore_ids=()):
+def group_blockers(ec2, group_id, ignore_ids=(), lingering=False):
     """What keeps a group from being deleted: network interfaces using it, other groups referring to it
-    (``ignore_ids``: groups, and interfaces, that go in the same run or plan)."""
+    (``ignore_ids``: groups, and interfaces, that go in the same run or plan). The interfaces AWS deletes by itself
+    some minutes after their load balancer, RDS or cache cluster is gone (ec2.lingers) count only with ``lingering``."""
     found = []
     enis = ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=[{'Name': 'group-id', 'Values': [group_id]}])
     for e in enis:
-        if e['NetworkInterfaceId'] in ignore_ids:
+        if e['NetworkInterfaceId'] in ignore_ids or (lingers(e) and not lingering):
             continue
-        owner = (e.get('Attachment') or {}).get('InstanceId') or e.get('Description') or ''
-        found.append('network interface %s %s' % (e['NetworkInterfaceId'], owner))
+        found.append(interface_label(e))
     for g in ec2.paginate('describe_security_groups', 'SecurityGroups',
                           Filters=[{'Name': 'ip-permission.group-id', 'Values': [group_id]}]):
         if g['GroupId'] != group_id and g['GroupId'] not in ignore_ids:
@@ -350,10 +352,14 @@ def revoke_references(ctx, *, existing, group_ids):
 
 def delete(ctx, *, existing, ignore_ids=()):
     """Delete the group ``existing`` (raw); refuses, naming them, while interfaces or other groups use it
-    (``ignore_ids``: groups whose references to it go in the same run)."""
-    blockers = group_blockers(ctx.client, existing['GroupId'], ignore_ids)
+    (``ignore_ids``: groups whose references to it go in the same run). While AWS answers DependencyViolation
+    (requester-managed interfaces of a load balancer, RDS or cache cluster deleted a moment ago) the delete is sent
+    again within the context's wait_timeout; then waiters.StillInUse names the interfaces that still use the group."""
+    group_id = existing['GroupId']
+    blockers = group_blockers(ctx.client, group_id, ignore_ids)
     if blockers:
         raise ValidationError('state', 'security group %s (%s) is still used by %s; remove those first'
-                              % (existing['GroupId'], existing['GroupName'], '; '.join(blockers)))
-    ctx.call('delete_security_group', GroupId=existing['GroupId'])
+                              % (group_id, existing['GroupName'], '; '.join(blockers)))
+    call_when_free(ctx, 'delete_security_group', 'security group %s (%s)' % (group_id, existing['GroupName']),
+                   lambda: group_blockers(ctx.client, group_id, ignore_ids, lingering=True), GroupId=group_id)
     return Change('delete', {'id': existing['GroupId']}, None, existing['GroupId'])

@@ -13,7 +13,8 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Ch
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, describe_one, resource_tags, tag_specifications,
+    TIMING, apply_tags, call_when_free, describe_one, fresh_call, interface_label, interfaces, lingers, note_made, resource_tags,
+    tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import check_owner
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
@@ -76,7 +77,7 @@ def wait_subnet(ec2, subnet_id, timeout):
     def fetch():
         return describe_one(ec2.describe_subnets, 'Subnets', 'InvalidSubnetID.NotFound', SubnetIds=[subnet_id])
     return wait_for(fetch, lambda s: s is not None and s.get('State') == 'available',
-                    'subnet %s to become available' % subnet_id, timeout=timeout, delay=1)
+                    'subnet %s to become available' % subnet_id, timeout=timeout, delay=1, **TIMING)
 
 
 def label(raw):
@@ -126,40 +127,48 @@ def _create(ctx, spec, tags, want_public):
     kwargs = dict(VpcId=spec['vpc_id'], CidrBlock=spec['cidr_block'], TagSpecifications=tag_specifications('subnet', tags))
     if spec.get('availability_zone'):
         kwargs['AvailabilityZone'] = spec['availability_zone']
-    created = create_or_find(lambda: ctx.call('create_subnet', **kwargs)['Subnet'],
+    created = create_or_find(lambda: fresh_call(ctx, 'create_subnet', **kwargs)['Subnet'],
                              lambda: find_subnet(vpc_subnets(ctx.client, spec['vpc_id']), spec['cidr_block']))
+    note_made(ctx, created['SubnetId'])
     raw = created if created.get('State') == 'available' else wait_subnet(ctx.client, created['SubnetId'], ctx.wait_timeout)
     if want_public:
-        ctx.call('modify_subnet_attribute', SubnetId=created['SubnetId'], MapPublicIpOnLaunch={'Value': True})
+        fresh_call(ctx, 'modify_subnet_attribute', SubnetId=created['SubnetId'], MapPublicIpOnLaunch={'Value': True})
         raw = dict(raw, MapPublicIpOnLaunch=True)
     return raw['SubnetId'], describe_subnet(raw)
 
 
 def subnet_dependents(ec2, subnet_id, going=()):
-    """Instances and interfaces in the subnet (AWS deletes those of terminated instances and deleted NAT gateways);
-    ``going``: the ids this run deletes (or would, in check mode), not counted."""
+    """Instances and interfaces in the subnet that only their owner removes; ``going``: the ids this run deletes (or
+    would, in check mode), not counted. What AWS deletes by itself is not counted, the delete waits for it: the
+    interfaces of a load balancer, NAT gateway, RDS or cache cluster some minutes after it is gone (ec2.lingers), and
+    instances shutting down, with their interfaces."""
     found = []
-    enis = ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=[{'Name': 'subnet-id', 'Values': [subnet_id]}])
-    for e in enis:
-        if e['NetworkInterfaceId'] not in going:
-            owner = (e.get('Attachment') or {}).get('InstanceId') or e.get('Description') or e.get('InterfaceType')
-            found.append('network interface %s (%s)' % (e['NetworkInterfaceId'], owner))
+    ending = set()
     for r in ec2.paginate('describe_instances', 'Reservations', Filters=[
             {'Name': 'subnet-id', 'Values': [subnet_id]},
             {'Name': 'instance-state-name', 'Values': ['pending', 'running', 'stopping', 'stopped', 'shutting-down']}]):
         for i in r['Instances']:
-            label = 'instance %s' % i['InstanceId']
-            if i['InstanceId'] not in going and not any(label in f for f in found):
-                found.append(label)
+            if i['State']['Name'] == 'shutting-down':
+                ending.add(i['InstanceId'])
+            elif i['InstanceId'] not in going:
+                found.append('instance %s (%s)' % (i['InstanceId'], i['State']['Name']))
+    enis = ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=[{'Name': 'subnet-id', 'Values': [subnet_id]}])
+    for e in enis:
+        owner = (e.get('Attachment') or {}).get('InstanceId')
+        if e['NetworkInterfaceId'] not in going and owner not in going and owner not in ending and not lingers(e):
+            found.append(interface_label(e))
     return found
 
 
 def delete(ctx, *, existing, going=()):
     """Delete the subnet ``existing`` (raw); refuses, naming them, while instances or interfaces use it
-    (``going``: ids the same run deletes before, see :func:`subnet_dependents`)."""
+    (``going``: ids the same run deletes before, see :func:`subnet_dependents`). While AWS answers
+    DependencyViolation (requester-managed interfaces of what was deleted a moment ago) the delete is sent again
+    within the context's wait_timeout; then waiters.StillInUse names the interfaces still in the subnet."""
     blockers = subnet_dependents(ctx.client, existing['SubnetId'], going)
     if blockers:
         raise ValidationError('state', 'subnet %s (%s) is still in use by %s; remove them first'
                               % (existing['SubnetId'], existing['CidrBlock'], '; '.join(blockers)))
-    ctx.call('delete_subnet', SubnetId=existing['SubnetId'])
+    call_when_free(ctx, 'delete_subnet', 'subnet %s' % label(existing),
+                   lambda: interfaces(ctx.client, 'subnet-id', existing['SubnetId']), SubnetId=existing['SubnetId'])
     return Change('delete', describe_subnet(existing), None, existing['SubnetId'])

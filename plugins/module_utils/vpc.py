@@ -11,7 +11,8 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Ch
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, describe_one, canonical_cidr, exactly_tagged, name_tags, owned_by, resource_tags, tag_specifications,
+    TIMING, apply_tags, call_when_free, describe_one, canonical_cidr, exactly_tagged, fresh_call, interface_label, lingers,
+    name_tags, note_made, owned_by, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
@@ -120,7 +121,7 @@ def wait_vpc_available(ec2, vpc_id, timeout):
     def fetch():  # None while the new VPC is not yet visible (eventual consistency right after create)
         return describe_one(ec2.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[vpc_id])
     return wait_for(fetch, lambda v: v is not None and v.get('State') == 'available',
-                    'VPC %s to become available' % vpc_id, timeout=timeout, delay=1)
+                    'VPC %s to become available' % vpc_id, timeout=timeout, delay=1, **TIMING)
 
 
 def find(ctx, *, name=None, cidr_block=None, vpc_id=None, extra_tags=None, stack=None):
@@ -170,6 +171,7 @@ def _create(ctx, spec, tags, want_dns):
         lambda: ctx.call('create_vpc', CidrBlock=spec['cidr_block'], TagSpecifications=tag_specifications('vpc', tags))['Vpc'],
         lambda: find_vpc(ctx.client, spec.get('name'), spec['cidr_block'], stack=spec.get('stack')))
     vpc_id = vpc['VpcId']
+    note_made(ctx, vpc_id)
     if vpc.get('State') != 'available':
         vpc = wait_vpc_available(ctx.client, vpc_id, ctx.wait_timeout)
     _apply_dns(ctx, vpc_id, dict(NEW_VPC_DNS), want_dns)
@@ -179,16 +181,17 @@ def _create(ctx, spec, tags, want_dns):
 def _apply_dns(ctx, vpc_id, current, want):
     # Support must be on before hostnames can be turned on, and hostnames off before support goes off.
     if want['dns_support'] and not current['dns_support']:
-        ctx.call('modify_vpc_attribute', VpcId=vpc_id, EnableDnsSupport={'Value': True})
+        fresh_call(ctx, 'modify_vpc_attribute', VpcId=vpc_id, EnableDnsSupport={'Value': True})
     if want['dns_hostnames'] != current['dns_hostnames']:
-        ctx.call('modify_vpc_attribute', VpcId=vpc_id, EnableDnsHostnames={'Value': want['dns_hostnames']})
+        fresh_call(ctx, 'modify_vpc_attribute', VpcId=vpc_id, EnableDnsHostnames={'Value': want['dns_hostnames']})
     if not want['dns_support'] and current['dns_support']:
-        ctx.call('modify_vpc_attribute', VpcId=vpc_id, EnableDnsSupport={'Value': False})
+        fresh_call(ctx, 'modify_vpc_attribute', VpcId=vpc_id, EnableDnsSupport={'Value': False})
 
 
-def vpc_dependents(ec2, vpc_id, going=()):
+def vpc_dependents(ec2, vpc_id, going=(), lingering=True):
     """What still lives in the VPC and keeps it from being deleted: ['subnet subnet-1 (web-a)', ...];
-    ``going``: the ids this run deletes (or would, in check mode), not counted."""
+    ``going``: the ids this run deletes (or would, in check mode), not counted; ``lingering`` False: the interfaces
+    AWS deletes by itself (ec2.lingers) are not counted either."""
     vpc_filter = [{'Name': 'vpc-id', 'Values': [vpc_id]}]
     found = []
 
@@ -212,20 +215,22 @@ def vpc_dependents(ec2, vpc_id, going=()):
         if not any(a.get('Main') for a in r.get('Associations', [])):
             add('route table', r['RouteTableId'], resource_tags(r))
     for e in ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=vpc_filter):
-        add('network interface', e['NetworkInterfaceId'], {'Name': e.get('Description')})
+        if e['NetworkInterfaceId'] not in going and (lingering or not lingers(e)):
+            found.append(interface_label(e))
     return found
 
 
 def delete(ctx, *, existing, going=()):
     """Delete the VPC ``existing`` (raw); refuses, naming them, while dependents remain (``going``: ids the
-    same run deletes before, see :func:`vpc_dependents`)."""
+    same run deletes before, see :func:`vpc_dependents`). Interfaces AWS deletes by itself (a deleted load
+    balancer's, NAT gateway's ...) are waited for, within the context's wait_timeout, and named if they stay."""
     if existing is None:
         return Change('none', None, None)
     before = describe_vpc(ctx.client, existing)
-    blockers = vpc_dependents(ctx.client, before['id'], going)
+    blockers = vpc_dependents(ctx.client, before['id'], going, lingering=False)
     if blockers:
         raise ValidationError('state', 'VPC %s still has dependents: %s. Delete them first '
                               '(seed.laravel_aws.network with state: absent removes a whole stack in order)'
                               % (before['id'], '; '.join(blockers)))
-    ctx.call('delete_vpc', VpcId=before['id'])
+    call_when_free(ctx, 'delete_vpc', 'VPC %s' % before['id'], lambda: vpc_dependents(ctx.client, before['id']), VpcId=before['id'])
     return Change('delete', before, None, before['id'])

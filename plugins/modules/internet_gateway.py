@@ -34,6 +34,15 @@ options:
     type: str
     choices: [present, detached, absent]
     default: present
+  wait_timeout:
+    description:
+      - With O(state=detached) or O(state=absent), seconds to keep sending the detach while AWS refuses it with
+        C(DependencyViolation) because public addresses are still mapped in the VPC (a NAT gateway or load balancer
+        being deleted, an instance shutting down). When the time is out the error names the addresses and their
+        network interfaces.
+    type: int
+    default: 600
+    version_added: 0.2.0
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
@@ -140,6 +149,7 @@ def main():
             vpc_id=dict(type='str', required=True),
             name=dict(type='str'),
             state=dict(type='str', default='present', choices=['present', 'detached', 'absent']),
+            wait_timeout=dict(type='int', default=600),
         ), state=False, owner=True),
     )
     m.run(run)

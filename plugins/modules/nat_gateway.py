@@ -36,7 +36,10 @@ options:
     description: An existing elastic IP to use. Without it the gateway gets an address of its own.
     type: str
   release_eip:
-    description: With O(state=absent), release the address the module allocated for the gateway (never one given as O(allocation_id)).
+    description:
+      - With O(state=absent), release the address the module allocated for the gateway (never one given as O(allocation_id)).
+      - AWS frees the address only when the gateway is C(deleted), so releasing it waits for that (up to O(wait_timeout))
+        even with O(wait=false).
     type: bool
     default: true
   state:
@@ -45,7 +48,9 @@ options:
     choices: [present, absent]
     default: present
   wait:
-    description: Wait until the gateway is available (or deleted).
+    description:
+      - Wait until the gateway is available (C(pending), then C(available); C(failed) is an error with AWS's failure
+        message), or with O(state=absent) deleted (C(deleting), then C(deleted)).
     type: bool
     default: true
   wait_timeout:
@@ -169,10 +174,12 @@ def run(m):
     ctx = Context.of(m, ec2, purge_tags=purge)
     if p['state'] == 'absent':
         changed = existing is not None
+        releasing = own_eip and p['release_eip'] and (existing is None or existing.get('NatGatewayAddresses', [{}])[0].get('AllocationId')
+                                                      == own_eip['AllocationId'])
         if existing:
-            nat_gateway.delete(ctx, existing=existing)
-        if own_eip and p['release_eip'] and (existing is None or existing.get('NatGatewayAddresses', [{}])[0].get('AllocationId')
-                                             == own_eip['AllocationId']):
+            # the address is freed only once the gateway is deleted: releasing it waits for that, whatever wait says
+            nat_gateway.delete(ctx, existing=existing, wait=True if releasing else None)
+        if releasing:
             changed = True
             fresh = ec2.describe_addresses(AllocationIds=[own_eip['AllocationId']])['Addresses'][0]  # freed by the delete
             elastic_ip.delete(ctx, existing=fresh, disassociate=True)

@@ -98,11 +98,21 @@ options:
     choices: [present, absent]
     default: present
   wait:
-    description: Wait for NAT gateways to become available (or deleted).
+    description:
+      - Wait for NAT gateways to become available (C(pending), then C(available); C(failed) is an error with AWS's
+        failure message).
+      - With O(state=absent) each NAT gateway is waited for until C(deleted) whatever this says, since AWS frees its
+        elastic IP and its network interface (which hold the address and the subnet) only then.
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait for each resource.
+    description:
+      - Seconds to wait for each resource.
+      - With O(state=absent), also how long a delete or detach AWS refuses with C(DependencyViolation) is sent again
+        (requester-managed network interfaces of deleted load balancers, NAT gateways, RDS instances or cache clusters
+        hold subnets and security groups for some minutes; public addresses still mapped keep the internet gateway
+        attached). When the time is out the error names what still holds the resource, and what the run had deleted
+        before.
     type: int
     default: 600
 extends_documentation_fragment:

@@ -68,6 +68,16 @@ options:
     type: bool
     default: true
     aliases: [purge_egress_rules]
+  wait_timeout:
+    description:
+      - With O(state=absent), seconds to keep sending the delete while AWS refuses it with C(DependencyViolation):
+        the requester-managed network interfaces of a load balancer, RDS instance or cache cluster deleted a moment
+        ago use the group for some minutes. When the time is out the error names the interfaces still using it
+        (id, description, who made them, status).
+      - Instances, interfaces a user made and other groups' rules that use the group are named at once, before any change.
+    type: int
+    default: 600
+    version_added: 0.2.0
   state:
     description: V(present) or V(absent).
     type: str
@@ -209,6 +219,7 @@ def main():
             allow_ssh_from_anywhere=dict(type='bool', default=False),
             purge_rules=dict(type='bool', default=True),
             purge_rules_egress=dict(type='bool', default=True, aliases=['purge_egress_rules']),
+            wait_timeout=dict(type='int', default=600),
         ), owner=True),
     )
     m.run(run)

@@ -52,9 +52,16 @@ options:
     choices: [present, absent]
     default: present
   wait_timeout:
-    description: Seconds to wait for a new subnet to become available.
+    description:
+      - Seconds to wait for a new subnet to become available.
+      - With O(state=absent), seconds to keep sending the delete while AWS refuses it with C(DependencyViolation):
+        the requester-managed network interfaces of a load balancer, NAT gateway, RDS instance or cache cluster
+        deleted a moment ago hold the subnet for some minutes. When the time is out the error names the interfaces
+        still in the subnet (id, description, who made them, status).
+      - Instances, and interfaces a user made, are named at once, before any change.
+      - The default was V(300) before 0.2.0.
     type: int
-    default: 300
+    default: 600
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
@@ -195,7 +202,7 @@ def main():
             availability_zone=dict(type='str', aliases=['az']),
             map_public_ip_on_launch=dict(type='bool', aliases=['map_public']),
             name=dict(type='str'),
-            wait_timeout=dict(type='int', default=300),
+            wait_timeout=dict(type='int', default=600),
         ), owner=True),
     )
     m.run(run)

@@ -56,6 +56,8 @@ options:
   wait_timeout:
     description:
       - Seconds to wait for a new VPC to become available.
+      - With O(state=absent), seconds to keep sending the delete while AWS refuses it with C(DependencyViolation)
+        (requester-managed network interfaces of what was deleted a moment ago); then the error names what is left.
     type: int
     default: 300
 extends_documentation_fragment:
