@@ -29,9 +29,7 @@ import threading
 import unicodedata
 
 from urllib.parse import parse_qs
-from xml.sax.saxutils import escape
 
-from emulator import server
 from emulator.server import Hook
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -56,9 +54,6 @@ aws_rules = load_rules()
 SIGNING = {'ec2': 'ec2', 'elasticloadbalancing': 'elbv2', 'rds': 'rds', 'elasticache': 'elasticache', 'acm': 'acm'}
 # Which service a JSON request is for, from X-Amz-Target's prefix.
 TARGETS = {'CertificateManager': 'acm'}
-
-# Whether server.ec2_error escapes the message itself (an XML answer with a bare & or < does not parse).
-ESCAPING = b'&amp;' in server.ec2_error('Code', '&')
 
 _MODELS = {}
 _LOCK = threading.Lock()
@@ -315,11 +310,7 @@ class ParamRules(Hook):
     def refuse(self, action, form, region, environ, body):  # pylint: disable=unused-argument
         if self.profile is not None and not self.profile.strict:
             return None
-        refused = self.judge(action, form, environ, body)
-        if refused and not environ.get('HTTP_X_AMZ_TARGET') and not ESCAPING:
-            status, code, message = refused
-            refused = (status, code, escape(message))  # the XML answer (server.ec2_error) carries the message as it is
-        return refused
+        return self.judge(action, form, environ, body)
 
     def judge(self, action, form, environ, body):
         """None, or AWS's refusal ('400 Bad Request', code, message) of a request."""

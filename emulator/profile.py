@@ -115,4 +115,5 @@ class Profile:
 def hooks():
     """The hooks that make the aws profile (each does nothing in the moto profile), in the order they see a request."""
     from emulator.consistency import Consistency
-    return [Consistency()]
+    from emulator.params import ParamRules
+    return [ParamRules(), Consistency()]

@@ -41,6 +41,7 @@ import struct
 import threading
 import uuid
 from urllib.parse import parse_qs
+from xml.sax.saxutils import escape as xml_escape
 
 from emulator import profile as profile_mod
 
@@ -80,8 +81,10 @@ THROTTLE_ANSWERS = (
 
 
 def ec2_error(code, message):
+    """An error answer as EC2 writes it (botocore's query parser reads the query services' errors from it too); the
+    message escaped, so a rule that names & < > still parses."""
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>%s</Code><Message>%s</Message>'
-            '</Error></Errors><RequestID>%s</RequestID></Response>' % (code, message, uuid.uuid4())).encode()
+            '</Error></Errors><RequestID>%s</RequestID></Response>' % (xml_escape(code), xml_escape(message), uuid.uuid4())).encode()
 
 
 def form_of(body):
