@@ -223,3 +223,19 @@ def test_the_helpers_read_what_they_should(tmp_path):
     assert not skipped_in_check_mode(entries[0]) and skipped_in_check_mode(entries[4]) and not deferred(entries[0])
     with pytest.raises(AssertionError):
         started_in_background({'task': {'name': 'f', 'async': '{{ 60 }}', 'poll': 0}})
+
+
+def test_a_job_reports_its_changes_once_and_is_found_where_it_was_written(site):
+    """A started job is not a change (its collection reports the module's changed: a rerun says changed=0), and the
+    plays that start and collect jobs name one async folder ($HOME's), where async_status looks for them."""
+    tasks, dummy = site
+    jobs = [e for e in tasks if started_in_background(e) and not e['check_only']]
+    assert {module_of(e['task'])[0] for e in jobs} == {'rds_instance', 'cache_cluster', 'load_balancer'}
+    for entry in jobs:
+        assert 'ansible_job_id is not defined' in str(entry['task'].get('changed_when')), entry['task']['name']
+    plays = {e['play']['name']: e['play'] for e in tasks if e['play'] and (e in jobs or collects(e))}
+    assert len(plays) == 2  # provision.yml's, and site.yml's waits
+    for name in plays:
+        with open(os.path.join(PLAYBOOKS, plays[name]['playbook'])) as f:
+            play = next(p for p in yaml.safe_load(f) if p.get('name') == name)
+        assert "lookup('ansible.builtin.env', 'HOME')" in play['vars']['ansible_async_dir'], name
