@@ -9,7 +9,8 @@ RunInstances  -> one container per instance, from the local image its AMI maps t
                  passwordless sudo, trusts the CA, writes
                  authorized_keys, generates the host keys and runs a `#!` user data script once,
                  before sshd starts. The instance stays `pending` until the container has booted
-                 and sshd runs, then turns `running`.
+                 and sshd runs, then turns `running` (in the aws profile, not before its pending time is
+                 over either: emulator.lifecycle).
                  An instance with a public address publishes its ports 22 and 80 on 127.0.0.1 (the
                  stand-in for the internet gateway); a private one publishes nothing and is reached
                  through the bastion, as on AWS.
@@ -163,6 +164,7 @@ class DataPlane(Hook):
         with open(ca.ensure(self.state_dir)[0]) as f:  # the cloud's root CA, which the image trusts (emulator.ca)
             write_atomic(os.path.join(meta, 'ca.crt'), f.read())
         instance._state.name, instance._state.code = 'pending', 0  # pylint: disable=protected-access
+        instance.seed_serving = 'starting'  # emulator.lifecycle keeps it pending until it serves
         thread = threading.Thread(target=self._boot, args=(backend, instance, image, entry, meta), daemon=True)
         self.threads.append(thread)
         thread.start()
@@ -183,10 +185,12 @@ class DataPlane(Hook):
             with self.lock:
                 entry['state'] = 'running'
                 self.write_state()
-            if instance.state == 'pending':
+            instance.seed_serving = 'serving'
+            if instance.state == 'pending' and not getattr(instance, 'seed_timed', False):  # else emulator.lifecycle, in time
                 instance._state.name, instance._state.code = 'running', 16  # pylint: disable=protected-access
             self.log('dataplane: %s (%s) running in %s at %s' % (entry['id'], entry['name'], entry['container'], entry['private_ip']))
         except Exception as exc:  # pylint: disable=broad-except
+            instance.seed_serving = 'failed'
             with self.lock:
                 entry.update(state='failed', error=str(exc))
                 self.write_state()
@@ -244,6 +248,7 @@ class DataPlane(Hook):
             return
         instance = backend.get_instance(instance_id)
         instance._state.name, instance._state.code = 'pending', 0  # pylint: disable=protected-access
+        instance.seed_serving = 'starting'
 
         def boot():
             try:
@@ -253,8 +258,11 @@ class DataPlane(Hook):
                 with self.lock:
                     entry['state'] = 'running'
                     self.write_state()
-                instance._state.name, instance._state.code = 'running', 16  # pylint: disable=protected-access
+                instance.seed_serving = 'serving'
+                if not getattr(instance, 'seed_timed', False):  # else emulator.lifecycle, in time
+                    instance._state.name, instance._state.code = 'running', 16  # pylint: disable=protected-access
             except Exception as exc:  # pylint: disable=broad-except
+                instance.seed_serving = 'failed'
                 entry.update(state='failed', error=str(exc))
                 self.log('dataplane: %s failed to start: %s' % (instance_id, exc))
         threading.Thread(target=boot, daemon=True).start()

@@ -5,7 +5,9 @@ CreateDBInstance        -> one container running PostgreSQL on the VPC's Docker 
                            alias) on its port, with the master user and password of the call (a login role with
                            CREATEDB and CREATEROLE, not a superuser, as RDS's master user) and the initial
                            database (DBName) owned by it; SSL on, with a certificate for the endpoint. The
-                           instance is `creating` until PostgreSQL answers, then `available`.
+                           instance is `creating` until PostgreSQL answers, then `available` (in the aws
+                           profile, emulator.lifecycle's walk: creating and backing-up for their time, and
+                           not before PostgreSQL answers).
 ModifyDBInstance        -> a new MasterUserPassword is set on the role.
 DeleteDBInstance        -> the container is removed (the final snapshot is the API's record only).
 CreateReplicationGroup  -> one container running Redis under the primary and reader endpoint addresses, with
@@ -195,6 +197,7 @@ class DataTier(Hook):
                  'state': 'starting', 'error': None}
         self.servers[key] = entry
         resource.status = 'creating'
+        resource.seed_serving = 'starting'  # emulator.lifecycle keeps it creating until it serves
         network = self.dataplane.network_for(ec2, vpc_id)
         thread = threading.Thread(target=self._boot, args=(key, entry, resource, network), daemon=True)
         self.threads.append(thread)
@@ -235,11 +238,14 @@ class DataTier(Hook):
                 self._boot_redis(entry, resource)
             with self.lock:
                 entry['state'] = 'running'
-            resource.status = 'available'
+            resource.seed_serving = 'serving'
+            if not getattr(resource, 'seed_timed', False):  # else emulator.lifecycle makes it available when its time is over
+                resource.status = 'available'
             self.log('datatier: %s %s serving in %s as %s:%d' % (kind, rid, entry['container'], entry['names'][0], entry['port']))
         except Exception as exc:  # pylint: disable=broad-except
             with self.lock:
                 entry.update(state='failed', error=str(exc))
+            resource.seed_serving = 'failed'
             resource.status = 'failed' if kind == 'rds' else 'create-failed'
             self.log('datatier: %s %s failed to start: %s' % (kind, rid, exc))
 

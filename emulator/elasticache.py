@@ -17,6 +17,7 @@ in this process so that they answer as the ElastiCache API reference and botocor
 - Status: a new group is ``creating`` (in the create answer and the first describe after it), then
   ``available``; a modified one is ``modifying`` once, then ``available``; a deleted one is ``deleting`` (in the
   delete answer and the first describe after it), then gone, with its member clusters (moto keeps it for ever).
+  In the aws profile, emulator.lifecycle makes each status last its time instead (the group carries ``seed_timed``).
 - ModifyReplicationGroup also changes SecurityGroupIds, PreferredMaintenanceWindow, EngineVersion,
   SnapshotRetentionLimit and the AuthToken (AuthTokenUpdateStrategy ROTATE or SET), on the member clusters too;
   the engine version is upgraded only (InvalidParameterCombination for a downgrade); MultiAZEnabled without
@@ -63,6 +64,34 @@ def _version(text):
         return tuple(int(p) for p in str(text).split('.'))
     except ValueError:
         return (0,)
+
+
+def member_view(group, cluster):
+    """The member cache cluster as DescribeCacheClusters shows it, from its replication group."""
+    cluster.security_groups = [{'SecurityGroupId': s, 'Status': 'active'} for s in group.security_group_ids or []]
+    cluster.cache_node_type = group.cache_node_type
+    cluster.engine_version = group.engine_version
+    cluster.preferred_maintenance_window = group.preferred_maintenance_window
+    cluster.snapshot_retention_limit = group.snapshot_retention_limit
+    cluster.auth_token_enabled = group.auth_token_enabled
+    cluster.transit_encryption_enabled = group.transit_encryption_enabled
+    cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
+    cluster.cache_cluster_status = 'available' if group.status == 'available' else group.status
+    cluster.replication_group_id = group.replication_group_id
+
+
+def refresh_members(backend, group):
+    for cid in group.member_clusters:
+        cluster = backend.cache_clusters.get(cid)
+        if cluster is not None:
+            member_view(group, cluster)
+
+
+def remove(backend, group):
+    """A deleted group's time is over: it is gone, with its member clusters."""
+    backend.replication_groups.pop(group.replication_group_id, None)
+    for cid in group.member_clusters:
+        backend.cache_clusters.pop(cid, None)
 
 
 def patch_elasticache():
@@ -144,25 +173,6 @@ def patch_elasticache():
         group['reader_endpoint'] = {'address': group['reader_endpoint_address'], 'port': group['port']}
     ReplicationGroup._set_node_members_clusters_disabled = members_disabled_as_aws  # pylint: disable=protected-access
 
-    def member_view(group, cluster):
-        """The member cache cluster as DescribeCacheClusters shows it, from its replication group."""
-        cluster.security_groups = [{'SecurityGroupId': s, 'Status': 'active'} for s in group.security_group_ids or []]
-        cluster.cache_node_type = group.cache_node_type
-        cluster.engine_version = group.engine_version
-        cluster.preferred_maintenance_window = group.preferred_maintenance_window
-        cluster.snapshot_retention_limit = group.snapshot_retention_limit
-        cluster.auth_token_enabled = group.auth_token_enabled
-        cluster.transit_encryption_enabled = group.transit_encryption_enabled
-        cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
-        cluster.cache_cluster_status = 'available' if group.status == 'available' else group.status
-        cluster.replication_group_id = group.replication_group_id
-
-    def refresh_members(backend, group):
-        for cid in group.member_clusters:
-            cluster = backend.cache_clusters.get(cid)
-            if cluster is not None:
-                member_view(group, cluster)
-
     def invalid_combination(message):
         return exceptions.InvalidParameterCombinationException(message)
 
@@ -216,14 +226,14 @@ def patch_elasticache():
 
     def step(backend, group):
         """One describe later: a transitional status counts down, then available (or gone, for deleting)."""
+        if getattr(group, 'seed_timed', False):
+            return True  # the aws profile: emulator.lifecycle walks its statuses in time
         left = getattr(group, 'seed_transition', 0)
         if left > 0:
             group.seed_transition = left - 1
             return True
         if group.status == 'deleting':
-            backend.replication_groups.pop(group.replication_group_id, None)
-            for cid in group.member_clusters:
-                backend.cache_clusters.pop(cid, None)
+            remove(backend, group)
             return False
         if group.status in ('creating', 'modifying'):
             group.status = 'available'

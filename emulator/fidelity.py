@@ -7,7 +7,10 @@ in-process moto) so that they behave as AWS documents:
   says false), so TerminateInstances deletes it; a terminated instance keeps nothing in its
   subnet or security groups.
 - DeleteNatGateway: the gateway's interface is deleted and its Elastic IP disassociated (moto
-  keeps both), so the subnet and the address are free once the gateway is deleted.
+  keeps both), so the subnet and the address are free once the gateway is deleted (in the aws
+  profile, emulator.lifecycle does it when the gateway's deleting state is over).
+- A load balancer that emulator.lifecycle walks (the aws profile) stays provisioning until its time
+  is over; moto makes every load balancer active at the first describe.
 - ImportKeyPair: an ed25519 key's fingerprint is the base64 SHA-256 of the key, as
   `ssh-keygen -l` prints it (moto gives a hex SHA-256 of its DER form).
 - DescribeImages: the Debian 12 and 13 images under Debian's owner id and name pattern, as Debian
@@ -16,7 +19,8 @@ in-process moto) so that they behave as AWS documents:
 - ImportCertificate with a CertificateArn (a re-import): the certificate keeps its tags, as on
   AWS (moto makes a new bundle under the ARN and drops them), so it is found again by its Name tag.
 - DeleteListener, DeleteLoadBalancer: a certificate the listeners used is no longer in use
-  (moto keeps the listener in the certificate's InUseBy for ever), so it can be deleted after them.
+  (moto keeps the listener in the certificate's InUseBy for ever), so it can be deleted after them
+  (in the aws profile, emulator.lifecycle keeps it in use a while longer, as AWS does).
 - DeregisterTargets of a target that is not registered: "If the specified target does not exist,
   the action returns successfully" (the ELBv2 API reference); moto answers InvalidTarget, which
   would make a client's retry of a lost answer fail.
@@ -42,6 +46,20 @@ def ed25519_fingerprint(public_key_text):
     except (IndexError, ValueError):
         return None
     return base64.b64encode(hashlib.sha256(blob).digest()).decode()
+
+
+def free_nat_gateway(backend, nat):
+    """What a deleted NAT gateway lets go: its interface, and its Elastic IP's association."""
+    eni = getattr(nat, '_eni', None)
+    if eni is None or backend is None:
+        return
+    for eip in list(backend.addresses):
+        if eip.eni is eni:
+            backend.disassociate_address(address=eip.public_ip)
+    if eni.id in backend.enis:
+        eni.delete()
+    for entry in nat.address_set:
+        entry.pop('associationId', None)
 
 
 def patch_moto():
@@ -81,15 +99,8 @@ def patch_moto():
     @functools.wraps(delete_nat_gateway)
     def delete_nat_gateway_as_aws(self, nat_gateway_id):
         nat = delete_nat_gateway(self, nat_gateway_id)
-        eni = getattr(nat, '_eni', None)
-        if eni is not None:
-            for eip in list(self.addresses):
-                if eip.eni is eni:
-                    self.disassociate_address(address=eip.public_ip)
-            if eni.id in self.enis:
-                eni.delete()
-            for entry in nat.address_set:
-                entry.pop('associationId', None)
+        if not getattr(nat, 'seed_timed', False):  # in the aws profile, emulator.lifecycle frees them once it is deleted
+            free_nat_gateway(self, nat)
         return nat
     NatGatewayBackend.delete_nat_gateway = delete_nat_gateway_as_aws
 
@@ -157,6 +168,15 @@ def patch_moto():
         release_certificates(self, users)
         return result
     ELBv2Backend.delete_load_balancer = delete_load_balancer_as_aws
+
+    from moto.elbv2.models import FakeLoadBalancer
+    activate = FakeLoadBalancer.activate
+
+    @functools.wraps(activate)
+    def activate_in_time(self):
+        if not getattr(self, 'seed_timed', False):  # emulator.lifecycle makes it active when its time is over
+            activate(self)
+    FakeLoadBalancer.activate = activate_in_time
 
     from moto.elbv2.models import FakeTargetGroup
 

@@ -24,7 +24,8 @@ patch_rds() (called by emulator.fidelity.patch_moto) changes moto's RDS models s
   `resetting-master-credentials`, with MasterUserPassword in PendingModifiedValues until it is applied
   ("Between the time of the request and the completion of the request, the MasterUserPassword element
   exists in the PendingModifiedValues element", API_ModifyDBInstance); changes applied at once make it
-  `modifying`. Either lasts TRANSITION_DESCRIBES describes, then `available` (moto stays `available`).
+  `modifying`. Either lasts TRANSITION_DESCRIBES describes, then `available` (moto stays `available`); in the
+  aws profile, emulator.lifecycle makes it last its time instead (the instance carries ``seed_timed``).
 - The backup and maintenance windows: moto refuses a maintenance window that wraps the week's end
   (sun:23:45-mon:00:15, the example of AWS's own CreateDBInstance page: "Must be at least 30 minutes"),
   and lets a backup window shorter than 30 minutes through; the check here is AWS's rule
@@ -115,6 +116,14 @@ def window_problem(maintenance, backup):
     if m_len is not None and b_len is not None and any((m_start + i - b_start) % DAY <= b_len for i in range(m_len + 1)):
         return 'The backup window and maintenance window must not overlap.'
     return None
+
+
+def settle(database):
+    """A modification is over: the instance is available, and a new master password no longer pending."""
+    database.status = 'available'
+    pending = dict(getattr(database, 'pending_modified_values', None) or {})
+    pending.pop('MasterUserPassword', None)
+    database.pending_modified_values = pending
 
 
 def patch_rds():
@@ -209,13 +218,12 @@ def patch_rds():
     def describe_instances_as_aws(self, db_instance_identifier=None, filters=None):
         found = describe_instances(self, db_instance_identifier, filters)
         for database in found:
+            if getattr(database, 'seed_timed', False):
+                continue  # the aws profile: emulator.lifecycle walks its states in time
             left = getattr(database, 'seed_transition', 0)
             if left > 0:
                 database.seed_transition = left - 1
             elif getattr(database, 'status', None) in ('modifying', 'resetting-master-credentials'):
-                database.status = 'available'
-                pending = dict(getattr(database, 'pending_modified_values', None) or {})
-                pending.pop('MasterUserPassword', None)
-                database.pending_modified_values = pending
+                settle(database)
         return found
     RDSBackend.describe_db_instances = describe_instances_as_aws
