@@ -115,5 +115,6 @@ class Profile:
 def hooks():
     """The hooks that make the aws profile (each does nothing in the moto profile), in the order they see a request."""
     from emulator.consistency import Consistency
+    from emulator.lifecycle import Lifecycle
     from emulator.params import ParamRules
-    return [ParamRules(), Consistency()]
+    return [ParamRules(), Lifecycle(), Consistency()]
