@@ -176,7 +176,7 @@ def fresh_call(ctx, operation, **kwargs):
     the NotFound of their kinds: the new id is not seen yet. Ids the user gave get no second try."""
     fresh = [i for i in _strings(kwargs, []) if i in made(ctx)]
     codes = codes_of(fresh)
-    if ctx.check_mode or not codes:
+    if not codes:  # (check mode makes no ids, and records the call once)
         return ctx.call(operation, **kwargs)
     return retry_not_found(lambda: ctx.call(operation, **kwargs), codes, '%s of %s' % (operation, ', '.join(sorted(set(fresh)))),
                            timeout=fresh_timeout(ctx), **TIMING)
@@ -224,9 +224,7 @@ def public_addresses(ec2, vpc_id):
 
 def call_when_free(ctx, operation, what, holders, **kwargs):
     """``ctx.call(operation, **kwargs)`` (a delete or a detach), again while AWS answers DependencyViolation, within the
-    context's wait_timeout; then waiters.StillInUse names what ``holders()`` finds. Check mode: only recorded."""
-    if ctx.check_mode:
-        return ctx.call(operation, **kwargs)
+    context's wait_timeout; then waiters.StillInUse names what ``holders()`` finds. Check mode: recorded once (ctx.call)."""
     return retry_in_use(lambda: ctx.call(operation, **kwargs), IN_USE_CODES, what, holders, timeout=ctx.wait_timeout or 600, **TIMING)
 
 
