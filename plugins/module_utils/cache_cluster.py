@@ -24,13 +24,15 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.cache_subnet_grou
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import group_ids_in_vpc
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elasticache import (
-    CACHE_CLUSTER_NOT_FOUND, REPLICATION_GROUP_NOT_FOUND, SUBNET_GROUP_NOT_FOUND, is_code, tags_of, wait_status,
+    CACHE_CLUSTER_NOT_FOUND, FAILED_STATES, NEW_ID_TIMEOUT, REPLICATION_GROUP_NOT_FOUND, SUBNET_GROUP_NOT_FOUND, is_code,
+    tags_of, timing, wait_status,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.secrets import problem as secret_problem
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, dict_to_boto3_tags, normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_not_found
 
 NAME_RE = re.compile(r'^[a-z][a-z0-9-]{0,39}$')
 NODE_TYPE_RE = re.compile(r'^cache\.[a-z0-9]+\.[a-z0-9]+$')
@@ -303,7 +305,8 @@ def refused(desired, before):
             ('port', 'port', 'the port is chosen when the cluster is created'),
             ('num_cache_clusters', 'num_cache_clusters', 'replicas are added and removed with IncreaseReplicaCount/'
                                                          'DecreaseReplicaCount, which this module does not call')):
-        if desired[key] is not None and desired[key] != before[key]:
+        # before[key] None: not known yet (a group being created has no endpoint, so no port, until it is available)
+        if desired[key] is not None and before[key] is not None and desired[key] != before[key]:
             out.append((what, '%s is %s, not %s: %s; create a new cluster (another name) and move to it'
                         % (what, before[key], desired[key], why)))
     group = desired.get('cache_subnet_group_name')
@@ -395,15 +398,36 @@ def _planned(desired, tags):
     }
 
 
-def wait_available(ctx, name):
-    """Wait until the group is ``available``; what :func:`find` returns then."""
-    wait_status(lambda: _raw(ctx.client, name), 'cache cluster %s to be available' % name, ctx.wait_timeout)
+def _reader(ctx, name, fresh):
+    """A read of the replication group for a wait: its raw entry, or None once AWS answers ReplicationGroupNotFoundFault.
+    With ``fresh`` (a group this run just created), a NotFound before the group was ever seen is read again, for at most
+    elasticache.NEW_ID_TIMEOUT seconds (ElastiCache is eventually consistent), then raised; never for an id the user gave."""
+    seen = [not fresh]
+
+    def describe_it():
+        return ctx.client.describe_replication_groups(ReplicationGroupId=name)['ReplicationGroups'][0]
+
+    def read():
+        if seen[0]:
+            return _raw(ctx.client, name)
+        raw = retry_not_found(describe_it, (REPLICATION_GROUP_NOT_FOUND,), 'the new cache cluster %s' % name,
+                              timeout=min(NEW_ID_TIMEOUT, ctx.wait_timeout or NEW_ID_TIMEOUT), **timing())
+        seen[0] = True
+        return raw
+    return read
+
+
+def wait_available(ctx, name, fresh=False):
+    """Wait until the group is ``available`` (creating or modifying before); what :func:`find` returns then. ``fresh``:
+    the group was created by this run (see :func:`_reader`)."""
+    wait_status(_reader(ctx, name, fresh), 'cache cluster %s to be available' % name, ctx.wait_timeout)
     return find(ctx, name=name)
 
 
-def _settle(ctx, name, fallback):
-    """The view after a change: waited for (``ctx.wait``), else as it is now; None in check mode."""
-    found = ctx.live(wait_available, ctx, name) if ctx.wait else ctx.live(find, ctx, name=name)
+def _settle(ctx, name, fallback, fresh=False):
+    """The view after a change: waited for (``ctx.wait``), else as it is now (None while a new group is not seen yet);
+    None in check mode."""
+    found = ctx.live(wait_available, ctx, name, fresh) if ctx.wait else ctx.live(find, ctx, name=name)
     return describe_existing(found, fallback) if found else None
 
 
@@ -423,13 +447,19 @@ def ensure(ctx, *, desired, existing=None):
 
         def make():
             raw = create_or_find(lambda: ctx.call('create_replication_group', **kwargs), made)['ReplicationGroup']
-            after = _settle(ctx, name, planned) or describe(raw, None, tags, planned)
+            after = _settle(ctx, name, planned, fresh=True) or describe(raw, None, tags, planned)
             return raw['ARN'], after
         return ctx.create('cache_cluster', name, make, planned)
     raw = existing['raw']
     arn = raw['ARN']
     if raw.get('Status') == 'deleting':
         raise ValidationError('name', 'cache cluster %s is being deleted; wait until it is gone, then run again' % name)
+    busy = raw.get('Status') not in ('available',) + FAILED_STATES
+    if busy and ctx.wait and not ctx.check_mode:
+        # creating, modifying, snapshotting: AWS refuses ModifyReplicationGroup (InvalidReplicationGroupState) and a group
+        # being created does not show all it is yet (no endpoint, no port): compared, and changed, once available
+        existing = wait_available(ctx, name)
+        raw, busy = existing['raw'], False
     before = describe_existing(existing)
     problems = refused(desired, before)
     if problems:
@@ -444,16 +474,22 @@ def ensure(ctx, *, desired, existing=None):
     if token:
         kwargs.update(token)
         after['auth_token_enabled'] = True
+    if kwargs and busy and not ctx.check_mode:
+        # wait: false on a group AWS is still making or changing: nothing is sent (AWS would refuse it); a run with wait:
+        # true waits, then changes what still differs
+        ctx.warn('cache cluster %s is %s: AWS changes a replication group only once it is available, so %s %s not changed by '
+                 'this run (wait: false); a run with wait: true waits for it, then changes what still differs'
+                 % (name, raw.get('Status'), ', '.join(sorted(kwargs)),
+                    'is' if len(kwargs) == 1 else 'are'))
+        kwargs, after = {}, dict(before)
     changed = bool(kwargs)
     if kwargs:
-        if raw.get('Status') != 'available' and ctx.wait:
-            ctx.live(wait_available, ctx, name)  # AWS refuses a change while the cluster is creating or modifying
         ctx.call('modify_replication_group', ReplicationGroupId=name, ApplyImmediately=apply_now, **kwargs)
         after['status'] = 'modifying'
     if desired['tags'] is not None:
         tags_changed, after['tags'] = apply_resource_tags(ctx, arn, existing['tags'], desired['tags'])
         changed = changed or tags_changed
-    if kwargs or (raw.get('Status') != 'available' and ctx.wait):
+    if kwargs:
         settled = _settle(ctx, name, after)
         if settled:
             # ApplyImmediately false: AWS applies in the maintenance window; the member shows what is pending
@@ -468,6 +504,9 @@ def delete(ctx, *, existing, final_snapshot_identifier=None):
     name = raw['ReplicationGroupId']
     before = describe_existing(existing)
     action = 'none' if raw.get('Status') == 'deleting' else 'delete'
+    if action == 'delete' and raw.get('Status') not in ('available',) + FAILED_STATES and ctx.wait and not ctx.check_mode:
+        # creating, modifying, snapshotting: AWS refuses DeleteReplicationGroup (InvalidReplicationGroupState) until available
+        wait_available(ctx, name)
     if action == 'delete':
         kwargs = {'ReplicationGroupId': name, 'RetainPrimaryCluster': False}
         if final_snapshot_identifier:

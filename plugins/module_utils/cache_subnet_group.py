@@ -20,12 +20,18 @@ import re
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import subnets_in_one_vpc
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elasticache import (
-    SUBNET_GROUP_NOT_FOUND, is_code, tags_of,
+    SUBNET_GROUP_NOT_FOUND, clusters_in_subnet_group, is_code, tags_of, timing,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, dict_to_boto3_tags, normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_in_use
+
+# https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DeleteCacheSubnetGroup.html, Errors:
+# CacheSubnetGroupInUse "The requested cache subnet group is currently in use." (a cluster in it, one being deleted
+# included, until it is gone)
+IN_USE = ('CacheSubnetGroupInUse',)
 
 NAME_RE = re.compile(r'^[a-z0-9-]{1,255}$')
 SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
@@ -162,14 +168,15 @@ def ensure(ctx, *, desired, existing=None):
 
 
 def delete(ctx, *, existing):
-    """Delete the group; one a cache cluster still uses is refused, naming it (AWS's CacheSubnetGroupInUse)."""
+    """Delete the group. AWS refuses one a cache cluster still uses (CacheSubnetGroupInUse), one being deleted included,
+    until it is gone: the delete is sent again within the context's wait_timeout (with ``ctx.wait``; else once), then
+    waiters.StillInUse names the clusters in the group, with their status and replication group."""
     raw = existing['raw']
+    name = raw['CacheSubnetGroupName']
     try:
-        ctx.call('delete_cache_subnet_group', CacheSubnetGroupName=raw['CacheSubnetGroupName'])
+        retry_in_use(lambda: ctx.call('delete_cache_subnet_group', CacheSubnetGroupName=name), IN_USE, 'cache subnet group %s' % name,
+                     lambda: clusters_in_subnet_group(ctx.client, name), timeout=ctx.wait_timeout if ctx.wait else 0, **timing())
     except Exception as exc:  # pylint: disable=broad-except
-        if is_code(exc, 'CacheSubnetGroupInUse'):
-            raise ValidationError('state', 'cache subnet group %s is still used (%s); delete the cache clusters in it first '
-                                  '(cache_cluster with state: absent)' % (raw['CacheSubnetGroupName'], exc))
         if not is_code(exc, SUBNET_GROUP_NOT_FOUND):
             raise
     return Change('delete', describe(raw, existing['tags']), None, raw['ARN'])

@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import hashlib
 import re
+import time
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
@@ -23,6 +24,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import NAME
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import (
     boto3_tags_to_dict, compare_tags, dict_to_boto3_tags, merged_tags,
 )
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_in_use
 
 try:
     from cryptography import x509
@@ -32,6 +34,14 @@ try:
 except ImportError as exc:  # pragma: no cover - reported by the module
     HAS_CRYPTOGRAPHY = False
     CRYPTOGRAPHY_ERROR = exc
+
+# https://docs.aws.amazon.com/acm/latest/APIReference/API_DeleteCertificate.html: "You cannot delete an ACM certificate
+# that is being used by another AWS service", Errors: ResourceInUseException "The certificate is in use by another AWS
+# service in the caller's account. Remove the association and try again." ACM clears InUseBy some seconds after the
+# listener (or the load balancer) that used it is deleted; until then the delete is refused.
+IN_USE = ('ResourceInUseException',)
+SLEEP = time.sleep  # the delete's retry (a test makes these instant)
+CLOCK = time.monotonic
 
 # ListCertificates lists only RSA_2048 certificates unless told every key type
 KEY_TYPES = ['RSA_1024', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_prime256v1', 'EC_secp384r1', 'EC_secp521r1']
@@ -266,21 +276,56 @@ def _listeners_of_stack(elbv2, users, stack):
     return all(lb in owned for lb in balancers.values())
 
 
-def delete(ctx, *, existing, stack=None, elbv2=None):
-    """Delete the certificate; one still used (by a load balancer's listener) is refused, naming the users. In check mode,
-    with ``stack`` and ``elbv2`` (a callable giving the ELBv2 client), users that are all listeners of the stack's own load
-    balancers are what the plan deletes first (teardown.yml plans every delete before it deletes anything): a warning."""
-    raw = existing['raw']
-    users = raw.get('InUseBy') or []
-    if users and ctx.check_mode and stack is not None and elbv2 is not None and _listeners_of_stack(elbv2(), users, stack):
-        ctx.warn('certificate %s is still used by %s, listeners of stack %s; a run that is not in check mode refuses until they '
-                 'are removed' % (raw['CertificateArn'], ', '.join(users), stack))
-        users = []
-    if users:
-        raise ValidationError('state', 'certificate %s is still used by %s; remove those listeners first (state: absent of the '
-                              'load balancer, or another certificate_arn)' % (raw['CertificateArn'], ', '.join(raw['InUseBy'])))
+def _names_certificate(listener, arn):
+    return any(c.get('CertificateArn') == arn for c in listener.get('Certificates') or [])
+
+
+def still_uses(elbv2, user, arn):
+    """True when ``user`` (an ARN of the certificate's InUseBy) still uses the certificate ``arn``: a listener that exists
+    and names it, or a load balancer that exists with a listener naming it. A listener or load balancer that is gone
+    (ListenerNotFound, LoadBalancerNotFound), or no longer names the certificate, only waits for ACM to notice; any other
+    user (another service) counts as a user."""
     try:
-        ctx.call('delete_certificate', CertificateArn=raw['CertificateArn'])
+        if ':listener/' in user:
+            listeners = elbv2.describe_listeners(ListenerArns=[user])['Listeners']
+        elif ':loadbalancer/' in user:
+            listeners = elbv2.paginate('describe_listeners', 'Listeners', LoadBalancerArn=user)
+        else:
+            return True
+    except Exception as exc:  # pylint: disable=broad-except
+        if error_code(exc) in ('ListenerNotFound', 'LoadBalancerNotFound'):
+            return False
+        raise
+    return any(_names_certificate(li, arn) for li in listeners)
+
+
+def _in_use_by(ctx, arn):
+    return ctx.client.describe_certificate(CertificateArn=arn)['Certificate'].get('InUseBy') or []
+
+
+def delete(ctx, *, existing, stack=None, elbv2=None):
+    """Delete the certificate. One that a listener still uses is refused at once, naming the users; one whose users are all
+    listeners or load balancers that are gone (or no longer name it) is deleted once ACM clears InUseBy: the delete is sent
+    again (ResourceInUseException) within the context's wait_timeout (with ``ctx.wait``; else once), then
+    waiters.StillInUse names the users ACM still lists. In check mode, with ``stack`` and ``elbv2`` (a callable giving the
+    ELBv2 client), users that are all listeners of the stack's own load balancers are what the plan deletes first
+    (teardown.yml plans every delete before it deletes anything): a warning."""
+    raw = existing['raw']
+    arn = raw['CertificateArn']
+    users = raw.get('InUseBy') or []
+    client = elbv2() if users and elbv2 is not None else None
+    live = [u for u in users if client is None or still_uses(client, u, arn)]
+    if live and ctx.check_mode and stack is not None and client is not None and _listeners_of_stack(client, live, stack):
+        ctx.warn('certificate %s is still used by %s, listeners of stack %s; a run that is not in check mode refuses until they '
+                 'are removed' % (arn, ', '.join(live), stack))
+        live = []
+    if live:
+        raise ValidationError('state', 'certificate %s is still used by %s; remove those listeners first (state: absent of the '
+                              'load balancer, or another certificate_arn)' % (arn, ', '.join(live)))
+    try:
+        retry_in_use(lambda: ctx.call('delete_certificate', CertificateArn=arn), IN_USE, 'certificate %s' % arn,
+                     lambda: ['%s (gone or no longer naming it, not yet released by ACM)' % u for u in _in_use_by(ctx, arn)],
+                     timeout=ctx.wait_timeout if ctx.wait else 0, sleep=lambda s: SLEEP(s), clock=lambda: CLOCK())
     except Exception as exc:  # pylint: disable=broad-except
         if error_code(exc) != 'ResourceNotFoundException':
             raise

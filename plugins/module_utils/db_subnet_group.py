@@ -15,18 +15,26 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import time
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import not_found, subnets_in_one_vpc
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import tags_of
+from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import instances_in_subnet_group, tags_of
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import NAME_TAG, STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, dict_to_boto3_tags, normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_in_use
 
 NAME_RE = re.compile(r'^[A-Za-z0-9 ._-]{1,255}$')
 SUBNET_ID_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
 MISSING = 'DBSubnetGroupNotFoundFault'
+# https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBSubnetGroup.html, Errors:
+# InvalidDBSubnetGroupStateFault "The DB subnet group cannot be deleted because it's in use." (an instance uses it, one
+# being deleted included, until it is gone)
+IN_USE = ('InvalidDBSubnetGroupStateFault',)
+SLEEP = time.sleep  # the delete's retry (a test makes these instant)
+CLOCK = time.monotonic
 
 
 def validate(p):
@@ -148,10 +156,15 @@ def ensure(ctx, *, desired, existing=None):
 
 
 def delete(ctx, *, existing):
-    """Delete the group (AWS refuses one that an instance still uses: InvalidDBSubnetGroupStateFault)."""
+    """Delete the group. AWS refuses one that an instance still uses (InvalidDBSubnetGroupStateFault), one being deleted
+    included, until it is gone: the delete is sent again within the context's wait_timeout (with ``ctx.wait``; else once),
+    then waiters.StillInUse names the instances that use the group, with their status."""
     raw = existing['raw']
+    name = raw['DBSubnetGroupName']
     try:
-        ctx.call('delete_db_subnet_group', DBSubnetGroupName=raw['DBSubnetGroupName'])
+        retry_in_use(lambda: ctx.call('delete_db_subnet_group', DBSubnetGroupName=name), IN_USE, 'DB subnet group %s' % name,
+                     lambda: instances_in_subnet_group(ctx.client, name), timeout=ctx.wait_timeout if ctx.wait else 0,
+                     sleep=lambda s: SLEEP(s), clock=lambda: CLOCK())
     except Exception as exc:  # pylint: disable=broad-except
         if not not_found(exc, MISSING):  # a lost answer's repeat: the first call deleted it
             raise

@@ -16,6 +16,10 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import boto3
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
 SLEEP = time.sleep  # the waits' sleep (a test makes it short)
+CLOCK = time.monotonic  # the waits' clock (a test makes it follow its sleeps)
+# ElastiCache is eventually consistent: DescribeReplicationGroups right after CreateReplicationGroup may answer
+# ReplicationGroupNotFoundFault for a while. An id this run just created is read again for at most this many seconds.
+NEW_ID_TIMEOUT = 120
 
 SUBNET_GROUP_NOT_FOUND = 'CacheSubnetGroupNotFoundFault'
 REPLICATION_GROUP_NOT_FOUND = 'ReplicationGroupNotFoundFault'
@@ -24,6 +28,15 @@ CACHE_CLUSTER_NOT_FOUND = 'CacheClusterNotFound'
 
 def _sleep(seconds):
     SLEEP(seconds)
+
+
+def _clock():
+    return CLOCK()
+
+
+def timing():
+    """sleep and clock for the waiters' functions (SLEEP and CLOCK as they are when called)."""
+    return {'sleep': _sleep, 'clock': _clock}
 
 
 def is_code(exc, *codes):
@@ -36,13 +49,37 @@ def tags_of(client, arn):
     return boto3_tags_to_dict(client.list_tags_for_resource(ResourceName=arn).get('TagList'))
 
 
+# https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_ReplicationGroup.html, Status: "creating,
+# available, modifying, deleting, create-failed, snapshotting"; a cache cluster may also be incompatible-network
+# (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.html, "Cluster status"). The failed ones end a wait.
+FAILED_STATES = ('create-failed', 'incompatible-network')
+
+
 def wait_status(fetch, what, timeout, gone=False):
     """Poll ``fetch()`` (the raw resource, or None once gone) until its Status is ``available`` (or, with
-    ``gone``, until it is None); a ``create-failed`` status stops the wait with its reason."""
+    ``gone``, until it is None); a ``create-failed`` status stops the wait with its reason, and so does the resource
+    gone while a wait for ``available`` waits for it."""
     def ready(raw):
         return raw is None if gone else (raw is not None and raw.get('Status') == 'available')
 
     def failed(raw):
-        status = (raw or {}).get('Status')
-        return 'status %s' % status if status in ('create-failed', 'incompatible-network') else None
-    return wait_for(fetch, ready, what, timeout=timeout, delay=5.0, max_delay=30.0, failed=failed, sleep=_sleep)
+        if raw is None:
+            return None if gone else 'it is gone (deleted while this task waited for it)'
+        status = raw.get('Status')
+        return 'status %s' % status if status in FAILED_STATES else None
+    return wait_for(fetch, ready, what, timeout=timeout, delay=5.0, max_delay=30.0, failed=failed, sleep=_sleep, clock=_clock)
+
+
+def clusters_in_subnet_group(client, name):
+    """The cache clusters in the cache subnet group ``name``, each as ``cache cluster <id> (<status>) of replication group
+    <id>``: what holds the group when AWS refuses to delete it (DescribeCacheClusters has no filter by subnet group)."""
+    out, kwargs = [], {}
+    while True:
+        page = client.describe_cache_clusters(**kwargs)
+        for c in page.get('CacheClusters') or []:
+            if (c.get('CacheSubnetGroupName') or '').lower() == name.lower():
+                group = ' of replication group %s' % c['ReplicationGroupId'] if c.get('ReplicationGroupId') else ''
+                out.append('cache cluster %s (%s)%s' % (c['CacheClusterId'], c.get('CacheClusterStatus'), group))
+        if not page.get('Marker'):
+            return out
+        kwargs['Marker'] = page['Marker']

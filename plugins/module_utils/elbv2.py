@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import time
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import describe_one
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
@@ -19,7 +20,29 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STAC
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import (
     boto3_tags_to_dict, compare_tags, dict_to_boto3_tags, merged_tags,
 )
-from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import WaitTimeout, wait_for
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import WaitTimeout, retry_not_found, wait_for
+
+SLEEP = time.sleep  # the sleep and clock of load_balancer's waits and retries (a test makes them instant)
+CLOCK = time.monotonic
+# ELBv2 is eventually consistent: a load balancer or target group just created may be answered LoadBalancerNotFound or
+# TargetGroupNotFound for a moment, by a Describe* and by a call that names it. An ARN this run made is tried again for at
+# most this many seconds; one the user gave, never.
+NEW_ID_TIMEOUT = 60
+LB_NOT_FOUND = 'LoadBalancerNotFound'
+TG_NOT_FOUND = 'TargetGroupNotFound'
+
+
+def timing():
+    """sleep and clock for the waiters' functions (SLEEP and CLOCK as they are when called)."""
+    return {'sleep': lambda s: SLEEP(s), 'clock': lambda: CLOCK()}
+
+
+def fresh(ctx, codes, what, call):
+    """``call()``, sent again while AWS answers one of the NotFound ``codes`` for what this run just made (bounded by
+    NEW_ID_TIMEOUT, and by the context's wait_timeout); ``codes`` empty: sent once. In check mode nothing is sent twice."""
+    if not codes or ctx.check_mode:
+        return call()
+    return retry_not_found(call, tuple(codes), what, timeout=min(NEW_ID_TIMEOUT, ctx.wait_timeout or NEW_ID_TIMEOUT), **timing())
 
 NAME_MAX = 32
 # AWS: at most 32 characters, letters, digits and hyphens, not beginning or ending with a hyphen

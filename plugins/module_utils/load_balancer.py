@@ -28,8 +28,8 @@ import re
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Pending, is_id, public, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import describe_one, group_ids_in_vpc, not_found
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elbv2 import (
-    apply_elb_tags, check_instance_owners, check_owners, find_target_group, health_view, tags_of, target_health,
-    validate_instance_ids, validate_name,
+    LB_NOT_FOUND, NEW_ID_TIMEOUT, TG_NOT_FOUND, apply_elb_tags, check_instance_owners, check_owners, find_target_group, fresh,
+    health_view, tags_of, target_health, timing, validate_instance_ids, validate_name,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, error_code, gather
@@ -37,7 +37,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
     NAME_TAG, ROLE_TAG, STACK_TAG, validate_owner, validate_stack_name,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import dict_to_boto3_tags
-from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_in_use, retry_not_found, wait_for
 
 DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06'
 MATCHER_RE = re.compile(r'^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$')
@@ -659,6 +659,8 @@ def ensure_target_group(ctx, *, desired, existing=None):
         before = describe_target_group(raw, existing['attributes'], existing['tags'], existing['health'])
     arn = raw['TargetGroupArn']
     changed = existing is None
+    # a group this run made may be TargetGroupNotFound for a moment: its calls are tried again (bounded)
+    codes = (TG_NOT_FOUND,) if existing is None else ()
     after = describe_target_group(raw, current['attributes'], current['tags'], current['health'])
     if existing is not None:
         wanted = _tg_health_args(g)
@@ -669,7 +671,8 @@ def ensure_target_group(ctx, *, desired, existing=None):
             after['health_check'] = dict(g['health_check'])
     attrs = _attribute_changes(current['attributes'], _tg_attributes(g), TG_DEFAULTS)
     if attrs:
-        ctx.call('modify_target_group_attributes', TargetGroupArn=arn, Attributes=attrs)
+        fresh(ctx, codes, 'target group %s' % g['name'],
+              lambda: ctx.call('modify_target_group_attributes', TargetGroupArn=arn, Attributes=attrs))
         changed = True
         merged = dict(current['attributes'], **dict((a['Key'], a['Value']) for a in attrs))
         view = describe_target_group({}, merged)
@@ -678,17 +681,18 @@ def ensure_target_group(ctx, *, desired, existing=None):
         tag_changed, after['tags'] = apply_elb_tags(ctx, arn, current['tags'], g['tags'])
         changed |= tag_changed
     if g.get('target_ids') is not None:
-        changed |= _converge_targets(ctx, g, arn, current['health'], after)
+        changed |= _converge_targets(ctx, g, arn, current['health'], after, codes)
     return Change.of(changed, before, after, arn)
 
 
-def _converge_targets(ctx, g, arn, health, after):
+def _converge_targets(ctx, g, arn, health, after, codes=()):
     have = set((d['Target']['Id'], d['Target'].get('Port')) for d in health)
     want = set((i, g['target_port']) for i in g['target_ids'])
     add = sorted(want - have)
     remove = sorted(have - want) if g['purge_targets'] else []
     if add:
-        ctx.call('register_targets', TargetGroupArn=arn, Targets=[{'Id': i, 'Port': p} for i, p in add])
+        fresh(ctx, codes, 'target group %s' % g['name'],
+              lambda: ctx.call('register_targets', TargetGroupArn=arn, Targets=[{'Id': i, 'Port': p} for i, p in add]))
     if remove:
         ctx.call('deregister_targets', TargetGroupArn=arn, Targets=[{'Id': i, 'Port': p} for i, p in remove])
     if add or remove:
@@ -717,13 +721,46 @@ def _lb_attributes(desired):
     return out
 
 
-def wait_active(ctx, arn, timeout):
-    def fetch():
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_LoadBalancerState.html, Code: "active |
+# provisioning | active_impaired | failed". A new load balancer is provisioning, then active; active_impaired "is routing
+# traffic but does not have the resources it needs to scale" (it serves: the wait ends there too); failed "cannot be set up".
+READY_STATES = ('active', 'active_impaired')
+
+
+def _state(lb):
+    return (lb.get('State') or {}).get('Code')
+
+
+def wait_active(ctx, arn, timeout, fresh=False):
+    """The load balancer once active (provisioning before); failed, or gone, ends the wait with an error. ``fresh``: made
+    by this run, so a LoadBalancerNotFound before it was ever seen is read again (at most elbv2.NEW_ID_TIMEOUT seconds)."""
+    seen = [not fresh]
+
+    def read():
         found = ctx.client.describe_load_balancers(LoadBalancerArns=[arn])['LoadBalancers']
-        return found[0] if found else {}
-    return wait_for(fetch, lambda lb: (lb.get('State') or {}).get('Code') == 'active', 'load balancer %s to be active' % arn,
-                    timeout=timeout, delay=3, failed=lambda lb: (lb.get('State') or {}).get('Reason') or 'it failed'
-                    if (lb.get('State') or {}).get('Code') == 'failed' else None)
+        return found[0] if found else None
+
+    def fetch():
+        if seen[0]:
+            try:
+                return read()
+            except Exception as exc:  # pylint: disable=broad-except
+                if not_found(exc, LB_NOT_FOUND):
+                    return None
+                raise
+        lb = retry_not_found(read, (LB_NOT_FOUND,), 'the new load balancer %s' % arn,
+                             timeout=min(NEW_ID_TIMEOUT, timeout or NEW_ID_TIMEOUT), **timing())
+        seen[0] = True
+        return lb
+
+    def failed(lb):
+        if lb is None:
+            return 'it is gone (deleted while this task waited for it)'
+        if _state(lb) == 'failed':
+            return (lb.get('State') or {}).get('Reason') or 'its state is failed'
+        return None
+    return wait_for(fetch, lambda lb: lb is not None and _state(lb) in READY_STATES, 'load balancer %s to be active' % arn,
+                    timeout=timeout, delay=3, failed=failed, **timing())
 
 
 def wait_gone(ctx, arn, timeout):
@@ -734,7 +771,7 @@ def wait_gone(ctx, arn, timeout):
             if not_found(exc, 'LoadBalancerNotFound'):
                 return []
             raise
-    wait_for(fetch, lambda found: not found, 'load balancer %s to be deleted' % arn, timeout=timeout, delay=3)
+    wait_for(fetch, lambda found: not found, 'load balancer %s to be deleted' % arn, timeout=timeout, delay=3, **timing())
 
 
 def _create_load_balancer(ctx, desired):
@@ -772,6 +809,9 @@ def ensure(ctx, *, desired, existing=None, state=None):
         lb_changed = True
     else:
         raw = existing
+        if _state(raw) not in READY_STATES and ctx.wait and not ctx.check_mode:
+            # provisioning (a task with wait: false made it): waited for, not changed before it is active; failed: an error
+            raw = wait_active(ctx, raw['LoadBalancerArn'], ctx.wait_timeout)
         lb_before = describe(raw, state['attributes'], state['tags'])
         lb_after = dict(lb_before)
         lb_changed = False
@@ -786,11 +826,12 @@ def ensure(ctx, *, desired, existing=None, state=None):
             lb_changed |= tag_changed
     arn = raw['LoadBalancerArn']
     if existing is None and ctx.wait:
-        raw = ctx.live(wait_active, ctx, arn, ctx.wait_timeout) or raw
+        raw = ctx.live(wait_active, ctx, arn, ctx.wait_timeout, True) or raw
         lb_after = describe(raw, {}, lb_after['tags'])
     attrs = _attribute_changes(state['attributes'], _lb_attributes(desired), LB_DEFAULTS)
     if attrs:
-        ctx.call('modify_load_balancer_attributes', LoadBalancerArn=arn, Attributes=attrs)
+        fresh(ctx, (LB_NOT_FOUND,) if existing is None else (), 'load balancer %s' % desired['name'],
+              lambda: ctx.call('modify_load_balancer_attributes', LoadBalancerArn=arn, Attributes=attrs))
         lb_changed = True
     if desired['idle_timeout'] is not None:
         lb_after['idle_timeout'] = desired['idle_timeout']
@@ -802,7 +843,8 @@ def ensure(ctx, *, desired, existing=None, state=None):
                                    'prefix': logs['prefix'] if logs['enabled'] and logs['prefix'] is not None
                                    else lb_after['access_logs']['prefix']}
     ctx.plan.record('load_balancer', desired['name'], Change.of(lb_changed, lb_before, lb_after, arn))
-    listeners_after = _converge_listeners(ctx, desired, arn, state, tg_arns)
+    made = set(c['id'] for c in ctx.plan.changes if c['action'] == 'create' and c['id'])
+    listeners_after = _converge_listeners(ctx, desired, arn, state, tg_arns, made)
     after = {'load_balancer': lb_after, 'listeners': listeners_after, 'target_groups': sorted(groups_after, key=lambda g: g['name'])}
     changed = ctx.plan.changed
     return Change.of(changed, before, after, arn)
@@ -821,9 +863,11 @@ def _listener_args(view, tg_arns):
     return args
 
 
-def _converge_listeners(ctx, desired, lb_arn, state, tg_arns):
+def _converge_listeners(ctx, desired, lb_arn, state, tg_arns, made=()):
     """The listeners of :func:`resolve`'s plan made or modified (and, when the task lists its listeners and
-    ``purge_listeners``, the others deleted); with no listeners in the task, those that exist are left alone."""
+    ``purge_listeners``, the others deleted); with no listeners in the task, those that exist are left alone. ``made``:
+    the ARNs this run created (the load balancer, target groups): a listener naming one is tried again while AWS does not
+    see it yet."""
     names = dict((a, n) for n, a in tg_arns.items())
     names.update(dict((g['raw']['TargetGroupArn'], n) for n, g in state['groups'].items()))
     current = dict((li['Port'], li) for li in state['listeners'])
@@ -835,15 +879,17 @@ def _converge_listeners(ctx, desired, lb_arn, state, tg_arns):
         want = dict((k, planned[k]) for k in LISTENER_KEYS)
         have = current.get(want['port'])
         name = '%s:%d' % (desired['name'], want['port'])
+        args = _listener_args(want, tg_arns)
+        codes = _fresh_codes(lb_arn, args, made)
         if have is None:
-            change = ctx.create('listener', name, _listener_maker(ctx, lb_arn, want, _listener_args(want, tg_arns)),
+            change = ctx.create('listener', name, _listener_maker(ctx, lb_arn, want, args, codes),
                                 dict(want, arn=Pending('listener', name)))
         else:
             before = describe_listener(have, names)
             if all(before[k] == want[k] for k in LISTENER_KEYS):
                 change = Change('none', before, before, have['ListenerArn'])
             else:
-                ctx.call('modify_listener', ListenerArn=have['ListenerArn'], **_listener_args(want, tg_arns))
+                fresh(ctx, codes, 'listener %s' % name, lambda: ctx.call('modify_listener', ListenerArn=have['ListenerArn'], **args))
                 change = Change('update', before, dict(want, arn=have['ListenerArn']), have['ListenerArn'])
         out.append(ctx.plan.record('listener', name, change).after)
     wanted = set(li['port'] for li in plan)
@@ -858,12 +904,24 @@ def _converge_listeners(ctx, desired, lb_arn, state, tg_arns):
     return public(sorted(out, key=lambda li: li['port']))
 
 
-def _listener_maker(ctx, lb_arn, want, args):
-    """The ``make`` of a listener's create: CreateListener, found again by its port after a lost answer."""
+def _fresh_codes(lb_arn, args, made):
+    """The NotFound codes a listener call may meet for what this run made: the load balancer, a target group it forwards to."""
+    codes = []
+    if lb_arn in made:
+        codes.append(LB_NOT_FOUND)
+    if any(a.get('TargetGroupArn') in made for a in args['DefaultActions']):
+        codes.append(TG_NOT_FOUND)
+    return tuple(codes)
+
+
+def _listener_maker(ctx, lb_arn, want, args, codes=()):
+    """The ``make`` of a listener's create: CreateListener, found again by its port after a lost answer; tried again
+    while AWS answers one of ``codes`` (what this run made, not seen yet)."""
     def make():
         if not is_id(lb_arn):  # pragma: no cover - a Pending arn only exists in check mode, where make is not called
             raise ValueError('no load balancer to add a listener to')
-        raw = create_or_find(lambda: ctx.call('create_listener', LoadBalancerArn=lb_arn, **args)['Listeners'][0],
+        raw = create_or_find(lambda: fresh(ctx, codes, 'listener %s:%d' % (lb_arn, want['port']),
+                                           lambda: ctx.call('create_listener', LoadBalancerArn=lb_arn, **args))['Listeners'][0],
                              lambda: _find_listener(ctx, lb_arn, want['port']))
         return raw['ListenerArn'], dict(want, arn=raw['ListenerArn'])
     return make
@@ -878,17 +936,20 @@ def _find_listener(ctx, lb_arn, port):
 
 # -- removal ---------------------------------------------------------------------------------------
 
+def _group_users(ctx, arn):
+    """What holds a target group: the load balancers DescribeTargetGroups names for it."""
+    group = find_target_group(ctx.client, arn=arn)
+    return ['load balancer %s' % a for a in (group or {}).get('LoadBalancerArns') or []] or \
+        ['no load balancer any more (AWS releases a target group a moment after its load balancer is gone)']
+
+
 def _delete_target_group(ctx, arn, timeout):
-    """DeleteTargetGroup; AWS answers ResourceInUse for a short while after its load balancer went: retried until the timeout."""
-    def attempt():
-        try:
-            ctx.call('delete_target_group', TargetGroupArn=arn)
-            return True
-        except Exception as exc:  # pylint: disable=broad-except
-            if error_code(exc) == 'ResourceInUse':
-                return False
-            raise
-    wait_for(attempt, bool, 'target group %s to be free to delete' % arn, timeout=timeout, delay=2)
+    """DeleteTargetGroup; AWS answers ResourceInUse for a short while after its load balancer went
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteTargetGroup.html, Errors:
+    ResourceInUse "A specified resource is in use."): sent again until the timeout, then waiters.StillInUse names the
+    load balancers that use it."""
+    retry_in_use(lambda: ctx.call('delete_target_group', TargetGroupArn=arn), ('ResourceInUse',), 'target group %s' % arn,
+                 lambda: _group_users(ctx, arn), timeout=timeout, delay=2, **timing())
 
 
 def delete(ctx, *, existing, state=None, group_names=(), disable_deletion_protection=False, stack=None):

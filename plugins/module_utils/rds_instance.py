@@ -25,14 +25,15 @@ import time
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import group_ids_in_vpc, not_found
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import paginate
+from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import NEW_ID_TIMEOUT, paginate
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.secrets import problem as secret_problem
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, boto3_tags_to_dict, dict_to_boto3_tags, normalize_tags
-from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_not_found, wait_for
 
 SLEEP = time.sleep  # the waits' sleep (a test makes it short)
+CLOCK = time.monotonic  # the waits' clock (a test makes it follow its sleeps)
 
 IDENTIFIER_RE = re.compile(r'^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$')
 SNAPSHOT_RE = re.compile(r'^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$')
@@ -79,6 +80,10 @@ PENDING_KEYS = {'DBInstanceClass': 'instance_class', 'AllocatedStorage': 'alloca
 
 def _sleep(seconds):
     SLEEP(seconds)
+
+
+def _clock():
+    return CLOCK()
 
 
 def _between(p, field, low, high):
@@ -580,22 +585,76 @@ def apply_now(desired, kwargs):
     return bool(desired['apply_immediately'] or set(kwargs) <= set(['MasterUserPassword', 'ManageMasterUserPassword']))
 
 
-def _settled(raw):
-    """Available, and no master password pending (a reset shows it in PendingModifiedValues until it is applied)."""
-    return raw.get('DBInstanceStatus') == 'available' and 'MasterUserPassword' not in (raw.get('PendingModifiedValues') or {})
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/accessing-monitoring.html#Overview.DBInstance.Status ("Viewing
+# Amazon RDS DB instance status"): a new instance goes creating -> backing-up -> available; a change applied now makes it
+# modifying (or resetting-master-credentials, renaming, storage-optimization ...) until it is available again; the states
+# of FAILED_STATES need a user's action. Any other status is one a wait waits through.
+SETTLED = ('available',)
+# ModifyDBInstance's fields that PendingModifiedValues shows until AWS applies them (ModifyDBInstance's DBPortNumber is Port there)
+PENDING_OF = dict((name, name) for name in PENDING_KEYS if name != 'DBInstanceIdentifier')
+PENDING_OF['DBPortNumber'] = 'Port'
 
 
-def wait_available(ctx, identifier, timeout, what='available'):
-    """The instance once its status is ``available`` and no password is pending (after a modify with apply_immediately: no
-    longer ``modifying``; after a new master password: no longer ``resetting-master-credentials``)."""
-    return wait_for(lambda: find(ctx, identifier=identifier) or {}, _settled,
+def _settled(raw, applied=()):
+    """Available, and no master password pending (a reset shows it in PendingModifiedValues until it is applied), nor
+    any of ``applied`` (PendingModifiedValues' names of what a modify with ApplyImmediately sent: right after the call the
+    status may still read available, the change not begun)."""
+    pending = raw.get('PendingModifiedValues') or {}
+    return raw.get('DBInstanceStatus') in SETTLED and 'MasterUserPassword' not in pending and not any(k in pending for k in applied)
+
+
+def _reader(ctx, identifier, fresh):
+    """A read of the instance for a wait: its DescribeDBInstances entry, or None once AWS answers DBInstanceNotFound. With
+    ``fresh`` (an instance this run just created), a DBInstanceNotFound before the instance was ever seen is read again,
+    for at most rds.NEW_ID_TIMEOUT seconds (RDS is eventually consistent), then raised: never for an identifier the user
+    gave, whose NotFound means it is gone."""
+    seen = [not fresh]
+
+    def describe_it():
+        return ctx.client.describe_db_instances(DBInstanceIdentifier=identifier)['DBInstances'][0]
+
+    def read():
+        try:
+            if seen[0]:
+                return describe_it()
+            raw = retry_not_found(describe_it, (MISSING,), 'the new DB instance %s' % identifier,
+                                  timeout=min(NEW_ID_TIMEOUT, ctx.wait_timeout or NEW_ID_TIMEOUT), sleep=_sleep, clock=_clock)
+        except Exception as exc:  # pylint: disable=broad-except
+            if seen[0] and not_found(exc, MISSING):
+                return None
+            raise
+        seen[0] = True
+        return raw
+    return read
+
+
+def _failed(raw):
+    if raw is None:
+        return 'it is gone (deleted while this task waited for it)'
+    status = raw.get('DBInstanceStatus')
+    return 'its status is %s' % status if status in FAILED_STATES else None
+
+
+def wait_available(ctx, identifier, timeout, what='available', fresh=False, applied=()):
+    """The instance once its status is ``available`` and nothing asked of it pending (after a create: creating, backing-up,
+    available; after a modify with apply_immediately: modifying, available; after a new master password:
+    resetting-master-credentials, available). A status of FAILED_STATES, or the instance gone, stops the wait with an
+    error. ``fresh``: the instance was created by this run (see :func:`_reader`); ``applied``: see :func:`_settled`."""
+    return wait_for(_reader(ctx, identifier, fresh), lambda raw: raw is not None and _settled(raw, applied),
                     'DB instance %s to be %s' % (identifier, what), timeout=timeout, delay=5, max_delay=30, sleep=_sleep,
-                    failed=lambda raw: 'its status is %s' % raw['DBInstanceStatus'] if raw.get('DBInstanceStatus') in FAILED_STATES else None)
+                    clock=_clock, failed=_failed)
 
 
 def wait_gone(ctx, identifier, timeout):
-    wait_for(lambda: find(ctx, identifier=identifier), lambda raw: raw is None, 'DB instance %s to be deleted' % identifier,
-             timeout=timeout, delay=5, max_delay=30, sleep=_sleep)
+    """Until DescribeDBInstances answers DBInstanceNotFound (deleting takes minutes, longer with a final snapshot)."""
+    wait_for(_reader(ctx, identifier, False), lambda raw: raw is None, 'DB instance %s to be deleted' % identifier,
+             timeout=timeout, delay=5, max_delay=30, sleep=_sleep, clock=_clock)
+
+
+def busy(raw):
+    """True for a status a wait waits through (creating, backing-up, modifying ...): AWS refuses ModifyDBInstance then
+    (InvalidDBInstanceState)."""
+    return raw.get('DBInstanceStatus') not in SETTLED + ('stopped', 'stopping', 'deleting') + FAILED_STATES
 
 
 def ensure(ctx, *, desired, existing=None):
@@ -608,13 +667,24 @@ def ensure(ctx, *, desired, existing=None):
         def make():
             raw = create_or_find(lambda: ctx.call('create_db_instance', **kwargs)['DBInstance'], lambda: find(ctx, identifier=ident))
             if ctx.wait:
-                raw = wait_available(ctx, ident, ctx.wait_timeout)
+                raw = wait_available(ctx, ident, ctx.wait_timeout, fresh=True)
             return raw['DBInstanceArn'], describe(raw)
         return ctx.create('rds_instance', ident, make, _planned(desired, create_tags(desired)))
-    if ctx.wait and existing.get('DBInstanceStatus') not in ('available', 'stopped', 'stopping') + FAILED_STATES:
-        existing = ctx.live(wait_available, ctx, ident, ctx.wait_timeout) or existing  # creating, modifying, backing-up...
+    if existing.get('DBInstanceStatus') == 'deleting':
+        raise ValidationError('identifier', 'DB instance %s is being deleted; wait until it is gone (state: absent waits for '
+                              'that), then run again' % ident)
+    if ctx.wait and busy(existing):
+        # creating, backing-up, modifying ...: compared (and changed) once available, never before
+        existing = ctx.live(wait_available, ctx, ident, ctx.wait_timeout) or existing
     before = describe(existing)
     kwargs, after = plan_modify(desired, before)
+    if kwargs and busy(existing) and not ctx.check_mode:
+        # wait: false on an instance AWS is still making or changing: ModifyDBInstance would be refused (InvalidDBInstanceState),
+        # and what differs may only be what AWS has not filled in yet. Nothing is sent; a run with wait: true waits, then changes.
+        ctx.warn('DB instance %s is %s: AWS changes an instance only once it is available, so %s %s not changed by this run '
+                 '(wait: false); a run with wait: true waits for it, then changes what still differs'
+                 % (ident, existing['DBInstanceStatus'], ', '.join(sorted(kwargs)), 'is' if len(kwargs) == 1 else 'are'))
+        kwargs, after = {}, dict(before)
     changed = bool(kwargs)
     if kwargs:
         answer = ctx.call('modify_db_instance', DBInstanceIdentifier=ident, ApplyImmediately=apply_now(desired, kwargs), **kwargs)
@@ -623,7 +693,8 @@ def ensure(ctx, *, desired, existing=None):
     tags_changed, tags = apply_resource_tags(ctx, existing['DBInstanceArn'], before['tags'], desired['tags'])
     after['tags'] = tags
     if changed and ctx.wait:
-        raw = ctx.live(wait_available, ctx, ident, ctx.wait_timeout, 'available after the change')
+        applied = [PENDING_OF[k] for k in kwargs if k in PENDING_OF] if apply_now(desired, kwargs) else []
+        raw = ctx.live(wait_available, ctx, ident, ctx.wait_timeout, 'available after the change', applied=applied)
         if raw:
             after = dict(describe(raw), tags=tags)
     return Change.of(changed or tags_changed, before, after, existing['DBInstanceArn'])
@@ -658,6 +729,12 @@ def delete(ctx, *, existing, final_snapshot_identifier=None, skip_final_snapshot
     """Delete the instance (a final snapshot first unless ``skip_final_snapshot``); with ``ctx.wait``, waits until it is
     gone. :func:`final_snapshot` then tells what became of the snapshot."""
     ident = existing['DBInstanceIdentifier']
+    if existing.get('DBInstanceStatus') == 'deleting':
+        # deleted already (a rerun, or a task that did not wait): AWS refuses a second DeleteDBInstance (InvalidDBInstanceState),
+        # and the final snapshot it is making is this delete's own. Nothing is sent; the wait waits for it to be gone.
+        if ctx.wait:
+            ctx.live(wait_gone, ctx, ident, ctx.wait_timeout)
+        return Change('none', describe(existing), None, existing['DBInstanceArn'])
     check_delete(ctx, existing=existing, final_snapshot_identifier=None if skip_final_snapshot else final_snapshot_identifier)
     kwargs = dict(DBInstanceIdentifier=ident, SkipFinalSnapshot=bool(skip_final_snapshot), DeleteAutomatedBackups=bool(delete_automated_backups))
     if not skip_final_snapshot:

@@ -40,10 +40,24 @@ options:
     type: list
     elements: str
   state:
-    description: V(present) or V(absent).
+    description:
+      - V(present) or V(absent).
+      - AWS refuses to delete a group that a cache cluster still uses, one being deleted included, until that cluster is
+        gone (CacheSubnetGroupInUse). With O(wait), the delete is tried again until O(wait_timeout); then the error names
+        the clusters in the group, their status and replication group.
     type: str
     choices: [present, absent]
     default: present
+  wait:
+    description:
+      - With O(state=absent), try the delete again while a cache cluster still uses the group (for example one
+        C(deleting) after cache_cluster with O(state=absent) and C(wait=false)). Without it, one try.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds the delete is tried again for.
+    type: int
+    default: 1200
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
@@ -137,7 +151,8 @@ def main():
             name=dict(type='str', required=True),
             description=dict(type='str'),
             subnets=dict(type='list', elements='str'),
-        ), owner=True),
+            wait_timeout=dict(type='int', default=1200),
+        ), owner=True, waits=True),
     )
     m.run(run)
 

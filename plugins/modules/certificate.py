@@ -49,10 +49,24 @@ options:
     description: The intermediate certificates, PEM, concatenated.
     type: str
   state:
-    description: V(present) or V(absent). A certificate still used by a listener is not deleted; the module names the users.
+    description:
+      - V(present) or V(absent).
+      - A certificate that a listener still uses is not deleted; the module names the users at once.
+      - ACM keeps listing a deleted listener (or load balancer) as a user (C(InUseBy)) for some seconds after it is gone,
+        and refuses the delete until then (C(ResourceInUseException)). When every user is a listener or load balancer
+        that is gone or no longer names the certificate, the delete is tried again until O(wait_timeout); then the
+        error names the users ACM still lists.
     type: str
     choices: [present, absent]
     default: present
+  wait:
+    description: With O(state=absent), try the delete again while ACM still lists users that are gone. Without it, one try.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds the delete is tried again for.
+    type: int
+    default: 300
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
@@ -158,7 +172,8 @@ def main():
             certificate=dict(type='str', no_log=True),
             private_key=dict(type='str', no_log=True),
             certificate_chain=dict(type='str', no_log=True),
-        ), owner=True),
+            wait_timeout=dict(type='int', default=300),
+        ), owner=True, waits=True),
         required_if=[('state', 'present', ['certificate', 'private_key'])],
     )
     m.run(run)

@@ -41,10 +41,24 @@ options:
     type: list
     elements: str
   state:
-    description: V(present) or V(absent). AWS refuses to delete a group that an instance still uses.
+    description:
+      - V(present) or V(absent).
+      - AWS refuses to delete a group that an instance still uses, one being deleted included, until that instance is
+        gone (InvalidDBSubnetGroupStateFault). With O(wait), the delete is tried again until O(wait_timeout); then the
+        error names the instances that use the group and their status.
     type: str
     choices: [present, absent]
     default: present
+  wait:
+    description:
+      - With O(state=absent), try the delete again while an instance still uses the group (for example one
+        C(deleting) after rds_instance with O(state=absent) and C(wait=false)). Without it, one try.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds the delete is tried again for (deleting an instance with its final snapshot takes minutes).
+    type: int
+    default: 1200
 extends_documentation_fragment:
   - seed.laravel_aws.aws
   - seed.laravel_aws.aws.tags
@@ -141,7 +155,8 @@ def main():
             name=dict(type='str', required=True),
             description=dict(type='str'),
             subnets=dict(type='list', elements='str'),
-        ), owner=True),
+            wait_timeout=dict(type='int', default=1200),
+        ), owner=True, waits=True),
     )
     m.run(run)
 

@@ -213,7 +213,17 @@ options:
     choices: [present, absent]
     default: present
   wait:
-    description: Wait until the instance is available (after a create or a change), or gone (after a delete).
+    description:
+      - Wait until the instance is available (after a create or a change), or gone (after a delete).
+      - A new instance goes C(creating), C(backing-up), C(available); a change applied now C(modifying) (or
+        C(resetting-master-credentials)), C(available); a delete C(deleting), then gone. A status such as C(failed),
+        C(incompatible-parameters), C(incompatible-network) or C(storage-full) ends the wait with an error naming it.
+      - With V(false) the task returns right after the create, its status C(creating). A later task with the same options
+        and O(wait=true) waits for that instance, then compares it (nothing to change, so RV(changed=false)).
+      - With V(false), an instance that is not C(available) yet is not changed (AWS refuses a change then); a warning names
+        what differs, and a task with O(wait=true) waits, then changes it.
+      - With O(state=absent), an instance already C(deleting) is not deleted again (RV(changed=false)); the task waits until
+        it is gone.
     type: bool
     default: true
   wait_timeout:
@@ -417,7 +427,7 @@ def run(m):
                                      skip_final_snapshot=desired['skip_final_snapshot'],
                                      delete_automated_backups=desired['delete_automated_backups'])
         snap = None if desired['skip_final_snapshot'] else rds_instance.final_snapshot(ctx, identifier=desired['final_snapshot_identifier'])
-        m.exit_json(changed=True, rds_instance={}, final_snapshot=snap, diff=make_diff(change.before, None))
+        m.exit_json(changed=change.changed, rds_instance={}, final_snapshot=snap, diff=make_diff(change.before if change.changed else None, None))
     desired = rds_instance.resolve(ctx, desired=desired, ec2=m.client('ec2'), existing=existing)
     change = rds_instance.ensure(ctx, desired=desired, existing=existing)
     after = public(change.after)

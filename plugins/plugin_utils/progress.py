@@ -15,7 +15,10 @@ the module in three steps, so that a line shows the resource's status as it goes
    values and the error of a failed wait are the module's own.
 
 The result is the last run's, with ``changed`` true when the first run changed something (and the diff's ``before``
-of that first run). Nothing but the resource's name, its status and the time is printed: never an option or a result.
+of that first run). A resource that already exists and is still being made (a task with ``wait: false`` started it) is
+not changed by the first run (the module sends no change with ``wait: false`` while AWS is making it): the lines show its
+status, and the last run, which waits for it, compares and changes. Nothing but the resource's name, its status and the
+time is printed: never an option or a result.
 
 Without wait, in check mode, with async, with ``state: absent`` (a delete is not made twice: a rerun while it runs
 would find it deleting) and with the options that send a secret on every run (a new master password, an AUTH token
@@ -163,7 +166,10 @@ class ProgressAction(ActionBase):
             if isinstance(first.get('diff'), dict) and isinstance(final.get('diff'), dict):
                 final['diff'] = dict(final['diff'], before=first['diff'].get('before'))
         warnings = list(final.get('warnings') or [])
-        for warning in first.get('warnings') or []:
+        # The first run's warnings, when it changed something (what it did is not done again). One that changed nothing
+        # ran the same task, so the last run warns again of what still holds; what the first said of a resource it found
+        # still being made (nothing sent with wait: false) the last run, which waited, has settled.
+        for warning in first.get('warnings') or [] if first.get('changed') else []:
             if warning not in warnings:
                 warnings.append(warning)
         if warnings:

@@ -88,11 +88,18 @@ def test_subnets_of_two_vpcs_are_refused(run_module, calls, net):
     assert groups(net) == []
 
 
-def test_a_group_in_use_is_not_deleted(run_module, net):
+def test_a_group_in_use_is_not_deleted_and_the_error_names_the_clusters_in_it(run_module, net, monkeypatch):
+    from ansible_collections.seed.laravel_aws.plugins.module_utils import elasticache
+    now = [0.0]
+    monkeypatch.setattr(elasticache, 'CLOCK', lambda: now[0])
+    monkeypatch.setattr(elasticache, 'SLEEP', lambda s: now.__setitem__(0, now[0] + s))
     run_module(cache_subnet_group.main, {'name': 'demo-cache', 'subnets': [net['a'], net['b']]})
     net['cache'].create_replication_group(ReplicationGroupId='demo-redis', ReplicationGroupDescription='d', CacheSubnetGroupName='demo-cache')
-    result = run_module(cache_subnet_group.main, {'name': 'demo-cache', 'state': 'absent'})
-    assert result['failed'] and result['field'] == 'state' and 'demo-redis' in result['msg'] and len(groups(net)) == 1
+    result = run_module(cache_subnet_group.main, {'name': 'demo-cache', 'state': 'absent', 'wait_timeout': 60})
+    assert result['failed'] and 'still in use after 60s' in result['msg'] and 'of replication group demo-redis' in result['msg']
+    assert len(groups(net)) == 1 and 60 <= now[0] <= 80
+    once = run_module(cache_subnet_group.main, {'name': 'demo-cache', 'state': 'absent', 'wait': False})
+    assert once['failed'] and 'of replication group demo-redis' in once['msg'] and now[0] <= 80  # one try, no wait
 
 
 def test_a_lost_create_answer_is_found_not_made_twice(run_module, calls, net, monkeypatch):
