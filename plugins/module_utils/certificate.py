@@ -43,6 +43,14 @@ IN_USE = ('ResourceInUseException',)
 SLEEP = time.sleep  # the delete's retry (a test makes these instant)
 CLOCK = time.monotonic
 
+
+def _sleep(seconds):
+    SLEEP(seconds)
+
+
+def _clock():
+    return CLOCK()
+
 # ListCertificates lists only RSA_2048 certificates unless told every key type
 KEY_TYPES = ['RSA_1024', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_prime256v1', 'EC_secp384r1', 'EC_secp521r1']
 
@@ -325,7 +333,7 @@ def delete(ctx, *, existing, stack=None, elbv2=None):
     try:
         retry_in_use(lambda: ctx.call('delete_certificate', CertificateArn=arn), IN_USE, 'certificate %s' % arn,
                      lambda: ['%s (gone or no longer naming it, not yet released by ACM)' % u for u in _in_use_by(ctx, arn)],
-                     timeout=ctx.wait_timeout if ctx.wait else 0, sleep=lambda s: SLEEP(s), clock=lambda: CLOCK())
+                     timeout=ctx.wait_timeout if ctx.wait else 0, sleep=_sleep, clock=_clock)
     except Exception as exc:  # pylint: disable=broad-except
         if error_code(exc) != 'ResourceNotFoundException':
             raise

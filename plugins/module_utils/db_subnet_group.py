@@ -37,6 +37,14 @@ SLEEP = time.sleep  # the delete's retry (a test makes these instant)
 CLOCK = time.monotonic
 
 
+def _sleep(seconds):
+    SLEEP(seconds)
+
+
+def _clock():
+    return CLOCK()
+
+
 def validate(p):
     """The desired group from the options, checked before any call: {name, description, subnet_ids, tags, stack}; the
     description and the subnets are None when left out (left as they are; to create, the name and a refusal)."""
@@ -164,7 +172,7 @@ def delete(ctx, *, existing):
     try:
         retry_in_use(lambda: ctx.call('delete_db_subnet_group', DBSubnetGroupName=name), IN_USE, 'DB subnet group %s' % name,
                      lambda: instances_in_subnet_group(ctx.client, name), timeout=ctx.wait_timeout if ctx.wait else 0,
-                     sleep=lambda s: SLEEP(s), clock=lambda: CLOCK())
+                     sleep=_sleep, clock=_clock)
     except Exception as exc:  # pylint: disable=broad-except
         if not not_found(exc, MISSING):  # a lost answer's repeat: the first call deleted it
             raise

@@ -32,9 +32,17 @@ LB_NOT_FOUND = 'LoadBalancerNotFound'
 TG_NOT_FOUND = 'TargetGroupNotFound'
 
 
+def _sleep(seconds):
+    SLEEP(seconds)
+
+
+def _clock():
+    return CLOCK()
+
+
 def timing():
     """sleep and clock for the waiters' functions (SLEEP and CLOCK as they are when called)."""
-    return {'sleep': lambda s: SLEEP(s), 'clock': lambda: CLOCK()}
+    return {'sleep': _sleep, 'clock': _clock}
 
 
 def fresh(ctx, codes, what, call):
@@ -43,6 +51,7 @@ def fresh(ctx, codes, what, call):
     if not codes or ctx.check_mode:
         return call()
     return retry_not_found(call, tuple(codes), what, timeout=min(NEW_ID_TIMEOUT, ctx.wait_timeout or NEW_ID_TIMEOUT), **timing())
+
 
 NAME_MAX = 32
 # AWS: at most 32 characters, letters, digits and hyphens, not beginning or ending with a hyphen

@@ -152,7 +152,7 @@ options:
       - Wait until the cluster is C(available) (C(creating) or C(modifying) before), or after O(state=absent) until it is
         gone (C(deleting) before). A status of C(create-failed) or C(incompatible-network) ends the wait with an error.
       - With V(false) the task returns right after the create, its status C(creating). A later task with the same options
-        and O(wait=true) waits for that cluster, then compares it (nothing to change, so RV(changed=false)).
+        and O(wait=true) waits for that cluster, then compares it (nothing to change, so C(changed=false)).
       - With V(false), a cluster that is not C(available) yet is not changed (AWS refuses a change then); a warning names
         what differs, and a task with O(wait=true) waits, then changes it.
       - With O(state=absent), a cluster that is still C(creating) or C(modifying) is waited for first (AWS deletes an

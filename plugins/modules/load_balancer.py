@@ -247,7 +247,7 @@ options:
       - Wait until a new load balancer is C(active) (C(provisioning) before; C(failed) ends the wait with AWS's reason), and
         until a deleted one is gone.
       - With V(false) the task returns right after the creates, the load balancer C(provisioning). A later task with the same
-        options and O(wait=true) waits until that load balancer is active and changes nothing (RV(changed=false)).
+        options and O(wait=true) waits until that load balancer is active and changes nothing (C(changed=false)).
     type: bool
     default: true
   wait_timeout:

@@ -219,7 +219,7 @@ options:
         C(resetting-master-credentials)), C(available); a delete C(deleting), then gone. A status such as C(failed),
         C(incompatible-parameters), C(incompatible-network) or C(storage-full) ends the wait with an error naming it.
       - With V(false) the task returns right after the create, its status C(creating). A later task with the same options
-        and O(wait=true) waits for that instance, then compares it (nothing to change, so RV(changed=false)).
+        and O(wait=true) waits for that instance, then compares it (nothing to change, so C(changed=false)).
       - With V(false), an instance that is not C(available) yet is not changed (AWS refuses a change then); a warning names
         what differs, and a task with O(wait=true) waits, then changes it.
       - With O(state=absent), an instance already C(deleting) is not deleted again (RV(changed=false)); the task waits until
