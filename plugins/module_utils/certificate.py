@@ -51,6 +51,7 @@ def _sleep(seconds):
 def _clock():
     return CLOCK()
 
+
 # ListCertificates lists only RSA_2048 certificates unless told every key type
 KEY_TYPES = ['RSA_1024', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_prime256v1', 'EC_secp384r1', 'EC_secp521r1']
 

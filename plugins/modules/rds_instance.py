@@ -222,7 +222,7 @@ options:
         and O(wait=true) waits for that instance, then compares it (nothing to change, so C(changed=false)).
       - With V(false), an instance that is not C(available) yet is not changed (AWS refuses a change then); a warning names
         what differs, and a task with O(wait=true) waits, then changes it.
-      - With O(state=absent), an instance already C(deleting) is not deleted again (RV(changed=false)); the task waits until
+      - With O(state=absent), an instance already C(deleting) is not deleted again (C(changed=false)); the task waits until
         it is gone.
     type: bool
     default: true
