@@ -12,6 +12,7 @@ import time
 
 from ansible.module_utils.six import string_types, text_type
 
+from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, NotOwned, check_owner
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import (
@@ -64,6 +65,22 @@ def canonical_cidr(value, field, min_prefix=0, max_prefix=32):
     if not min_prefix <= net.prefixlen <= max_prefix:
         raise ValidationError(field, '%s: the prefix length must be between /%d and /%d' % (value, min_prefix, max_prefix))
     return net.with_prefixlen
+
+
+def refuse_by_rules(operation, parameter, value, field, what=None):
+    """A ValidationError naming the option ``field`` when ``value`` breaks a rule AWS documents for ``parameter`` of the
+    EC2 ``operation`` (aws_rules, the one table the emulator enforces too), before any API call; ``what`` says how the
+    option becomes the parameter (``the Name tag``). None values are not judged."""
+    if value is None:
+        return
+    found = aws_rules.problem('ec2', operation, parameter, value)
+    if found:
+        raise ValidationError(field, '%srefused by AWS\'s rule for %s' % ('%s: ' % what if what else '', found))
+
+
+def refuse_name_tag(operation, name, field='name'):
+    """The option ``field`` that becomes the Name tag of what ``operation`` creates: AWS's tag value rule."""
+    refuse_by_rules(operation, 'TagSpecifications[].Tags[].Value', name, field, 'it is the Name tag')
 
 
 def name_tags(name, tags):

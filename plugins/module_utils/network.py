@@ -18,7 +18,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils import (
     elastic_ip, instance, internet_gateway, nat_gateway, route_table, security_group, subnet, vpc,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, is_id, public
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, exactly_tagged, owned_by, resource_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, exactly_tagged, owned_by, refuse_by_rules, resource_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
@@ -86,7 +86,9 @@ def validate_group(spec, g, i):
     if not g.get('name'):
         raise ValidationError(where + '.name', 'each security group needs a name')
     short = str(g['name'])
+    refuse_by_rules('CreateSecurityGroup', 'GroupName', resource_name(spec['name'], short), where + '.name', 'as <name>-<short name>')
     full = security_group.validate_group_name(resource_name(spec['name'], short), where + '.name')
+    refuse_by_rules('CreateSecurityGroup', 'Description', g.get('description') or None, where + '.description')  # '': the default
     rules = security_group.normalize_rules(g.get('rules') or [], where + '.rules')
     try:
         open_admin = boolean(g.get('allow_ssh_from_anywhere') or False, strict=True)

@@ -11,7 +11,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Ch
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    TIMING, apply_tags, call_when_free, describe_one, canonical_cidr, exactly_tagged, fresh_call, interface_label, lingers,
+    TIMING, apply_tags, call_when_free, refuse_by_rules, refuse_name_tag, describe_one, canonical_cidr, exactly_tagged, fresh_call, interface_label, lingers,
     name_tags, note_made, owned_by, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
@@ -34,12 +34,14 @@ def validate_vpc_params(params):
             raise ValidationError('name', 'must not be empty')
         if len(name) > 255:
             raise ValidationError('name', 'must be at most 255 characters')
+        refuse_name_tag('CreateVpc', name)
     out['name'] = name
     vpc_id = params.get('vpc_id')
     if vpc_id is not None and not vpc_id.startswith('vpc-'):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % vpc_id)
     if params.get('cidr_block') is not None:
         out['cidr_block'] = canonical_cidr(params['cidr_block'], 'cidr_block', 16, 28)
+        refuse_by_rules('CreateVpc', 'CidrBlock', out['cidr_block'], 'cidr_block')
     added = (('Name',) if params.get('name') else ()) + ((STACK_TAG,) if params.get('stack') is not None else ())
     out['tags'] = normalize_tags(params.get('tags'), added=added)
     if params.get('state', 'present') == 'present':

@@ -104,7 +104,7 @@ diff:
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, resource_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, resource_tags, refuse_name_tag
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils import elastic_ip
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elastic_ip import find_eips, pick_one
@@ -118,6 +118,7 @@ def run(m):
     stack = p['stack']
     if stack is not None:
         validate_stack_name(stack, 'stack')
+    refuse_name_tag('AllocateAddress', p['name'])
     if not p['name'] and not p['allocation_id']:
         raise ValidationError('name', 'give name (the Name tag the address is found by) or allocation_id')
     if p['allocation_id'] and not p['allocation_id'].startswith('eipalloc-'):

@@ -101,7 +101,7 @@ diff:
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, refuse_other_stack
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, refuse_other_stack, refuse_name_tag
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils import internet_gateway
@@ -116,6 +116,7 @@ def run(m):
     stack = p['stack']
     if stack is not None:
         validate_stack_name(stack, 'stack')
+    refuse_name_tag('CreateInternetGateway', p['name'])
     if not p['vpc_id'].startswith('vpc-'):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
     user_tags = normalize_tags(p['tags'], added=(('Name',) if p['name'] else ()) + ((STACK_TAG,) if stack is not None else ()))

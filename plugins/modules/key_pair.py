@@ -123,6 +123,7 @@ import os
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import refuse_by_rules
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.key_pair import HAS_CRYPTOGRAPHY, delete, describe, ensure, find, fingerprints
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, stack_tags, validate_stack_name
@@ -148,6 +149,8 @@ def run(m):
     p = m.params
     if not HAS_CRYPTOGRAPHY:
         m.fail_json(msg='the cryptography Python package is required (pip install cryptography)')
+    for operation in ('ImportKeyPair', 'CreateKeyPair'):
+        refuse_by_rules(operation, 'KeyName', p['name'], 'name')
     name = p['name'].strip()
     if not name or len(name) > 255:
         raise ValidationError('name', 'a key pair name is 1-255 characters')

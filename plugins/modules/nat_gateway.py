@@ -131,7 +131,7 @@ diff:
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, not_found, refuse_other_stack
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, not_found, refuse_other_stack, refuse_name_tag
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils import elastic_ip, nat_gateway
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elastic_ip import find_eips, pick_one
@@ -148,6 +148,7 @@ def run(m):
     stack = p['stack']
     if stack is not None:
         validate_stack_name(stack, 'stack')
+    refuse_name_tag('CreateNatGateway', p['name'])
     if not p['subnet_id'].startswith('subnet-'):
         raise ValidationError('subnet_id', '%r is not a subnet id (subnet-...)' % p['subnet_id'])
     if p['allocation_id'] and not p['allocation_id'].startswith('eipalloc-'):

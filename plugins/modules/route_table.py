@@ -133,7 +133,7 @@ diff:
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, refuse_other_stack
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, refuse_other_stack, refuse_name_tag
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils import route_table
@@ -150,6 +150,7 @@ def run(m):
     stack = p['stack']
     if stack is not None:
         validate_stack_name(stack, 'stack')
+    refuse_name_tag('CreateRouteTable', p['name'])
     if not p['vpc_id'].startswith('vpc-'):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
     routes = normalize_routes(p['routes']) if p['routes'] is not None else None

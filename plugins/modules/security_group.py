@@ -70,7 +70,7 @@ options:
     aliases: [purge_egress_rules]
   wait_timeout:
     description:
-      - With O(state=absent), seconds to keep sending the delete while AWS refuses it with C(DependencyViolation):
+      - With O(state=absent), seconds to keep sending the delete while AWS refuses it with C(DependencyViolation);
         the requester-managed network interfaces of a load balancer, RDS instance or cache cluster deleted a moment
         ago use the group for some minutes. When the time is out the error names the interfaces still using it
         (id, description, who made them, status).
@@ -149,7 +149,7 @@ diff:
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, refuse_other_stack
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, refuse_by_rules, refuse_other_stack
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils import security_group
@@ -166,6 +166,7 @@ def run(m):
     stack = p['stack']
     if stack is not None:
         validate_stack_name(stack, 'stack')
+    refuse_by_rules('CreateSecurityGroup', 'GroupName', p['name'], 'name')
     name = validate_group_name(p['name'])
     if not p['vpc_id'].startswith('vpc-'):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
@@ -177,6 +178,9 @@ def run(m):
     if stack is not None:  # without tags, only Stack is managed (and the others kept)
         tags = dict(tags, **{STACK_TAG: stack}) if tags is not None else {STACK_TAG: stack}
     description = p['description'] or name
+    if p['state'] == 'present':
+        refuse_by_rules('CreateSecurityGroup', 'Description', description, 'description' if p['description'] else 'name',
+                        None if p['description'] else 'the description, when none is given')
     ec2 = m.client('ec2')
     vpc = find_vpc(ec2, vpc_id=p['vpc_id'])
     if vpc is None:

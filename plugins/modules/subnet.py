@@ -54,7 +54,7 @@ options:
   wait_timeout:
     description:
       - Seconds to wait for a new subnet to become available.
-      - With O(state=absent), seconds to keep sending the delete while AWS refuses it with C(DependencyViolation):
+      - With O(state=absent), seconds to keep sending the delete while AWS refuses it with C(DependencyViolation);
         the requester-managed network interfaces of a load balancer, NAT gateway, RDS instance or cache cluster
         deleted a moment ago hold the subnet for some minutes. When the time is out the error names the interfaces
         still in the subnet (id, description, who made them, status).
@@ -143,7 +143,7 @@ diff:
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, name_tags, refuse_other_stack
+from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, name_tags, refuse_by_rules, refuse_name_tag, refuse_other_stack
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils import subnet
@@ -158,9 +158,11 @@ def run(m):
     stack = p['stack']
     if stack is not None:
         validate_stack_name(stack, 'stack')
+    refuse_name_tag('CreateSubnet', p['name'])
     if not p['vpc_id'].startswith('vpc-'):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
     cidr = canonical_cidr(p['cidr_block'], 'cidr_block', 16, 28)
+    refuse_by_rules('CreateSubnet', 'CidrBlock', cidr, 'cidr_block')
     user_tags = normalize_tags(p['tags'], added=(('Name',) if p['name'] else ()) + ((STACK_TAG,) if stack is not None else ()))
     ec2 = m.client('ec2')
     vpc = find_vpc(ec2, vpc_id=p['vpc_id'])

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from ansible_collections.seed.laravel_aws.plugins.module_utils import ec2 as ec2_utils
 from ansible_collections.seed.laravel_aws.plugins.module_utils import retries
 from ansible_collections.seed.laravel_aws.plugins.modules import (
-    instance, internet_gateway, key_pair, nat_gateway, network, route_table, security_group, subnet, vpc,
+    elastic_ip, instance, internet_gateway, key_pair, nat_gateway, network, route_table, security_group, subnet, vpc,
 )
 
 from ...conftest import mutating
@@ -437,3 +437,56 @@ def test_network_teardown_waits_for_instances_shutting_down(aws, run_module, fau
 def ami(aws):
     return sorted(aws.describe_images(Owners=[DEBIAN_OWNER])['Images'], key=lambda i: i['ImageId'])[0]['ImageId']
 
+
+# -- AWS's documented parameter rules (aws_rules): refused by the module, naming its option, before any API call ----------
+
+from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules  # noqa: E402
+
+# (module, the args a bad value goes into, the option the error names, the rule's operation and parameter)
+WIRED = [
+    (security_group, lambda v: {'vpc_id': 'vpc-12345678', 'name': v}, 'name', 'CreateSecurityGroup', 'GroupName'),
+    (security_group, lambda v: {'vpc_id': 'vpc-12345678', 'name': 'demo-web', 'description': v}, 'description',
+     'CreateSecurityGroup', 'Description'),
+    (network, lambda v: dict(NET, security_groups=[{'name': 'web', 'description': v}]), 'security_groups[0].description',
+     'CreateSecurityGroup', 'Description'),
+    (key_pair, lambda v: {'name': v, 'public_key': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl'},
+     'name', 'ImportKeyPair', 'KeyName'),
+    (vpc, lambda v: {'name': 'demo-vpc', 'cidr_block': v}, 'cidr_block', 'CreateVpc', 'CidrBlock'),
+    (vpc, lambda v: {'name': v, 'cidr_block': '10.0.0.0/16'}, 'name', 'CreateVpc', 'TagSpecifications[].Tags[].Value'),
+    (subnet, lambda v: {'vpc_id': 'vpc-12345678', 'cidr_block': v}, 'cidr_block', 'CreateSubnet', 'CidrBlock'),
+    (subnet, lambda v: {'vpc_id': 'vpc-12345678', 'cidr_block': '10.0.1.0/24', 'name': v}, 'name', 'CreateSubnet',
+     'TagSpecifications[].Tags[].Value'),
+    (internet_gateway, lambda v: {'vpc_id': 'vpc-12345678', 'name': v}, 'name', 'CreateInternetGateway', 'TagSpecifications[].Tags[].Value'),
+    (route_table, lambda v: {'vpc_id': 'vpc-12345678', 'name': v}, 'name', 'CreateRouteTable', 'TagSpecifications[].Tags[].Value'),
+    (nat_gateway, lambda v: {'subnet_id': 'subnet-12345678', 'name': v}, 'name', 'CreateNatGateway', 'TagSpecifications[].Tags[].Value'),
+    (elastic_ip, lambda v: {'name': v}, 'name', 'AllocateAddress', 'TagSpecifications[].Tags[].Value'),
+]
+CASES = [pytest.param(module, args, field, bad, id='%s-%s-%r' % (module.__name__.rsplit('.', 1)[-1], parameter, bad[:20]))
+         for module, args, field, operation, parameter in WIRED
+         for row in aws_rules.rows_for('ec2', operation, parameter) for bad in row['bad']
+         if isinstance(bad, str) and not (parameter == 'Description' and bad == '')]  # '': the default description is sent
+
+
+@pytest.mark.parametrize('module, args, field, bad', CASES)
+def test_what_aws_rules_refuse_is_refused_before_any_call(aws, run_module, calls, module, args, field, bad):
+    result = run_module(module.main, args(bad))
+    assert result['failed'] and result['field'] == field, result['msg']
+    assert calls == []
+
+
+def test_every_wired_row_has_a_bad_example():
+    for dummy, dummy2, dummy3, operation, parameter in WIRED:
+        assert any(r['bad'] for r in aws_rules.rows_for('ec2', operation, parameter)), (operation, parameter)
+
+
+@pytest.mark.parametrize('module, args, operation, parameter', [
+    (security_group, lambda v: {'vpc_id': 'vpc-12345678', 'name': 'demo-web', 'description': v}, 'CreateSecurityGroup', 'Description'),
+    (key_pair, lambda v: {'name': v, 'public_key': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl'},
+     'ImportKeyPair', 'KeyName'),
+    (subnet, lambda v: {'vpc_id': 'vpc-12345678', 'cidr_block': '10.0.1.0/24', 'name': v}, 'CreateSubnet', 'TagSpecifications[].Tags[].Value'),
+])
+def test_the_error_names_aws_rule_and_its_page(aws, run_module, module, args, operation, parameter):
+    row = aws_rules.rows_for('ec2', operation, parameter)[0]
+    bad = [b for b in row['bad'] if isinstance(b, str)][0]
+    result = run_module(module.main, args(bad))
+    assert row['rule'] in result['msg'] and row['source'] in result['msg'] and row['code'] in result['msg']
