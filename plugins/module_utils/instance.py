@@ -287,10 +287,12 @@ def wait_state(ec2, ids, want, timeout):
         gone = {'Name': 'terminated'} if want == 'terminated' else {'Name': 'not visible yet'}
         return [out.get(i) or {'InstanceId': i, 'State': gone} for i in ids]
 
+    def reason(inst):
+        return (inst.get('StateReason') or {}).get('Message') or inst.get('StateTransitionReason') or 'AWS gave no reason'
+
     def failed(insts):
         ended = [i for i in insts if want != 'terminated' and i['State']['Name'] in ('shutting-down', 'terminated')]
-        return '; '.join('%s went to %s: %s' % (i['InstanceId'], i['State']['Name'], (i.get('StateReason') or {}).get('Message')
-                                                  or i.get('StateTransitionReason') or 'AWS gave no reason') for i in ended)
+        return '; '.join('%s went to %s: %s' % (i['InstanceId'], i['State']['Name'], reason(i)) for i in ended)
     return wait_for(fetch, lambda insts: all(i['State']['Name'] == want for i in insts),
                     'instances %s to be %s' % (', '.join(ids), want), timeout=timeout, delay=2, failed=failed, **TIMING)
 
