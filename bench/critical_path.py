@@ -43,6 +43,7 @@ DOCUMENTATION = '''
 '''
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)  # emulator.profile: AWS's durations
 RESULTS = os.path.join(ROOT, 'bench', 'results')
 REPORT = os.path.join(ROOT, 'bench', 'results-critical-path.md')
 # What each slow create is in the task graph: its kind in emulator/profile.py DURATIONS (the transitional states a
@@ -140,7 +141,6 @@ def segments(records):
 
 def durations(pace):
     """{resource: seconds AWS's part of its create lasts at this pace} (emulator/profile.py DURATIONS)."""
-    sys.path.insert(0, ROOT)
     from emulator.profile import DURATIONS  # pylint: disable=import-outside-toplevel
     return dict((name, sum(DURATIONS[k] for k in kinds) * pace) for name, kinds, dummy, dummy2 in SLOW)
 
@@ -166,7 +166,10 @@ def graph(segs):
         if not starts:
             continue
         waits = [i for i, s in enumerate(segs) if wait and not s['host_play'] and re.search(wait, s['name']) and i > starts[0]]
-        found[name] = (starts[0], waits[0] if waits else starts[0])
+        # the wait that ran (site.yml's, after the hosts; provision.yml's own is skipped then), else the first (a wait
+        # skipped because its resource was ready at once, as at pace 0, would have waited at another pace)
+        ran = [i for i in waits if segs[i]['ran']]
+        found[name] = (starts[0], (ran or waits)[0] if waits else starts[0])
     return found
 
 
@@ -260,7 +263,17 @@ def run(cmd, root, env, log):
 
 
 def commit_of(root):
-    return subprocess.run(['git', '-C', root, 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, check=False).stdout.strip()
+    """The checkout's commit, '+ changes' when its tracked files differ from it (a worktree with a change's files)."""
+    commit = subprocess.run(['git', '-C', root, 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, check=False).stdout.strip()
+    dirty = subprocess.run(['git', '-C', root, 'status', '--porcelain', '--untracked-files=no'], capture_output=True, text=True,
+                           check=False).stdout.strip()
+    return commit + (' + changes' if dirty else '')
+
+
+def load():
+    """The machine's load average over the last 1 and 5 minutes (other work on a shared machine slows every task)."""
+    with open('/proc/loadavg') as f:
+        return ' '.join(f.read().split()[:2])
 
 
 def measure(args):
@@ -277,6 +290,7 @@ def measure(args):
     if not os.path.exists(os.path.join(plugins, 'critical_path.py')):
         os.symlink(os.path.abspath(__file__), os.path.join(plugins, 'critical_path.py'))
     run(['bash', 'scripts/demo.sh', 'clean'], root, env, os.path.join(logs, 'clean-before.log'))
+    load_before = load()
     dummy, out = run(['bash', 'scripts/demo.sh'], root, dict(env, ANSIBLE_CALLBACK_PLUGINS=plugins,
                                                                ANSIBLE_CALLBACKS_ENABLED='critical_path', SEED_BENCH_TIMELINE=timeline),
                      os.path.join(logs, 'cold.log'))
@@ -285,7 +299,8 @@ def measure(args):
     with open(timeline) as f:
         records = [json.loads(line) for line in f if line.strip()]
     data = {'label': args.label, 'commit': commit_of(root), 'date': time.strftime('%Y-%m-%d %H:%M'), 'tiers': [args.db_tier, args.cache_tier],
-            'web_count': args.web_count, 'site_seconds': took, 'measured_pace': effective_pace(root), 'records': records}
+            'web_count': args.web_count, 'load': '%s -> %s' % (load_before, load()), 'site_seconds': took,
+            'measured_pace': effective_pace(root), 'records': records}
     with open(os.path.join(RESULTS, 'critical-path-%s.json' % args.label), 'w') as f:
         json.dump(data, f)
     print('bench-critical-path: %s: site.yml took %.0f s' % (args.label, took))
@@ -295,7 +310,8 @@ def measure(args):
 def summarise(data):
     segs = segments(data['records'])
     measured_total = segs[-1]['start'] + segs[-1]['span'] - segs[0]['start'] if segs else 0
-    out = {'label': data['label'], 'commit': data['commit'], 'date': data['date'], 'tiers': data['tiers'], 'web_count': data['web_count'],
+    out = {'label': data['label'], 'commit': data['commit'], 'load': data.get('load', 'n/a'), 'date': data['date'], 'tiers': data['tiers'],
+           'web_count': data['web_count'],
            'site_seconds': data['site_seconds'], 'timeline_seconds': measured_total, 'measured_pace': data['measured_pace'], 'paces': {}}
     hosts = [s for s in segs if s['host_play'] and s['play'].startswith(HOST_CONFIGURATION)]
     out['host_configuration_seconds'] = sum(s['span'] for s in hosts)
@@ -318,12 +334,18 @@ def report(summaries):
              'a model, not a measurement. `bound` is the target\'s: the longest single create\'s wait plus the control node\'s work '
              'that cannot overlap it (before it can start, after its result is needed), or all the work when longer.'
              % DEFAULT_PACE, '',
-             '| run | commit | tiers | site.yml (measured) | pace the emulator ran at | model at %s | bound at %s | model at 1.0 | bound at 1.0 |'
-             % (DEFAULT_PACE, DEFAULT_PACE), '|---|---|---|---|---|---|---|---|---|']
+             'Runs: `before` is the serial playbooks (a worktree of b1dc4f4), `after` the same commit with the overlap\'s playbooks '
+             'and stack tasks (`+ changes`: playbooks/provision.yml, site.yml, roles/stack/tasks/data_tier.yml, waits.yml as '
+             'committed in 0f87032), so the emulator and the modules are the same and only the playbooks differ. The emulator '
+             'of that commit has no time behaviour (hooks() without the lifecycle): a measured wait is only the data plane\'s '
+             '(a PostgreSQL or Redis container starting, an HAProxy); the waits at the pace are the model\'s. The machine (2 '
+             'cores) was shared with other work: compare runs of a similar load (before-rds-redis-loaded ran at a load of 5).', '',
+             '| run | commit | tiers | load (1, 5 min) before -> after | site.yml (measured) | pace the emulator ran at | model at %s | bound at %s '
+             '| model at 1.0 | bound at 1.0 |' % (DEFAULT_PACE, DEFAULT_PACE), '|---|---|---|---|---|---|---|---|---|---|']
     for s in summaries:
         d, a = s['paces'][str(DEFAULT_PACE)], s['paces']['1.0']
-        lines.append('| %s | %s | %s | %.0f s | %s | %.0f s | %.0f s (%.2fx) | %.0f s | %.0f s (%.2fx) |' % (
-            s['label'], s['commit'], ' '.join(s['tiers']), s['site_seconds'], s['measured_pace'] or '0 (hooks() has no time behaviour yet)',
+        lines.append('| %s | %s | %s | %s | %.0f s | %s | %.0f s | %.0f s (%.2fx) | %.0f s | %.0f s (%.2fx) |' % (
+            s['label'], s['commit'], ' '.join(s['tiers']), s['load'], s['site_seconds'], s['measured_pace'] or '0 (hooks() has no time behaviour yet)',
             d['total'], d['ideal'], d['total'] / d['ideal'] if d['ideal'] else 0, a['total'], a['ideal'], a['total'] / a['ideal'] if a['ideal'] else 0))
     lines += ['', '## Targets', '', '| run | target | figure | |', '|---|---|---|---|']
     for s in summaries:
@@ -358,7 +380,7 @@ def main():
         if name.startswith('critical-path-') and name.endswith('.json'):
             with open(os.path.join(RESULTS, name)) as f:
                 runs.append(summarise(json.load(f)))
-    runs.sort(key=lambda s: (s['tiers'], s['label'] != 'before', s['label']))
+    runs.sort(key=lambda s: (s['tiers'], not s['label'].startswith('before'), s['label']))
     with open(REPORT, 'w') as f:
         f.write(report(runs))
     print('bench-critical-path: %s written' % os.path.relpath(REPORT, ROOT))
