@@ -23,7 +23,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import Val
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import (
     READ_PREFIXES, RetryingClient, DEFAULT_ATTEMPTS, operation_of,
 )
-from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import WaitFailed, WaitTimeout
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import StillInUse, WaitFailed, WaitTimeout
 
 try:
     # botocore, not boto3: a module needs a client only, and boto3's import (s3transfer and its
@@ -280,7 +280,7 @@ class AwsModule:
                 raise
             if isinstance(exc, ValidationError):
                 self.fail_validation(exc)
-            elif isinstance(exc, (WaitTimeout, WaitFailed)):
+            elif isinstance(exc, (WaitTimeout, WaitFailed, StillInUse)):
                 self.fail_json(msg=str(exc), exception=traceback.format_exc())
             elif HAS_BOTO3 and isinstance(exc, (ClientError, BotoCoreError)):
                 operation = operation_of(exc, self.last_operation)

@@ -130,6 +130,7 @@ class Context:
         self.warn = warn or (lambda msg: None)
         self.plan = Plan()
         self.recorded = []  # the mutating calls check mode did not send: [(operation, kwargs)]
+        self.made_ids = set()  # the ids this run's creates answered (ec2.note_made): calls naming them retry a NotFound
 
     @classmethod
     def of(cls, module, client, **settings):

@@ -8,8 +8,8 @@ The modules (``rds_instance``'s master password, ``cache_cluster``'s AUTH token)
 so a secret refused by one is refused by all, before anything is made. A message never repeats the
 secret itself.
 
-The AWS rules here are views of the rows of :mod:`aws_rules` (AWS's parameter rules, the table the test emulator
-enforces too): ``rds_master_password`` is CreateDBInstance's MasterUserPassword (RDS for PostgreSQL),
+The AWS rules here are views of the rows of :mod:`aws_rules` (AWS's parameter rules, one row per documented rule,
+with its page): ``rds_master_password`` is CreateDBInstance's MasterUserPassword (RDS for PostgreSQL),
 ``elasticache_auth_token`` CreateReplicationGroup's AuthToken. Only ``dotenv_value`` is the collection's own.
 
 A stack secret (:data:`STACK_SECRETS`) is every rule of the services it goes to: ``db_password`` is the

@@ -141,6 +141,17 @@ def test_network_survives_new_ids_unseen_for_a_moment(aws, run_module, faults, s
     assert result['security_groups']['web']['rules'][0]['group_id'] == result['security_groups']['alb']['id']
 
 
+@pytest.mark.parametrize('operation, code', [('describe_subnets', 'InvalidSubnetID.NotFound'),
+                                             ('describe_security_groups', 'InvalidGroup.NotFound')])
+def test_network_returns_its_new_subnets_and_groups_only_once_reads_see_them(aws, run_module, faults, slept, operation, code):
+    # The next task (instance, load balancer) names these ids and, rightly, gives a user's id no second try: the network
+    # returns them only once a read by id sees them.
+    unseen = faults.fail(operation, code, times=2, when=lambda kw: kw.get('SubnetIds') or kw.get('GroupIds'))
+    result = run_module(network.main, NET)
+    assert not result.get('failed'), result['msg']
+    assert unseen['left'] == 0 and slept  # read by id until seen, on the fake clock
+
+
 def test_vpc_module_retries_its_new_vpc(aws, run_module, faults, slept):
     faults.fail('modify_vpc_attribute', 'InvalidVpcID.NotFound', times=2)
     result = run_module(vpc.main, {'name': 'demo-vpc', 'cidr_block': '10.40.0.0/16', 'dns_hostnames': True})
