@@ -181,13 +181,18 @@ def render_ec2(operation, result):
     return body.encode('utf-8') if isinstance(body, str) else body
 
 
+# The longest a new id stays unseen, whatever the number of reads meanwhile: AWS's reads catch up "within seconds" of a
+# create (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html), so a run a minute later sees it.
+LAG_SECONDS = 5.0
+
+
 class Consistency(Hook):
     """New ids unseen for a few Describe calls, and ClientToken answered from the current state (aws profile)."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.local = threading.local()   # what this request's Describe may not show (refuse -> after, same thread)
-        self.hidden = {}                 # (region, kind name, id) -> Describe calls of its kind it stays unseen
+        self.hidden = {}                 # (region, kind name, id) -> [Describe calls of its kind it stays unseen, until when]
         self.names = {}                  # (region, kind name, id) -> its name (ELBv2)
         self.tokens = {}                 # (region, action, token) -> {'params', 'ids', 'reservation'}
 
@@ -197,7 +202,7 @@ class Consistency(Hook):
 
     def state(self):
         with self.lock:
-            return {'unseen': sorted('%s %s (%d)' % (r, i, n) for (r, _k, i), n in self.hidden.items())}
+            return {'unseen': sorted('%s %s (%d)' % (r, i, n[0]) for (r, _k, i), n in self.hidden.items())}
 
     @property
     def strict(self):
@@ -217,12 +222,15 @@ class Consistency(Hook):
         kind = BY_DESCRIBE.get(action)
         if kind is None:
             return None
+        now = self.profile.now()
         with self.lock:
-            unseen = set(i for (r, k, i), left in self.hidden.items() if r == region and k == kind.name and left > 0)
+            for key in [key for key, (left, until) in self.hidden.items() if until <= now]:
+                del self.hidden[key]  # AWS's reads catch up within seconds, however few reads were made meanwhile
+            unseen = set(i for (r, k, i), (left, until) in self.hidden.items() if r == region and k == kind.name and left > 0)
             unseen_names = set(self.names[(region, kind.name, i)] for i in unseen if (region, kind.name, i) in self.names)
             for key in [key for key in self.hidden if key[0] == region and key[1] == kind.name]:
-                self.hidden[key] -= 1
-                if self.hidden[key] <= 0:
+                self.hidden[key][0] -= 1
+                if self.hidden[key][0] <= 0:
                     del self.hidden[key]
         if not unseen:
             return None
@@ -263,7 +271,7 @@ class Consistency(Hook):
         seen = getattr(self.local, 'unseen', None)
         self.local.unseen = None
         if seen is not None and BY_DESCRIBE.get(action) is seen[0]:
-            kind, unseen = seen
+            kind, unseen = seen[0], seen[1]
             return without(payload, kind.items[action], kind.id_tag, unseen)
         kind = BY_CREATE.get(action)
         if kind is not None:
@@ -279,7 +287,7 @@ class Consistency(Hook):
             for index, new_id in enumerate(ids):
                 lag = self.profile.draw_lag()
                 if lag > 0:
-                    self.hidden[(region, kind.name, new_id)] = lag
+                    self.hidden[(region, kind.name, new_id)] = [lag, self.profile.now() + LAG_SECONDS]
                     if index < len(names):
                         self.names[(region, kind.name, new_id)] = names[index]
 

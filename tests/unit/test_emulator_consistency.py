@@ -17,7 +17,7 @@ from botocore.config import Config  # noqa: E402  pylint: disable=wrong-import-p
 from botocore.exceptions import ClientError  # noqa: E402  pylint: disable=wrong-import-position
 
 from emulator import amis, server  # noqa: E402  pylint: disable=wrong-import-position
-from emulator.consistency import Consistency  # noqa: E402  pylint: disable=wrong-import-position
+from emulator.consistency import LAG_SECONDS, Consistency  # noqa: E402  pylint: disable=wrong-import-position
 from emulator.profile import Profile  # noqa: E402  pylint: disable=wrong-import-position
 
 REGION = 'us-east-1'
@@ -27,7 +27,7 @@ SEED, LAG = 11, 3   # the aws profile's draws for this seed: 3, 3, 3, 1, 1, 3, 1
 def draws(count, seed=SEED, lag=LAG):
     """The lags the emulator's profile gives its next ``count`` new ids, in order."""
     twin = Profile(lag=lag, seed=seed)
-    return [twin.draw_lag() for _ in range(count)]
+    return [twin.draw_lag() for dummy in range(count)]
 
 
 class Emulator:
@@ -193,7 +193,7 @@ def test_a_listing_or_a_filter_omits_a_new_id_until_it_is_seen(emulator):
     emulator.faults(seed=SEED, lag=LAG)
     new = launch(ec2, subnet)['Instances'][0]['InstanceId']
     listed = []
-    for _ in range(draws(1)[0] + 1):
+    for dummy in range(draws(1)[0] + 1):
         reservations = ec2.describe_instances(Filters=[{'Name': 'subnet-id', 'Values': [subnet]}])['Reservations']
         assert all(r['Instances'] for r in reservations)  # no reservation is left empty
         listed.append(sorted(i['InstanceId'] for r in reservations for i in r['Instances']))
@@ -212,7 +212,7 @@ def test_the_lag_counts_only_describes_of_the_ids_own_kind(emulator):
     subnet = network(ec2)[1]
     emulator.faults(seed=SEED, lag=LAG)
     instance = launch(ec2, subnet)['Instances'][0]['InstanceId']
-    for _ in range(LAG + 1):
+    for dummy in range(LAG + 1):
         ec2.describe_subnets(SubnetIds=[subnet])
     assert error_of(ec2.describe_instances, InstanceIds=[instance])[1] == 'InvalidInstanceID.NotFound'
 
@@ -221,11 +221,11 @@ def test_the_same_seed_gives_the_same_lags(emulator):
     """Seeded: a run repeats (the lags of a second run with the same seed are the first run's)."""
     ec2 = emulator.client('ec2')
     runs = []
-    for _ in range(2):
+    for dummy in range(2):
         emulator.faults(seed=SEED, lag=LAG)
-        made = [ec2.create_internet_gateway()['InternetGateway']['InternetGatewayId'] for _ in range(4)]
+        made = [ec2.create_internet_gateway()['InternetGateway']['InternetGatewayId'] for dummy2 in range(4)]
         counts = dict((i, 0) for i in made)
-        for _ in range(LAG + 1):
+        for dummy3 in range(LAG + 1):
             seen = set(g['InternetGatewayId'] for g in ec2.describe_internet_gateways()['InternetGateways'])
             for i in made:
                 counts[i] += i not in seen
@@ -248,7 +248,7 @@ def test_load_balancers_and_target_groups_are_not_found_as_elbv2_says_it(emulato
     assert error_of(elb.describe_target_groups, TargetGroupArns=[tg]) == (400, 'TargetGroupNotFound', 'One or more target groups not found')
     assert error_of(elb.describe_target_groups, Names=['web']) == (400, 'TargetGroupNotFound', 'One or more target groups not found')
     # two of the load balancer's drawn Describe calls are spent; a listing omits it for the rest, then shows it
-    listings = [[b['LoadBalancerArn'] for b in elb.describe_load_balancers()['LoadBalancers']] for _ in range(draws(1)[0] - 1)]
+    listings = [[b['LoadBalancerArn'] for b in elb.describe_load_balancers()['LoadBalancers']] for dummy in range(draws(1)[0] - 1)]
     assert listings == [[]] * (draws(1)[0] - 2) + [[lb]]
 
 
@@ -371,3 +371,18 @@ def test_the_moto_profile_replays_the_first_answer(emulator):
     ec2.terminate_instances(InstanceIds=[first['Instances'][0]['InstanceId']])
     again = launch(ec2, subnet, ClientToken='web-0')
     assert again['Instances'][0]['State']['Name'] == first['Instances'][0]['State']['Name'] == 'pending'
+
+
+def test_a_new_id_is_seen_once_seconds_have_passed_however_few_reads_were_made(emulator, monkeypatch):
+    """AWS's reads catch up within seconds of a create: a run a minute later sees what the last one made, even when
+    nothing read it meanwhile (a lag counted in reads alone would hide it for ever, which AWS never does)."""
+    ec2 = emulator.client('ec2')
+    emulator.faults(profile='moto')
+    subnet = network(ec2)[1]
+    emulator.faults(seed=SEED, lag=LAG)
+    now = [1000.0]
+    monkeypatch.setattr(emulator.recorder.faults.profile, 'clock', lambda: now[0])
+    instance = launch(ec2, subnet)['Instances'][0]['InstanceId']
+    now[0] += LAG_SECONDS + 0.1
+    reservations = ec2.describe_instances(InstanceIds=[instance])['Reservations']
+    assert [i['InstanceId'] for r in reservations for i in r['Instances']] == [instance]
