@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup python docker images test lint yamllint ansible-lint sanity unit integration molecule e2e demo demo-env demo-clean bench bench-hosts build clean
 # Packaging: the changelog fragments and the execution environment.
-.PHONY: changelog-lint ee versions
+.PHONY: changelog-lint ee versions soak bench-critical-path
 
 help:
 	@echo "Targets (D: needs Docker, which make docker installs and starts when missing):"
@@ -29,6 +29,8 @@ help:
 	@echo "  make unit              pytest tests/unit (modules against moto in-process)"
 	@echo "  make versions          the unit tests on ansible-core 2.17 and 2.20, each in its own venv (.venvs/)"
 	@echo "  make integration       pytest tests/integration (playbooks against the emulator on 127.0.0.1)"
+	@echo "  make soak              the fault matrix with five seeds (not in make test, which runs two)"
+	@echo "  make bench-critical-path D  a cold site.yml's critical path (bench/results-critical-path.md)"
 	@echo "  make molecule       D  the roles on Debian 12 and 13 containers (extensions/molecule)"
 	@echo "  make e2e            D  the demo on inventory/aws over SSH, secrets, bastion, deploy loop, rerun"
 	@echo "  make bench             benchmarks against amazon.aws, writes bench/results.md (not in make test)"
@@ -108,6 +110,12 @@ demo-env:
 demo-clean: python
 	@bash scripts/demo.sh clean
 
+# The fault matrix with five seeds (make test runs two): the full stack with the managed data tier, built, rebuilt and torn
+# down under the emulator's aws profile with 10 % throttling (tests/integration/test_fault_matrix.py; docs/reliability.md).
+SOAK_SEEDS ?= 1 2 3 4 5
+soak: python
+	@echo "== fault matrix, seeds $(SOAK_SEEDS)"; SEED_FAULT_SEEDS="$(SOAK_SEEDS)" .venv/bin/pytest -q -s tests/integration/test_fault_matrix.py
+
 bench: python
 	@bash bench/run.sh
 
@@ -118,6 +126,12 @@ BENCH_RUNS ?= 3
 BENCH_WEB_COUNTS ?= 2 4 8
 bench-hosts: setup
 	@.venv/bin/python bench/hosts.py --runs $(BENCH_RUNS) --web-counts $(BENCH_WEB_COUNTS)
+
+# A cold site.yml on the demo with a timeline: which of AWS's waits ran side by side, which in series, and the same task graph
+# at AWS's own durations (a model); writes bench/results-critical-path.md. BENCH_LABEL names the run (before, after).
+BENCH_LABEL ?= after
+bench-critical-path: setup
+	@.venv/bin/python bench/critical_path.py --label $(BENCH_LABEL) --db-tier $(DB_TIER) --cache-tier $(CACHE_TIER)
 
 build: python
 	@mkdir -p build && ansible-galaxy collection build --force --output-path build .
