@@ -431,6 +431,14 @@ def _settle(ctx, name, fallback, fresh=False):
     return describe_existing(found, fallback) if found else None
 
 
+def _postponed(ctx, name, status, kwargs, before):
+    """No change (kwargs, after) for a group AWS is still making or changing (``status``), with a warning naming what differs."""
+    ctx.warn('cache cluster %s is %s: AWS changes a replication group only once it is available, so %s %s not changed by '
+             'this run (wait: false); a run with wait: true waits for it, then changes what still differs'
+             % (name, status, ', '.join(sorted(kwargs)), 'is' if len(kwargs) == 1 else 'are'))
+    return {}, dict(before)
+
+
 def ensure(ctx, *, desired, existing=None):
     """Create the cluster (``existing`` None) and wait until available, or change in place what
     ModifyReplicationGroup can change (refusing the rest before any call), rotate the AUTH token when asked,
@@ -455,11 +463,11 @@ def ensure(ctx, *, desired, existing=None):
     if raw.get('Status') == 'deleting':
         raise ValidationError('name', 'cache cluster %s is being deleted; wait until it is gone, then run again' % name)
     busy = raw.get('Status') not in ('available',) + FAILED_STATES
-    if busy and ctx.wait and not ctx.check_mode:
-        # creating, modifying, snapshotting: AWS refuses ModifyReplicationGroup (InvalidReplicationGroupState) and a group
-        # being created does not show all it is yet (no endpoint, no port): compared, and changed, once available
-        existing = wait_available(ctx, name)
-        raw, busy = existing['raw'], False
+    # creating, modifying, snapshotting: AWS refuses ModifyReplicationGroup (InvalidReplicationGroupState) and a group
+    # being created does not show all it is yet (no endpoint, no port): compared, and changed, once available
+    waited = ctx.live(wait_available, ctx, name) if busy and ctx.wait else None
+    if waited is not None:
+        existing, raw, busy = waited, waited['raw'], False
     before = describe_existing(existing)
     problems = refused(desired, before)
     if problems:
@@ -474,14 +482,10 @@ def ensure(ctx, *, desired, existing=None):
     if token:
         kwargs.update(token)
         after['auth_token_enabled'] = True
-    if kwargs and busy and not ctx.check_mode:
+    if kwargs and busy:
         # wait: false on a group AWS is still making or changing: nothing is sent (AWS would refuse it); a run with wait:
-        # true waits, then changes what still differs
-        ctx.warn('cache cluster %s is %s: AWS changes a replication group only once it is available, so %s %s not changed by '
-                 'this run (wait: false); a run with wait: true waits for it, then changes what still differs'
-                 % (name, raw.get('Status'), ', '.join(sorted(kwargs)),
-                    'is' if len(kwargs) == 1 else 'are'))
-        kwargs, after = {}, dict(before)
+        # true waits, then changes what still differs. Check mode (nothing waited for) plans the change.
+        kwargs, after = ctx.live(_postponed, ctx, name, raw.get('Status'), kwargs, before) or (kwargs, after)
     changed = bool(kwargs)
     if kwargs:
         ctx.call('modify_replication_group', ReplicationGroupId=name, ApplyImmediately=apply_now, **kwargs)
@@ -504,9 +508,9 @@ def delete(ctx, *, existing, final_snapshot_identifier=None):
     name = raw['ReplicationGroupId']
     before = describe_existing(existing)
     action = 'none' if raw.get('Status') == 'deleting' else 'delete'
-    if action == 'delete' and raw.get('Status') not in ('available',) + FAILED_STATES and ctx.wait and not ctx.check_mode:
+    if action == 'delete' and raw.get('Status') not in ('available',) + FAILED_STATES and ctx.wait:
         # creating, modifying, snapshotting: AWS refuses DeleteReplicationGroup (InvalidReplicationGroupState) until available
-        wait_available(ctx, name)
+        ctx.live(wait_available, ctx, name)
     if action == 'delete':
         kwargs = {'ReplicationGroupId': name, 'RetainPrimaryCluster': False}
         if final_snapshot_identifier:

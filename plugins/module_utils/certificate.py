@@ -312,6 +312,11 @@ def _in_use_by(ctx, arn):
     return ctx.client.describe_certificate(CertificateArn=arn)['Certificate'].get('InUseBy') or []
 
 
+def _refuse_in_use(arn, users):
+    raise ValidationError('state', 'certificate %s is still used by %s; remove those listeners first (state: absent of the '
+                          'load balancer, or another certificate_arn)' % (arn, ', '.join(users)))
+
+
 def delete(ctx, *, existing, stack=None, elbv2=None):
     """Delete the certificate. One that a listener still uses is refused at once, naming the users; one whose users are all
     listeners or load balancers that are gone (or no longer name it) is deleted once ACM clears InUseBy: the delete is sent
@@ -324,13 +329,14 @@ def delete(ctx, *, existing, stack=None, elbv2=None):
     users = raw.get('InUseBy') or []
     client = elbv2() if users and elbv2 is not None else None
     live = [u for u in users if client is None or still_uses(client, u, arn)]
-    if live and ctx.check_mode and stack is not None and client is not None and _listeners_of_stack(client, live, stack):
-        ctx.warn('certificate %s is still used by %s, listeners of stack %s; a run that is not in check mode refuses until they '
-                 'are removed' % (arn, ', '.join(live), stack))
-        live = []
+    if live and stack is not None and client is not None:
+        ctx.live(_refuse_in_use, arn, live)  # a run that sends calls refuses at once; check mode may plan past them
+        if _listeners_of_stack(client, live, stack):
+            ctx.warn('certificate %s is still used by %s, listeners of stack %s; a run that is not in check mode refuses until they '
+                     'are removed' % (arn, ', '.join(live), stack))
+            live = []
     if live:
-        raise ValidationError('state', 'certificate %s is still used by %s; remove those listeners first (state: absent of the '
-                              'load balancer, or another certificate_arn)' % (arn, ', '.join(live)))
+        _refuse_in_use(arn, live)
     try:
         retry_in_use(lambda: ctx.call('delete_certificate', CertificateArn=arn), IN_USE, 'certificate %s' % arn,
                      lambda: ['%s (gone or no longer naming it, not yet released by ACM)' % u for u in _in_use_by(ctx, arn)],

@@ -47,8 +47,9 @@ def timing():
 
 def fresh(ctx, codes, what, call):
     """``call()``, sent again while AWS answers one of the NotFound ``codes`` for what this run just made (bounded by
-    NEW_ID_TIMEOUT, and by the context's wait_timeout); ``codes`` empty: sent once. In check mode nothing is sent twice."""
-    if not codes or ctx.check_mode:
+    NEW_ID_TIMEOUT, and by the context's wait_timeout); ``codes`` empty: sent once. ``call`` sends through ctx.call, which
+    in check mode records the call and answers None (no NotFound): recorded once."""
+    if not codes:
         return call()
     return retry_not_found(call, tuple(codes), what, timeout=min(NEW_ID_TIMEOUT, ctx.wait_timeout or NEW_ID_TIMEOUT), **timing())
 

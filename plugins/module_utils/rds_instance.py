@@ -657,6 +657,14 @@ def busy(raw):
     return raw.get('DBInstanceStatus') not in SETTLED + ('stopped', 'stopping', 'deleting') + FAILED_STATES
 
 
+def _postponed(ctx, ident, status, kwargs, before):
+    """No change (kwargs, after) for an instance AWS is still making or changing (``status``), with a warning naming what differs."""
+    ctx.warn('DB instance %s is %s: AWS changes an instance only once it is available, so %s %s not changed by this run '
+             '(wait: false); a run with wait: true waits for it, then changes what still differs'
+             % (ident, status, ', '.join(sorted(kwargs)), 'is' if len(kwargs) == 1 else 'are'))
+    return {}, dict(before)
+
+
 def ensure(ctx, *, desired, existing=None):
     """Create the instance (``existing`` None) or modify in place what differs; tags converged; with ``ctx.wait``, waits
     until it is available. ``desired``: what :func:`resolve` returned; ``existing``: what :func:`find` returned."""
@@ -678,13 +686,11 @@ def ensure(ctx, *, desired, existing=None):
         existing = ctx.live(wait_available, ctx, ident, ctx.wait_timeout) or existing
     before = describe(existing)
     kwargs, after = plan_modify(desired, before)
-    if kwargs and busy(existing) and not ctx.check_mode:
+    if kwargs and busy(existing):
         # wait: false on an instance AWS is still making or changing: ModifyDBInstance would be refused (InvalidDBInstanceState),
         # and what differs may only be what AWS has not filled in yet. Nothing is sent; a run with wait: true waits, then changes.
-        ctx.warn('DB instance %s is %s: AWS changes an instance only once it is available, so %s %s not changed by this run '
-                 '(wait: false); a run with wait: true waits for it, then changes what still differs'
-                 % (ident, existing['DBInstanceStatus'], ', '.join(sorted(kwargs)), 'is' if len(kwargs) == 1 else 'are'))
-        kwargs, after = {}, dict(before)
+        # Check mode (nothing waited for) plans the change.
+        kwargs, after = ctx.live(_postponed, ctx, ident, existing['DBInstanceStatus'], kwargs, before) or (kwargs, after)
     changed = bool(kwargs)
     if kwargs:
         answer = ctx.call('modify_db_instance', DBInstanceIdentifier=ident, ApplyImmediately=apply_now(desired, kwargs), **kwargs)
