@@ -307,8 +307,8 @@ for _op in ('CreateDBInstance', 'ModifyDBInstance'):
     _row('rds', _op, 'MasterUserPassword', 'Can include any printable ASCII character except "/", """, or "@". RDS for PostgreSQL - '
          'Must contain from 8 to 128 characters.', RDS_API % _op, 'InvalidParameterValue',
          "The parameter MasterUserPassword is not a valid password. Only printable ASCII characters besides '/', '@', '\"', ' ' may "
-         "be used, 8 to 128 of them.", ['Secr3t-pass', 'p' * 128, "a#b$c%d&e'f"], ['short', 'p' * 129, 'has space', 'a/b12345',
-                                                                                    'a@b12345', 'a"b12345', 'caf\u00e91234'],
+         "be used, 8 to 128 of them.", ['Secr3t-pass', 'p' * 128, "a#b$c%d&e'f"],
+         ['short', 'p' * 129, 'has space', 'a/b12345', 'a@b12345', 'a"b12345', 'caf\u00e91234'],
          {'length': (8, 128), 'chars': ''.join(c for c in PRINTABLE if c not in '/"@')}, when=_POSTGRES, secret=True,
          key='rds_master_password' if _op == 'CreateDBInstance' else None)
 _row('rds', 'CreateDBInstance', 'DBName', 'RDS for PostgreSQL: Must contain 1 to 63 letters, numbers, or underscores. Must begin with a '

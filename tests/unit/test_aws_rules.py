@@ -24,8 +24,8 @@ ARN_CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-00
 def _public_key():
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
-    return ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.OpenSSH,
-                                                                         serialization.PublicFormat.OpenSSH)
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    return key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
 
 
 PUBLIC_KEY = _public_key()
