@@ -200,6 +200,11 @@ class Consistency(Hook):
         with self.lock:
             self.hidden, self.names, self.tokens = {}, {}, {}
 
+    def settle(self):
+        """Every id made so far is seen from now on (POST /_seed/settle)."""
+        with self.lock:
+            self.hidden, self.names = {}, {}
+
     def state(self):
         with self.lock:
             return {'unseen': sorted('%s %s (%d)' % (r, i, n[0]) for (r, _k, i), n in self.hidden.items())}

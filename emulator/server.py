@@ -9,6 +9,7 @@ Extra endpoints (never reached by boto3, which speaks the AWS protocols):
     GET    /_seed/health     "ok" once the EC2 backend is built
     GET    /_seed/faults     the fault settings; PUT (JSON body) replaces them
     GET    /_seed/dataplane  the instances' containers and addresses (empty without a data plane)
+    POST   /_seed/settle     every id made so far is seen by every read from now on (aws profile's consistency)
 
 Faults (all off by default):
     throttle   a fraction (0-1) of requests answered RequestLimitExceeded/Throttling (400) or 503
@@ -494,6 +495,12 @@ class Recorder:
                     status, payload = '400 Bad Request', {'error': str(exc)}
             if payload is None:
                 payload = self.faults.settings
+        elif path == '/_seed/settle' and method in ('PUT', 'POST'):
+            # what was made so far is seen by every read now (tests: what a test makes for itself was made "a while
+            # ago"; only what the code under test makes meets AWS's eventual consistency)
+            for hook in self.hooks:
+                getattr(hook, 'settle', lambda: None)()
+            payload = 'settled'
         elif path == '/_seed/dataplane':
             payload = {}
             for hook in self.hooks:

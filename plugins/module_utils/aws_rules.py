@@ -7,12 +7,12 @@ Each row of :data:`RULES` is one rule as AWS's API reference or user guide words
 the operation (the API's name), the parameter as a path into the request botocore builds (``Tags[].Key``,
 ``Attributes[Key=deregistration_delay.timeout_seconds].Value``), the rule, the page it comes from, the error code
 AWS answers when it refuses, and examples that pass and fail. The modules' validation, the ``secret_problem`` filter
-(through :mod:`secrets`, a view of the same rows) and the test emulator all read this one table, so a value refused
-by one is refused by all.
+(through :mod:`secrets`, a view of the same rows) and the preflight all read this one table, so a value refused
+by one is refused by all; the project's tests hold AWS's answers to the same rows.
 
 Limits of the table: rows whose rule depends on the engine (RDS, PostgreSQL only: the collection's one engine) carry
 ``when``; a row applies to a request whose parameters match it (a parameter left out counts as ``None``).
-Rules beyond what the rows hold (botocore's own model: required members, lengths, enums) are the emulator's to check.
+Rules beyond what the rows hold (botocore's own model: required members, lengths, enums) are botocore's and AWS's.
 
 Never echo a value: a message names the rule, the parameter and (for a length) the length, not what was given.
 """
@@ -440,7 +440,7 @@ _row('acm', 'ImportCertificate', 'Tags', 'You cannot apply tags when reimporting
      fail_with={'CertificateArn': 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000'})
 
 # Every operation the collection sends: those with rows above, and those whose only documented rules are the ones
-# botocore's model holds (required members, types, enums), which the emulator checks from the model itself.
+# botocore's model holds (required members, types, enums), which AWS checks from the model itself.
 MODEL_ONLY = {
     'ec2': ('AllocateAddress', 'AssociateRouteTable', 'AttachInternetGateway', 'CreateInternetGateway', 'CreateNatGateway',
             'CreateRoute', 'CreateRouteTable', 'DeleteInternetGateway', 'DeleteKeyPair', 'DeleteNatGateway', 'DeleteRoute',

@@ -69,7 +69,7 @@ def canonical_cidr(value, field, min_prefix=0, max_prefix=32):
 
 def refuse_by_rules(operation, parameter, value, field, what=None):
     """A ValidationError naming the option ``field`` when ``value`` breaks a rule AWS documents for ``parameter`` of the
-    EC2 ``operation`` (aws_rules, the one table the emulator enforces too), before any API call; ``what`` says how the
+    EC2 ``operation`` (aws_rules, the one table of AWS's documented rules), before any API call; ``what`` says how the
     option becomes the parameter (``the Name tag``). None values are not judged."""
     if value is None:
         return
