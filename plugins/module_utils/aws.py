@@ -205,6 +205,7 @@ class AwsModule:
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
         self.params = self.module.params
+        self.contexts = []  # the resource contexts of this run (Context.of)
         self.check_mode = self.module.check_mode
         self._diff = self.module._diff
         self._sessions = {}
@@ -295,6 +296,11 @@ class AwsModule:
                 self.fail_json(msg='%s: %s: %s' % (prefix, type(exc).__name__, exc), exception=traceback.format_exc(), **details)
 
     def exit_json(self, **kwargs):
+        # The EC2 ids the run made are returned only once a read by id sees them: the next task names them, and gives
+        # a user's id no second try (EC2's eventual consistency).
+        from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import settle_made
+        for ctx in self.contexts:
+            settle_made(ctx)
         self._exiting = True
         self.module.exit_json(**kwargs)
 

@@ -138,7 +138,11 @@ class Context:
         p = module.params
         base = dict(purge_tags=p.get('purge_tags', True), wait=p.get('wait', True), wait_timeout=p.get('wait_timeout') or 600)
         base.update(settings)
-        return cls(client, check_mode=module.check_mode, warn=module.warn, **base)
+        ctx = cls(client, check_mode=module.check_mode, warn=module.warn, **base)
+        contexts = getattr(module, 'contexts', None)
+        if contexts is not None:  # AwsModule.exit_json settles what the run made (ec2.settle_made)
+            contexts.append(ctx)
+        return ctx
 
     def call(self, operation, **kwargs):
         """A mutating call: sent (its answer returned), or in check mode recorded (``None`` returned)."""

@@ -204,6 +204,25 @@ def fresh_read(ctx, read, rid):
     return retry_not_found(read, codes_of([rid]), 'the new %s' % rid, timeout=fresh_timeout(ctx), **TIMING)
 
 
+# Reads by id of the EC2 kinds a module makes (id prefix -> operation, parameter)
+READ_BY_ID = (('vpc-', 'describe_vpcs', 'VpcIds'), ('subnet-', 'describe_subnets', 'SubnetIds'),
+              ('sg-', 'describe_security_groups', 'GroupIds'), ('igw-', 'describe_internet_gateways', 'InternetGatewayIds'),
+              ('rtb-', 'describe_route_tables', 'RouteTableIds'), ('eipalloc-', 'describe_addresses', 'AllocationIds'))
+
+
+def settle_made(ctx):
+    """Read each EC2 id this run made (VPC, subnet, group, gateway, route table, address) by id until AWS's reads see
+    it (bounded): a module returns an id only once the next task can use it
+    (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html). Nothing in check mode."""
+    new = sorted(getattr(ctx, 'made_ids', None) or ())
+    for rid in new:
+        for prefix, operation, parameter in READ_BY_ID:
+            if rid.startswith(prefix) and hasattr(ctx.client, operation):
+                read = getattr(ctx.client, operation)
+                ctx.live(fresh_read, ctx, lambda read=read, parameter=parameter, rid=rid: read(**{parameter: [rid]}), rid)
+                break
+
+
 def interface_label(eni):
     """An interface as an error names it: id, description, who made it (requester or type), status."""
     by = eni.get('RequesterId') if eni.get('RequesterManaged') else None

@@ -19,7 +19,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils import (
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, is_id, public
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    canonical_cidr, exactly_tagged, fresh_read, made, owned_by, refuse_by_rules, resource_tags)
+    canonical_cidr, exactly_tagged, owned_by, refuse_by_rules, resource_tags)
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
@@ -354,24 +354,10 @@ STEPS = (
 )
 
 
-def settle(ctx, out):
-    """The subnets and security groups this run made, read once by id until AWS's reads see them: the next task (the
-    instances, the load balancer) names them, and a user's id gets no second try there. EC2 is eventually consistent
-    (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html)."""
-    new = made(ctx)
-    subnets = sorted(i for i in out['subnet_ids'].values() if i in new)
-    groups = sorted(g['id'] for g in out['security_groups'].values() if g.get('id') in new)
-    for rid in subnets:
-        fresh_read(ctx, lambda rid=rid: ctx.client.describe_subnets(SubnetIds=[rid]), rid)
-    for rid in groups:
-        fresh_read(ctx, lambda rid=rid: ctx.client.describe_security_groups(GroupIds=[rid]), rid)
-
-
 def converge(ctx, spec):
     found, out = read(ctx, spec), {}
     for dummy, step, dummy2 in STEPS:
         step(ctx, spec, found, out)
-    ctx.live(settle, ctx, out)
     return dict((k, out[k]) for k in ('vpc', 'subnets', 'internet_gateway', 'nat_gateways', 'route_tables', 'security_groups'))
 
 

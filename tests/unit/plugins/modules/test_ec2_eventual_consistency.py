@@ -501,3 +501,11 @@ def test_the_error_names_aws_rule_and_its_page(aws, run_module, module, args, op
     bad = [b for b in row['bad'] if isinstance(b, str)][0]
     result = run_module(module.main, args(bad))
     assert row['rule'] in result['msg'] and row['source'] in result['msg'] and row['code'] in result['msg']
+
+
+def test_a_single_module_returns_its_new_id_only_once_reads_see_it(aws, run_module, faults, slept, vpc_id):
+    # A playbook's next task names the id (subnet_id: "{{ made.subnet.id }}") and gives it no second try.
+    unseen = faults.fail('describe_subnets', 'InvalidSubnetID.NotFound', times=2, when=lambda kw: kw.get('SubnetIds'))
+    result = run_module(subnet.main, {'vpc_id': vpc_id, 'cidr_block': '10.20.7.0/24', 'name': 'seen'})
+    assert not result.get('failed'), result['msg']
+    assert unseen['left'] == 0 and slept
