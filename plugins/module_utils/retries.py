@@ -243,16 +243,34 @@ def gather(*reads):
     return [future.result() for future in futures]
 
 
+# After a lost create answer, how long a find by tags keeps looking before the create is sent again: what the lost call
+# made may not show in AWS's reads for a few seconds (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
+LOST_FIND_SECONDS = 10.0
+LOST_FIND_TIMING = {'clock': time.monotonic, 'sleep': time.sleep}
+
+
 def create_or_find(create, find, attempts=3):
-    """Call ``create()``; when its answer is lost, look for what it made with ``find()``
-    (by the tags the create carried) before creating again. Returns create()'s or find()'s result."""
+    """Call ``create()``; when its answer is lost, look for what it made with ``find()`` (by the tags the create
+    carried), again for up to LOST_FIND_SECONDS while AWS's reads catch up, before creating again. Returns create()'s or
+    find()'s result."""
     for dummy in range(attempts - 1):
         try:
             return create()
         except Exception as exc:  # pylint: disable=broad-except
             if not is_lost_answer(exc):
                 raise
-            found = find()
+            found = _find_for_a_while(find)
             if found is not None:
                 return found
     return create()
+
+
+def _find_for_a_while(find):
+    clock, sleep = LOST_FIND_TIMING['clock'], LOST_FIND_TIMING['sleep']
+    deadline, delay = clock() + LOST_FIND_SECONDS, 0.5
+    found = find()
+    while found is None and clock() < deadline:
+        sleep(delay)
+        delay = min(2.0, delay * 2)
+        found = find()
+    return found

@@ -138,3 +138,22 @@ def test_gather_raises_the_first_failure_in_order_after_every_read_has_finished(
         retries.gather(slow_ok, client.describe_vpcs, lambda: 1 / 0)
     assert retries.operation_of(err.value) == 'describe_vpcs'
     assert finished == ['slow']  # nothing is left running behind the error
+
+
+def test_after_a_lost_create_the_find_looks_again_while_reads_catch_up(monkeypatch):
+    """What a lost create made may not show in a read for a few seconds (EC2's eventual consistency): the find looks
+    again, on a fake clock, and the create is not sent a second time."""
+    now = [0.0]
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'clock', lambda: now[0])
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'sleep', lambda s: now.__setitem__(0, now[0] + s))
+    creates, finds = [], []
+
+    def create():
+        creates.append(1)
+        raise EndpointConnectionError(endpoint_url='http://127.0.0.1:1')
+
+    def find():
+        finds.append(now[0])
+        return {'id': 'made'} if len(finds) >= 3 else None  # unseen by the first two reads
+    assert retries.create_or_find(create, find) == {'id': 'made'}
+    assert creates == [1] and len(finds) == 3 and now[0] < retries.LOST_FIND_SECONDS
