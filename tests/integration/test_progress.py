@@ -4,7 +4,8 @@ The emulator's RDS (aws profile, without its Docker data tier) walks a new insta
 `backing-up` to `available`, and a change applied at once through `modifying`, at the profile's pace: this proves the
 plugin runs the real module through ansible-playbook (a create without wait, then the last run with wait), returns the
 module's result with changed true, sends one CreateDBInstance and nothing else that changes anything, prints the
-statuses it reads (SEED_PROGRESS_INTERVAL makes the reads come at once) and no secret. The lines come before the json callback's document, so the play runs here, not through the ``playbook``
+statuses it reads (SEED_PROGRESS_INTERVAL makes the reads come at once) and no secret. The lines come before the json
+callback's document, so the play runs here, not through the ``playbook``
 fixture, which reads stdout as one JSON document.
 """
 import json
