@@ -450,11 +450,13 @@ def ensure(ctx, *, desired, existing=None):
         planned = _planned(desired, tags)
 
         def made():
-            raw = _raw(ctx.client, name)
-            return {'ReplicationGroup': raw} if raw is not None else None
+            found = find(ctx, name=name, stack=desired.get('stack'))
+            return {'ReplicationGroup': found['raw']} if found is not None else None
 
         def make():
-            raw = create_or_find(lambda: ctx.call('create_replication_group', **kwargs), made)['ReplicationGroup']
+            # ReplicationGroupAlreadyExists: AWS refuses a taken name (the cluster an interrupted run made moments ago may not show yet): found again, the stack's, it is taken
+            raw = create_or_find(lambda: ctx.call('create_replication_group', **kwargs), made,
+                                 exists=('ReplicationGroupAlreadyExists',))['ReplicationGroup']
             after = _settle(ctx, name, planned, fresh=True) or describe(raw, None, tags, planned)
             return raw['ARN'], after
         return ctx.create('cache_cluster', name, make, planned)

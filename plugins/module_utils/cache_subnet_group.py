@@ -138,11 +138,13 @@ def ensure(ctx, *, desired, existing=None):
             kwargs['Tags'] = dict_to_boto3_tags(tags)
 
         def made():
-            raw = _raw(ctx.client, desired['name'])
-            return {'CacheSubnetGroup': raw} if raw is not None else None
+            found = find(ctx, name=desired['name'], stack=desired.get('stack'))
+            return {'CacheSubnetGroup': found['raw']} if found is not None else None
 
         def make():
-            raw = create_or_find(lambda: ctx.call('create_cache_subnet_group', **kwargs), made)['CacheSubnetGroup']
+            # CacheSubnetGroupAlreadyExists: AWS refuses a taken name (the group an interrupted run made moments ago may not show yet): found again, the stack's, it is taken
+            raw = create_or_find(lambda: ctx.call('create_cache_subnet_group', **kwargs), made,
+                                 exists=('CacheSubnetGroupAlreadyExists',))['CacheSubnetGroup']
             return raw['ARN'], describe(raw, tags)
         return ctx.create('cache_subnet_group', desired['name'], make, _planned(desired, None, tags))
     raw, tags = existing['raw'], existing['tags']

@@ -138,8 +138,10 @@ def ensure(ctx, *, desired, existing=None):
                       SubnetIds=desired['subnet_ids'], Tags=dict_to_boto3_tags(tags))
 
         def make():
+            # DBSubnetGroupAlreadyExists: AWS refuses a taken name (the group an interrupted run made moments ago may not show yet): found again, the stack's, it is taken
             raw = create_or_find(lambda: ctx.call('create_db_subnet_group', **kwargs)['DBSubnetGroup'],
-                                 lambda: (find(ctx, name=desired['name']) or {}).get('raw'))
+                                 lambda: (find(ctx, name=desired['name'], stack=desired.get('stack')) or {}).get('raw'),
+                                 exists=('DBSubnetGroupAlreadyExists',))
             return raw['DBSubnetGroupArn'], _planned(desired, raw['DBSubnetGroupArn'], tags)
         return ctx.create('db_subnet_group', desired['name'], make, _planned(desired, None, tags))
     raw, arn = existing['raw'], existing['raw']['DBSubnetGroupArn']

@@ -16,7 +16,8 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
     TIMING, apply_tags, describe_one, fresh_timeout, not_found, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import is_lost_answer
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import error_code, is_lost_answer
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_not_found
 
 try:
@@ -117,11 +118,14 @@ def _make(ctx, desired, replace):
         try:
             _after_delete(ctx, replace, 'import_key_pair', KeyName=name, PublicKeyMaterial=public.strip().encode(), TagSpecifications=spec)
         except Exception as exc:  # pylint: disable=broad-except
-            if not is_lost_answer(exc):
+            # InvalidKeyPair.Duplicate: the name is taken, perhaps by the key an interrupted run imported moments ago that
+            # the reads did not show yet; taken when it is this key and the stack's
+            if not is_lost_answer(exc) and (replace or error_code(exc) != 'InvalidKeyPair.Duplicate'):
                 raise
         made = _fresh_key_pair(ctx, name)  # a lost answer is checked by fingerprint, never imported twice
         if made is None or made.get('KeyFingerprint') not in desired['fingerprints'][1]:
             raise ValidationError('public_key', 'key pair %s was not imported with this key; run again' % name)
+        check_owner((desired.get('tags') or {}).get(STACK_TAG), resource_tags(made), 'key pair', name)
         return made
     for dummy in range(3):
         try:

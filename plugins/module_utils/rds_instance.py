@@ -673,7 +673,9 @@ def ensure(ctx, *, desired, existing=None):
         kwargs = _create_args(desired)
 
         def make():
-            raw = create_or_find(lambda: ctx.call('create_db_instance', **kwargs)['DBInstance'], lambda: find(ctx, identifier=ident))
+            # DBInstanceAlreadyExists: AWS refuses a taken name (the instance an interrupted run made moments ago may not show yet): found again, the stack's, it is taken
+            raw = create_or_find(lambda: ctx.call('create_db_instance', **kwargs)['DBInstance'],
+                                 lambda: find(ctx, identifier=ident, stack=desired.get('stack')), exists=('DBInstanceAlreadyExists',))
             if ctx.wait:
                 raw = wait_available(ctx, ident, ctx.wait_timeout, fresh=True)
             return raw['DBInstanceArn'], describe(raw)

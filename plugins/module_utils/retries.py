@@ -249,20 +249,39 @@ LOST_FIND_SECONDS = 10.0
 LOST_FIND_TIMING = {'clock': time.monotonic, 'sleep': time.sleep}
 
 
-def create_or_find(create, find, attempts=3):
+def create_or_find(create, find, attempts=3, exists=()):
     """Call ``create()``; when its answer is lost, look for what it made with ``find()`` (by the tags the create
     carried), again for up to LOST_FIND_SECONDS while AWS's reads catch up, before creating again. Returns create()'s or
-    find()'s result."""
+    find()'s result.
+
+    ``exists``: the error codes by which AWS refuses a create because the name (or CIDR) is taken. Right after a run was
+    interrupted, what it made may not show yet in the reads the next run made before creating (eventual consistency),
+    so the refusal is met by the same find, for the same while: found, it is taken (``find`` checks that it is the
+    stack's and raises otherwise); not found, the refusal is raised."""
     for dummy in range(attempts - 1):
         try:
             return create()
         except Exception as exc:  # pylint: disable=broad-except
+            if error_code(exc) in exists:
+                return _found_or_raise(find, exc)
             if not is_lost_answer(exc):
                 raise
             found = _find_for_a_while(find)
             if found is not None:
                 return found
-    return create()
+    try:
+        return create()
+    except Exception as exc:  # pylint: disable=broad-except
+        if error_code(exc) in exists:
+            return _found_or_raise(find, exc)
+        raise
+
+
+def _found_or_raise(find, exc):
+    found = _find_for_a_while(find)
+    if found is None:
+        raise exc
+    return found
 
 
 def _find_for_a_while(find):

@@ -22,7 +22,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import check_owner
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner
 
 PROTOCOLS = {'tcp': 'tcp', 'udp': 'udp', 'icmp': 'icmp', 'all': '-1', '-1': '-1', 'any': '-1', '6': 'tcp', '17': 'udp', '1': 'icmp'}
 RULE_KEYS = frozenset(['proto', 'protocol', 'ports', 'from_port', 'to_port', 'cidr_ip', 'cidr_ipv6', 'group', 'group_id',
@@ -269,13 +269,24 @@ def create(ctx, *, desired):
         found = ctx.client.describe_security_groups(Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]},
                                                              {'Name': 'group-name', 'Values': [name]}])['SecurityGroups']
         found = [g for g in found if g['GroupName'] == name]  # a filter value is a pattern (see ec2.exactly_tagged)
-        return found[0]['GroupId'] if found else None
+        if found:
+            check_owner((tags or {}).get(STACK_TAG), resource_tags(found[0]), 'security group',
+                        '%s (%s in %s)' % (name, found[0]['GroupId'], vpc_id))
+        return found[0] if found else None
+    taken = []
 
     def make():
-        made_id = create_or_find(lambda: fresh_call(ctx, 'create_security_group', **kwargs)['GroupId'], find_made)
-        note_made(ctx, made_id)
-        return made_id, None
+        # InvalidGroup.Duplicate: the name is taken in the VPC, perhaps by the group an interrupted run made moments ago
+        # that the reads did not show yet; found again (the stack's, else refused), it is taken with the rules it has.
+        made = create_or_find(lambda: {'GroupId': fresh_call(ctx, 'create_security_group', **kwargs)['GroupId']}, find_made,
+                              exists=('InvalidGroup.Duplicate',))
+        if 'IpPermissions' in made:
+            taken.append(made)
+        note_made(ctx, made['GroupId'])
+        return made['GroupId'], None
     group_id = ctx.create('security_group', name, make, None).id
+    if taken:
+        return taken[0]
     return {'GroupId': group_id, 'GroupName': name, 'Description': desired['description'], 'VpcId': vpc_id, 'IpPermissions': [],
             'IpPermissionsEgress': [{'IpProtocol': '-1', 'IpRanges': [{'CidrIp': '0.0.0.0/0'}]}],
             'Tags': [{'Key': k, 'Value': v} for k, v in (tags or {}).items()]}

@@ -16,7 +16,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
     TIMING, apply_tags, call_when_free, describe_one, fresh_call, interface_label, interfaces, lingers, note_made, resource_tags,
     tag_specifications,
 )
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import check_owner
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
 
 
@@ -127,8 +127,12 @@ def _create(ctx, spec, tags, want_public):
     kwargs = dict(VpcId=spec['vpc_id'], CidrBlock=spec['cidr_block'], TagSpecifications=tag_specifications('subnet', tags))
     if spec.get('availability_zone'):
         kwargs['AvailabilityZone'] = spec['availability_zone']
+    # InvalidSubnet.Conflict: the CIDR is taken, perhaps by the subnet an interrupted run made moments ago that the
+    # VPC's listing did not show yet; found again (the stack's, else refused), it is taken.
     created = create_or_find(lambda: fresh_call(ctx, 'create_subnet', **kwargs)['Subnet'],
-                             lambda: find_subnet(vpc_subnets(ctx.client, spec['vpc_id']), spec['cidr_block']))
+                             lambda: find(ctx, vpc_id=spec['vpc_id'], cidr_block=spec['cidr_block'],
+                                          stack=(tags or {}).get(STACK_TAG)),
+                             exists=('InvalidSubnet.Conflict',))
     note_made(ctx, created['SubnetId'])
     raw = created if created.get('State') == 'available' else wait_subnet(ctx.client, created['SubnetId'], ctx.wait_timeout)
     if want_public:

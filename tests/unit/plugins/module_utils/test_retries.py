@@ -157,3 +157,61 @@ def test_after_a_lost_create_the_find_looks_again_while_reads_catch_up(monkeypat
         return {'id': 'made'} if len(finds) >= 3 else None  # unseen by the first two reads
     assert retries.create_or_find(create, find) == {'id': 'made'}
     assert creates == [1] and len(finds) == 3 and now[0] < retries.LOST_FIND_SECONDS
+
+
+def _taken(code):
+    return ClientError({'Error': {'Code': code, 'Message': 'taken'}}, 'CreateSubnet')
+
+
+def test_create_refused_as_taken_takes_what_a_find_sees_after_the_lag(monkeypatch):
+    """An interrupted run made the subnet moments ago, unseen by this run's reads: CreateSubnet answers
+    InvalidSubnet.Conflict, the find looks again until AWS's reads show it, and the subnet is taken, not created twice."""
+    now = [0.0]
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'clock', lambda: now[0])
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'sleep', lambda s: now.__setitem__(0, now[0] + s))
+    creates, finds = [], []
+
+    def create():
+        creates.append(1)
+        raise _taken('InvalidSubnet.Conflict')
+
+    def find():
+        finds.append(now[0])
+        return {'SubnetId': 'subnet-1'} if len(finds) >= 3 else None
+    assert retries.create_or_find(create, find, exists=('InvalidSubnet.Conflict',)) == {'SubnetId': 'subnet-1'}
+    assert creates == [1] and len(finds) == 3
+
+
+def test_create_refused_as_taken_raises_the_refusal_when_nothing_shows(monkeypatch):
+    now = [0.0]
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'clock', lambda: now[0])
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'sleep', lambda s: now.__setitem__(0, now[0] + s))
+
+    def create():
+        raise _taken('InvalidGroup.Duplicate')
+    with pytest.raises(ClientError) as err:
+        retries.create_or_find(create, lambda: None, exists=('InvalidGroup.Duplicate',))
+    assert retries.error_code(err.value) == 'InvalidGroup.Duplicate' and now[0] >= retries.LOST_FIND_SECONDS
+
+
+def test_create_refused_for_another_reason_is_not_looked_for():
+    finds = []
+
+    def create():
+        raise _taken('InvalidParameterValue')
+    with pytest.raises(ClientError):
+        retries.create_or_find(create, lambda: finds.append(1), exists=('InvalidSubnet.Conflict',))
+    assert finds == []
+
+
+def test_a_taken_name_of_another_stack_is_refused_not_taken():
+    """The find checks the owner: a group of another stack under the name raises NotOwned, never adopted."""
+    from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import NotOwned, check_owner
+
+    def create():
+        raise _taken('InvalidGroup.Duplicate')
+
+    def find():
+        check_owner('shop', {'Stack': 'blog'}, 'security group', 'web')
+    with pytest.raises(NotOwned):
+        retries.create_or_find(create, find, exists=('InvalidGroup.Duplicate',))

@@ -509,3 +509,53 @@ def test_a_single_module_returns_its_new_id_only_once_reads_see_it(aws, run_modu
     result = run_module(subnet.main, {'vpc_id': vpc_id, 'cidr_block': '10.20.7.0/24', 'name': 'seen'})
     assert not result.get('failed'), result['msg']
     assert unseen['left'] == 0 and slept
+
+
+def hide_first_listings(faults, operation, key, times=1):
+    """The first ``times`` listings (by filters, not by id) answer empty: what a run interrupted a moment ago made is not
+    in AWS's reads yet."""
+    left = [times]
+
+    def rule(kwargs, send):
+        if kwargs.get('Filters') and not (kwargs.get('SubnetIds') or kwargs.get('GroupIds')) and left[0] > 0:
+            left[0] -= 1
+            return {key: []}
+        return send()
+    faults.answer(operation, rule)
+    return left
+
+
+@pytest.mark.parametrize('operation, key', [('describe_subnets', 'Subnets'), ('describe_security_groups', 'SecurityGroups')])
+def test_a_rerun_right_after_an_interrupted_one_takes_what_it_made(aws, run_module, faults, slept, monkeypatch, operation, key):
+    """The first run made the subnets and groups; the rerun's listing does not show them yet, so its create is refused as
+    taken (InvalidSubnet.Conflict, InvalidGroup.Duplicate): the rerun finds them again and takes them, with the rules they
+    have (no InvalidPermission.Duplicate), and nothing is made twice."""
+    now = [0.0]
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'clock', lambda: now[0])
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'sleep', lambda s: now.__setitem__(0, now[0] + s))
+    first = run_module(network.main, NET)
+    assert not first.get('failed'), first['msg']
+    hidden = hide_first_listings(faults, operation, key)
+    before = len(faults.seen)
+    rerun = run_module(network.main, NET)
+    assert not rerun.get('failed'), rerun['msg']
+    assert hidden[0] == 0
+    assert rerun['security_groups']['web']['id'] == first['security_groups']['web']['id']
+    vpc = first['vpc']['id']
+    assert len(aws.describe_subnets(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}])['Subnets']) == 1
+    groups = aws.describe_security_groups(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}])['SecurityGroups']
+    assert sorted(g['GroupName'] for g in groups) == ['default', 'demo-alb', 'demo-web']
+    assert 'authorize_security_group_ingress' not in faults.seen[before:]
+
+
+def test_a_taken_subnet_of_another_stack_is_refused(aws, run_module, faults, slept, monkeypatch, vpc_id):
+    now = [0.0]
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'clock', lambda: now[0])
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'sleep', lambda s: now.__setitem__(0, now[0] + s))
+    aws.create_subnet(VpcId=vpc_id, CidrBlock='10.20.7.0/24',
+                      TagSpecifications=[{'ResourceType': 'subnet', 'Tags': [{'Key': 'Stack', 'Value': 'blog'}]}])
+    hide_first_listings(faults, 'describe_subnets', 'Subnets')
+    result = run_module(subnet.main, {'vpc_id': vpc_id, 'cidr_block': '10.20.7.0/24', 'name': 'a', 'stack': 'shop'})
+    assert result['failed'] and "stack 'blog'" in result['msg']
+    assert aws.describe_subnets(Filters=[{'Name': 'cidr-block', 'Values': ['10.20.7.0/24']}])['Subnets'][0]['Tags'] == [
+        {'Key': 'Stack', 'Value': 'blog'}]
