@@ -28,12 +28,13 @@ information, such as the current creation status. If you retry a successful requ
 but one or more of the parameters are different ... the retry fails with an IdempotentParameterMismatch error"
 (Ensuring idempotency in Amazon EC2 API requests, https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html).
 So a repeated RunInstances answers its reservation's instances as they are now (terminated ones included) and a
-repeated CreateNatGateway its gateway as it is now (deleted included); another request under the same token answers
-IdempotentParameterMismatch. Tokens are per region and per action ("You can use the same client token for the same
+repeated CreateNatGateway its gateway as it is now (deleted included), a repeated CreateRouteTable its table as it is
+now (its first answer once the table is deleted: a route table has no state to tell); another request under the same
+token answers IdempotentParameterMismatch. Tokens are per region and per action ("You can use the same client token for the same
 request across different Regions"), and never expire while the emulator runs: AWS keeps a RunInstances token "for
 at least 24 hours after the termination of the instance", longer than any emulator run; a reset forgets them.
-The collection sends ClientToken only with RunInstances and CreateNatGateway (plugins/module_utils/instance.py,
-nat_gateway.py), the two actions covered here.
+The collection sends ClientToken with RunInstances, CreateNatGateway and CreateRouteTable (ClientToken is in
+https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRouteTable.html), the three actions covered here.
 
 The moto profile has none of this: every id is seen at once and emulator.server's replay of the first answer stays.
 """
@@ -101,7 +102,8 @@ BY_CREATE = dict((k.create, k) for k in KINDS)
 BY_DESCRIBE = dict((d, k) for k in KINDS for d in k.describes)
 
 # The EC2 actions whose ClientToken the collection sends, and how their answer is made again from the current state.
-TOKEN_ACTIONS = ('RunInstances', 'CreateNatGateway')
+TOKEN_ACTIONS = ('RunInstances', 'CreateNatGateway', 'CreateRouteTable')
+TOKEN_ID_TAG = {'RunInstances': 'instanceId', 'CreateNatGateway': 'natGatewayId', 'CreateRouteTable': 'routeTableId'}
 MISMATCH = 'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).'
 
 
@@ -266,6 +268,9 @@ class Consistency(Hook):
             if reservation is None:
                 return None
             return render_ec2(action, reservation)
+        if action == 'CreateRouteTable':
+            table = backend.route_tables.get(made['ids'][0]) if made['ids'] else None
+            return render_ec2(action, {'RouteTable': table}) if table is not None else made['payload']
         nat = backend.nat_gateways.get(made['ids'][0]) if made['ids'] else None
         return render_ec2(action, {'NatGateway': nat}) if nat is not None else None
 
@@ -298,8 +303,8 @@ class Consistency(Hook):
 
     def remember(self, action, form, payload, region):
         key = (region, action, form['ClientToken'])
-        ids = texts(payload, 'instanceId' if action == 'RunInstances' else 'natGatewayId')
-        made = {'params': params_of(form), 'ids': ids, 'reservation': None}
+        ids = texts(payload, TOKEN_ID_TAG[action])
+        made = {'params': params_of(form), 'ids': ids, 'reservation': None, 'payload': payload}
         if action == 'RunInstances':
             backend = ec2_backend(region)
             reservation_id = (texts(payload, 'reservationId') or [None])[0]

@@ -7,15 +7,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
+
 from ansible.module_utils.six import string_types
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, canonical_cidr, exactly_tagged, fresh_call, note_made, owned_by, resource_tags, tag_specifications,
+    TIMING, apply_tags, canonical_cidr, codes_of, fresh_call, note_made, owned_by, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import error_code
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_not_found
 
 TARGETS = (
     ('gateway_id', 'GatewayId', ('igw-', 'vgw-')),
@@ -108,8 +111,9 @@ def ensure(ctx, *, desired, existing=None, tables=()):
     vpc_id, tags = desired['vpc_id'], desired.get('tags')
     if existing is None:
         planned = {'id': None, 'name': (tags or {}).get('Name'), 'vpc_id': real_id(vpc_id), 'main': False, 'tags': tags or {}}
-        change = ctx.create('route_table', planned['name'], lambda: _create(ctx, vpc_id, tags, planned), planned)
-        table_id, before, after, current = change.id, None, change.after, {'Associations': []}
+        read = []  # the table as a read shows it: a token's answer may be a table an interrupted run gave routes already
+        change = ctx.create('route_table', planned['name'], lambda: _create(ctx, vpc_id, tags, planned, read), planned)
+        table_id, before, after, current = change.id, None, change.after, (read or [{'Associations': []}])[0]
         changed = True
     else:
         before = describe_route_table(existing)
@@ -121,13 +125,61 @@ def ensure(ctx, *, desired, existing=None, tables=()):
     return Change.of(changed, before, after, table_id)
 
 
-def _create(ctx, vpc_id, tags, planned):
+# A named table is created with a client token from stable inputs (its VPC, Name and Stack): a run interrupted right after
+# the create leaves a table the next run's listing may not show for some seconds (eventual consistency), and the token
+# makes the rerun's create answer that table instead of a second one. AWS answers a token it knows "without performing
+# any further actions" and IdempotentParameterMismatch when the parameters differ
+# (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html; ClientToken of
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRouteTable.html). A table a token answers that no
+# read shows within TOKEN_SEEN_SECONDS was deleted since (a stack torn down and built again in the same VPC): the next
+# token is tried.
+TOKEN_ATTEMPTS = 20
+TOKEN_SEEN_SECONDS = 10
+
+
+def client_token(vpc_id, tags, attempt=0):
+    made_by = sorted(_made_by(tags).items())
+    raw = 'seed.laravel_aws:rtb:%s:%s:%d' % (vpc_id, ','.join('%s=%s' % kv for kv in made_by), attempt)
+    return hashlib.sha256(raw.encode('utf-8')).hexdigest()[:64]
+
+
+def _create(ctx, vpc_id, tags, planned, read):
     name = (tags or {}).get('Name')
-    created = create_or_find(
-        lambda: fresh_call(ctx, 'create_route_table', VpcId=vpc_id, TagSpecifications=tag_specifications('route-table', tags))['RouteTable'],
-        lambda: find_route_table(exactly_tagged(vpc_route_tables(ctx.client, vpc_id), _made_by(tags)), name) if name else None)
-    note_made(ctx, created['RouteTableId'])
-    return created['RouteTableId'], dict(planned, id=created['RouteTableId'])
+    spec = tag_specifications('route-table', tags)
+    if not name:  # no stable identity, no token: a lost answer is found by nothing, so it is sent once
+        created = fresh_call(ctx, 'create_route_table', VpcId=vpc_id, TagSpecifications=spec)['RouteTable']
+        note_made(ctx, created['RouteTableId'])
+        return created['RouteTableId'], dict(planned, id=created['RouteTableId'])
+    seen = []
+    for attempt in range(TOKEN_ATTEMPTS):
+        try:
+            created = fresh_call(ctx, 'create_route_table', VpcId=vpc_id, TagSpecifications=spec,
+                                 ClientToken=client_token(vpc_id, tags, attempt))['RouteTable']
+        except Exception as exc:  # pylint: disable=broad-except
+            if error_code(exc) != 'IdempotentParameterMismatch':
+                raise
+            seen.append('token %d: used with other tags' % attempt)
+            continue
+        table_id = created['RouteTableId']
+        shown = _still_there(ctx, table_id)
+        if shown is not None:
+            read.append(shown)
+            note_made(ctx, table_id)
+            return table_id, dict(planned, id=table_id)
+        seen.append('token %d: %s, deleted since' % (attempt, table_id))
+    raise ValidationError('name', 'route table %s: each of %d client tokens gave back a table that is no more (%s); give it '
+                          'another name' % (name, TOKEN_ATTEMPTS, '; '.join(seen[-3:])))
+
+
+def _still_there(ctx, table_id):
+    """The table as a read by id shows it within TOKEN_SEEN_SECONDS (a new one shows within seconds), or None."""
+    try:
+        return retry_not_found(lambda: ctx.client.describe_route_tables(RouteTableIds=[table_id])['RouteTables'][0],
+                               codes_of([table_id]), 'the route table %s' % table_id, timeout=TOKEN_SEEN_SECONDS, **TIMING)
+    except Exception as exc:  # pylint: disable=broad-except
+        if error_code(exc) in codes_of([table_id]):
+            return None
+        raise
 
 
 def _made_by(tags):

@@ -322,6 +322,35 @@ def test_a_repeated_nat_gateway_token_answers_the_gateway_as_it_is_now(emulator)
     assert [n['NatGatewayId'] for n in ec2.describe_nat_gateways()['NatGateways']] == [first['NatGatewayId']]
 
 
+def test_a_repeated_route_table_token_answers_the_table_as_it_is_now(emulator):
+    """CreateRouteTable under the same token: the same table with the routes it has now, no second one; after a delete,
+    the first answer (a route table has no state to tell); other tags under it: IdempotentParameterMismatch."""
+    ec2 = emulator.client('ec2')
+    emulator.faults(profile='moto')
+    vpc, subnet = network(ec2)
+    emulator.faults(seed=SEED, lag=0)
+    tags = [{'ResourceType': 'route-table', 'Tags': [{'Key': 'Name', 'Value': 'demo-private'}]}]
+    first = ec2.create_route_table(VpcId=vpc, ClientToken='rt-a', TagSpecifications=tags)['RouteTable']
+    gateway = ec2.create_internet_gateway()['InternetGateway']['InternetGatewayId']
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    ec2.create_route(RouteTableId=first['RouteTableId'], DestinationCidrBlock='0.0.0.0/0', GatewayId=gateway)
+    again = ec2.create_route_table(VpcId=vpc, ClientToken='rt-a', TagSpecifications=tags)['RouteTable']
+    assert again['RouteTableId'] == first['RouteTableId']
+    assert '0.0.0.0/0' in [r.get('DestinationCidrBlock') for r in again['Routes']]
+    mine = [t['RouteTableId'] for t in ec2.describe_route_tables(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}])['RouteTables']
+            if not any(a.get('Main') for a in t.get('Associations', []))]
+    assert mine == [first['RouteTableId']]
+    other = [{'ResourceType': 'route-table', 'Tags': [{'Key': 'Name', 'Value': 'demo-public'}]}]
+    assert error_of(ec2.create_route_table, VpcId=vpc, ClientToken='rt-a', TagSpecifications=other)[:2] == (
+        400, 'IdempotentParameterMismatch')
+    ec2.delete_route(RouteTableId=first['RouteTableId'], DestinationCidrBlock='0.0.0.0/0')
+    ec2.delete_route_table(RouteTableId=first['RouteTableId'])
+    gone = ec2.create_route_table(VpcId=vpc, ClientToken='rt-a', TagSpecifications=tags)['RouteTable']
+    assert gone['RouteTableId'] == first['RouteTableId']
+    assert not [t for t in ec2.describe_route_tables(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}])['RouteTables']
+                if not any(a.get('Main') for a in t.get('Associations', []))]
+
+
 def test_the_same_token_with_other_parameters_is_a_mismatch(emulator):
     """IdempotentParameterMismatch (400), and nothing is launched."""
     ec2 = emulator.client('ec2')

@@ -559,3 +559,52 @@ def test_a_taken_subnet_of_another_stack_is_refused(aws, run_module, faults, sle
     assert result['failed'] and "stack 'blog'" in result['msg']
     assert aws.describe_subnets(Filters=[{'Name': 'cidr-block', 'Values': ['10.20.7.0/24']}])['Subnets'][0]['Tags'] == [
         {'Key': 'Stack', 'Value': 'blog'}]
+
+
+def tokens_as_aws(faults):
+    """CreateRouteTable with a known ClientToken answers the first answer (moto in-process ignores the token)."""
+    known = {}
+
+    def rule(kwargs, send):
+        token = kwargs.get('ClientToken')
+        if token in known:
+            return known[token]
+        known[token] = send()
+        return known[token]
+    faults.answer('create_route_table', rule)
+    return known
+
+
+def private_tables(aws, vpc):
+    return [t['RouteTableId'] for t in aws.describe_route_tables(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}])['RouteTables']
+            if not any(a.get('Main') for a in t.get('Associations', []))]
+
+
+NET_PRIVATE = dict(NET, private_subnets=['10.30.1.0/24'], nat_gateway='single')
+
+
+def test_a_rerun_that_cannot_list_the_route_tables_yet_makes_no_second_one(aws, run_module, faults, slept):
+    """The interrupted run made the route tables; the rerun's listing does not show them yet: each named table is
+    created with a client token from its VPC, Name and Stack, so AWS answers the table made before, not a new one."""
+    known = tokens_as_aws(faults)
+    first = run_module(network.main, NET_PRIVATE)
+    assert not first.get('failed'), first['msg']
+    vpc = first['vpc']['id']
+    tables = private_tables(aws, vpc)
+    assert len(tables) == 2 and len(known) == 2
+    hide_first_listings(faults, 'describe_route_tables', 'RouteTables', times=1)
+    rerun = run_module(network.main, NET_PRIVATE)
+    assert not rerun.get('failed'), rerun['msg']
+    assert sorted(private_tables(aws, vpc)) == sorted(tables)
+
+
+def test_a_token_that_answers_a_deleted_table_moves_to_the_next(aws, run_module, faults, slept, vpc_id):
+    """Torn down and built again in the same VPC: the token answers the deleted table, which no read shows; the next
+    token makes a new one."""
+    known = tokens_as_aws(faults)
+    made = run_module(route_table.main, {'vpc_id': vpc_id, 'name': 'demo-private'})
+    assert run_module(route_table.main, {'vpc_id': vpc_id, 'name': 'demo-private', 'state': 'absent'})['changed']
+    again = run_module(route_table.main, {'vpc_id': vpc_id, 'name': 'demo-private'})
+    assert not again.get('failed'), again['msg']
+    assert again['route_table']['id'] != made['route_table']['id'] and len(known) == 2
+    assert private_tables(aws, vpc_id) == [again['route_table']['id']]
