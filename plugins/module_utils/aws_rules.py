@@ -555,6 +555,41 @@ def problem(service, operation, parameter, value, params=None):
     return None
 
 
+def refusal(service, operation, parameter, value, what=None, params=None):
+    """The text a module refuses ``value`` of ``parameter`` with (the row's rule, AWS's error code and the page, never the
+    value), or None when AWS's rules take it; ``what`` says how the option becomes the parameter (``the Name tag``).
+    None values are not judged."""
+    if value is None:
+        return None
+    found = problem(service, operation, parameter, value, params)
+    if found:
+        return "%srefused by AWS's rule for %s" % ('%s: ' % what if what else '', found)
+    return None
+
+
+def refuse_by_rules(service, operation, parameter, value, field, what=None, params=None):
+    """Raise the collection's ValidationError naming the option ``field`` when ``value`` breaks a rule AWS documents for
+    ``parameter`` of ``service``'s ``operation`` (this table of AWS's documented rules): the modules call it while
+    they validate, before any API call. ``params``: the rest of the request, for the rows on a combination."""
+    text = refusal(service, operation, parameter, value, what, params)
+    if text:
+        # imported here: this file imports nothing of the collection at load (a script may load it by its path alone)
+        from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError  # pylint: disable=import-outside-toplevel
+        raise ValidationError(field, text)
+
+
+def refuse_tags(service, operations, tags, field='tags'):
+    """Every tag of ``tags`` (a dict, as the user gave it; None: none) against the Tags[].Key and Tags[].Value rows of each
+    of ``operations`` (those that send them: the create and the AddTags of the resource), naming the option ``field``."""
+    if not isinstance(tags, dict):
+        return  # None: none; not a dict: the module's own check says so
+    for key, value in tags.items():
+        key, value = u'%s' % (key,), u'' if value is None else u'%s' % (value,)
+        for operation in operations:
+            refuse_by_rules(service, operation, 'Tags[].Key', key, field, 'a tag key')
+            refuse_by_rules(service, operation, 'Tags[].Value', value, field, 'the value of tag %r' % key)
+
+
 def check_request(service, operation, params):
     """[(parameter path, code, message)] for every rule a whole request's params (as boto3 sends them) break."""
     out = []

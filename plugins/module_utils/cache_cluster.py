@@ -20,6 +20,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules
 from ansible_collections.seed.laravel_aws.plugins.module_utils.cache_subnet_group import validate_name as validate_subnet_group_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import group_ids_in_vpc
@@ -29,18 +30,18 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.elasticache impor
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
-from ansible_collections.seed.laravel_aws.plugins.module_utils.secrets import problem as secret_problem
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, dict_to_boto3_tags, normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_not_found
 
-NAME_RE = re.compile(r'^[a-z][a-z0-9-]{0,39}$')
 NODE_TYPE_RE = re.compile(r'^cache\.[a-z0-9]+\.[a-z0-9]+$')
 VERSION_RE = re.compile(r'^[0-9]+(\.([0-9]+|x))*$')
-WINDOW_RE = re.compile(r'^(sun|mon|tue|wed|thu|fri|sat):([01][0-9]|2[0-3]):[0-5][0-9]-(sun|mon|tue|wed|thu|fri|sat):([01][0-9]|2[0-3]):[0-5][0-9]$')
 SNAPSHOT_RE = re.compile(r'^[A-Za-z][A-Za-z0-9-]{0,254}$')
 MAX_CLUSTERS = 6  # a primary and up to 5 replicas
-MAX_RETENTION = 35  # days of automatic backups AWS keeps at most
+# The id, the description, the number of clusters, the AUTH token, the window, the retention and the tags are checked
+# against aws_rules' rows of ElastiCache (AWS's documented rules, with their pages), for each operation that sends them.
+CREATE, MODIFY = 'CreateReplicationGroup', 'ModifyReplicationGroup'
+TAG_OPERATIONS = (CREATE, 'AddTagsToResource')
 DEFAULT_PORT = 6379
 # What an option left out is when the cluster is created; on an existing cluster it is left as it is.
 CREATE_DEFAULTS = {'engine': 'redis', 'node_type': 'cache.t4g.micro', 'num_cache_clusters': 1, 'port': DEFAULT_PORT,
@@ -53,22 +54,29 @@ STRATEGIES = {'rotate': 'ROTATE', 'set': 'SET'}
 UPDATE_ALIASES = {'always': 'rotate'}
 
 
+def _rule(operations, parameter, value, field, params=None):
+    """aws_rules' rows of ElastiCache's ``operations`` for ``parameter`` (every operation the option is sent in): a value
+    one refuses is refused here, naming the option and AWS's rule (never the value)."""
+    for operation in operations:
+        aws_rules.refuse_by_rules('elasticache', operation, parameter, value, field, params=params)
+    return value
+
+
 def validate_name(value, field='name'):
-    """A replication group id, lowercased as AWS stores it: 1-40 letters, digits or hyphens, a letter first,
-    no two hyphens in a row, no hyphen last."""
-    name = str(value or '').lower()
-    if not NAME_RE.match(name) or '--' in name or name.endswith('-'):
-        raise ValidationError(field, '%r is not a replication group id: 1-40 letters, digits or hyphens, starting with a letter, '
-                              'without two hyphens in a row and not ending with a hyphen' % (value,))
-    return name
+    """A replication group id (aws_rules' row: 1-40 letters, digits or hyphens, a letter first, no two hyphens in a row,
+    no hyphen last), lowercased as AWS stores it."""
+    return _rule((CREATE,), 'ReplicationGroupId', str(value or ''), field).lower()
 
 
-def validate_auth_token(token, field='auth_token'):
-    """The AUTH token against secrets.RULES' (AWS's rule: 16-128 letters, digits and ! & # $ ^ < > -); the message never
-    repeats the token. Whether transit encryption is on is checked by :func:`settle`, which knows the cluster's."""
-    problem = secret_problem('elasticache_auth_token', token)
-    if problem:
-        raise ValidationError(field, problem)
+def validate_auth_token(token, update='on_create', transit_encryption=None, field='auth_token'):
+    """The AUTH token against the rows of the operations that send it (the message never repeats the token): with
+    ``update`` on_create only CreateReplicationGroup does (the row secrets.RULES' elasticache_auth_token views, shared with
+    the preflight); with rotate or set, ModifyReplicationGroup on an existing cluster (:func:`settle` checks the create's row
+    when there is none to modify). A ``transit_encryption`` given false refuses a token (the create's row on the
+    combination); one left out is checked by :func:`settle`, which knows the cluster's."""
+    _rule((CREATE,) if update == 'on_create' else (MODIFY,), 'AuthToken', token, field)
+    if transit_encryption is not None:
+        _rule((CREATE,), 'AuthToken', token, field, {'TransitEncryptionEnabled': transit_encryption})
 
 
 def validate(p):
@@ -78,6 +86,7 @@ def validate(p):
     if stack is not None:
         validate_stack_name(stack, 'stack')
     name = validate_name(p.get('name'))
+    aws_rules.refuse_tags('elasticache', TAG_OPERATIONS, p.get('tags'))
     tags = normalize_tags(p.get('tags'), added=(STACK_TAG,) if stack else ()) if p.get('tags') is not None else None
     if tags is not None and stack:
         tags[STACK_TAG] = stack
@@ -90,8 +99,7 @@ def validate(p):
         desired['final_snapshot_identifier'] = snap
         return desired
     description = p.get('description')
-    if description is not None and not description:
-        raise ValidationError('description', 'must not be empty (not given: the name, on create)')
+    _rule((CREATE,), 'ReplicationGroupDescription', description, 'description')  # not given: the name, on create
     version = p.get('engine_version')
     if version is not None and not VERSION_RE.match(str(version)):
         raise ValidationError('engine_version', '%r is not an engine version; write it like 7.1' % (version,))
@@ -99,28 +107,22 @@ def validate(p):
     if node_type is not None and not NODE_TYPE_RE.match(node_type):
         raise ValidationError('node_type', '%r is not a cache node type; write it like cache.t4g.micro' % (node_type,))
     count = p.get('num_cache_clusters')
-    if count is not None and not 1 <= count <= MAX_CLUSTERS:
-        raise ValidationError('num_cache_clusters', 'must be 1-%d (a primary and up to 5 replicas; got %d)' % (MAX_CLUSTERS, count))
+    _rule((CREATE,), 'NumCacheClusters', count, 'num_cache_clusters', {'AutomaticFailoverEnabled': p.get('automatic_failover')})
     port = p.get('port')
     if port is not None and not 1 <= port <= 65535:
         raise ValidationError('port', 'the port must be between 1 and 65535 (got %r)' % port)
     if p.get('kms_key_id') and p.get('at_rest_encryption') is False:
         raise ValidationError('kms_key_id', 'a KMS key encrypts at rest: it needs at_rest_encryption: true')
     token = p.get('auth_token')
-    if token is not None:
-        validate_auth_token(token)
     update = UPDATE_ALIASES.get(p.get('update_auth_token') or 'on_create', p.get('update_auth_token') or 'on_create')
+    validate_auth_token(token, update, p.get('transit_encryption'))
     if update != 'on_create' and token is None:
         raise ValidationError('auth_token', 'update_auth_token: %s sends auth_token to the cluster: give it' % update)
     retention = p.get('snapshot_retention_limit')
-    if retention is not None and not 0 <= retention <= MAX_RETENTION:
-        raise ValidationError('snapshot_retention_limit', 'days of automatic backups: 0 (none) to %d (got %d)' % (MAX_RETENTION, retention))
+    _rule((CREATE, MODIFY), 'SnapshotRetentionLimit', retention, 'snapshot_retention_limit')
     window = p.get('preferred_maintenance_window')
-    if window is not None:
-        window = window.lower()
-        if not WINDOW_RE.match(window):
-            raise ValidationError('preferred_maintenance_window', '%r is not a weekly window; write it like sun:05:00-sun:06:00 (UTC)'
-                                  % (window,))
+    if window is not None:  # ddd:hh24:mi-ddd:hh24:mi (UTC), at least 60 minutes
+        window = _rule((CREATE, MODIFY), 'PreferredMaintenanceWindow', window.lower(), 'preferred_maintenance_window')
     group = p.get('cache_subnet_group_name')
     desired.update(
         description=description, engine=p.get('engine'), engine_version=str(version) if version is not None else None,
@@ -154,6 +156,8 @@ def settle(desired, before=None):
                               'automatic_failover: false')
     if whole['multi_az'] and not whole['automatic_failover']:
         raise ValidationError('multi_az', 'Multi-AZ needs automatic_failover: true (and num_cache_clusters 2 or more)')
+    if before is None and d['auth_token'] is not None and d['update_auth_token'] != 'on_create':
+        _rule((CREATE,), 'AuthToken', d['auth_token'], 'auth_token')  # to create, the token goes out in CreateReplicationGroup
     if d['auth_token'] is not None and not whole['transit_encryption']:
         raise ValidationError('auth_token', 'an AUTH token requires transit_encryption: true (Redis AUTH is only offered over TLS); '
                               'set transit_encryption: true or drop auth_token')
@@ -454,7 +458,8 @@ def ensure(ctx, *, desired, existing=None):
             return {'ReplicationGroup': found['raw']} if found is not None else None
 
         def make():
-            # ReplicationGroupAlreadyExists: AWS refuses a taken name (the cluster an interrupted run made moments ago may not show yet): found again, the stack's, it is taken
+            # ReplicationGroupAlreadyExists: AWS refuses a taken name (the cluster an interrupted run made moments ago may not show yet):
+            # found again, the stack's, it is taken
             raw = create_or_find(lambda: ctx.call('create_replication_group', **kwargs), made,
                                  exists=('ReplicationGroupAlreadyExists',))['ReplicationGroup']
             after = _settle(ctx, name, planned, fresh=True) or describe(raw, None, tags, planned)

@@ -22,6 +22,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import subnet
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elasticache import (
     SUBNET_GROUP_NOT_FOUND, clusters_in_subnet_group, is_code, tags_of, timing,
 )
+from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
@@ -33,17 +34,17 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import re
 # included, until it is gone)
 IN_USE = ('CacheSubnetGroupInUse',)
 
-NAME_RE = re.compile(r'^[a-z0-9-]{1,255}$')
+# The name, the description and the tags are checked against aws_rules' rows of ElastiCache (AWS's documented rules, with
+# their pages), for each operation that sends them.
+TAG_OPERATIONS = ('CreateCacheSubnetGroup', 'AddTagsToResource')
 SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
-MAX_DESCRIPTION = 255
 
 
 def validate_name(value, field='name'):
-    """A subnet group's name, lowercased as AWS stores it: 1-255 letters, digits or hyphens."""
-    name = str(value or '').lower()
-    if not NAME_RE.match(name):
-        raise ValidationError(field, '%r is not a cache subnet group name: 1-255 letters, digits or hyphens' % (value,))
-    return name
+    """A subnet group's name (aws_rules' row: 1-255 letters, digits or hyphens), lowercased as AWS stores it."""
+    name = str(value or '')
+    aws_rules.refuse_by_rules('elasticache', 'CreateCacheSubnetGroup', 'CacheSubnetGroupName', name, field)
+    return name.lower()
 
 
 def validate(p):
@@ -53,6 +54,7 @@ def validate(p):
     if stack is not None:
         validate_stack_name(stack, 'stack')
     name = validate_name(p.get('name'))
+    aws_rules.refuse_tags('elasticache', TAG_OPERATIONS, p.get('tags'))
     tags = normalize_tags(p.get('tags'), added=(STACK_TAG,) if stack else ()) if p.get('tags') is not None else None
     if tags is not None and stack:
         tags[STACK_TAG] = stack
@@ -60,8 +62,9 @@ def validate(p):
     if p.get('state') == 'absent':
         return desired
     description = p.get('description')
-    if description is not None and not 1 <= len(description) <= MAX_DESCRIPTION:
-        raise ValidationError('description', 'a description of 1-%d characters (not given: the name, on create)' % MAX_DESCRIPTION)
+    # not blank (not given: the name, on create); AWS documents no greatest length for it
+    for operation in ('CreateCacheSubnetGroup', 'ModifyCacheSubnetGroup'):
+        aws_rules.refuse_by_rules('elasticache', operation, 'CacheSubnetGroupDescription', description, 'description')
     subnets = p.get('subnets')
     if subnets is not None and not subnets:
         raise ValidationError('subnets', 'give one or more subnet ids (subnet-...) of one VPC (or leave subnets out to keep those '
@@ -142,7 +145,8 @@ def ensure(ctx, *, desired, existing=None):
             return {'CacheSubnetGroup': found['raw']} if found is not None else None
 
         def make():
-            # CacheSubnetGroupAlreadyExists: AWS refuses a taken name (the group an interrupted run made moments ago may not show yet): found again, the stack's, it is taken
+            # CacheSubnetGroupAlreadyExists: AWS refuses a taken name (the group an interrupted run made moments ago may not show yet):
+            # found again, the stack's, it is taken
             raw = create_or_find(lambda: ctx.call('create_cache_subnet_group', **kwargs), made,
                                  exists=('CacheSubnetGroupAlreadyExists',))['CacheSubnetGroup']
             return raw['ARN'], describe(raw, tags)

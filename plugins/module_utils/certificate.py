@@ -17,6 +17,7 @@ import hashlib
 import re
 import time
 
+from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, error_code, gather
@@ -54,6 +55,8 @@ def _clock():
 
 # ListCertificates lists only RSA_2048 certificates unless told every key type
 KEY_TYPES = ['RSA_1024', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_prime256v1', 'EC_secp384r1', 'EC_secp521r1']
+# The operations that send a certificate's tags (aws_rules' tag rows of ACM)
+TAG_OPERATIONS = ('ImportCertificate', 'AddTagsToCertificate')
 
 
 # A private key's PEM block, whatever its kind (PRIVATE KEY, RSA PRIVATE KEY, EC PRIVATE KEY, ENCRYPTED PRIVATE KEY...),
@@ -119,8 +122,13 @@ def validate(p):
         raise ValidationError('certificate', 'the Python package cryptography is required on the controller (pip install '
                               'cryptography): %s' % CRYPTOGRAPHY_ERROR)
     name = p.get('name')
-    if not name or len(name) > 256:
-        raise ValidationError('name', 'a name (the certificate\'s Name tag, 1-256 characters) is required')
+    if not name:
+        raise ValidationError('name', 'a name (the certificate\'s Name tag) is required')
+    # ImportCertificate and AddTagsToCertificate send the tags, the Name tag the name: aws_rules' tag rows of ACM (a re-import
+    # sends no Tags: AWS refuses tags with CertificateArn)
+    for operation in TAG_OPERATIONS:
+        aws_rules.refuse_by_rules('acm', operation, 'Tags[].Value', name, 'name', 'it is the Name tag')
+    aws_rules.refuse_tags('acm', TAG_OPERATIONS, p.get('tags'))
     stack, tags = validate_owner(p)
     owner = {STACK_TAG: stack} if stack is not None else {}
     desired = {'name': name, 'stack': stack, 'tags': dict(tags, **dict(owner, **{NAME_TAG: name})) if tags is not None else None,

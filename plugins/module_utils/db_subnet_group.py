@@ -19,6 +19,7 @@ import time
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import not_found, subnets_in_one_vpc
+from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import instances_in_subnet_group, tags_of
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
@@ -26,7 +27,9 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import NAME
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, dict_to_boto3_tags, normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_in_use
 
-NAME_RE = re.compile(r'^[A-Za-z0-9 ._-]{1,255}$')
+# The name, the description and the tags are checked against aws_rules' rows of RDS (AWS's documented rules, with their
+# pages), for each operation that sends them.
+TAG_OPERATIONS = ('CreateDBSubnetGroup', 'AddTagsToResource')
 SUBNET_ID_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
 MISSING = 'DBSubnetGroupNotFoundFault'
 # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBSubnetGroup.html, Errors:
@@ -52,11 +55,9 @@ def validate(p):
     if stack is not None:
         validate_stack_name(stack, 'stack')
     name = p.get('name') or ''
-    if not NAME_RE.match(name):
-        raise ValidationError('name', '%r is not a DB subnet group name: 1-255 letters, digits, spaces, hyphens, underscores '
-                              'and periods' % name)
-    if name.lower() == 'default':
-        raise ValidationError('name', '"default" is the name of the default DB subnet group AWS keeps; choose another name')
+    # up to 255 letters, digits, periods, underscores, spaces or hyphens, the first a letter, not default (the Name tag too)
+    aws_rules.refuse_by_rules('rds', 'CreateDBSubnetGroup', 'DBSubnetGroupName', name, 'name')
+    aws_rules.refuse_tags('rds', TAG_OPERATIONS, p.get('tags'))
     name = name.lower()  # AWS keeps DB subnet group names in lowercase
     added = (NAME_TAG, STACK_TAG) if stack else (NAME_TAG,)
     tags = normalize_tags(p.get('tags'), added=added) if p.get('tags') is not None else None
@@ -68,8 +69,9 @@ def validate(p):
     if p.get('state', 'present') == 'absent':
         return desired
     description = p.get('description')
-    if description is not None and not 1 <= len(description) <= 255:
-        raise ValidationError('description', 'not empty, and at most 255 characters (got %d)' % len(description))
+    # not blank; AWS documents no greatest length for it (API_CreateDBSubnetGroup)
+    for operation in ('CreateDBSubnetGroup', 'ModifyDBSubnetGroup'):
+        aws_rules.refuse_by_rules('rds', operation, 'DBSubnetGroupDescription', description, 'description')
     subnets = p.get('subnets')
     if subnets is not None and not subnets:
         raise ValidationError('subnets', 'the ids of two or more subnets of one VPC, in two or more availability zones (or leave '
@@ -138,7 +140,8 @@ def ensure(ctx, *, desired, existing=None):
                       SubnetIds=desired['subnet_ids'], Tags=dict_to_boto3_tags(tags))
 
         def make():
-            # DBSubnetGroupAlreadyExists: AWS refuses a taken name (the group an interrupted run made moments ago may not show yet): found again, the stack's, it is taken
+            # DBSubnetGroupAlreadyExists: AWS refuses a taken name (the group an interrupted run made moments ago may not show yet):
+            # found again, the stack's, it is taken
             raw = create_or_find(lambda: ctx.call('create_db_subnet_group', **kwargs)['DBSubnetGroup'],
                                  lambda: (find(ctx, name=desired['name'], stack=desired.get('stack')) or {}).get('raw'),
                                  exists=('DBSubnetGroupAlreadyExists',))

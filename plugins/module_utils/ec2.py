@@ -69,13 +69,9 @@ def canonical_cidr(value, field, min_prefix=0, max_prefix=32):
 
 def refuse_by_rules(operation, parameter, value, field, what=None):
     """A ValidationError naming the option ``field`` when ``value`` breaks a rule AWS documents for ``parameter`` of the
-    EC2 ``operation`` (aws_rules, the one table of AWS's documented rules), before any API call; ``what`` says how the
-    option becomes the parameter (``the Name tag``). None values are not judged."""
-    if value is None:
-        return
-    found = aws_rules.problem('ec2', operation, parameter, value)
-    if found:
-        raise ValidationError(field, '%srefused by AWS\'s rule for %s' % ('%s: ' % what if what else '', found))
+    EC2 ``operation`` (aws_rules.refuse_by_rules, the one table of AWS's documented rules), before any API call; ``what``
+    says how the option becomes the parameter (``the Name tag``). None values are not judged."""
+    aws_rules.refuse_by_rules('ec2', operation, parameter, value, field, what)
 
 
 def refuse_name_tag(operation, name, field='name'):

@@ -14,6 +14,7 @@ __metaclass__ = type
 import re
 import time
 
+from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import describe_one
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, NotOwned, owner_problem
@@ -55,25 +56,19 @@ def fresh(ctx, codes, what, call):
 
 
 NAME_MAX = 32
-# AWS: at most 32 characters, letters, digits and hyphens, not beginning or ending with a hyphen
-NAME_RE = re.compile(r'^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,%d}[a-zA-Z0-9])?$' % (NAME_MAX - 2))
 TARGET_GROUP_ARN_RE = re.compile(r'^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup/[^/]+/[0-9a-f]+$')
 INSTANCE_RE = re.compile(r'^i-[0-9a-f]{8,17}$')
 TAGS_PER_CALL = 20  # DescribeTags takes at most 20 ARNs
+NAME_OPERATIONS = {'load balancer': 'CreateLoadBalancer', 'target group': 'CreateTargetGroup'}
 
 
 def validate_name(value, field, what='load balancer'):
-    """An ALB or target group name as AWS takes it; the ValidationError names ``field`` and the rule."""
-    if not isinstance(value, str) or not value:
+    """An ALB or target group name as AWS takes it (aws_rules' rows of CreateLoadBalancer/CreateTargetGroup Name: at most
+    32 letters, digits and hyphens, not beginning or ending with a hyphen, a load balancer's not beginning with
+    internal-); the ValidationError names ``field`` and AWS's rule."""
+    if not isinstance(value, str):
         raise ValidationError(field, 'a %s name is required' % what)
-    if len(value) > NAME_MAX:
-        raise ValidationError(field, '%r is %d characters; a %s name is at most %d (letters, digits and hyphens)'
-                              % (value, len(value), what, NAME_MAX))
-    if not NAME_RE.match(value):
-        raise ValidationError(field, '%r is not a %s name: letters, digits and hyphens only, not beginning or ending '
-                              'with a hyphen' % (value, what))
-    if what == 'load balancer' and value.lower().startswith('internal-'):
-        raise ValidationError(field, "%r: a load balancer name cannot begin with 'internal-'" % value)
+    aws_rules.refuse_by_rules('elbv2', NAME_OPERATIONS[what], 'Name', value, field)
     return value
 
 

@@ -25,6 +25,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Pending, is_id, public, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import describe_one, group_ids_in_vpc, not_found
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elbv2 import (
@@ -40,7 +41,6 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import dict_
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_in_use, retry_not_found, wait_for
 
 DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06'
-MATCHER_RE = re.compile(r'^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$')
 SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
 CERT_ARN_RE = re.compile(r'^arn:aws[a-z-]*:(acm|iam)::?[a-z0-9-]*:\d{12}:(certificate|server-certificate)/.+$')
 ACM_ARN_RE = re.compile(r'^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/.+$')
@@ -73,29 +73,31 @@ def _optional_between(value, low, high, field, what):
 
 # -- validation: no call ---------------------------------------------------------------------------
 
-def validate_health_check(hc, field):
-    """The health check keys the task gives (each checked against the range AWS takes); those left out are absent
-    from the result: unchanged on an existing group, AWS's default (HEALTH_DEFAULTS) on a new one."""
+def _rule(operations, parameter, value, field, params=None):
+    """aws_rules' rows of ELBv2's ``operations`` for ``parameter`` (those the option is sent in): a value one refuses is
+    refused here, naming the option and AWS's rule."""
+    for operation in operations:
+        aws_rules.refuse_by_rules('elbv2', operation, parameter, value, field, params=params)
+    return value
+
+
+TG_HEALTH_OPERATIONS = ('CreateTargetGroup', 'ModifyTargetGroup')
+
+
+def validate_health_check(hc, field, protocol=None):
+    """The health check keys the task gives (each checked against aws_rules' rows of CreateTargetGroup/ModifyTargetGroup:
+    AWS's ranges, the path's form, the matcher of an HTTP or HTTPS group ``protocol``); those left out are absent from the
+    result: unchanged on an existing group, AWS's default (HEALTH_DEFAULTS) on a new one."""
     hc = dict((k, v) for k, v in (hc or {}).items() if v is not None)
     out = {}
     if 'path' in hc:
-        path = hc['path']
-        if not path.startswith('/'):
-            raise ValidationError(field + '.path', "%r must start with '/' (for example /health)" % path)
-        if len(path) > 1024:
-            raise ValidationError(field + '.path', 'at most 1024 characters')
-        out['path'] = path
-    ranges = (('interval', 5, 300, 'the interval (seconds)'), ('timeout', 2, 120, 'the timeout (seconds)'),
-              ('healthy_threshold', 2, 10, 'the healthy threshold'), ('unhealthy_threshold', 2, 10, 'the unhealthy threshold'))
-    for key, low, high, what in ranges:
+        out['path'] = _rule(TG_HEALTH_OPERATIONS, 'HealthCheckPath', hc['path'], field + '.path')
+    for key, aws in HEALTH_KEYS[1:]:
         if key in hc:
-            out[key] = _between(hc[key], low, high, '%s.%s' % (field, key), what)
+            out[key] = _rule(TG_HEALTH_OPERATIONS, aws, hc[key], '%s.%s' % (field, key))
     if 'matcher' in hc:
-        matcher = str(hc['matcher']).replace(' ', '')
-        if not MATCHER_RE.match(matcher) or any(not 200 <= int(c) <= 499 for c in re.split('[-,]', matcher)):
-            raise ValidationError(field + '.matcher', "%r is not an HTTP code matcher: codes 200-499, like '200', '200,302' or "
-                                  "'200-299'" % matcher)
-        out['matcher'] = matcher
+        out['matcher'] = _rule(TG_HEALTH_OPERATIONS, 'Matcher.HttpCode', str(hc['matcher']).replace(' ', ''), field + '.matcher',
+                               {'Protocol': protocol})
     if 'timeout' in out and 'interval' in out:
         _check_timeout(out, field)
     return out
@@ -124,17 +126,17 @@ def _create_tags(name, stack):
 def validate_target_group(tg, i, tags, stack=None):
     field = 'target_groups[%d]' % i
     name = validate_name(tg.get('name'), field + '.name', 'target group')
-    port = _optional_between(tg.get('port'), 1, 65535, field + '.port', 'the port')
-    target_port = _optional_between(tg.get('target_port'), 1, 65535, field + '.target_port', 'the port targets are registered on')
-    delay = _optional_between(tg.get('deregistration_delay'), 0, 3600, field + '.deregistration_delay',
-                              'the deregistration delay (seconds)')
+    port = _rule(('CreateTargetGroup',), 'Port', tg.get('port'), field + '.port')
+    target_port = _rule(('RegisterTargets', 'DeregisterTargets'), 'Targets[].Port', tg.get('target_port'), field + '.target_port')
+    delay = _rule(('ModifyTargetGroupAttributes',), 'Attributes[Key=deregistration_delay.timeout_seconds].Value',
+                  tg.get('deregistration_delay'), field + '.deregistration_delay')
     stickiness = None
     if tg.get('stickiness') is not None:
         st = tg['stickiness']
         enabled = st.get('enabled')
         stickiness = {'enabled': True if enabled is None else bool(enabled), 'type': st.get('type'),
-                      'duration': _optional_between(st.get('duration'), 1, 604800, field + '.stickiness.duration',
-                                                    'the cookie duration (seconds)')}
+                      'duration': _rule(('ModifyTargetGroupAttributes',), 'Attributes[Key=stickiness.lb_cookie.duration_seconds].Value',
+                                        st.get('duration'), field + '.stickiness.duration')}
     targets = tg.get('targets')
     if targets is not None:
         targets = validate_instance_ids(targets, field + '.targets')
@@ -147,7 +149,7 @@ def validate_target_group(tg, i, tags, stack=None):
             raise ValidationError(field + '.target_filter.stack', 'the instances of stack %r cannot be targets of stack %r: a stack '
                                   'registers only its own instances' % (target_filter['stack'], stack))
     return {'name': name, 'field': field, 'protocol': tg.get('protocol'), 'port': port, 'target_port': target_port,
-            'health_check': validate_health_check(tg.get('health_check'), field + '.health_check'),
+            'health_check': validate_health_check(tg.get('health_check'), field + '.health_check', tg.get('protocol')),
             'deregistration_delay': delay, 'stickiness': stickiness, 'targets': targets, 'target_filter': target_filter,
             'purge_targets': tg.get('purge_targets', True), 'tags': _tags(tags, name, stack), 'create_tags': _create_tags(name, stack)}
 
@@ -156,7 +158,9 @@ def validate_listener(listener, i, group_names):
     """What the task says of one listener, each key None where it is left out; the checks that need no call. What
     depends on the listener already on that port (an HTTPS one keeps its certificate) is checked by :func:`resolve`."""
     field = 'listeners[%d]' % i
-    port = _between(listener.get('port'), 1, 65535, field + '.port', 'the port')
+    if listener.get('port') is None:
+        raise ValidationError(field + '.port', 'the port a listener listens on is required (1-65535)')
+    port = _rule(('CreateListener',), 'Port', listener.get('port'), field + '.port')
     protocol, cert = listener.get('protocol'), listener.get('certificate_arn')
     if cert is not None:
         if not CERT_ARN_RE.match(cert):
@@ -177,6 +181,9 @@ def validate(p):
     """The desired state from the module's options, every check that needs no call; ValidationError names the field.
     An option left out is None here (unchanged on what exists)."""
     name = validate_name(p['name'], 'name')
+    # the tags go out in CreateLoadBalancer, CreateTargetGroup and AddTags (aws_rules' tag rows of ELBv2), the Name tag is
+    # the name (its rule is narrower), Stack the stack's name
+    aws_rules.refuse_tags('elbv2', ('CreateLoadBalancer', 'CreateTargetGroup', 'AddTags'), p.get('tags'))
     stack, tags = validate_owner(p)
     desired = {'name': name, 'stack': stack, 'tags': _tags(tags, name, stack), 'create_tags': _create_tags(name, stack),
                'state': p['state']}

@@ -22,12 +22,12 @@ __metaclass__ = type
 import re
 import time
 
+from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import group_ids_in_vpc, not_found
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import NEW_ID_TIMEOUT, paginate
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
-from ansible_collections.seed.laravel_aws.plugins.module_utils.secrets import problem as secret_problem
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, boto3_tags_to_dict, dict_to_boto3_tags, normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_not_found, wait_for
@@ -35,13 +35,10 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import re
 SLEEP = time.sleep  # the waits' sleep (a test makes it short)
 CLOCK = time.monotonic  # the waits' clock (a test makes it follow its sleeps)
 
-IDENTIFIER_RE = re.compile(r'^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$')
-SNAPSHOT_RE = re.compile(r'^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$')
-USERNAME_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_]{0,62}$')
-DB_NAME_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_]{0,62}$')
-BACKUP_WINDOW_RE = re.compile(r'^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$')
-MAINTENANCE_WINDOW_RE = re.compile(r'^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-'
-                                   r'(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$')
+# The identifiers, the master user and password, the database name, the windows, the port, storage and the tags are
+# checked against aws_rules' rows of RDS (AWS's documented rules, with their pages), for each operation that sends them.
+CREATE, MODIFY = 'CreateDBInstance', 'ModifyDBInstance'
+TAG_OPERATIONS = (CREATE, 'AddTagsToResource')
 VERSION_RE = re.compile(r'^[0-9]+(\.[0-9]+)*$')
 # RDS for PostgreSQL: the names RDS keeps for itself, and the SQL reserved words PostgreSQL refuses as a role name
 RESERVED_USERNAMES = frozenset(['rdsadmin', 'rdsrepladmin', 'rds_superuser', 'rds_replication', 'rds_password', 'rdstopmgr',
@@ -59,7 +56,6 @@ CREATE_DEFAULTS = {'engine': 'postgres', 'instance_class': 'db.t4g.micro', 'stor
                    'auto_minor_version_upgrade': True, 'copy_tags_to_snapshot': True, 'port': 5432, 'master_username': 'postgres'}
 DAYS = ('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')
 DAY, WEEK = 1440, 7 * 1440  # minutes
-MIN_WINDOW = 30  # minutes, both windows
 SNAPSHOT_MISSING = 'DBSnapshotNotFound'
 # option: (AWS's field, how a desired value is compared): the settings ModifyDBInstance changes in place
 IN_PLACE = (
@@ -90,6 +86,15 @@ def _between(p, field, low, high):
     value = p.get(field)
     if value is not None and not low <= value <= high:
         raise ValidationError(field, 'must be between %d and %d (got %d)' % (low, high, value))
+    return value
+
+
+def _rule(operations, parameter, value, field, params=None):
+    """aws_rules' rows of RDS's ``operations`` for ``parameter`` (every operation the option is sent in): a value one
+    refuses is refused here, naming the option and AWS's rule (never the value). RDS for PostgreSQL: the collection's
+    one engine."""
+    for operation in operations:
+        aws_rules.refuse_by_rules('rds', operation, parameter, value, field, params=dict(params or {}, Engine='postgres'))
     return value
 
 
@@ -157,24 +162,14 @@ def check_windows(backup, maintenance, kept=None):
 
 
 def validate_windows(p):
-    """The two windows, lowercased, each in AWS's format and at least 30 minutes long, and not in conflict when both are
-    given (one given alone is checked against the instance's other window by :func:`settle`)."""
+    """The two windows, lowercased, each in AWS's format and at least 30 minutes long (aws_rules' rows of
+    PreferredBackupWindow and PreferredMaintenanceWindow), and not in conflict when both are given (one given alone is
+    checked against the instance's other window by :func:`settle`)."""
     backup, maintenance = p.get('preferred_backup_window'), p.get('preferred_maintenance_window')
     if backup is not None:
-        backup = backup.lower()
-        if not BACKUP_WINDOW_RE.match(backup):
-            raise ValidationError('preferred_backup_window', '%r is not hh24:mi-hh24:mi in UTC (for example 03:00-03:30)' % backup)
-        if _backup_span(backup)[1] < MIN_WINDOW:
-            raise ValidationError('preferred_backup_window', 'the backup window must be at least 30 minutes (got %s)' % backup)
+        backup = _rule((CREATE, MODIFY), 'PreferredBackupWindow', backup.lower(), 'preferred_backup_window')
     if maintenance is not None:
-        maintenance = maintenance.lower()
-        if not MAINTENANCE_WINDOW_RE.match(maintenance):
-            raise ValidationError('preferred_maintenance_window', '%r is not ddd:hh24:mi-ddd:hh24:mi in UTC (for example '
-                                  'sun:05:00-sun:06:00)' % maintenance)
-        # PreferredMaintenanceWindow: "Must be at least 30 minutes." (the page above)
-        if _maintenance_span(maintenance)[1] < MIN_WINDOW:
-            raise ValidationError('preferred_maintenance_window', 'the maintenance window must be at least 30 minutes (got %s)'
-                                  % maintenance)
+        maintenance = _rule((CREATE, MODIFY), 'PreferredMaintenanceWindow', maintenance.lower(), 'preferred_maintenance_window')
     check_windows(backup, maintenance)
     return backup, maintenance
 
@@ -187,9 +182,7 @@ def validate_absent(p, desired):
     if not snap:
         raise ValidationError('final_snapshot_identifier', 'required with state: absent (the name of the snapshot RDS takes '
                               'before deleting), unless skip_final_snapshot is true')
-    if not SNAPSHOT_RE.match(snap):
-        raise ValidationError('final_snapshot_identifier', '%r is not a snapshot identifier: 1-255 letters, digits and hyphens, '
-                              'the first a letter, no two hyphens in a row, no hyphen at the end' % snap)
+    _rule(('DeleteDBInstance',), 'FinalDBSnapshotIdentifier', snap, 'final_snapshot_identifier')
     return dict(desired, final_snapshot_identifier=snap, skip_final_snapshot=False,
                 delete_automated_backups=p.get('delete_automated_backups', False))
 
@@ -200,10 +193,8 @@ def validate(p):
     stack = p.get('stack')
     if stack is not None:
         validate_stack_name(stack, 'stack')
-    ident = (p.get('identifier') or '').lower()
-    if not IDENTIFIER_RE.match(ident):
-        raise ValidationError('identifier', '%r is not a DB instance identifier: 1-63 letters, digits and hyphens, the first a '
-                              'letter, no two hyphens in a row, no hyphen at the end' % p.get('identifier'))
+    ident = _rule((CREATE,), 'DBInstanceIdentifier', p.get('identifier') or '', 'identifier').lower()  # AWS keeps it lowercase
+    aws_rules.refuse_tags('rds', TAG_OPERATIONS, p.get('tags'))
     tags = normalize_tags(p.get('tags'), added=(STACK_TAG,) if stack else ()) if p.get('tags') is not None else None
     if tags is not None and stack:
         tags[STACK_TAG] = stack
@@ -218,11 +209,12 @@ def validate(p):
     storage_type = p.get('storage_type')
     if storage_type is not None and storage_type not in STORAGE_TYPES:
         raise ValidationError('storage_type', 'one of %s (got %r)' % (', '.join(STORAGE_TYPES), storage_type))
-    _between(p, 'allocated_storage', 1, MAX_STORAGE)
+    _rule((CREATE,), 'AllocatedStorage', p.get('allocated_storage'), 'allocated_storage', {'StorageType': storage_type})
     _between(p, 'max_allocated_storage', 1, MAX_STORAGE)
     backup, maintenance = validate_windows(p)
-    _between(p, 'backup_retention_period', 0, 35)
-    _between(p, 'port', 1150, 65535)
+    _rule((CREATE, MODIFY), 'BackupRetentionPeriod', p.get('backup_retention_period'), 'backup_retention_period')
+    _rule((CREATE,), 'Port', p.get('port'), 'port')
+    _rule((MODIFY,), 'DBPortNumber', p.get('port'), 'port')
     if p.get('publicly_accessible') and not p.get('allow_public_database'):
         raise ValidationError('publicly_accessible', 'a database reachable from the internet is refused unless '
                               'allow_public_database is true as well; keep it private (publicly_accessible false) and reach it '
@@ -235,23 +227,19 @@ def validate(p):
     if p.get('kms_key_id') and p.get('storage_encrypted') is False:
         raise ValidationError('kms_key_id', 'a KMS key encrypts storage: set storage_encrypted true, or leave kms_key_id out')
     user = p.get('master_username')
-    if user is not None and not USERNAME_RE.match(user):
-        raise ValidationError('master_username', '%r is not a master user name: 1-63 letters, digits and underscores, the first a '
-                              'letter' % user)
+    _rule((CREATE,), 'MasterUsername', user, 'master_username')
     if user is not None and user.lower() in RESERVED_USERNAMES:
         raise ValidationError('master_username', '%r is a reserved word of RDS for PostgreSQL; choose another name' % user)
     password = p.get('master_user_password')
-    if password is not None:
-        problem = secret_problem('rds_master_password', password)  # secrets.RULES: one rule, shared with preflight and the roles
-        if problem:
-            raise ValidationError('master_user_password', problem)
+    # the rows secrets.RULES' rds_master_password views (shared with the preflight and the roles); the value never shown
+    _rule((CREATE, MODIFY), 'MasterUserPassword', password, 'master_user_password')
     force = bool(p.get('force_update_password')) or p.get('update_password') == 'always'
     if force and password is None:
         raise ValidationError('master_user_password', 'force_update_password sets master_user_password on the instance: give it')
     db_name = p.get('db_name')
-    if db_name is not None and (not DB_NAME_RE.match(db_name) or db_name.lower() in RESERVED_USERNAMES):
-        raise ValidationError('db_name', '%r is not a database name: 1-63 letters, digits and underscores, the first a letter, '
-                              'not a reserved word' % db_name)
+    _rule((CREATE,), 'DBName', db_name, 'db_name')
+    if db_name is not None and db_name.lower() in RESERVED_USERNAMES:
+        raise ValidationError('db_name', '%r is a reserved word of RDS for PostgreSQL; choose another name' % db_name)
     groups = p.get('security_groups')
     desired.update(
         engine=p.get('engine'), engine_version=str(version) if version is not None else None,
@@ -673,7 +661,8 @@ def ensure(ctx, *, desired, existing=None):
         kwargs = _create_args(desired)
 
         def make():
-            # DBInstanceAlreadyExists: AWS refuses a taken name (the instance an interrupted run made moments ago may not show yet): found again, the stack's, it is taken
+            # DBInstanceAlreadyExists: AWS refuses a taken name (the instance an interrupted run made moments ago may not show yet):
+            # found again, the stack's, it is taken
             raw = create_or_find(lambda: ctx.call('create_db_instance', **kwargs)['DBInstance'],
                                  lambda: find(ctx, identifier=ident, stack=desired.get('stack')), exists=('DBInstanceAlreadyExists',))
             if ctx.wait:

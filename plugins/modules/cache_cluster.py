@@ -36,6 +36,10 @@ description:
   - The subnet group must exist (its VPC is where the security groups are looked up). In check mode, a new cluster
     whose subnet group does not exist yet (a playbook's check run, where the subnet group task only planned it) is
     planned with a warning, its RV(cache_cluster.security_group_ids) as given in O(security_groups).
+  - Every option AWS documents a rule for (names, ranges, windows, ElastiCache's tags, keys 1-128 and values 0-256
+    letters, digits, spaces and V(_ . / = + - @ :), a key not beginning with V(aws:)) is checked against the
+    collection's table of AWS's rules before any call, in check mode too; the error names the option, AWS's rule, the
+    error code AWS answers and the page the rule is from (never a secret's value).
 author:
   - Seed Maintainers (@seed-maintainers)
 options:
@@ -105,6 +109,8 @@ options:
     description:
       - "The Redis AUTH password, 16-128 letters, digits and the special characters C(! & # $ ^ < > -) only (AWS's rule,
         the collection's one rule for it, which the preflight play and the roles apply too). Requires transit encryption."
+      - "Sent to an existing cluster (O(update_auth_token=rotate) or V(set)), AWS's rule of ModifyReplicationGroup applies:
+        16-128 printable ASCII characters, none of V(/), V(\"), V(@) or V(%); to create, the rule above."
       - Never returned, logged or shown in a diff.
     type: str
   update_auth_token:
@@ -130,7 +136,9 @@ options:
     description: "Days of automatic daily backups kept, 0 (none, AWS's default) to 35. Default on create: 0."
     type: int
   preferred_maintenance_window:
-    description: The weekly maintenance window, UTC, for example V(sun:05:00-sun:06:00). Not given, AWS chooses one.
+    description:
+      - The weekly maintenance window, UTC, V(ddd:hh24:mi-ddd:hh24:mi), at least 60 minutes (AWS's minimum for ElastiCache),
+        for example V(sun:05:00-sun:06:00). Not given, AWS chooses one.
     type: str
   apply_immediately:
     description:

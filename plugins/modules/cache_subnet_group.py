@@ -25,6 +25,10 @@ description:
   - With O(stack), the group found by O(name) must be tagged C(Stack=<stack>), for a change and for O(state=absent)
     alike, since AWS keeps these names in lower case, so C(Demo-cache) is C(demo-cache). One of another stack, or of none, is
     refused before any change, naming both.
+  - Every option AWS documents a rule for (names, ranges, windows, ElastiCache's tags, keys 1-128 and values 0-256
+    letters, digits, spaces and V(_ . / = + - @ :), a key not beginning with V(aws:)) is checked against the
+    collection's table of AWS's rules before any call, in check mode too; the error names the option, AWS's rule, the
+    error code AWS answers and the page the rule is from (never a secret's value).
 author:
   - Seed Maintainers (@seed-maintainers)
 options:

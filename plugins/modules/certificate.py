@@ -27,6 +27,10 @@ description:
     deleted; one of another stack, or of none, is refused before any change, naming both.
   - A certificate Amazon issues (requested with DNS validation) is out of scope; pass its ARN to
     O(seed.laravel_aws.load_balancer#module:listeners[].certificate_arn) directly.
+  - Every option AWS documents a rule for (names, ranges, windows, ACM's tags, keys 1-128 and values 0-256 letters,
+    digits, spaces and V(_ . / = + - @ :), neither beginning with V(aws:)) is checked against the collection's table of
+    AWS's rules before any call, in check mode too; the error names the option, AWS's rule, the error code AWS answers
+    and the page the rule is from (never a secret's value).
 author:
   - Seed Maintainers (@seed-maintainers)
 requirements:
@@ -35,6 +39,7 @@ options:
   name:
     description:
       - The certificate's C(Name) tag, how the module finds it again.
+      - As a tag value of ACM it is 1-256 letters, digits, spaces and V(_ . / = + - @ :), not beginning with V(aws:).
       - C(name_tag) is the name M(community.aws.acm_certificate) gives it.
     type: str
     required: true

@@ -22,12 +22,16 @@ description:
     alike, since AWS keeps these names in lower case, so C(Demo-db) is C(demo-db). One of another stack, or of none, is
     refused before any change, naming both.
   - A create whose answer was lost is found again by name, never made twice.
+  - Every option AWS documents a rule for (names, ranges, windows, RDS's tags, keys 1-128 and values 0-256 letters,
+    digits, spaces and V(_ . / = + - @ :), neither beginning with V(aws:) or V(rds:)) is checked against the
+    collection's table of AWS's rules before any call, in check mode too; the error names the option, AWS's rule, the
+    error code AWS answers and the page the rule is from (never a secret's value).
 author:
   - Seed Maintainers (@seed-maintainers)
 options:
   name:
     description:
-      - The group's name, 1-255 letters, digits, spaces, hyphens, underscores and periods, not V(default).
+      - The group's name, 1-255 letters, digits, spaces, hyphens, underscores and periods, the first a letter, not V(default).
       - AWS keeps it in lowercase, so the module lowercases it.
     type: str
     required: true

@@ -28,6 +28,10 @@ description:
   - O(state=absent) deletes the listeners, the load balancer (waiting until it is gone), then its target groups, those
     its listeners forward to and those named in O(target_groups).
   - Targets are registered here without waiting for them to be healthy; use M(seed.laravel_aws.target) to wait.
+  - Every option AWS documents a rule for (names, ranges, windows, ELBv2's tags, keys 1-128 and values 0-256 letters,
+    digits, spaces and V(+ - = . _ / @ :), a key not beginning with V(aws:)) is checked against the collection's table
+    of AWS's rules before any call, in check mode too; the error names the option, AWS's rule, the error code AWS
+    answers and the page the rule is from (never a secret's value).
 author:
   - Seed Maintainers (@seed-maintainers)
 options:

@@ -34,6 +34,10 @@ description:
   - AWS never returns the master password, so a rerun cannot tell that it changed; O(force_update_password) sets it (a
     run that knows it changed, for example after the old one no longer logs in).
   - The master password is never returned, shown in the diff, or logged.
+  - Every option AWS documents a rule for (names, ranges, windows, RDS's tags, keys 1-128 and values 0-256 letters,
+    digits, spaces and V(_ . / = + - @ :), neither beginning with V(aws:) or V(rds:)) is checked against the
+    collection's table of AWS's rules before any call, in check mode too; the error names the option, AWS's rule, the
+    error code AWS answers and the page the rule is from (never a secret's value).
 author:
   - Seed Maintainers (@seed-maintainers)
 options:
@@ -150,7 +154,7 @@ options:
     type: str
   master_username:
     description:
-      - The master user, 1-63 letters, digits and underscores, the first a letter, not a word RDS reserves (V(rdsadmin)).
+      - The master user, 1-16 letters, digits and underscores, the first a letter, not a word RDS reserves (V(rdsadmin)).
       - "Default on create: V(postgres). It cannot change; not given, it is not compared."
     type: str
     aliases: [username]

@@ -130,7 +130,10 @@ def test_one_cluster_without_token_and_absent_without_snapshot(run_module, net):
     ({'name': 'demo-redis-'}, 'name'),
     ({'name': '1demo'}, 'name'),
     ({'num_cache_clusters': 7}, 'num_cache_clusters'),
-    ({'num_cache_clusters': 1, 'automatic_failover': True}, 'automatic_failover'),
+    ({'num_cache_clusters': 1, 'automatic_failover': True}, 'num_cache_clusters'),
+    ({'name': 'demo-redis--x'}, 'name'),
+    ({'preferred_maintenance_window': 'sun:05:00-sun:05:30'}, 'preferred_maintenance_window'),
+    ({'tags': {'Owner': 'a*b'}}, 'tags'),
     ({'automatic_failover': False, 'multi_az': True}, 'multi_az'),
     ({'node_type': 't4g.micro'}, 'node_type'),
     ({'engine_version': 'seven'}, 'engine_version'),
@@ -341,7 +344,7 @@ def test_a_token_aws_refuses_is_refused_with_the_shared_rule(run_module, calls, 
     """The ElastiCache rule of secrets.RULES: AWS takes only ! & # $ ^ < > - as special characters (the local copy
     refused / " @ only)."""
     result = run_module(cache_cluster.main, args(auth_token=token))
-    assert result['failed'] and result['field'] == 'auth_token' and '! & # $ ^ < > -' in result['msg'], result
+    assert result['failed'] and result['field'] == 'auth_token' and '!, &, #, $, ^, <, >, and -' in result['msg'], result
     assert token not in json.dumps(result) and mutating(calls) == [] and clusters(net) == []
 
 

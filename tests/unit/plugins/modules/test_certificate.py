@@ -130,7 +130,9 @@ def test_bad_input_fails_before_any_call(acm, run_module, calls, pem):
             ({'certificate': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'}, 'certificate', 'not a PEM X.509'),
             ({'private_key': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'}, 'private_key', 'not an unencrypted'),
             ({'certificate_chain': 'junk'}, 'certificate_chain', 'PEM'),
-            ({'tags': {'aws:x': '1'}}, 'tags', 'reserved prefix')):
+            ({'tags': {'aws:x': '1'}}, 'tags', 'the aws: prefix is reserved'),
+            ({'tags': {'Owner': 'a*b'}}, 'tags', 'letters, numbers, spaces'),
+            ({'name': 'aws:site'}, 'name', 'it cannot begin with aws:')):
         result = run_module(certificate.main, args(pem, **extra))
         assert result['failed'] and result['field'] == field and words in result['msg'], (field, result['msg'])
     missing = run_module(certificate.main, {'name': 'demo-site'})

@@ -66,9 +66,10 @@ def test_create_rerun_modify_tags_and_absent(aws, run_module, calls, net):
     ({'subnets': ['a', 'subnet-0123456789abcdef0']}, 'subnets', 'does not exist'),
     ({'subnets': ['a', 'web']}, 'subnets', 'not a subnet id'),
     ({'name': 'default'}, 'name', 'default'),
-    ({'name': 'db/one'}, 'name', 'not a DB subnet group name'),
-    ({'name': 'x' * 256}, 'name', '1-255'),
-    ({'description': 'd' * 256}, 'description', 'at most 255'),
+    ({'name': 'db/one'}, 'name', 'letters, numbers, periods, underscores, spaces, or hyphens'),
+    ({'name': '1db'}, 'name', 'First character must be a letter'),
+    ({'name': 'x' * 256}, 'name', 'no more than 255'),
+    ({'description': ''}, 'description', 'not blank'),
 ])
 def test_bad_input_fails_before_any_change(aws, run_module, calls, net, args, field, words):
     full = {'name': 'demo-db', 'subnets': [net['a'], net['b']]}

@@ -133,10 +133,10 @@ def test_what_cannot_change_in_place_is_refused(aws, run_module, calls, net):
 
 
 @pytest.mark.parametrize('extra, field, words', [
-    ({'master_user_password': 'has/slash1'}, 'master_user_password', "'/'"),
-    ({'master_user_password': 'has"quote1'}, 'master_user_password', "'\"'"),
-    ({'master_user_password': 'has@at1234'}, 'master_user_password', "'@'"),
-    ({'master_user_password': 'has space1'}, 'master_user_password', 'a space'),
+    ({'master_user_password': 'has/slash1'}, 'master_user_password', 'except "/"'),
+    ({'master_user_password': 'has"quote1'}, 'master_user_password', 'printable ASCII character except'),
+    ({'master_user_password': 'has@at1234'}, 'master_user_password', 'or "@"'),
+    ({'master_user_password': 'has space1'}, 'master_user_password', 'any printable ASCII character'),
     ({'master_user_password': 'short'}, 'master_user_password', '8 to 128'),
     ({'master_user_password': None}, 'master_user_password', 'required to create'),
     ({'manage_master_user_password': True}, 'master_user_password', 'not both'),
@@ -148,14 +148,15 @@ def test_what_cannot_change_in_place_is_refused(aws, run_module, calls, net):
     ({'storage_type': 'io1', 'allocated_storage': 50, 'iops': 3000}, 'allocated_storage', '100 to 65536'),
     ({'storage_type': 'io1', 'allocated_storage': 100}, 'iops', 'required'),
     ({'max_allocated_storage': 20}, 'max_allocated_storage', 'more than allocated_storage'),
-    ({'backup_retention_period': 36}, 'backup_retention_period', '0 and 35'),
+    ({'backup_retention_period': 36}, 'backup_retention_period', 'from 0 to 35'),
     ({'preferred_backup_window': '3:00-3:30'}, 'preferred_backup_window', 'hh24:mi-hh24:mi'),
     ({'preferred_maintenance_window': 'sunday:05:00-sun:06:00'}, 'preferred_maintenance_window', 'ddd:hh24:mi'),
-    ({'identifier': 'demo--db'}, 'identifier', 'no two hyphens'),
-    ({'identifier': '1db'}, 'identifier', 'the first a'),
-    ({'identifier': 'db-'}, 'identifier', 'no hyphen at the end'),
+    ({'identifier': 'demo--db'}, 'identifier', 'two consecutive hyphens'),
+    ({'identifier': '1db'}, 'identifier', 'First character must be a letter'),
+    ({'identifier': 'db-'}, 'identifier', "Can't end with a hyphen"),
     ({'master_username': 'rdsadmin'}, 'master_username', 'reserved'),
-    ({'master_username': '_admin'}, 'master_username', 'the first a'),
+    ({'master_username': '_admin'}, 'master_username', 'First character must be a letter'),
+    ({'master_username': 'u' * 17}, 'master_username', '1 to 16'),
     ({'db_subnet_group_name': 'nope'}, 'db_subnet_group_name', 'create it first'),
     ({'db_subnet_group_name': None}, 'db_subnet_group_name', 'required to create'),
     ({'security_groups': ['nope']}, 'security_groups', 'no security group'),
@@ -169,9 +170,9 @@ def test_bad_input_fails_before_any_change(aws, run_module, calls, net, extra, f
 
 @pytest.mark.parametrize('extra, field, words', [
     ({}, 'final_snapshot_identifier', 'required with state: absent'),
-    ({'final_snapshot_identifier': '1snap'}, 'final_snapshot_identifier', 'the first a letter'),
-    ({'final_snapshot_identifier': 'snap--x'}, 'final_snapshot_identifier', 'no two hyphens'),
-    ({'final_snapshot_identifier': 'snap_x'}, 'final_snapshot_identifier', 'letters, digits and hyphens'),
+    ({'final_snapshot_identifier': '1snap'}, 'final_snapshot_identifier', 'First character must be a letter'),
+    ({'final_snapshot_identifier': 'snap--x'}, 'final_snapshot_identifier', 'two consecutive hyphens'),
+    ({'final_snapshot_identifier': 'snap_x'}, 'final_snapshot_identifier', 'letters, numbers, or hyphens'),
 ])
 def test_bad_absent_input_fails_before_any_call(aws, run_module, calls, net, extra, field, words):
     result = run_module(rds_instance.main, dict({'identifier': 'demo-db', 'state': 'absent'}, **extra))
