@@ -317,3 +317,40 @@ def test_the_doc_matches_the_table():
     render = doc.render
     with open(os.path.join(ROOT, 'docs', 'aws-rules.md')) as f:
         assert f.read() == render(), 'docs/aws-rules.md is stale: python scripts/aws_rules_doc.py'
+
+
+# -- the modules' refusal: the option named, AWS's rule, code and page, never the value ------------------------------------
+def test_refuse_by_rules_names_the_option_and_the_row_never_the_value():
+    from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+    row = aws_rules.rows_for('elasticache', 'CreateReplicationGroup', 'AuthToken')[0]
+    secret = 'has space 0123456'
+    with pytest.raises(ValidationError) as caught:
+        aws_rules.refuse_by_rules('elasticache', 'CreateReplicationGroup', 'AuthToken', secret, 'auth_token')
+    err = caught.value
+    assert err.field == 'auth_token' and row['rule'] in err.message and row['code'] in err.message and row['source'] in err.message
+    assert secret not in str(err)
+    aws_rules.refuse_by_rules('elasticache', 'CreateReplicationGroup', 'AuthToken', None, 'auth_token')  # None: not judged
+    # a row on a combination (AuthToken needs TransitEncryptionEnabled) is judged only with the request's other parameters
+    aws_rules.refuse_by_rules('elasticache', 'CreateReplicationGroup', 'AuthToken', row['good'][0], 'auth_token')
+    with pytest.raises(ValidationError, match='TransitEncryptionEnabled is true'):
+        aws_rules.refuse_by_rules('elasticache', 'CreateReplicationGroup', 'AuthToken', row['good'][0], 'auth_token',
+                                  params={'TransitEncryptionEnabled': False})
+
+
+def test_refuse_tags_checks_each_operation_that_sends_them():
+    from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+    aws_rules.refuse_tags('rds', ('CreateDBInstance', 'AddTagsToResource'), {'Stack': 'demo', 'Note': None, 'a b:c/d': 'x=y+z@w'})
+    aws_rules.refuse_tags('rds', ('CreateDBInstance',), None)
+    for tags, words in (({'rds:owner': 'x'}, 'a tag key'), ({'Owner': 'rds:x'}, "the value of tag 'Owner'"), ({'Owner': 'a*b'}, 'Owner')):
+        with pytest.raises(ValidationError) as caught:
+            aws_rules.refuse_tags('rds', ('CreateDBInstance', 'AddTagsToResource'), tags)
+        assert caught.value.field == 'tags' and words in caught.value.message and aws_rules.RDS_TAGS in caught.value.message
+    aws_rules.refuse_tags('elasticache', ('AddTagsToResource',), {'Owner': 'rds:x'})  # ElastiCache reserves only aws:
+
+
+def test_ec2_refuse_by_rules_is_the_same_refusal():
+    from ansible_collections.seed.laravel_aws.plugins.module_utils import ec2
+    from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
+    with pytest.raises(ValidationError) as caught:
+        ec2.refuse_name_tag('CreateVpc', 'v' * 257)
+    assert caught.value.field == 'name' and caught.value.message.startswith("it is the Name tag: refused by AWS's rule for CreateVpc")
