@@ -21,7 +21,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Co
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
     canonical_cidr, exactly_tagged, owned_by, refuse_by_rules, resource_tags)
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather
+from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import gather, read_again
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
     LIVE_NAT_STATES, NAME_TAG, STACK_TAG, TIER_TAG, resource_name, stack_filters, stack_tags, validate_stack_name,
 )
@@ -129,15 +129,24 @@ def read(ctx, spec):
     def described(op, key, **kwargs):
         return (lambda: ec2.paginate(op, key, **kwargs)) if vpc_id else list
     vpc_filter = [{'Name': 'vpc-id', 'Values': [vpc_id]}]
-    found = dict(zip(('groups', 'subnets', 'tables', 'nats', 'igws', 'eips', 'dns'), gather(
-        described('describe_security_groups', 'SecurityGroups', Filters=vpc_filter),
-        described('describe_subnets', 'Subnets', Filters=vpc_filter),
-        described('describe_route_tables', 'RouteTables', Filters=vpc_filter),
-        described('describe_nat_gateways', 'NatGateways', Filter=vpc_filter),
-        described('describe_internet_gateways', 'InternetGateways', Filters=[{'Name': 'attachment.vpc-id', 'Values': [vpc_id]}]),
-        (lambda: stack_addresses(ec2, spec['name'])) if spec['nat'] != 'none' else list,
-        (lambda: vpc.vpc_dns(ec2, vpc_id)) if vpc_id else dict)))
-    found.update(vpc=existing_vpc, nats=[n for n in found['nats'] if n.get('State') in LIVE_NAT_STATES])
+
+    def listing():
+        found = dict(zip(('groups', 'subnets', 'tables', 'nats', 'igws', 'eips', 'dns'), gather(
+            described('describe_security_groups', 'SecurityGroups', Filters=vpc_filter),
+            described('describe_subnets', 'Subnets', Filters=vpc_filter),
+            described('describe_route_tables', 'RouteTables', Filters=vpc_filter),
+            described('describe_nat_gateways', 'NatGateways', Filter=vpc_filter),
+            described('describe_internet_gateways', 'InternetGateways', Filters=[{'Name': 'attachment.vpc-id', 'Values': [vpc_id]}]),
+            (lambda: stack_addresses(ec2, spec['name'])) if spec['nat'] != 'none' else list,
+            (lambda: vpc.vpc_dns(ec2, vpc_id)) if vpc_id else dict)))
+        found.update(vpc=existing_vpc, nats=[n for n in found['nats'] if n.get('State') in LIVE_NAT_STATES])
+        return found
+    found = listing()
+    if vpc_id and missing(spec, found):
+        # A stack whose VPC exists but lacks parts is most often one a run made moments ago, interrupted: AWS's reads
+        # may not show those parts yet (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html), and
+        # what has no token or unique name (internet gateway, address) would be made twice. Read again for a few seconds.
+        found = read_again(listing, lambda again: not missing(spec, again)) or found
     names_to_ids = dict((g['GroupName'], g['GroupId']) for g in found['groups'])
     shorts = [g['short'] for g in spec['groups']]
     for ref, field in sorted(spec['group_refs'].items()):  # checked before anything changes
@@ -146,6 +155,24 @@ def read(ctx, spec):
                                   'add the group to security_groups or fix the name' % (ref, ', '.join(shorts) or 'no groups'))
     check_owners(ctx, spec, found)
     return found
+
+
+def missing(spec, found):
+    """What of the stack's network the VPC's listing lacks (names of kinds), or nothing."""
+    lacks = []
+    if not set(spec['public'] + spec['private']) <= set(s['CidrBlock'] for s in found['subnets']):
+        lacks.append('subnets')
+    if spec['public'] and not found['igws']:
+        lacks.append('internet gateway')
+    zones = len(nat_zones(spec))
+    if len(found['nats']) < zones or len(found['eips']) < zones:
+        lacks.append('NAT gateways and their addresses')
+    if not set(resource_name(spec['name'], what) for what, dummy, dummy2 in table_layout(spec)) <= set(
+            resource_tags(t).get(NAME_TAG) for t in found['tables']):
+        lacks.append('route tables')
+    if not set(g['name'] for g in spec['groups']) <= set(g['GroupName'] for g in found['groups']):
+        lacks.append('security groups')
+    return lacks
 
 
 def nat_zones(spec):

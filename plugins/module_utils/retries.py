@@ -277,6 +277,20 @@ def create_or_find(create, find, attempts=3, exists=()):
         raise
 
 
+def read_again(read, done):
+    """``read()`` again, for up to LOST_FIND_SECONDS while AWS's reads catch up, until ``done(result)``: the last result
+    read (done or not), None when the time allowed no read."""
+    clock, sleep = LOST_FIND_TIMING['clock'], LOST_FIND_TIMING['sleep']
+    deadline, delay, result = clock() + LOST_FIND_SECONDS, 0.5, None
+    while clock() < deadline:
+        sleep(delay)
+        delay = min(2.0, delay * 2)
+        result = read()
+        if done(result):
+            break
+    return result
+
+
 def _found_or_raise(find, exc):
     found = _find_for_a_while(find)
     if found is None:

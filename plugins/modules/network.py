@@ -22,6 +22,9 @@ description:
     (or C(<name>-private-<zone>) per zone); security groups C(<name>-<group>)."
   - The whole spec is validated before any API call; a bad value fails with a message naming the field and the fix.
   - Lookups are batched, one describe per resource type for the whole VPC, so a rerun that changes nothing costs a dozen reads.
+  - When the VPC exists but lacks parts of the spec, it is read again for up to 10 seconds before they are made. AWS's
+    reads may not show for some seconds what a run interrupted a moment ago made, and an internet gateway or an address
+    has no client token or unique name that would stop a second one. Adding parts to a stack costs those seconds once.
   - A stack never changes or deletes what is not tagged with it. The VPC is found by its exact name C(<name>-vpc) and
     its C(Stack) tag; every resource of it the run would change (a subnet by its CIDR, the internet gateway attached to
     it, NAT gateways, route tables and security groups by their names) must be tagged C(Stack=<name>). One of another

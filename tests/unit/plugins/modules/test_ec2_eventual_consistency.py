@@ -608,3 +608,57 @@ def test_a_token_that_answers_a_deleted_table_moves_to_the_next(aws, run_module,
     assert not again.get('failed'), again['msg']
     assert again['route_table']['id'] != made['route_table']['id'] and len(known) == 2
     assert private_tables(aws, vpc_id) == [again['route_table']['id']]
+
+
+def hide_listing(faults, operation, key, times=1, when=None):
+    """The first ``times`` calls of ``operation`` (where ``when(kwargs)``) answer empty: AWS's reads not caught up yet."""
+    left = [times]
+
+    def rule(kwargs, send):
+        if left[0] > 0 and (when is None or when(kwargs)):
+            left[0] -= 1
+            return {key: []}
+        return send()
+    faults.answer(operation, rule)
+    return left
+
+
+def test_a_rerun_that_cannot_list_the_gateway_and_address_yet_reads_again(aws, run_module, faults, monkeypatch):
+    """The interrupted run made the internet gateway and the NAT's address (neither has a client token or a unique
+    name); the rerun's first listing lacks them, so the network is read again, and neither is made twice."""
+    now = [0.0]
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'clock', lambda: now[0])
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'sleep', lambda s: now.__setitem__(0, now[0] + s))
+    first = run_module(network.main, NET_PRIVATE)
+    assert not first.get('failed'), first['msg']
+    igws = hide_listing(faults, 'describe_internet_gateways', 'InternetGateways')
+    eips = hide_listing(faults, 'describe_addresses', 'Addresses')
+    before = len(faults.seen)
+    rerun = run_module(network.main, NET_PRIVATE)
+    assert not rerun.get('failed'), rerun['msg']
+    assert igws == [0] and eips == [0] and 0 < now[0] < retries.LOST_FIND_SECONDS
+    assert rerun['changed'] is False
+    assert not [op for op in faults.seen[before:] if op.startswith(('create_', 'allocate_', 'attach_'))]
+    assert len(aws.describe_internet_gateways()['InternetGateways']) == 1 and len(aws.describe_addresses()['Addresses']) == 1
+
+
+def test_a_cold_run_and_a_whole_stack_are_not_read_again(aws, run_module, faults, monkeypatch):
+    now = [0.0]
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'clock', lambda: now[0])
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'sleep', lambda s: now.__setitem__(0, now[0] + s))
+    assert not run_module(network.main, NET_PRIVATE).get('failed')
+    assert not run_module(network.main, NET_PRIVATE).get('failed')
+    assert now[0] == 0  # no second read: nothing was missing (the cold run had no VPC to read)
+
+
+def test_a_part_added_to_a_stack_is_made_after_the_reads_time(aws, run_module, faults, monkeypatch):
+    """A subnet added to the spec: the listing lacks it, and keeps lacking it: read again for the bound, then made."""
+    now = [0.0]
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'clock', lambda: now[0])
+    monkeypatch.setitem(retries.LOST_FIND_TIMING, 'sleep', lambda s: now.__setitem__(0, now[0] + s))
+    assert not run_module(network.main, NET).get('failed')
+    more = dict(NET, availability_zones=['us-east-1a', 'us-east-1b'], public_subnets=['10.30.0.0/24', '10.30.2.0/24'])
+    result = run_module(network.main, more)
+    assert not result.get('failed'), result['msg']
+    assert result['changed'] and now[0] >= retries.LOST_FIND_SECONDS
+    assert len(result['subnets']['public']) == 2
