@@ -110,7 +110,7 @@ def test_absent_waits_until_draining_is_over(aws, run_module, monkeypatch, group
 
 
 @pytest.mark.parametrize('args, field, words', [
-    ({'target_group': 'w' * 33}, 'target_group', 'at most 32'),
+    ({'target_group': 'w' * 33}, 'target_group', 'maximum of 32 characters'),
     ({'target_group': 'arn:aws:elasticloadbalancing:us-east-1:1:tg'}, 'target_group', 'not a target group ARN'),
     ({'targets': ['web-1']}, 'targets', 'not an instance id'),
     ({'targets': []}, 'targets', 'one or more'),
