@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils import secrets, stack
+from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules, secrets, stack
 
 
 def stack_group(name):
@@ -34,6 +34,29 @@ def secret_problem(value, kind):
     return secrets.problem(kind, value) or ''
 
 
+def aws_rule_problem(value, service, operation, parameter, params=None):
+    """'' when AWS's documented rule for ``parameter`` of ``service``'s ``operation`` (the table the modules and the
+    emulator read) takes ``value``, else the sentence with the rule, AWS's error code and the page (never the value).
+    ``params``: the rest of the request where a rule depends on it (the engine, the storage type). A preflight calls it
+    for each variable that becomes a parameter, before anything is created."""
+    if not aws_rules.rows_for(service, operation, parameter):
+        raise AnsibleFilterError('aws_rule_problem: no rule for %s %s %s' % (service, operation, parameter))
+    return aws_rules.refusal(service, operation, parameter, value, params=params) or ''
+
+
+def aws_tags_problem(tags, service, operation):
+    """'' when every key and value of ``tags`` (a dict) meets AWS's tag rules for ``service``'s ``operation``, else the
+    first refusal, naming the key."""
+    for key, value in (tags or {}).items():
+        key, value = u'%s' % (key,), u'' if value is None else u'%s' % (value,)
+        text = (aws_rules.refusal(service, operation, 'Tags[].Key', key, 'tag key %r' % key)
+                or aws_rules.refusal(service, operation, 'Tags[].Value', value, 'the value of tag %r' % key))
+        if text:
+            return text
+    return ''
+
+
 class FilterModule(object):
     def filters(self):
-        return {'stack_group': stack_group, 'stack_name_problem': stack_name_problem, 'secret_problem': secret_problem}
+        return {'stack_group': stack_group, 'stack_name_problem': stack_name_problem, 'secret_problem': secret_problem,
+                'aws_rule_problem': aws_rule_problem, 'aws_tags_problem': aws_tags_problem}

@@ -67,7 +67,8 @@ def test_site_with_nothing_set_stops_in_preflight_naming_every_missing_setting(u
     assert aws.mutating() == []
 
 
-@pytest.mark.parametrize('problem', ['no key file', 'public key of another key', 'no image', 'no zone', 'key pair of another key'])
+@pytest.mark.parametrize('problem', ['no key file', 'public key of another key', 'no image', 'no zone', 'key pair of another key',
+                                     'load balancer name of 33', 'tag value AWS refuses'])
 def test_preflight_refuses_a_bad_start_before_any_change(user, aws, tmp_path, problem):
     values = {'stack_admin_cidr': '198.51.100.7/32', 'stack_app_repo': 'https://git.example.test/app.git', 'stack_ssh_private_key_file': user.key}
     expect = None
@@ -85,6 +86,12 @@ def test_preflight_refuses_a_bad_start_before_any_change(user, aws, tmp_path, pr
     elif problem == 'no zone':
         values['stack_availability_zones'] = ['us-east-1a', 'us-east-1q']
         expect = "stack_availability_zones[1]: 'us-east-1q' is not an available zone of us-east-1"
+    elif problem == 'load balancer name of 33':  # AWS's rule, from the table the modules read (aws_rules)
+        values['stack_alb_name'] = 'a' * 33
+        expect = "stack_alb_name: refused by AWS's rule for CreateLoadBalancer Name"
+    elif problem == 'tag value AWS refuses':  # ELBv2's tag values take letters, spaces, numbers and _ . : / = + - @ only
+        values['stack_tags'] = {'Owner': 'ops#1'}
+        expect = "stack_tags: the value of tag 'Owner': refused by AWS's rule for CreateLoadBalancer Tags[].Value"
     else:
         other = tmp_path / 'other'
         subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', str(other)], check=True)
