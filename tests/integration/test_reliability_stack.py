@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, ansible_env
+from emulator.consistency import LAG_SECONDS
 from test_inventory import stack_tasks
 
 DESIRED = {'vpc': 1, 'subnet': 4, 'internet_gateway': 1, 'nat_gateway': 1, 'elastic_ip': 1, 'route_table': 2,
@@ -149,6 +150,11 @@ def test_interrupted_at_ten_seeded_moments_a_rerun_converges(aws, tmp_path, clea
         path = write_play(aws, tmp_path)
         aws.faults(pending=2)
         first = run(path, kill_after=moment)
+        # The rerun comes once AWS's reads have caught up with what the killed run made (at most LAG_SECONDS in the aws
+        # profile): a VPC has no client token nor unique name, so a rerun sooner could not see one made a moment ago and
+        # would make a second. What has a token, a unique name or a VPC to be found in is met sooner too (unit tests:
+        # test_ec2_eventual_consistency, "a rerun right after an interrupted one").
+        time.sleep(LAG_SECONDS + 1)
         partial = census(aws)
         converged(path)
         aws.faults()
