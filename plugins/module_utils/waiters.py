@@ -65,6 +65,13 @@ def retry_not_found(call, codes, what, timeout=60, delay=1.0, max_delay=8.0, clo
     "Eventual consistency in the Amazon EC2 API"). Only for ids the module made in this run: for an id the user gave,
     NotFound means it does not exist, and is an error at once. The retry is bounded by ``timeout`` seconds; after it
     the last NotFound is raised, so the error names the call and the id."""
+    return _retry_while(call, codes, timeout, (delay, max_delay), clock, sleep, None)
+
+
+def _retry_while(call, codes, timeout, delays, clock, sleep, out_of_time):
+    """``call()``, again after a growing pause (``delays``: the first and the longest) while it raises an error of
+    ``codes``, for ``timeout`` seconds; then the last error is raised, or what ``out_of_time(exc)`` returns."""
+    delay, max_delay = delays
     deadline = clock() + timeout
     while True:
         try:
@@ -74,7 +81,9 @@ def retry_not_found(call, codes, what, timeout=60, delay=1.0, max_delay=8.0, clo
                 raise
             now = clock()
             if now >= deadline:
-                raise
+                if out_of_time is None:
+                    raise
+                raise out_of_time(exc)
             sleep(min(delay, max(0.0, deadline - now)))
             delay = min(max_delay, delay * 1.5)
 
@@ -100,15 +109,5 @@ def retry_in_use(call, codes, what, holders, timeout=300, delay=2.0, max_delay=1
     (https://docs.aws.amazon.com/vpc/latest/userguide/requester-managed-eni.html), and a certificate stays in use by a
     listener for a while after the listener is deleted. When the time is out, ``holders()`` (a list of strings: the
     interfaces with their descriptions, the addresses ...) is read once and :class:`StillInUse` names them."""
-    deadline = clock() + timeout
-    while True:
-        try:
-            return call()
-        except Exception as exc:  # pylint: disable=broad-except
-            if error_code_of(exc) not in codes:
-                raise
-            now = clock()
-            if now >= deadline:
-                raise StillInUse(what, timeout, holders() if holders else [], str(exc))
-            sleep(min(delay, max(0.0, deadline - now)))
-            delay = min(max_delay, delay * 1.5)
+    return _retry_while(call, codes, timeout, (delay, max_delay), clock, sleep,
+                        lambda exc: StillInUse(what, timeout, holders() if holders else [], str(exc)))
