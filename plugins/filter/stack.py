@@ -35,10 +35,10 @@ def secret_problem(value, kind):
 
 
 def aws_rule_problem(value, service, operation, parameter, params=None):
-    """'' when AWS's documented rule for ``parameter`` of ``service``'s ``operation`` (the table the modules and the
-    emulator read) takes ``value``, else the sentence with the rule, AWS's error code and the page (never the value).
-    ``params``: the rest of the request where a rule depends on it (the engine, the storage type). A preflight calls it
-    for each variable that becomes a parameter, before anything is created."""
+    """'' when AWS's documented rule for ``parameter`` of ``service``'s ``operation`` (the table the modules read,
+    cited from AWS's pages) takes ``value``, else the sentence with the rule, AWS's error code and the page (never
+    the value). ``params``: the rest of the request where a rule depends on it (the engine, the storage type). A
+    preflight calls it for each variable that becomes a parameter, before anything is created."""
     if not aws_rules.rows_for(service, operation, parameter):
         raise AnsibleFilterError('aws_rule_problem: no rule for %s %s %s' % (service, operation, parameter))
     return aws_rules.refusal(service, operation, parameter, value, params=params) or ''
