@@ -502,6 +502,7 @@ def test_another_stacks_load_balancer_certificate_and_targets_are_left_alone(pla
     made = playbook([cert_task('certificate', name='lbit-site', certificate=cert, private_key=key, stack='lbit-2'),
                      lb_task('load balancer', stack='lbit-2', **untagged)])
     assert made.rc == 0, (made.task('certificate').get('msg'), made.task('load balancer').get('msg'))
+    aws.settle()  # stack lbit-2 was made a while before stack lbit's run: every read sees all of it
     (raw,) = elb.describe_load_balancers(Names=['lbit-alb'])['LoadBalancers']
     assert tags_of(elb, raw['LoadBalancerArn']) == {'Stack': 'lbit-2', 'Name': 'lbit-alb'}
     tg = elb.describe_target_groups(Names=['lbit-web'])['TargetGroups'][0]['TargetGroupArn']
