@@ -10,7 +10,9 @@ the module in three steps, so that a line shows the resource's status as it goes
 2. every ``interval`` seconds a read: the module in check mode with only the resource's name, the connection options
    and ``stack`` (a check-mode run sends no mutating call: every one goes through Context.call, which only records it
    in check mode; and with no option to compare there is nothing to change), and a line with the status, until the
-   status is the one the module's own wait waits for (or one at which that wait stops);
+   status is the one the module's own wait waits for (or one at which that wait stops); right after a create, a read
+   that does not find it yet (AWS's reads catch up within seconds) keeps the status the create answered, for up to
+   UNSEEN_SECONDS, so that the last run finds it rather than asking for it again;
 3. the module once more with the task's own ``wait`` and the time left of ``wait_timeout``, so the result, the return
    values and the error of a failed wait are the module's own.
 
@@ -41,6 +43,10 @@ from ansible.utils.vars import merge_hash
 display = Display()
 
 INTERVAL = 30  # seconds between two reads
+# RDS and ElastiCache are eventually consistent: a read right after the create may not find what it made. The reads
+# after a create wait this long for it (each then keeps the status the create answered); the last run, which finds
+# it or is refused the name, and finds it then, still answers if it never shows.
+UNSEEN_SECONDS = 60
 SLEEP = time.sleep  # the tests make these instant
 CLOCK = time.monotonic
 
@@ -132,6 +138,12 @@ class ProgressAction(ActionBase):
         view = result.get(self.RESULT_KEY)
         return view.get('status') if isinstance(view, dict) else None
 
+    def _found(self, result):
+        """True when a read found the resource: a check-mode run that did not find it fails (the options a create needs
+        are not in a read) or plans a create (a view with no ARN)."""
+        view = result.get(self.RESULT_KEY)
+        return not result.get('failed') and isinstance(view, dict) and bool(view.get('arn'))
+
     def _show(self, name, status, elapsed, timeout):
         display.display('%s %s: %s (%s of %s)' % (self.MODULE, name, status, duration(elapsed), duration(timeout)))
 
@@ -145,6 +157,7 @@ class ProgressAction(ActionBase):
         read.update(state='present', wait=False)
         every = interval()
         waited = False
+        made = first.get('changed') and isinstance(first.get('diff'), dict) and not first['diff'].get('before')
         while status and status not in self.SETTLED + self.STOPS:
             elapsed = CLOCK() - start
             self._show(name, status, elapsed, timeout)
@@ -153,10 +166,13 @@ class ProgressAction(ActionBase):
             SLEEP(min(every, timeout - elapsed))
             waited = True
             now = self._module(read, task_vars, check_mode=True)
+            if made and not self._found(now) and CLOCK() - start < UNSEEN_SECONDS:
+                continue  # just made, not in AWS's reads yet: the status the create answered holds
             if now.get('failed'):
                 status = None  # unknown: the last run reports it as the module does
                 break
             status = self._status(now)
+            made = False
         if waited and status:
             self._show(name, status, CLOCK() - start, timeout)
         left = max(1, int(math.ceil(timeout - (CLOCK() - start))))

@@ -57,8 +57,8 @@ def test_rds_instance_with_wait_through_the_plugin(aws, tmp_path):
     assert created['rds_instance']['identifier'] == 'progress-db'
     assert created['diff']['before'] == {}
     assert modified['changed'] is True and modified['rds_instance']['backup_retention_period'] == 3
-    changes = [r['action'] for r in aws.requests() if not r['action'].startswith(READS)]
-    assert changes == ['CreateDBInstance', 'ModifyDBInstance'], changes
+    sent = [r for r in aws.requests() if not r['action'].startswith(READS)]
+    assert [r['action'] for r in sent] == ['CreateDBInstance', 'ModifyDBInstance'], sent
     # the create answered available: no line; the modify: its status as read, then available
     # the create walks creating and backing-up (AWS's states, the emulator's aws profile), the change modifying
     assert len(lines) >= 2 and all(re.match(r'^rds_instance progress-db: (creating|backing-up|modifying|available) \(\d+s of 2m\)$', x)

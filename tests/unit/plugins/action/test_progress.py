@@ -273,3 +273,45 @@ def test_the_cache_read_is_a_check_mode_run_that_sends_nothing(aws, run_module, 
     assert result['changed'] is False
     assert result['cache_cluster']['status'] == 'creating'
     assert cache.describe_replication_groups()['ReplicationGroups'][0]['Status'] == 'creating'
+
+
+def test_reads_right_after_a_create_that_do_not_find_it_yet_keep_its_status(clock, lines):
+    """RDS's reads catch up a moment after CreateDBInstance: a check-mode read that does not find the new instance
+    (it fails: a read has none of the options a create needs; or it plans a create) is not the end of the progress."""
+    made = db('creating', arn='arn:aws:rds:us-east-1:123456789012:db:demo-db')
+    done = db('available', arn=made['arn'])
+    answers = [
+        {'changed': True, 'rds_instance': made, 'diff': {'before': {}, 'after': made}},
+        {'failed': True, 'msg': 'db_subnet_group_name is required to create DB instance demo-db'},
+        {'changed': True, 'rds_instance': db('creating', arn=None)},
+        {'changed': False, 'rds_instance': db('backing-up', arn=made['arn'])},
+        {'changed': False, 'rds_instance': done},
+        {'changed': False, 'rds_instance': done, 'diff': {'before': done, 'after': done}},
+    ]
+    action = plugin(rds_action.ActionModule, dict(RDS_ARGS), answers)
+    result = action.run(task_vars={})
+    assert lines == ['rds_instance demo-db: creating (0s of 30m)', 'rds_instance demo-db: creating (30s of 30m)',
+                     'rds_instance demo-db: creating (1m of 30m)', 'rds_instance demo-db: backing-up (1m30s of 30m)',
+                     'rds_instance demo-db: available (2m of 30m)']
+    assert result['changed'] is True and result['rds_instance'] == done and len(action.runs) == 6
+
+
+def test_a_create_never_seen_by_the_reads_goes_to_the_last_run_after_unseen_seconds(clock, lines):
+    made = db('creating', arn='arn:aws:rds:us-east-1:123456789012:db:demo-db')
+    unseen = {'failed': True, 'msg': 'db_subnet_group_name is required to create DB instance demo-db'}
+    last = {'failed': True, 'msg': 'the last run answers as the module does'}
+    answers = [{'changed': True, 'rds_instance': made, 'diff': {'before': {}, 'after': made}}, unseen, unseen, last]
+    action = plugin(rds_action.ActionModule, dict(RDS_ARGS), answers)
+    result = action.run(task_vars={})
+    assert progress.UNSEEN_SECONDS == 60 and clock.slept == [30, 30]  # the read at 60 s is the last: no more waiting
+    assert result['failed'] is True and result['msg'] == last['msg'] and result['changed'] is True
+    assert action.runs[-1] == (dict(RDS_ARGS, wait_timeout=1740), False)
+
+
+def test_a_failed_read_of_what_was_there_before_still_ends_the_progress(clock, lines):
+    there = db('modifying', arn='arn:aws:rds:us-east-1:123456789012:db:demo-db')
+    answers = [{'changed': True, 'rds_instance': there, 'diff': {'before': db('available'), 'after': there}},
+               {'failed': True, 'msg': 'throttled'}, {'changed': False, 'rds_instance': db('available')}]
+    action = plugin(rds_action.ActionModule, dict(RDS_ARGS), answers)
+    action.run(task_vars={})
+    assert len(action.runs) == 3 and lines == ['rds_instance demo-db: modifying (0s of 30m)']
