@@ -18,7 +18,7 @@ from ansible_collections.seed.laravel_aws.plugins.modules import (
     cache_cluster, cache_subnet_group, certificate, db_subnet_group, load_balancer, rds_instance,
 )
 
-from ...conftest import mutating
+from ...conftest import REGION, mutating
 from .pem import self_signed
 
 SERVICES = ('elbv2', 'rds', 'elasticache', 'acm')
@@ -28,6 +28,25 @@ MODULES = {  # name: (module, its module_utils whose validate() runs before any 
     'cache_cluster': (cache_cluster, cache_cluster_utils), 'cache_subnet_group': (cache_subnet_group, cache_subnet_group_utils),
     'load_balancer': (load_balancer, load_balancer_utils), 'certificate': (certificate, certificate_utils),
 }
+
+
+@pytest.fixture(scope='module')
+def aws():
+    """moto's in-process AWS, started once for this file's hundreds of cases (each sends nothing that changes it: a
+    refused value is refused before any call, a taken one stops at validate()); the shared fixture's start per case
+    cost most of the file's time."""
+    moto = pytest.importorskip('moto')
+    import boto3
+    from emulator.fidelity import patch_moto
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ('AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_EC2'):
+            patch.delenv(name, raising=False)
+        patch.setenv('AWS_ACCESS_KEY_ID', 'testing')
+        patch.setenv('AWS_SECRET_ACCESS_KEY', 'testing')
+        patch.setenv('AWS_DEFAULT_REGION', REGION)
+        patch_moto()
+        with moto.mock_aws():
+            yield boto3.client('ec2', region_name=REGION)
 
 
 # -- minimal valid arguments of each module, with the option under test given ``v`` -----------------------------------
