@@ -8,6 +8,7 @@ Reproduce one: pytest -q tests/integration/test_reliability_stack.py -k interrup
 """
 import json
 import os
+import sys
 import random
 import signal
 import subprocess
@@ -17,7 +18,9 @@ import pytest
 import yaml
 
 from conftest import ROOT, ansible_env
-from emulator.consistency import LAG_SECONDS
+
+sys.path.insert(0, ROOT)  # the emulator package, at the checkout's root (pytest runs from anywhere)
+from emulator.consistency import LAG_SECONDS  # noqa: E402 pylint: disable=wrong-import-position
 from test_inventory import stack_tasks
 
 DESIRED = {'vpc': 1, 'subnet': 4, 'internet_gateway': 1, 'nat_gateway': 1, 'elastic_ip': 1, 'route_table': 2,
