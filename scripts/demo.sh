@@ -206,7 +206,12 @@ start_emulator() {
     --dataplane-dir "$DEMO/dataplane" --attach "$GIT_CONTAINER=$GIT_HOST" --proxy-port "$PROXY_PORT" \
     >"$RUN/emulator.log" 2>&1 &
   for _ in $(seq 1 150); do
-    curl -fsS --noproxy '*' "http://127.0.0.1:$PORT/_seed/health" >/dev/null 2>&1 && { echo "emulator: on http://127.0.0.1:$PORT (data plane on)"; return; }
+    if curl -fsS --noproxy '*' "http://127.0.0.1:$PORT/_seed/health" >/dev/null 2>&1; then
+      # say what it rehearses: the profile (aws: AWS's rules, consistency and time) at its pace
+      echo "emulator: on http://127.0.0.1:$PORT (data plane on; $(curl -fsS --noproxy '*' "http://127.0.0.1:$PORT/_seed/faults" |
+        .venv/bin/python -c 'import json,sys; f=json.load(sys.stdin); print("profile %s, states at %s x AWS time, a new id unseen for up to %s reads" % (f["profile"], f["pace"], f["lag"]))'))"
+      return
+    fi
     sleep 0.2
   done
   echo "emulator: did not start; see $RUN/emulator.log" >&2; cat "$RUN/emulator.log" >&2; exit 1
