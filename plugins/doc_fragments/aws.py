@@ -110,3 +110,38 @@ options:
     type: bool
     default: true
 '''
+
+    STATE = r'''
+options:
+  state:
+    description:
+      - V(present) creates the resource or brings it to the options given; options left out are left as they are.
+      - V(absent) deletes it; one that is not there is no change.
+    type: str
+    choices: [present, absent]
+    default: present
+'''
+
+    WAITS = r'''
+options:
+  wait:
+    description:
+      - Wait until AWS reports the resource in the state asked for (or gone, with O(state=absent)), up to O(wait_timeout).
+      - Without it the module returns once AWS has taken the request.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait for, with O(wait); the error on timeout names the state last seen.
+    type: int
+    default: 600
+'''
+
+    ATTRIBUTES = r'''
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would change and changes nothing (reads only); an id that would be made is null.
+  diff_mode:
+    support: full
+    description: Returns the resource before and after.
+'''

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """An ElastiCache subnet group, found by its name. Used by cache_subnet_group.
 
-The resource contract (docs/architecture.md): :func:`find`, :func:`describe`, :func:`ensure`, :func:`delete`,
+The resource protocol (docs/architecture.md, runner.py): :func:`validate`, :func:`resolve`, :func:`find`,
+:func:`describe`, :func:`ensure`, :func:`delete`,
 over a Context whose client is ElastiCache's. The name is the group's identity (AWS keeps one group per name
 and lowercases it), so a CreateCacheSubnetGroup whose answer was lost is found again by its name
 (``retries.create_or_find``) before creating again; description and subnets change in place
@@ -36,6 +37,8 @@ IN_USE = ('CacheSubnetGroupInUse',)
 
 # The name, the description and the tags are checked against aws_rules' rows of ElastiCache (AWS's documented rules, with
 # their pages), for each operation that sends them.
+NAME = 'cache_subnet_group'
+KEY = ('name', 'stack')
 TAG_OPERATIONS = ('CreateCacheSubnetGroup', 'AddTagsToResource')
 SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
 
@@ -76,13 +79,14 @@ def validate(p):
     return desired
 
 
-def resolve(ctx, *, desired, ec2):
+def resolve(ctx, *, desired):
     """Reads only, before any change: the subnets exist and are in one VPC; fills vpc_id and availability_zones (given no
     subnets, nothing to read)."""
     if desired.get('subnets') is None:
         desired['vpc_id'], desired['availability_zones'] = None, None
         return desired
-    desired['vpc_id'], desired['availability_zones'] = subnets_in_one_vpc(ec2, desired['subnets'], 'a cache subnet group')
+    desired['vpc_id'], desired['availability_zones'] = subnets_in_one_vpc(ctx.aws('ec2'), desired['subnets'],
+                                                                             'a cache subnet group')
     return desired
 
 
@@ -173,7 +177,7 @@ def ensure(ctx, *, desired, existing=None):
     return Change.of(changed, before, after, arn)
 
 
-def delete(ctx, *, existing):
+def delete(ctx, *, existing, desired=None):  # pylint: disable=unused-argument
     """Delete the group. AWS refuses one a cache cluster still uses (CacheSubnetGroupInUse), one being deleted included,
     until it is gone: the delete is sent again within the context's wait_timeout (with ``ctx.wait``; else once), then
     waiters.StillInUse names the clusters in the group, with their status and replication group."""

@@ -121,8 +121,9 @@ class Plan:
 class Context:
     """The client, the run's settings and its plan, for every resource function."""
 
-    def __init__(self, client, check_mode=False, purge_tags=True, wait=True, wait_timeout=600, warn=None):
+    def __init__(self, client, check_mode=False, purge_tags=True, wait=True, wait_timeout=600, warn=None, clients=None):
         self.client = client
+        self.clients = clients  # service -> client, for another service's reads (aws())
         self.check_mode = bool(check_mode)
         self.purge_tags = purge_tags
         self.wait = wait
@@ -143,6 +144,12 @@ class Context:
         if contexts is not None:  # AwsModule.exit_json settles what the run made (ec2.settle_made)
             contexts.append(ctx)
         return ctx
+
+    def aws(self, service):
+        """The client of another ``service`` (``ctx.aws('ec2')`` for the subnets of an RDS subnet group)."""
+        if self.clients is None:
+            raise RuntimeError('this context has no clients but its own: give Context(..., clients=...)')
+        return self.clients(service)
 
     def call(self, operation, **kwargs):
         """A mutating call: sent (its answer returned), or in check mode recorded (``None`` returned)."""

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """An RDS DB subnet group, found by its name (unique per region). Used by db_subnet_group.
 
-The resource contract (docs/architecture.md): :func:`find`, :func:`describe`, :func:`ensure`, :func:`delete`,
-over a Context whose client is RDS's. CreateDBSubnetGroup carries no token, but the name is the identity: a
+The resource protocol (docs/architecture.md, runner.py): :func:`validate`, :func:`resolve`, :func:`find`,
+:func:`describe`, :func:`ensure`, :func:`delete`, over a Context whose client is RDS's. CreateDBSubnetGroup carries no token, but the name is the identity: a
 lost answer is found again by name (``retries.create_or_find``) before creating again. The description and
 the subnets change in place (ModifyDBSubnetGroup); left out, they are left as they are. With a stack, the group found
 by its name is changed or deleted only when it is tagged with that stack.
@@ -15,7 +15,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import time
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import not_found, subnets_in_one_vpc
@@ -29,6 +28,8 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import re
 
 # The name, the description and the tags are checked against aws_rules' rows of RDS (AWS's documented rules, with their
 # pages), for each operation that sends them.
+NAME = 'db_subnet_group'
+KEY = ('name', 'stack')
 TAG_OPERATIONS = ('CreateDBSubnetGroup', 'AddTagsToResource')
 SUBNET_ID_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
 MISSING = 'DBSubnetGroupNotFoundFault'
@@ -36,18 +37,6 @@ MISSING = 'DBSubnetGroupNotFoundFault'
 # InvalidDBSubnetGroupStateFault "The DB subnet group cannot be deleted because it's in use." (an instance uses it, one
 # being deleted included, until it is gone)
 IN_USE = ('InvalidDBSubnetGroupStateFault',)
-SLEEP = time.sleep  # the delete's retry (a test makes these instant)
-CLOCK = time.monotonic
-
-
-def _sleep(seconds):
-    SLEEP(seconds)
-
-
-def _clock():
-    return CLOCK()
-
-
 def validate(p):
     """The desired group from the options, checked before any call: {name, description, subnet_ids, tags, stack}; the
     description and the subnets are None when left out (left as they are; to create, the name and a refusal)."""
@@ -83,12 +72,12 @@ def validate(p):
     return desired
 
 
-def check_subnets(ec2, desired):
+def resolve(ctx, *, desired):
     """The subnets read with EC2 (one VPC, two or more zones): the desired group with its vpc_id and zones (given no
     subnets, the group's are left as they are: nothing to read)."""
     if desired.get('subnet_ids') is None:
         return dict(desired, vpc_id=None, availability_zones=None)
-    vpc_id, zones = subnets_in_one_vpc(ec2, desired['subnet_ids'], 'a DB subnet group', min_zones=2)
+    vpc_id, zones = subnets_in_one_vpc(ctx.aws('ec2'), desired['subnet_ids'], 'a DB subnet group', min_zones=2)
     return dict(desired, vpc_id=vpc_id, availability_zones=zones)
 
 
@@ -127,7 +116,7 @@ def _planned(desired, arn, tags):
 
 def ensure(ctx, *, desired, existing=None):
     """Create the group (``existing`` None), or modify its description and subnets in place; tags converged.
-    ``desired``: what :func:`check_subnets` returned; ``existing``: what :func:`find` returned."""
+    ``desired``: what :func:`resolve` returned; ``existing``: what :func:`find` returned."""
     if existing is None:
         if desired['subnet_ids'] is None:
             raise ValidationError('subnets', 'required to create DB subnet group %s: the ids of two or more subnets of one VPC, '
@@ -168,7 +157,7 @@ def ensure(ctx, *, desired, existing=None):
     return Change.of(changed or tags_changed, before, after, arn)
 
 
-def delete(ctx, *, existing):
+def delete(ctx, *, existing, desired=None):  # pylint: disable=unused-argument
     """Delete the group. AWS refuses one that an instance still uses (InvalidDBSubnetGroupStateFault), one being deleted
     included, until it is gone: the delete is sent again within the context's wait_timeout (with ``ctx.wait``; else once),
     then waiters.StillInUse names the instances that use the group, with their status."""
@@ -176,8 +165,7 @@ def delete(ctx, *, existing):
     name = raw['DBSubnetGroupName']
     try:
         retry_in_use(lambda: ctx.call('delete_db_subnet_group', DBSubnetGroupName=name), IN_USE, 'DB subnet group %s' % name,
-                     lambda: instances_in_subnet_group(ctx.client, name), timeout=ctx.wait_timeout if ctx.wait else 0,
-                     sleep=_sleep, clock=_clock)
+                     lambda: instances_in_subnet_group(ctx.client, name), timeout=ctx.wait_timeout if ctx.wait else 0)
     except Exception as exc:  # pylint: disable=broad-except
         if not not_found(exc, MISSING):  # a lost answer's repeat: the first call deleted it
             raise

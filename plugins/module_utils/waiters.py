@@ -9,6 +9,21 @@ __metaclass__ = type
 
 import time
 
+# The one sleep and clock of every wait and retry of the collection, read when called: a test makes waits instant by
+# setting these two (monkeypatch.setattr(waiters, 'SLEEP', ...)), whatever resource waits.
+SLEEP = time.sleep
+CLOCK = time.monotonic
+
+
+def pause(seconds):
+    """SLEEP, as it is when called."""
+    SLEEP(seconds)
+
+
+def monotonic():
+    """CLOCK, as it is when called."""
+    return CLOCK()
+
 
 class WaitTimeout(Exception):
     def __init__(self, what, timeout, last):
@@ -28,13 +43,14 @@ class WaitFailed(RuntimeError):
 
 
 def wait_for(fetch, ready, what, timeout=300, delay=2.0, max_delay=15.0, failed=None,
-             clock=time.monotonic, sleep=time.sleep):
+             clock=None, sleep=None):
     """Call ``fetch()`` until ``ready(result)``; return that result.
 
     ``failed(result)`` may return a message to stop early (a resource that went
     to ``failed``). Delays grow by half each poll up to ``max_delay``; the first
     poll is immediate, so a resource that is already ready costs one call.
     """
+    clock, sleep = clock or monotonic, sleep or pause
     deadline = clock() + timeout
     result = None
     while True:
@@ -57,7 +73,7 @@ def error_code_of(exc):
     return ((getattr(exc, 'response', None) or {}).get('Error') or {}).get('Code') or ''
 
 
-def retry_not_found(call, codes, what, timeout=60, delay=1.0, max_delay=8.0, clock=time.monotonic, sleep=time.sleep):
+def retry_not_found(call, codes, what, timeout=60, delay=1.0, max_delay=8.0, clock=None, sleep=None):
     """``call()`` for an id this run just made, again while AWS answers one of the NotFound ``codes``.
 
     EC2, ELBv2, RDS and ElastiCache are eventually consistent: "If you run a Describe* command right after creating a
@@ -72,6 +88,7 @@ def _retry_while(call, codes, timeout, delays, clock, sleep, out_of_time):
     """``call()``, again after a growing pause (``delays``: the first and the longest) while it raises an error of
     ``codes``, for ``timeout`` seconds; then the last error is raised, or what ``out_of_time(exc)`` returns."""
     delay, max_delay = delays
+    clock, sleep = clock or monotonic, sleep or pause
     deadline = clock() + timeout
     while True:
         try:
@@ -100,7 +117,7 @@ class StillInUse(RuntimeError):
         self.last = last
 
 
-def retry_in_use(call, codes, what, holders, timeout=300, delay=2.0, max_delay=15.0, clock=time.monotonic, sleep=time.sleep):
+def retry_in_use(call, codes, what, holders, timeout=300, delay=2.0, max_delay=15.0, clock=None, sleep=None):
     """``call()`` (a delete or a detach), again while AWS answers one of ``codes`` (``DependencyViolation``,
     ``ResourceInUseException``, ``CacheSubnetGroupInUse`` ...) and until ``timeout`` seconds have passed.
 

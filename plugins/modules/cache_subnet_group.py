@@ -127,38 +127,20 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, public
-from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
 from ansible_collections.seed.laravel_aws.plugins.module_utils import cache_subnet_group
 
-
-def run(m):
-    desired = cache_subnet_group.validate(m.params)
-    ctx = Context.of(m, m.client('elasticache'))
-    if m.params['state'] == 'present':
-        cache_subnet_group.resolve(ctx, desired=desired, ec2=m.client('ec2'))
-    existing = cache_subnet_group.find(ctx, name=desired['name'], stack=desired['stack'])
-    if m.params['state'] == 'absent':
-        if existing is None:
-            m.exit_json(changed=False, cache_subnet_group={}, diff=make_diff(None, None))
-        change = cache_subnet_group.delete(ctx, existing=existing)
-        m.exit_json(changed=True, cache_subnet_group={}, diff=make_diff(change.before, None))
-    change = cache_subnet_group.ensure(ctx, desired=desired, existing=existing)
-    after = public(change.after)
-    m.exit_json(changed=change.changed, cache_subnet_group=after, diff=make_diff(change.before, after))
+ARGUMENT_SPEC = resource_spec(dict(
+    name=dict(type='str', required=True),
+    description=dict(type='str'),
+    subnets=dict(type='list', elements='str'),
+    wait_timeout=dict(type='int', default=1200),
+), owner=True, waits=True)
 
 
 def main():
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            name=dict(type='str', required=True),
-            description=dict(type='str'),
-            subnets=dict(type='list', elements='str'),
-            wait_timeout=dict(type='int', default=1200),
-        ), owner=True, waits=True),
-    )
-    m.run(run)
+    run_module(cache_subnet_group, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils import (
     cache_cluster as cache_utils, cache_subnet_group as csg_utils, certificate as cert_utils, db_subnet_group as dsg_utils,
-    elasticache, elbv2, load_balancer as lb_utils, rds_instance as rds_utils,
+    elasticache, elbv2, load_balancer as lb_utils, rds_instance as rds_utils, waiters,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
@@ -52,7 +52,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     c = Clock()
-    for mod in (rds_utils, elasticache, elbv2, dsg_utils, cert_utils):
+    for mod in (rds_utils, elasticache, elbv2, dsg_utils, cert_utils, waiters):
         monkeypatch.setattr(mod, 'SLEEP', c.sleep, raising=False)
         monkeypatch.setattr(mod, 'CLOCK', c, raising=False)
     return c

@@ -223,11 +223,11 @@ def test_a_change_left_for_the_maintenance_window_is_pending_and_a_rerun_changes
 
 
 def test_a_subnet_group_in_use_is_not_deleted_and_the_error_names_the_instance(aws, run_module, net, monkeypatch):
-    from ansible_collections.seed.laravel_aws.plugins.module_utils import db_subnet_group as dsg_utils
+    from ansible_collections.seed.laravel_aws.plugins.module_utils import waiters
     from ansible_collections.seed.laravel_aws.plugins.modules import db_subnet_group
     now = [0.0]
-    monkeypatch.setattr(dsg_utils, 'CLOCK', lambda: now[0])
-    monkeypatch.setattr(dsg_utils, 'SLEEP', lambda s: now.__setitem__(0, now[0] + s))
+    monkeypatch.setattr(waiters, 'CLOCK', lambda: now[0])
+    monkeypatch.setattr(waiters, 'SLEEP', lambda s: now.__setitem__(0, now[0] + s))
     run_module(rds_instance.main, args_of())
     refused = run_module(db_subnet_group.main, {'name': 'demo-db', 'state': 'absent', 'wait_timeout': 60})
     assert refused['failed'] and 'still in use after 60s' in refused['msg'] and 'DB instance demo-db (available)' in refused['msg']
