@@ -24,6 +24,11 @@ in-process moto) so that they behave as AWS documents:
 - DeregisterTargets of a target that is not registered: "If the specified target does not exist,
   the action returns successfully" (the ELBv2 API reference); moto answers InvalidTarget, which
   would make a client's retry of a lost answer fail.
+- CreateBucket: a new S3 bucket is encrypted with SSE-S3, has all four public access blocks on and ACLs
+  disabled (object ownership BucketOwnerEnforced), as AWS makes every new bucket since 2023
+  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html: "all new buckets ... SSE-S3
+  as the base level of encryption"; https://docs.aws.amazon.com/AmazonS3/latest/userguide/create-bucket-overview.html:
+  "S3 Block Public Access ... enabled", "ACLs disabled" by default); moto makes it with none of them.
 - RDS (emulator.rds): PostgreSQL's orderable instance options, its default version, and DB subnet
   groups created and modified as AWS does.
 - ElastiCache (emulator.elasticache): cache subnet groups deleted and modified, replication groups
@@ -60,6 +65,21 @@ def free_nat_gateway(backend, nat):
         eni.delete()
     for entry in nat.address_set:
         entry.pop('associationId', None)
+
+
+def patch_s3():
+    """A new bucket as AWS makes it (see above)."""
+    from moto.s3.models import PublicAccessBlock, S3Backend
+    create_bucket = S3Backend.create_bucket
+
+    @functools.wraps(create_bucket)
+    def create_bucket_as_aws(self, bucket_name, region_name, *args, **kwargs):
+        bucket = create_bucket(self, bucket_name, region_name, *args, **kwargs)
+        bucket.encryption = {'Rule': {'ApplyServerSideEncryptionByDefault': {'SSEAlgorithm': 'AES256'}, 'BucketKeyEnabled': 'false'}}
+        bucket.public_access_block = PublicAccessBlock('true', 'true', 'true', 'true')
+        bucket.ownership_rule = 'BucketOwnerEnforced'  # CreateBucket's x-amz-object-ownership, when given, comes after
+        return bucket
+    S3Backend.create_bucket = create_bucket_as_aws
 
 
 def patch_moto():
@@ -186,6 +206,7 @@ def patch_moto():
             if found:
                 self.deregistered_targets[target['Id']] = found
     FakeTargetGroup.deregister = deregister_as_aws
+    patch_s3()
     rds.patch_rds()  # RDS for PostgreSQL: the orderable options catalogue, subnet groups as AWS keeps them
     elasticache.patch_elasticache()  # ElastiCache's answers (emulator/elasticache.py)
     PATCHED.append(True)

@@ -28,7 +28,7 @@ import sys
 import threading
 import unicodedata
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from emulator.server import Hook
 
@@ -51,7 +51,7 @@ def load_rules():
 aws_rules = load_rules()
 
 # The signing name in the request's credential scope -> botocore's service name.
-SIGNING = {'ec2': 'ec2', 'elasticloadbalancing': 'elbv2', 'rds': 'rds', 'elasticache': 'elasticache', 'acm': 'acm'}
+SIGNING = {'ec2': 'ec2', 'elasticloadbalancing': 'elbv2', 'rds': 'rds', 'elasticache': 'elasticache', 'acm': 'acm', 's3': 's3'}
 # Which service a JSON request is for, from X-Amz-Target's prefix.
 TARGETS = {'CertificateManager': 'acm'}
 
@@ -290,6 +290,8 @@ class ParamRules(Hook):
             return None
         op = svc.operation_model(action)
         shape = op.input_shape
+        if svc.protocol == 'rest-xml':  # S3: the bucket is the path's first part; the rows judge it, the model no more
+            return svc.protocol, None, {'Bucket': unquote((environ.get('PATH_INFO') or '/').lstrip('/').partition('/')[0])}
         if svc.protocol == 'json':
             try:
                 params = json.loads(body.decode('utf-8') or '{}') if body else {}

@@ -46,15 +46,59 @@ from xml.sax.saxutils import escape as xml_escape
 
 from emulator import profile as profile_mod
 
-READ_PREFIXES = ('Describe', 'Get', 'List')
+READ_PREFIXES = ('Describe', 'Get', 'List', 'Head')
 TOKEN_ACTIONS = ('RunInstances', 'CreateNatGateway')
 
 
+# S3's REST API names no action in the request: it is the method, the path (/bucket or /bucket/key, path-style as botocore
+# sends to an address) and the sub-resource of the query (?versioning). The operations of the S3 API reference
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html) the collection
+# sends, and the object calls a test makes.
+S3_SUBRESOURCES = {}
+for _name in ('Versioning', 'Policy', 'Tagging', 'Encryption', 'OwnershipControls'):
+    for _method, _verb in (('GET', 'Get'), ('PUT', 'Put'), ('DELETE', 'Delete')):
+        S3_SUBRESOURCES[(_method, _name[0].lower() + _name[1:])] = '%sBucket%s' % (_verb, _name)
+S3_SUBRESOURCES.update({('GET', 'publicAccessBlock'): 'GetPublicAccessBlock', ('PUT', 'publicAccessBlock'): 'PutPublicAccessBlock',
+                        ('DELETE', 'publicAccessBlock'): 'DeletePublicAccessBlock', ('GET', 'location'): 'GetBucketLocation',
+                        ('GET', 'versions'): 'ListObjectVersions', ('POST', 'delete'): 'DeleteObjects'})
+S3_PLAIN = {('HEAD', False): 'HeadBucket', ('PUT', False): 'CreateBucket', ('DELETE', False): 'DeleteBucket',
+            ('GET', True): 'GetObject', ('PUT', True): 'PutObject', ('DELETE', True): 'DeleteObject', ('HEAD', True): 'HeadObject'}
+
+
+def signing_service(environ):
+    """The service of the request's SigV4 credential scope (s3, ec2, elasticloadbalancing ...), or None."""
+    match = re.search(r'Credential=[^/]+/[^/]+/[^/]+/([^/]+)/', environ.get('HTTP_AUTHORIZATION', ''))
+    return match.group(1) if match else None
+
+
+def s3_action(environ):
+    """The S3 operation of a request (None for one the emulator does not name)."""
+    method = environ.get('REQUEST_METHOD')
+    bucket, dummy, key = (environ.get('PATH_INFO') or '/').lstrip('/').partition('/')
+    if not bucket:
+        return 'ListBuckets' if method == 'GET' else None
+    query = parse_qs(environ.get('QUERY_STRING', ''), keep_blank_values=True)
+    for name in query:
+        if (method, name) in S3_SUBRESOURCES:
+            return S3_SUBRESOURCES[(method, name)]
+    if method == 'GET' and not key:
+        return 'ListObjectsV2' if 'list-type' in query else 'ListObjects'
+    return S3_PLAIN.get((method, bool(key)))
+
+
+def s3_error(code, message):
+    """An error answer as S3 writes it (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html)."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId></Error>'
+            % (xml_escape(code), xml_escape(message), uuid.uuid4())).encode()
+
+
 def action_of(environ, body):
-    """The API action of a request: the Action form field (EC2 query API) or X-Amz-Target."""
+    """The API action of a request: the Action form field (EC2 query API), X-Amz-Target, or S3's REST operation."""
     target = environ.get('HTTP_X_AMZ_TARGET')
     if target:
         return target.rsplit('.', 1)[-1]
+    if signing_service(environ) == 's3':
+        return s3_action(environ) or '%s %s' % (environ.get('REQUEST_METHOD'), environ.get('PATH_INFO'))
     query = parse_qs(environ.get('QUERY_STRING', ''))
     if 'Action' in query:
         return query['Action'][0]
@@ -352,6 +396,9 @@ class Recorder:
         throttled = self.faults.throttle()
         if throttled:
             status, code, message = throttled
+            if signing_service(environ) == 's3':  # S3's own answer to too many requests (ErrorResponses.html)
+                status, code, message = '503 Slow Down', 'SlowDown', 'Please reduce your request rate.'
+
             self.record(action, int(status.split(' ', 1)[0]), fault='throttled')
             return self.error(start_response, status, code, message, environ)
         form = form_of(body)
@@ -457,6 +504,8 @@ class Recorder:
         if environ is not None and environ.get('HTTP_X_AMZ_TARGET'):
             data = json.dumps({'__type': code, 'message': message}).encode()
             content_type = environ.get('CONTENT_TYPE') or 'application/x-amz-json-1.1'
+        elif environ is not None and signing_service(environ) == 's3':
+            data, content_type = s3_error(code, message), 'application/xml'
         else:
             data, content_type = ec2_error(code, message), 'text/xml'
         start_response(status, [('Content-Type', content_type), ('Content-Length', str(len(data))),

@@ -51,6 +51,7 @@ VPC_CIDR = 'https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.htm
 SUBNET_CIDR = 'https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html'  # "between a /16 netmask ... and /28"
 ALB_HEALTH = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html'
 KEY_PAIRS = 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html'
+S3_NAMES = 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html'
 
 TAG_SPECIAL = '_.:/=+-@'
 PRINTABLE = ''.join(chr(c) for c in range(33, 127))  # printable ASCII without the space
@@ -150,6 +151,9 @@ def _fails(check, value, params):
         elif kind == 'not_prefix':
             if text.lower().startswith(tuple(p.lower() for p in arg)):
                 return 'starts with a reserved prefix'
+        elif kind == 'not_suffix':
+            if text.lower().endswith(tuple(p.lower() for p in arg)):
+                return 'ends with a reserved suffix'
         elif kind == 'not_values':
             if text.lower() in [v.lower() for v in arg]:
                 return 'a reserved name'
@@ -439,6 +443,29 @@ _row('acm', 'ImportCertificate', 'Tags', 'You cannot apply tags when reimporting
      [[{'Key': 'Name', 'Value': 'demo'}]], [[{'Key': 'Name', 'Value': 'demo'}]], {'forbidden_with': 'CertificateArn'},
      fail_with={'CertificateArn': 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000'})
 
+# S3. "General purpose bucket naming rules" (the error: InvalidBucketName, "The specified bucket is not valid.",
+# https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html). botocore itself refuses only characters outside
+# [a-zA-Z0-9.\-_] before sending; AWS the rest.
+_S3_NAME_MESSAGE = 'The specified bucket is not valid.'
+_row('s3', 'CreateBucket', 'Bucket', 'must be between 3 (min) and 63 (max) characters long, consist only of lowercase letters, '
+     'numbers, periods (.), and hyphens (-), and begin and end with a letter or number', S3_NAMES, 'InvalidBucketName',
+     _S3_NAME_MESSAGE, ['demo-artifacts', 'abc', 'a' * 63, 'demo.artifacts.1'],
+     ['ab', 'a' * 64, 'Demo-artifacts', 'demo_artifacts', '-demo', 'demo-', 'demo.'],
+     {'length': (3, 63), 'regex': r'[a-z0-9][a-z0-9.-]*[a-z0-9]'})
+_row('s3', 'CreateBucket', 'Bucket', 'must not contain two adjacent periods', S3_NAMES, 'InvalidBucketName', _S3_NAME_MESSAGE,
+     ['demo.artifacts'], ['demo..artifacts'], {'regex': r'(?!.*\.\.).*'})
+_row('s3', 'CreateBucket', 'Bucket', 'must not be formatted as an IP address (for example, 192.168.5.4)', S3_NAMES,
+     'InvalidBucketName', _S3_NAME_MESSAGE, ['192.168.5', '10.0.0.1a'], ['192.168.5.4', '10.0.0.1'],
+     {'regex': r'(?![0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$).*'})
+_row('s3', 'CreateBucket', 'Bucket', 'must not start with the prefix xn--, sthree- or amzn-s3-demo-', S3_NAMES, 'InvalidBucketName',
+     _S3_NAME_MESSAGE, ['demo-xn--artifacts', 'sthree'], ['xn--demo', 'sthree-demo', 'amzn-s3-demo-bucket'],
+     {'not_prefix': ('xn--', 'sthree-', 'amzn-s3-demo-')})
+_row('s3', 'CreateBucket', 'Bucket', 'must not end with the suffix -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3', S3_NAMES,
+     'InvalidBucketName', _S3_NAME_MESSAGE, ['demo-s3alias1', 'demo-ol-s3'],
+     # (no example ends with --x-s3: botocore sends such a name to S3 Express's zonal endpoint, not to CreateBucket's)
+     ['demo-s3alias', 'demo--ol-s3', 'demo.mrap', 'demo--table-s3'],
+     {'not_suffix': ('-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3')})
+
 # Every operation the collection sends: those with rows above, and those whose only documented rules are the ones
 # botocore's model holds (required members, types, enums), which AWS checks from the model itself.
 MODEL_ONLY = {
@@ -461,6 +488,10 @@ MODEL_ONLY = {
                     'DescribeReplicationGroups', 'ListTagsForResource', 'RemoveTagsFromResource'),
     'acm': ('DeleteCertificate', 'DescribeCertificate', 'GetCertificate', 'ListCertificates', 'ListTagsForCertificate',
             'RemoveTagsFromCertificate'),
+    's3': ('DeleteBucket', 'DeleteBucketPolicy', 'DeleteBucketTagging', 'DeleteObjects', 'GetBucketEncryption', 'GetBucketLocation',
+           'GetBucketPolicy', 'GetBucketTagging', 'GetBucketVersioning', 'GetPublicAccessBlock', 'HeadBucket',
+           'ListObjectVersions', 'PutBucketEncryption', 'PutBucketPolicy', 'PutBucketTagging', 'PutBucketVersioning',
+           'PutPublicAccessBlock'),
     'sts': ('AssumeRole', 'GetCallerIdentity'),
 }
 

@@ -52,6 +52,8 @@ import re
 import sys
 import tempfile
 
+from ansible_collections.seed.laravel_aws.plugins.module_utils import resources
+
 try:
     import botocore
     from botocore.exceptions import DataNotFoundError
@@ -66,9 +68,8 @@ DROPPED_KEYS = frozenset(('documentation', 'documentationUrl'))
 
 # The services whose clients come from the lean folder (its endpoints.json lists only these).
 LEAN_SERVICES = ('ec2',)
-# The other services the modules call, through botocore's own loader: load_balancer and target (elbv2),
-# certificate (acm), db_subnet_group and rds_instance (rds), cache_subnet_group and cache_cluster (elasticache).
-OTHER_SERVICES = ('elbv2', 'acm', 'rds', 'elasticache')
+# The other services the modules call (the resource table's), through botocore's own loader.
+OTHER_SERVICES = tuple(s for s in resources.services() if s not in LEAN_SERVICES)
 # Words of the code that name an operation of another service which EC2 has too (ELBv2's DescribeTags,
 # module_utils/elbv2.py); the collection never calls EC2's, so neither the lean model nor the IAM policy has it.
 NOT_EC2 = frozenset(['describe_tags'])

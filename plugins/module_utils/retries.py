@@ -59,7 +59,7 @@ SERVER_CODES = frozenset((
     'RequestTimeoutException',
 ))
 
-READ_PREFIXES = ('describe_', 'get_', 'list_')
+READ_PREFIXES = ('describe_', 'get_', 'list_', 'head_')
 
 # Calls that are safe to send again when their answer was lost, and the error codes that,
 # on the second try, mean "the lost call already did it".

@@ -31,7 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 REGION = 'us-east-1'
-READS = ('describe_', 'get_', 'list_')
+READS = ('describe_', 'get_', 'list_', 'head_')
 
 
 class ModuleExit(Exception):

@@ -70,6 +70,7 @@ BASE = {
                                            'Tags': []},
     ('acm', 'ImportCertificate'): {'Certificate': b'-----BEGIN CERTIFICATE-----', 'PrivateKey': b'-----BEGIN PRIVATE KEY-----'},
     ('acm', 'AddTagsToCertificate'): {'CertificateArn': ARN_CERT, 'Tags': []},
+    ('s3', 'CreateBucket'): {'Bucket': 'demo-bucket'},
 }
 for _op in ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress'):
     BASE[('ec2', _op)] = {'GroupId': 'sg-12345678', 'IpPermissions': [dict(PERMISSION)]}
@@ -227,7 +228,7 @@ def send(emulator):
         except ClientError as exc:
             code = exc.response['Error']['Code']
         entries = app.requests[before:]
-        assert len(entries) == 1, entries
+        assert len(entries) == 1, (entries, code, operation, params)
         return code, entries[0]
     run.app = app
     return run

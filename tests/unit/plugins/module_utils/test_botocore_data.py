@@ -19,14 +19,26 @@ def client(loader=None):
                                  config=Config(retries={'total_max_attempts': 1}))
 
 
+def load_every_module():
+    """Every module of the collection imported (with the module_utils each imports), as the whole suite has them:
+    what called_operations scans is the loaded code, so a test run alone must load it too."""
+    import importlib
+    folder = os.path.join(os.path.dirname(botocore_data.__file__), '..', 'modules')
+    for name in sorted(os.listdir(folder)):
+        if name.endswith('.py') and name != '__init__.py':
+            importlib.import_module('%s.modules.%s' % (botocore_data.PACKAGE, name[:-3]))
+
+
 @pytest.fixture
 def operations(tmp_path):
     """What the collection's loaded code calls (no list is kept by hand)."""
+    load_every_module()
     return botocore_data.called_operations(root=str(tmp_path), environ={})
 
 
 @pytest.fixture
 def lean(tmp_path):
+    load_every_module()
     loader = botocore_data.lean_loader('ec2', root=str(tmp_path), environ={})
     assert loader is not None
     return loader

@@ -7,12 +7,11 @@ import re
 
 import pytest
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils import context
+from ansible_collections.seed.laravel_aws.plugins.module_utils import context, resources
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 UTILS = os.path.join(ROOT, 'plugins', 'module_utils')
-RESOURCES = ('vpc', 'subnet', 'internet_gateway', 'nat_gateway', 'elastic_ip', 'route_table', 'security_group', 'key_pair', 'instance',
-             'load_balancer', 'target', 'certificate', 'db_subnet_group', 'rds_instance', 'cache_subnet_group', 'cache_cluster')
+RESOURCES = tuple(row.file for row in resources.TABLE)  # the resource table's files
 
 
 def resource_files():

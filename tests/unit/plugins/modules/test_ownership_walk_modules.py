@@ -139,6 +139,13 @@ def case_db_subnet_group(ec2):
     return {'name': 'demo-db'}, lambda: rds.describe_db_subnet_groups(DBSubnetGroupName='demo-db')['DBSubnetGroups']
 
 
+def case_s3_bucket(ec2):  # pylint: disable=unused-argument
+    s3 = client('s3')
+    s3.create_bucket(Bucket='demo-artifacts')
+    s3.put_bucket_tagging(Bucket='demo-artifacts', Tagging={'TagSet': OWNER})
+    return {'name': 'demo-artifacts'}, lambda: [b for b in s3.list_buckets()['Buckets'] if b['Name'] == 'demo-artifacts']
+
+
 def case_rds_instance(ec2):
     _v, subnets = vpc_and_subnets(ec2)
     rds = client('rds')
