@@ -75,7 +75,7 @@ if [ "${1:-}" = test ]; then
   rc=0
   for spec in "${VENVS[@]}"; do
     name=${spec%% *}
-    say "$name: $(.venvs/"$name"/bin/ansible --version | head -1)"
+    say "$name: $(.venvs/"$name"/bin/ansible --version 2>/dev/null | sed -n 1p)"  # sed reads it all: no broken pipe
     ANSIBLE_COLLECTIONS_PATH=$ROOT/.collections ANSIBLE_CONFIG=$ROOT/ansible.cfg \
       PATH=$ROOT/.venvs/$name/bin:$PATH \
       .venvs/"$name"/bin/python -m pytest -q -n auto -p no:cacheprovider "${args[@]}" || rc=1

@@ -15,7 +15,6 @@ __metaclass__ = type
 
 import hashlib
 import re
-import time
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
@@ -40,19 +39,10 @@ except ImportError as exc:  # pragma: no cover - reported by the module
 # that is being used by another AWS service", Errors: ResourceInUseException "The certificate is in use by another AWS
 # service in the caller's account. Remove the association and try again." ACM clears InUseBy some seconds after the
 # listener (or the load balancer) that used it is deleted; until then the delete is refused.
+NAME = 'certificate'
+KEY = ('name', 'fingerprint', 'stack')
+MODULE_OPTIONS = {'required_if': [('state', 'present', ['certificate', 'private_key'])]}
 IN_USE = ('ResourceInUseException',)
-SLEEP = time.sleep  # the delete's retry (a test makes these instant)
-CLOCK = time.monotonic
-
-
-def _sleep(seconds):
-    SLEEP(seconds)
-
-
-def _clock():
-    return CLOCK()
-
-
 # ListCertificates lists only RSA_2048 certificates unless told every key type
 KEY_TYPES = ['RSA_1024', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_prime256v1', 'EC_secp384r1', 'EC_secp521r1']
 # The operations that send a certificate's tags (aws_rules' tag rows of ACM)
@@ -202,10 +192,17 @@ def _named(client, name):
     return [(s, boto3_tags_to_dict(t)) for s, t in zip(summaries, tag_lists) if boto3_tags_to_dict(t).get(NAME_TAG) == name]
 
 
-def find(ctx, *, name, fingerprint=None):
+def hidden(p):
+    """What Ansible must never show of the options: a key given where a certificate belongs (the files swapped), hidden
+    before validate refuses it."""
+    return [v for values in misplaced_keys(p).values() for v in values]
+
+
+def find(ctx, *, name, fingerprint=None, stack=None):
     """The imported certificate tagged Name=``name``: the one of that ``fingerprint`` if there is one, else the
     only one so named. Returns {raw (DescribeCertificate), tags, fingerprint} or None; two or more so named and
-    none of that fingerprint is an error naming them."""
+    none of that fingerprint is an error naming them. With ``stack``, one that is not the stack's is refused (NotOwned,
+    naming both) before any change."""
     named = _named(ctx.client, name)
     if not named:
         return None
@@ -219,6 +216,7 @@ def find(ctx, *, name, fingerprint=None):
         raise ValidationError('name', '%d imported certificates are tagged Name=%s (%s); delete the extra ones'
                               % (len(named), name, ', '.join(s['CertificateArn'] for s, t in named)))
     summary, tags, fp = chosen
+    check_owner(stack, tags, 'certificate', '%s (%s)' % (name, summary['CertificateArn']))
     raw = ctx.client.describe_certificate(CertificateArn=summary['CertificateArn'])['Certificate']
     return {'raw': raw, 'tags': tags, 'fingerprint': fp}
 
@@ -233,12 +231,6 @@ def _import_args(desired):
 def _planned(desired, arn, tags):
     return {'arn': real_id(arn), 'name': desired['name'], 'domain_name': desired['domain_name'], 'fingerprint': desired['fingerprint'],
             'not_after': desired['not_after'], 'status': 'ISSUED', 'type': 'IMPORTED', 'in_use_by': [], 'tags': dict(tags)}
-
-
-def check_ownership(stack, existing, name):
-    """With a stack, the certificate found by its name must carry Stack=<stack> (NotOwned naming both, before any change)."""
-    if existing is not None:
-        check_owner(stack, existing['tags'], 'certificate', '%s (%s)' % (name, existing['raw']['CertificateArn']))
 
 
 def ensure(ctx, *, desired, existing=None):
@@ -297,7 +289,7 @@ def _names_certificate(listener, arn):
     return any(c.get('CertificateArn') == arn for c in listener.get('Certificates') or [])
 
 
-def still_uses(elbv2, user, arn):
+def _still_uses(elbv2, user, arn):
     """True when ``user`` (an ARN of the certificate's InUseBy) still uses the certificate ``arn``: a listener that exists
     and names it, or a load balancer that exists with a listener naming it. A listener or load balancer that is gone
     (ListenerNotFound, LoadBalancerNotFound), or no longer names the certificate, only waits for ACM to notice; any other
@@ -325,18 +317,19 @@ def _refuse_in_use(arn, users):
                           'load balancer, or another certificate_arn)' % (arn, ', '.join(users)))
 
 
-def delete(ctx, *, existing, stack=None, elbv2=None):
+def delete(ctx, *, existing, desired=None):
     """Delete the certificate. One that a listener still uses is refused at once, naming the users; one whose users are all
     listeners or load balancers that are gone (or no longer name it) is deleted once ACM clears InUseBy: the delete is sent
     again (ResourceInUseException) within the context's wait_timeout (with ``ctx.wait``; else once), then
-    waiters.StillInUse names the users ACM still lists. In check mode, with ``stack`` and ``elbv2`` (a callable giving the
-    ELBv2 client), users that are all listeners of the stack's own load balancers are what the plan deletes first
+    waiters.StillInUse names the users ACM still lists. In check mode, with ``desired['stack']``, users that are all
+    listeners of the stack's own load balancers (read with ``ctx.aws('elbv2')``) are what the plan deletes first
     (teardown.yml plans every delete before it deletes anything): a warning."""
     raw = existing['raw']
     arn = raw['CertificateArn']
     users = raw.get('InUseBy') or []
-    client = elbv2() if users and elbv2 is not None else None
-    live = [u for u in users if client is None or still_uses(client, u, arn)]
+    stack = (desired or {}).get('stack')
+    client = ctx.aws('elbv2') if users and ctx.clients is not None else None
+    live = [u for u in users if client is None or _still_uses(client, u, arn)]
     if live and stack is not None and client is not None:
         ctx.live(_refuse_in_use, arn, live)  # a run that sends calls refuses at once; check mode may plan past them
         if _listeners_of_stack(client, live, stack):
@@ -348,7 +341,7 @@ def delete(ctx, *, existing, stack=None, elbv2=None):
     try:
         retry_in_use(lambda: ctx.call('delete_certificate', CertificateArn=arn), IN_USE, 'certificate %s' % arn,
                      lambda: ['%s (gone or no longer naming it, not yet released by ACM)' % u for u in _in_use_by(ctx, arn)],
-                     timeout=ctx.wait_timeout if ctx.wait else 0, sleep=_sleep, clock=_clock)
+                     timeout=ctx.wait_timeout if ctx.wait else 0)
     except Exception as exc:  # pylint: disable=broad-except
         if error_code(exc) != 'ResourceNotFoundException':
             raise

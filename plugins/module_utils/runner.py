@@ -20,7 +20,8 @@ The resource file (docs/architecture.md, "The resource protocol") offers:
 - ``ensure(ctx, *, desired, existing)`` and ``delete(ctx, *, existing, desired)``: a context.Change each, every
   mutating call through ``ctx.call`` (check mode is decided there);
 - ``RESULT`` (optional): the result's key for the resource, the row's name when left out;
-- ``MODULE_OPTIONS`` (optional): AnsibleModule's other keywords (mutually_exclusive, required_if ...).
+- ``MODULE_OPTIONS`` (optional): AnsibleModule's other keywords (mutually_exclusive, required_if ...);
+- ``hidden(p)`` (optional): values of the options Ansible must never show (added to no_log_values before validate).
 
 The runner returns ``changed`` from the Change (never hard-coded), the resource (``{}`` once deleted: ids of what
 check mode would make are None), and the diff of before and after.
@@ -44,6 +45,8 @@ def run_module(resource, argument_spec):
 
 def converge(m, resource):
     """One run: the module's result, through ``m.exit_json``."""
+    if hasattr(resource, 'hidden'):
+        m.module.no_log_values.update(resource.hidden(m.params))
     desired = resource.validate(m.params)
     ctx = Context.of(m, m.client(row(resource.NAME).service), clients=m.client)
     present = m.params.get('state', 'present') == 'present'

@@ -144,44 +144,23 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, public
-from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
 from ansible_collections.seed.laravel_aws.plugins.module_utils import certificate
 
-
-def run(m):
-    # A key given where a certificate belongs (the files swapped) is hidden from what Ansible returns and logs, then refused.
-    for values in certificate.misplaced_keys(m.params).values():
-        m.module.no_log_values.update(values)
-    desired = certificate.validate(m.params)
-    ctx = Context.of(m, m.client('acm'))
-    existing = certificate.find(ctx, name=desired['name'], fingerprint=desired.get('fingerprint'))
-    certificate.check_ownership(desired['stack'], existing, desired['name'])
-    if m.params['state'] == 'absent':
-        if existing is None:
-            m.exit_json(changed=False, certificate={}, diff=make_diff(None, None))
-        change = certificate.delete(ctx, existing=existing, stack=desired['stack'], elbv2=lambda: m.client('elbv2'))
-        m.exit_json(changed=True, certificate={}, diff=make_diff(change.before, None))
-    change = certificate.ensure(ctx, desired=desired, existing=existing)
-    after = public(change.after)
-    m.exit_json(changed=change.changed, certificate=after, diff=make_diff(change.before, after))
+ARGUMENT_SPEC = resource_spec(dict(
+    name=dict(type='str', required=True, aliases=['name_tag']),
+    # A certificate is public, but these are no_log too: a key given here by mistake (the files swapped) would
+    # otherwise be in the invocation Ansible logs on the host when the module starts, before any check can run.
+    certificate=dict(type='str', no_log=True),
+    private_key=dict(type='str', no_log=True),
+    certificate_chain=dict(type='str', no_log=True),
+    wait_timeout=dict(type='int', default=300),
+), owner=True, waits=True)
 
 
 def main():
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            name=dict(type='str', required=True, aliases=['name_tag']),
-            # A certificate is public, but these are no_log too: a key given here by mistake (the files swapped) would
-            # otherwise be in the invocation Ansible logs on the host when the module starts, before any check can run.
-            certificate=dict(type='str', no_log=True),
-            private_key=dict(type='str', no_log=True),
-            certificate_chain=dict(type='str', no_log=True),
-            wait_timeout=dict(type='int', default=300),
-        ), owner=True, waits=True),
-        required_if=[('state', 'present', ['certificate', 'private_key'])],
-    )
-    m.run(run)
+    run_module(certificate, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':

@@ -416,14 +416,14 @@ def certificate(in_use_by):
 def test_certificate_delete_waits_for_acm_to_release_a_deleted_listener(clock):
     acm = Scripted(delete_certificate=[error('ResourceInUseException'), error('ResourceInUseException'), {}])
     elb = Scripted(describe_listeners=[error('ListenerNotFound')])
-    change = cert_utils.delete(Context(acm, wait=True, wait_timeout=300), existing=certificate([ARN_LISTENER]), elbv2=lambda: elb)
+    change = cert_utils.delete(Context(acm, wait=True, wait_timeout=300, clients={'elbv2': elb}.get), existing=certificate([ARN_LISTENER]))
     assert change.action == 'delete' and acm.ops() == ['delete_certificate'] * 3
 
 
 def test_certificate_delete_waits_when_the_user_is_a_load_balancer_that_is_gone(clock):
     acm = Scripted(delete_certificate=[error('ResourceInUseException'), {}])
     elb = Scripted(describe_listeners=[error('LoadBalancerNotFound')])
-    cert_utils.delete(Context(acm, wait=True, wait_timeout=300), existing=certificate([ARN_LB]), elbv2=lambda: elb)
+    cert_utils.delete(Context(acm, wait=True, wait_timeout=300, clients={'elbv2': elb}.get), existing=certificate([ARN_LB]))
     assert acm.ops() == ['delete_certificate'] * 2
 
 
@@ -432,7 +432,7 @@ def test_certificate_delete_names_the_users_acm_still_lists_when_the_time_is_out
                    describe_certificate=[{'Certificate': {'CertificateArn': ARN_CERT, 'InUseBy': [ARN_LISTENER]}}])
     elb = Scripted(describe_listeners=[error('ListenerNotFound')])
     with pytest.raises(StillInUse) as info:
-        cert_utils.delete(Context(acm, wait=True, wait_timeout=60), existing=certificate([ARN_LISTENER]), elbv2=lambda: elb)
+        cert_utils.delete(Context(acm, wait=True, wait_timeout=60, clients={'elbv2': elb}.get), existing=certificate([ARN_LISTENER]))
     assert ARN_LISTENER in info.value.holders[0] and 60 <= clock.elapsed <= 80
 
 
@@ -440,5 +440,5 @@ def test_certificate_used_by_a_live_listener_is_refused_at_once(clock):
     acm = Scripted(delete_certificate=[{}])
     elb = Scripted(describe_listeners=[{'Listeners': [{'ListenerArn': ARN_LISTENER, 'Certificates': [{'CertificateArn': ARN_CERT}]}]}])
     with pytest.raises(ValidationError, match='still used by %s' % ARN_LISTENER):
-        cert_utils.delete(Context(acm, wait=True, wait_timeout=300), existing=certificate([ARN_LISTENER]), elbv2=lambda: elb)
+        cert_utils.delete(Context(acm, wait=True, wait_timeout=300, clients={'elbv2': elb}.get), existing=certificate([ARN_LISTENER]))
     assert acm.ops() == [] and clock.slept == []
