@@ -19,7 +19,8 @@ The resource file (docs/architecture.md, "The resource protocol") offers:
 - ``find(ctx, *, <KEY>)``: the existing resource, or None;
 - ``ensure(ctx, *, desired, existing)`` and ``delete(ctx, *, existing, desired)``: a context.Change each, every
   mutating call through ``ctx.call`` (check mode is decided there);
-- ``RESULT`` (optional): the result's key for the resource, the row's name when left out;
+- ``RESULT`` (optional): the result's key for the resource, the row's name when left out; None: the view's own keys
+  are the result's (``EMPTY`` when there is none);
 - ``MODULE_OPTIONS`` (optional): AnsibleModule's other keywords (mutually_exclusive, required_if ...);
 - ``hidden(p)`` (optional): values of the options Ansible must never show (added to no_log_values before validate).
 
@@ -59,8 +60,9 @@ def converge(m, resource):
         change = Change('none', None, None)
     else:
         change = resource.delete(ctx, existing=existing, desired=desired)
-    after = public(change.after) if present else None
-    result = {getattr(resource, 'RESULT', resource.NAME): after or {}}
+    after = public(change.after)  # None once deleted (a target's deregistration leaves the group's view)
+    key = getattr(resource, 'RESULT', resource.NAME)
+    result = dict(after or getattr(resource, 'EMPTY', {})) if key is None else {key: after or {}}
     if change.notes:
         result['notes'] = list(change.notes)
     m.exit_json(changed=change.changed, diff=make_diff(change.before, after), **result)

@@ -3,16 +3,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Instances registered in a target group, waited for until healthy or drained. Used by target.
 
-The resource contract (docs/architecture.md): :func:`find` (the group and the registrations of the
-instances asked about), :func:`describe`, :func:`ensure` (register, wait healthy), :func:`delete`
-(deregister, wait drained), over a Context whose client is ELBv2's.
+The resource protocol (docs/architecture.md, runner.py): :func:`validate`, :func:`find` (the group and the
+registrations of the instances asked about), :func:`describe`, :func:`ensure` (register, wait healthy), :func:`delete`
+(deregister, wait drained), over a Context whose client is ELBv2's. Every refusal comes before the first change: the
+group's owner (in find), then the instances (one EC2 read, in ensure and delete).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
-
-import time
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elbv2 import (
@@ -23,11 +22,10 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import Val
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import error_code
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import validate_stack_name
 
-SLEEP = time.sleep  # the waits' sleep (a test makes it short)
-
-
-def _sleep(seconds):
-    SLEEP(seconds)
+NAME = 'target'
+KEY = ('group', 'ids', 'stack', 'required')
+RESULT = None  # the result is the view: target_group and targets
+EMPTY = {'target_group': None, 'targets': []}
 
 
 def validate(p):
@@ -49,50 +47,45 @@ def validate(p):
     stack = p.get('stack')
     if stack is not None:
         validate_stack_name(stack, 'stack')
-    return {'group': ref, 'ids': ids, 'port': port, 'stack': stack}
+    # absent, and no such target group: nothing is registered in it (no error)
+    return {'group': ref, 'ids': ids, 'port': port, 'stack': stack, 'required': p.get('state', 'present') == 'present'}
 
 
-def describe(raw_group, health):
+def describe(raw, health):
     """The module's view: the group (arn, name, vpc_id, port) and the targets asked about, with their health."""
-    return {'target_group': {'arn': raw_group['TargetGroupArn'], 'name': raw_group['TargetGroupName'],
-                             'vpc_id': raw_group.get('VpcId'), 'port': raw_group.get('Port')},
+    return {'target_group': {'arn': raw['TargetGroupArn'], 'name': raw['TargetGroupName'],
+                             'vpc_id': raw.get('VpcId'), 'port': raw.get('Port')},
             'targets': sorted(health, key=lambda t: (t['id'], t['port'] or 0))}
 
 
-def find(ctx, *, group, ids, required=True):
+def find(ctx, *, group, ids, stack=None, required=True):
     """{raw (the target group), health (the views of those of ``ids`` registered in it)}; the group's absence
-    is an error naming target_group when ``required``, else None (nothing can be registered in it)."""
+    is an error naming target_group when ``required``, else None (nothing can be registered in it). With ``stack``, a
+    group that is not the stack's is refused (NotOwned, naming both)."""
     raw = find_target_group(ctx.client, name=group.get('name'), arn=group.get('arn'))
     if raw is None and not required:
         return None
     if raw is None:
         raise ValidationError('target_group', 'no target group %s in this account/region; create it first (the '
                               'load_balancer module makes its target groups)' % (group.get('name') or group.get('arn')))
+    if stack is not None:  # one DescribeTags
+        tags = tags_of(ctx.client, [raw['TargetGroupArn']]).get(raw['TargetGroupArn'], {})
+        check_owners(stack, [('target group', raw['TargetGroupName'], tags)])
     health = [health_view(d) for d in target_health(ctx.client, raw['TargetGroupArn'])]
     return {'raw': raw, 'health': [h for h in health if h['id'] in ids]}
 
 
-def check_group_owner(ctx, *, existing, stack):
-    """With a stack, the target group must carry Stack=<stack> (one DescribeTags), else NotOwned naming both, before any
-    change. ``stack`` None: no check, no call."""
-    if stack is None or existing is None:
-        return
-    raw = existing['raw']
-    tags = tags_of(ctx.client, [raw['TargetGroupArn']]).get(raw['TargetGroupArn'], {})
-    check_owners(stack, [('target group', raw['TargetGroupName'], tags)])
-
-
-def to_register(desired, existing):
+def _to_register(desired, existing):
     """The ids of ``desired`` not registered yet (on its port) in the group of ``existing``."""
     return [i for i in desired['ids'] if i not in _registered(existing['health'], desired['port'])]
 
 
-def to_deregister(existing, port=None):
+def _to_deregister(existing, port=None):
     """The ids (among those asked about) registered in the group of ``existing`` and not on their way out."""
     return sorted(_registered(existing['health'], port))
 
 
-def check_owned(ec2, ids, stack):
+def _check_owned(ec2, ids, stack):
     """With a stack, every instance of ``ids`` carries Stack=<stack> (one DescribeInstances for all), else NotOwned naming
     the instance ids, before any change. No stack or no id: no call."""
     if stack is None or not ids:
@@ -102,7 +95,7 @@ def check_owned(ec2, ids, stack):
     check_instance_owners(stack, found, ids)
 
 
-def check_vpc(ec2, raw_group, ids, stack=None, register=()):
+def _check_vpc(ec2, raw_group, ids, stack=None, register=()):
     """The instances exist and are in the target group's VPC (a read, before any change); with a stack, those of
     ``register`` (to be registered) carry Stack=<stack>, from the same read."""
     try:
@@ -135,7 +128,8 @@ def ensure(ctx, *, desired, existing=None):
         raise ValidationError('target_group', 'the target group must exist')
     raw, health = existing['raw'], existing['health']
     arn = raw['TargetGroupArn']
-    missing = to_register(desired, existing)
+    missing = _to_register(desired, existing)
+    _check_vpc(ctx.aws('ec2'), raw, desired['ids'], stack=desired['stack'], register=missing)
     before = describe(raw, health)
     after = describe(raw, [h for h in health if h['id'] not in missing] +
                      [{'id': i, 'port': desired['port'] or raw.get('Port'), 'health': 'initial', 'reason': None,
@@ -143,25 +137,28 @@ def ensure(ctx, *, desired, existing=None):
     if missing:
         ctx.call('register_targets', TargetGroupArn=arn, Targets=_targets(missing, desired['port']))
     if ctx.wait:
-        seen = ctx.live(wait_targets, ctx.client, arn, desired['ids'], True, ctx.wait_timeout, sleep=_sleep)
+        seen = ctx.live(wait_targets, ctx.client, arn, desired['ids'], True, ctx.wait_timeout)
         if seen:
             after = describe(raw, list(seen.values()))
     return Change.of(bool(missing), before, after, arn)
 
 
-def delete(ctx, *, existing, ids, port=None):
-    """Deregister those of ``ids`` registered in the group of ``existing``, then (``ctx.wait``) wait until
-    their draining is over (state ``unused``, or gone)."""
+def delete(ctx, *, existing, desired=None):
+    """Deregister those of ``desired['ids']`` registered in the group of ``existing`` (on ``desired['port']``, when
+    given), then (``ctx.wait``) wait until their draining is over (state ``unused``, or gone). With a stack, every one of
+    them must be the stack's (one EC2 read), before the change."""
     raw, health = existing['raw'], existing['health']
     arn = raw['TargetGroupArn']
-    present = to_deregister(existing, port)
+    ids, port = desired['ids'], desired.get('port')
+    present = _to_deregister(existing, port)
+    _check_owned(ctx.aws('ec2'), present, desired.get('stack'))
     before = describe(raw, health)
     after = describe(raw, [dict(h, health='draining') if h['id'] in present else h for h in health])
     if present:
         ctx.call('deregister_targets', TargetGroupArn=arn, Targets=_targets(present, port))
     waiting = [h['id'] for h in health if h['id'] in ids]
     if ctx.wait and waiting:
-        seen = ctx.live(wait_targets, ctx.client, arn, waiting, False, ctx.wait_timeout, sleep=_sleep)
+        seen = ctx.live(wait_targets, ctx.client, arn, waiting, False, ctx.wait_timeout)
         if seen is not None:
             after = describe(raw, list(seen.values()))
     return Change('delete' if present else 'none', before, after, arn)

@@ -137,40 +137,19 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
-from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
 from ansible_collections.seed.laravel_aws.plugins.module_utils import target
 
-
-def run(m):
-    desired = target.validate(m.params)
-    ctx = Context.of(m, m.client('elbv2'))
-    absent = m.params['state'] == 'absent'
-    existing = target.find(ctx, group=desired['group'], ids=desired['ids'], required=not absent)
-    if existing is None:  # absent, and no such target group: nothing is registered in it
-        m.exit_json(changed=False, diff=make_diff(None, None), target_group=None, targets=[])
-    # every refusal before the first change: the group's owner, then the instances (one read)
-    target.check_group_owner(ctx, existing=existing, stack=desired['stack'])
-    if absent:
-        target.check_owned(m.client('ec2'), target.to_deregister(existing, desired['port']), desired['stack'])
-        change = target.delete(ctx, existing=existing, ids=desired['ids'], port=desired['port'])
-    else:
-        target.check_vpc(m.client('ec2'), existing['raw'], desired['ids'], stack=desired['stack'],
-                         register=target.to_register(desired, existing))
-        change = target.ensure(ctx, desired=desired, existing=existing)
-    m.exit_json(changed=change.changed, diff=make_diff(change.before, change.after), **change.after)
+ARGUMENT_SPEC = resource_spec(dict(
+    target_group=dict(type='str', required=True, aliases=['target_group_name', 'target_group_arn']),
+    targets=dict(type='list', elements='str', required=True, aliases=['target_id']),
+    port=dict(type='int', aliases=['target_port']),
+), tags=False, waits=True, owner=True)
 
 
 def main():
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            target_group=dict(type='str', required=True, aliases=['target_group_name', 'target_group_arn']),
-            targets=dict(type='list', elements='str', required=True, aliases=['target_id']),
-            port=dict(type='int', aliases=['target_port']),
-        ), tags=False, waits=True, owner=True),
-    )
-    m.run(run)
+    run_module(target, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':

@@ -5,7 +5,7 @@ import time
 import boto3
 import pytest
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils import elbv2, target as target_utils
+from ansible_collections.seed.laravel_aws.plugins.module_utils import elbv2, target as target_utils, waiters
 from ansible_collections.seed.laravel_aws.plugins.modules import target
 
 from ...conftest import REGION, mutating
@@ -72,7 +72,7 @@ def stub_health(monkeypatch, states):
         return out
     monkeypatch.setattr(elbv2, 'target_health', fake)
     monkeypatch.setattr(target_utils, 'target_health', fake)
-    monkeypatch.setattr(target_utils, 'SLEEP', lambda s: time.sleep(min(s, 0.05)))
+    monkeypatch.setattr(waiters, 'SLEEP', lambda s: time.sleep(min(s, 0.05)))
     return polls
 
 
