@@ -34,6 +34,30 @@ REGION = 'us-east-1'
 READS = ('describe_', 'get_', 'list_', 'head_')
 
 
+def _parse_each_model_once():
+    """botocore's JSON files (service models, endpoints, rules) parsed once per test process, not once per client: moto
+    resets boto3's default session for every test and every module run makes its own session, so each would parse
+    EC2's model again (a third of a module test's time). A file is known by its path and its modification time; what a
+    loader answers is read-only to botocore (merging sdk-extras into a model is idempotent), so the one parse is shared.
+    Test speed only: the collection's own loading is untouched."""
+    from botocore import loaders
+    parsed = {}
+    load = loaders.JSONFileLoader._load_file  # pylint: disable=protected-access
+
+    def load_once(self, full_path, open_method):
+        try:
+            key = (type(self), full_path, os.stat(full_path).st_mtime_ns)
+        except OSError:
+            return None
+        if key not in parsed:
+            parsed[key] = load(self, full_path, open_method)
+        return parsed[key]
+    loaders.JSONFileLoader._load_file = load_once  # pylint: disable=protected-access
+
+
+_parse_each_model_once()
+
+
 class ModuleExit(Exception):
     def __init__(self, result):
         super().__init__(result)
