@@ -38,7 +38,7 @@ def statement_table(table):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--check', action='store_true', help='only compare; exit 1 on a difference')
     args = parser.parse_args(argv)
     table = load_table()

@@ -85,8 +85,8 @@ def resolve(ctx, *, desired):
     if desired.get('subnets') is None:
         desired['vpc_id'], desired['availability_zones'] = None, None
         return desired
-    desired['vpc_id'], desired['availability_zones'] = subnets_in_one_vpc(ctx.aws('ec2'), desired['subnets'],
-                                                                             'a cache subnet group')
+    ec2 = ctx.aws('ec2')
+    desired['vpc_id'], desired['availability_zones'] = subnets_in_one_vpc(ec2, desired['subnets'], 'a cache subnet group')
     return desired
 
 

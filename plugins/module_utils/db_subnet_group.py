@@ -37,6 +37,8 @@ MISSING = 'DBSubnetGroupNotFoundFault'
 # InvalidDBSubnetGroupStateFault "The DB subnet group cannot be deleted because it's in use." (an instance uses it, one
 # being deleted included, until it is gone)
 IN_USE = ('InvalidDBSubnetGroupStateFault',)
+
+
 def validate(p):
     """The desired group from the options, checked before any call: {name, description, subnet_ids, tags, stack}; the
     description and the subnets are None when left out (left as they are; to create, the name and a refusal)."""

@@ -62,8 +62,8 @@ def problems(row, res=None, module_path=None):
             found.append('%s: not ctx and keyword-only parameters: %s' % (name, exc))
             continue
         if got[0] != first or set(got[1]) != names:
-            found.append('%s(%s, *, %s) is not %s(%s, *, %s)' % (name, got[0], ', '.join(sorted(got[1])), name, first,
-                                                                ', '.join(sorted(names))))
+            shape = (name, got[0], ', '.join(sorted(got[1])), name, first, ', '.join(sorted(names)))
+            found.append('%s(%s, *, %s) is not %s(%s, *, %s)' % shape)
     if hasattr(res, 'ensure') and keyword_only(res.ensure)[1].get('existing', 1) is not None:
         found.append('ensure: existing has no default None')
     if not callable(getattr(res, 'validate', None)) or [p.name for p in params(res.validate)][:1] != ['p']:

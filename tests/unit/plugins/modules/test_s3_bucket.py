@@ -54,8 +54,8 @@ def test_made_private_encrypted_tls_only_and_a_rerun_changes_nothing(s3, run_mod
 
 def test_versioning_encryption_and_tags_change_in_place(s3, run_module, calls):
     run_module(s3_bucket.main, {'name': 'demo-artifacts'})
-    on = run_module(s3_bucket.main, {'name': 'demo-artifacts', 'versioning': True, 'encryption': 'aws:kms',
-                                      'kms_key_id': 'alias/demo', 'tags': {'A': '1'}}, diff=True)
+    args = {'name': 'demo-artifacts', 'versioning': True, 'encryption': 'aws:kms', 'kms_key_id': 'alias/demo', 'tags': {'A': '1'}}
+    on = run_module(s3_bucket.main, args, diff=True)
     assert on['changed'] and on['diff']['before']['versioning'] == 'Disabled' and on['s3_bucket']['versioning'] == 'Enabled'
     got = settings(s3, 'demo-artifacts')
     assert got['versioning'] == 'Enabled' and got['encryption'] == {'SSEAlgorithm': 'aws:kms', 'KMSMasterKeyID': 'alias/demo'}
