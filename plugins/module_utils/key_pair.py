@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: seed.laravel_aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Key pairs: find, ensure (import, or create and hand back the private key), delete; the fingerprint AWS
-gives a public key. Used by key_pair and preflight."""
+"""Key pairs: the resource protocol (docs/architecture.md, runner.py): validate, find, ensure (import, or create and
+write the private key EC2 hands back once), delete; and the fingerprint AWS gives a public key. Used by key_pair and
+preflight."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,14 +11,16 @@ __metaclass__ = type
 
 import base64
 import hashlib
+import os
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    TIMING, apply_tags, describe_one, fresh_timeout, not_found, resource_tags, tag_specifications,
+    TIMING, apply_tags, describe_one, fresh_timeout, not_found, refuse_by_rules, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import error_code, is_lost_answer
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, stack_tags, validate_stack_name
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_not_found
 
 try:
@@ -26,6 +29,10 @@ try:
     HAS_CRYPTOGRAPHY = True
 except ImportError:
     HAS_CRYPTOGRAPHY = False
+
+NAME = 'key_pair'
+KEY = ('name', 'stack')
+MODULE_OPTIONS = {'mutually_exclusive': [['public_key', 'public_key_path']]}
 
 
 def fingerprints(public_key_text):
@@ -50,28 +57,145 @@ def fingerprints(public_key_text):
     raise ValidationError('public_key', 'EC2 takes rsa and ed25519 keys only')
 
 
-def find_key_pair(ec2, name):
-    """The key pair named ``name``, or None."""
+def validate(p):
+    """The desired key pair from the options, checked before any call: the name, the tags, the public key (read from
+    public_key_path) and its fingerprints, the private key's path."""
+    if not HAS_CRYPTOGRAPHY:
+        raise ValidationError('public_key', 'the cryptography Python package is required (pip install cryptography)')
+    for operation in ('ImportKeyPair', 'CreateKeyPair'):
+        refuse_by_rules(operation, 'KeyName', p['name'], 'name')
+    name = p['name'].strip()
+    if not name or len(name) > 255:
+        raise ValidationError('name', 'a key pair name is 1-255 characters')
+    tags = normalize_tags(p.get('tags'), added=(STACK_TAG,) if p.get('stack') is not None else ())
+    purge = p.get('purge_tags', True)
+    if p.get('stack') is not None:
+        purge = purge and tags is not None
+        tags = stack_tags(validate_stack_name(p['stack'], 'stack'), tags)
+    public = p.get('public_key')
+    if p.get('public_key_path'):
+        try:
+            with open(p['public_key_path']) as f:  # type: path, already expanded
+                public = f.read()
+        except (IOError, OSError) as exc:
+            raise ValidationError('public_key_path', 'cannot read %s (%s); give the path of an OpenSSH public key (.pub)'
+                                  % (p['public_key_path'], exc.strerror or exc))
+    private_path = p.get('private_key_path')
+    if private_path and not os.path.isdir(os.path.dirname(os.path.abspath(private_path))):
+        raise ValidationError('private_key_path', 'the folder of %s does not exist' % private_path)
+    if private_path and not public and os.path.islink(private_path) and not os.path.exists(private_path):
+        raise ValidationError('private_key_path', '%s is a symlink to nothing; the private key is never written through a '
+                              'symlink: remove it or choose another path' % private_path)
+    return {'name': name, 'stack': p.get('stack'), 'public_key': public, 'fingerprints': fingerprints(public) if public else None,
+            'key_type': p.get('key_type') or 'ed25519', 'tags': tags, 'purge_tags': purge, 'private_key_path': private_path,
+            'force': p.get('force', False)}
+
+
+def _find_key_pair(ec2, name):
     return describe_one(ec2.describe_key_pairs, 'KeyPairs', 'InvalidKeyPair.NotFound', KeyNames=[name])
 
 
-def find(ctx, *, name):
-    """The contract's find: the key pair named ``name``, or None."""
-    return find_key_pair(ctx.client, name)
+def find(ctx, *, name, stack=None):
+    """The key pair named ``name`` (raw), or None. With ``stack``, one of another stack, or of none, is never tagged,
+    re-imported, replaced or deleted: refused (NotOwned, naming both) before any change."""
+    existing = _find_key_pair(ctx.client, name)
+    if existing is not None:
+        check_owner(stack, resource_tags(existing), 'key pair', '%s (%s)' % (name, existing.get('KeyPairId')))
+    return existing
 
 
-def describe(kp, private_key_path=None):
-    out = {'name': kp['KeyName'], 'id': kp.get('KeyPairId'), 'fingerprint': kp.get('KeyFingerprint'),
-           'type': kp.get('KeyType'), 'tags': resource_tags(kp)}
+def describe(raw, private_key_path=None):
+    out = {'name': raw['KeyName'], 'id': raw.get('KeyPairId'), 'fingerprint': raw.get('KeyFingerprint'),
+           'type': raw.get('KeyType'), 'tags': resource_tags(raw)}
     if private_key_path:
         out['private_key_path'] = private_key_path
     return out
 
 
+def _replace(desired, existing):
+    """True when the existing key pair must be replaced (force); a ValidationError when it differs without force."""
+    if existing is None:
+        return False
+    name, wanted, private_path = existing['KeyName'], desired['fingerprints'], desired['private_key_path']
+    if wanted and existing.get('KeyFingerprint') not in wanted[1]:
+        if not desired['force']:
+            raise ValidationError('public_key', 'key pair %s exists with other key material (fingerprint %s); '
+                                  'set force: true to replace it' % (name, existing.get('KeyFingerprint')))
+        return True
+    if not desired['public_key'] and private_path and not os.path.lexists(private_path):
+        # EC2 gives a private key once, when it creates the key pair: without the file nobody can use this one
+        if not desired['force']:
+            raise ValidationError('private_key_path', 'key pair %s exists but its private key file %s is missing, and EC2 '
+                                  'cannot give it again; set force: true to replace the key pair (or delete it with '
+                                  'state: absent), or give the path where its private key is' % (name, private_path))
+        return True
+    return False
+
+
+def _open_private_key(path):
+    """Create the file 0400 in one step, before the key pair exists; never overwrite, never follow a symlink."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0)
+    try:
+        return os.open(path, flags, 0o400)
+    except OSError as exc:
+        raise ValidationError('private_key_path', 'cannot create %s (%s); give a path that does not exist yet, '
+                              'in a folder you can write to' % (path, exc.strerror or exc))
+
+
+def _write_private_key(fd, material):
+    """The private key into ``fd`` (opened by _open_private_key), ending with a newline as ssh-keygen writes it."""
+    with os.fdopen(fd, 'w') as f:
+        f.write(material if material.endswith('\n') else material + '\n')
+
+
+def _keep_private_key(ctx, fd, made, private_path, tags):
+    """Write the private key EC2 made; a key pair whose private key is lost is of no use: on failure it is deleted
+    again, so the next run makes one again."""
+    try:
+        _write_private_key(fd, made['KeyMaterial'])
+    except Exception as exc:  # pylint: disable=broad-except
+        ctx.call('delete_key_pair', KeyName=made['KeyName'])
+        if os.path.lexists(private_path):
+            os.unlink(private_path)
+        raise ValidationError('private_key_path', 'could not write the private key to %s (%s); the key pair %s was deleted '
+                              'again' % (private_path, exc, made['KeyName']))
+    made.pop('KeyMaterial', None)
+    made['Tags'] = made.get('Tags') or [{'Key': k, 'Value': v} for k, v in (tags or {}).items()]
+
+
 def ensure(ctx, *, desired, existing=None):
-    """The key pair as ``desired`` says (name, public_key and its fingerprints or key_type, tags, purge_tags, replace)
-    against ``existing`` (raw, None when there is none). Made by EC2, the Change's ``after`` is the raw key pair
-    with its KeyMaterial: the caller writes it and drops it."""
+    """The key pair as ``desired`` says against ``existing`` (raw, None when there is none): tags converged, imported,
+    or made by EC2 with its private key written to ``private_key_path`` (the file first, 0400, never overwritten: if
+    it cannot be made, nothing is created or deleted); replaced only with ``force``."""
+    public, private_path = desired['public_key'], desired['private_key_path']
+    desired = dict(desired, replace=_replace(desired, existing))
+    if existing is None and not public:
+        if not private_path:
+            raise ValidationError('public_key', 'give public_key or public_key_path to import a key, '
+                                  'or private_key_path to have EC2 create one and keep its private key')
+        if os.path.lexists(private_path):
+            raise ValidationError('private_key_path', '%s already exists and is never overwritten; '
+                                  'remove it, choose another path, or import its public key instead' % private_path)
+    making = existing is None or desired['replace']
+    fd = ctx.live(_open_private_key, private_path) if making and not public else None
+    try:
+        change = _converge(ctx, desired, existing)
+    except BaseException:
+        if fd is not None:
+            os.close(fd)
+            os.unlink(private_path)
+        raise
+    if fd is not None:
+        _keep_private_key(ctx, fd, change.after, private_path, desired['tags'])
+        change.after = describe(change.after, private_path)
+    elif 'KeyName' in change.after:
+        change.after = describe(change.after)
+    return change
+
+
+def _converge(ctx, desired, existing):
+    """The Change: tags of a key pair kept, or one imported or made (its ``after`` the raw key pair with KeyMaterial,
+    which :func:`ensure` writes and drops)."""
     name, tags = desired['name'], desired.get('tags')
     if existing is not None and not desired.get('replace'):
         before = describe(existing)
@@ -135,15 +259,13 @@ def _make(ctx, desired, replace):
             if not is_lost_answer(exc):
                 raise
             # the private key of a lost answer is gone for good: drop that key pair and make another
-            if find_key_pair(ctx.client, name) is not None:
+            if _find_key_pair(ctx.client, name) is not None:
                 ctx.call('delete_key_pair', KeyName=name)
                 replace = True
     raise ValidationError('name', 'could not create key pair %s: its answer was lost three times; run again' % name)
 
 
-def delete(ctx, *, existing):
-    """Delete the key pair ``existing`` (raw, or None: nothing to do)."""
-    if existing is None:
-        return Change('none', None, None)
+def delete(ctx, *, existing, desired=None):  # pylint: disable=unused-argument
+    """Delete the key pair ``existing`` (raw)."""
     ctx.call('delete_key_pair', KeyName=existing['KeyName'])
     return Change('delete', describe(existing), None, existing['KeyName'])

@@ -118,152 +118,22 @@ diff:
   type: dict
 '''
 
-import os
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
+from ansible_collections.seed.laravel_aws.plugins.module_utils import key_pair
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import refuse_by_rules
-from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.key_pair import HAS_CRYPTOGRAPHY, delete, describe, ensure, find, fingerprints
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, stack_tags, validate_stack_name
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
-
-
-def open_private_key(path):
-    """Create the file 0400 in one step, before the key pair exists; never overwrite, never follow a symlink."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0)
-    try:
-        return os.open(path, flags, 0o400)
-    except OSError as exc:
-        raise ValidationError('private_key_path', 'cannot create %s (%s); give a path that does not exist yet, '
-                              'in a folder you can write to' % (path, exc.strerror or exc))
-
-
-def write_private_key(fd, material):
-    with os.fdopen(fd, 'w') as f:
-        f.write(material if material.endswith('\n') else material + '\n')
-
-
-def run(m):
-    p = m.params
-    if not HAS_CRYPTOGRAPHY:
-        m.fail_json(msg='the cryptography Python package is required (pip install cryptography)')
-    for operation in ('ImportKeyPair', 'CreateKeyPair'):
-        refuse_by_rules(operation, 'KeyName', p['name'], 'name')
-    name = p['name'].strip()
-    if not name or len(name) > 255:
-        raise ValidationError('name', 'a key pair name is 1-255 characters')
-    tags = normalize_tags(p['tags'], added=(STACK_TAG,) if p['stack'] is not None else ())
-    purge = p['purge_tags']
-    if p['stack'] is not None:
-        purge = purge and tags is not None
-        tags = stack_tags(validate_stack_name(p['stack'], 'stack'), tags)
-    public = p['public_key']
-    if p['public_key_path']:
-        path = p['public_key_path']  # type: path, already expanded
-        try:
-            with open(path) as f:
-                public = f.read()
-        except (IOError, OSError) as exc:
-            raise ValidationError('public_key_path', 'cannot read %s (%s); give the path of an OpenSSH public key (.pub)'
-                                  % (path, exc.strerror or exc))
-    wanted = fingerprints(public) if public else None
-    private_path = p['private_key_path']
-    if private_path and not os.path.isdir(os.path.dirname(os.path.abspath(private_path))):
-        raise ValidationError('private_key_path', 'the folder of %s does not exist' % private_path)
-    if private_path and not public and os.path.islink(private_path) and not os.path.exists(private_path):
-        raise ValidationError('private_key_path', '%s is a symlink to nothing; the private key is never written through a '
-                              'symlink: remove it or choose another path' % private_path)
-
-    ctx = Context.of(m, m.client('ec2'))
-    existing = find(ctx, name=name)
-    if existing is not None:
-        # a key pair of another stack, or of none, is never tagged, re-imported, replaced or deleted: refused before any change
-        check_owner(p['stack'], describe(existing)['tags'], 'key pair', '%s (%s)' % (name, existing.get('KeyPairId')))
-    if p['state'] == 'absent':
-        change = delete(ctx, existing=existing)
-        m.exit_json(changed=change.changed, key_pair={}, diff=make_diff(change.before, None))
-    desired = {'name': name, 'public_key': public, 'fingerprints': wanted, 'key_type': p['key_type'], 'tags': tags,
-               'purge_tags': purge, 'replace': refuse_or_replace(p, existing, wanted, public, private_path)}
-    if existing is None and not public:
-        if not private_path:
-            raise ValidationError('public_key', 'give public_key or public_key_path to import a key, '
-                                  'or private_key_path to have EC2 create one and keep its private key')
-        if os.path.lexists(private_path):
-            raise ValidationError('private_key_path', '%s already exists and is never overwritten; '
-                                  'remove it, choose another path, or import its public key instead' % private_path)
-    making = existing is None or desired['replace']
-    # the private key's file first: if it cannot be made, nothing is created (or deleted)
-    fd = ctx.live(open_private_key, private_path) if making and not public else None
-    try:
-        change = ensure(ctx, desired=desired, existing=existing)
-    except BaseException:
-        if fd is not None:
-            os.close(fd)
-            os.unlink(private_path)
-        raise
-    after = change.after
-    if fd is not None:
-        keep_private_key(ctx, fd, after, private_path, tags)
-        after = describe(after, private_path)
-    elif 'KeyName' in after:
-        after = describe(after)
-    m.exit_json(changed=change.changed, key_pair=after, diff=make_diff(change.before, describe_plain(after)))
-
-
-def describe_plain(view):
-    return dict((k, v) for k, v in view.items() if k != 'private_key_path')
-
-
-def refuse_or_replace(p, existing, wanted, public, private_path):
-    """True when the existing key pair must be replaced (force); a ValidationError when it differs without force."""
-    if existing is None:
-        return False
-    name = existing['KeyName']
-    if wanted and existing.get('KeyFingerprint') not in wanted[1]:
-        if not p['force']:
-            raise ValidationError('public_key', 'key pair %s exists with other key material (fingerprint %s); '
-                                  'set force: true to replace it' % (name, existing.get('KeyFingerprint')))
-        return True
-    if not public and private_path and not os.path.lexists(private_path):
-        # EC2 gives a private key once, when it creates the key pair: without the file nobody can use this one
-        if not p['force']:
-            raise ValidationError('private_key_path', 'key pair %s exists but its private key file %s is missing, and EC2 '
-                                  'cannot give it again; set force: true to replace the key pair (or delete it with '
-                                  'state: absent), or give the path where its private key is' % (name, private_path))
-        return True
-    return False
-
-
-def keep_private_key(ctx, fd, made, private_path, tags):
-    """Write the private key EC2 made; a key pair whose private key is lost is of no use: on failure it is deleted
-    again, so the next run makes one again."""
-    try:
-        write_private_key(fd, made['KeyMaterial'])
-    except Exception as exc:  # pylint: disable=broad-except
-        ctx.call('delete_key_pair', KeyName=made['KeyName'])
-        if os.path.lexists(private_path):
-            os.unlink(private_path)
-        raise ValidationError('private_key_path', 'could not write the private key to %s (%s); the key pair %s was deleted '
-                              'again' % (private_path, exc, made['KeyName']))
-    made.pop('KeyMaterial', None)
-    made['Tags'] = made.get('Tags') or [{'Key': k, 'Value': v} for k, v in (tags or {}).items()]
+ARGUMENT_SPEC = resource_spec(dict(
+    name=dict(type='str', required=True),
+    public_key=dict(type='str', aliases=['key_material']),
+    public_key_path=dict(type='path'),
+    private_key_path=dict(type='path', no_log=False, aliases=['file_name']),
+    key_type=dict(type='str', default='ed25519', choices=['ed25519', 'rsa']),
+    force=dict(type='bool', default=False),
+), owner=True)
 
 
 def main():
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            name=dict(type='str', required=True),
-            public_key=dict(type='str', aliases=['key_material']),
-            public_key_path=dict(type='path'),
-            private_key_path=dict(type='path', no_log=False, aliases=['file_name']),
-            key_type=dict(type='str', default='ed25519', choices=['ed25519', 'rsa']),
-            force=dict(type='bool', default=False),
-        ), owner=True),
-        mutually_exclusive=[['public_key', 'public_key_path']],
-    )
-    m.run(run)
+    run_module(key_pair, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':

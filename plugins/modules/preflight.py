@@ -120,9 +120,11 @@ key_pair:
 import re
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import find_image, not_found
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.key_pair import HAS_CRYPTOGRAPHY, find_key_pair, fingerprints
+from ansible_collections.seed.laravel_aws.plugins.module_utils import key_pair
+from ansible_collections.seed.laravel_aws.plugins.module_utils.key_pair import HAS_CRYPTOGRAPHY, fingerprints
 
 REGION_RE = re.compile(r'^[a-z]{2}(-[a-z]+)+-[0-9]+$')
 
@@ -174,7 +176,7 @@ def check_image_id(ec2, image_id):
 
 
 def check_key_pair(ec2, name, wanted):
-    existing = find_key_pair(ec2, name)
+    existing = key_pair.find(Context(ec2), name=name)
     if existing is None:
         return {'name': name, 'exists': False}
     out = {'name': name, 'exists': True, 'fingerprint': existing.get('KeyFingerprint')}

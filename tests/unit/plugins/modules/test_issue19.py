@@ -9,7 +9,7 @@ import os
 import pytest
 from botocore.exceptions import ClientError
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils import network as network_utils, retries
+from ansible_collections.seed.laravel_aws.plugins.module_utils import key_pair as key_pair_file, network as network_utils, retries
 from ansible_collections.seed.laravel_aws.plugins.modules import (
     instance, key_pair, network, route_table, security_group, vpc,
 )
@@ -196,12 +196,12 @@ def test_a_write_that_fails_deletes_the_key_pair(aws, run_module, monkeypatch, t
     def broken(fd, material):
         os.close(fd)
         raise OSError(28, 'No space left on device')
-    original = key_pair.write_private_key
-    monkeypatch.setattr(key_pair, 'write_private_key', broken)
+    original = key_pair_file._write_private_key
+    monkeypatch.setattr(key_pair_file, '_write_private_key', broken)
     out = run_module(key_pair.main, {'name': 'demo', 'private_key_path': str(pem)})
     assert out['failed'] and out['changed'] is True and 'deleted' in out['msg']
     assert aws.describe_key_pairs()['KeyPairs'] == [] and not os.path.lexists(str(pem))
-    monkeypatch.setattr(key_pair, 'write_private_key', original)
+    monkeypatch.setattr(key_pair_file, '_write_private_key', original)
     again = run_module(key_pair.main, {'name': 'demo', 'private_key_path': str(pem)})
     assert again['changed'] and 'PRIVATE KEY' in pem.read_text()
 
