@@ -9,6 +9,11 @@ __metaclass__ = type
 
 import time
 
+try:
+    from botocore import xform_name
+except ImportError:  # the modules say so (aws.py: HAS_BOTO)
+    xform_name = None
+
 # The one sleep and clock of every wait and retry of the collection, read when called: a test makes waits instant by
 # setting these two (monkeypatch.setattr(waiters, 'SLEEP', ...)), whatever resource waits.
 SLEEP = time.sleep
@@ -128,3 +133,48 @@ def retry_in_use(call, codes, what, holders, timeout=300, delay=2.0, max_delay=1
     interfaces with their descriptions, the addresses ...) is read once and :class:`StillInUse` names them."""
     return _retry_while(call, codes, timeout, (delay, max_delay), clock, sleep,
                         lambda exc: StillInUse(what, timeout, holders() if holders else [], str(exc)))
+
+
+def _error_of(response):
+    return (response.get('Error') or {}) if isinstance(response, dict) else {}
+
+
+def aws_wait(ctx, name, what, timeout, not_found=(), delay=2.0, **params):
+    """AWS's own waiter ``name`` of ``ctx.client``'s service (botocore's ``waiters-2`` model: ``VpcAvailable``,
+    ``NatGatewayAvailable``, ``InstanceRunning``, ``LoadBalancerAvailable``, ``TargetInService``, ``DBInstanceAvailable``,
+    ``ReplicationGroupAvailable`` ...) with ``params``; the last answer is returned.
+
+    The waiter's acceptors decide (success, failure: :class:`WaitFailed`, retry); the polling is the collection's: the
+    first poll at once, then a pause growing from ``delay`` to the waiter's own delay, through ``ctx.client`` (so every
+    poll retries throttling like any read) and this module's clock and sleep, for ``timeout`` seconds
+    (:class:`WaitTimeout`). ``not_found``: error codes that mean "not visible yet" for an id this run made
+    (``InvalidVpcID.NotFound``), polled again where the waiter itself would stop; any other error no acceptor matches is
+    raised as AWS answered it."""
+    config = ctx.client.get_waiter(xform_name(name)).config
+    operation = getattr(ctx.client, xform_name(config.operation))
+    clock = monotonic
+    deadline = clock() + timeout
+    last = 'no answer yet'
+    while True:
+        error = None
+        try:
+            response = operation(**params)
+        except Exception as exc:  # pylint: disable=broad-except
+            if not error_code_of(exc):
+                raise
+            error, response = exc, exc.response
+        state = next((a.state for a in config.acceptors if a.matcher_func(response)), None)
+        if state is None and error is not None and error_code_of(error) in not_found:
+            state = 'retry'
+        if state == 'success':
+            return response
+        if state == 'failure':
+            raise WaitFailed(what, _error_of(response).get('Message') or 'AWS\'s waiter %s saw a failed state' % name)
+        if state is None and error is not None:
+            raise error
+        last = error_code_of(error) if error is not None else 'not there yet (%s)' % name
+        now = clock()
+        if now >= deadline:
+            raise WaitTimeout(what, timeout, last)
+        pause(min(delay, max(0.0, deadline - now)))
+        delay = min(float(config.delay), delay * 1.5)
