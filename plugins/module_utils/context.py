@@ -132,6 +132,13 @@ class Context:
         self.plan = Plan()
         self.recorded = []  # the mutating calls check mode did not send: [(operation, kwargs)]
         self.made_ids = set()  # the ids this run's creates answered (ec2.note_made): calls naming them retry a NotFound
+        # What a module of many resources (network) has read already, by kind ('addresses', 'subnets', 'tables' ...):
+        # a resource's find picks from it instead of asking AWS again (known()).
+        self.reads = {}
+
+    def known(self, kind, read):
+        """The ``kind`` of resources the run has read already (:attr:`reads`), else ``read()``'s answer."""
+        return self.reads[kind] if kind in self.reads else read()
 
     @classmethod
     def of(cls, module, client, **settings):

@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
-import time
 
 from ansible.module_utils.six import string_types, text_type
 
@@ -18,10 +17,11 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STAC
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import (
     boto3_tags_to_dict, compare_tags, dict_to_boto3_tags, merged_tags,
 )
-from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_in_use, retry_not_found
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import monotonic, pause, retry_in_use, retry_not_found
 
-# The clock and the sleep of every wait and retry of the EC2 modules (a test puts its own here: nothing sleeps for real).
-TIMING = {'clock': time.monotonic, 'sleep': time.sleep}
+# The clock and the sleep of the EC2 modules' retries: the waiter layer's (waiters.SLEEP and CLOCK, where a test puts its
+# own so that nothing sleeps for real).
+TIMING = {'clock': monotonic, 'sleep': pause}
 
 # EC2 is eventually consistent: "If you run a Describe* command right after creating a resource, it might answer
 # InvalidInstanceID.NotFound", and a call that names a resource made a moment ago may not find it yet

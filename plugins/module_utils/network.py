@@ -257,12 +257,12 @@ def ensure_nat_gateways(ctx, spec, found, out):
         tags = tags_for(spec, 'nat-%s' % zone)
         name = tags[NAME_TAG]
         try:
-            eip = elastic_ip.find(ctx, tags=tags, addresses=found['eips'])
+            eip = elastic_ip.find(ctx, name=name)
         except ValidationError as err:
             raise ValidationError('nat_gateway', err.message)
         eip_change = ctx.plan.record('elastic_ip', name, elastic_ip.ensure(ctx, desired={'tags': tags}, existing=eip))
         subnet_id = out['subnet_ids'][('public', zone)]
-        existing = nat_gateway.find(ctx, vpc_id=out['vpc_id'], subnet_id=subnet_id, name=name, nats=found['nats'],
+        existing = nat_gateway.find(ctx, subnet_id=subnet_id, name=name, allocation_id=eip_change.id,
                                     stack=spec['name']) if is_id(subnet_id) else None
         desired = {'subnet_id': subnet_id, 'allocation_id': eip_change.id, 'tags': tags, 'wait': False}
         change = ctx.plan.record('nat_gateway', name, nat_gateway.ensure(ctx, desired=desired, existing=existing))
@@ -271,7 +271,7 @@ def ensure_nat_gateways(ctx, spec, found, out):
     if ctx.wait:  # created together, waited for together
         for nat in out['nat_gateways']:
             if nat.get('id') and nat.get('state') == 'pending':
-                nat.update(ctx.live(lambda: nat_gateway.describe_nat(nat_gateway.wait_nat(ctx.client, nat['id'], ctx.wait_timeout))) or {},
+                nat.update(ctx.live(lambda: nat_gateway.describe(nat_gateway.wait(ctx, nat_id=nat['id'], timeout=ctx.wait_timeout))) or {},
                            tags=nat['tags'], availability_zone=nat['availability_zone'])
 
 
@@ -341,7 +341,7 @@ def remove_nat_gateways(ctx, spec, found, out):
     nats = owned(spec, found['nats'])
     nat_enis = set(a.get('NetworkInterfaceId') for n in owned(spec, found['all_nats']) for a in n.get('NatGatewayAddresses', []))
     for n in nats:  # waited for until deleted, whatever wait says: only then are its address and interface freed
-        ctx.plan.record('nat_gateway', resource_tags(n).get(NAME_TAG), nat_gateway.delete(ctx, existing=n, wait=True))
+        ctx.plan.record('nat_gateway', resource_tags(n).get(NAME_TAG), nat_gateway.delete(ctx, existing={'nat': n}, desired={'wait': True}))
         out['going'].add(n['NatGatewayId'])
     out['going'].update(nat_enis)
     addresses = stack_addresses(ctx.client, spec['name']) if nats else found['eips']
@@ -349,7 +349,7 @@ def remove_nat_gateways(ctx, spec, found, out):
         held_by_stack_nat = a.get('NetworkInterfaceId') in nat_enis
         if a.get('AssociationId') and not held_by_stack_nat:
             continue  # held by something outside the stack's NAT gateways: leave it
-        ctx.plan.record('elastic_ip', resource_tags(a).get(NAME_TAG), elastic_ip.delete(ctx, existing=a, disassociate=True))
+        ctx.plan.record('elastic_ip', resource_tags(a).get(NAME_TAG), elastic_ip.delete(ctx, existing=a, desired={'release_on_disassociation': True}))
 
 
 def remove_route_tables(ctx, spec, found, out):
@@ -383,6 +383,7 @@ STEPS = (
 
 def converge(ctx, spec):
     found, out = read(ctx, spec), {}
+    ctx.reads.update(addresses=found['eips'], nat_gateways=found['nats'])  # the finds of the steps pick from these
     for dummy, step, dummy2 in STEPS:
         step(ctx, spec, found, out)
     return dict((k, out[k]) for k in ('vpc', 'subnets', 'internet_gateway', 'nat_gateways', 'route_tables', 'security_groups'))

@@ -139,7 +139,7 @@ def _error_of(response):
     return (response.get('Error') or {}) if isinstance(response, dict) else {}
 
 
-def aws_wait(ctx, name, what, timeout, not_found=(), delay=2.0, **params):
+def aws_wait(ctx, name, what, timeout, not_found=(), delay=2.0, reason=None, **params):
     """AWS's own waiter ``name`` of ``ctx.client``'s service (botocore's ``waiters-2`` model: ``VpcAvailable``,
     ``NatGatewayAvailable``, ``InstanceRunning``, ``LoadBalancerAvailable``, ``TargetInService``, ``DBInstanceAvailable``,
     ``ReplicationGroupAvailable`` ...) with ``params``; the last answer is returned.
@@ -149,7 +149,7 @@ def aws_wait(ctx, name, what, timeout, not_found=(), delay=2.0, **params):
     poll retries throttling like any read) and this module's clock and sleep, for ``timeout`` seconds
     (:class:`WaitTimeout`). ``not_found``: error codes that mean "not visible yet" for an id this run made
     (``InvalidVpcID.NotFound``), polled again where the waiter itself would stop; any other error no acceptor matches is
-    raised as AWS answered it."""
+    raised as AWS answered it. ``reason(response)``: what a failure says (a NAT gateway's FailureMessage ...)."""
     config = ctx.client.get_waiter(xform_name(name)).config
     operation = getattr(ctx.client, xform_name(config.operation))
     clock = monotonic
@@ -169,7 +169,8 @@ def aws_wait(ctx, name, what, timeout, not_found=(), delay=2.0, **params):
         if state == 'success':
             return response
         if state == 'failure':
-            raise WaitFailed(what, _error_of(response).get('Message') or 'AWS\'s waiter %s saw a failed state' % name)
+            said = reason(response) if reason and error is None else _error_of(response).get('Message')
+            raise WaitFailed(what, said or 'AWS\'s waiter %s saw a failed state' % name)
         if state is None and error is not None:
             raise error
         last = error_code_of(error) if error is not None else 'not there yet (%s)' % name

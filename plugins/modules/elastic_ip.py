@@ -102,71 +102,19 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, resource_tags, refuse_name_tag
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
 from ansible_collections.seed.laravel_aws.plugins.module_utils import elastic_ip
-from ansible_collections.seed.laravel_aws.plugins.module_utils.elastic_ip import find_eips, pick_one
-from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 
-
-def run(m):
-    p = m.params
-    stack = p['stack']
-    if stack is not None:
-        validate_stack_name(stack, 'stack')
-    refuse_name_tag('AllocateAddress', p['name'])
-    if not p['name'] and not p['allocation_id']:
-        raise ValidationError('name', 'give name (the Name tag the address is found by) or allocation_id')
-    if p['allocation_id'] and not p['allocation_id'].startswith('eipalloc-'):
-        raise ValidationError('allocation_id', '%r is not an allocation id (eipalloc-...)' % p['allocation_id'])
-    user_tags = normalize_tags(p['tags'], added=(('Name',) if p['name'] else ()) + ((STACK_TAG,) if stack is not None else ()))
-    tags = name_tags(p['name'], user_tags)
-    if stack is not None:
-        tags[STACK_TAG] = stack
-    ec2 = m.client('ec2')
-    if p['allocation_id']:
-        try:
-            existing = ec2.describe_addresses(AllocationIds=[p['allocation_id']])['Addresses'][0]
-        except Exception as exc:  # pylint: disable=broad-except
-            if 'NotFound' in str(exc) or 'InvalidAllocationID' in str(exc):
-                raise ValidationError('allocation_id', 'no address %s in this account/region' % p['allocation_id'])
-            raise
-        # an address given by id is changed or released only when it is the stack's
-        check_owner(stack, resource_tags(existing), 'elastic IP', '%s (%s)' % (p['allocation_id'], existing.get('PublicIp')), 'allocation_id')
-    else:
-        # found by its Name tag only, so changing the other tags updates the address instead of allocating another;
-        # with stack, one of another stack (or of none) under this name is refused here, before any change
-        existing = pick_one(find_eips(ec2, {'Name': p['name']}, stack), 'Name=%s' % p['name'])
-    ctx = Context.of(m, ec2)
-    if p['state'] == 'absent':
-        if existing is None:
-            m.exit_json(changed=False, address={}, diff=make_diff(None, None))
-        change = elastic_ip.delete(ctx, existing=existing, disassociate=p['release_on_disassociation'])
-        m.exit_json(changed=True, address={}, diff=make_diff(change.before, None))
-    if p['tags'] is None:
-        tags, purge = ({'Name': p['name']} if p['name'] else None), False
-        if stack is not None:
-            tags = dict(tags or {}, **{STACK_TAG: stack})
-    else:
-        purge = p['purge_tags']
-    ctx.purge_tags = purge
-    change = elastic_ip.ensure(ctx, desired={'tags': tags}, existing=existing)
-    m.exit_json(changed=change.changed, address=change.after, diff=make_diff(change.before, change.after))
+ARGUMENT_SPEC = resource_spec(dict(
+    name=dict(type='str'),
+    allocation_id=dict(type='str'),
+    release_on_disassociation=dict(type='bool', default=False),
+), owner=True)
 
 
 def main():
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            name=dict(type='str'),
-            allocation_id=dict(type='str'),
-            release_on_disassociation=dict(type='bool', default=False),
-        ), owner=True),
-    )
-    m.run(run)
+    run_module(elastic_ip, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':

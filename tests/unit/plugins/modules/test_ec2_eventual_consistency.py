@@ -2,14 +2,14 @@
 
 moto (in-process) is instant and lenient; :class:`Faults` makes a call answer as AWS does at the worst moment: a new id
 unseen (NotFound) a few times, a delete refused (DependencyViolation) while something lingers, a NAT gateway pending or
-deleting, an instance ending, a client token answered with the current state. Waits run on a fake clock (ec2.TIMING),
+deleting, an instance ending, a client token answered with the current state. Waits run on a fake clock (waiters.SLEEP and CLOCK),
 so nothing sleeps for real.
 """
 import pytest
 from botocore.exceptions import ClientError
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils import ec2 as ec2_utils
-from ansible_collections.seed.laravel_aws.plugins.module_utils import retries
+from ansible_collections.seed.laravel_aws.plugins.module_utils import retries, waiters
 from ansible_collections.seed.laravel_aws.plugins.modules import (
     elastic_ip, instance, internet_gateway, key_pair, nat_gateway, network, route_table, security_group, subnet, vpc,
 )
@@ -77,8 +77,8 @@ def slept(monkeypatch):
     def sleep(seconds):
         naps.append(seconds)
         now[0] += seconds
-    monkeypatch.setitem(ec2_utils.TIMING, 'clock', lambda: now[0])
-    monkeypatch.setitem(ec2_utils.TIMING, 'sleep', sleep)
+    monkeypatch.setattr(waiters, 'CLOCK', lambda: now[0])
+    monkeypatch.setattr(waiters, 'SLEEP', sleep)
     return naps
 
 
