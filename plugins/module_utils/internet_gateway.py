@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: seed.laravel_aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Internet gateways: one per VPC. Used by internet_gateway and network."""
+"""Internet gateways: the resource protocol (docs/architecture.md, runner.py). The VPC's gateway is the one attached to
+it, else a detached one carrying its Name tag (what a lost create made), so ``existing`` is the pair ``(attached,
+detached)``. Used by internet_gateway and network."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,18 +11,51 @@ __metaclass__ = type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, call_when_free, exactly_tagged, fresh_call, note_made, public_addresses, resource_tags, tag_specifications,
+    apply_tags, call_when_free, describe_one, exactly_tagged, fresh_call, name_tags, note_made, public_addresses, refuse_name_tag,
+    refuse_other_stack, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import tag_filters
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags, tag_filters
+
+NAME = 'internet_gateway'
+KEY = ('vpc_id', 'name', 'stack')
 
 
-def describe_igw(igw):
-    tags = resource_tags(igw)
-    attached = [a['VpcId'] for a in igw.get('Attachments', []) if a.get('State') in ('available', 'attached', 'attaching')]
-    return {'id': igw['InternetGatewayId'], 'name': tags.get('Name'), 'vpc_id': attached[0] if attached else None,
+def validate(p):
+    """The desired gateway: its VPC, its Name tag, tags (Name and Stack added; left out: only those two are managed),
+    attached (state present) or not (detached)."""
+    stack = p.get('stack')
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
+    refuse_name_tag('CreateInternetGateway', p.get('name'))
+    if not p['vpc_id'].startswith('vpc-'):
+        raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
+    user_tags = normalize_tags(p.get('tags'), added=(('Name',) if p.get('name') else ()) + ((STACK_TAG,) if stack is not None else ()))
+    if p.get('tags') is None:
+        tags, purge = ({'Name': p['name']} if p.get('name') else None), False
+    else:
+        tags, purge = name_tags(p.get('name'), user_tags), p.get('purge_tags', True)
+    if stack is not None:
+        tags = dict(tags or {}, **{STACK_TAG: stack})
+    return {'vpc_id': p['vpc_id'], 'name': p.get('name'), 'stack': stack, 'tags': tags, 'purge_tags': purge,
+            'attach': p.get('state', 'present') == 'present'}
+
+
+def resolve(ctx, *, desired):
+    """The VPC is there and not another stack's (reads only)."""
+    found = describe_one(ctx.client.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[desired['vpc_id']])
+    if found is None:
+        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % desired['vpc_id'])
+    refuse_other_stack(desired['stack'], found, 'VPC', desired['vpc_id'], 'vpc_id')
+    return desired
+
+
+def describe(raw):
+    tags = resource_tags(raw)
+    attached = [a['VpcId'] for a in raw.get('Attachments', []) if a.get('State') in ('available', 'attached', 'attaching')]
+    return {'id': raw['InternetGatewayId'], 'name': tags.get('Name'), 'vpc_id': attached[0] if attached else None,
             'attached': bool(attached), 'tags': tags}
 
 
@@ -30,7 +65,7 @@ def _detached_named(ec2, name):
     return [g for g in exactly_tagged(found, {'Name': name}) if not g.get('Attachments')]
 
 
-def owned(stack, attached, detached, name):
+def _owned(stack, attached, detached, name):
     """(attached, detached) as the stack may change them: with ``stack``, a gateway attached to the VPC must be the
     stack's, and so must a detached one found by name when it would be taken (none attached, none of the stack's
     detached); else stack.NotOwned, naming both, before anything is changed. Detached ones of others are left out."""
@@ -48,26 +83,19 @@ def _vpc_of(igw):
     return ', '.join(a['VpcId'] for a in igw.get('Attachments', [])) or 'nothing'
 
 
-def find_igws(ec2, vpc_id, name=None, stack=None):
-    """(attached to the VPC, detached ones carrying the Name tag): a lost create is found by its tag.
-    ``stack``: the owner check of :func:`owned`."""
-    attached = ec2.paginate('describe_internet_gateways', 'InternetGateways',
-                            Filters=[{'Name': 'attachment.vpc-id', 'Values': [vpc_id]}])
-    detached = _detached_named(ec2, name) if name else []
-    return owned(stack, attached, detached, name)
-
-
-def find(ctx, *, vpc_id, name=None, attached=None, stack=None):
-    """The contract's find: (attached to the VPC, detached ones carrying the Name tag); ``attached``,
-    when the caller described those already, saves that read. ``stack``: the owner check of :func:`owned`."""
-    if attached is None:
-        return find_igws(ctx.client, vpc_id, name, stack)
+def find(ctx, *, vpc_id, name=None, stack=None):
+    """``(attached to the VPC, detached ones carrying the Name tag)``, or None when there are none: a lost create is
+    found by its tag. The gateways the run read already (``ctx.reads['internet_gateways']``: the VPC's) save a read;
+    detached ones are looked for only when none is attached. ``stack``: the owner check of :func:`_owned`."""
+    attached = ctx.known('internet_gateways', lambda: ctx.client.paginate(
+        'describe_internet_gateways', 'InternetGateways', Filters=[{'Name': 'attachment.vpc-id', 'Values': [vpc_id]}]))
     detached = _detached_named(ctx.client, name) if name and not attached else []
-    return owned(stack, attached, detached, name)
+    attached, detached = _owned(stack, attached, detached, name)
+    return (attached, detached) if attached or detached else None
 
 
 def ensure(ctx, *, desired, existing=None):
-    """The VPC's internet gateway as ``desired`` says (vpc_id, tags, attach) against ``existing``, the
+    """The VPC's internet gateway as ``desired`` says (vpc_id, tags, purge_tags, attach) against ``existing``, the
     (attached, detached) pair :func:`find` gives (None: there is none)."""
     vpc_id, tags, attach = desired['vpc_id'], desired.get('tags'), desired.get('attach', True)
     attached, detached = existing or ([], [])
@@ -78,9 +106,9 @@ def ensure(ctx, *, desired, existing=None):
     if current is None:
         planned = {'id': None, 'name': (tags or {}).get('Name'), 'vpc_id': vpc_id if attach else None, 'attached': attach, 'tags': tags or {}}
         return ctx.create('internet_gateway', planned['name'], lambda: _create(ctx, vpc_id, tags, attach, planned), planned)
-    before = describe_igw(current)
+    before = describe(current)
     after = dict(before)
-    changed, after['tags'] = apply_tags(ctx, before['id'], before['tags'], tags)
+    changed, after['tags'] = apply_tags(ctx, before['id'], before['tags'], tags, desired.get('purge_tags'))
     after['name'] = after['tags'].get('Name')
     if attach != before['attached']:
         changed = True
@@ -88,7 +116,7 @@ def ensure(ctx, *, desired, existing=None):
         if attach:
             fresh_call(ctx, 'attach_internet_gateway', InternetGatewayId=before['id'], VpcId=vpc_id)
         else:
-            detach(ctx, before['id'], before['vpc_id'])
+            _detach(ctx, before['id'], before['vpc_id'])
     return Change.of(changed, before, after, before['id'])
 
 
@@ -110,7 +138,7 @@ def _find_tagged(ec2, tags):
     return sorted(found, key=lambda g: g['InternetGatewayId'])[0] if found else None
 
 
-def detach(ctx, igw_id, vpc_id):
+def _detach(ctx, igw_id, vpc_id):
     """Detach the gateway. AWS refuses (DependencyViolation) while a public address is mapped in the VPC
     ("Network vpc-... has some mapped public address(es). Please unmap those public address(es) before detaching the
     gateway"; https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DetachInternetGateway.html: "The VPC must
@@ -121,10 +149,14 @@ def detach(ctx, igw_id, vpc_id):
                    lambda: public_addresses(ctx.client, vpc_id), InternetGatewayId=igw_id, VpcId=vpc_id)
 
 
-def delete(ctx, *, existing):
-    """Detach (see :func:`detach`) and delete the gateway ``existing`` (raw)."""
-    for a in existing.get('Attachments', []):
-        detach(ctx, existing['InternetGatewayId'], a['VpcId'])
-    call_when_free(ctx, 'delete_internet_gateway', 'internet gateway %s' % existing['InternetGatewayId'], None,
-                   InternetGatewayId=existing['InternetGatewayId'])
-    return Change('delete', describe_igw(existing), None, existing['InternetGatewayId'])
+def delete(ctx, *, existing, desired=None):  # pylint: disable=unused-argument
+    """Detach (see :func:`_detach`) and delete the gateways of ``existing`` (the (attached, detached) pair :func:`find`
+    gives: the one attached to the VPC, and the detached ones of its name)."""
+    attached, detached = existing
+    gone = list(attached) + list(detached)
+    for igw in gone:
+        for a in igw.get('Attachments', []):
+            _detach(ctx, igw['InternetGatewayId'], a['VpcId'])
+        call_when_free(ctx, 'delete_internet_gateway', 'internet gateway %s' % igw['InternetGatewayId'], None,
+                       InternetGatewayId=igw['InternetGatewayId'])
+    return Change('delete' if gone else 'none', describe(gone[0]) if gone else None, None, gone[0]['InternetGatewayId'] if gone else None)

@@ -153,6 +153,7 @@ def read(ctx, spec):
         if ref not in shorts and ref not in names_to_ids:
             raise ValidationError(field, 'names group %r, which is neither in this spec (%s) nor in the VPC; '
                                   'add the group to security_groups or fix the name' % (ref, ', '.join(shorts) or 'no groups'))
+    ctx.reads.update(addresses=found['eips'], nat_gateways=found['nats'], internet_gateways=found['igws'])  # the finds pick from these
     check_owners(ctx, spec, found)
     return found
 
@@ -204,7 +205,7 @@ def check_owners(ctx, spec, found):
         for cidr in spec[kind]:
             subnet.find(ctx, vpc_id=None, cidr_block=cidr, subnets=found['subnets'], stack=stack)
     if spec['public']:
-        internet_gateway.owned(stack, found['igws'], [], resource_name(stack, 'igw'))
+        internet_gateway.find(ctx, vpc_id=None, stack=stack)  # the one attached to the VPC (ctx.reads)
     for zone in nat_zones(spec):
         name = resource_name(stack, 'nat-%s' % zone)
         owned_by(stack, [n for n in found['nats'] if resource_tags(n).get(NAME_TAG) == name], 'NAT gateway', name)
@@ -242,9 +243,9 @@ def ensure_internet_gateway(ctx, spec, found, out):
     if not spec['public']:
         return
     tags = tags_for(spec, 'igw')
-    existing = (found['igws'], [])
-    if not found['igws'] and is_id(out['vpc_id']):  # a detached one of the stack, left by a lost answer
-        existing = internet_gateway.find(ctx, vpc_id=out['vpc_id'], name=tags[NAME_TAG], attached=[])
+    # the VPC's, else a detached one of the stack, left by a lost answer
+    existing = internet_gateway.find(ctx, vpc_id=out['vpc_id'], name=tags[NAME_TAG]) if is_id(out['vpc_id']) else None
+    if existing is not None:
         existing = (existing[0], [g for g in existing[1] if resource_tags(g).get(STACK_TAG) == spec['name']])
     change = ctx.plan.record('internet_gateway', tags[NAME_TAG],
                              internet_gateway.ensure(ctx, desired={'vpc_id': out['vpc_id'], 'tags': tags}, existing=existing))
@@ -330,7 +331,7 @@ def remove_subnets(ctx, spec, found, out):
 
 def remove_internet_gateway(ctx, spec, found, out):
     for g in owned(spec, found['igws']):
-        ctx.plan.record('internet_gateway', resource_tags(g).get(NAME_TAG), internet_gateway.delete(ctx, existing=g))
+        ctx.plan.record('internet_gateway', resource_tags(g).get(NAME_TAG), internet_gateway.delete(ctx, existing=([g], [])))
         out['going'].add(g['InternetGatewayId'])
 
 
@@ -383,7 +384,6 @@ STEPS = (
 
 def converge(ctx, spec):
     found, out = read(ctx, spec), {}
-    ctx.reads.update(addresses=found['eips'], nat_gateways=found['nats'])  # the finds of the steps pick from these
     for dummy, step, dummy2 in STEPS:
         step(ctx, spec, found, out)
     return dict((k, out[k]) for k in ('vpc', 'subnets', 'internet_gateway', 'nat_gateways', 'route_tables', 'security_groups'))

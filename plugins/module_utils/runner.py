@@ -50,7 +50,7 @@ def converge(m, resource):
         m.module.no_log_values.update(resource.hidden(m.params))
     desired = resource.validate(m.params)
     ctx = Context.of(m, m.client(row(resource.NAME).service), clients=m.client)
-    present = m.params.get('state', 'present') == 'present'
+    present = m.params.get('state', 'present') != 'absent'  # present, or another state to converge to (detached, stopped)
     if present and hasattr(resource, 'resolve'):
         desired = resource.resolve(ctx, desired=desired)
     existing = resource.find(ctx, **dict((key, desired.get(key)) for key in resource.KEY))

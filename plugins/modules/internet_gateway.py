@@ -99,61 +99,20 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, refuse_other_stack, refuse_name_tag
-from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
 from ansible_collections.seed.laravel_aws.plugins.module_utils import internet_gateway
-from ansible_collections.seed.laravel_aws.plugins.module_utils.internet_gateway import describe_igw, find_igws
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, validate_stack_name
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
-from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
 
-
-def run(m):
-    p = m.params
-    stack = p['stack']
-    if stack is not None:
-        validate_stack_name(stack, 'stack')
-    refuse_name_tag('CreateInternetGateway', p['name'])
-    if not p['vpc_id'].startswith('vpc-'):
-        raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
-    user_tags = normalize_tags(p['tags'], added=(('Name',) if p['name'] else ()) + ((STACK_TAG,) if stack is not None else ()))
-    ec2 = m.client('ec2')
-    vpc = find_vpc(ec2, vpc_id=p['vpc_id'])
-    if vpc is None:
-        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])
-    refuse_other_stack(stack, vpc, 'VPC', p['vpc_id'], 'vpc_id')
-    # with stack, a gateway of another stack (or of none) that this run would change is refused here, before any change
-    attached, detached = find_igws(ec2, p['vpc_id'], p['name'], stack)
-    if p['state'] == 'absent':
-        gone = attached + (detached if p['name'] else [])
-        for igw in gone:
-            internet_gateway.delete(Context.of(m, ec2), existing=igw)
-        before = describe_igw(gone[0]) if gone else None
-        m.exit_json(changed=bool(gone), internet_gateway={}, diff=make_diff(before, None))
-    if p['tags'] is None:
-        tags, purge = ({'Name': p['name']} if p['name'] else None), False
-    else:
-        tags, purge = name_tags(p['name'], user_tags), p['purge_tags']
-    if stack is not None:
-        tags = dict(tags or {}, **{STACK_TAG: stack})
-    change = internet_gateway.ensure(Context.of(m, ec2, purge_tags=purge), existing=(attached, detached),
-                                     desired={'vpc_id': p['vpc_id'], 'tags': tags, 'attach': p['state'] == 'present'})
-    m.exit_json(changed=change.changed, internet_gateway=change.after, diff=make_diff(change.before, change.after))
+ARGUMENT_SPEC = resource_spec(dict(
+    vpc_id=dict(type='str', required=True),
+    name=dict(type='str'),
+    state=dict(type='str', default='present', choices=['present', 'detached', 'absent']),
+    wait_timeout=dict(type='int', default=600),
+), state=False, owner=True)
 
 
 def main():
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            vpc_id=dict(type='str', required=True),
-            name=dict(type='str'),
-            state=dict(type='str', default='present', choices=['present', 'detached', 'absent']),
-            wait_timeout=dict(type='int', default=600),
-        ), state=False, owner=True),
-    )
-    m.run(run)
+    run_module(internet_gateway, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':
