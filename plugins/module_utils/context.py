@@ -136,9 +136,15 @@ class Context:
         # a resource's find picks from it instead of asking AWS again (known()).
         self.reads = {}
 
-    def known(self, kind, read):
-        """The ``kind`` of resources the run has read already (:attr:`reads`), else ``read()``'s answer."""
-        return self.reads[kind] if kind in self.reads else read()
+    def known(self, kind, read, keep=False):
+        """The ``kind`` of resources the run has read already (:attr:`reads`), else ``read()``'s answer; ``keep``: kept
+        as the run's ``kind`` (a find and the ensure after it judge from the same listing)."""
+        if kind in self.reads:
+            return self.reads[kind]
+        found = read()
+        if keep:
+            self.reads[kind] = found
+        return found
 
     @classmethod
     def of(cls, module, client, **settings):

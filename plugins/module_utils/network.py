@@ -120,7 +120,7 @@ def read(ctx, spec):
     ec2 = ctx.client
     vpc_name = resource_name(spec['name'], 'vpc')
     # the VPC named <stack>-vpc must be the stack's: one of another stack (or of none) is refused, naming both
-    zones, existing_vpc = gather(lambda: subnet.region_zones(ec2),
+    zones, existing_vpc = gather(lambda: subnet.zones(ctx),
                                  lambda: vpc.find(ctx, name=vpc_name, cidr_block=spec['cidr_block'], stack=spec['name']))
     for i, zone in enumerate(spec['zones']):
         subnet.check_zone(zone, zones, 'availability_zones[%d]' % i)
@@ -153,7 +153,8 @@ def read(ctx, spec):
         if ref not in shorts and ref not in names_to_ids:
             raise ValidationError(field, 'names group %r, which is neither in this spec (%s) nor in the VPC; '
                                   'add the group to security_groups or fix the name' % (ref, ', '.join(shorts) or 'no groups'))
-    ctx.reads.update(addresses=found['eips'], nat_gateways=found['nats'], internet_gateways=found['igws'])  # the finds pick from these
+    # the finds of the steps pick from these
+    ctx.reads.update(addresses=found['eips'], nat_gateways=found['nats'], internet_gateways=found['igws'], subnets=found['subnets'])
     check_owners(ctx, spec, found)
     return found
 
@@ -203,7 +204,7 @@ def check_owners(ctx, spec, found):
     stack = spec['name']
     for kind in ('public', 'private'):
         for cidr in spec[kind]:
-            subnet.find(ctx, vpc_id=None, cidr_block=cidr, subnets=found['subnets'], stack=stack)
+            subnet.find(ctx, vpc_id=None, cidr_block=cidr, stack=stack)  # the VPC's (ctx.reads)
     if spec['public']:
         internet_gateway.find(ctx, vpc_id=None, stack=stack)  # the one attached to the VPC (ctx.reads)
     for zone in nat_zones(spec):
@@ -231,9 +232,9 @@ def ensure_subnets(ctx, spec, found, out):
             what = '%s-%s' % (kind, zone)
             desired = dict(vpc_id=out['vpc_id'], cidr_block=cidr, availability_zone=zone, map_public_ip_on_launch=(kind == 'public'),
                            tags=tags_for(spec, what, {TIER_TAG: kind}))
-            existing = subnet.find(ctx, vpc_id=out['vpc_id'], cidr_block=cidr, subnets=found['subnets'], stack=spec['name'])
+            existing = subnet.find(ctx, vpc_id=out['vpc_id'], cidr_block=cidr, stack=spec['name'])
             change = ctx.plan.record('subnet', resource_name(spec['name'], what),
-                                     subnet.ensure(ctx, desired=desired, existing=existing, siblings=found['subnets']))
+                                     subnet.ensure(ctx, desired=desired, existing=existing))
             out['subnets'][kind].append(change.after)
             out['subnet_ids'][(kind, zone)] = change.id
 
@@ -324,7 +325,7 @@ def remove_vpc(ctx, spec, found, out):
 
 def remove_subnets(ctx, spec, found, out):
     for s in owned(spec, found['subnets']):
-        change = subnet.delete(ctx, existing=s, going=out['going'])
+        change = subnet.delete(ctx, existing=s, desired={'going': out['going']})
         ctx.plan.record('subnet', resource_tags(s).get(NAME_TAG), change)
         out['going'].add(s['SubnetId'])
 

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: seed.laravel_aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Subnets: validate, find within a VPC by CIDR, converge, delete. Used by subnet and network."""
+"""Subnets: the resource protocol (docs/architecture.md, runner.py). A subnet is found in its VPC by its CIDR (unique
+within a VPC). Used by subnet and network."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,16 +14,54 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Ch
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    TIMING, apply_tags, call_when_free, describe_one, fresh_call, interface_label, interfaces, lingers, note_made, resource_tags,
-    tag_specifications,
+    apply_tags, call_when_free, canonical_cidr, describe_one, fresh_call, interface_label, interfaces, lingers, name_tags, note_made,
+    refuse_by_rules, refuse_name_tag, refuse_other_stack, resource_tags, tag_specifications,
 )
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner
-from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import aws_wait
+
+NAME = 'subnet'
+KEY = ('vpc_id', 'cidr_block', 'stack')
 
 
-def region_zones(ec2):
+def validate(p):
+    """The desired subnet: its VPC, its CIDR (canonical, /16 to /28), zone, public mapping, tags (Name and Stack added;
+    left out: only those two are managed)."""
+    stack = p.get('stack')
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
+    refuse_name_tag('CreateSubnet', p.get('name'))
+    if not p['vpc_id'].startswith('vpc-'):
+        raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
+    cidr = canonical_cidr(p['cidr_block'], 'cidr_block', 16, 28)
+    refuse_by_rules('CreateSubnet', 'CidrBlock', cidr, 'cidr_block')
+    user_tags = normalize_tags(p.get('tags'), added=(('Name',) if p.get('name') else ()) + ((STACK_TAG,) if stack is not None else ()))
+    if p.get('tags') is None:
+        tags, purge = ({'Name': p['name']} if p.get('name') else None), False
+    else:
+        tags, purge = name_tags(p.get('name'), user_tags), p.get('purge_tags', True)
+    if stack is not None:
+        tags = dict(tags or {}, **{STACK_TAG: stack})
+    return dict(vpc_id=p['vpc_id'], cidr_block=cidr, availability_zone=p.get('availability_zone'), stack=stack,
+                map_public_ip_on_launch=p.get('map_public_ip_on_launch'), tags=tags, purge_tags=purge)
+
+
+def resolve(ctx, *, desired):
+    """The VPC is there, not another stack's, and holds the CIDR; the zone is the region's (reads only)."""
+    vpc = describe_one(ctx.client.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[desired['vpc_id']])
+    if vpc is None:
+        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % desired['vpc_id'])
+    refuse_other_stack(desired['stack'], vpc, 'VPC', desired['vpc_id'], 'vpc_id')
+    check_cidrs(vpc['CidrBlock'], [desired['cidr_block']], ['cidr_block'])
+    if desired.get('availability_zone'):
+        check_zone(desired['availability_zone'], zones(ctx), 'availability_zone')
+    return desired
+
+
+def zones(ctx):
     """Names and ids of the region's availability zones: {'us-east-1a': 'use1-az6', ...}."""
-    zones = ec2.describe_availability_zones(Filters=[{'Name': 'zone-type', 'Values': ['availability-zone']}])
+    zones = ctx.client.describe_availability_zones(Filters=[{'Name': 'zone-type', 'Values': ['availability-zone']}])
     return dict((z['ZoneName'], z.get('ZoneId')) for z in zones['AvailabilityZones'])
 
 
@@ -45,7 +84,8 @@ def check_cidrs(vpc_cidr, cidrs, fields):
         nets.append((net, field))
 
 
-def describe_subnet(subnet):
+def describe(raw):
+    subnet = raw
     tags = resource_tags(subnet)
     return {
         'id': subnet['SubnetId'],
@@ -61,23 +101,16 @@ def describe_subnet(subnet):
     }
 
 
-def vpc_subnets(ec2, vpc_id):
+def _vpc_subnets(ec2, vpc_id):
     return ec2.paginate('describe_subnets', 'Subnets', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}])
 
 
-def find_subnet(subnets, cidr_block):
-    """The subnet of a VPC with this CIDR (CIDRs are unique within a VPC)."""
-    for s in subnets:
-        if s['CidrBlock'] == cidr_block:
-            return s
-    return None
-
-
-def wait_subnet(ec2, subnet_id, timeout):
-    def fetch():
-        return describe_one(ec2.describe_subnets, 'Subnets', 'InvalidSubnetID.NotFound', SubnetIds=[subnet_id])
-    return wait_for(fetch, lambda s: s is not None and s.get('State') == 'available',
-                    'subnet %s to become available' % subnet_id, timeout=timeout, delay=1, **TIMING)
+def wait(ctx, *, subnet_id, timeout):
+    """The subnet once it is available (raw), through AWS's SubnetAvailable waiter; a subnet this run made that AWS does
+    not show yet is waited for."""
+    answer = aws_wait(ctx, 'SubnetAvailable', 'subnet %s to become available' % subnet_id, timeout,
+                      not_found=('InvalidSubnetID.NotFound',), SubnetIds=[subnet_id])
+    return answer['Subnets'][0]
 
 
 def label(raw):
@@ -86,22 +119,28 @@ def label(raw):
     return '%s (%s%s)' % (raw['SubnetId'], raw['CidrBlock'], ', %s' % name if name else '')
 
 
-def find(ctx, *, vpc_id, cidr_block, subnets=None, stack=None):
-    """The subnet of the VPC with this CIDR (``subnets``: the VPC's, when described already), or None. With ``stack``,
-    one tagged with another stack or with none is refused (stack.NotOwned, naming both) before anything is changed."""
-    found = find_subnet(vpc_subnets(ctx.client, vpc_id) if subnets is None else subnets, cidr_block)
-    if found is not None:
-        check_owner(stack, resource_tags(found), 'subnet', label(found))
-    return found
+def find(ctx, *, vpc_id, cidr_block, stack=None):
+    """The subnet of the VPC with this CIDR, or None: from the subnets the run read already (``ctx.reads['subnets']``),
+    else the VPC's. With ``stack``, one tagged with another stack or with none is refused (stack.NotOwned, naming both)
+    before anything is changed."""
+    return _pick(ctx.known('subnets', lambda: _vpc_subnets(ctx.client, vpc_id), keep=True), cidr_block, stack)
 
 
-def ensure(ctx, *, desired, existing=None, siblings=()):
-    """One subnet as ``desired`` says (vpc_id, cidr_block, availability_zone, map_public_ip_on_launch, tags with Name)
-    against ``existing`` (raw, None when there is none); ``siblings``: the VPC's subnets, which a new one must not overlap."""
+def _pick(subnets, cidr_block, stack):
+    found = [s for s in subnets if s['CidrBlock'] == cidr_block]
+    if found:
+        check_owner(stack, resource_tags(found[0]), 'subnet', label(found[0]))
+    return found[0] if found else None
+
+
+def ensure(ctx, *, desired, existing=None):
+    """One subnet as ``desired`` says (vpc_id, cidr_block, availability_zone, map_public_ip_on_launch, tags with Name,
+    purge_tags) against ``existing`` (raw, None when there is none). A new one must not overlap the VPC's subnets."""
     spec = desired
     want_public = bool(spec.get('map_public_ip_on_launch'))
     tags = spec.get('tags')
     if existing is None:
+        siblings = ctx.known('subnets', lambda: _vpc_subnets(ctx.client, spec['vpc_id']))
         for s in siblings:
             if ipaddress.IPv4Network(s['CidrBlock']).overlaps(ipaddress.IPv4Network(spec['cidr_block'])):
                 raise ValidationError('cidr_block', '%s overlaps subnet %s (%s) of the VPC' % (spec['cidr_block'], s['SubnetId'], s['CidrBlock']))
@@ -109,12 +148,12 @@ def ensure(ctx, *, desired, existing=None, siblings=()):
                    'availability_zone': spec.get('availability_zone'), 'map_public_ip_on_launch': want_public,
                    'state': 'available', 'tags': tags or {}}
         return ctx.create('subnet', planned['name'] or spec['cidr_block'], lambda: _create(ctx, spec, tags, want_public), planned)
-    before = describe_subnet(existing)
+    before = describe(existing)
     if spec.get('availability_zone') and spec['availability_zone'] != before['availability_zone']:
         raise ValidationError('availability_zone', 'subnet %s (%s) is in %s; a subnet cannot move to %s. Delete it first or keep its zone'
                               % (before['id'], before['cidr_block'], before['availability_zone'], spec['availability_zone']))
     after = dict(before)
-    changed, after['tags'] = apply_tags(ctx, before['id'], before['tags'], tags)
+    changed, after['tags'] = apply_tags(ctx, before['id'], before['tags'], tags, spec.get('purge_tags'))
     after['name'] = after['tags'].get('Name')
     if spec.get('map_public_ip_on_launch') is not None and want_public != before['map_public_ip_on_launch']:
         changed = True
@@ -130,18 +169,17 @@ def _create(ctx, spec, tags, want_public):
     # InvalidSubnet.Conflict: the CIDR is taken, perhaps by the subnet an interrupted run made moments ago that the
     # VPC's listing did not show yet; found again (the stack's, else refused), it is taken.
     created = create_or_find(lambda: fresh_call(ctx, 'create_subnet', **kwargs)['Subnet'],
-                             lambda: find(ctx, vpc_id=spec['vpc_id'], cidr_block=spec['cidr_block'],
-                                          stack=(tags or {}).get(STACK_TAG)),
+                             lambda: _pick(_vpc_subnets(ctx.client, spec['vpc_id']), spec['cidr_block'], (tags or {}).get(STACK_TAG)),
                              exists=('InvalidSubnet.Conflict',))
     note_made(ctx, created['SubnetId'])
-    raw = created if created.get('State') == 'available' else wait_subnet(ctx.client, created['SubnetId'], ctx.wait_timeout)
+    raw = created if created.get('State') == 'available' else wait(ctx, subnet_id=created['SubnetId'], timeout=ctx.wait_timeout)
     if want_public:
         fresh_call(ctx, 'modify_subnet_attribute', SubnetId=created['SubnetId'], MapPublicIpOnLaunch={'Value': True})
         raw = dict(raw, MapPublicIpOnLaunch=True)
-    return raw['SubnetId'], describe_subnet(raw)
+    return raw['SubnetId'], describe(raw)
 
 
-def subnet_dependents(ec2, subnet_id, going=()):
+def _dependents(ec2, subnet_id, going=()):
     """Instances and interfaces in the subnet that only their owner removes; ``going``: the ids this run deletes (or
     would, in check mode), not counted. What AWS deletes by itself is not counted, the delete waits for it: the
     interfaces of a load balancer, NAT gateway, RDS or cache cluster some minutes after it is gone (ec2.lingers), and
@@ -164,15 +202,15 @@ def subnet_dependents(ec2, subnet_id, going=()):
     return found
 
 
-def delete(ctx, *, existing, going=()):
+def delete(ctx, *, existing, desired=None):
     """Delete the subnet ``existing`` (raw); refuses, naming them, while instances or interfaces use it
-    (``going``: ids the same run deletes before, see :func:`subnet_dependents`). While AWS answers
+    (``desired['going']``: ids the same run deletes before, see :func:`_dependents`). While AWS answers
     DependencyViolation (requester-managed interfaces of what was deleted a moment ago) the delete is sent again
     within the context's wait_timeout; then waiters.StillInUse names the interfaces still in the subnet."""
-    blockers = subnet_dependents(ctx.client, existing['SubnetId'], going)
+    blockers = _dependents(ctx.client, existing['SubnetId'], (desired or {}).get('going', ()))
     if blockers:
         raise ValidationError('state', 'subnet %s (%s) is still in use by %s; remove them first'
                               % (existing['SubnetId'], existing['CidrBlock'], '; '.join(blockers)))
     call_when_free(ctx, 'delete_subnet', 'subnet %s' % label(existing),
                    lambda: interfaces(ctx.client, 'subnet-id', existing['SubnetId']), SubnetId=existing['SubnetId'])
-    return Change('delete', describe_subnet(existing), None, existing['SubnetId'])
+    return Change('delete', describe(existing), None, existing['SubnetId'])

@@ -141,73 +141,22 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import canonical_cidr, name_tags, refuse_by_rules, refuse_name_tag, refuse_other_stack
-from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
 from ansible_collections.seed.laravel_aws.plugins.module_utils import subnet
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, validate_stack_name
-from ansible_collections.seed.laravel_aws.plugins.module_utils.subnet import check_cidrs, check_zone, region_zones, vpc_subnets
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
-from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
 
-
-def run(m):
-    p = m.params
-    stack = p['stack']
-    if stack is not None:
-        validate_stack_name(stack, 'stack')
-    refuse_name_tag('CreateSubnet', p['name'])
-    if not p['vpc_id'].startswith('vpc-'):
-        raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
-    cidr = canonical_cidr(p['cidr_block'], 'cidr_block', 16, 28)
-    refuse_by_rules('CreateSubnet', 'CidrBlock', cidr, 'cidr_block')
-    user_tags = normalize_tags(p['tags'], added=(('Name',) if p['name'] else ()) + ((STACK_TAG,) if stack is not None else ()))
-    ec2 = m.client('ec2')
-    vpc = find_vpc(ec2, vpc_id=p['vpc_id'])
-    if vpc is None:
-        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])
-    refuse_other_stack(stack, vpc, 'VPC', p['vpc_id'], 'vpc_id')
-    subnets = vpc_subnets(ec2, p['vpc_id'])
-    # with stack, a subnet of another stack (or of none) under this CIDR is refused here, before any change
-    existing = subnet.find(Context.of(m, ec2), vpc_id=p['vpc_id'], cidr_block=cidr, subnets=subnets, stack=stack)
-    if p['state'] == 'absent':
-        raw = existing
-        if raw is None:
-            m.exit_json(changed=False, subnet={}, diff=make_diff(None, None))
-        change = subnet.delete(Context.of(m, ec2), existing=raw)
-        m.exit_json(changed=True, subnet={}, diff=make_diff(change.before, None))
-    check_cidrs(vpc['CidrBlock'], [cidr], ['cidr_block'])
-    if p['availability_zone']:
-        check_zone(p['availability_zone'], region_zones(ec2), 'availability_zone')
-    if p['tags'] is None and not p['name']:
-        tags, purge = None, False
-    elif p['tags'] is None:
-        tags, purge = {'Name': p['name']}, False
-    else:
-        tags, purge = name_tags(p['name'], user_tags), p['purge_tags']
-    if stack is not None:
-        tags = dict(tags or {}, **{STACK_TAG: stack})
-    spec = dict(vpc_id=p['vpc_id'], cidr_block=cidr, availability_zone=p['availability_zone'],
-                map_public_ip_on_launch=p['map_public_ip_on_launch'], tags=tags, purge_tags=purge)
-    ctx = Context.of(m, ec2, purge_tags=purge)
-    change = subnet.ensure(ctx, desired=spec, existing=existing, siblings=subnets)
-    m.exit_json(changed=change.changed, subnet=change.after, diff=make_diff(change.before, change.after))
+ARGUMENT_SPEC = resource_spec(dict(
+    vpc_id=dict(type='str', required=True),
+    cidr_block=dict(type='str', required=True, aliases=['cidr']),
+    availability_zone=dict(type='str', aliases=['az']),
+    map_public_ip_on_launch=dict(type='bool', aliases=['map_public']),
+    name=dict(type='str'),
+    wait_timeout=dict(type='int', default=600),
+), owner=True)
 
 
 def main():
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            vpc_id=dict(type='str', required=True),
-            cidr_block=dict(type='str', required=True, aliases=['cidr']),
-            availability_zone=dict(type='str', aliases=['az']),
-            map_public_ip_on_launch=dict(type='bool', aliases=['map_public']),
-            name=dict(type='str'),
-            wait_timeout=dict(type='int', default=600),
-        ), owner=True),
-    )
-    m.run(run)
+    run_module(subnet, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':
