@@ -154,7 +154,8 @@ def read(ctx, spec):
             raise ValidationError(field, 'names group %r, which is neither in this spec (%s) nor in the VPC; '
                                   'add the group to security_groups or fix the name' % (ref, ', '.join(shorts) or 'no groups'))
     # the finds of the steps pick from these
-    ctx.reads.update(addresses=found['eips'], nat_gateways=found['nats'], internet_gateways=found['igws'], subnets=found['subnets'])
+    ctx.reads.update(addresses=found['eips'], nat_gateways=found['nats'], internet_gateways=found['igws'], subnets=found['subnets'],
+                     route_tables=found['tables'])
     check_owners(ctx, spec, found)
     return found
 
@@ -211,7 +212,7 @@ def check_owners(ctx, spec, found):
         name = resource_name(stack, 'nat-%s' % zone)
         owned_by(stack, [n for n in found['nats'] if resource_tags(n).get(NAME_TAG) == name], 'NAT gateway', name)
     for what, dummy, dummy2 in table_layout(spec):
-        route_table.find(ctx, vpc_id=None, name=resource_name(stack, what), tables=found['tables'], stack=stack)
+        route_table.find(ctx, vpc_id=None, name=resource_name(stack, what), stack=stack)
     for g in spec['groups']:
         security_group.find(ctx, vpc_id=None, name=g['name'], groups=found['groups'], stack=stack)
 
@@ -284,8 +285,8 @@ def ensure_route_tables(ctx, spec, found, out):
         desired = {'vpc_id': out['vpc_id'], 'tags': tags_for(spec, what), 'routes': {'0.0.0.0/0': target} if target else {},
                    'subnet_ids': [s['id'] for s in members if is_id(s['id'])], 'purge_routes': not target,
                    'purge_subnets': True}
-        existing = route_table.find(ctx, vpc_id=out['vpc_id'], name=name, tables=found['tables'], stack=spec['name'])
-        change = ctx.plan.record('route_table', name, route_table.ensure(ctx, desired=desired, existing=existing, tables=found['tables']))
+        existing = route_table.find(ctx, vpc_id=out['vpc_id'], name=name, stack=spec['name'])
+        change = ctx.plan.record('route_table', name, route_table.ensure(ctx, desired=desired, existing=existing))
         if what == 'public':
             out['route_tables']['public'] = change.after
         else:

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: seed.laravel_aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Route tables: routes and subnet associations. Used by route_table and network."""
+"""Route tables: the resource protocol (docs/architecture.md, runner.py): a table found in its VPC by its Name tag, its
+routes and its subnet associations. Used by route_table and network."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,12 +14,17 @@ from ansible.module_utils.six import string_types
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    TIMING, apply_tags, canonical_cidr, codes_of, fresh_call, note_made, owned_by, resource_tags, tag_specifications,
+    apply_tags, canonical_cidr, codes_of, describe_one, fresh_call, name_tags, note_made, owned_by, refuse_name_tag, refuse_other_stack,
+    resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import error_code
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, validate_stack_name
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_not_found
+
+NAME = 'route_table'
+KEY = ('vpc_id', 'name', 'stack')
 
 TARGETS = (
     ('gateway_id', 'GatewayId', ('igw-', 'vgw-')),
@@ -26,6 +32,43 @@ TARGETS = (
     ('instance_id', 'InstanceId', ('i-',)),
     ('network_interface_id', 'NetworkInterfaceId', ('eni-',)),
 )
+
+
+def validate(p):
+    """The desired table: its VPC, Name tag, tags (Stack added), routes (normalised, None: leave them), subnets
+    (None: leave them) and the purge rules."""
+    stack = p.get('stack')
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
+    refuse_name_tag('CreateRouteTable', p['name'])
+    if not p['vpc_id'].startswith('vpc-'):
+        raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
+    routes = normalize_routes(p.get('routes')) if p.get('routes') is not None else None
+    for i, subnet_id in enumerate(p.get('subnet_ids') or []):
+        if not subnet_id.startswith('subnet-'):
+            raise ValidationError('subnet_ids[%d]' % i, '%r is not a subnet id (subnet-...)' % subnet_id)
+    tags = name_tags(p['name'], normalize_tags(p.get('tags'), added=('Name',) + ((STACK_TAG,) if stack is not None else ())))
+    if stack is not None:
+        tags[STACK_TAG] = stack
+    return {'vpc_id': p['vpc_id'], 'name': p['name'], 'stack': stack, 'tags': tags, 'routes': routes, 'subnet_ids': p.get('subnet_ids'),
+            'purge_routes': p.get('purge_routes', False), 'purge_subnets': p.get('purge_subnets', False),
+            'purge_tags': p.get('purge_tags', True) if p.get('tags') is not None else False}
+
+
+def resolve(ctx, *, desired):
+    """The VPC is there and not another stack's; each subnet is the VPC's and not another stack's (reads only)."""
+    vpc = describe_one(ctx.client.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[desired['vpc_id']])
+    if vpc is None:
+        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % desired['vpc_id'])
+    refuse_other_stack(desired['stack'], vpc, 'VPC', desired['vpc_id'], 'vpc_id')
+    if desired['subnet_ids']:
+        in_vpc = ctx.client.paginate('describe_subnets', 'Subnets', Filters=[{'Name': 'vpc-id', 'Values': [desired['vpc_id']]}])
+        known = dict((s['SubnetId'], s) for s in in_vpc)
+        for i, subnet_id in enumerate(desired['subnet_ids']):
+            if subnet_id not in known:
+                raise ValidationError('subnet_ids[%d]' % i, 'subnet %s is not in VPC %s' % (subnet_id, desired['vpc_id']))
+            refuse_other_stack(desired['stack'], known[subnet_id], 'subnet', subnet_id, 'subnet_ids[%d]' % i)
+    return desired
 
 
 def normalize_routes(routes, field='routes'):
@@ -69,7 +112,8 @@ def current_routes(table):
     return out
 
 
-def describe_route_table(table):
+def describe(raw):
+    table = raw
     tags = resource_tags(table)
     return {
         'id': table['RouteTableId'], 'name': tags.get('Name'), 'vpc_id': table.get('VpcId'),
@@ -80,13 +124,15 @@ def describe_route_table(table):
     }
 
 
-def vpc_route_tables(ec2, vpc_id):
+def _vpc_route_tables(ec2, vpc_id):
     return ec2.paginate('describe_route_tables', 'RouteTables', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}])
 
 
-def find_route_table(tables, name, stack=None):
-    """The table carrying the Name tag. With ``stack``, the stack's; when only tables of another stack (or of none)
-    carry it, stack.NotOwned naming both, before anything is changed."""
+def find(ctx, *, vpc_id, name, stack=None):
+    """The VPC's route table carrying the Name tag, or None: from the tables the run read already
+    (``ctx.reads['route_tables']``), else the VPC's. With ``stack``, the stack's; when only tables of another stack
+    (or of none) carry it, stack.NotOwned naming both, before anything is changed."""
+    tables = ctx.known('route_tables', lambda: _vpc_route_tables(ctx.client, vpc_id), keep=True)
     found = [t for t in tables if resource_tags(t).get('Name') == name]
     found = owned_by(stack, found, 'route table', '%s (%s)' % (name, ', '.join(t['RouteTableId'] for t in found)))
     if len(found) > 1:
@@ -95,17 +141,12 @@ def find_route_table(tables, name, stack=None):
     return found[0] if found else None
 
 
-def find(ctx, *, vpc_id, name, tables=None, stack=None):
-    """The VPC's route table carrying the Name tag (``tables``: the VPC's, when described already), or None.
-    ``stack``: the owner check of :func:`find_route_table`."""
-    return find_route_table(vpc_route_tables(ctx.client, vpc_id) if tables is None else tables, name, stack)
-
-
-def ensure(ctx, *, desired, existing=None, tables=()):
+def ensure(ctx, *, desired, existing=None):
     """One route table as ``desired`` says against ``existing`` (raw, None when there is none).
 
-    desired: vpc_id, tags, routes (normalised {dest: (api key, target)}, None: leave them), subnet_ids (None: leave
-    them), purge_routes, purge_subnets. ``tables``: the VPC's route tables, for subnets associated elsewhere.
+    desired: vpc_id, tags, purge_tags, routes (normalised {dest: (api key, target)}, None: leave them), subnet_ids
+    (None: leave them), purge_routes, purge_subnets. A subnet associated with another of the VPC's tables (those the
+    run read, ``ctx.reads['route_tables']``) is moved.
     A target or subnet may be a Pending id (check mode): nothing is sent for it.
     """
     vpc_id, tags = desired['vpc_id'], desired.get('tags')
@@ -116,11 +157,12 @@ def ensure(ctx, *, desired, existing=None, tables=()):
         table_id, before, after, current = change.id, None, change.after, (read or [{'Associations': []}])[0]
         changed = True
     else:
-        before = describe_route_table(existing)
+        before = describe(existing)
         table_id, after, current = before['id'], dict(before), existing
-        changed, after['tags'] = apply_tags(ctx, table_id, before['tags'], tags)
+        changed, after['tags'] = apply_tags(ctx, table_id, before['tags'], tags, desired.get('purge_tags'))
         after['name'] = after['tags'].get('Name')
     changed |= _converge_routes(ctx, table_id, current, desired, after)
+    tables = ctx.known('route_tables', lambda: _vpc_route_tables(ctx.client, vpc_id) if real_id(vpc_id) else [])
     changed |= _converge_subnets(ctx, table_id, current, desired, after, tables)
     return Change.of(changed, before, after, table_id)
 
@@ -175,7 +217,7 @@ def _still_there(ctx, table_id):
     """The table as a read by id shows it within TOKEN_SEEN_SECONDS (a new one shows within seconds), or None."""
     try:
         return retry_not_found(lambda: ctx.client.describe_route_tables(RouteTableIds=[table_id])['RouteTables'][0],
-                               codes_of([table_id]), 'the route table %s' % table_id, timeout=TOKEN_SEEN_SECONDS, **TIMING)
+                               codes_of([table_id]), 'the route table %s' % table_id, timeout=TOKEN_SEEN_SECONDS)
     except Exception as exc:  # pylint: disable=broad-except
         if error_code(exc) in codes_of([table_id]):
             return None
@@ -231,7 +273,7 @@ def _converge_subnets(ctx, table_id, current, desired, after, tables):
     return changed
 
 
-def delete(ctx, *, existing):
+def delete(ctx, *, existing, desired=None):  # pylint: disable=unused-argument
     """Delete the route table ``existing`` (raw) and its subnet associations; the main table is refused."""
     table = existing
     if any(a.get('Main') for a in table.get('Associations', [])):
@@ -240,4 +282,4 @@ def delete(ctx, *, existing):
         if a.get('RouteTableAssociationId') and not a.get('Main'):
             ctx.call('disassociate_route_table', AssociationId=a['RouteTableAssociationId'])
     ctx.call('delete_route_table', RouteTableId=table['RouteTableId'])
-    return Change('delete', {'id': table['RouteTableId']}, None, table['RouteTableId'])
+    return Change('delete', describe(table), None, table['RouteTableId'])

@@ -131,74 +131,22 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, refuse_other_stack, refuse_name_tag
-from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
 from ansible_collections.seed.laravel_aws.plugins.module_utils import route_table
-from ansible_collections.seed.laravel_aws.plugins.module_utils.route_table import (
-    describe_route_table, find_route_table, normalize_routes, vpc_route_tables,
-)
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, validate_stack_name
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
-from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
 
-
-def run(m):
-    p = m.params
-    stack = p['stack']
-    if stack is not None:
-        validate_stack_name(stack, 'stack')
-    refuse_name_tag('CreateRouteTable', p['name'])
-    if not p['vpc_id'].startswith('vpc-'):
-        raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
-    routes = normalize_routes(p['routes']) if p['routes'] is not None else None
-    for i, subnet_id in enumerate(p['subnet_ids'] or []):
-        if not subnet_id.startswith('subnet-'):
-            raise ValidationError('subnet_ids[%d]' % i, '%r is not a subnet id (subnet-...)' % subnet_id)
-    tags = name_tags(p['name'], normalize_tags(p['tags'], added=('Name',) + ((STACK_TAG,) if stack is not None else ())))
-    if stack is not None:
-        tags[STACK_TAG] = stack
-    purge_tags = p['purge_tags'] if p['tags'] is not None else False
-    ec2 = m.client('ec2')
-    vpc = find_vpc(ec2, vpc_id=p['vpc_id'])
-    if vpc is None:
-        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])
-    refuse_other_stack(stack, vpc, 'VPC', p['vpc_id'], 'vpc_id')
-    tables = vpc_route_tables(ec2, p['vpc_id'])
-    # with stack, a table of another stack (or of none) under this name is refused here, before any change
-    existing = find_route_table(tables, p['name'], stack)
-    if p['state'] == 'absent':
-        if existing is None:
-            m.exit_json(changed=False, route_table={}, diff=make_diff(None, None))
-        route_table.delete(Context.of(m, ec2), existing=existing)
-        m.exit_json(changed=True, route_table={}, diff=make_diff(describe_route_table(existing), None))
-    if p['subnet_ids']:
-        in_vpc = ec2.paginate('describe_subnets', 'Subnets', Filters=[{'Name': 'vpc-id', 'Values': [p['vpc_id']]}])
-        known = dict((s['SubnetId'], s) for s in in_vpc)
-        for i, subnet_id in enumerate(p['subnet_ids']):
-            if subnet_id not in known:
-                raise ValidationError('subnet_ids[%d]' % i, 'subnet %s is not in VPC %s' % (subnet_id, p['vpc_id']))
-            refuse_other_stack(stack, known[subnet_id], 'subnet', subnet_id, 'subnet_ids[%d]' % i)
-    desired = {'vpc_id': p['vpc_id'], 'tags': tags, 'routes': routes, 'subnet_ids': p['subnet_ids'], 'purge_routes': p['purge_routes'],
-               'purge_subnets': p['purge_subnets']}
-    change = route_table.ensure(Context.of(m, ec2, purge_tags=purge_tags), desired=desired, existing=existing, tables=tables)
-    m.exit_json(changed=change.changed, route_table=change.after, diff=make_diff(change.before, change.after))
+ARGUMENT_SPEC = resource_spec(dict(
+    vpc_id=dict(type='str', required=True),
+    name=dict(type='str', required=True),
+    routes=dict(type='list', elements='dict'),
+    subnet_ids=dict(type='list', elements='str', aliases=['subnets']),
+    purge_routes=dict(type='bool', default=False),
+    purge_subnets=dict(type='bool', default=False),
+), owner=True)
 
 
 def main():
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            vpc_id=dict(type='str', required=True),
-            name=dict(type='str', required=True),
-            routes=dict(type='list', elements='dict'),
-            subnet_ids=dict(type='list', elements='str', aliases=['subnets']),
-            purge_routes=dict(type='bool', default=False),
-            purge_subnets=dict(type='bool', default=False),
-        ), owner=True),
-    )
-    m.run(run)
+    run_module(route_table, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':
