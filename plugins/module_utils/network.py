@@ -138,8 +138,8 @@ def read(ctx, spec):
             described('describe_nat_gateways', 'NatGateways', Filter=vpc_filter),
             described('describe_internet_gateways', 'InternetGateways', Filters=[{'Name': 'attachment.vpc-id', 'Values': [vpc_id]}]),
             (lambda: stack_addresses(ec2, spec['name'])) if spec['nat'] != 'none' else list,
-            (lambda: vpc.vpc_dns(ec2, vpc_id)) if vpc_id else dict)))
-        found.update(vpc=existing_vpc, nats=[n for n in found['nats'] if n.get('State') in LIVE_NAT_STATES])
+            (lambda: vpc.dns(ctx, vpc_id)) if vpc_id else dict)))
+        found.update(vpc=dict(existing_vpc, **found['dns']) if existing_vpc else None, nats=[n for n in found['nats'] if n.get('State') in LIVE_NAT_STATES])
         return found
     found = listing()
     if vpc_id and missing(spec, found):
@@ -155,7 +155,7 @@ def read(ctx, spec):
                                   'add the group to security_groups or fix the name' % (ref, ', '.join(shorts) or 'no groups'))
     # the finds of the steps pick from these
     ctx.reads.update(addresses=found['eips'], nat_gateways=found['nats'], internet_gateways=found['igws'], subnets=found['subnets'],
-                     route_tables=found['tables'])
+                     route_tables=found['tables'], security_groups=found['groups'])
     check_owners(ctx, spec, found)
     return found
 
@@ -214,15 +214,14 @@ def check_owners(ctx, spec, found):
     for what, dummy, dummy2 in table_layout(spec):
         route_table.find(ctx, vpc_id=None, name=resource_name(stack, what), stack=stack)
     for g in spec['groups']:
-        security_group.find(ctx, vpc_id=None, name=g['name'], groups=found['groups'], stack=stack)
+        security_group.find(ctx, vpc_id=None, name=g['name'], stack=stack)  # the VPC's (ctx.reads)
 
 
 # -- the steps, each converging one kind of resource --------------------------------------------------------
 def ensure_vpc(ctx, spec, found, out):
     desired = dict(name=resource_name(spec['name'], 'vpc'), cidr_block=spec['cidr_block'], dns_support=True,
                    dns_hostnames=spec['dns_hostnames'], tags=tags_for(spec, 'vpc'), stack=spec['name'])
-    change = ctx.plan.record('vpc', desired['name'], vpc.ensure(ctx, desired=desired, existing=found['vpc'],
-                                                                existing_dns=found['dns'] or None))
+    change = ctx.plan.record('vpc', desired['name'], vpc.ensure(ctx, desired=desired, existing=found['vpc']))
     out['vpc'], out['vpc_id'] = change.after, change.id
 
 
@@ -299,7 +298,7 @@ def ensure_security_groups(ctx, spec, found, out):
     raws = {}
     for g in spec['groups']:
         desired = dict(g, vpc_id=out['vpc_id'], tags=tags_for(spec, g['short'], g['tags']))
-        raw = security_group.find(ctx, vpc_id=out['vpc_id'], name=g['name'], groups=found['groups'], stack=spec['name'])
+        raw = security_group.find(ctx, vpc_id=out['vpc_id'], name=g['name'], stack=spec['name'])
         if raw is not None and raw.get('Description') != g['description']:
             ctx.warn('security group %s keeps its description %r: AWS cannot change a description (wanted %r)'
                      % (g['name'], raw.get('Description'), g['description']))
@@ -308,8 +307,8 @@ def ensure_security_groups(ctx, spec, found, out):
     out['security_groups'] = {}
     for g in spec['groups']:
         raw, created, desired = raws[g['short']]
-        desired.update(purge_rules=spec['purge_rules'], purge_rules_egress=True)
-        change = security_group.ensure(ctx, desired=desired, existing=raw, names_to_ids=names_to_ids, created=created)
+        desired.update(purge_rules=spec['purge_rules'], purge_rules_egress=True, names_to_ids=names_to_ids, created=created)
+        change = security_group.ensure(ctx, desired=desired, existing=raw)
         out['security_groups'][g['short']] = ctx.plan.record('security_group', g['name'], change).after
 
 
@@ -320,7 +319,7 @@ def owned(spec, resources):
 
 def remove_vpc(ctx, spec, found, out):
     if found['vpc'] is not None:
-        change = vpc.delete(ctx, existing=found['vpc'], going=out['going'])
+        change = vpc.delete(ctx, existing=found['vpc'], desired={'going': out['going']})
         ctx.plan.record('vpc', resource_name(spec['name'], 'vpc'), change)
 
 
@@ -369,7 +368,7 @@ def remove_security_groups(ctx, spec, found, out):
     for g in groups:
         security_group.revoke_references(ctx, existing=g, group_ids=ids)
     for g in groups:
-        ctx.plan.record('security_group', g['GroupName'], security_group.delete(ctx, existing=g, ignore_ids=set(ids) | out['going']))
+        ctx.plan.record('security_group', g['GroupName'], security_group.delete(ctx, existing=g, desired={'going': set(ids) | out['going']}))
         out['going'].add(g['GroupId'])
 
 

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: seed.laravel_aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Security groups and their rules. Used by security_group and network.
+"""Security groups and their rules: the resource protocol (docs/architecture.md, runner.py). A group is found in its VPC
+by its name (unique in a VPC). Used by security_group and network.
 
 Rules are compared as atoms (protocol, from port, to port, source), so a rerun
 sends only what differs and never meets ``InvalidPermission.Duplicate``.
@@ -18,11 +19,16 @@ from ansible.module_utils.six import integer_types, string_types, text_type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, call_when_free, canonical_cidr, fresh_call, interface_label, lingers, note_made, resource_tags, tag_specifications,
+    apply_tags, call_when_free, canonical_cidr, describe_one, fresh_call, interface_label, lingers, name_tags, note_made, refuse_by_rules,
+    refuse_other_stack, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner
+from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
+
+NAME = 'security_group'
+KEY = ('vpc_id', 'name', 'stack')
 
 PROTOCOLS = {'tcp': 'tcp', 'udp': 'udp', 'icmp': 'icmp', 'all': '-1', '-1': '-1', 'any': '-1', '6': 'tcp', '17': 'udp', '1': 'icmp'}
 RULE_KEYS = frozenset(['proto', 'protocol', 'ports', 'from_port', 'to_port', 'cidr_ip', 'cidr_ipv6', 'group', 'group_id',
@@ -160,7 +166,7 @@ def group_references(atoms):
     return sorted(set(a['source'] for a in atoms if a['kind'] == 'group' and a['source'] != 'self' and not a['source'].startswith('sg-')))
 
 
-def resolve(atoms, own_id, names_to_ids):
+def _rule_keys(atoms, own_id, names_to_ids):
     """Replace group names by ids; returns atom keys {key: description}."""
     out = {}
     for a in atoms:
@@ -224,7 +230,8 @@ def atoms_view(atoms):
     return sorted(rows, key=lambda r: sorted((k, str(v)) for k, v in r.items()))
 
 
-def describe_group(group):
+def describe(raw):
+    group = raw
     tags = resource_tags(group)
     return {'id': group['GroupId'], 'name': group['GroupName'], 'description': group.get('Description'),
             'vpc_id': group.get('VpcId'), 'tags': tags,
@@ -232,7 +239,7 @@ def describe_group(group):
             'rules_egress': atoms_view(permission_atoms(group.get('IpPermissionsEgress')))}
 
 
-def vpc_groups(ec2, vpc_id):
+def _vpc_groups(ec2, vpc_id):
     return ec2.paginate('describe_security_groups', 'SecurityGroups', Filters=[{'Name': 'vpc-id', 'Values': [vpc_id]}])
 
 
@@ -246,11 +253,54 @@ def validate_group_name(name, field='name'):
     return name
 
 
-def find(ctx, *, vpc_id, name, groups=None, stack=None):
-    """The VPC's group named ``name`` (``groups``: the VPC's, when described already), or None. A name is unique
-    in a VPC: with ``stack``, a group of another stack (or of none) by this name is refused (stack.NotOwned, naming
-    both) before anything is changed."""
-    for g in vpc_groups(ctx.client, vpc_id) if groups is None else groups:
+def validate(p):
+    """The desired group: name, description (the name when none is given), VPC, rules and egress rules (atoms; None:
+    leave them), the purge rules, tags (Stack added; left out: only Stack is managed)."""
+    stack = p.get('stack')
+    if stack is not None:
+        validate_stack_name(stack, 'stack')
+    refuse_by_rules('CreateSecurityGroup', 'GroupName', p['name'], 'name')
+    name = validate_group_name(p['name'])
+    if not p['vpc_id'].startswith('vpc-'):
+        raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
+    ingress = normalize_rules(p['rules'], 'rules') if p.get('rules') is not None else None
+    if ingress and not p.get('allow_ssh_from_anywhere'):
+        refuse_admin_from_anywhere(ingress, 'allow_ssh_from_anywhere')
+    egress = normalize_rules(p['rules_egress'], 'rules_egress') if p.get('rules_egress') is not None else None
+    tags = name_tags(None, normalize_tags(p['tags'], added=(STACK_TAG,) if stack is not None else ())) if p.get('tags') is not None else None
+    if stack is not None:  # without tags, only Stack is managed (and the others kept)
+        tags = dict(tags, **{STACK_TAG: stack}) if tags is not None else {STACK_TAG: stack}
+    description = p.get('description') or name
+    if p.get('state', 'present') == 'present':
+        refuse_by_rules('CreateSecurityGroup', 'Description', description, 'description' if p.get('description') else 'name',
+                        None if p.get('description') else 'the description, when none is given')
+    return {'name': name, 'vpc_id': p['vpc_id'], 'stack': stack, 'description': description, 'description_given': bool(p.get('description')),
+            'tags': tags, 'purge_tags': p.get('purge_tags', True) if p.get('tags') is not None else False, 'rules': ingress,
+            'rules_egress': egress, 'purge_rules': p.get('purge_rules', True), 'purge_rules_egress': p.get('purge_rules_egress', True)}
+
+
+def resolve(ctx, *, desired):
+    """The VPC is there and not another stack's; every group a rule names is in the VPC (reads only): ``desired``
+    with ``names_to_ids``."""
+    vpc = describe_one(ctx.client.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[desired['vpc_id']])
+    if vpc is None:
+        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % desired['vpc_id'])
+    refuse_other_stack(desired['stack'], vpc, 'VPC', desired['vpc_id'], 'vpc_id')
+    groups = ctx.known('security_groups', lambda: _vpc_groups(ctx.client, desired['vpc_id']), keep=True)
+    names_to_ids = dict((g['GroupName'], g['GroupId']) for g in groups)
+    atoms = (desired['rules'] or []) + (desired['rules_egress'] or [])
+    for ref in group_references(atoms):
+        if ref not in names_to_ids and ref != desired['name']:
+            field = [a['field'] for a in atoms if a['source'] == ref][0]
+            raise ValidationError(field + '.group', 'no security group named %r in VPC %s; create it first, or use its id' % (ref, desired['vpc_id']))
+    return dict(desired, names_to_ids=names_to_ids)
+
+
+def find(ctx, *, vpc_id, name, stack=None):
+    """The VPC's group named ``name``, or None: from the groups the run read already (``ctx.reads['security_groups']``),
+    else the VPC's. A name is unique in a VPC: with ``stack``, a group of another stack (or of none) by this name is
+    refused (stack.NotOwned, naming both) before anything is changed."""
+    for g in ctx.known('security_groups', lambda: _vpc_groups(ctx.client, vpc_id), keep=True):
         if g['GroupName'] == name:
             check_owner(stack, resource_tags(g), 'security group', '%s (%s in %s)' % (name, g['GroupId'], g.get('VpcId')))
             return g
@@ -311,32 +361,37 @@ def _merged(current, desired):
     return out
 
 
-def ensure(ctx, *, desired, existing=None, names_to_ids=None, created=False):
-    """One group's tags and rules as ``desired`` says against ``existing`` (raw; None: it is created first;
-    ``created``: it was, by :func:`create`, this run). desired: name, description, vpc_id, tags, rules and
-    rules_egress (atoms, None: leave), purge_rules, purge_rules_egress. ``names_to_ids``: group names to ids."""
+def ensure(ctx, *, desired, existing=None):
+    """One group's tags and rules as ``desired`` says against ``existing`` (raw; None: it is created first).
+    desired: name, description, vpc_id, tags, rules and rules_egress (atoms, None: leave), purge_rules,
+    purge_rules_egress, names_to_ids (group names to ids, see :func:`resolve`); ``created``: ``existing`` is the group
+    :func:`create` made this run (network makes every group first: groups may refer to each other)."""
+    created = bool(desired.get('created'))
+    names_to_ids = dict(desired.get('names_to_ids') or {})
     if existing is None:
         existing, created = create(ctx, desired=desired), True
+        names_to_ids[desired['name']] = existing['GroupId']
+    elif not created and existing.get('Description') != desired.get('description') and desired.get('description_given'):
+        ctx.warn('security group %s keeps its description %r: AWS cannot change a description' % (desired['name'], existing.get('Description')))
     raw, group_id = existing, existing['GroupId']
-    before = None if created else describe_group(raw)
-    after = describe_group(raw)
+    before = None if created else describe(raw)
+    after = describe(raw)
     after['id'] = real_id(group_id)  # None for a group check mode would create
     changed = created
     if not created:
-        tag_changed, after['tags'] = apply_tags(ctx, group_id, before['tags'], desired.get('tags'))
+        tag_changed, after['tags'] = apply_tags(ctx, group_id, before['tags'], desired.get('tags'), desired.get('purge_tags'))
         changed |= tag_changed
-    names_to_ids = names_to_ids or {}
     for direction, key, purge in (('rules', 'IpPermissions', 'purge_rules'), ('rules_egress', 'IpPermissionsEgress', 'purge_rules_egress')):
         if desired.get(direction) is None:
             continue
         current = permission_atoms(raw.get(key))
-        wanted = resolve(desired[direction], group_id, names_to_ids)
+        wanted = _rule_keys(desired[direction], group_id, names_to_ids)
         changed |= _converge_direction(ctx, group_id, current, wanted, desired.get(purge, True), direction == 'rules_egress')
         after[direction] = atoms_view(wanted if desired.get(purge, True) else _merged(current, wanted))
     return Change.of(changed, before, after, group_id)
 
 
-def group_blockers(ec2, group_id, ignore_ids=(), lingering=False):
+def _blockers(ec2, group_id, ignore_ids=(), lingering=False):
     """What keeps a group from being deleted: network interfaces using it, other groups referring to it
     (``ignore_ids``: groups, and interfaces, that go in the same run or plan). The interfaces AWS deletes by itself
     some minutes after their load balancer, RDS or cache cluster is gone (ec2.lingers) count only with ``lingering``."""
@@ -361,16 +416,16 @@ def revoke_references(ctx, *, existing, group_ids):
             ctx.call('revoke_security_group_%s' % direction, GroupId=existing['GroupId'], IpPermissions=to_permissions(refs))
 
 
-def delete(ctx, *, existing, ignore_ids=()):
+def delete(ctx, *, existing, desired=None):
     """Delete the group ``existing`` (raw); refuses, naming them, while interfaces or other groups use it
-    (``ignore_ids``: groups whose references to it go in the same run). While AWS answers DependencyViolation
+    (``desired['going']``: groups and interfaces whose use of it goes in the same run). While AWS answers DependencyViolation
     (requester-managed interfaces of a load balancer, RDS or cache cluster deleted a moment ago) the delete is sent
     again within the context's wait_timeout; then waiters.StillInUse names the interfaces that still use the group."""
-    group_id = existing['GroupId']
-    blockers = group_blockers(ctx.client, group_id, ignore_ids)
+    group_id, ignore_ids = existing['GroupId'], (desired or {}).get('going', ())
+    blockers = _blockers(ctx.client, group_id, ignore_ids)
     if blockers:
         raise ValidationError('state', 'security group %s (%s) is still used by %s; remove those first'
                               % (group_id, existing['GroupName'], '; '.join(blockers)))
     call_when_free(ctx, 'delete_security_group', 'security group %s (%s)' % (group_id, existing['GroupName']),
-                   lambda: group_blockers(ctx.client, group_id, ignore_ids, lingering=True), GroupId=group_id)
-    return Change('delete', {'id': existing['GroupId']}, None, existing['GroupId'])
+                   lambda: _blockers(ctx.client, group_id, ignore_ids, lingering=True), GroupId=group_id)
+    return Change('delete', describe(existing), None, existing['GroupId'])

@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: seed.laravel_aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""VPC: find, converge, delete. Used by the vpc module and the network module."""
+"""VPCs: the resource protocol (docs/architecture.md, runner.py). A VPC is found by its Name tag and CIDR, or its id. Its
+DNS attributes are read with DescribeVpcAttribute and kept in its raw view (EnableDnsSupport, EnableDnsHostnames).
+Used by the vpc module and the network module."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -11,19 +13,23 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Ch
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    TIMING, apply_tags, call_when_free, refuse_by_rules, refuse_name_tag, describe_one, canonical_cidr, exactly_tagged, fresh_call, interface_label, lingers,
+    apply_tags, call_when_free, refuse_by_rules, refuse_name_tag, describe_one, canonical_cidr, exactly_tagged, fresh_call, interface_label, lingers,
     name_tags, note_made, owned_by, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
-from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import aws_wait
+
+NAME = 'vpc'
+KEY = ('name', 'cidr_block', 'vpc_id', 'stack')
 
 # A new VPC has DNS support on and DNS hostnames off.
-NEW_VPC_DNS = {'dns_support': True, 'dns_hostnames': False}
+NEW_VPC_DNS = {'EnableDnsSupport': True, 'EnableDnsHostnames': False}
 
 
-def validate_vpc_params(params):
+def validate(p):
     """Normalised copy of the vpc options, or ValidationError naming the field."""
+    params = p
     out = dict(params)
     if params.get('stack') is not None:
         validate_stack_name(params['stack'], 'stack')
@@ -56,10 +62,10 @@ def validate_vpc_params(params):
     return out
 
 
-def describe_vpc(ec2, vpc, dns=None):
-    """The snake_case view of a VPC; DNS attributes are read unless ``dns`` gives them."""
+def describe(raw):
+    """The snake_case view of a VPC whose raw view holds its DNS attributes (see :func:`dns`)."""
+    vpc = raw
     tags = resource_tags(vpc)
-    dns = dns or vpc_dns(ec2, vpc['VpcId'])
     return {
         'id': vpc['VpcId'],
         'name': tags.get('Name'),
@@ -69,8 +75,8 @@ def describe_vpc(ec2, vpc, dns=None):
         'instance_tenancy': vpc.get('InstanceTenancy'),
         'owner_id': vpc.get('OwnerId'),
         'dhcp_options_id': vpc.get('DhcpOptionsId'),
-        'dns_support': dns['dns_support'],
-        'dns_hostnames': dns['dns_hostnames'],
+        'dns_support': vpc.get('EnableDnsSupport'),
+        'dns_hostnames': vpc.get('EnableDnsHostnames'),
         'tags': tags,
     }
 
@@ -79,14 +85,19 @@ def _attribute(ec2, vpc_id, attribute, key):
     return ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)[key]['Value']
 
 
-def vpc_dns(ec2, vpc_id):
-    """The VPC's two DNS attributes (two reads, side by side): {'dns_support': bool, 'dns_hostnames': bool}."""
-    support, hostnames = gather(lambda: _attribute(ec2, vpc_id, 'enableDnsSupport', 'EnableDnsSupport'),
-                                lambda: _attribute(ec2, vpc_id, 'enableDnsHostnames', 'EnableDnsHostnames'))
-    return {'dns_support': support, 'dns_hostnames': hostnames}
+def dns(ctx, vpc_id):
+    """The VPC's two DNS attributes (two reads, side by side): {'EnableDnsSupport': bool, 'EnableDnsHostnames': bool}."""
+    support, hostnames = gather(lambda: _attribute(ctx.client, vpc_id, 'enableDnsSupport', 'EnableDnsSupport'),
+                                lambda: _attribute(ctx.client, vpc_id, 'enableDnsHostnames', 'EnableDnsHostnames'))
+    return {'EnableDnsSupport': support, 'EnableDnsHostnames': hostnames}
 
 
-def find_vpc(ec2, name=None, cidr_block=None, vpc_id=None, extra_tags=None, stack=None):
+def _with_dns(ctx, raw):
+    """``raw`` with its DNS attributes, read unless a caller (network's listing) put them there."""
+    return raw if 'EnableDnsSupport' in raw else dict(raw, **dns(ctx, raw['VpcId']))
+
+
+def _find_vpc(ec2, name=None, cidr_block=None, vpc_id=None, extra_tags=None, stack=None):
     """The one VPC matching id, or Name tag (+CIDR, +extra tags); None if none.
 
     Two matches is an error: the module never guesses. A VPC with the same
@@ -119,22 +130,23 @@ def find_vpc(ec2, name=None, cidr_block=None, vpc_id=None, extra_tags=None, stac
     return vpcs[0] if vpcs else None
 
 
-def wait_vpc_available(ec2, vpc_id, timeout):
-    def fetch():  # None while the new VPC is not yet visible (eventual consistency right after create)
-        return describe_one(ec2.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[vpc_id])
-    return wait_for(fetch, lambda v: v is not None and v.get('State') == 'available',
-                    'VPC %s to become available' % vpc_id, timeout=timeout, delay=1, **TIMING)
+def wait(ctx, *, vpc_id, timeout):
+    """The VPC once it is available (raw), through AWS's VpcAvailable waiter; a VPC this run made that AWS does not show
+    yet is waited for."""
+    answer = aws_wait(ctx, 'VpcAvailable', 'VPC %s to become available' % vpc_id, timeout, not_found=('InvalidVpcID.NotFound',),
+                      VpcIds=[vpc_id])
+    return answer['Vpcs'][0]
 
 
-def find(ctx, *, name=None, cidr_block=None, vpc_id=None, extra_tags=None, stack=None):
-    """The contract's find: the raw VPC (see :func:`find_vpc`; ``stack``: the owner check), or None."""
-    return find_vpc(ctx.client, name, cidr_block, vpc_id, extra_tags, stack)
+def find(ctx, *, name=None, cidr_block=None, vpc_id=None, stack=None):
+    """The raw VPC (see :func:`_find_vpc`; ``stack``: the owner check), or None."""
+    return _find_vpc(ctx.client, name, cidr_block, vpc_id, None, stack)
 
 
-def ensure(ctx, *, desired, existing=None, existing_dns=None):
+def ensure(ctx, *, desired, existing=None):
     """One VPC as ``desired`` says (name, cidr_block, dns_hostnames, dns_support, tags, vpc_id; stack: tagged
     Stack=<stack>) against ``existing`` (the raw VPC, None when there is none, found with the owner check of
-    :func:`find_vpc`). ``existing_dns``: its :func:`vpc_dns`, if read already."""
+    :func:`_find_vpc`; its DNS attributes are read unless it holds them)."""
     spec = desired
     stack = spec.get('stack')
     desired_tags = name_tags(spec.get('name'), spec.get('tags'))
@@ -142,13 +154,14 @@ def ensure(ctx, *, desired, existing=None, existing_dns=None):
         desired_tags[STACK_TAG] = stack
     if existing is None and spec.get('vpc_id'):
         raise ValidationError('vpc_id', 'no VPC %s in this account/region' % spec['vpc_id'])
-    want_dns = {'dns_support': spec.get('dns_support', True), 'dns_hostnames': spec.get('dns_hostnames', True)}
+    want_dns = {'EnableDnsSupport': spec.get('dns_support', True), 'EnableDnsHostnames': spec.get('dns_hostnames', True)}
     if existing is None:
         planned = {'id': None, 'name': spec.get('name'), 'cidr_block': spec['cidr_block'], 'state': 'available',
                    'is_default': False, 'instance_tenancy': 'default', 'tags': desired_tags}
-        planned.update(want_dns)
+        planned.update(dns_support=want_dns['EnableDnsSupport'], dns_hostnames=want_dns['EnableDnsHostnames'])
         return ctx.create('vpc', spec.get('name'), lambda: _create(ctx, spec, desired_tags, want_dns), planned)
-    before = describe_vpc(ctx.client, existing, dns=existing_dns)
+    existing = _with_dns(ctx, existing)
+    before = describe(existing)
     after = dict(before)
     purge = ctx.purge_tags
     if spec.get('tags') is None:
@@ -160,10 +173,10 @@ def ensure(ctx, *, desired, existing=None, existing_dns=None):
         tags_wanted = desired_tags
     changed, after['tags'] = apply_tags(ctx, before['id'], before['tags'], tags_wanted, purge)
     after['name'] = after['tags'].get('Name')
-    current_dns = {'dns_support': before['dns_support'], 'dns_hostnames': before['dns_hostnames']}
+    current_dns = {'EnableDnsSupport': before['dns_support'], 'EnableDnsHostnames': before['dns_hostnames']}
     if current_dns != want_dns:
         changed = True
-        after.update(want_dns)
+        after.update(dns_support=want_dns['EnableDnsSupport'], dns_hostnames=want_dns['EnableDnsHostnames'])
         _apply_dns(ctx, before['id'], current_dns, want_dns)
     return Change.of(changed, before, after, before['id'])
 
@@ -171,26 +184,26 @@ def ensure(ctx, *, desired, existing=None, existing_dns=None):
 def _create(ctx, spec, tags, want_dns):
     vpc = create_or_find(
         lambda: ctx.call('create_vpc', CidrBlock=spec['cidr_block'], TagSpecifications=tag_specifications('vpc', tags))['Vpc'],
-        lambda: find_vpc(ctx.client, spec.get('name'), spec['cidr_block'], stack=spec.get('stack')))
+        lambda: _find_vpc(ctx.client, spec.get('name'), spec['cidr_block'], stack=spec.get('stack')))
     vpc_id = vpc['VpcId']
     note_made(ctx, vpc_id)
     if vpc.get('State') != 'available':
-        vpc = wait_vpc_available(ctx.client, vpc_id, ctx.wait_timeout)
+        vpc = wait(ctx, vpc_id=vpc_id, timeout=ctx.wait_timeout)
     _apply_dns(ctx, vpc_id, dict(NEW_VPC_DNS), want_dns)
-    return vpc_id, describe_vpc(ctx.client, vpc, dns=want_dns)
+    return vpc_id, describe(dict(vpc, **want_dns))
 
 
 def _apply_dns(ctx, vpc_id, current, want):
     # Support must be on before hostnames can be turned on, and hostnames off before support goes off.
-    if want['dns_support'] and not current['dns_support']:
+    if want['EnableDnsSupport'] and not current['EnableDnsSupport']:
         fresh_call(ctx, 'modify_vpc_attribute', VpcId=vpc_id, EnableDnsSupport={'Value': True})
-    if want['dns_hostnames'] != current['dns_hostnames']:
-        fresh_call(ctx, 'modify_vpc_attribute', VpcId=vpc_id, EnableDnsHostnames={'Value': want['dns_hostnames']})
-    if not want['dns_support'] and current['dns_support']:
+    if want['EnableDnsHostnames'] != current['EnableDnsHostnames']:
+        fresh_call(ctx, 'modify_vpc_attribute', VpcId=vpc_id, EnableDnsHostnames={'Value': want['EnableDnsHostnames']})
+    if not want['EnableDnsSupport'] and current['EnableDnsSupport']:
         fresh_call(ctx, 'modify_vpc_attribute', VpcId=vpc_id, EnableDnsSupport={'Value': False})
 
 
-def vpc_dependents(ec2, vpc_id, going=(), lingering=True):
+def _dependents(ec2, vpc_id, going=(), lingering=True):
     """What still lives in the VPC and keeps it from being deleted: ['subnet subnet-1 (web-a)', ...];
     ``going``: the ids this run deletes (or would, in check mode), not counted; ``lingering`` False: the interfaces
     AWS deletes by itself (ec2.lingers) are not counted either."""
@@ -222,17 +235,17 @@ def vpc_dependents(ec2, vpc_id, going=(), lingering=True):
     return found
 
 
-def delete(ctx, *, existing, going=()):
-    """Delete the VPC ``existing`` (raw); refuses, naming them, while dependents remain (``going``: ids the
-    same run deletes before, see :func:`vpc_dependents`). Interfaces AWS deletes by itself (a deleted load
+def delete(ctx, *, existing, desired=None):
+    """Delete the VPC ``existing`` (raw); refuses, naming them, while dependents remain (``desired['going']``: ids the
+    same run deletes before, see :func:`_dependents`). Interfaces AWS deletes by itself (a deleted load
     balancer's, NAT gateway's ...) are waited for, within the context's wait_timeout, and named if they stay."""
     if existing is None:
         return Change('none', None, None)
-    before = describe_vpc(ctx.client, existing)
-    blockers = vpc_dependents(ctx.client, before['id'], going, lingering=False)
+    before = describe(_with_dns(ctx, existing))
+    blockers = _dependents(ctx.client, before['id'], (desired or {}).get('going', ()), lingering=False)
     if blockers:
         raise ValidationError('state', 'VPC %s still has dependents: %s. Delete them first '
                               '(seed.laravel_aws.network with state: absent removes a whole stack in order)'
                               % (before['id'], '; '.join(blockers)))
-    call_when_free(ctx, 'delete_vpc', 'VPC %s' % before['id'], lambda: vpc_dependents(ctx.client, before['id']), VpcId=before['id'])
+    call_when_free(ctx, 'delete_vpc', 'VPC %s' % before['id'], lambda: _dependents(ctx.client, before['id']), VpcId=before['id'])
     return Change('delete', before, None, before['id'])

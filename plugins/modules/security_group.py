@@ -147,86 +147,25 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import name_tags, refuse_by_rules, refuse_other_stack
-from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
 from ansible_collections.seed.laravel_aws.plugins.module_utils import security_group
-from ansible_collections.seed.laravel_aws.plugins.module_utils.security_group import (
-    describe_group, group_references, normalize_rules, refuse_admin_from_anywhere, validate_group_name, vpc_groups,
-)
-from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, validate_stack_name
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
-from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import find_vpc
 
-
-def run(m):
-    p = m.params
-    stack = p['stack']
-    if stack is not None:
-        validate_stack_name(stack, 'stack')
-    refuse_by_rules('CreateSecurityGroup', 'GroupName', p['name'], 'name')
-    name = validate_group_name(p['name'])
-    if not p['vpc_id'].startswith('vpc-'):
-        raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
-    ingress = normalize_rules(p['rules'], 'rules') if p['rules'] is not None else None
-    if ingress and not p['allow_ssh_from_anywhere']:
-        refuse_admin_from_anywhere(ingress, 'allow_ssh_from_anywhere')
-    egress = normalize_rules(p['rules_egress'], 'rules_egress') if p['rules_egress'] is not None else None
-    tags = name_tags(None, normalize_tags(p['tags'], added=(STACK_TAG,) if stack is not None else ())) if p['tags'] is not None else None
-    if stack is not None:  # without tags, only Stack is managed (and the others kept)
-        tags = dict(tags, **{STACK_TAG: stack}) if tags is not None else {STACK_TAG: stack}
-    description = p['description'] or name
-    if p['state'] == 'present':
-        refuse_by_rules('CreateSecurityGroup', 'Description', description, 'description' if p['description'] else 'name',
-                        None if p['description'] else 'the description, when none is given')
-    ec2 = m.client('ec2')
-    vpc = find_vpc(ec2, vpc_id=p['vpc_id'])
-    if vpc is None:
-        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % p['vpc_id'])
-    refuse_other_stack(stack, vpc, 'VPC', p['vpc_id'], 'vpc_id')
-    ctx = Context.of(m, ec2, purge_tags=p['purge_tags'] if p['tags'] is not None else False)
-    groups = vpc_groups(ec2, p['vpc_id'])
-    # with stack, a group of another stack (or of none) by this name is refused here, before any change
-    existing = security_group.find(ctx, vpc_id=p['vpc_id'], name=name, groups=groups, stack=stack)
-    if p['state'] == 'absent':
-        if existing is None:
-            m.exit_json(changed=False, security_group={}, diff=make_diff(None, None))
-        security_group.delete(ctx, existing=existing)
-        m.exit_json(changed=True, security_group={}, diff=make_diff(describe_group(existing), None))
-    names_to_ids = dict((g['GroupName'], g['GroupId']) for g in groups)
-    for ref in group_references((ingress or []) + (egress or [])):
-        if ref not in names_to_ids and ref != name:
-            field = [a['field'] for a in (ingress or []) + (egress or []) if a['source'] == ref][0]
-            raise ValidationError(field + '.group', 'no security group named %r in VPC %s; create it first, or use its id' % (ref, p['vpc_id']))
-    new = existing is None
-    if new:
-        existing = security_group.create(ctx, desired={'name': name, 'description': description, 'vpc_id': p['vpc_id'], 'tags': tags})
-        names_to_ids[name] = existing['GroupId']
-    elif existing.get('Description') != description and p['description']:
-        m.warn('security group %s keeps its description %r: AWS cannot change a description' % (name, existing.get('Description')))
-    desired = {'tags': tags, 'rules': ingress, 'rules_egress': egress, 'purge_rules': p['purge_rules'],
-               'purge_rules_egress': p['purge_rules_egress']}
-    change = security_group.ensure(ctx, desired=desired, existing=existing, names_to_ids=names_to_ids, created=new)
-    m.exit_json(changed=change.changed, security_group=change.after, diff=make_diff(change.before, change.after))
+ARGUMENT_SPEC = resource_spec(dict(
+    name=dict(type='str', required=True),
+    description=dict(type='str'),
+    vpc_id=dict(type='str', required=True),
+    rules=dict(type='list', elements='dict'),
+    rules_egress=dict(type='list', elements='dict', aliases=['egress_rules']),
+    allow_ssh_from_anywhere=dict(type='bool', default=False),
+    purge_rules=dict(type='bool', default=True),
+    purge_rules_egress=dict(type='bool', default=True, aliases=['purge_egress_rules']),
+    wait_timeout=dict(type='int', default=600),
+), owner=True)
 
 
 def main():
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            name=dict(type='str', required=True),
-            description=dict(type='str'),
-            vpc_id=dict(type='str', required=True),
-            rules=dict(type='list', elements='dict'),
-            rules_egress=dict(type='list', elements='dict', aliases=['egress_rules']),
-            allow_ssh_from_anywhere=dict(type='bool', default=False),
-            purge_rules=dict(type='bool', default=True),
-            purge_rules_egress=dict(type='bool', default=True, aliases=['purge_egress_rules']),
-            wait_timeout=dict(type='int', default=600),
-        ), owner=True),
-    )
-    m.run(run)
+    run_module(security_group, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':

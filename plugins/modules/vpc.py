@@ -166,37 +166,22 @@ diff:
   sample: {"before": {}, "after": {"cidr_block": "10.20.0.0/16", "name": "demo-vpc"}}
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
 from ansible_collections.seed.laravel_aws.plugins.module_utils import vpc
-from ansible_collections.seed.laravel_aws.plugins.module_utils.vpc import validate_vpc_params
 
-
-def run(m):
-    spec = validate_vpc_params(m.params)
-    ctx = Context.of(m, m.client('ec2'))
-    # with stack, find refuses a VPC of another stack (or of none) before anything is changed
-    existing = vpc.find(ctx, name=spec.get('name'), cidr_block=spec.get('cidr_block'), vpc_id=spec.get('vpc_id'), stack=spec.get('stack'))
-    if spec['state'] == 'absent':
-        change = vpc.delete(ctx, existing=existing)
-        m.exit_json(changed=change.changed, vpc={}, diff=make_diff(change.before, None))
-    change = vpc.ensure(ctx, desired=spec, existing=existing)
-    m.exit_json(changed=change.changed, vpc=change.after, diff=make_diff(change.before, change.after))
+ARGUMENT_SPEC = resource_spec(dict(
+    name=dict(type='str'),
+    vpc_id=dict(type='str'),
+    cidr_block=dict(type='str'),
+    dns_support=dict(type='bool', default=True),
+    dns_hostnames=dict(type='bool', default=True),
+    wait_timeout=dict(type='int', default=300),
+), owner=True)
 
 
 def main():
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            name=dict(type='str'),
-            vpc_id=dict(type='str'),
-            cidr_block=dict(type='str'),
-            dns_support=dict(type='bool', default=True),
-            dns_hostnames=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=300),
-        ), owner=True),
-    )
-    m.run(run)
+    run_module(vpc, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':
