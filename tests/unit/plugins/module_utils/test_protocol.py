@@ -79,6 +79,11 @@ def problems(row, res=None, module_path=None):
     for word in ('time.sleep', 'time.monotonic', 'time.time()'):
         if word in source:
             found.append('%s: a wait of its own, not through the waiter layer (waiters.py)' % word)
+    lines = source.splitlines()
+    for i, line in enumerate(lines):  # AWS's waiters (aws_wait) where they exist; a poll of its own says why none fits
+        if 'wait_for(' in line and not line.lstrip().startswith(('def ', '#', 'from ')):
+            if not any('waiter' in before.lower() for before in lines[max(0, i - 8):i + 1]):
+                found.append('line %d: a wait of its own (wait_for) that does not say why no AWS waiter fits' % (i + 1))
     found.extend(module_problems(row, module_path or os.path.join(ROOT, 'plugins', 'modules', row.module + '.py')))
     return found
 
@@ -134,6 +139,7 @@ def test_the_walk_finds_what_is_off_the_protocol(tmp_path):
         "def describe(raw):\n    return raw\n"
         "def find_bad(ec2, name):\n    return ec2.describe_bad(Name=name)\n"
         "def find(ctx, name):\n    time.sleep(1)\n"
+        "def _poll(ctx):\n    return wait_for(lambda: 1, bool, 'it')\n"
         "def ensure(ctx, *, desired, existing=None):\n    pass\n"
         "def delete(ctx, *, existing):\n    pass\n")
     module = tmp_path / 'bad.py'
@@ -143,6 +149,6 @@ def test_the_walk_finds_what_is_off_the_protocol(tmp_path):
     spec.loader.exec_module(res)
     found = ' | '.join(problems(resources.Row('bad', 'ec2', ()), res, str(module)))
     for words in ('find: not ctx and keyword-only', 'delete(ctx, *, existing) is not', 'find_bad takes a raw client (ec2)',
-                  'time.sleep', "defines ['run', 'main']", 'main() is not run_module(bad, ARGUMENT_SPEC)'):
+                  'time.sleep', 'a wait of its own (wait_for)', "defines ['run', 'main']", 'main() is not run_module(bad, ARGUMENT_SPEC)'):
         assert words in found, (words, found)
     assert problems(resources.ROWS['db_subnet_group']) == []
