@@ -391,10 +391,11 @@ def ensure(ctx, *, desired, existing=None):
     return Change.of(changed, before, after, group_id)
 
 
-def _blockers(ec2, group_id, ignore_ids=(), lingering=False):
+def children(ctx, *, group_id, ignore_ids=(), lingering=False):
     """What keeps a group from being deleted: network interfaces using it, other groups referring to it
     (``ignore_ids``: groups, and interfaces, that go in the same run or plan). The interfaces AWS deletes by itself
     some minutes after their load balancer, RDS or cache cluster is gone (ec2.lingers) count only with ``lingering``."""
+    ec2 = ctx.client
     found = []
     enis = ec2.paginate('describe_network_interfaces', 'NetworkInterfaces', Filters=[{'Name': 'group-id', 'Values': [group_id]}])
     for e in enis:
@@ -422,10 +423,10 @@ def delete(ctx, *, existing, desired=None):
     (requester-managed interfaces of a load balancer, RDS or cache cluster deleted a moment ago) the delete is sent
     again within the context's wait_timeout; then waiters.StillInUse names the interfaces that still use the group."""
     group_id, ignore_ids = existing['GroupId'], (desired or {}).get('going', ())
-    blockers = _blockers(ctx.client, group_id, ignore_ids)
+    blockers = children(ctx, group_id=group_id, ignore_ids=ignore_ids)
     if blockers:
         raise ValidationError('state', 'security group %s (%s) is still used by %s; remove those first'
                               % (group_id, existing['GroupName'], '; '.join(blockers)))
     call_when_free(ctx, 'delete_security_group', 'security group %s (%s)' % (group_id, existing['GroupName']),
-                   lambda: _blockers(ctx.client, group_id, ignore_ids, lingering=True), GroupId=group_id)
+                   lambda: children(ctx, group_id=group_id, ignore_ids=ignore_ids, lingering=True), GroupId=group_id)
     return Change('delete', describe(existing), None, existing['GroupId'])

@@ -179,11 +179,12 @@ def _create(ctx, spec, tags, want_public):
     return raw['SubnetId'], describe(raw)
 
 
-def _dependents(ec2, subnet_id, going=()):
+def children(ctx, *, subnet_id, going=()):
     """Instances and interfaces in the subnet that only their owner removes; ``going``: the ids this run deletes (or
     would, in check mode), not counted. What AWS deletes by itself is not counted, the delete waits for it: the
     interfaces of a load balancer, NAT gateway, RDS or cache cluster some minutes after it is gone (ec2.lingers), and
     instances shutting down, with their interfaces."""
+    ec2 = ctx.client
     found = []
     ending = set()
     for r in ec2.paginate('describe_instances', 'Reservations', Filters=[
@@ -204,10 +205,10 @@ def _dependents(ec2, subnet_id, going=()):
 
 def delete(ctx, *, existing, desired=None):
     """Delete the subnet ``existing`` (raw); refuses, naming them, while instances or interfaces use it
-    (``desired['going']``: ids the same run deletes before, see :func:`_dependents`). While AWS answers
+    (``desired['going']``: ids the same run deletes before, see :func:`children`). While AWS answers
     DependencyViolation (requester-managed interfaces of what was deleted a moment ago) the delete is sent again
     within the context's wait_timeout; then waiters.StillInUse names the interfaces still in the subnet."""
-    blockers = _dependents(ctx.client, existing['SubnetId'], (desired or {}).get('going', ()))
+    blockers = children(ctx, subnet_id=existing['SubnetId'], going=(desired or {}).get('going', ()))
     if blockers:
         raise ValidationError('state', 'subnet %s (%s) is still in use by %s; remove them first'
                               % (existing['SubnetId'], existing['CidrBlock'], '; '.join(blockers)))

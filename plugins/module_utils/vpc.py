@@ -203,10 +203,11 @@ def _apply_dns(ctx, vpc_id, current, want):
         fresh_call(ctx, 'modify_vpc_attribute', VpcId=vpc_id, EnableDnsSupport={'Value': False})
 
 
-def _dependents(ec2, vpc_id, going=(), lingering=True):
+def children(ctx, *, vpc_id, going=(), lingering=True):
     """What still lives in the VPC and keeps it from being deleted: ['subnet subnet-1 (web-a)', ...];
     ``going``: the ids this run deletes (or would, in check mode), not counted; ``lingering`` False: the interfaces
     AWS deletes by itself (ec2.lingers) are not counted either."""
+    ec2 = ctx.client
     vpc_filter = [{'Name': 'vpc-id', 'Values': [vpc_id]}]
     found = []
 
@@ -237,15 +238,15 @@ def _dependents(ec2, vpc_id, going=(), lingering=True):
 
 def delete(ctx, *, existing, desired=None):
     """Delete the VPC ``existing`` (raw); refuses, naming them, while dependents remain (``desired['going']``: ids the
-    same run deletes before, see :func:`_dependents`). Interfaces AWS deletes by itself (a deleted load
+    same run deletes before, see :func:`children`). Interfaces AWS deletes by itself (a deleted load
     balancer's, NAT gateway's ...) are waited for, within the context's wait_timeout, and named if they stay."""
     if existing is None:
         return Change('none', None, None)
     before = describe(_with_dns(ctx, existing))
-    blockers = _dependents(ctx.client, before['id'], (desired or {}).get('going', ()), lingering=False)
+    blockers = children(ctx, vpc_id=before['id'], going=(desired or {}).get('going', ()), lingering=False)
     if blockers:
         raise ValidationError('state', 'VPC %s still has dependents: %s. Delete them first '
                               '(seed.laravel_aws.network with state: absent removes a whole stack in order)'
                               % (before['id'], '; '.join(blockers)))
-    call_when_free(ctx, 'delete_vpc', 'VPC %s' % before['id'], lambda: _dependents(ctx.client, before['id']), VpcId=before['id'])
+    call_when_free(ctx, 'delete_vpc', 'VPC %s' % before['id'], lambda: children(ctx, vpc_id=before['id']), VpcId=before['id'])
     return Change('delete', before, None, before['id'])
