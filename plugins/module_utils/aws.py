@@ -125,6 +125,16 @@ def resource_spec(options, tags=True, state=True, waits=False, owner=False):
     return spec
 
 
+# The options of a subnet group, the same for RDS (db_subnet_group) and ElastiCache (cache_subnet_group): a name, a
+# description, the subnets (ids, or names of the stack's subnets), the wait for a group in use on delete.
+SUBNET_GROUP_OPTIONS = dict(
+    name=dict(type='str', required=True),
+    description=dict(type='str'),
+    subnets=dict(type='list', elements='str'),
+    wait_timeout=dict(type='int', default=1200),
+)
+
+
 def validate_connection(params, need_region=True):
     """The connection options (see :func:`aws_argument_spec`), before any call; ValidationError names the field.
     The inventory plugin checks its options with this too."""

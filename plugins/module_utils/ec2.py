@@ -15,7 +15,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, NotOwned, check_owner
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import (
-    boto3_tags_to_dict, compare_tags, dict_to_boto3_tags, merged_tags,
+    boto3_tags_to_dict, compare_tags, dict_to_boto3_tags, merged_tags, normalize_tags,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import monotonic, pause, retry_in_use, retry_not_found
 
@@ -323,3 +323,28 @@ def subnets_in_one_vpc(ec2, subnet_ids, what, field='subnets', min_zones=1):
         raise ValidationError(field, 'the subnets are all in %s; %s needs subnets in %s or more availability zones: add a subnet '
                               'of another zone' % (', '.join(zones), what, {2: 'two', 3: 'three'}.get(min_zones, min_zones)))
     return vpcs[0], zones
+
+
+def given_vpc(ctx, vpc_id, stack):
+    """The VPC ``vpc_id`` a resource is made in (raw), checked: it exists, and is not another stack's
+    (:func:`refuse_other_stack`); else ValidationError naming ``vpc_id``. Reads only."""
+    vpc = describe_one(ctx.client.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[vpc_id])
+    if vpc is None:
+        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % vpc_id)
+    refuse_other_stack(stack, vpc, 'VPC', vpc_id, 'vpc_id')
+    return vpc
+
+
+def managed_tags(p, stack, kept=None):
+    """(tags, purge_tags) a module manages from its options: the ``tags`` given, with the Name tag of ``name`` and
+    ``Stack=<stack>`` added; without ``tags``, only those two are managed and the others kept (purge off): ``kept``
+    (None) when there is neither."""
+    name = p.get('name')
+    user_tags = normalize_tags(p.get('tags'), added=(('Name',) if name else ()) + ((STACK_TAG,) if stack is not None else ()))
+    if p.get('tags') is None:
+        tags, purge = ({'Name': name} if name else kept), False
+    else:
+        tags, purge = name_tags(name, user_tags), p.get('purge_tags', True)
+    if stack is not None:
+        tags = dict(tags or {}, **{STACK_TAG: stack})
+    return tags, purge

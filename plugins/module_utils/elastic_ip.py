@@ -10,12 +10,12 @@ __metaclass__ = type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, describe_one, exactly_tagged, name_tags, note_made, owned_by, refuse_name_tag, resource_tags, tag_specifications,
+    apply_tags, describe_one, exactly_tagged, managed_tags, note_made, owned_by, refuse_name_tag, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags, tag_filters
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import tag_filters
 
 NAME = 'elastic_ip'
 KEY = ('name', 'allocation_id', 'stack')
@@ -33,12 +33,7 @@ def validate(p):
         raise ValidationError('name', 'give name (the Name tag the address is found by) or allocation_id')
     if p.get('allocation_id') and not p['allocation_id'].startswith('eipalloc-'):
         raise ValidationError('allocation_id', '%r is not an allocation id (eipalloc-...)' % p['allocation_id'])
-    user_tags = normalize_tags(p.get('tags'), added=(('Name',) if p.get('name') else ()) + ((STACK_TAG,) if stack is not None else ()))
-    tags, purge = name_tags(p.get('name'), user_tags), p.get('purge_tags', True)
-    if p.get('tags') is None:
-        tags, purge = ({'Name': p['name']} if p.get('name') else {}), False
-    if stack is not None:
-        tags[STACK_TAG] = stack
+    tags, purge = managed_tags(p, stack, kept={})
     return {'name': p.get('name'), 'allocation_id': p.get('allocation_id'), 'stack': stack, 'tags': tags, 'purge_tags': purge,
             'release_on_disassociation': p.get('release_on_disassociation', False)}
 

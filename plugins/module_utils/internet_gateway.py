@@ -11,16 +11,17 @@ __metaclass__ = type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, call_when_free, describe_one, exactly_tagged, fresh_call, name_tags, note_made, public_addresses, refuse_name_tag,
-    refuse_other_stack, resource_tags, tag_specifications,
+    apply_tags, call_when_free, exactly_tagged, fresh_call, given_vpc, managed_tags, note_made, public_addresses, refuse_name_tag, resource_tags,
+    tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags, tag_filters
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import tag_filters
 
 NAME = 'internet_gateway'
 KEY = ('vpc_id', 'name', 'stack')
+RESOLVE_ABSENT = True  # nothing is deleted in another stack's VPC
 
 
 def validate(p):
@@ -32,23 +33,14 @@ def validate(p):
     refuse_name_tag('CreateInternetGateway', p.get('name'))
     if not p['vpc_id'].startswith('vpc-'):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
-    user_tags = normalize_tags(p.get('tags'), added=(('Name',) if p.get('name') else ()) + ((STACK_TAG,) if stack is not None else ()))
-    if p.get('tags') is None:
-        tags, purge = ({'Name': p['name']} if p.get('name') else None), False
-    else:
-        tags, purge = name_tags(p.get('name'), user_tags), p.get('purge_tags', True)
-    if stack is not None:
-        tags = dict(tags or {}, **{STACK_TAG: stack})
+    tags, purge = managed_tags(p, stack)
     return {'vpc_id': p['vpc_id'], 'name': p.get('name'), 'stack': stack, 'tags': tags, 'purge_tags': purge,
             'attach': p.get('state', 'present') == 'present'}
 
 
 def resolve(ctx, *, desired):
     """The VPC is there and not another stack's (reads only)."""
-    found = describe_one(ctx.client.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[desired['vpc_id']])
-    if found is None:
-        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % desired['vpc_id'])
-    refuse_other_stack(desired['stack'], found, 'VPC', desired['vpc_id'], 'vpc_id')
+    given_vpc(ctx, desired['vpc_id'], desired['stack'])
     return desired
 
 

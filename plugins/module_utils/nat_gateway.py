@@ -26,6 +26,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import aw
 
 NAME = 'nat_gateway'
 KEY = ('name', 'subnet_id', 'allocation_id', 'stack')
+RESOLVE_ABSENT = True  # nothing is deleted in another stack's subnet
 LIVE = LIVE_NAT_STATES
 NOT_FOUND = ('NatGatewayNotFound', 'InvalidNatGatewayID.NotFound')
 # How many tokens a create tries: each one a gateway of the same inputs was made with and deleted (or that failed)

@@ -14,8 +14,8 @@ from ansible.module_utils.six import string_types
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, canonical_cidr, codes_of, describe_one, fresh_call, name_tags, note_made, owned_by, refuse_name_tag, refuse_other_stack,
-    resource_tags, tag_specifications,
+    apply_tags, canonical_cidr, codes_of, fresh_call, given_vpc, name_tags, note_made, owned_by, refuse_name_tag, refuse_other_stack, resource_tags,
+    tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import error_code
@@ -25,6 +25,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import re
 
 NAME = 'route_table'
 KEY = ('vpc_id', 'name', 'stack')
+RESOLVE_ABSENT = True  # nothing is deleted in another stack's VPC
 
 TARGETS = (
     ('gateway_id', 'GatewayId', ('igw-', 'vgw-')),
@@ -50,18 +51,16 @@ def validate(p):
     tags = name_tags(p['name'], normalize_tags(p.get('tags'), added=('Name',) + ((STACK_TAG,) if stack is not None else ())))
     if stack is not None:
         tags[STACK_TAG] = stack
-    return {'vpc_id': p['vpc_id'], 'name': p['name'], 'stack': stack, 'tags': tags, 'routes': routes, 'subnet_ids': p.get('subnet_ids'),
+    return {'vpc_id': p['vpc_id'], 'name': p['name'], 'stack': stack, 'state': p.get('state', 'present'), 'tags': tags, 'routes': routes,
+            'subnet_ids': p.get('subnet_ids'),
             'purge_routes': p.get('purge_routes', False), 'purge_subnets': p.get('purge_subnets', False),
             'purge_tags': p.get('purge_tags', True) if p.get('tags') is not None else False}
 
 
 def resolve(ctx, *, desired):
     """The VPC is there and not another stack's; each subnet is the VPC's and not another stack's (reads only)."""
-    vpc = describe_one(ctx.client.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[desired['vpc_id']])
-    if vpc is None:
-        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % desired['vpc_id'])
-    refuse_other_stack(desired['stack'], vpc, 'VPC', desired['vpc_id'], 'vpc_id')
-    if desired['subnet_ids']:
+    given_vpc(ctx, desired['vpc_id'], desired['stack'])
+    if desired['subnet_ids'] and desired['state'] != 'absent':
         in_vpc = ctx.client.paginate('describe_subnets', 'Subnets', Filters=[{'Name': 'vpc-id', 'Values': [desired['vpc_id']]}])
         known = dict((s['SubnetId'], s) for s in in_vpc)
         for i, subnet_id in enumerate(desired['subnet_ids']):

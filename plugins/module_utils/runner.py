@@ -15,7 +15,9 @@ The resource file (docs/architecture.md, "The resource protocol") offers:
 - ``validate(params)``: the desired resource from the module's options, checked before any call (ValidationError
   names the option); ``desired`` of ``state: absent`` holds what finding it needs;
 - ``resolve(ctx, *, desired)`` (optional): names to ids, reads only (``ctx.aws('ec2')`` for another service);
-  called for ``state: present`` only;
+  called for ``state: present`` only, unless ``RESOLVE_ABSENT`` is True: a resource inside another one the user names
+  by id (a subnet in a VPC) checks that one even to delete, so nothing is deleted in another stack's VPC
+  (``desired['state']`` then says which checks apply);
 - ``find(ctx, *, <KEY>)``: the existing resource, or None;
 - ``ensure(ctx, *, desired, existing)`` and ``delete(ctx, *, existing, desired)``: a context.Change each, every
   mutating call through ``ctx.call`` (check mode is decided there);
@@ -51,7 +53,7 @@ def converge(m, resource):
     desired = resource.validate(m.params)
     ctx = Context.of(m, m.client(row(resource.NAME).service), clients=m.client)
     present = m.params.get('state', 'present') != 'absent'  # present, or another state to converge to (detached, stopped)
-    if present and hasattr(resource, 'resolve'):
+    if (present or getattr(resource, 'RESOLVE_ABSENT', False)) and hasattr(resource, 'resolve'):
         desired = resource.resolve(ctx, desired=desired)
     existing = resource.find(ctx, **dict((key, desired.get(key)) for key in resource.KEY))
     if present:

@@ -19,8 +19,8 @@ from ansible.module_utils.six import integer_types, string_types, text_type
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, real_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, call_when_free, canonical_cidr, describe_one, fresh_call, interface_label, lingers, name_tags, note_made, refuse_by_rules,
-    refuse_other_stack, resource_tags, tag_specifications,
+    apply_tags, call_when_free, canonical_cidr, fresh_call, given_vpc, interface_label, lingers, name_tags, note_made, refuse_by_rules, resource_tags,
+    tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
@@ -29,6 +29,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import norma
 
 NAME = 'security_group'
 KEY = ('vpc_id', 'name', 'stack')
+RESOLVE_ABSENT = True  # nothing is deleted in another stack's VPC
 
 PROTOCOLS = {'tcp': 'tcp', 'udp': 'udp', 'icmp': 'icmp', 'all': '-1', '-1': '-1', 'any': '-1', '6': 'tcp', '17': 'udp', '1': 'icmp'}
 RULE_KEYS = frozenset(['proto', 'protocol', 'ports', 'from_port', 'to_port', 'cidr_ip', 'cidr_ipv6', 'group', 'group_id',
@@ -274,7 +275,8 @@ def validate(p):
     if p.get('state', 'present') == 'present':
         refuse_by_rules('CreateSecurityGroup', 'Description', description, 'description' if p.get('description') else 'name',
                         None if p.get('description') else 'the description, when none is given')
-    return {'name': name, 'vpc_id': p['vpc_id'], 'stack': stack, 'description': description, 'description_given': bool(p.get('description')),
+    return {'name': name, 'vpc_id': p['vpc_id'], 'stack': stack, 'state': p.get('state', 'present'), 'description': description,
+            'description_given': bool(p.get('description')),
             'tags': tags, 'purge_tags': p.get('purge_tags', True) if p.get('tags') is not None else False, 'rules': ingress,
             'rules_egress': egress, 'purge_rules': p.get('purge_rules', True), 'purge_rules_egress': p.get('purge_rules_egress', True)}
 
@@ -282,10 +284,9 @@ def validate(p):
 def resolve(ctx, *, desired):
     """The VPC is there and not another stack's; every group a rule names is in the VPC (reads only): ``desired``
     with ``names_to_ids``."""
-    vpc = describe_one(ctx.client.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[desired['vpc_id']])
-    if vpc is None:
-        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % desired['vpc_id'])
-    refuse_other_stack(desired['stack'], vpc, 'VPC', desired['vpc_id'], 'vpc_id')
+    given_vpc(ctx, desired['vpc_id'], desired['stack'])
+    if desired['state'] == 'absent':
+        return desired
     groups = ctx.known('security_groups', lambda: _vpc_groups(ctx.client, desired['vpc_id']), keep=True)
     names_to_ids = dict((g['GroupName'], g['GroupId']) for g in groups)
     atoms = (desired['rules'] or []) + (desired['rules_egress'] or [])

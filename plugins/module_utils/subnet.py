@@ -14,15 +14,15 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Ch
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    apply_tags, call_when_free, canonical_cidr, describe_one, fresh_call, interface_label, interfaces, lingers, name_tags, note_made,
-    refuse_by_rules, refuse_name_tag, refuse_other_stack, resource_tags, tag_specifications,
+    apply_tags, call_when_free, canonical_cidr, fresh_call, given_vpc, interface_label, interfaces, lingers, managed_tags, note_made, refuse_by_rules,
+    refuse_name_tag, resource_tags, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import aws_wait
 
 NAME = 'subnet'
 KEY = ('vpc_id', 'cidr_block', 'stack')
+RESOLVE_ABSENT = True  # a subnet of another stack's VPC is refused even to delete
 
 
 def validate(p):
@@ -36,23 +36,16 @@ def validate(p):
         raise ValidationError('vpc_id', '%r is not a VPC id (vpc-...)' % p['vpc_id'])
     cidr = canonical_cidr(p['cidr_block'], 'cidr_block', 16, 28)
     refuse_by_rules('CreateSubnet', 'CidrBlock', cidr, 'cidr_block')
-    user_tags = normalize_tags(p.get('tags'), added=(('Name',) if p.get('name') else ()) + ((STACK_TAG,) if stack is not None else ()))
-    if p.get('tags') is None:
-        tags, purge = ({'Name': p['name']} if p.get('name') else None), False
-    else:
-        tags, purge = name_tags(p.get('name'), user_tags), p.get('purge_tags', True)
-    if stack is not None:
-        tags = dict(tags or {}, **{STACK_TAG: stack})
-    return dict(vpc_id=p['vpc_id'], cidr_block=cidr, availability_zone=p.get('availability_zone'), stack=stack,
+    tags, purge = managed_tags(p, stack)
+    return dict(vpc_id=p['vpc_id'], cidr_block=cidr, availability_zone=p.get('availability_zone'), stack=stack, state=p.get('state', 'present'),
                 map_public_ip_on_launch=p.get('map_public_ip_on_launch'), tags=tags, purge_tags=purge)
 
 
 def resolve(ctx, *, desired):
-    """The VPC is there, not another stack's, and holds the CIDR; the zone is the region's (reads only)."""
-    vpc = describe_one(ctx.client.describe_vpcs, 'Vpcs', 'InvalidVpcID.NotFound', VpcIds=[desired['vpc_id']])
-    if vpc is None:
-        raise ValidationError('vpc_id', 'no VPC %s in this account/region' % desired['vpc_id'])
-    refuse_other_stack(desired['stack'], vpc, 'VPC', desired['vpc_id'], 'vpc_id')
+    """The VPC is there and not another stack's (every state); it holds the CIDR and the zone is the region's (reads only)."""
+    vpc = given_vpc(ctx, desired['vpc_id'], desired['stack'])
+    if desired['state'] == 'absent':
+        return desired
     check_cidrs(vpc['CidrBlock'], [desired['cidr_block']], ['cidr_block'])
     if desired.get('availability_zone'):
         check_zone(desired['availability_zone'], zones(ctx), 'availability_zone')

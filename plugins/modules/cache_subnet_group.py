@@ -127,16 +127,11 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import SUBNET_GROUP_OPTIONS, resource_spec
 from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
 from ansible_collections.seed.laravel_aws.plugins.module_utils import cache_subnet_group
 
-ARGUMENT_SPEC = resource_spec(dict(
-    name=dict(type='str', required=True),
-    description=dict(type='str'),
-    subnets=dict(type='list', elements='str'),
-    wait_timeout=dict(type='int', default=1200),
-), owner=True, waits=True)
+ARGUMENT_SPEC = resource_spec(SUBNET_GROUP_OPTIONS, owner=True, waits=True)
 
 
 def main():
