@@ -58,6 +58,18 @@ def clock(monkeypatch):
     return c
 
 
+MODEL_CLIENTS = {}
+
+
+def model_client(service):
+    """A client of ``service`` that is never called: only its waiters' models are read."""
+    if service not in MODEL_CLIENTS:
+        import botocore.session
+        MODEL_CLIENTS[service] = botocore.session.get_session().create_client(
+            service, region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')
+    return MODEL_CLIENTS[service]
+
+
 class Scripted:
     """A client whose operations answer from scripts: each call takes the next answer of its operation (the last one
     repeats); an answer that is an exception is raised. Every call is recorded as (operation, kwargs)."""
@@ -81,6 +93,15 @@ class Scripted:
 
     def paginate(self, operation, result_key, **kwargs):
         return getattr(self, operation)(**kwargs)[result_key]
+
+    def get_waiter(self, name):
+        """AWS's own waiter ``name`` (botocore's model, for waiters.aws_wait), of whichever service has it: its polls
+        come back to this client's scripts."""
+        for service in ('rds', 'elasticache', 'elbv2'):
+            model = model_client(service)
+            if name in model.waiter_names:
+                return model.get_waiter(name)
+        raise AttributeError(name)
 
     def ops(self, name=None):
         return [op for op, dummy in self.calls if name is None or op == name]
