@@ -2,16 +2,16 @@
 # Copyright: seed.laravel_aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A Redis cluster: an ElastiCache replication group with cluster mode disabled (one shard, a primary and 0-5
-replicas), found by its id. Used by cache_cluster.
+replicas), found by its id. The resource of the cache_cluster module.
 
-The resource contract (docs/architecture.md): :func:`find`, :func:`describe`, :func:`ensure`, :func:`delete`,
-over a Context whose client is ElastiCache's. The replication group id is the identity (AWS keeps one per id),
-so a CreateReplicationGroup whose answer was lost is found again by its id (``retries.create_or_find``), never
-made twice. What ModifyReplicationGroup changes is changed in place; what it cannot change (encryption, the
-subnet group, the port, the number of clusters, the KMS key) is refused before any change, with the reason.
-The replication group's answer lacks the subnet group, security groups, engine version and maintenance
-window: they are read from its primary member cluster (DescribeCacheClusters). The AUTH token is never
-returned nor shown in a diff: AWS never returns it either, only whether one is set.
+The resource protocol (docs/architecture.md; module_utils/runner.py): :func:`validate`, :func:`resolve`,
+:func:`find`, :func:`describe`, :func:`ensure`, :func:`delete`, over a Context whose client is ElastiCache's. The
+replication group id is the identity (AWS keeps one per id), so a CreateReplicationGroup whose answer was lost is
+found again by its id (``retries.create_or_find``), never made twice. What ModifyReplicationGroup changes is changed
+in place; what it cannot change (encryption, the subnet group, the port, the number of clusters, the KMS key) is
+refused before any change, with the reason. The replication group's answer lacks the subnet group, security groups,
+engine version and maintenance window: they are read from its primary member cluster (DescribeCacheClusters). The
+AUTH token is never returned nor shown in a diff: AWS never returns it either, only whether one is set.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -26,13 +26,16 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Ch
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import group_ids_in_vpc
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elasticache import (
     CACHE_CLUSTER_NOT_FOUND, FAILED_STATES, NEW_ID_TIMEOUT, REPLICATION_GROUP_NOT_FOUND, SUBNET_GROUP_NOT_FOUND, is_code,
-    tags_of, timing, wait_status,
+    tags_of, wait_status,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, dict_to_boto3_tags, normalize_tags
-from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_not_found
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import aws_wait, retry_not_found
+
+NAME = 'cache_cluster'
+KEY = ('name', 'stack')
 
 NODE_TYPE_RE = re.compile(r'^cache\.[a-z0-9]+\.[a-z0-9]+$')
 VERSION_RE = re.compile(r'^[0-9]+(\.([0-9]+|x))*$')
@@ -248,13 +251,20 @@ def describe_existing(existing, fallback=None):
     return describe(existing['raw'], existing.get('member'), existing.get('tags'), fallback)
 
 
+def hidden(p):
+    """The AUTH token: never shown by Ansible (the option is no_log already; this keeps it out of any message too)."""
+    return [p['auth_token']] if p.get('auth_token') else []
+
+
 def _refuse(err):
     raise err
 
 
-def resolve(ctx, *, desired, ec2, existing=None):
-    """``desired`` made whole (:func:`settle`), then reads only, before any change: the subnet group (given, or the
-    cluster's) exists, and the security groups' ids in its VPC. Returns it with ``security_group_ids`` (None: left alone)."""
+def resolve(ctx, *, desired):
+    """``desired`` made whole (:func:`settle`, against the cluster :func:`find` finds, if any), then reads only, before
+    any change: the subnet group (given, or the cluster's) exists, and the security groups' ids in its VPC (EC2's reads,
+    ``ctx.aws('ec2')``). Returns it with ``security_group_ids`` (None: left alone)."""
+    existing = find(ctx, name=desired['name'], stack=desired.get('stack'))
     before = describe_existing(existing) if existing else None
     desired = settle(desired, before)
     group = desired.get('cache_subnet_group_name') or (before['cache_subnet_group_name'] if before else None)
@@ -287,7 +297,7 @@ def resolve(ctx, *, desired, ec2, existing=None):
         return desired
     if desired.get('security_groups') is not None:
         groups = desired['security_groups']
-        desired['security_group_ids'] = group_ids_in_vpc(ec2, vpc_id, groups, "the cache subnet group's VPC") if groups else []
+        desired['security_group_ids'] = group_ids_in_vpc(ctx.aws('ec2'), vpc_id, groups, "the cache subnet group's VPC") if groups else []
     return desired
 
 
@@ -415,7 +425,7 @@ def _reader(ctx, name, fresh):
         if seen[0]:
             return _raw(ctx.client, name)
         raw = retry_not_found(describe_it, (REPLICATION_GROUP_NOT_FOUND,), 'the new cache cluster %s' % name,
-                              timeout=min(NEW_ID_TIMEOUT, ctx.wait_timeout or NEW_ID_TIMEOUT), **timing())
+                              timeout=min(NEW_ID_TIMEOUT, ctx.wait_timeout or NEW_ID_TIMEOUT))
         seen[0] = True
         return raw
     return read
@@ -508,9 +518,11 @@ def ensure(ctx, *, desired, existing=None):
     return Change.of(changed, before, after, arn)
 
 
-def delete(ctx, *, existing, final_snapshot_identifier=None):
+def delete(ctx, *, existing, desired=None):
     """Delete the replication group with its member clusters (RetainPrimaryCluster false), after a final snapshot
-    when ``final_snapshot_identifier`` is given; with ``ctx.wait``, wait until it is gone."""
+    when ``desired`` (:func:`validate` of state absent) has a ``final_snapshot_identifier``; with ``ctx.wait``, wait
+    until it is gone (AWS's ReplicationGroupDeleted waiter)."""
+    final_snapshot_identifier = (desired or {}).get('final_snapshot_identifier')
     raw = existing['raw']
     name = raw['ReplicationGroupId']
     before = describe_existing(existing)
@@ -533,5 +545,6 @@ def delete(ctx, *, existing, final_snapshot_identifier=None):
             elif not is_code(exc, REPLICATION_GROUP_NOT_FOUND):
                 raise
     if ctx.wait:
-        ctx.live(wait_status, lambda: _raw(ctx.client, name), 'cache cluster %s to be deleted' % name, ctx.wait_timeout, True)
+        ctx.live(aws_wait, ctx, 'ReplicationGroupDeleted', 'cache cluster %s to be deleted' % name, ctx.wait_timeout,
+                 ReplicationGroupId=name)
     return Change(action, before, None, raw['ARN'])

@@ -9,14 +9,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import time
-
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import error_code
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import boto3_tags_to_dict
-from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import monotonic, pause, wait_for
 
-SLEEP = time.sleep  # the waits' sleep (a test makes it short)
-CLOCK = time.monotonic  # the waits' clock (a test makes it follow its sleeps)
 # ElastiCache is eventually consistent: DescribeReplicationGroups right after CreateReplicationGroup may answer
 # ReplicationGroupNotFoundFault for a while. An id this run just created is read again for at most this many seconds.
 NEW_ID_TIMEOUT = 120
@@ -26,17 +22,10 @@ REPLICATION_GROUP_NOT_FOUND = 'ReplicationGroupNotFoundFault'
 CACHE_CLUSTER_NOT_FOUND = 'CacheClusterNotFound'
 
 
-def _sleep(seconds):
-    SLEEP(seconds)
-
-
-def _clock():
-    return CLOCK()
-
-
 def timing():
-    """sleep and clock for the waiters' functions (SLEEP and CLOCK as they are when called)."""
-    return {'sleep': _sleep, 'clock': _clock}
+    """sleep and clock for the waiters' functions: the waiter layer's (waiters.SLEEP and waiters.CLOCK as they are when
+    called), so a test that makes waits instant there makes these instant too."""
+    return {'sleep': pause, 'clock': monotonic}
 
 
 def is_code(exc, *codes):
@@ -58,7 +47,11 @@ FAILED_STATES = ('create-failed', 'incompatible-network')
 def wait_status(fetch, what, timeout, gone=False):
     """Poll ``fetch()`` (the raw resource, or None once gone) until its Status is ``available`` (or, with
     ``gone``, until it is None); a ``create-failed`` status stops the wait with its reason, and so does the resource
-    gone while a wait for ``available`` waits for it."""
+    gone while a wait for ``available`` waits for it.
+
+    Not AWS's ReplicationGroupAvailable waiter: its only failure is ``deleted``, so a group that went to
+    ``create-failed`` or ``incompatible-network`` (a state no run leaves) would be polled until wait_timeout (30 minutes by
+    default) instead of failing at once with its status; the deletes wait with ReplicationGroupDeleted (waiters.aws_wait)."""
     def ready(raw):
         return raw is None if gone else (raw is not None and raw.get('Status') == 'available')
 
@@ -67,7 +60,7 @@ def wait_status(fetch, what, timeout, gone=False):
             return None if gone else 'it is gone (deleted while this task waited for it)'
         status = raw.get('Status')
         return 'status %s' % status if status in FAILED_STATES else None
-    return wait_for(fetch, ready, what, timeout=timeout, delay=5.0, max_delay=30.0, failed=failed, sleep=_sleep, clock=_clock)
+    return wait_for(fetch, ready, what, timeout=timeout, delay=5.0, max_delay=30.0, failed=failed)
 
 
 def clusters_in_subnet_group(client, name):

@@ -1,14 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: seed.laravel_aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""An RDS for PostgreSQL DB instance, found by its identifier (unique per region). Used by rds_instance.
+"""An RDS for PostgreSQL DB instance, found by its identifier (unique per region). The resource of the rds_instance
+module.
 
-The resource contract (docs/architecture.md): :func:`find`, :func:`describe`, :func:`ensure`, :func:`delete`,
-over a Context whose client is RDS's. :func:`validate` checks the options without a call; :func:`resolve`
-checks them with reads (the orderable instance options of the region, the DB subnet group and its VPC, the
-security groups there) before any change. CreateDBInstance carries no token, but the identifier is the
-identity: a lost answer is found again by identifier (``retries.create_or_find``) before creating again.
-What AWS changes in place goes out in one ModifyDBInstance; what it cannot change is refused first.
+The resource protocol (docs/architecture.md; module_utils/runner.py): :func:`validate`, :func:`resolve`,
+:func:`find`, :func:`describe`, :func:`ensure`, :func:`delete`, over a Context whose client is RDS's. The module's
+result has two keys, ``rds_instance`` (the view) and, with state absent, ``final_snapshot``: so :data:`RESULT` is
+None and a Change's before and after are ``{'rds_instance': view}`` (:func:`result`), plus ``final_snapshot`` after
+a delete. :func:`validate` checks the options without a call; :func:`resolve` checks them with reads (the orderable
+instance options of the region, the DB subnet group and its VPC, the security groups there) before any change.
+CreateDBInstance carries no token, but the identifier is the identity: a lost answer is found again by identifier
+(``retries.create_or_find``) before creating again. What AWS changes in place goes out in one ModifyDBInstance; what
+it cannot change is refused first.
+
 An option left out is left as it is on an existing instance (:func:`settle` gives it its default only to create).
 With a stack, the instance found by its identifier is changed or deleted only when it is tagged with that stack.
 
@@ -20,7 +25,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import time
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change
@@ -30,10 +34,12 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.rds import NEW_ID
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_stack_name
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import apply_resource_tags, boto3_tags_to_dict, dict_to_boto3_tags, normalize_tags
-from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_not_found, wait_for
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import aws_wait, retry_not_found, wait_for
 
-SLEEP = time.sleep  # the waits' sleep (a test makes it short)
-CLOCK = time.monotonic  # the waits' clock (a test makes it follow its sleeps)
+NAME = 'rds_instance'
+KEY = ('identifier', 'stack')
+RESULT = None  # the result is the view's keys: rds_instance, and final_snapshot with state absent
+EMPTY = {'rds_instance': {}, 'final_snapshot': None}
 
 # The identifiers, the master user and password, the database name, the windows, the port, storage and the tags are
 # checked against aws_rules' rows of RDS (AWS's documented rules, with their pages), for each operation that sends them.
@@ -74,12 +80,15 @@ PENDING_KEYS = {'DBInstanceClass': 'instance_class', 'AllocatedStorage': 'alloca
                 'MasterUserPassword': 'master_user_password', 'DBInstanceIdentifier': 'identifier'}
 
 
-def _sleep(seconds):
-    SLEEP(seconds)
+def hidden(p):
+    """The master password: never shown by Ansible (the option is no_log already; this keeps it out of any message too)."""
+    return [p['master_user_password']] if p.get('master_user_password') else []
 
 
-def _clock():
-    return CLOCK()
+def result(view, **more):
+    """What a Change of this resource holds as before and after: ``{'rds_instance': view}`` (the module's result, and
+    its diff), with ``more`` (``final_snapshot``)."""
+    return dict(more, rds_instance=view)
 
 
 def _between(p, field, low, high):
@@ -302,7 +311,7 @@ def _few(values, n=8):
     return ', '.join(values[:n]) + (', ...' if len(values) > n else '')
 
 
-def check_orderable(client, desired):
+def _check_orderable(client, desired):
     """The region offers the instance class, with the engine version (when given) and the storage type: one
     DescribeOrderableDBInstanceOptions read; an empty answer is an error naming the field and a few offered values."""
     query = {'DBInstanceClass': desired['instance_class']}
@@ -344,11 +353,13 @@ def _refuse(err):
     raise err
 
 
-def resolve(ctx, *, desired, ec2, existing=None):
-    """The desired instance made whole (:func:`settle`) and checked with reads, before any change: the region offers its
-    class, version and storage (one read, when they are to be created or changed), its DB subnet group exists (and its
-    VPC is the instance's), the security groups (names or ids) are in that VPC. Returns the desired instance with vpc_id
-    and vpc_security_group_ids (None: left as they are)."""
+def resolve(ctx, *, desired):
+    """The desired instance made whole (:func:`settle`, against the instance :func:`find` finds, if any) and checked
+    with reads, before any change: the region offers its class, version and storage (one read, when they are to be
+    created or changed), its DB subnet group exists (and its VPC is the instance's), the security groups (names or ids)
+    are in that VPC (EC2's reads, ``ctx.aws('ec2')``). Returns the desired instance with vpc_id and
+    vpc_security_group_ids (None: left as they are)."""
+    existing = find(ctx, identifier=desired['identifier'], stack=desired.get('stack'))
     out = settle(desired, existing)
     name = out['db_subnet_group_name'] or (existing and (existing.get('DBSubnetGroup') or {}).get('DBSubnetGroupName'))
     if existing is None and not name:
@@ -360,7 +371,7 @@ def resolve(ctx, *, desired, ec2, existing=None):
     offered = ('instance_class', 'engine_version', 'storage_type', 'multi_az')
     if existing is None or any(out[key] is not None for key in offered):
         now = _effective(describe(existing)) if existing is not None else {}
-        check_orderable(ctx.client, dict(out, **dict((k, now.get(k)) for k in offered if out[k] is None and k != 'engine_version')))
+        _check_orderable(ctx.client, dict(out, **dict((k, now.get(k)) for k in offered if out[k] is None and k != 'engine_version')))
     out['vpc_security_group_ids'] = None
     if existing is not None and out['db_subnet_group_name'] is None and out['security_groups'] is None:
         return out  # neither the group nor the security groups change: nothing to read
@@ -385,7 +396,7 @@ def resolve(ctx, *, desired, ec2, existing=None):
         raise ValidationError('db_subnet_group_name', 'DB subnet group %s is in VPC %s, instance %s is in %s: an instance does '
                               'not move to another VPC in place; give a DB subnet group of %s'
                               % (name, out['vpc_id'], desired['identifier'], current_vpc, current_vpc))
-    out['vpc_security_group_ids'] = group_ids_in_vpc(ec2, out['vpc_id'], out['security_groups'], "the DB subnet group's VPC") \
+    out['vpc_security_group_ids'] = group_ids_in_vpc(ctx.aws('ec2'), out['vpc_id'], out['security_groups'], "the DB subnet group's VPC") \
         if out['security_groups'] is not None else None
     return out
 
@@ -606,7 +617,7 @@ def _reader(ctx, identifier, fresh):
             if seen[0]:
                 return describe_it()
             raw = retry_not_found(describe_it, (MISSING,), 'the new DB instance %s' % identifier,
-                                  timeout=min(NEW_ID_TIMEOUT, ctx.wait_timeout or NEW_ID_TIMEOUT), sleep=_sleep, clock=_clock)
+                                  timeout=min(NEW_ID_TIMEOUT, ctx.wait_timeout or NEW_ID_TIMEOUT))
         except Exception as exc:  # pylint: disable=broad-except
             if seen[0] and not_found(exc, MISSING):
                 return None
@@ -627,16 +638,22 @@ def wait_available(ctx, identifier, timeout, what='available', fresh=False, appl
     """The instance once its status is ``available`` and nothing asked of it pending (after a create: creating, backing-up,
     available; after a modify with apply_immediately: modifying, available; after a new master password:
     resetting-master-credentials, available). A status of FAILED_STATES, or the instance gone, stops the wait with an
-    error. ``fresh``: the instance was created by this run (see :func:`_reader`); ``applied``: see :func:`_settled`."""
+    error. ``fresh``: the instance was created by this run (see :func:`_reader`); ``applied``: see :func:`_settled`.
+
+    Not AWS's DBInstanceAvailable waiter, which checks less than this wait needs: it succeeds at the first
+    ``available`` while PendingModifiedValues still holds what was just applied (a new master password, a class
+    applied now: right after ModifyDBInstance the status may still read available), and it fails only on deleted,
+    deleting, failed, incompatible-restore and incompatible-parameters, so an instance in storage-full,
+    incompatible-network or inaccessible-encryption-credentials would be polled until wait_timeout (30 minutes)."""
     return wait_for(_reader(ctx, identifier, fresh), lambda raw: raw is not None and _settled(raw, applied),
-                    'DB instance %s to be %s' % (identifier, what), timeout=timeout, delay=5, max_delay=30, sleep=_sleep,
-                    clock=_clock, failed=_failed)
+                    'DB instance %s to be %s' % (identifier, what), timeout=timeout, delay=5, max_delay=30, failed=_failed)
 
 
-def wait_gone(ctx, identifier, timeout):
-    """Until DescribeDBInstances answers DBInstanceNotFound (deleting takes minutes, longer with a final snapshot)."""
-    wait_for(_reader(ctx, identifier, False), lambda raw: raw is None, 'DB instance %s to be deleted' % identifier,
-             timeout=timeout, delay=5, max_delay=30, sleep=_sleep, clock=_clock)
+def _wait_gone(ctx, identifier):
+    """Until DescribeDBInstances answers DBInstanceNotFound (deleting takes minutes, longer with a final snapshot):
+    AWS's DBInstanceDeleted waiter."""
+    aws_wait(ctx, 'DBInstanceDeleted', 'DB instance %s to be deleted' % identifier, ctx.wait_timeout, delay=5,
+             DBInstanceIdentifier=identifier)
 
 
 def busy(raw):
@@ -653,9 +670,22 @@ def _postponed(ctx, ident, status, kwargs, before):
     return {}, dict(before)
 
 
+def _wrapped(change, **more):
+    """``change`` (of views) as this resource's Change: its before and after under ``rds_instance`` (:func:`result`)."""
+    out = Change(change.action, None if change.before is None else result(change.before),
+                 result(change.after or {}, **more), change.id)
+    out.notes, out.pending = change.notes, change.pending
+    return out
+
+
 def ensure(ctx, *, desired, existing=None):
     """Create the instance (``existing`` None) or modify in place what differs; tags converged; with ``ctx.wait``, waits
-    until it is available. ``desired``: what :func:`resolve` returned; ``existing``: what :func:`find` returned."""
+    until it is available. ``desired``: what :func:`resolve` returned; ``existing``: what :func:`find` returned. The
+    Change's before and after are ``{'rds_instance': view}``."""
+    return _wrapped(_converge(ctx, desired, existing))
+
+
+def _converge(ctx, desired, existing):
     ident = desired['identifier']
     if existing is None:
         kwargs = _create_args(desired)
@@ -722,16 +752,25 @@ def check_delete(ctx, *, existing, final_snapshot_identifier=None):
                               '(or delete that snapshot)' % final_snapshot_identifier)
 
 
-def delete(ctx, *, existing, final_snapshot_identifier=None, skip_final_snapshot=False, delete_automated_backups=False):
-    """Delete the instance (a final snapshot first unless ``skip_final_snapshot``); with ``ctx.wait``, waits until it is
-    gone. :func:`final_snapshot` then tells what became of the snapshot."""
+def delete(ctx, *, existing, desired=None):
+    """Delete the instance (a final snapshot first, ``final_snapshot_identifier``, unless ``skip_final_snapshot``; with
+    ``delete_automated_backups``: ``desired`` of state absent, :func:`validate`'s); with ``ctx.wait``, waits until it is
+    gone. The Change's after holds ``final_snapshot``: what became of the snapshot (:func:`final_snapshot`)."""
+    d = desired or {}
+    skip = bool(d.get('skip_final_snapshot'))
+    snap = None if skip else d.get('final_snapshot_identifier')
+    change = _delete(ctx, existing, snap, skip, bool(d.get('delete_automated_backups')))
+    return _wrapped(change, final_snapshot=None if skip else final_snapshot(ctx, identifier=snap))
+
+
+def _delete(ctx, existing, final_snapshot_identifier, skip_final_snapshot, delete_automated_backups):
     ident = existing['DBInstanceIdentifier']
     if existing.get('DBInstanceStatus') == 'deleting':
         # deleted already (a rerun, or a task that did not wait): AWS refuses a second DeleteDBInstance (InvalidDBInstanceState),
         # and the final snapshot it is making is this delete's own. Nothing is sent; the wait waits for it to be gone.
         if ctx.wait:
-            ctx.live(wait_gone, ctx, ident, ctx.wait_timeout)
-        return Change('none', describe(existing), None, existing['DBInstanceArn'])
+            ctx.live(_wait_gone, ctx, ident)
+        return Change('none', None, None, existing['DBInstanceArn'])
     check_delete(ctx, existing=existing, final_snapshot_identifier=None if skip_final_snapshot else final_snapshot_identifier)
     kwargs = dict(DBInstanceIdentifier=ident, SkipFinalSnapshot=bool(skip_final_snapshot), DeleteAutomatedBackups=bool(delete_automated_backups))
     if not skip_final_snapshot:
@@ -742,7 +781,7 @@ def delete(ctx, *, existing, final_snapshot_identifier=None, skip_final_snapshot
         if not not_found(exc, MISSING):  # a lost answer's repeat: the first call is deleting it
             raise
     if ctx.wait:
-        ctx.live(wait_gone, ctx, ident, ctx.wait_timeout)
+        ctx.live(_wait_gone, ctx, ident)
     return Change('delete', describe(existing), None, existing['DBInstanceArn'])
 
 

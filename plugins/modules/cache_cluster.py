@@ -325,55 +325,38 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, public
-from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
 from ansible_collections.seed.laravel_aws.plugins.module_utils import cache_cluster
 
-
-def run(m):
-    desired = cache_cluster.validate(m.params)
-    ctx = Context.of(m, m.client('elasticache'))
-    existing = cache_cluster.find(ctx, name=desired['name'], stack=desired['stack'])
-    if m.params['state'] == 'absent':
-        if existing is None:
-            m.exit_json(changed=False, cache_cluster={}, diff=make_diff(None, None))
-        change = cache_cluster.delete(ctx, existing=existing, final_snapshot_identifier=desired['final_snapshot_identifier'])
-        m.exit_json(changed=change.changed, cache_cluster={}, diff=make_diff(change.before, None))
-    desired = cache_cluster.resolve(ctx, desired=desired, ec2=m.client('ec2'), existing=existing)
-    change = cache_cluster.ensure(ctx, desired=desired, existing=existing)
-    after = public(change.after)
-    m.exit_json(changed=change.changed, cache_cluster=after, diff=make_diff(change.before, after))
+ARGUMENT_SPEC = resource_spec(dict(
+    name=dict(type='str', required=True),
+    description=dict(type='str'),
+    engine=dict(type='str', choices=['redis']),
+    engine_version=dict(type='str', aliases=['cache_engine_version']),
+    node_type=dict(type='str'),
+    num_cache_clusters=dict(type='int'),
+    automatic_failover=dict(type='bool'),
+    multi_az=dict(type='bool'),
+    port=dict(type='int', aliases=['cache_port']),
+    cache_subnet_group_name=dict(type='str', aliases=['cache_subnet_group']),
+    security_groups=dict(type='list', elements='str', aliases=['security_group_ids']),
+    transit_encryption=dict(type='bool'),
+    at_rest_encryption=dict(type='bool'),
+    kms_key_id=dict(type='str'),
+    auth_token=dict(type='str', no_log=True),
+    update_auth_token=dict(type='str', default='on_create', choices=['on_create', 'rotate', 'set', 'always'], no_log=False),
+    snapshot_retention_limit=dict(type='int'),
+    preferred_maintenance_window=dict(type='str'),
+    apply_immediately=dict(type='bool', default=False),
+    final_snapshot_identifier=dict(type='str'),
+    wait=dict(type='bool', default=True),
+    wait_timeout=dict(type='int', default=1800),
+), owner=True)
 
 
 def main():
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            name=dict(type='str', required=True),
-            description=dict(type='str'),
-            engine=dict(type='str', choices=['redis']),
-            engine_version=dict(type='str', aliases=['cache_engine_version']),
-            node_type=dict(type='str'),
-            num_cache_clusters=dict(type='int'),
-            automatic_failover=dict(type='bool'),
-            multi_az=dict(type='bool'),
-            port=dict(type='int', aliases=['cache_port']),
-            cache_subnet_group_name=dict(type='str', aliases=['cache_subnet_group']),
-            security_groups=dict(type='list', elements='str', aliases=['security_group_ids']),
-            transit_encryption=dict(type='bool'),
-            at_rest_encryption=dict(type='bool'),
-            kms_key_id=dict(type='str'),
-            auth_token=dict(type='str', no_log=True),
-            update_auth_token=dict(type='str', default='on_create', choices=['on_create', 'rotate', 'set', 'always'], no_log=False),
-            snapshot_retention_limit=dict(type='int'),
-            preferred_maintenance_window=dict(type='str'),
-            apply_immediately=dict(type='bool', default=False),
-            final_snapshot_identifier=dict(type='str'),
-            wait=dict(type='bool', default=True),
-            wait_timeout=dict(type='int', default=1800),
-        ), owner=True),
-    )
-    m.run(run)
+    run_module(cache_cluster, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':

@@ -409,76 +409,57 @@ final_snapshot:
   returned: when O(state=absent)
   type: dict
 diff:
-  description: The instance before and after, without secrets.
+  description: The instance before and after, under C(rds_instance) as in the result (after a delete, with C(final_snapshot)),
+    without secrets.
   returned: always
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, public
-from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
 from ansible_collections.seed.laravel_aws.plugins.module_utils import rds_instance
 
-
-def run(m):
-    desired = rds_instance.validate(m.params)
-    ctx = Context.of(m, m.client('rds'))
-    existing = rds_instance.find(ctx, identifier=desired['identifier'], stack=desired['stack'])
-    if m.params['state'] == 'absent':
-        if existing is None:
-            m.exit_json(changed=False, rds_instance={}, final_snapshot=None, diff=make_diff(None, None))
-        change = rds_instance.delete(ctx, existing=existing, final_snapshot_identifier=desired['final_snapshot_identifier'],
-                                     skip_final_snapshot=desired['skip_final_snapshot'],
-                                     delete_automated_backups=desired['delete_automated_backups'])
-        snap = None if desired['skip_final_snapshot'] else rds_instance.final_snapshot(ctx, identifier=desired['final_snapshot_identifier'])
-        m.exit_json(changed=change.changed, rds_instance={}, final_snapshot=snap, diff=make_diff(change.before if change.changed else None, None))
-    desired = rds_instance.resolve(ctx, desired=desired, ec2=m.client('ec2'), existing=existing)
-    change = rds_instance.ensure(ctx, desired=desired, existing=existing)
-    after = public(change.after)
-    m.exit_json(changed=change.changed, rds_instance=after, diff=make_diff(change.before, after))
+ARGUMENT_SPEC = resource_spec(dict(
+    identifier=dict(type='str', required=True, aliases=['db_instance_identifier', 'instance_id', 'id']),
+    engine=dict(type='str', choices=['postgres']),
+    engine_version=dict(type='str'),
+    instance_class=dict(type='str', aliases=['db_instance_class', 'class', 'instance_type']),
+    allocated_storage=dict(type='int'),
+    max_allocated_storage=dict(type='int'),
+    storage_type=dict(type='str', choices=['gp2', 'gp3', 'io1', 'io2']),
+    iops=dict(type='int'),
+    db_subnet_group_name=dict(type='str', aliases=['subnet_group']),
+    security_groups=dict(type='list', elements='str', aliases=['vpc_security_group_ids']),
+    publicly_accessible=dict(type='bool'),
+    allow_public_database=dict(type='bool', default=False),
+    storage_encrypted=dict(type='bool'),
+    kms_key_id=dict(type='str'),
+    multi_az=dict(type='bool'),
+    backup_retention_period=dict(type='int'),
+    preferred_backup_window=dict(type='str', aliases=['backup_window']),
+    preferred_maintenance_window=dict(type='str', aliases=['maintenance_window']),
+    db_parameter_group_name=dict(type='str'),
+    deletion_protection=dict(type='bool'),
+    auto_minor_version_upgrade=dict(type='bool'),
+    copy_tags_to_snapshot=dict(type='bool'),
+    port=dict(type='int'),
+    db_name=dict(type='str'),
+    master_username=dict(type='str', aliases=['username']),
+    master_user_password=dict(type='str', no_log=True, aliases=['password']),
+    force_update_password=dict(type='bool', default=False, no_log=False),
+    update_password=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
+    manage_master_user_password=dict(type='bool', no_log=False),
+    master_user_secret_kms_key_id=dict(type='str'),
+    apply_immediately=dict(type='bool', default=False),
+    skip_final_snapshot=dict(type='bool', default=False),
+    final_snapshot_identifier=dict(type='str', aliases=['final_db_snapshot_identifier']),
+    delete_automated_backups=dict(type='bool', default=False),
+    wait_timeout=dict(type='int', default=1800),
+), waits=True, owner=True)
 
 
 def main():
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            identifier=dict(type='str', required=True, aliases=['db_instance_identifier', 'instance_id', 'id']),
-            engine=dict(type='str', choices=['postgres']),
-            engine_version=dict(type='str'),
-            instance_class=dict(type='str', aliases=['db_instance_class', 'class', 'instance_type']),
-            allocated_storage=dict(type='int'),
-            max_allocated_storage=dict(type='int'),
-            storage_type=dict(type='str', choices=['gp2', 'gp3', 'io1', 'io2']),
-            iops=dict(type='int'),
-            db_subnet_group_name=dict(type='str', aliases=['subnet_group']),
-            security_groups=dict(type='list', elements='str', aliases=['vpc_security_group_ids']),
-            publicly_accessible=dict(type='bool'),
-            allow_public_database=dict(type='bool', default=False),
-            storage_encrypted=dict(type='bool'),
-            kms_key_id=dict(type='str'),
-            multi_az=dict(type='bool'),
-            backup_retention_period=dict(type='int'),
-            preferred_backup_window=dict(type='str', aliases=['backup_window']),
-            preferred_maintenance_window=dict(type='str', aliases=['maintenance_window']),
-            db_parameter_group_name=dict(type='str'),
-            deletion_protection=dict(type='bool'),
-            auto_minor_version_upgrade=dict(type='bool'),
-            copy_tags_to_snapshot=dict(type='bool'),
-            port=dict(type='int'),
-            db_name=dict(type='str'),
-            master_username=dict(type='str', aliases=['username']),
-            master_user_password=dict(type='str', no_log=True, aliases=['password']),
-            force_update_password=dict(type='bool', default=False, no_log=False),
-            update_password=dict(type='str', default='on_create', choices=['on_create', 'always'], no_log=False),
-            manage_master_user_password=dict(type='bool', no_log=False),
-            master_user_secret_kms_key_id=dict(type='str'),
-            apply_immediately=dict(type='bool', default=False),
-            skip_final_snapshot=dict(type='bool', default=False),
-            final_snapshot_identifier=dict(type='str', aliases=['final_db_snapshot_identifier']),
-            delete_automated_backups=dict(type='bool', default=False),
-            wait_timeout=dict(type='int', default=1800),
-        ), waits=True, owner=True),
-    )
-    m.run(run)
+    run_module(rds_instance, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':

@@ -100,7 +100,7 @@ def test_check_create_rerun_tags_and_absent_with_a_final_snapshot(play, aws, net
     plan = play([group, dict(db, check_mode=True)], diff=True)
     assert plan.rc == 0, (plan.task('group').get('msg'), plan.task('db').get('msg'))
     assert plan.task('db')['changed'] and plan.task('db')['rds_instance']['arn'] is None
-    assert plan.task('db')['diff']['after']['identifier'] == 'rdsit-db' and plan.task('db')['diff']['before'] == {}
+    assert plan.task('db')['diff']['after']['rds_instance']['identifier'] == 'rdsit-db' and plan.task('db')['diff']['before'] == {}
     assert done(aws) == ['CreateDBSubnetGroup'] and rds.describe_db_instances()['DBInstances'] == []
 
     forget(aws)
@@ -122,7 +122,7 @@ def test_check_create_rerun_tags_and_absent_with_a_final_snapshot(play, aws, net
 
     forget(aws)
     plan = play([dict(db_task('db', **db_args(tags={'Stack': 'rdsit', 'Tier': 'db'})), check_mode=True)], diff=True)
-    assert plan.task('db')['changed'] and plan.task('db')['diff']['after']['tags'] == {'Stack': 'rdsit', 'Tier': 'db'}
+    assert plan.task('db')['changed'] and plan.task('db')['diff']['after']['rds_instance']['tags'] == {'Stack': 'rdsit', 'Tier': 'db'}
     assert attempts(aws) == []
     tagged = play([db_task('db', **db_args(tags={'Stack': 'rdsit', 'Tier': 'db'}))])
     assert tagged.task('db')['changed'] and done(aws) == ['AddTagsToResource']

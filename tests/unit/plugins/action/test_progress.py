@@ -221,11 +221,11 @@ def read_args_of(cls, args, clock):
 
 def test_the_rds_read_is_a_check_mode_run_that_sends_nothing(aws, run_module, calls, clock, lines, monkeypatch):
     import boto3
-    from ansible_collections.seed.laravel_aws.plugins.module_utils import rds_instance as rds_utils
+    from ansible_collections.seed.laravel_aws.plugins.module_utils import waiters
     from ansible_collections.seed.laravel_aws.plugins.modules import rds_instance
     from ...conftest import REGION, mutating
     import emulator.rds
-    monkeypatch.setattr(rds_utils, 'SLEEP', lambda s: None)
+    monkeypatch.setattr(waiters, 'SLEEP', lambda s: None)
     monkeypatch.setattr(emulator.rds, 'TRANSITION_DESCRIBES', 5)  # the instance stays modifying through the reads
     vpc = aws.create_vpc(CidrBlock='10.90.0.0/16')['Vpc']['VpcId']
     subnets = [aws.create_subnet(VpcId=vpc, CidrBlock='10.90.%d.0/24' % i, AvailabilityZone='us-east-1' + z)['Subnet']['SubnetId']
@@ -250,11 +250,11 @@ def test_the_rds_read_is_a_check_mode_run_that_sends_nothing(aws, run_module, ca
 
 def test_the_cache_read_is_a_check_mode_run_that_sends_nothing(aws, run_module, calls, clock, lines, monkeypatch):
     import boto3
-    from ansible_collections.seed.laravel_aws.plugins.module_utils import elasticache
+    from ansible_collections.seed.laravel_aws.plugins.module_utils import waiters
     from ansible_collections.seed.laravel_aws.plugins.modules import cache_cluster
     from ...conftest import REGION, mutating
     import emulator.elasticache
-    monkeypatch.setattr(elasticache, 'SLEEP', lambda s: None)
+    monkeypatch.setattr(waiters, 'SLEEP', lambda s: None)
     monkeypatch.setattr(emulator.elasticache, 'TRANSITION_DESCRIBES', 5)  # the cluster stays creating through the reads
     vpc = aws.create_vpc(CidrBlock='10.81.0.0/16')['Vpc']['VpcId']
     subnets = [aws.create_subnet(VpcId=vpc, CidrBlock='10.81.%d.0/24' % i, AvailabilityZone='us-east-1' + z)['Subnet']['SubnetId']

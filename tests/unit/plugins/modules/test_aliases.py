@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils import aws as aws_utils
-from ansible_collections.seed.laravel_aws.plugins.module_utils import elasticache, rds_instance as rds_utils
+from ansible_collections.seed.laravel_aws.plugins.module_utils import waiters
 
 from ...conftest import REGION, mutating
 from .pem import self_signed
@@ -435,7 +435,7 @@ def test_certificate_name_tag(aws, run_module, calls):
 
 @pytest.fixture
 def cache_net(aws, monkeypatch):
-    monkeypatch.setattr(elasticache, 'SLEEP', lambda s: None)
+    monkeypatch.setattr(waiters, 'SLEEP', lambda s: None)
     vpc = aws.create_vpc(CidrBlock='10.81.0.0/16')['Vpc']['VpcId']
     subnets = [aws.create_subnet(VpcId=vpc, CidrBlock='10.81.%d.0/24' % i, AvailabilityZone='us-east-1%s' % z)['Subnet']['SubnetId']
                for i, z in ((1, 'a'), (2, 'b'))]
@@ -473,7 +473,7 @@ PASSWORD = 'Sup3r-secret_pw!'
 
 @pytest.fixture
 def db_net(aws, monkeypatch):
-    monkeypatch.setattr(rds_utils, 'SLEEP', lambda s: None)
+    monkeypatch.setattr(waiters, 'SLEEP', lambda s: None)
     vpc = aws.create_vpc(CidrBlock='10.90.0.0/16')['Vpc']['VpcId']
     subnets = [aws.create_subnet(VpcId=vpc, CidrBlock='10.90.%d.0/24' % i, AvailabilityZone='us-east-1%s' % z)['Subnet']['SubnetId']
                for i, z in ((0, 'a'), (1, 'b'))]

@@ -8,7 +8,7 @@ import pytest
 from ansible.module_utils import basic
 from botocore.exceptions import ConnectionClosedError
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils import elasticache, retries
+from ansible_collections.seed.laravel_aws.plugins.module_utils import elasticache, retries, waiters
 from ansible_collections.seed.laravel_aws.plugins.modules import cache_cluster
 
 from ...conftest import REGION, mutating
@@ -19,7 +19,7 @@ TOKEN = 'Sup3r-Secret-Redis-Token-42'
 @pytest.fixture(autouse=True)
 def quick(monkeypatch):
     slept = []
-    monkeypatch.setattr(elasticache, 'SLEEP', slept.append)
+    monkeypatch.setattr(waiters, 'SLEEP', slept.append)
     return slept
 
 

@@ -89,10 +89,10 @@ def test_subnets_of_two_vpcs_are_refused(run_module, calls, net):
 
 
 def test_a_group_in_use_is_not_deleted_and_the_error_names_the_clusters_in_it(run_module, net, monkeypatch):
-    from ansible_collections.seed.laravel_aws.plugins.module_utils import elasticache
+    from ansible_collections.seed.laravel_aws.plugins.module_utils import waiters
     now = [0.0]
-    monkeypatch.setattr(elasticache, 'CLOCK', lambda: now[0])
-    monkeypatch.setattr(elasticache, 'SLEEP', lambda s: now.__setitem__(0, now[0] + s))
+    monkeypatch.setattr(waiters, 'CLOCK', lambda: now[0])
+    monkeypatch.setattr(waiters, 'SLEEP', lambda s: now.__setitem__(0, now[0] + s))
     run_module(cache_subnet_group.main, {'name': 'demo-cache', 'subnets': [net['a'], net['b']]})
     net['cache'].create_replication_group(ReplicationGroupId='demo-redis', ReplicationGroupDescription='d', CacheSubnetGroupName='demo-cache')
     result = run_module(cache_subnet_group.main, {'name': 'demo-cache', 'state': 'absent', 'wait_timeout': 60})

@@ -58,6 +58,18 @@ def clock(monkeypatch):
     return c
 
 
+MODEL_CLIENTS = {}
+
+
+def model_client(service):
+    """A client of ``service`` that is never called: only its waiters' models are read."""
+    if service not in MODEL_CLIENTS:
+        import botocore.session
+        MODEL_CLIENTS[service] = botocore.session.get_session().create_client(
+            service, region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')
+    return MODEL_CLIENTS[service]
+
+
 class Scripted:
     """A client whose operations answer from scripts: each call takes the next answer of its operation (the last one
     repeats); an answer that is an exception is raised. Every call is recorded as (operation, kwargs)."""
@@ -81,6 +93,15 @@ class Scripted:
 
     def paginate(self, operation, result_key, **kwargs):
         return getattr(self, operation)(**kwargs)[result_key]
+
+    def get_waiter(self, name):
+        """AWS's own waiter ``name`` (botocore's model, for waiters.aws_wait), of whichever service has it: its polls
+        come back to this client's scripts."""
+        for service in ('rds', 'elasticache', 'elbv2'):
+            model = model_client(service)
+            if name in model.waiter_names:
+                return model.get_waiter(name)
+        raise AttributeError(name)
 
     def ops(self, name=None):
         return [op for op, dummy in self.calls if name is None or op == name]
@@ -126,7 +147,7 @@ def test_rds_create_waits_through_not_found_then_creating_backing_up_available(c
                                              db('backing-up'), db('available')])
     ctx = Context(client, wait=True, wait_timeout=1800)
     change = rds_utils.ensure(ctx, desired=rds_utils.settle(rds_desired()))
-    assert change.action == 'create' and change.after['status'] == 'available'
+    assert change.action == 'create' and change.after['rds_instance']['status'] == 'available'
     assert client.ops() == ['create_db_instance'] + ['describe_db_instances'] * 5
 
 
@@ -144,7 +165,7 @@ def test_rds_wait_false_returns_at_once_after_the_create(clock):
     client = Scripted(create_db_instance=[{'DBInstance': db('creating')['DBInstances'][0]}],
                       describe_db_instances=[error('DBInstanceNotFound')])
     change = rds_utils.ensure(Context(client, wait=False), desired=rds_utils.settle(rds_desired()))
-    assert change.after['status'] == 'creating' and client.ops() == ['create_db_instance'] and clock.slept == []
+    assert change.after['rds_instance']['status'] == 'creating' and client.ops() == ['create_db_instance'] and clock.slept == []
 
 
 def test_rds_a_second_task_with_wait_true_on_a_creating_instance_waits_and_changes_nothing(clock):
@@ -152,7 +173,7 @@ def test_rds_a_second_task_with_wait_true_on_a_creating_instance_waits_and_chang
     existing = db('creating', Endpoint=None)['DBInstances'][0]
     ctx = Context(client, wait=True, wait_timeout=1800)
     change = rds_utils.ensure(ctx, desired=rds_utils.settle(rds_desired(), existing), existing=existing)
-    assert change.changed is False and change.after['status'] == 'available'
+    assert change.changed is False and change.after['rds_instance']['status'] == 'available'
     assert 'modify_db_instance' not in client.ops() and client.ops() == ['describe_db_instances'] * 3
 
 
@@ -176,7 +197,8 @@ def test_rds_a_modify_applied_now_is_waited_for_until_applied_not_at_the_first_a
     ctx = Context(client, wait=True, wait_timeout=1800)
     desired = rds_utils.settle(rds_desired(instance_class='db.t4g.small', apply_immediately=True), existing)
     change = rds_utils.ensure(ctx, desired=desired, existing=existing)
-    assert change.changed and change.after['instance_class'] == 'db.t4g.small' and change.after['pending_modified_values'] == {}
+    after = change.after['rds_instance']
+    assert change.changed and after['instance_class'] == 'db.t4g.small' and after['pending_modified_values'] == {}
     assert client.ops('describe_db_instances') == ['describe_db_instances'] * 3
 
 
@@ -200,10 +222,11 @@ def test_rds_absent_on_an_instance_already_deleting_sends_no_second_delete_and_w
                       describe_db_snapshots=[{'DBSnapshots': [{'DBSnapshotIdentifier': 'demo-db-final', 'Status': 'creating'}]}],
                       describe_db_instances=[db('deleting'), db('deleting'), error('DBInstanceNotFound')])
     existing = db('deleting')['DBInstances'][0]
-    change = rds_utils.delete(Context(client, wait=True, wait_timeout=1800), existing=existing,
-                              final_snapshot_identifier='demo-db-final')
+    absent = rds_utils.validate({'identifier': 'demo-db', 'state': 'absent', 'final_snapshot_identifier': 'demo-db-final'})
+    change = rds_utils.delete(Context(client, wait=True, wait_timeout=1800), existing=existing, desired=absent)
     assert change.action == 'none' and change.changed is False
-    assert client.ops() == ['describe_db_instances'] * 3
+    assert client.ops('delete_db_instance') == [] and client.ops('describe_db_instances') == ['describe_db_instances'] * 3
+    assert change.after == {'rds_instance': {}, 'final_snapshot': {'identifier': 'demo-db-final', 'arn': None, 'status': 'creating'}}
 
 
 def test_rds_present_on_an_instance_being_deleted_is_refused_naming_it(clock):

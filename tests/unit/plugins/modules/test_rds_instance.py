@@ -6,7 +6,7 @@ import json
 import boto3
 import pytest
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils import rds_instance as rds_utils
+from ansible_collections.seed.laravel_aws.plugins.module_utils import waiters
 from ansible_collections.seed.laravel_aws.plugins.modules import rds_instance
 
 from ...conftest import REGION, mutating
@@ -16,7 +16,7 @@ PASSWORD = 'Sup3r-secret_pw!'
 
 @pytest.fixture
 def net(aws, monkeypatch):
-    monkeypatch.setattr(rds_utils, 'SLEEP', lambda s: None)
+    monkeypatch.setattr(waiters, 'SLEEP', lambda s: None)
     vpc = aws.create_vpc(CidrBlock='10.90.0.0/16')['Vpc']['VpcId']
 
     def subnet(vpc_id, cidr, zone):
@@ -46,7 +46,7 @@ def test_create_rerun_modify_and_absent_with_a_final_snapshot(aws, run_module, c
     plan = run_module(rds_instance.main, args_of(), check_mode=True, diff=True)
     assert plan['changed'] and mutating(calls) == [] and instances(net) == []
     assert plan['rds_instance']['arn'] is None and plan['rds_instance']['instance_class'] == 'db.t4g.micro'
-    assert plan['diff']['before'] == {} and plan['diff']['after']['vpc_security_group_ids'] == [net['sg']]
+    assert plan['diff']['before'] == {} and plan['diff']['after']['rds_instance']['vpc_security_group_ids'] == [net['sg']]
     made = run_module(rds_instance.main, args_of(), diff=True)
     assert made['changed'], made
     db = made['rds_instance']
@@ -68,11 +68,13 @@ def test_create_rerun_modify_and_absent_with_a_final_snapshot(aws, run_module, c
     bigger = args_of(instance_class='db.t4g.small', backup_retention_period=14, tags={'Tier': 'db'}, apply_immediately=True)
     plan = run_module(rds_instance.main, bigger, check_mode=True, diff=True)
     assert plan['changed'] and mutating(calls) == [] and instances(net)[0]['DBInstanceClass'] == 'db.t4g.micro'
-    assert plan['diff']['after']['instance_class'] == 'db.t4g.small' and plan['diff']['before']['instance_class'] == 'db.t4g.micro'
+    diff = plan['diff']
+    assert diff['after']['rds_instance']['instance_class'] == 'db.t4g.small' and diff['before']['rds_instance']['instance_class'] == 'db.t4g.micro'
     changed = run_module(rds_instance.main, bigger, diff=True)
     assert changed['changed'] and changed['rds_instance']['instance_class'] == 'db.t4g.small'
     assert changed['rds_instance']['backup_retention_period'] == 14 and changed['rds_instance']['tags'] == {'Tier': 'db'}
-    assert changed['diff']['before']['backup_retention_period'] == 7 and changed['diff']['after']['backup_retention_period'] == 14
+    diff = changed['diff']
+    assert diff['before']['rds_instance']['backup_retention_period'] == 7 and diff['after']['rds_instance']['backup_retention_period'] == 14
     assert sorted(mutating(calls)) == ['add_tags_to_resource', 'modify_db_instance', 'remove_tags_from_resource']
     (raw,) = instances(net)
     assert (raw['DBInstanceClass'], raw['BackupRetentionPeriod']) == ('db.t4g.small', 14)
@@ -83,7 +85,7 @@ def test_create_rerun_modify_and_absent_with_a_final_snapshot(aws, run_module, c
     plan = run_module(rds_instance.main, absent, check_mode=True)
     assert plan['changed'] and len(instances(net)) == 1 and mutating(calls) == []
     gone = run_module(rds_instance.main, absent, diff=True)
-    assert gone['changed'] and instances(net) == [] and gone['diff']['before']['identifier'] == 'demo-db'
+    assert gone['changed'] and instances(net) == [] and gone['diff']['before']['rds_instance']['identifier'] == 'demo-db'
     assert gone['final_snapshot']['identifier'] == 'demo-db-final' and gone['final_snapshot']['arn']
     (snap,) = net['rds'].describe_db_snapshots(DBSnapshotIdentifier='demo-db-final')['DBSnapshots']
     assert snap['DBInstanceIdentifier'] == 'demo-db'
@@ -212,7 +214,7 @@ def test_a_change_left_for_the_maintenance_window_is_pending_and_a_rerun_changes
     pending = run_module(rds_instance.main, later, diff=True)
     assert pending['changed'] and pending['rds_instance']['instance_class'] == 'db.t4g.micro'
     assert pending['rds_instance']['pending_modified_values'] == {'instance_class': 'db.t4g.small', 'allocated_storage': 40}
-    assert pending['diff']['after']['pending_modified_values'] == {'instance_class': 'db.t4g.small', 'allocated_storage': 40}
+    assert pending['diff']['after']['rds_instance']['pending_modified_values'] == {'instance_class': 'db.t4g.small', 'allocated_storage': 40}
     (raw,) = instances(net)
     assert raw['DBInstanceClass'] == 'db.t4g.micro' and raw['PendingModifiedValues']['DBInstanceClass'] == 'db.t4g.small'
     del calls[:]
@@ -223,7 +225,6 @@ def test_a_change_left_for_the_maintenance_window_is_pending_and_a_rerun_changes
 
 
 def test_a_subnet_group_in_use_is_not_deleted_and_the_error_names_the_instance(aws, run_module, net, monkeypatch):
-    from ansible_collections.seed.laravel_aws.plugins.module_utils import waiters
     from ansible_collections.seed.laravel_aws.plugins.modules import db_subnet_group
     now = [0.0]
     monkeypatch.setattr(waiters, 'CLOCK', lambda: now[0])
@@ -327,7 +328,7 @@ def test_force_update_password_sets_it_once_waits_and_never_shows_it(aws, run_mo
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.rds.models import rds_backends
     waits = []
-    monkeypatch.setattr(rds_utils, 'SLEEP', waits.append)
+    monkeypatch.setattr(waiters, 'SLEEP', waits.append)
     run_module(rds_instance.main, args_of(stack='demo', instance_class='db.t4g.small', multi_az=True))
     stored = rds_backends[DEFAULT_ACCOUNT_ID][REGION].databases['demo-db']
     assert stored._master_user_password == PASSWORD  # pylint: disable=protected-access
