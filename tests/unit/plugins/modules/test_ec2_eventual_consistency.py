@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils import ec2 as ec2_utils
-from ansible_collections.seed.laravel_aws.plugins.module_utils import retries
+from ansible_collections.seed.laravel_aws.plugins.module_utils import retries, waiters
 from ansible_collections.seed.laravel_aws.plugins.modules import (
     elastic_ip, instance, internet_gateway, key_pair, nat_gateway, network, route_table, security_group, subnet, vpc,
 )
@@ -73,6 +73,8 @@ def faults(monkeypatch):
 def slept(monkeypatch):
     """A fake clock for every wait and retry of the EC2 modules: sleeping moves it on, nothing sleeps for real."""
     now, naps = [0.0], []
+    monkeypatch.setattr(waiters, 'CLOCK', lambda: now[0])  # the instance module's waits: AWS's waiters (waiters.aws_wait)
+    monkeypatch.setattr(waiters, 'SLEEP', lambda seconds: sleep(seconds))  # pylint: disable=unnecessary-lambda
 
     def sleep(seconds):
         naps.append(seconds)
