@@ -12,7 +12,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import time
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import describe_one
@@ -23,8 +22,6 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import (
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import WaitTimeout, retry_not_found, wait_for
 
-SLEEP = time.sleep  # the sleep and clock of load_balancer's waits and retries (a test makes them instant)
-CLOCK = time.monotonic
 # ELBv2 is eventually consistent: a load balancer or target group just created may be answered LoadBalancerNotFound or
 # TargetGroupNotFound for a moment, by a Describe* and by a call that names it. An ARN this run made is tried again for at
 # most this many seconds; one the user gave, never.
@@ -33,26 +30,13 @@ LB_NOT_FOUND = 'LoadBalancerNotFound'
 TG_NOT_FOUND = 'TargetGroupNotFound'
 
 
-def _sleep(seconds):
-    SLEEP(seconds)
-
-
-def _clock():
-    return CLOCK()
-
-
-def timing():
-    """sleep and clock for the waiters' functions (SLEEP and CLOCK as they are when called)."""
-    return {'sleep': _sleep, 'clock': _clock}
-
-
 def fresh(ctx, codes, what, call):
     """``call()``, sent again while AWS answers one of the NotFound ``codes`` for what this run just made (bounded by
     NEW_ID_TIMEOUT, and by the context's wait_timeout); ``codes`` empty: sent once. ``call`` sends through ctx.call, which
     in check mode records the call and answers None (no NotFound): recorded once."""
     if not codes:
         return call()
-    return retry_not_found(call, tuple(codes), what, timeout=min(NEW_ID_TIMEOUT, ctx.wait_timeout or NEW_ID_TIMEOUT), **timing())
+    return retry_not_found(call, tuple(codes), what, timeout=min(NEW_ID_TIMEOUT, ctx.wait_timeout or NEW_ID_TIMEOUT))
 
 
 NAME_MAX = 32

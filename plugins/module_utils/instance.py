@@ -1,11 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: seed.laravel_aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Instances of a stack's roles: validate, plan with reads only, launch, converge in place, terminate.
+"""Instances of a stack's roles, each role with an exact count: the resource protocol (docs/architecture.md, runner.py)
+over a set of instances, not one.
 
-The resource contract (see docs/architecture.md): :func:`find`, :func:`describe`, :func:`ensure`
-(one instance, launched or converged in place) and :func:`delete` (several, in one call);
-:func:`run` is the instance module.
+- :func:`validate` (no call): the roles this run manages (``specs``: ``name`` gives one role from the top-level options,
+  ``roles`` several; None: every role of the stack, for ``state: absent`` only) and the options every role shares.
+- :func:`resolve` (reads only): for each role to have instances, its subnets' VPC, its security group ids and its image
+  (``inputs``); a subnet or group of another stack, an image or instance type that does not exist fails here.
+- :func:`find` (``stack``, ``roles``): the live instances of the stack of those roles (all roles when None), raw: a
+  list, empty when there is none. ``existing`` is that list, never None: a set that has no member yet is still the
+  set ``ensure`` fills (and the view of ``state: absent`` names the roles even when nothing was there).
+- :func:`ensure`: each role to its exact count: instances that stay converged in place (tags, security groups, state,
+  type of a stopped one: :func:`_ensure_one`), those missing launched (:func:`_launch`, with a client token from
+  stable inputs), then the surplus (highest index first) and strays terminated in one call, then one wait for what
+  was started.
+- :func:`delete`: terminates ``existing`` in one call (every instance of the roles, or of the stack).
+
+The Change's before and after are the module's view (``RESULT = None``): ``instances``, ``by_role``, ``launched``,
+``terminated``, ``terminated_instances``, ``not_applied``, ``user_data_sha256``; :func:`describe` is one instance's.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,7 +31,7 @@ import re
 
 from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Context, is_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
-    TIMING, apply_tags, find_image, fresh_call, not_found, note_made, refuse_other_stack, tag_specifications,
+    apply_tags, find_image, fresh_call, not_found, note_made, refuse_other_stack, tag_specifications,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import error_code, gather
@@ -26,7 +39,14 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
     INDEX_TAG, LIVE_INSTANCE_STATES, NAME_TAG, ROLE_TAG, STACK_TAG, instance_view, resource_name, validate_stack_name,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import normalize_tags, tag_filters
-from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import wait_for
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import WaitFailed, aws_wait
+
+NAME = 'instance'
+KEY = ('stack', 'roles')
+RESULT = None  # the result is the view: instances, by_role, launched, terminated ...
+MODULE_OPTIONS = {'mutually_exclusive': [['image_id', 'image'], ['name', 'roles']]}
+EMPTY = {'instances': [], 'by_role': {}, 'launched': [], 'terminated': [], 'terminated_instances': [], 'not_applied': [],
+         'user_data_sha256': {}}
 
 # what an entry of roles may set for itself; the top-level option is its default
 ROLE_KEYS = ('exact_count', 'image_id', 'instance_type', 'subnet_ids', 'security_groups', 'user_data', 'iam_instance_profile',
@@ -35,10 +55,14 @@ NAME_RE = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$')
 AMI_RE = re.compile(r'^ami-[0-9a-f]{8,17}$')
 SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
 INSTANCE_TYPE_RE = re.compile(r'^[a-z][a-z0-9-]*\.[a-z0-9-]+$')
-describe = instance_view
 # the other names of these options (the module's aliases; count is deprecated): an error names the one the task wrote
 ALIASES = {'exact_count': ('count',), 'subnet_ids': ('vpc_subnet_id', 'subnet_id'), 'security_groups': ('security_group',),
            'iam_instance_profile': ('instance_role',)}
+
+
+def describe(raw):
+    """One instance's view (stack.instance_view: the names the module documents)."""
+    return instance_view(raw)
 
 
 def written(params, option):
@@ -72,7 +96,14 @@ def role_specs(p):
 
 
 def validate(p):
-    """Every check that needs no API call, for every role, before anything is read or changed."""
+    """The desired set: every check that needs no API call, for every role, before anything is read or changed."""
+    specs = _validate_specs(p)
+    return {'stack': p['stack'], 'state': p['state'], 'specs': specs, 'roles': None if specs is None else [s['name'] for s in specs],
+            'image': p['image'], 'key_name': p['key_name'], 'metadata_options': p['metadata_options'], 'purge_tags': p['purge_tags']}
+
+
+def _validate_specs(p):
+    """The roles' settings (:func:`role_specs`), each checked."""
     validate_stack_name(p['stack'], 'stack')
     if p['exact_count'] < 0:
         raise ValidationError(written(p, 'exact_count'), 'must be 0 or more (got %d); use state: absent to remove them all'
@@ -152,7 +183,7 @@ def missing_ids(describe, ids, id_key, codes):
     return missing
 
 
-def missing_plan_inputs(ec2, specs):
+def _missing_plan_inputs(ec2, specs):
     """(image ids, instance types) the plan uses that do not exist: reads only, before anything changes."""
     used = [s for s in specs or [] if s['exact_count']]
     images = sorted(set(s['image_id'] for s in used if s['image_id']))
@@ -246,7 +277,8 @@ class Network:
 
 
 def find(ctx, *, stack, roles=None):
-    """The live instances of the stack, of the given roles (all roles when None), in one paginated describe."""
+    """The live instances of the stack, of the given roles (all roles when None), in one paginated describe: a list
+    (empty when there is none, never None: see the module docstring)."""
     filters = tag_filters({STACK_TAG: stack}) + [{'Name': 'instance-state-name', 'Values': list(LIVE_INSTANCE_STATES)}]
     if roles is not None:
         filters.append({'Name': 'tag:%s' % ROLE_TAG, 'Values': list(roles)})
@@ -262,44 +294,41 @@ def _tag(inst, key):
     return dict((t['Key'], t.get('Value')) for t in inst.get('Tags') or []).get(key)
 
 
-def wait_state(ec2, ids, want, timeout):
-    """The instances ``ids`` once all are ``want``: pending -> running, stopping -> stopped, shutting-down ->
-    terminated (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html). An id AWS does not
-    show yet (eventual consistency right after RunInstances) is waited for; one it shows no more is terminated. An
-    instance that ends (shutting-down, terminated) while it should run is an error naming AWS's reason."""
-    def fetch():
-        out = {}
-        try:
-            reservations = ec2.describe_instances(InstanceIds=list(ids))['Reservations']
-        except Exception as exc:  # pylint: disable=broad-except
-            if not not_found(exc, 'InvalidInstanceID.NotFound'):
-                raise
-            reservations = []  # one of them unseen yet (or gone): each is read on its own
-            for i in ids:
-                try:
-                    reservations.extend(ec2.describe_instances(InstanceIds=[i])['Reservations'])
-                except Exception as exc_one:  # pylint: disable=broad-except
-                    if not not_found(exc_one, 'InvalidInstanceID.NotFound'):
-                        raise
-        for r in reservations:
-            for inst in r['Instances']:
-                out[inst['InstanceId']] = inst
-        gone = {'Name': 'terminated'} if want == 'terminated' else {'Name': 'not visible yet'}
-        return [out.get(i) or {'InstanceId': i, 'State': gone} for i in ids]
-
-    def reason(inst):
-        return (inst.get('StateReason') or {}).get('Message') or inst.get('StateTransitionReason') or 'AWS gave no reason'
-
-    def failed(insts):
-        ended = [i for i in insts if want != 'terminated' and i['State']['Name'] in ('shutting-down', 'terminated')]
-        return '; '.join('%s went to %s: %s' % (i['InstanceId'], i['State']['Name'], reason(i)) for i in ended)
-    return wait_for(fetch, lambda insts: all(i['State']['Name'] == want for i in insts),
-                    'instances %s to be %s' % (', '.join(ids), want), timeout=timeout, delay=2, failed=failed, **TIMING)
+# AWS's waiter of each state an instance is waited for (botocore's waiters-2 model of EC2)
+WAITERS = {'running': 'InstanceRunning', 'stopped': 'InstanceStopped', 'terminated': 'InstanceTerminated'}
 
 
-def launch_kwargs(p, spec, image_id, subnet_id, group_ids, tags):
+def wait_state(ctx, ids, want, timeout):
+    """The instances ``ids`` (raw) once all are ``want``: pending -> running, stopping -> stopped, shutting-down ->
+    terminated (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-lifecycle.html), by AWS's own waiter
+    (:data:`WAITERS`, waiters.aws_wait). An id AWS does not show yet (eventual consistency right after RunInstances) is
+    waited for until running or stopped; one waited for until terminated was found by this run, and is no NotFound.
+    An instance that goes where it cannot come back from (shutting-down or terminated while it should run) is an error
+    naming AWS's reason for each.
+
+    ``ctx``: a Context; network.py still passes its raw client (``instance.wait_state(ec2, ...)``), which is taken as
+    the client of a Context of its own until it passes its context."""
+    ctx = ctx if isinstance(ctx, Context) else Context(ctx)
+    ids = list(ids)
+    what = 'instances %s to be %s' % (', '.join(ids), want)
+    try:
+        unseen = () if want == 'terminated' else ('InvalidInstanceID.NotFound',)
+        answer = aws_wait(ctx, WAITERS[want], what, timeout, not_found=unseen, InstanceIds=ids)
+    except WaitFailed:
+        # the waiter says only that one failed: one read names each that did, and AWS's reason
+        insts = [i for r in ctx.client.describe_instances(InstanceIds=ids)['Reservations'] for i in r['Instances']]
+        raise WaitFailed(what, '; '.join('%s went to %s: %s' % (i['InstanceId'], i['State']['Name'], _reason(i))
+                                         for i in insts if i['State']['Name'] != want) or 'AWS\'s waiter %s saw a failed state' % WAITERS[want])
+    return [i for r in answer['Reservations'] for i in r['Instances']]
+
+
+def _reason(inst):
+    return (inst.get('StateReason') or {}).get('Message') or inst.get('StateTransitionReason') or 'AWS gave no reason'
+
+
+def launch_kwargs(desired, spec, image_id, subnet_id, group_ids, tags):
     vol = spec['root_volume'] or {}
-    meta = p['metadata_options'] or {}
+    meta = desired['metadata_options'] or {}
     kwargs = dict(
         ImageId=image_id, InstanceType=spec['instance_type'], MinCount=1, MaxCount=1, SubnetId=subnet_id,
         TagSpecifications=tag_specifications('instance', tags) + tag_specifications('volume', tags),
@@ -311,8 +340,8 @@ def launch_kwargs(p, spec, image_id, subnet_id, group_ids, tags):
                                       'Encrypted': vol.get('encrypted', True) is not False, 'DeleteOnTermination': True}}])
     if group_ids:
         kwargs['SecurityGroupIds'] = group_ids
-    if p['key_name']:
-        kwargs['KeyName'] = p['key_name']
+    if desired['key_name']:
+        kwargs['KeyName'] = desired['key_name']
     if spec['user_data']:
         kwargs['UserData'] = spec['user_data']
     if spec['iam_instance_profile']:
@@ -336,12 +365,12 @@ def plan_role(current, wanted):
     return keep, doomed
 
 
-def ensure(ctx, *, desired, existing=None):
+def _ensure_one(ctx, *, desired, existing=None):
     """One instance as ``desired`` says (see :func:`desired_instance`): launched when ``existing`` is None,
     else converged in place. The Change carries ``notes`` (what cannot change in place) and
     ``pending`` (to be waited for)."""
     if existing is None:
-        return launch(ctx, desired)
+        return _launch(ctx, desired)
     d = describe(existing)
     before = dict(d)
     changed, d['tags'] = apply_tags(ctx, d['id'], d['tags'], desired['tags'], desired['purge_tags'])
@@ -353,7 +382,7 @@ def ensure(ctx, *, desired, existing=None):
     if d['instance_type'] != desired['instance_type']:
         if d['state'] == 'stopped':
             if pending:  # stopped by this run: wait, then resize
-                ctx.live(wait_state, ctx.client, [d['id']], 'stopped', ctx.wait_timeout)
+                ctx.live(wait_state, ctx, [d['id']], 'stopped', ctx.wait_timeout)
             d['instance_type'] = desired['instance_type']
             ctx.call('modify_instance_attribute', InstanceId=d['id'], InstanceType={'Value': desired['instance_type']})
         else:
@@ -387,11 +416,11 @@ def converge_state(ctx, d, state):
     return state == 'running' and d['state'] == 'pending'
 
 
-# How many client tokens a launch tries (see :func:`launch`)
+# How many client tokens a launch tries (see :func:`_launch`)
 TOKEN_ATTEMPTS = 20
 
 
-def launch(ctx, desired):
+def _launch(ctx, desired):
     """RunInstances with a client token from stable inputs, so a retried or rerun launch cannot make a second instance.
 
     AWS answers a token it knows with that instance in its CURRENT state, and IdempotentParameterMismatch when the
@@ -431,116 +460,137 @@ def launch(ctx, desired):
     return change
 
 
-def delete(ctx, *, instances):
+def delete(ctx, *, existing, desired=None):
+    """Terminate ``existing`` (what :func:`find` found: every instance of the roles, or of the stack), in one call,
+    and wait when the context says so; the Change's after is the module's view (nothing left, what was terminated).
+
+    ``desired`` of ``state: running`` or ``stopped`` is converged (:func:`ensure`), not removed: runner.py takes a
+    state that is not ``present`` for absent, and :func:`find` returns a list (never None) so that it comes here."""
+    desired = desired or {'specs': None, 'state': 'absent'}
+    if desired['state'] != 'absent':
+        return ensure(ctx, desired=resolve(ctx, desired=desired), existing=existing)
+    existing = existing or []
+    if desired['specs'] is None:  # every instance of the stack
+        doomed = list(existing)
+    else:  # the roles', each highest index first (as a scale-down to 0)
+        doomed = [inst for spec in desired['specs']
+                  for inst in plan_role([i for i in existing if describe(i)['role'] == spec['name']], 0)[1]]
+    before = _view(desired, _by_name(existing))
+    _terminate(ctx, doomed)
+    changed, after = _result(desired, {}, {}, [], doomed, [])
+    return Change.of(changed, before, after)
+
+
+def _terminate(ctx, instances):
     """Terminate ``instances`` (raw) in one call, and wait when the context says so."""
     if not instances:
-        return Change('none', None, None)
+        return
     ids = [i['InstanceId'] for i in instances]
     ctx.call('terminate_instances', InstanceIds=ids)
     if ctx.wait:
-        ctx.live(wait_state, ctx.client, ids, 'terminated', ctx.wait_timeout)
-    return Change('delete', [describe(i) for i in instances], None, ids)
+        ctx.live(wait_state, ctx, ids, 'terminated', ctx.wait_timeout)
 
 
-def desired_instance(p, plan, index):
-    """What ensure() is given for instance ``index`` of a planned role."""
+def desired_instance(desired, plan, index):
+    """What :func:`_ensure_one` is given for instance ``index`` of a planned role."""
     spec, image_id, vpc_id, group_ids = plan['spec'], plan['image_id'], plan['vpc_id'], plan['group_ids']
-    stack, role = p['stack'], spec['name']
+    stack, role = desired['stack'], spec['name']
     name = resource_name(stack, '%s-%d' % (role, index))
     subnet_id = spec['subnet_ids'][(index - 1) % len(spec['subnet_ids'])]
     tags = dict(spec['user_tags'] or {})
     tags.update({STACK_TAG: stack, ROLE_TAG: role, NAME_TAG: name, INDEX_TAG: str(index)})
-    token_spec = {'image': image_id, 'type': spec['instance_type'], 'groups': group_ids, 'key': p['key_name'], 'subnet': subnet_id}
-    return {'stack': stack, 'role': role, 'index': index, 'name': name, 'state': p['state'], 'image_id': image_id,
+    token_spec = {'image': image_id, 'type': spec['instance_type'], 'groups': group_ids, 'key': desired['key_name'], 'subnet': subnet_id}
+    return {'stack': stack, 'role': role, 'index': index, 'name': name, 'state': desired['state'], 'image_id': image_id,
             'instance_type': spec['instance_type'], 'subnet_id': subnet_id, 'subnet_ids': spec['subnet_ids'], 'vpc_id': vpc_id,
-            'group_ids': group_ids, 'tags': tags, 'purge_tags': p['purge_tags'] if spec['tags'] is not None else False,
-            'token_spec': token_spec, 'launch': launch_kwargs(p, spec, image_id, subnet_id, group_ids, tags)}
+            'group_ids': group_ids, 'tags': tags, 'purge_tags': desired['purge_tags'] if spec['tags'] is not None else False,
+            'token_spec': token_spec, 'launch': launch_kwargs(desired, spec, image_id, subnet_id, group_ids, tags)}
 
 
-def read_plan_inputs(ctx, p, specs):
-    """The stack's instances, the subnets, missing images/types and the looked-up image: reads side by side."""
+def resolve(ctx, *, desired):
+    """Reads only, before anything changes: the subnets (one VPC a role, none of another stack), the security groups
+    (ids, names or the network spec's short names), the images and instance types (they exist), the image looked up by
+    ``image``; each role's ``vpc_id``, ``group_ids`` and ``image_id`` in ``desired['inputs']``. A bad one fails here,
+    naming its option."""
+    specs = [spec for spec in desired['specs'] if spec['exact_count']]
     ec2 = ctx.client
-    network = Network(ec2, p['stack'])
-    present = specs is not None and p['state'] != 'absent'
-    subnet_ids = [s for spec in specs if spec['exact_count'] for s in spec['subnet_ids']] if present else []
-    needs_image = present and any(spec['exact_count'] and not spec['image_id'] for spec in specs)
-    current, dummy, missing, image = gather(
-        lambda: find(ctx, stack=p['stack'], roles=None if specs is None else [s['name'] for s in specs]),
-        lambda: network.fetch_subnets(subnet_ids),
-        lambda: missing_plan_inputs(ec2, specs) if present else ([], []),
-        lambda: find_image(ec2, p['image']) if needs_image else None)
-    return network, current, missing, image
-
-
-def plan(ctx, p, specs):
-    """Every role planned with reads only: a bad image, instance type, subnet or group fails here,
-    before anything changes. Returns (current instances, plans, doomed instances)."""
-    network, current, missing, image = read_plan_inputs(ctx, p, specs)
-    if specs is None:  # state absent without a role: every instance of the stack
-        return current, [], list(current)
-    plans, doomed = [], []
+    network = Network(ec2, desired['stack'])
+    dummy, missing, image = gather(
+        lambda: network.fetch_subnets([s for spec in specs for s in spec['subnet_ids']]),
+        lambda: _missing_plan_inputs(ec2, specs),
+        lambda: find_image(ec2, desired['image']) if any(not spec['image_id'] for spec in specs) else None)
+    inputs = {}
     for spec in specs:
-        wanted = 0 if p['state'] == 'absent' else spec['exact_count']
-        keep, gone = plan_role([i for i in current if describe(i)['role'] == spec['name']], wanted)
-        doomed.extend(gone)
-        if not wanted:
-            continue
         vpc_id, group_ids = network.resolve(spec['subnet_ids'], spec['security_groups'],
                                             spec['fields']['subnet_ids'], spec['fields']['security_groups'])
         refuse_missing(spec, missing)
-        plans.append({'spec': spec, 'wanted': wanted, 'keep': keep, 'image_id': spec['image_id'] or image,
-                      'vpc_id': vpc_id, 'group_ids': group_ids})
-    return current, plans, doomed
+        inputs[spec['name']] = {'image_id': spec['image_id'] or image, 'vpc_id': vpc_id, 'group_ids': group_ids}
+    return dict(desired, inputs=inputs)
 
 
-def converge(ctx, p, plans):
-    """What stays converged and what is missing launched, before anything is terminated, so a launch that
-    fails has destroyed nothing. Returns ({name: view}, launched names, pending ids, not_applied)."""
+def ensure(ctx, *, desired, existing=None):
+    """The roles of ``desired`` (resolved: :func:`resolve`) with their exact counts, against ``existing`` (what
+    :func:`find` found, a list): what stays converged in place (:func:`_ensure_one`) and what is missing launched,
+    before anything is terminated, so a launch that fails has destroyed nothing; then the surplus of each role (highest
+    index first) and strays terminated in one call, and what was started waited for once. What cannot change in place
+    is warned about (``not_applied``). The Change's before and after are the module's view."""
+    current = existing or []
+    before = _by_name(current)
+    plans, doomed = [], []
+    for spec in desired['specs']:
+        keep, gone = plan_role([i for i in current if describe(i)['role'] == spec['name']], spec['exact_count'])
+        doomed.extend(gone)
+        if spec['exact_count']:
+            plans.append(dict(desired['inputs'][spec['name']], spec=spec, wanted=spec['exact_count'], keep=keep))
+    after, launched, pending, not_applied = converge(ctx, desired, plans)
+    # then scale down and remove strays, all roles in one call: only once every launch went through
+    _terminate(ctx, doomed)
+    if pending and ctx.wait:
+        want = 'stopped' if desired['state'] == 'stopped' else 'running'
+        for inst in ctx.live(wait_state, ctx, pending, want, ctx.wait_timeout) or []:
+            d = describe(inst)
+            after[d['name']] = d
+    for msg in not_applied:
+        ctx.warn(msg)
+    changed, view = _result(desired, before, after, launched, doomed, not_applied)
+    return Change.of(changed, _view(desired, before), view)
+
+
+def converge(ctx, desired, plans):
+    """What stays converged and what is missing launched. Returns ({name: view}, launched names, pending ids, not_applied)."""
     after, launched, pending, not_applied = {}, [], [], []
     for role_plan in plans:
         for index in range(1, role_plan['wanted'] + 1):
-            desired = desired_instance(p, role_plan, index)
-            change = ensure(ctx, desired=desired, existing=role_plan['keep'].get(index))
+            one = desired_instance(desired, role_plan, index)
+            change = _ensure_one(ctx, desired=one, existing=role_plan['keep'].get(index))
             if index not in role_plan['keep']:
-                launched.append(desired['name'])
-            after[desired['name']] = change.after
+                launched.append(one['name'])
+            after[one['name']] = change.after
             not_applied.extend(change.notes)
             if change.pending:
                 pending.append(change.after['id'])
     return after, launched, pending, not_applied
 
 
-def result(p, specs, before, after, launched, doomed, not_applied):
-    order = dict((spec['name'], n) for n, spec in enumerate(specs or []))
-    listed = sorted(after.values(), key=lambda d: (order.get(d['role'], len(order)), d['index']))
-    by_role = dict((spec['name'], [d for d in listed if d['role'] == spec['name']]) for spec in specs or [])
+def _by_name(instances):
+    return dict((describe(i)['name'] or i['InstanceId'], describe(i)) for i in instances)
+
+
+def _view(desired, by_name, launched=(), terminated=(), not_applied=()):
+    """The module's result (RESULT = None: its keys are the result's) of the instances ``by_name``."""
+    specs = desired['specs'] or []
+    order = dict((spec['name'], n) for n, spec in enumerate(specs))
+    listed = sorted(by_name.values(), key=lambda d: (order.get(d['role'], len(order)), d['index']))
+    by_role = dict((spec['name'], [d for d in listed if d['role'] == spec['name']]) for spec in specs)
+    user_data_sha256 = dict((spec['name'], hashlib.sha256(spec['user_data'].encode()).hexdigest() if spec['user_data'] else None)
+                            for spec in specs)
+    return dict(instances=listed, by_role=by_role, launched=list(launched), terminated=[d['name'] or d['id'] for d in terminated],
+                terminated_instances=list(terminated), not_applied=list(not_applied), user_data_sha256=user_data_sha256)
+
+
+def _result(desired, before, after, launched, doomed, not_applied):
+    """(changed, the module's view) of a run that launched ``launched`` and terminated ``doomed``."""
     keys = ('tags', 'state', 'security_group_ids', 'instance_type')
     terminated = [describe(i) for i in doomed]
     changed = bool(launched or terminated) or any(
         before.get(n) and any(before[n][k] != d[k] for k in keys) for n, d in after.items())
-    user_data_sha256 = dict((spec['name'], hashlib.sha256(spec['user_data'].encode()).hexdigest() if spec['user_data'] else None)
-                            for spec in specs or [])
-    return dict(changed=changed, instances=listed, by_role=by_role, launched=launched,
-                terminated=[d['name'] or d['id'] for d in terminated], terminated_instances=terminated,
-                not_applied=not_applied, user_data_sha256=user_data_sha256,
-                diff={'before': before, 'after': dict((d['name'], d) for d in listed)})
-
-
-def run(m):
-    """The instance module: plan (reads), converge and launch, terminate, wait once."""
-    p = m.params
-    specs = validate(p)
-    ctx = Context.of(m, m.client('ec2'))
-    current, plans, doomed = plan(ctx, p, specs)
-    before = dict((describe(i)['name'] or i['InstanceId'], describe(i)) for i in current)
-    after, launched, pending, not_applied = converge(ctx, p, plans)
-    # then scale down and remove strays, all roles in one call: only once every launch went through
-    delete(ctx, instances=doomed)
-    if pending and ctx.wait:
-        want = 'stopped' if p['state'] == 'stopped' else 'running'
-        for inst in ctx.live(wait_state, ctx.client, pending, want, ctx.wait_timeout) or []:
-            d = describe(inst)
-            after[d['name']] = d
-    for msg in not_applied:
-        m.warn(msg)
-    m.exit_json(**result(p, specs, before, after, launched, doomed, not_applied))
+    return changed, _view(desired, after, launched, terminated, not_applied)

@@ -1,18 +1,25 @@
 # -*- coding: utf-8 -*-
 # Copyright: seed.laravel_aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""An Application Load Balancer with its target groups and listeners. Used by load_balancer.
+"""An Application Load Balancer with its target groups and listeners: the resource protocol (docs/architecture.md,
+runner.py), over a Context whose client is ELBv2's (EC2's and ACM's reads through ``ctx.aws``).
 
-The resource contract (docs/architecture.md): :func:`find`, :func:`describe`, :func:`ensure` and
-:func:`delete`, over a Context whose client is ELBv2's (EC2's reads go through ``ec2=``).
+- :func:`validate` (no call): the desired load balancer; ``group_names`` (its target groups' names) are what
+  :func:`find` looks for besides the load balancer, ``deletion_protection: false`` what lets :func:`delete` turn it off.
+- :func:`find`: ``{raw, state}`` — the raw load balancer (None when there is none) and ``state``, everything the views
+  need, read side by side (its attributes, tags and listeners; the named target groups and those attached, each
+  ``{raw, attributes, tags, health}``) — or None when neither the load balancer nor a named target group exists. It
+  refuses (with a stack) a load balancer or target group that is not the stack's, and another type of load balancer
+  under the name, before anything is changed.
+- :func:`ensure`: first the plan, reads only (no ``resolve``: which reads the plan needs depends on what exists: a rerun
+  reads no subnet, target or certificate whose answer the load balancer already gives): subnets, groups, targets,
+  certificates, and every refusal (scheme, VPC, a target group AWS cannot change, a listener without its
+  certificate...); then the changes: target groups, the load balancer (waited for until active), listeners.
+- :func:`delete`: listeners, the load balancer (waited for until gone), its target groups; every refusal of a removal
+  (deletion protection, a group another load balancer uses) comes before the first delete.
 
-Order of work: :func:`validate` (no call), :func:`find` and :func:`read` (what exists), :func:`resolve`
-(reads only: subnets, groups, targets, certificates; none whose answer what exists already gives), which
-also makes the whole plan and every refusal (ownership, scheme, type, VPC, a target group AWS cannot change,
-a listener without its certificate...) before anything is changed; then :func:`ensure`: target groups, the
-load balancer (waited for until active), listeners.
-Removal is the reverse: listeners, the load balancer (waited for until gone), its target groups; every
-refusal of a removal (ownership, deletion protection) comes before the first delete.
+Each part is recorded in ``ctx.plan``; the view (:func:`describe` for the load balancer) is the module's result
+(``RESULT = None``: ``load_balancer``, ``listeners``, ``target_groups``, and ``changes``, the plan's records).
 Creates go through ``retries.create_or_find``: a lost answer is found again by name.
 
 Omitted means unchanged: every option that has a state on AWS is None when left out; then an existing load
@@ -30,7 +37,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Ch
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import describe_one, group_ids_in_vpc, not_found
 from ansible_collections.seed.laravel_aws.plugins.module_utils.elbv2 import (
     LB_NOT_FOUND, NEW_ID_TIMEOUT, TG_NOT_FOUND, apply_elb_tags, check_instance_owners, check_owners, find_target_group, fresh,
-    health_view, tags_of, target_health, timing, validate_instance_ids, validate_name,
+    health_view, tags_of, target_health, validate_instance_ids, validate_name,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, error_code, gather
@@ -38,7 +45,12 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import (
     NAME_TAG, ROLE_TAG, STACK_TAG, validate_owner, validate_stack_name,
 )
 from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import dict_to_boto3_tags
-from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import retry_in_use, retry_not_found, wait_for
+from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import aws_wait, retry_in_use, retry_not_found, wait_for
+
+NAME = 'load_balancer'
+KEY = ('name', 'group_names', 'stack')
+RESULT = None  # the result is the view: load_balancer, listeners, target_groups, changes
+EMPTY = {'load_balancer': {}, 'listeners': [], 'target_groups': [], 'changes': []}
 
 DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06'
 SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
@@ -156,7 +168,7 @@ def validate_target_group(tg, i, tags, stack=None):
 
 def validate_listener(listener, i, group_names):
     """What the task says of one listener, each key None where it is left out; the checks that need no call. What
-    depends on the listener already on that port (an HTTPS one keeps its certificate) is checked by :func:`resolve`."""
+    depends on the listener already on that port (an HTTPS one keeps its certificate) is checked by :func:`ensure`'s plan."""
     field = 'listeners[%d]' % i
     if listener.get('port') is None:
         raise ValidationError(field + '.port', 'the port a listener listens on is required (1-65535)')
@@ -197,7 +209,7 @@ def validate(p):
         if g['name'] in seen:
             raise ValidationError(g['field'] + '.name', 'target group %r is listed twice' % g['name'])
         seen.add(g['name'])
-    desired['target_groups'] = groups
+    desired.update(target_groups=groups, group_names=[g['name'] for g in groups], deletion_protection=p.get('deletion_protection'))
     if p['state'] == 'absent':
         return desired
     subnets = p.get('subnets')
@@ -224,14 +236,14 @@ def validate(p):
             raise ValidationError('access_logs.bucket', 'access logs need the S3 bucket they are written to')
     desired.update(subnets=subnets, security_groups=p.get('security_groups'), scheme=p.get('scheme'),
                    idle_timeout=_optional_between(p.get('idle_timeout'), 1, 4000, 'idle_timeout', 'the idle timeout (seconds)'),
-                   deletion_protection=p.get('deletion_protection'), access_logs=access_logs, listeners=listeners,
+                   access_logs=access_logs, listeners=listeners,
                    purge_listeners=p.get('purge_listeners', True))
     return desired
 
 
 # -- reads and the plan: what exists, what the names refer to, every refusal ---------------------------------
 
-def check_ownership(stack, existing, state):
+def _check_ownership(stack, existing, state):
     """With a stack: the load balancer and every target group found (by the task's names, or attached to it) carry
     Stack=<stack>, else NotOwned naming each, before any change or delete."""
     found = []
@@ -249,20 +261,18 @@ def _check_type(existing):
                               'was changed; give another name' % (existing['LoadBalancerName'], kind))
 
 
-def resolve(ctx, *, desired, ec2, existing=None, state=None, acm=None):
-    """Reads only, before any change, and the whole plan with every refusal: ownership (with a stack), the load
-    balancer's type, scheme and VPC, the subnets' one VPC and two or more zones, the security groups' ids in that VPC,
+def _plan(ctx, desired, existing, state):
+    """Reads only, before any change, and the whole plan with every refusal (ownership and type were :func:`find`'s):
+    the load balancer's scheme and VPC, the subnets' one VPC and two or more zones, the security groups' ids in that VPC,
     each target group as AWS can have it (its protocol, port and VPC cannot change), its instances (in that VPC), each
     listener as it will be and the certificates newly set on them. Fills ``desired`` in place.
 
     ``existing`` (the raw load balancer) and ``state`` (what :func:`read` found) spare the reads whose
     answer is already known: subnets the load balancer already has (AWS checked them when they were set:
     one VPC, one per zone), listed targets all registered in their group already (registering checked
-    they are in its VPC, which the group cannot leave), a certificate a listener already has.
-    ``acm``: a callable giving ACM's client, called only when a certificate is to be checked."""
-    state = state or {'attributes': {}, 'listeners': [], 'tags': {}, 'groups': {}}
-    check_ownership(desired.get('stack'), existing, state)
-    _check_type(existing)
+    they are in its VPC, which the group cannot leave), a certificate a listener already has. ACM's client is asked
+    for only when a certificate is to be checked."""
+    ec2 = ctx.aws('ec2')
     if existing is not None:
         if desired['scheme'] is not None and existing.get('Scheme') != desired['scheme']:
             raise ValidationError('scheme', 'load balancer %s is %s; AWS cannot change the scheme (wanted %s): delete it first, or '
@@ -294,7 +304,7 @@ def resolve(ctx, *, desired, ec2, existing=None, state=None, acm=None):
     desired['listener_plan'] = _plan_listeners(desired, state)
     for g in desired['target_groups']:  # the reads last: every refusal that needs none comes first
         g['target_ids'] = _targets(ctx, ec2, g, vpc_id, groups.get(g['name']), desired.get('stack'))
-    _check_certificates(ctx, desired['listener_plan'], acm)
+    _check_certificates(ctx, desired['listener_plan'], lambda: ctx.aws('acm'))
     return desired
 
 
@@ -485,9 +495,22 @@ def _targets(ctx, ec2, group, vpc_id, existing=None, stack=None):
     return sorted(i['InstanceId'] for i in instances)
 
 
-def find(ctx, *, name):
+def find(ctx, *, name, group_names=(), stack=None):
+    """``{raw, state}``: the raw load balancer ``name`` (None when there is none) and what :func:`_read` found of it and
+    of the target groups ``group_names``; None when none of them exists. With ``stack``, any of them that is not the
+    stack's is refused (NotOwned, naming each), and so is a load balancer of another type under the name."""
+    raw = _find_raw(ctx.client, name)
+    state = _read(ctx, existing=raw, group_names=group_names or ())
+    if raw is None and not state['groups']:
+        return None
+    _check_ownership(stack, raw, state)
+    _check_type(raw)
+    return {'raw': raw, 'state': state}
+
+
+def _find_raw(elb, name):
     """The raw load balancer of that name, or None."""
-    return describe_one(ctx.client.describe_load_balancers, 'LoadBalancers', 'LoadBalancerNotFound', Names=[name])
+    return describe_one(elb.describe_load_balancers, 'LoadBalancers', LB_NOT_FOUND, Names=[name])
 
 
 def _attached_groups(elb, arn):
@@ -501,13 +524,18 @@ def _attached_groups(elb, arn):
         raise
 
 
-def read(ctx, *, existing, group_names=()):
+def _empty_state():
+    """What :func:`_read` finds when nothing exists."""
+    return {'attributes': {}, 'listeners': [], 'tags': {}, 'groups': {}}
+
+
+def _read(ctx, *, existing, group_names=()):
     """Everything the views need, read side by side: the load balancer's attributes, tags and listeners,
     and the target groups of ``group_names`` (raw, attributes, tags, health) — those attached included."""
     elb = ctx.client
     arn = existing['LoadBalancerArn'] if existing else None
     names = list(group_names)
-    state = {'attributes': {}, 'listeners': [], 'tags': {}, 'groups': {}}
+    state = _empty_state()
     attached = {}
     if arn:
         # The groups attached to the load balancer come with its other reads; only the named groups that
@@ -596,7 +624,7 @@ def describe_listener(raw, group_names):
     return view
 
 
-def view_of(lb_raw, state):
+def _view_of(lb_raw, state):
     """The whole view (load balancer, listeners, target groups) of what ``read`` found."""
     if lb_raw is None:
         return None
@@ -646,9 +674,9 @@ def _create_target_group(ctx, g):
 
 
 def ensure_target_group(ctx, *, desired, existing=None):
-    """One target group (as :func:`resolve` planned it): made (or found again by name after a lost answer), health check,
+    """One target group (as :func:`ensure`'s plan made it): made (or found again by name after a lost answer), health check,
     attributes, tags and targets converged. ``existing``: what :func:`read` found of it ({raw, attributes, tags, health}),
-    or None. Only mutating calls: every refusal was :func:`resolve`'s."""
+    or None. Only mutating calls: every refusal was the plan's."""
     g = desired
     if existing is None:
         planned_raw = {'TargetGroupArn': Pending('target_group', g['name']), 'TargetGroupName': g['name'], 'Protocol': g['protocol'],
@@ -740,7 +768,12 @@ def _state(lb):
 
 def wait_active(ctx, arn, timeout, fresh=False):
     """The load balancer once active (provisioning before); failed, or gone, ends the wait with an error. ``fresh``: made
-    by this run, so a LoadBalancerNotFound before it was ever seen is read again (at most elbv2.NEW_ID_TIMEOUT seconds)."""
+    by this run, so a LoadBalancerNotFound before it was ever seen is read again (at most elbv2.NEW_ID_TIMEOUT seconds).
+
+    A wait of its own (waiters.wait_for), not AWS's LoadBalancerAvailable waiter: that waiter knows only ``active``
+    (success) and ``provisioning`` (retry), and retries LoadBalancerNotFound for as long as it runs. It would wait out the
+    whole timeout for a load balancer that went ``failed`` (AWS's Reason lost) or was deleted meanwhile, and never end on
+    ``active_impaired``, which serves traffic."""
     seen = [not fresh]
 
     def read():
@@ -756,7 +789,7 @@ def wait_active(ctx, arn, timeout, fresh=False):
                     return None
                 raise
         lb = retry_not_found(read, (LB_NOT_FOUND,), 'the new load balancer %s' % arn,
-                             timeout=min(NEW_ID_TIMEOUT, timeout or NEW_ID_TIMEOUT), **timing())
+                             timeout=min(NEW_ID_TIMEOUT, timeout or NEW_ID_TIMEOUT))
         seen[0] = True
         return lb
 
@@ -767,18 +800,12 @@ def wait_active(ctx, arn, timeout, fresh=False):
             return (lb.get('State') or {}).get('Reason') or 'its state is failed'
         return None
     return wait_for(fetch, lambda lb: lb is not None and _state(lb) in READY_STATES, 'load balancer %s to be active' % arn,
-                    timeout=timeout, delay=3, failed=failed, **timing())
+                    timeout=timeout, delay=3, failed=failed)
 
 
-def wait_gone(ctx, arn, timeout):
-    def fetch():
-        try:
-            return ctx.client.describe_load_balancers(LoadBalancerArns=[arn])['LoadBalancers']
-        except Exception as exc:  # pylint: disable=broad-except
-            if not_found(exc, 'LoadBalancerNotFound'):
-                return []
-            raise
-    wait_for(fetch, lambda found: not found, 'load balancer %s to be deleted' % arn, timeout=timeout, delay=3, **timing())
+def _wait_gone(ctx, arn, timeout):
+    """AWS's LoadBalancersDeleted waiter: done once DescribeLoadBalancers answers LoadBalancerNotFound."""
+    aws_wait(ctx, 'LoadBalancersDeleted', 'load balancer %s to be deleted' % arn, timeout, delay=3, LoadBalancerArns=[arn])
 
 
 def _create_load_balancer(ctx, desired):
@@ -788,18 +815,19 @@ def _create_load_balancer(ctx, desired):
         kwargs['SecurityGroups'] = desired['security_group_ids']
     kwargs['Tags'] = dict_to_boto3_tags(desired.get('tags') or desired['create_tags'])
     raw = create_or_find(lambda: ctx.call('create_load_balancer', **kwargs)['LoadBalancers'][0],
-                         lambda: find(ctx, name=desired['name']))
+                         lambda: _find_raw(ctx.client, desired['name']))
     return raw['LoadBalancerArn'], raw
 
 
-def ensure(ctx, *, desired, existing=None, state=None):
-    """The load balancer as ``desired`` (see :func:`validate`; planned by :func:`resolve`, which made every refusal)
-    against ``existing`` (raw, or None); ``state``: what :func:`read` found. Target groups first, then the load balancer,
-    then its listeners; each recorded in ``ctx.plan``. Returns the Change of the whole (before/after: :func:`view_of`)."""
-    if 'vpc_id' not in desired:
-        raise ValueError('ensure needs the plan of resolve() first: every refusal comes before the first change')
-    state = state or read(ctx, existing=existing, group_names=[g['name'] for g in desired['target_groups']])
-    before = view_of(existing, state)
+def ensure(ctx, *, desired, existing=None):
+    """The load balancer as ``desired`` (see :func:`validate`) against ``existing`` (what :func:`find` found, or None):
+    the plan first (:func:`_plan`, reads only, every refusal), then target groups, the load balancer, its listeners;
+    each recorded in ``ctx.plan``. Returns the Change of the whole (before/after: the view, with the plan's changes)."""
+    existing, state = (existing or {}).get('raw'), (existing or {}).get('state') or _empty_state()
+    desired = _plan(ctx, dict(desired), existing, state)
+    before = _view_of(existing, state)
+    if before is not None:  # the result's changes are a key of the view (RESULT = None): none before this run
+        before['changes'] = []
     groups_after, tg_arns = [], dict((n, g['raw']['TargetGroupArn']) for n, g in state['groups'].items())
     for g in desired['target_groups']:
         change = ctx.plan.record('target_group', g['name'], ensure_target_group(ctx, desired=g, existing=state['groups'].get(g['name'])))
@@ -852,9 +880,9 @@ def ensure(ctx, *, desired, existing=None, state=None):
     ctx.plan.record('load_balancer', desired['name'], Change.of(lb_changed, lb_before, lb_after, arn))
     made = set(c['id'] for c in ctx.plan.changes if c['action'] == 'create' and c['id'])
     listeners_after = _converge_listeners(ctx, desired, arn, state, tg_arns, made)
-    after = {'load_balancer': lb_after, 'listeners': listeners_after, 'target_groups': sorted(groups_after, key=lambda g: g['name'])}
-    changed = ctx.plan.changed
-    return Change.of(changed, before, after, arn)
+    after = {'load_balancer': lb_after, 'listeners': listeners_after, 'target_groups': sorted(groups_after, key=lambda g: g['name']),
+             'changes': list(ctx.plan.changes)}
+    return Change.of(ctx.plan.changed, before, after, arn)
 
 
 def _listener_args(view, tg_arns):
@@ -871,7 +899,7 @@ def _listener_args(view, tg_arns):
 
 
 def _converge_listeners(ctx, desired, lb_arn, state, tg_arns, made=()):
-    """The listeners of :func:`resolve`'s plan made or modified (and, when the task lists its listeners and
+    """The listeners of the plan (:func:`_plan`) made or modified (and, when the task lists its listeners and
     ``purge_listeners``, the others deleted); with no listeners in the task, those that exist are left alone. ``made``:
     the ARNs this run created (the load balancer, target groups): a listener naming one is tried again while AWS does not
     see it yet."""
@@ -956,21 +984,20 @@ def _delete_target_group(ctx, arn, timeout):
     ResourceInUse "A specified resource is in use."): sent again until the timeout, then waiters.StillInUse names the
     load balancers that use it."""
     retry_in_use(lambda: ctx.call('delete_target_group', TargetGroupArn=arn), ('ResourceInUse',), 'target group %s' % arn,
-                 lambda: _group_users(ctx, arn), timeout=timeout, delay=2, **timing())
+                 lambda: _group_users(ctx, arn), timeout=timeout, delay=2)
 
 
-def delete(ctx, *, existing, state=None, group_names=(), disable_deletion_protection=False, stack=None):
-    """Listeners, the load balancer (waited for until gone), then its target groups and those of ``group_names``.
-    ``existing``: the raw load balancer, or None (then only the named target groups go). Deletion protection
-    is turned off only when asked (the option set to false); otherwise the error names the option. Every refusal
-    (``stack`` not on the load balancer or a group, another type of load balancer, deletion protection, a group
-    another load balancer forwards to) comes before the first delete."""
-    state = state or read(ctx, existing=existing, group_names=group_names)
-    check_ownership(stack, existing, state)
-    _check_type(existing)
-    before = view_of(existing, state) or {'load_balancer': None, 'listeners': [],
-                                          'target_groups': [describe_target_group(g['raw'], g['attributes'], g['tags'], g['health'])
-                                                            for n, g in sorted(state['groups'].items())]}
+def delete(ctx, *, existing, desired=None):
+    """Listeners, the load balancer (waited for until gone), then its target groups: those attached and those the task
+    names. ``existing``: what :func:`find` found (its ``raw`` None: only the named target groups go). Deletion protection
+    is turned off only when asked (``desired['deletion_protection']`` false); otherwise the error names the option.
+    Every refusal (deletion protection, a group another load balancer forwards to; ownership and type: :func:`find`)
+    comes before the first delete."""
+    existing, state = existing['raw'], existing['state']
+    disable_deletion_protection = (desired or {}).get('deletion_protection') is False
+    before = _view_of(existing, state) or {'load_balancer': None, 'listeners': [],
+                                           'target_groups': [describe_target_group(g['raw'], g['attributes'], g['tags'], g['health'])
+                                                             for n, g in sorted(state['groups'].items())]}
     mine = existing['LoadBalancerArn'] if existing is not None else None
     for name, g in sorted(state['groups'].items()):
         others = sorted(a for a in g['raw'].get('LoadBalancerArns') or [] if a != mine)
@@ -993,7 +1020,7 @@ def delete(ctx, *, existing, state=None, group_names=(), disable_deletion_protec
         ctx.call('delete_load_balancer', LoadBalancerArn=arn)
         ctx.plan.record('load_balancer', existing['LoadBalancerName'], Change('delete', before['load_balancer'], None, arn))
         if ctx.wait:
-            ctx.live(wait_gone, ctx, arn, ctx.wait_timeout)
+            ctx.live(_wait_gone, ctx, arn, ctx.wait_timeout)
     for name, g in sorted(state['groups'].items()):
         tg_arn = g['raw']['TargetGroupArn']
         _delete_target_group(ctx, tg_arn, ctx.wait_timeout if ctx.wait else 0)

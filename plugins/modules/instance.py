@@ -322,13 +322,16 @@ not_applied:
   type: list
   elements: str
 diff:
-  description: The instances before and after, by name.
+  description:
+    - The result before and after (RV(instances), RV(by_role) ... of the instances that were there, and of those
+      there now).
   returned: always
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.instance import run
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
+from ansible_collections.seed.laravel_aws.plugins.module_utils import instance
 
 # count was exact_count's name until 0.2.0: amazon.aws.ec2_instance's count launches that many on every run
 COUNT_DEPRECATED = [dict(name='count', version='0.3.0', collection_name='seed.laravel_aws')]
@@ -342,44 +345,43 @@ ROOT_VOLUME = dict(
 )
 
 
+ARGUMENT_SPEC = resource_spec(dict(
+    stack=dict(type='str', required=True),
+    name=dict(type='str'),
+    roles=dict(type='list', elements='dict', options=dict(
+        name=dict(type='str', required=True),
+        exact_count=dict(type='int', aliases=['count'], deprecated_aliases=COUNT_DEPRECATED),
+        image_id=dict(type='str'),
+        instance_type=dict(type='str'),
+        subnet_ids=dict(type='list', elements='str', aliases=['vpc_subnet_id', 'subnet_id']),
+        security_groups=dict(type='list', elements='str', aliases=['security_group']),
+        user_data=dict(type='str', no_log=True),
+        iam_instance_profile=dict(type='str', aliases=['instance_role']),
+        root_volume=dict(type='dict', options=ROOT_VOLUME),
+        tags=dict(type='dict'))),
+    exact_count=dict(type='int', default=1, aliases=['count'], deprecated_aliases=COUNT_DEPRECATED),
+    max_instances=dict(type='int', default=100),
+    image_id=dict(type='str'),
+    image=dict(type='dict', options=dict(
+        name=dict(type='str', required=True),
+        owner=dict(type='str', required=True),
+        architecture=dict(type='str', default='x86_64'))),
+    instance_type=dict(type='str', default='t3.micro'),
+    subnet_ids=dict(type='list', elements='str', aliases=['vpc_subnet_id', 'subnet_id']),
+    security_groups=dict(type='list', elements='str', default=[], aliases=['security_group']),
+    key_name=dict(type='str', no_log=False),
+    user_data=dict(type='str', no_log=True),
+    root_volume=dict(type='dict', options=ROOT_VOLUME),
+    iam_instance_profile=dict(type='str', aliases=['instance_role']),
+    metadata_options=dict(type='dict', options=dict(
+        http_tokens=dict(type='str', default='required', choices=['required', 'optional']),
+        http_put_response_hop_limit=dict(type='int', default=1))),
+    state=dict(type='str', default='running', choices=['running', 'stopped', 'absent']),
+), state=False, waits=True)
+
+
 def main():
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            stack=dict(type='str', required=True),
-            name=dict(type='str'),
-            roles=dict(type='list', elements='dict', options=dict(
-                name=dict(type='str', required=True),
-                exact_count=dict(type='int', aliases=['count'], deprecated_aliases=COUNT_DEPRECATED),
-                image_id=dict(type='str'),
-                instance_type=dict(type='str'),
-                subnet_ids=dict(type='list', elements='str', aliases=['vpc_subnet_id', 'subnet_id']),
-                security_groups=dict(type='list', elements='str', aliases=['security_group']),
-                user_data=dict(type='str', no_log=True),
-                iam_instance_profile=dict(type='str', aliases=['instance_role']),
-                root_volume=dict(type='dict', options=ROOT_VOLUME),
-                tags=dict(type='dict'))),
-            exact_count=dict(type='int', default=1, aliases=['count'], deprecated_aliases=COUNT_DEPRECATED),
-            max_instances=dict(type='int', default=100),
-            image_id=dict(type='str'),
-            image=dict(type='dict', options=dict(
-                name=dict(type='str', required=True),
-                owner=dict(type='str', required=True),
-                architecture=dict(type='str', default='x86_64'))),
-            instance_type=dict(type='str', default='t3.micro'),
-            subnet_ids=dict(type='list', elements='str', aliases=['vpc_subnet_id', 'subnet_id']),
-            security_groups=dict(type='list', elements='str', default=[], aliases=['security_group']),
-            key_name=dict(type='str', no_log=False),
-            user_data=dict(type='str', no_log=True),
-            root_volume=dict(type='dict', options=ROOT_VOLUME),
-            iam_instance_profile=dict(type='str', aliases=['instance_role']),
-            metadata_options=dict(type='dict', options=dict(
-                http_tokens=dict(type='str', default='required', choices=['required', 'optional']),
-                http_put_response_hop_limit=dict(type='int', default=1))),
-            state=dict(type='str', default='running', choices=['running', 'stopped', 'absent']),
-        ), state=False, waits=True),
-        mutually_exclusive=[['image_id', 'image'], ['name', 'roles']],
-    )
-    m.run(run)
+    run_module(instance, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':

@@ -434,77 +434,55 @@ diff:
   type: dict
 '''
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import AwsModule, resource_spec
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Context, public
-from ansible_collections.seed.laravel_aws.plugins.module_utils.diff import make_diff
+from ansible_collections.seed.laravel_aws.plugins.module_utils.aws import resource_spec
+from ansible_collections.seed.laravel_aws.plugins.module_utils.runner import run_module
 from ansible_collections.seed.laravel_aws.plugins.module_utils import load_balancer
 
-EMPTY = {'load_balancer': {}, 'listeners': [], 'target_groups': []}
-
-
-def run(m):
-    p = m.params
-    desired = load_balancer.validate(p)
-    ctx = Context.of(m, m.client('elbv2'))
-    names = [g['name'] for g in desired['target_groups']]
-    existing = load_balancer.find(ctx, name=desired['name'])
-    state = load_balancer.read(ctx, existing=existing, group_names=names)
-    if p['state'] == 'absent':
-        change = load_balancer.delete(ctx, existing=existing, state=state, group_names=names, stack=desired['stack'],
-                                      disable_deletion_protection=p['deletion_protection'] is False)
-        m.exit_json(changed=change.changed, changes=ctx.plan.changes, diff=make_diff(change.before, None), **EMPTY)
-    # the whole plan, and every refusal, before the first change
-    load_balancer.resolve(ctx, desired=desired, ec2=m.client('ec2'), existing=existing, state=state, acm=lambda: m.client('acm'))
-    change = load_balancer.ensure(ctx, desired=desired, existing=existing, state=state)
-    after = public(change.after)
-    m.exit_json(changed=change.changed, changes=ctx.plan.changes, diff=make_diff(public(change.before), after), **after)
+# Omitted means unchanged: an option with a state on AWS has no default here (None); a new resource gets the
+# documented default on create (load_balancer.NEW_LB, NEW_GROUP, NEW_LISTENER, HEALTH_DEFAULTS, AWS's attributes).
+HEALTH = dict(path=dict(type='str'), interval=dict(type='int'), timeout=dict(type='int'),
+              healthy_threshold=dict(type='int'), unhealthy_threshold=dict(type='int'), matcher=dict(type='str'))
+TARGET_GROUP = dict(
+    name=dict(type='str', required=True),
+    protocol=dict(type='str', choices=['HTTP', 'HTTPS']),
+    port=dict(type='int'),
+    target_port=dict(type='int'),
+    health_check=dict(type='dict', options=HEALTH),
+    deregistration_delay=dict(type='int', aliases=['deregistration_delay_timeout']),
+    stickiness=dict(type='dict', options=dict(enabled=dict(type='bool', default=True),
+                                              type=dict(type='str', choices=['lb_cookie']),
+                                              duration=dict(type='int'))),
+    targets=dict(type='list', elements='str'),
+    target_filter=dict(type='dict', options=dict(stack=dict(type='str', required=True), role=dict(type='str', required=True))),
+    purge_targets=dict(type='bool', default=True),
+)
+LISTENER = dict(
+    port=dict(type='int', required=True),
+    protocol=dict(type='str', choices=['HTTP', 'HTTPS']),
+    certificate_arn=dict(type='str'),
+    ssl_policy=dict(type='str'),
+    action=dict(type='str', choices=['forward', 'redirect']),
+    target_group=dict(type='str'),
+    redirect_port=dict(type='int'),
+)
+ARGUMENT_SPEC = resource_spec(dict(
+    name=dict(type='str', required=True),
+    subnets=dict(type='list', elements='str'),
+    security_groups=dict(type='list', elements='str'),
+    scheme=dict(type='str', choices=['internet-facing', 'internal']),
+    idle_timeout=dict(type='int'),
+    deletion_protection=dict(type='bool'),
+    access_logs=dict(type='dict', options=dict(enabled=dict(type='bool', default=True), bucket=dict(type='str'),
+                                               prefix=dict(type='str'))),
+    target_groups=dict(type='list', elements='dict', default=[], options=TARGET_GROUP,
+                       mutually_exclusive=[['targets', 'target_filter']]),
+    listeners=dict(type='list', elements='dict', options=LISTENER),
+    purge_listeners=dict(type='bool', default=True),
+), waits=True, owner=True)
 
 
 def main():
-    # Omitted means unchanged: an option with a state on AWS has no default here (None); a new resource gets the
-    # documented default on create (load_balancer.NEW_LB, NEW_GROUP, NEW_LISTENER, HEALTH_DEFAULTS, AWS's attributes).
-    health = dict(path=dict(type='str'), interval=dict(type='int'), timeout=dict(type='int'),
-                  healthy_threshold=dict(type='int'), unhealthy_threshold=dict(type='int'), matcher=dict(type='str'))
-    target_group = dict(
-        name=dict(type='str', required=True),
-        protocol=dict(type='str', choices=['HTTP', 'HTTPS']),
-        port=dict(type='int'),
-        target_port=dict(type='int'),
-        health_check=dict(type='dict', options=health),
-        deregistration_delay=dict(type='int', aliases=['deregistration_delay_timeout']),
-        stickiness=dict(type='dict', options=dict(enabled=dict(type='bool', default=True),
-                                                  type=dict(type='str', choices=['lb_cookie']),
-                                                  duration=dict(type='int'))),
-        targets=dict(type='list', elements='str'),
-        target_filter=dict(type='dict', options=dict(stack=dict(type='str', required=True), role=dict(type='str', required=True))),
-        purge_targets=dict(type='bool', default=True),
-    )
-    listener = dict(
-        port=dict(type='int', required=True),
-        protocol=dict(type='str', choices=['HTTP', 'HTTPS']),
-        certificate_arn=dict(type='str'),
-        ssl_policy=dict(type='str'),
-        action=dict(type='str', choices=['forward', 'redirect']),
-        target_group=dict(type='str'),
-        redirect_port=dict(type='int'),
-    )
-    m = AwsModule(
-        argument_spec=resource_spec(dict(
-            name=dict(type='str', required=True),
-            subnets=dict(type='list', elements='str'),
-            security_groups=dict(type='list', elements='str'),
-            scheme=dict(type='str', choices=['internet-facing', 'internal']),
-            idle_timeout=dict(type='int'),
-            deletion_protection=dict(type='bool'),
-            access_logs=dict(type='dict', options=dict(enabled=dict(type='bool', default=True), bucket=dict(type='str'),
-                                                       prefix=dict(type='str'))),
-            target_groups=dict(type='list', elements='dict', default=[], options=target_group,
-                               mutually_exclusive=[['targets', 'target_filter']]),
-            listeners=dict(type='list', elements='dict', options=listener),
-            purge_listeners=dict(type='bool', default=True),
-        ), waits=True, owner=True),
-    )
-    m.run(run)
+    run_module(load_balancer, ARGUMENT_SPEC)
 
 
 if __name__ == '__main__':

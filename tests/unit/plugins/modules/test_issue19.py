@@ -271,11 +271,13 @@ def test_user_data_is_no_log_and_its_hash_is_returned(aws, run_module, stack, mo
     secret = '#!/bin/sh\necho DB_PASSWORD=hunter2-secret > /etc/app\n'
     made = []
 
-    class Spy(instance.AwsModule):
+    from ansible_collections.seed.laravel_aws.plugins.module_utils import runner
+
+    class Spy(runner.AwsModule):  # the module's AwsModule is the runner's (run_module)
         def __init__(self, *args, **kwargs):
             super(Spy, self).__init__(*args, **kwargs)
             made.append(self)
-    monkeypatch.setattr(instance, 'AwsModule', Spy)
+    monkeypatch.setattr(runner, 'AwsModule', Spy)
     out = run_module(instance.main, {'stack': 'demo', 'name': 'web', 'image_id': stack['ami'], 'subnet_ids': stack['subnets'],
                                      'user_data': secret})
     assert out['changed']
