@@ -29,7 +29,7 @@ import hashlib
 import json
 import re
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, Context, is_id
+from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Change, is_id
 from ansible_collections.seed.laravel_aws.plugins.module_utils.ec2 import (
     apply_tags, find_image, fresh_call, not_found, note_made, refuse_other_stack, tag_specifications,
 )
@@ -304,11 +304,7 @@ def wait_state(ctx, ids, want, timeout):
     (:data:`WAITERS`, waiters.aws_wait). An id AWS does not show yet (eventual consistency right after RunInstances) is
     waited for until running or stopped; one waited for until terminated was found by this run, and is no NotFound.
     An instance that goes where it cannot come back from (shutting-down or terminated while it should run) is an error
-    naming AWS's reason for each.
-
-    ``ctx``: a Context; network.py still passes its raw client (``instance.wait_state(ec2, ...)``), which is taken as
-    the client of a Context of its own until it passes its context."""
-    ctx = ctx if isinstance(ctx, Context) else Context(ctx)
+    naming AWS's reason for each."""
     ids = list(ids)
     what = 'instances %s to be %s' % (', '.join(ids), want)
     try:
@@ -462,13 +458,8 @@ def _launch(ctx, desired):
 
 def delete(ctx, *, existing, desired=None):
     """Terminate ``existing`` (what :func:`find` found: every instance of the roles, or of the stack), in one call,
-    and wait when the context says so; the Change's after is the module's view (nothing left, what was terminated).
-
-    ``desired`` of ``state: running`` or ``stopped`` is converged (:func:`ensure`), not removed: runner.py takes a
-    state that is not ``present`` for absent, and :func:`find` returns a list (never None) so that it comes here."""
+    and wait when the context says so; the Change's after is the module's view (nothing left, what was terminated)."""
     desired = desired or {'specs': None, 'state': 'absent'}
-    if desired['state'] != 'absent':
-        return ensure(ctx, desired=resolve(ctx, desired=desired), existing=existing)
     existing = existing or []
     if desired['specs'] is None:  # every instance of the stack
         doomed = list(existing)

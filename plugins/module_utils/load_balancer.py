@@ -19,7 +19,8 @@ runner.py), over a Context whose client is ELBv2's (EC2's and ACM's reads throug
   (deletion protection, a group another load balancer uses) comes before the first delete.
 
 Each part is recorded in ``ctx.plan``; the view (:func:`describe` for the load balancer) is the module's result
-(``RESULT = None``: ``load_balancer``, ``listeners``, ``target_groups``, and ``changes``, the plan's records).
+(``RESULT = None``: ``load_balancer``, ``listeners``, ``target_groups``); ``PLAN``: the result's ``changes`` are the
+plan's records, of a create, an update or a delete alike.
 Creates go through ``retries.create_or_find``: a lost answer is found again by name.
 
 Omitted means unchanged: every option that has a state on AWS is None when left out; then an existing load
@@ -49,8 +50,9 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import aw
 
 NAME = 'load_balancer'
 KEY = ('name', 'group_names', 'stack')
-RESULT = None  # the result is the view: load_balancer, listeners, target_groups, changes
-EMPTY = {'load_balancer': {}, 'listeners': [], 'target_groups': [], 'changes': []}
+RESULT = None  # the result is the view: load_balancer, listeners, target_groups
+EMPTY = {'load_balancer': {}, 'listeners': [], 'target_groups': []}
+PLAN = True  # and changes: what the run did, part by part (ctx.plan)
 
 DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06'
 SUBNET_RE = re.compile(r'^subnet-[0-9a-f]{8,17}$')
@@ -822,12 +824,10 @@ def _create_load_balancer(ctx, desired):
 def ensure(ctx, *, desired, existing=None):
     """The load balancer as ``desired`` (see :func:`validate`) against ``existing`` (what :func:`find` found, or None):
     the plan first (:func:`_plan`, reads only, every refusal), then target groups, the load balancer, its listeners;
-    each recorded in ``ctx.plan``. Returns the Change of the whole (before/after: the view, with the plan's changes)."""
+    each recorded in ``ctx.plan``. Returns the Change of the whole (before/after: the view)."""
     existing, state = (existing or {}).get('raw'), (existing or {}).get('state') or _empty_state()
     desired = _plan(ctx, dict(desired), existing, state)
     before = _view_of(existing, state)
-    if before is not None:  # the result's changes are a key of the view (RESULT = None): none before this run
-        before['changes'] = []
     groups_after, tg_arns = [], dict((n, g['raw']['TargetGroupArn']) for n, g in state['groups'].items())
     for g in desired['target_groups']:
         change = ctx.plan.record('target_group', g['name'], ensure_target_group(ctx, desired=g, existing=state['groups'].get(g['name'])))
@@ -880,8 +880,7 @@ def ensure(ctx, *, desired, existing=None):
     ctx.plan.record('load_balancer', desired['name'], Change.of(lb_changed, lb_before, lb_after, arn))
     made = set(c['id'] for c in ctx.plan.changes if c['action'] == 'create' and c['id'])
     listeners_after = _converge_listeners(ctx, desired, arn, state, tg_arns, made)
-    after = {'load_balancer': lb_after, 'listeners': listeners_after, 'target_groups': sorted(groups_after, key=lambda g: g['name']),
-             'changes': list(ctx.plan.changes)}
+    after = {'load_balancer': lb_after, 'listeners': listeners_after, 'target_groups': sorted(groups_after, key=lambda g: g['name'])}
     return Change.of(ctx.plan.changed, before, after, arn)
 
 

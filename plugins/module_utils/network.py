@@ -406,7 +406,7 @@ def read_stack(ctx, spec):
         'pending', 'running', 'stopping', 'stopped', 'shutting-down']}]) for i in r['Instances']]
     ending = [i['InstanceId'] for i in instances if i['State']['Name'] == 'shutting-down']
     # terminated a moment ago: their interfaces hold the subnets and groups until they are gone (a check run plans past them)
-    if ending and ctx.live(instance.wait_state, ec2, ending, 'terminated', ctx.wait_timeout) is not None:
+    if ending and ctx.live(instance.wait_state, ctx, ending, 'terminated', ctx.wait_timeout) is not None:
         instances = [i for i in instances if i['InstanceId'] not in ending]
     running = ['%s (%s)' % (i['InstanceId'], resource_tags(i).get(NAME_TAG, '')) for i in instances]
     theirs = [i for i in instances if resource_tags(i).get(STACK_TAG) != stack]

@@ -23,6 +23,8 @@ The resource file (docs/architecture.md, "The resource protocol") offers:
   mutating call through ``ctx.call`` (check mode is decided there);
 - ``RESULT`` (optional): the result's key for the resource, the row's name when left out; None: the view's own keys
   are the result's (``EMPTY`` when there is none);
+- ``PLAN`` (optional, True): the result's ``changes`` are the run's records of each part (``ctx.plan``: a load
+  balancer's target groups, listeners ...), whatever the state;
 - ``MODULE_OPTIONS`` (optional): AnsibleModule's other keywords (mutually_exclusive, required_if ...);
 - ``hidden(p)`` (optional): values of the options Ansible must never show (added to no_log_values before validate).
 
@@ -65,6 +67,8 @@ def converge(m, resource):
     after = public(change.after)  # None once deleted (a target's deregistration leaves the group's view)
     key = getattr(resource, 'RESULT', resource.NAME)
     result = dict(after or getattr(resource, 'EMPTY', {})) if key is None else {key: after or {}}
+    if getattr(resource, 'PLAN', False):
+        result['changes'] = public(ctx.plan.changes)
     if change.notes:
         result['notes'] = list(change.notes)
     m.exit_json(changed=change.changed, diff=make_diff(change.before, after), **result)

@@ -82,7 +82,8 @@ def problems(row, res=None, module_path=None):
     lines = source.splitlines()
     for i, line in enumerate(lines):  # AWS's waiters (aws_wait) where they exist; a poll of its own says why none fits
         if 'wait_for(' in line and not line.lstrip().startswith(('def ', '#', 'from ')):
-            if not any('waiter' in before.lower() for before in lines[max(0, i - 8):i + 1]):
+            start = max([j for j in range(i + 1) if lines[j].startswith('def ')] or [0])  # its function, docstring included
+            if not any('waiter' in before.lower() for before in lines[start:i + 1]):
                 found.append('line %d: a wait of its own (wait_for) that does not say why no AWS waiter fits' % (i + 1))
     found.extend(module_problems(row, module_path or os.path.join(ROOT, 'plugins', 'modules', row.module + '.py')))
     return found
