@@ -18,9 +18,17 @@ def switch_play(playbook):
     return plays[0]
 
 
+def flat(tasks):
+    for task in tasks:
+        if 'block' in task:
+            yield from flat(task['block'])  # the work of a play that holds the deploy lock (its rescue releases it)
+        else:
+            yield task
+
+
 def steps(play):
     out = []
-    for task in play['tasks']:
+    for task in flat(play['tasks']):
         for key in ('ansible.builtin.import_role', 'ansible.builtin.include_role'):
             if key in task:
                 out.append('%s:%s' % (task[key]['name'].split('.')[-1], task[key].get('tasks_from', 'main')))
