@@ -20,6 +20,19 @@ def stack_group(name):
     return stack.stack_group(str(name))
 
 
+def stack_name(what, stack_name):
+    """The name of ``stack_name``'s resource ``what``: ``<stack>-<what>`` (the rule of module_utils/stack.py the modules
+    and the inventory plugin apply). Fails on a stack name the stack-name rule refuses, or on an empty ``what``."""
+    problem = stack.stack_name_problem(stack_name if isinstance(stack_name, str) else str(stack_name))
+    if problem:
+        raise AnsibleFilterError('stack_name: %s; set stack_name in the inventory (ec2.yml, stack:) or with -e stack_name=...' % problem)
+    what = u'%s' % (what,) if what is not None else u''
+    if not what.strip():
+        raise AnsibleFilterError("stack_name: the resource's part of the name (the filter's input) is empty; write 'web' | "
+                                 "seed.laravel_aws.stack_name(stack_name)")
+    return stack.resource_name(stack_name, what)
+
+
 def stack_name_problem(name):
     """'' when ``name`` is a usable stack name, else the sentence saying why not."""
     return stack.stack_name_problem(name if isinstance(name, str) else str(name)) or ''
@@ -58,5 +71,5 @@ def aws_tags_problem(tags, service, operation):
 
 class FilterModule(object):
     def filters(self):
-        return {'stack_group': stack_group, 'stack_name_problem': stack_name_problem, 'secret_problem': secret_problem,
+        return {'stack_group': stack_group, 'stack_name': stack_name, 'stack_name_problem': stack_name_problem, 'secret_problem': secret_problem,
                 'aws_rule_problem': aws_rule_problem, 'aws_tags_problem': aws_tags_problem}

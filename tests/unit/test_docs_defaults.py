@@ -35,9 +35,13 @@ def documented_rows(path):
 
 def written_forms(default):
     """A default as the docs may write it: itself, or a template's variables as <name> (`<stack_name>-alb`
-    for "{{ stack_name }}-alb"), or the variable alone (`stack_name` for "{{ stack_name }}")."""
+    for "{{ stack_name }}-alb" or "{{ 'alb' | seed.laravel_aws.stack_name(stack_name) }}"), or the variable alone
+    (`stack_name` for "{{ stack_name }}")."""
     forms = [default]
     if isinstance(default, str) and '{{' in default:
+        named = re.match(r"""^\{\{\s*'([a-z0-9-]+)'\s*\|\s*seed\.laravel_aws\.stack_name\(\s*([a-z_]+)\s*\)\s*\}\}$""", default)
+        if named:
+            forms.append('<%s>-%s' % (named.group(2), named.group(1)))
         forms.append(re.sub(r'\{\{\s*([a-z_]+)\s*\}\}', r'<\1>', default))
         alone = re.match(r'^\{\{\s*([a-z_]+)\s*\}\}$', default)
         if alone:
