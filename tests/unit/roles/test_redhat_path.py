@@ -52,15 +52,14 @@ def native(value, variables):
     return env().compile_expression(expr)(**variables)
 
 
-# The web server's names are the apache role's (tasks_from: names); the roles that use them load them from there.
-NAMES_FROM_APACHE = ('php', 'laravel')
+# The web server's names are the common role's (vars/<family>.yml), loaded by every role's dependency on it.
 
 
 def role_vars(role, **extra):
-    # A new host: every package a role wants is missing (the apache role's tasks_from: package_cache sets this).
+    # A new host: every package a role wants is missing (the common role's tasks_from: packages sets this).
     variables = {'ansible_facts': FACTS, 'ansible_managed': 'Ansible managed', 'ansible_play_hosts_all': ['web1'],
-                 'inventory_hostname': 'web1', 'apache_packages_missing': ['(every wanted package)']}
-    paths = ('roles/apache/vars/RedHat.yml',) if role in NAMES_FROM_APACHE else ()
+                 'inventory_hostname': 'web1', 'common_packages_missing': ['(every wanted package)']}
+    paths = ('roles/common/defaults/main.yml', 'roles/common/vars/RedHat.yml')
     computed = ('roles/php/vars/main.yml',) if role == 'php' else ()  # php_packages, from the family's names
     for path in paths + ('roles/%s/defaults/main.yml' % role, 'roles/%s/vars/RedHat.yml' % role) + computed:
         raw = load(path)
@@ -71,8 +70,9 @@ def role_vars(role, **extra):
     return variables
 
 
-def active(tasks, variables, inherited=()):
-    """(task, module, args) of every task that would run, blocks flattened, whens decided."""
+def active(tasks, variables, inherited=(), role=None):
+    """(task, module, args) of every task that would run, blocks flattened, whens decided; the OS's own tasks
+    (include_tasks: setup-<os family>.yml, the geerlingguy way) followed into the role's file."""
     out = []
     for task in tasks:
         whens = list(inherited)
@@ -81,10 +81,13 @@ def active(tasks, variables, inherited=()):
         if not all(bool(env().compile_expression(str(w))(**variables)) for w in whens):
             continue
         if 'block' in task:
-            out.extend(active(task['block'], variables, whens))
-            out.extend(active(task.get('always', []), variables, whens))
+            out.extend(active(task['block'], variables, whens, role))
+            out.extend(active(task.get('always', []), variables, whens, role))
             continue
         module = next(k for k in task if k.startswith(('ansible.builtin.', 'community.')))
+        if module == 'ansible.builtin.include_tasks' and role and 'setup-' in task[module]:
+            out.extend(active(load('roles/%s/tasks/%s' % (role, render(task[module], variables))), variables, whens, role))
+            continue
         out.append((task, module, render(task[module], dict(variables, item={}))
                     if 'loop' not in task else task[module]))
     return out
@@ -97,7 +100,7 @@ def services(tasks):
 
 def test_php_runs_in_php_fpm_enabled_started_and_restarted_on_change():
     v = role_vars('php')
-    tasks = active(load('roles/php/tasks/main.yml'), v)
+    tasks = active(load('roles/php/tasks/main.yml'), v, role='php')
     fpm = services(tasks).get('php-fpm')
     assert fpm and fpm['state'] == 'started' and fpm['enabled'] is True, 'php-fpm is never enabled and started'
     packages = [args for task, module, args in tasks if module == 'ansible.builtin.package'][0]
@@ -110,7 +113,7 @@ def test_php_runs_in_php_fpm_enabled_started_and_restarted_on_change():
 
 def test_apache_hands_php_to_php_fpm_through_proxy_fcgi():
     v = role_vars('php')
-    tasks = active(load('roles/php/tasks/main.yml'), v)
+    tasks = active(load('roles/php/tasks/main.yml'), v, role='php')
     confs = [args for task, module, args in tasks if module == 'ansible.builtin.template' and args['dest'].startswith('/etc/httpd/conf.d/')]
     assert confs, 'nothing tells httpd to hand .php requests to php-fpm'
     with open(os.path.join(ROOT, 'roles/php/templates', confs[0]['src'])) as f:
@@ -123,17 +126,22 @@ def test_apache_hands_php_to_php_fpm_through_proxy_fcgi():
 
 
 def test_apache_and_postgresql_services_on_redhat():
-    apache = active(load('roles/apache/tasks/main.yml'), role_vars('apache', apache_manage_permissions=False))
+    apache = active(load('roles/apache/tasks/main.yml'), role_vars('apache', apache_manage_permissions=False), role='apache')
     assert services(apache).get('httpd', {}).get('state') == 'started'
+    # setup-RedHat.yml: httpd runs with the web group and the umask 0002 (a unit drop-in); no Debian-only module
+    assert any(module == 'ansible.builtin.lineinfile' and args['line'] == 'Group apache' for task, module, args in apache)
+    assert any(module == 'ansible.builtin.template' and args['dest'] == '/etc/systemd/system/httpd.service.d/umask.conf'
+               for task, module, args in apache)
+    assert not any(module.startswith('community.general.apache2') for task, module, args in apache)
     pg = role_vars('postgresql')
-    tasks = active(load('roles/postgresql/tasks/main.yml'), pg)
+    tasks = active(load('roles/postgresql/tasks/main.yml'), pg, role='postgresql')
     assert services(tasks).get('postgresql', {}).get('state') == 'started'
     packages = [args for task, module, args in tasks if module == 'ansible.builtin.package'][0]['name']
     assert 'postgresql15-server' in packages and 'postgresql15-contrib' in packages
     assert any(module == 'ansible.builtin.command' and 'postgresql-setup' in str(args) for task, module, args in tasks)
 
 
-@pytest.mark.parametrize('role', ['apache', 'php', 'postgresql', 'composer', 'laravel'])
+@pytest.mark.parametrize('role', ['common', 'apache', 'php', 'postgresql', 'composer', 'laravel'])
 def test_every_redhat_vars_file_renders(role):
     v = role_vars(role)
     for key in load('roles/%s/vars/RedHat.yml' % role):
