@@ -26,6 +26,7 @@ def env():
     e.filters['basename'] = os.path.basename
     e.filters['dirname'] = os.path.dirname
     e.globals['omit'] = '__omit__'
+    e.globals['lookup'] = lambda plugin, name, default='': os.environ.get(name, default) if plugin.endswith('env') else None
     return e
 
 
