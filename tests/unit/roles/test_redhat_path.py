@@ -27,6 +27,7 @@ def env():
     e.filters['dirname'] = os.path.dirname
     e.globals['omit'] = '__omit__'
     e.globals['lookup'] = lambda plugin, name, default='': os.environ.get(name, default) if plugin.endswith('env') else None
+    e.tests['changed'] = lambda result: bool(result.get('changed'))
     return e
 
 
@@ -61,7 +62,7 @@ def role_vars(role, **extra):
     variables = {'ansible_facts': FACTS, 'ansible_managed': 'Ansible managed', 'ansible_play_hosts_all': ['web1'],
                  'inventory_hostname': 'web1', 'common_packages_missing': ['(every wanted package)']}
     paths = ('roles/common/defaults/main.yml', 'roles/common/vars/RedHat.yml')
-    computed = ('roles/php/vars/main.yml',) if role == 'php' else ()  # php_packages, from the family's names
+    computed = ('roles/%s/vars/main.yml' % role,) if role in ('php', 'composer') else ()  # php_packages, composer_method
     for path in paths + ('roles/%s/defaults/main.yml' % role, 'roles/%s/vars/RedHat.yml' % role) + computed:
         raw = load(path)
         for dummy in range(3):  # values that refer to other values
@@ -147,3 +148,13 @@ def test_every_redhat_vars_file_renders(role):
     v = role_vars(role)
     for key in load('roles/%s/vars/RedHat.yml' % role):
         assert v[key] is not None and '{{' not in str(v[key]), key
+
+
+def test_composer_comes_from_its_verified_installer_by_default():
+    """composer_install_method's empty default is the OS family's way (vars/RedHat.yml): the installer, never a package."""
+    v = role_vars('composer', composer_installer_sha384='0' * 96, composer_installed={'stat': {'exists': False}},
+                  composer_from_package={'changed': False}, composer_tmp={'path': '/tmp/seed-composer.x'})
+    assert v['composer_install_method'] == '' and v['composer_method'] == 'installer'
+    tasks = active(load('roles/composer/tasks/main.yml'), v, role='composer')
+    modules = [module for task, module, args in tasks]
+    assert 'ansible.builtin.package' not in modules and 'ansible.builtin.get_url' in modules
