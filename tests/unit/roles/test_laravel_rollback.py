@@ -158,7 +158,7 @@ def log_release(play, root, changed=True, user=None, found=()):
                           laravel_releases_found={'files': list(found)}, **extra))
 
 
-def test_the_release_that_went_live_is_one_line_of_json_0640(play, tmp_path):
+def test_the_release_that_went_live_is_one_line_of_json_0664(play, tmp_path):
     root = tmp_path / 'app'
     root.mkdir()
     write_log(root, NAMES)
@@ -171,7 +171,7 @@ def test_the_release_that_went_live_is_one_line_of_json_0640(play, tmp_path):
     assert last['release'] == COMMIT[:12] and last['commit'] == COMMIT and last['user'] == 'alice'
     assert re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', last['time']), last['time']
     st = os.stat(str(root / 'releases.log'))
-    assert stat.S_IMODE(st.st_mode) == 0o640
+    assert stat.S_IMODE(st.st_mode) == 0o664
     assert pwd.getpwuid(st.st_uid).pw_name == ME['laravel_deploy_user'] and grp.getgrgid(st.st_gid).gr_name == ME['laravel_web_group']
 
 
@@ -202,4 +202,4 @@ def test_a_host_deployed_before_the_log_starts_it_with_its_checked_releases(play
     lines = [json.loads(line) for line in (bare / 'releases.log').read_text().splitlines()]
     assert [line['release'] for line in lines] == list(NAMES) + [COMMIT[:12]]
     assert lines[0] == {'release': NAMES[0], 'commit': None, 'time': '1970-01-01T00:16:40Z', 'user': None}
-    assert stat.S_IMODE(os.stat(str(bare / 'releases.log')).st_mode) == 0o640
+    assert stat.S_IMODE(os.stat(str(bare / 'releases.log')).st_mode) == 0o664

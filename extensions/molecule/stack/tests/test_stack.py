@@ -137,7 +137,7 @@ def test_the_release_log_has_one_line_per_release_put_live_in_order(web):
     rollbacks: one line per release a deploy put live, the live one last; no line for the rerun, the failed release or
     a rollback; release one, pruned from the host, stays in the log."""
     log = web.file('%s/releases.log' % APP)
-    assert log.mode == 0o640 and log.user == 'ec2-user' and log.group == 'apache'
+    assert log.mode == 0o664 and log.user == 'ec2-user' and log.group == 'apache'
     lines = [json.loads(line) for line in log.content_string.splitlines()]
     assert all(sorted(line) == ['commit', 'release', 'time', 'user'] for line in lines), lines
     assert all(re.match(r'^[0-9a-f]{40}$', line['commit']) and line['commit'].startswith(line['release']) for line in lines)
