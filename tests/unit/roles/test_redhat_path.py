@@ -26,6 +26,8 @@ def env():
     e.filters['basename'] = os.path.basename
     e.filters['dirname'] = os.path.dirname
     e.globals['omit'] = '__omit__'
+    e.globals['lookup'] = lambda plugin, name, default='': os.environ.get(name, default) if plugin.endswith('env') else None
+    e.tests['changed'] = lambda result: bool(result.get('changed'))
     return e
 
 
@@ -52,16 +54,15 @@ def native(value, variables):
     return env().compile_expression(expr)(**variables)
 
 
-# The web server's names are the apache role's (tasks_from: names); the roles that use them load them from there.
-NAMES_FROM_APACHE = ('php', 'laravel')
+# The web server's names are the common role's (vars/<family>.yml), loaded by every role's dependency on it.
 
 
 def role_vars(role, **extra):
-    # A new host: every package a role wants is missing (the apache role's tasks_from: package_cache sets this).
+    # A new host: every package a role wants is missing (the common role's tasks_from: packages sets this).
     variables = {'ansible_facts': FACTS, 'ansible_managed': 'Ansible managed', 'ansible_play_hosts_all': ['web1'],
-                 'inventory_hostname': 'web1', 'apache_packages_missing': ['(every wanted package)']}
-    paths = ('roles/apache/vars/RedHat.yml',) if role in NAMES_FROM_APACHE else ()
-    computed = ('roles/php/vars/main.yml',) if role == 'php' else ()  # php_packages, from the family's names
+                 'inventory_hostname': 'web1', 'common_packages_missing': ['(every wanted package)']}
+    paths = ('roles/common/defaults/main.yml', 'roles/common/vars/RedHat.yml')
+    computed = ('roles/%s/vars/main.yml' % role,) if role in ('php', 'composer') else ()  # php_packages, composer_method
     for path in paths + ('roles/%s/defaults/main.yml' % role, 'roles/%s/vars/RedHat.yml' % role) + computed:
         raw = load(path)
         for dummy in range(3):  # values that refer to other values
@@ -71,8 +72,9 @@ def role_vars(role, **extra):
     return variables
 
 
-def active(tasks, variables, inherited=()):
-    """(task, module, args) of every task that would run, blocks flattened, whens decided."""
+def active(tasks, variables, inherited=(), role=None):
+    """(task, module, args) of every task that would run, blocks flattened, whens decided; the OS's own tasks
+    (include_tasks: setup-<os family>.yml, the geerlingguy way) followed into the role's file."""
     out = []
     for task in tasks:
         whens = list(inherited)
@@ -81,10 +83,13 @@ def active(tasks, variables, inherited=()):
         if not all(bool(env().compile_expression(str(w))(**variables)) for w in whens):
             continue
         if 'block' in task:
-            out.extend(active(task['block'], variables, whens))
-            out.extend(active(task.get('always', []), variables, whens))
+            out.extend(active(task['block'], variables, whens, role))
+            out.extend(active(task.get('always', []), variables, whens, role))
             continue
         module = next(k for k in task if k.startswith(('ansible.builtin.', 'community.')))
+        if module == 'ansible.builtin.include_tasks' and role and 'setup-' in task[module]:
+            out.extend(active(load('roles/%s/tasks/%s' % (role, render(task[module], variables))), variables, whens, role))
+            continue
         out.append((task, module, render(task[module], dict(variables, item={}))
                     if 'loop' not in task else task[module]))
     return out
@@ -97,7 +102,7 @@ def services(tasks):
 
 def test_php_runs_in_php_fpm_enabled_started_and_restarted_on_change():
     v = role_vars('php')
-    tasks = active(load('roles/php/tasks/main.yml'), v)
+    tasks = active(load('roles/php/tasks/main.yml'), v, role='php')
     fpm = services(tasks).get('php-fpm')
     assert fpm and fpm['state'] == 'started' and fpm['enabled'] is True, 'php-fpm is never enabled and started'
     packages = [args for task, module, args in tasks if module == 'ansible.builtin.package'][0]
@@ -110,7 +115,7 @@ def test_php_runs_in_php_fpm_enabled_started_and_restarted_on_change():
 
 def test_apache_hands_php_to_php_fpm_through_proxy_fcgi():
     v = role_vars('php')
-    tasks = active(load('roles/php/tasks/main.yml'), v)
+    tasks = active(load('roles/php/tasks/main.yml'), v, role='php')
     confs = [args for task, module, args in tasks if module == 'ansible.builtin.template' and args['dest'].startswith('/etc/httpd/conf.d/')]
     assert confs, 'nothing tells httpd to hand .php requests to php-fpm'
     with open(os.path.join(ROOT, 'roles/php/templates', confs[0]['src'])) as f:
@@ -123,18 +128,33 @@ def test_apache_hands_php_to_php_fpm_through_proxy_fcgi():
 
 
 def test_apache_and_postgresql_services_on_redhat():
-    apache = active(load('roles/apache/tasks/main.yml'), role_vars('apache', apache_manage_permissions=False))
+    apache = active(load('roles/apache/tasks/main.yml'), role_vars('apache', apache_manage_permissions=False), role='apache')
     assert services(apache).get('httpd', {}).get('state') == 'started'
+    # setup-RedHat.yml: httpd runs with the web group and the umask 0002 (a unit drop-in); no Debian-only module
+    assert any(module == 'ansible.builtin.lineinfile' and args['line'] == 'Group apache' for task, module, args in apache)
+    assert any(module == 'ansible.builtin.template' and args['dest'] == '/etc/systemd/system/httpd.service.d/umask.conf'
+               for task, module, args in apache)
+    assert not any(module.startswith('community.general.apache2') for task, module, args in apache)
     pg = role_vars('postgresql')
-    tasks = active(load('roles/postgresql/tasks/main.yml'), pg)
+    tasks = active(load('roles/postgresql/tasks/main.yml'), pg, role='postgresql')
     assert services(tasks).get('postgresql', {}).get('state') == 'started'
     packages = [args for task, module, args in tasks if module == 'ansible.builtin.package'][0]['name']
     assert 'postgresql15-server' in packages and 'postgresql15-contrib' in packages
     assert any(module == 'ansible.builtin.command' and 'postgresql-setup' in str(args) for task, module, args in tasks)
 
 
-@pytest.mark.parametrize('role', ['apache', 'php', 'postgresql', 'composer', 'laravel'])
+@pytest.mark.parametrize('role', ['common', 'apache', 'php', 'postgresql', 'composer', 'laravel'])
 def test_every_redhat_vars_file_renders(role):
     v = role_vars(role)
     for key in load('roles/%s/vars/RedHat.yml' % role):
         assert v[key] is not None and '{{' not in str(v[key]), key
+
+
+def test_composer_comes_from_its_verified_installer_by_default():
+    """composer_install_method's empty default is the OS family's way (vars/RedHat.yml): the installer, never a package."""
+    v = role_vars('composer', composer_installer_sha384='0' * 96, composer_installed={'stat': {'exists': False}},
+                  composer_from_package={'changed': False}, composer_tmp={'path': '/tmp/seed-composer.x'})
+    assert v['composer_install_method'] == '' and v['composer_method'] == 'installer'
+    tasks = active(load('roles/composer/tasks/main.yml'), v, role='composer')
+    modules = [module for task, module, args in tasks]
+    assert 'ansible.builtin.package' not in modules and 'ansible.builtin.get_url' in modules

@@ -1,5 +1,6 @@
 """What a user sees on the stack converged by postgresql (db) and apache, php, composer and
 laravel (two web hosts, Debian 12 and 13), after the side effects of side_effect.yml."""
+import json
 import os
 import re
 
@@ -129,6 +130,22 @@ def test_release_layout(web):
     # sessions and logs land in shared storage, group-writable
     web.check_output('curl -s http://127.0.0.1/')
     assert web.check_output('ls %s/shared/storage/logs' % APP).startswith('laravel-')
+
+
+def test_the_release_log_has_one_line_per_release_put_live_in_order(web):
+    """releases.log after converge (release one), its rerun, releases two, four and five, a failed release and three
+    rollbacks: one line per release a deploy put live, the live one last; no line for the rerun, the failed release or
+    a rollback; release one, pruned from the host, stays in the log."""
+    log = web.file('%s/releases.log' % APP)
+    assert log.mode == 0o664 and log.user == 'ec2-user' and log.group == 'apache'
+    lines = [json.loads(line) for line in log.content_string.splitlines()]
+    assert all(sorted(line) == ['commit', 'release', 'time', 'user'] for line in lines), lines
+    assert all(re.match(r'^[0-9a-f]{40}$', line['commit']) and line['commit'].startswith(line['release']) for line in lines)
+    assert all(re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', line['time']) and line['user'] for line in lines)
+    names = [line['release'] for line in lines]
+    assert len(names) == 4 and len(set(names)) == 4, names
+    assert names[-1] == os.path.basename(web.file('%s/current' % APP).linked_to)
+    assert not web.file('%s/releases/%s' % (APP, names[0])).exists
 
 
 def test_both_web_hosts_share_one_app_key_and_serve_the_same_release(web):
