@@ -59,7 +59,7 @@ def test_the_defaults_hold_the_region_and_only_the_endpoint_and_profile_that_are
 
 def test_a_module_of_the_group_gets_them(tmp_path):
     # nothing listens on port 9: the error names the endpoint the module was given by module_defaults alone
-    call = [{'name': 'Call', 'seed.laravel_aws.target': {'stack': 'demo', 'target_group': 'demo-web', 'targets': ['i-0123456789abcdef0'],
-                                                        'wait': False}}]
+    target = {'stack': 'demo', 'target_group': 'demo-web', 'targets': ['i-0123456789abcdef0'], 'wait': False}
+    call = [{'name': 'Call', 'seed.laravel_aws.target': target}]
     proc = run(tmp_path, call, '-e', 'stack_aws_endpoint_url=http://127.0.0.1:9')
     assert proc.returncode != 0 and 'http://127.0.0.1:9/' in proc.output, proc.output[-2000:]

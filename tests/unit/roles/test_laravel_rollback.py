@@ -16,8 +16,8 @@ ME = {'laravel_deploy_user': pwd.getpwuid(os.getuid()).pw_name, 'laravel_web_gro
 
 
 def write_log(root, names):
-    (root / 'releases.log').write_text(''.join(json.dumps({'release': n, 'commit': n[-4:] * 10, 'time': '2026-12-0%dT00:00:00Z' % (i + 1),
-                                                            'user': 'alice'}) + '\n' for i, n in enumerate(names)))
+    lines = [{'release': n, 'commit': n[-4:] * 10, 'time': '2026-12-0%dT00:00:00Z' % (i + 1), 'user': 'alice'} for i, n in enumerate(names)]
+    (root / 'releases.log').write_text(''.join(json.dumps(line) + '\n' for line in lines))
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ GOOD = {'laravel_repo': 'https://example.com/app.git', 'laravel_db_password': 'p
 
 def validate(vars):
     return [{'name': 'validate', 'ansible.builtin.include_role': {'name': 'seed.laravel_aws.laravel', 'tasks_from': 'validate'},
-             'vars': dict(GOOD, **vars)},
-]
+             'vars': dict(GOOD, **vars)}]
 
 
 def test_laravel_root_without_laravel_path_says_nothing_of_it(play):

@@ -49,8 +49,8 @@ class Scripted:
 
     def __init__(self, service, answers):
         import botocore.session
-        self.real = botocore.session.get_session().create_client(service, region_name='us-east-1',
-                                                                  aws_access_key_id='x', aws_secret_access_key='x')
+        session = botocore.session.get_session()
+        self.real = session.create_client(service, region_name='us-east-1', aws_access_key_id='x', aws_secret_access_key='x')
         self.answers = list(answers)
         self.reads = 0
 

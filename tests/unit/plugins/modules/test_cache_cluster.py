@@ -8,7 +8,7 @@ import pytest
 from ansible.module_utils import basic
 from botocore.exceptions import ConnectionClosedError
 
-from ansible_collections.seed.laravel_aws.plugins.module_utils import elasticache, retries, waiters
+from ansible_collections.seed.laravel_aws.plugins.module_utils import retries, waiters
 from ansible_collections.seed.laravel_aws.plugins.modules import cache_cluster
 
 from ...conftest import REGION, mutating
