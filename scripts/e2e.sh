@@ -143,7 +143,7 @@ code=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://$alb/")
 if ansible-playbook -i inventory/aws playbooks/rollback.yml -e "@$DEMO/vars.yml" -e release=no-such-release > "$DEMO/rollback-typo.log" 2>&1; then
   fail "rollback.yml -e release=no-such-release succeeded"
 fi
-tr -s ' \n' ' ' < "$DEMO/rollback-typo.log" | grep -q 'laravel_rollback_release: no checked release no-such-release' \
+tr -s ' \n' ' ' < "$DEMO/rollback-typo.log" | grep -q 'laravel_rollback_release: no-such-release is not a release to go back to' \
   || { tail -30 "$DEMO/rollback-typo.log" >&2; fail "rollback.yml -e release=no-such-release did not name the release"; }
 if grep -q 'changed: \[demo-web-[0-9] -> localhost\]' "$DEMO/rollback-typo.log"; then fail "rollback.yml with a release that is not there changed the load balancer"; fi
 got=$(served_by /release.php 6) || fail "no release.php through the load balancer after the refused rollback"
