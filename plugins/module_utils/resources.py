@@ -26,7 +26,7 @@ __metaclass__ = type
 # The prefix of each service's actions in IAM (the Service Authorization Reference,
 # https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
 IAM_PREFIX = {'ec2': 'ec2', 'elbv2': 'elasticloadbalancing', 'acm': 'acm', 'rds': 'rds', 'elasticache': 'elasticache',
-              's3': 's3'}
+              's3': 's3', 'route53': 'route53'}
 
 # The IAM actions of an API operation, where they are not the operation's own name ("Required permissions for Amazon S3 API
 # operations", https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html); every other
