@@ -41,6 +41,7 @@ PROFILE = 'ansible.posix.profile_tasks,ansible.posix.profile_roles'
 MITOGEN_PHASES = ('rerun-mitogen', 'same-mitogen')
 TARGETS = {'rerun': 30.0, 'release': 60.0, 'same': 20.0, 'cold': 240.0}
 MITOGEN_VERSION = '0.3.54'
+SKIP_MITOGEN = False
 MITOGEN = os.path.join(ROOT, '.cache', 'mitogen', MITOGEN_VERSION)
 BASELINE = os.path.join(ROOT, 'bench', 'hosts-baseline.json')
 
@@ -198,6 +199,16 @@ def deploy_once(denv, commit, log):
     return took, out, recap(out)
 
 
+def mitogen_phases(denv, commit, figures, errors, logs, web_count, index):
+    """The opt-in Mitogen phases of one run, into figures and errors."""
+    site = ['ansible-playbook', '-i', 'inventory/aws', 'playbooks/site.yml', '-e', '@%s/vars.yml' % DEMO, '-e', 'site_strategy=mitogen_free']
+    figures['rerun-mitogen'], errors['rerun-mitogen'] = mitogen_phase(
+        denv, site, os.path.join(logs, 'rerun-mitogen-%d-%d.log' % (web_count, index)))
+    same = ['ansible-playbook', '-i', 'inventory/aws', 'playbooks/deploy.yml', '-e', '@%s/vars.yml' % DEMO, '-e', 'stack_app_version=%s' % commit]
+    figures['same-mitogen'], errors['same-mitogen'] = mitogen_phase(
+        denv, same, os.path.join(logs, 'same-mitogen-%d-%d.log' % (web_count, index)))
+
+
 def one_run(web_count, index, logs):
     """The four phases on a fresh stack of web_count web hosts: (seconds by phase, profiles, tasks per host)."""
     env = {'WEB_COUNT': str(web_count), 'SEED_DEMO_QUIET': '1'}
@@ -231,12 +242,11 @@ def one_run(web_count, index, logs):
     errors = {}
     web_hosts = sorted(h for h in hosts if '-web-' in h)
     task_anatomy = anatomy(denv, web_hosts[0], os.path.join(logs, 'anatomy-%d-%d.log' % (web_count, index))) if web_hosts else None
-    site = ['ansible-playbook', '-i', 'inventory/aws', 'playbooks/site.yml', '-e', '@%s/vars.yml' % DEMO, '-e', 'site_strategy=mitogen_free']
-    figures['rerun-mitogen'], errors['rerun-mitogen'] = mitogen_phase(
-        denv, site, os.path.join(logs, 'rerun-mitogen-%d-%d.log' % (web_count, index)))
-    same = ['ansible-playbook', '-i', 'inventory/aws', 'playbooks/deploy.yml', '-e', '@%s/vars.yml' % DEMO, '-e', 'stack_app_version=%s' % commit]
-    figures['same-mitogen'], errors['same-mitogen'] = mitogen_phase(
-        denv, same, os.path.join(logs, 'same-mitogen-%d-%d.log' % (web_count, index)))
+    if SKIP_MITOGEN:
+        errors.update(dict((p, 'not run (--no-mitogen)') for p in MITOGEN_PHASES))
+        figures.update(dict((p, None) for p in MITOGEN_PHASES))
+    else:
+        mitogen_phases(denv, commit, figures, errors, logs, web_count, index)
     web = [h for h in hosts if '-web-' in h]
     tasks = max(hosts[h].get('ok', 0) + hosts[h].get('skipped', 0) for h in web) if web else 0
     return {'web_count': web_count, 'run': index, 'seconds': figures, 'tasks_per_web_host': tasks,
@@ -361,8 +371,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--runs', type=int, default=3)
     parser.add_argument('--web-counts', type=int, nargs='+', default=[2, 4, 8])
+    parser.add_argument('--no-mitogen', action='store_true', help='skip the opt-in Mitogen phases (a before/after of the default)')
     parser.add_argument('--report', action='store_true', help='only write results-hosts.md from bench/results/hosts.json')
     args = parser.parse_args()
+    global SKIP_MITOGEN  # pylint: disable=global-statement
+    SKIP_MITOGEN = args.no_mitogen
     if args.report:
         with open(os.path.join(RESULTS, 'hosts.json')) as f:
             data = json.load(f)

@@ -127,10 +127,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--runs', type=int, default=3)
     parser.add_argument('--json', default=os.path.join(ROOT, 'bench', 'results', 'stack.json'))
+    parser.add_argument('--collections', nargs='+', choices=sorted(PLAYBOOKS), default=sorted(PLAYBOOKS),
+                        help='measure only these (a before/after of one collection at two commits)')
     args = parser.parse_args()
-    rows = dict((c, []) for c in PLAYBOOKS)
+    rows = dict((c, []) for c in PLAYBOOKS if c in args.collections)
     for i in range(args.runs):
-        for collection in PLAYBOOKS:
+        for collection in rows:
             rows[collection].append(measure(collection))
             print('run %d %s: %s' % (i + 1, collection, json.dumps(rows[collection][-1])), flush=True)
     result = {'runs': args.runs, 'phases': [phase[0] for phase in PHASES], 'collections': {}}
