@@ -50,6 +50,7 @@ def validate(p):
 
 
 def _read(ctx, zid):
+    zid = zone_id(zid)
     raw = ctx.client.get_hosted_zone(Id=zid)
     tags = ctx.client.list_tags_for_resource(ResourceType='hostedzone', ResourceId=zid).get('ResourceTagSet') or {}
     return {'raw': raw, 'tags': boto3_tags_to_dict(tags.get('Tags'))}
