@@ -37,7 +37,9 @@ def test_a_zone_and_an_alias_to_an_alb_made_rerun_with_reads_only_and_deleted(pl
     assert made['changed'] and changes(aws) == ['CreateHostedZone', 'ChangeTagsForResource'], (made.get('msg'), aws.requests())
     zid = made['route53_zone']['id']
     aws._get('/_seed/requests', method='DELETE')  # pylint: disable=protected-access
-    assert playbook([task('route53_zone', 'zone', **dict(zone, name='IT.example.com.'))]).task('zone')['changed'] is False
+    upper = dict(zone)
+    upper['name'] = 'IT.example.com.'
+    assert playbook([task('route53_zone', 'zone', **upper)]).task('zone')['changed'] is False
     assert changes(aws) == []
 
     record = {'zone': 'it.example.com', 'name': 'www.it.example.com', 'type': 'A', 'stack': 'it',
@@ -50,8 +52,10 @@ def test_a_zone_and_an_alias_to_an_alb_made_rerun_with_reads_only_and_deleted(pl
     assert kept['AliasTarget']['DNSName'] == 'dualstack.%s.' % lb['DNSName'].lower()
 
     aws._get('/_seed/requests', method='DELETE')  # pylint: disable=protected-access
-    other_words = dict(record, zone_id=zid, name='WWW.It.Example.Com', alias=dict(record['alias'], dns_name=lb['DNSName'].upper() + '.'))
+    other_words = dict(record)
     del other_words['zone']
+    other_words.update({'zone_id': zid, 'name': 'WWW.It.Example.Com',
+                        'alias': {'dns_name': lb['DNSName'].upper() + '.', 'hosted_zone_id': lb['CanonicalHostedZoneId']}})
     again = playbook([task('route53_record', 'record', **other_words)]).task('record')
     assert again['changed'] is False and changes(aws) == [], aws.requests()
 

@@ -115,8 +115,8 @@ def test_an_alias_must_target_a_load_balancer_of_the_region_and_its_zone(emu):
                for i, z in ((1, 'a'), (2, 'b'))]
     lb = elb.create_load_balancer(Name='demo-alb', Subnets=subnets)['LoadBalancers'][0]
     assert lb['CanonicalHostedZoneId'] == emulated.ALB_ZONES[REGION]
-    error = refused(lambda: change(r53, zid, 'UPSERT', alias={'DNSName': 'nope-1.us-east-1.elb.amazonaws.com',
-                                                               'HostedZoneId': 'Z35SXDOTRQ7X7K'}))
+    nowhere = {'DNSName': 'nope-1.us-east-1.elb.amazonaws.com', 'HostedZoneId': 'Z35SXDOTRQ7X7K'}
+    error = refused(lambda: change(r53, zid, 'UPSERT', alias=nowhere))
     assert error['Code'] == 'InvalidChangeBatch' and 'does not lie within the target zone' in error['Message']
     error = refused(lambda: change(r53, zid, 'UPSERT', alias={'DNSName': lb['DNSName'], 'HostedZoneId': 'Z1H1FL5HABSF5'}))
     assert error['Code'] == 'InvalidChangeBatch'

@@ -61,9 +61,9 @@ def test_an_alias_to_an_alb_in_other_words_and_as_aws_keeps_it(r53, run_module, 
     upper = dict(args, name='WWW.example.com.', alias={'dns_name': ALB.upper() + '.', 'hosted_zone_id': ALB_ZONE})
     assert run_module(route53_record.main, upper)['changed'] is False and mutating(calls) == []
     # AWS keeps an alias to an ALB as dualstack.<DNSName>
+    target = {'DNSName': 'dualstack.' + ALB + '.', 'HostedZoneId': ALB_ZONE, 'EvaluateTargetHealth': False}
     client.change_resource_record_sets(HostedZoneId=zid, ChangeBatch={'Changes': [{'Action': 'UPSERT', 'ResourceRecordSet': {
-        'Name': 'www.example.com.', 'Type': 'A', 'AliasTarget': {'DNSName': 'dualstack.' + ALB + '.', 'HostedZoneId': ALB_ZONE,
-                                                                'EvaluateTargetHealth': False}}}]})
+        'Name': 'www.example.com.', 'Type': 'A', 'AliasTarget': target}}]})
     del calls[:]
     assert run_module(route53_record.main, args)['changed'] is False and mutating(calls) == []
 
