@@ -117,8 +117,8 @@ def test_a_lost_create_answer_is_found_not_made_twice(r53, run_module, calls, mo
 
 
 def test_the_caller_reference_is_stable_and_refused_again_as_aws_does(r53, run_module):
-    """A create retried with its reference is refused (HostedZoneAlreadyExists), and found by name; a reference of a
-    deleted zone gives way to the next one."""
+    """The same inputs give the same reference (a retried create is one Route 53 de-duplicates), the next attempt another
+    (moto in-process does not refuse a reference twice; the emulator does: tests/unit/test_emulator_route53.py)."""
     from ansible_collections.seed.laravel_aws.plugins.module_utils import route53_zone as zone_utils
     d = zone_utils.validate(dict(ARGS, name='demo.example.com'))
     assert zone_utils.caller_reference(d) == zone_utils.caller_reference(dict(d)) != zone_utils.caller_reference(d, 1)
