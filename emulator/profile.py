@@ -61,6 +61,9 @@ DURATIONS = {
     # ACM: a certificate stays InUseBy a deleted listener for some seconds
     # (https://docs.aws.amazon.com/acm/latest/userguide/troubleshooting-delete.html)
     ('acm', 'certificate', 'in-use-after-delete'): 30,
+    # Route 53: a change is PENDING until it reaches every Route 53 name server, "generally within 60 seconds"
+    # (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html)
+    ('route53', 'change', 'insync'): 60,
 }
 
 
@@ -117,4 +120,5 @@ def hooks():
     from emulator.consistency import Consistency
     from emulator.lifecycle import Lifecycle
     from emulator.params import ParamRules
-    return [ParamRules(), Lifecycle(), Consistency()]
+    from emulator.route53 import Route53
+    return [ParamRules(), Lifecycle(), Consistency(), Route53()]

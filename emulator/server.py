@@ -99,6 +99,9 @@ def action_of(environ, body):
         return target.rsplit('.', 1)[-1]
     if signing_service(environ) == 's3':
         return s3_action(environ) or '%s %s' % (environ.get('REQUEST_METHOD'), environ.get('PATH_INFO'))
+    if signing_service(environ) == 'route53':  # a REST API too (emulator.route53)
+        from emulator import route53
+        return route53.action_of(environ) or '%s %s' % (environ.get('REQUEST_METHOD'), environ.get('PATH_INFO'))
     query = parse_qs(environ.get('QUERY_STRING', ''))
     if 'Action' in query:
         return query['Action'][0]
@@ -464,7 +467,7 @@ class Recorder:
 
         payload = b''.join(self.app(environ, recording_start_response))
         status = seen.get('status', 500)
-        if status == 200:
+        if 200 <= status < 300:  # Route 53's CreateHostedZone answers 201 Created
             for hook in self.hooks:
                 payload = hook.after(action, form, payload, region)
         headers = [(k, v) for k, v in seen.get('headers', [])
@@ -506,6 +509,9 @@ class Recorder:
             content_type = environ.get('CONTENT_TYPE') or 'application/x-amz-json-1.1'
         elif environ is not None and signing_service(environ) == 's3':
             data, content_type = s3_error(code, message), 'application/xml'
+        elif environ is not None and signing_service(environ) == 'route53':
+            from emulator.route53 import error_body
+            data, content_type = error_body(code, message), 'text/xml'
         else:
             data, content_type = ec2_error(code, message), 'text/xml'
         start_response(status, [('Content-Type', content_type), ('Content-Length', str(len(data))),

@@ -64,6 +64,10 @@ class Row:
 
 
 TABLE = (
+    # DNS: a record goes before the load balancer it points to
+    Row('route53_record', 'route53', (
+        'route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:GetHostedZone', 'route53:ListHostedZonesByName',
+        'route53:ListResourceRecordSets', 'route53:ListTagsForResource'), teardown=5),
     # load balancing: the load balancer first (its listeners, then its target groups), then what it used
     Row('load_balancer', 'elbv2', _ELB_TAGS + (
         'elasticloadbalancing:CreateListener', 'elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup',
@@ -84,6 +88,11 @@ TABLE = (
         'acm:AddTagsToCertificate', 'acm:DeleteCertificate', 'acm:DescribeCertificate', 'acm:GetCertificate', 'acm:ImportCertificate',
         'acm:ListCertificates', 'acm:ListTagsForCertificate', 'acm:RemoveTagsFromCertificate',
         'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTags'), teardown=20),
+    # a stack's own hosted zone, once its records are gone
+    Row('route53_zone', 'route53', (
+        'route53:CreateHostedZone', 'route53:DeleteHostedZone', 'route53:GetHostedZone', 'route53:ListHostedZonesByName',
+        'route53:ListResourceRecordSets', 'route53:ListTagsForResource', 'route53:ChangeTagsForResource',
+        'route53:UpdateHostedZoneComment'), teardown=25),
     # artifacts: kept by a teardown (their deletion is asked for apart)
     Row('s3_bucket', 's3', (
         's3:CreateBucket', 's3:PutBucketOwnershipControls', 's3:DeleteBucket', 's3:ListBucket', 's3:GetBucketLocation',
@@ -214,7 +223,8 @@ def teardown_order():
 
 
 READ_PREFIXES = ('Describe', 'Get', 'List')
-SIDS = {'ec2': 'Ec2', 'elbv2': 'LoadBalancing', 'acm': 'Certificates', 'rds': 'Rds', 'elasticache': 'ElastiCache', 's3': 'S3'}
+SIDS = {'ec2': 'Ec2', 'elbv2': 'LoadBalancing', 'acm': 'Certificates', 'rds': 'Rds', 'elasticache': 'ElastiCache', 's3': 'S3',
+        'route53': 'Route53'}
 
 
 def statements():

@@ -121,6 +121,9 @@ def call_is_repeatable(operation, kwargs):
     the module finds what the lost call made (by its tags) before creating again."""
     if operation.startswith(READ_PREFIXES) or kwargs.get('ClientToken'):
         return True
+    if operation == 'change_resource_record_sets' and all(
+            c.get('Action') == 'UPSERT' for c in (kwargs.get('ChangeBatch') or {}).get('Changes') or [{}]):
+        return True  # an UPSERT sent again sets the same record again (API_ChangeResourceRecordSets, UPSERT)
     if operation == 'import_certificate' and kwargs.get('CertificateArn'):
         return True  # a re-import under the same ARN: sent again, the ARN holds the same certificate
     return any(_matches(operation, names) for names, dummy in ALREADY_DONE)

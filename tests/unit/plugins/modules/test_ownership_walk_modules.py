@@ -172,6 +172,27 @@ def case_cache_cluster(ec2):
     return {'name': 'demo-cache'}, lambda: cache.describe_replication_groups(ReplicationGroupId='demo-cache')['ReplicationGroups']
 
 
+def _zone_of_demo_2():
+    r53 = client('route53')
+    zid = r53.create_hosted_zone(Name='demo.example.com', CallerReference='demo-2')['HostedZone']['Id'].split('/')[-1]
+    r53.change_tags_for_resource(ResourceType='hostedzone', ResourceId=zid, AddTags=OWNER)
+    return r53, zid
+
+
+def case_route53_zone(ec2):  # pylint: disable=unused-argument
+    r53, zid = _zone_of_demo_2()
+    return {'name': 'demo.example.com'}, lambda: [z for z in r53.list_hosted_zones()['HostedZones'] if z['Id'].endswith(zid)]
+
+
+def case_route53_record(ec2):  # pylint: disable=unused-argument
+    """Records carry no tags: their zone's Stack tag is what says whose they are."""
+    r53, zid = _zone_of_demo_2()
+    r53.change_resource_record_sets(HostedZoneId=zid, ChangeBatch={'Changes': [{'Action': 'CREATE', 'ResourceRecordSet': {
+        'Name': 'www.demo.example.com.', 'Type': 'A', 'TTL': 60, 'ResourceRecords': [{'Value': '192.0.2.1'}]}}]})
+    return {'zone': 'demo.example.com', 'name': 'www.demo.example.com', 'type': 'A'}, \
+        lambda: [r for r in r53.list_resource_record_sets(HostedZoneId=zid)['ResourceRecordSets'] if r['Type'] == 'A']
+
+
 CASES = dict((name[len('case_'):], f) for name, f in list(globals().items()) if name.startswith('case_'))
 
 
