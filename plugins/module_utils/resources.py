@@ -80,10 +80,12 @@ TABLE = (
     Row('target', 'elbv2', (
         'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:DescribeTargetGroups',
         'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeTags', 'ec2:DescribeInstances')),
+    # imported, or requested with its DNS validation records in a Route 53 zone
     Row('certificate', 'acm', (
         'acm:AddTagsToCertificate', 'acm:DeleteCertificate', 'acm:DescribeCertificate', 'acm:GetCertificate', 'acm:ImportCertificate',
-        'acm:ListCertificates', 'acm:ListTagsForCertificate', 'acm:RemoveTagsFromCertificate',
-        'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTags'), teardown=20),
+        'acm:ListCertificates', 'acm:ListTagsForCertificate', 'acm:RemoveTagsFromCertificate', 'acm:RequestCertificate',
+        'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTags',
+        'route53:ChangeResourceRecordSets', 'route53:GetHostedZone', 'route53:ListResourceRecordSets'), teardown=20),
     # artifacts: kept by a teardown (their deletion is asked for apart)
     Row('s3_bucket', 's3', (
         's3:CreateBucket', 's3:PutBucketOwnershipControls', 's3:DeleteBucket', 's3:ListBucket', 's3:GetBucketLocation',
@@ -214,7 +216,8 @@ def teardown_order():
 
 
 READ_PREFIXES = ('Describe', 'Get', 'List')
-SIDS = {'ec2': 'Ec2', 'elbv2': 'LoadBalancing', 'acm': 'Certificates', 'rds': 'Rds', 'elasticache': 'ElastiCache', 's3': 'S3'}
+SIDS = {'ec2': 'Ec2', 'elbv2': 'LoadBalancing', 'acm': 'Certificates', 'rds': 'Rds', 'elasticache': 'ElastiCache', 's3': 'S3',
+        'route53': 'Route53'}
 
 
 def statements():
