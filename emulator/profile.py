@@ -61,6 +61,12 @@ DURATIONS = {
     # ACM: a certificate stays InUseBy a deleted listener for some seconds
     # (https://docs.aws.amazon.com/acm/latest/userguide/troubleshooting-delete.html)
     ('acm', 'certificate', 'in-use-after-delete'): 30,
+    # ACM DNS validation (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html; emulator.acm): a requested
+    # certificate's CNAME records appear in DescribeCertificate some seconds after the request; ACM issues it a while
+    # after they resolve; after 72 hours pending it is VALIDATION_TIMED_OUT
+    ('acm', 'certificate', 'records'): 5,
+    ('acm', 'certificate', 'validating'): 60,
+    ('acm', 'certificate', 'validation-timeout'): 72 * 3600,
 }
 
 
@@ -117,4 +123,5 @@ def hooks():
     from emulator.consistency import Consistency
     from emulator.lifecycle import Lifecycle
     from emulator.params import ParamRules
-    return [ParamRules(), Lifecycle(), Consistency()]
+    from emulator.acm import Acm
+    return [ParamRules(), Lifecycle(), Consistency(), Acm()]
