@@ -479,7 +479,7 @@ def _validate_request(p, desired):
     if p['state'] != 'absent' and sans is None:
         sans = []  # present: the certificate's names are exactly these; absent: any of that domain and name
     seed = '|'.join([desired['name'], desired.get('stack') or '', domain] + sorted(sans or []))
-    desired['request'] = {'domain_name': domain, 'sans': sans, 'zone_id': zone, 'zone_name': None,
+    desired['request'] = {'domain_name': domain, 'sans': sans, 'zone_id': zone, 'zone_name': None, 'absent': p['state'] == 'absent',
                           'token': hashlib.sha256(seed.encode()).hexdigest()[:32]}  # IdempotencyToken: \w{1,32}
     return desired
 
@@ -535,7 +535,7 @@ def _find_requested(ctx, name, request, stack):
     if not same:
         return None
     raw = same[0]
-    if raw.get('Status') not in USABLE and request['sans'] is not None:
+    if raw.get('Status') not in USABLE and not request['absent']:
         raise ValidationError('domain_name', 'certificate %s (Name=%s, %s) is %s%s: ACM will never issue it. Delete it (state: '
                               'absent, same name and domain_name) and run again to request a new one' % (
                                   raw['CertificateArn'], name, request['domain_name'], raw.get('Status'),
