@@ -406,7 +406,7 @@ def delete(ctx, *, existing, desired=None):
     try:
         retry_in_use(lambda: ctx.call('delete_certificate', CertificateArn=arn), IN_USE, 'certificate %s' % arn,
                      lambda: ['%s (gone or no longer naming it, not yet released by ACM)' % u for u in _in_use_by(ctx, arn)],
-                     timeout=(desired or {}).get('delete_timeout', 300) if ctx.wait else 0)
+                     timeout=((desired or {}).get('delete_timeout') or ctx.wait_timeout) if ctx.wait else 0)
     except Exception as exc:  # pylint: disable=broad-except
         if error_code(exc) != 'ResourceNotFoundException':
             raise
@@ -461,6 +461,8 @@ def _validate_request(p, desired):
                               'request and each renewal by mail); use validation_method: DNS')
     if not p.get('domain_name'):
         raise ValidationError('domain_name', 'required to request a certificate (the options %s go with it)' % ', '.join(REQUEST_OPTIONS[1:]))
+    aws_rules.refuse_by_rules('acm', 'RequestCertificate', 'DomainName', str(p['domain_name']).strip().lower().rstrip('.'),
+                              'domain_name', 'put a longer name in subject_alternative_names (up to 253)')
     domain = _dns_name(p['domain_name'], 'domain_name', COMMON_NAME_MAX)
     sans = None
     if p.get('subject_alternative_names') is not None:

@@ -408,7 +408,7 @@ def test_bad_input_of_a_request_fails_before_any_call(acm, route53, run_module, 
     zone_id = hosted_zone(route53, 'example.org')
     label = 'a' * 64
     for extra, field, words in (
-            ({'domain_name': 'a' * 61 + '.com'}, 'domain_name', 'at most 64'),
+            ({'domain_name': 'a' * 61 + '.com'}, 'domain_name', 'cannot exceed 64 octets'),
             ({'subject_alternative_names': ['.'.join(['a' * 63] * 4)]}, 'subject_alternative_names', 'at most 253'),
             ({'subject_alternative_names': [label + '.example.com']}, 'subject_alternative_names', 'at most 63'),
             ({'domain_name': 'www.*.example.com'}, 'domain_name', 'leftmost label'),
