@@ -606,8 +606,10 @@ def _with_records(ctx, arn, made):
     validation, which needs the records first), so this polls DescribeCertificate (wait_for) for RECORDS_TIMEOUT
     seconds; then the answer is taken as it is (a warning names the domains without one). ``made``: this run requested
     it, so a NotFound right after is ACM not showing it yet."""
+    def read():
+        return ctx.client.describe_certificate(CertificateArn=arn)['Certificate']
+
     def fetch():
-        read = lambda: ctx.client.describe_certificate(CertificateArn=arn)['Certificate']  # noqa: E731
         return retry_not_found(read, ('ResourceNotFoundException',), 'certificate %s' % arn) if made else read()
     try:
         return wait_for(fetch, lambda raw: raw.get('Status') != 'PENDING_VALIDATION' or _records_complete(raw),
@@ -685,9 +687,8 @@ def _where(route53, zone_id, record):
 def _records_of_others(ctx, arn):
     """The validation record names other requested certificates of the account still use (ACM gives one domain the same
     record in every certificate of the account), which a delete leaves in the zone."""
-    others = [s['CertificateArn'] for s in ctx.client.paginate('list_certificates', 'CertificateSummaryList',
-                                                                Includes={'keyTypes': KEY_TYPES})
-              if s.get('Type') == 'AMAZON_ISSUED' and s['CertificateArn'] != arn]
+    listed = ctx.client.paginate('list_certificates', 'CertificateSummaryList', Includes={'keyTypes': KEY_TYPES})
+    others = [s['CertificateArn'] for s in listed if s.get('Type') == 'AMAZON_ISSUED' and s['CertificateArn'] != arn]
     raws = gather(*[lambda a=a: ctx.client.describe_certificate(CertificateArn=a)['Certificate'] for a in others])
     return set(name for raw in raws for name in _wanted_records(raw))
 

@@ -382,8 +382,8 @@ def test_the_timeout_names_the_records_acm_has_not_seen_and_the_status(acm, rout
         assert '%s CNAME %s' % (record['Name'], record['Value']) in failed['msg']
     assert 'write it in the DNS zone of www.example.com' in failed['msg']
     zone_id = hosted_zone(route53)
-    in_zone = run_module(certificate.main, request_args(wait_timeout=120, subject_alternative_names=[], domain_name='shop.example.com',
-                                                         validation_zone_id=zone_id))
+    in_zone = run_module(certificate.main, request_args(wait_timeout=120, subject_alternative_names=[],
+                                                        domain_name='shop.example.com', validation_zone_id=zone_id))
     assert in_zone['changed'] and in_zone['certificate']['status'] == 'ISSUED', in_zone.get('msg')
 
 
