@@ -73,6 +73,8 @@ def main(argv=None):
             sys.stderr.flush()
         dataplane = DataPlane(args.dataplane_dir, attach=dict(a.split('=', 1) for a in args.attach), log=log)
         dataplane.clean()  # whatever a crashed run left
+        from emulator import acm
+        acm.use_ca_folder(dataplane.state_dir)  # requested certificates signed by the CA the instances trust
         hooks.append(dataplane)
         from emulator.loadbalancer import LoadBalancers
         load_balancers = LoadBalancers(dataplane, log=log)

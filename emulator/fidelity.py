@@ -33,13 +33,15 @@ in-process moto) so that they behave as AWS documents:
   groups created and modified as AWS does.
 - ElastiCache (emulator.elasticache): cache subnet groups deleted and modified, replication groups
   with their member clusters, reader endpoint, statuses and AWS's create and modify rules.
+- ACM (emulator.acm): a requested certificate stays PENDING_VALIDATION until its DNS validation records
+  resolve in the emulator's Route 53, and is then issued by the emulator's CA.
 """
 
 import base64
 import functools
 import hashlib
 
-from emulator import amis, elasticache, rds
+from emulator import acm, amis, elasticache, rds
 
 PATCHED = []
 
@@ -209,4 +211,5 @@ def patch_moto():
     patch_s3()
     rds.patch_rds()  # RDS for PostgreSQL: the orderable options catalogue, subnet groups as AWS keeps them
     elasticache.patch_elasticache()  # ElastiCache's answers (emulator/elasticache.py)
+    acm.patch_acm()  # requested certificates validated by DNS and issued by the emulator's CA (emulator/acm.py)
     PATCHED.append(True)

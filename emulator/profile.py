@@ -64,6 +64,12 @@ DURATIONS = {
     # Route 53: a change is PENDING until it reaches every Route 53 name server, "generally within 60 seconds"
     # (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html)
     ('route53', 'change', 'insync'): 60,
+    # ACM DNS validation (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html; emulator.acm): a requested
+    # certificate's CNAME records appear in DescribeCertificate some seconds after the request; ACM issues it a while
+    # after they resolve; after 72 hours pending it is VALIDATION_TIMED_OUT
+    ('acm', 'certificate', 'records'): 5,
+    ('acm', 'certificate', 'validating'): 60,
+    ('acm', 'certificate', 'validation-timeout'): 72 * 3600,
 }
 
 
@@ -121,4 +127,5 @@ def hooks():
     from emulator.lifecycle import Lifecycle
     from emulator.params import ParamRules
     from emulator.route53 import Route53
-    return [ParamRules(), Lifecycle(), Consistency(), Route53()]
+    from emulator.acm import Acm
+    return [ParamRules(), Lifecycle(), Consistency(), Route53(), Acm()]

@@ -92,8 +92,28 @@ def s3_error(code, message):
             % (xml_escape(code), xml_escape(message), uuid.uuid4())).encode()
 
 
+_REST_ROUTES = {}
+
+
+def rest_action(environ, service):
+    """The operation of a REST request of ``service`` (Route 53: ChangeResourceRecordSets is POST
+    /2013-04-01/hostedzone/{Id}/rrset), by botocore's model's method and URI templates; None when none matches."""
+    if service not in _REST_ROUTES:
+        from botocore.loaders import create_loader
+        model = create_loader().load_service_model(service, 'service-2')
+        routes = []
+        for name, op in model['operations'].items():
+            uri = op['http']['requestUri'].split('?', 1)[0].rstrip('/') or '/'
+            pattern = re.sub(r'\\\{[^}]+\\\}', '[^/]+', re.escape(uri).replace('\\+', ''))
+            routes.append((op['http']['method'], re.compile('^%s/?$' % pattern), uri.count('{'), name))
+        _REST_ROUTES[service] = sorted(routes, key=lambda r: r[2])  # a literal segment before a {placeholder}
+    method, path = environ.get('REQUEST_METHOD'), environ.get('PATH_INFO') or '/'
+    return next((name for m, pattern, dummy, name in _REST_ROUTES[service] if m == method and pattern.match(path)), None)
+
+
 def action_of(environ, body):
-    """The API action of a request: the Action form field (EC2 query API), X-Amz-Target, or S3's REST operation."""
+    """The API action of a request: the Action form field (EC2 query API), X-Amz-Target, or S3's and Route 53's REST
+    operation."""
     target = environ.get('HTTP_X_AMZ_TARGET')
     if target:
         return target.rsplit('.', 1)[-1]

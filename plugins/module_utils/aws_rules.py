@@ -431,7 +431,7 @@ for _op in ('CreateReplicationGroup', 'CreateCacheSubnetGroup', 'AddTagsToResour
 
 # ACM (JSON protocol): InvalidTagException "One or both of the values that make up the key-value pair is not valid.
 # For example, you cannot specify a tag value that begins with aws:." (API_ImportCertificate, Errors).
-for _op in ('ImportCertificate', 'AddTagsToCertificate'):
+for _op in ('ImportCertificate', 'AddTagsToCertificate', 'RequestCertificate'):
     _row('acm', _op, 'Tags[].Key', 'Key 1-128 characters of letters, numbers, spaces and _ . : / = + - @; the aws: prefix is reserved',
          ACM_TAGS, 'InvalidTagException', 'One or both of the values that make up the key-value pair is not valid.',
          ['Stack', 'Name', 'k' * 128], ['aws:x', 'k' * 129, 'a*b', ''], {'length': (1, 128), 'not_prefix': ('aws:',), 'tag_chars': True})
@@ -442,6 +442,13 @@ _row('acm', 'ImportCertificate', 'Tags', 'You cannot apply tags when reimporting
      'InvalidParameterException', 'You cannot apply tags when reimporting a certificate.',
      [[{'Key': 'Name', 'Value': 'demo'}]], [[{'Key': 'Name', 'Value': 'demo'}]], {'forbidden_with': 'CertificateArn'},
      fail_with={'CertificateArn': 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000'})
+# RequestCertificate's DomainName: "the length of the domain name (technically, the Common Name) that you provide cannot
+# exceed 64 octets (characters), including periods" (API_RequestCertificate); botocore's model holds the pattern and the
+# 253 of a SAN. ACM answers ValidationException (CommonErrors) or InvalidDomainValidationOptionsException.
+_row('acm', 'RequestCertificate', 'DomainName', 'cannot exceed 64 octets (characters), including periods',
+     ACM_API % 'RequestCertificate', 'ValidationException',
+     "1 validation error detected: Value at 'domainName' failed to satisfy constraint: Member must have length less than or "
+     "equal to 64", ['www.example.com', '*.example.com', 'a' * 60 + '.com'], ['a' * 61 + '.com'], {'length': (1, 64)})
 
 # S3. "General purpose bucket naming rules" (the error: InvalidBucketName, "The specified bucket is not valid.",
 # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html). botocore itself refuses only characters outside
@@ -488,6 +495,8 @@ MODEL_ONLY = {
                     'DescribeReplicationGroups', 'ListTagsForResource', 'RemoveTagsFromResource'),
     'acm': ('DeleteCertificate', 'DescribeCertificate', 'GetCertificate', 'ListCertificates', 'ListTagsForCertificate',
             'RemoveTagsFromCertificate'),
+    # the validation records of a requested certificate
+    'route53': ('ChangeResourceRecordSets', 'GetHostedZone', 'ListResourceRecordSets'),
     's3': ('DeleteBucket', 'DeleteBucketPolicy', 'DeleteBucketTagging', 'DeleteObjects', 'GetBucketEncryption', 'GetBucketLocation',
            'GetBucketPolicy', 'GetBucketTagging', 'GetBucketVersioning', 'GetPublicAccessBlock', 'HeadBucket',
            'ListObjectVersions', 'PutBucketEncryption', 'PutBucketPolicy', 'PutBucketTagging', 'PutBucketVersioning',

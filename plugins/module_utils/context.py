@@ -164,12 +164,14 @@ class Context:
             raise RuntimeError('this context has no clients but its own: give Context(..., clients=...)')
         return self.clients(service)
 
-    def call(self, operation, **kwargs):
-        """A mutating call: sent (its answer returned), or in check mode recorded (``None`` returned)."""
+    def call(self, operation, service=None, **kwargs):
+        """A mutating call: sent (its answer returned), or in check mode recorded (``None`` returned). ``service``: the
+        call goes to that service's client (:meth:`aws`; a certificate's validation records in Route 53), else to
+        :attr:`client`."""
         if self.check_mode:
             self.recorded.append((operation, kwargs))
             return None
-        return getattr(self.client, operation)(**kwargs)
+        return getattr(self.client if service is None else self.aws(service), operation)(**kwargs)
 
     def live(self, func, *args, **kwargs):
         """``func(*args)`` only when calls are sent (a wait, a read that follows a create); else None."""

@@ -84,10 +84,12 @@ TABLE = (
     Row('target', 'elbv2', (
         'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:DescribeTargetGroups',
         'elasticloadbalancing:DescribeTargetHealth', 'elasticloadbalancing:DescribeTags', 'ec2:DescribeInstances')),
+    # imported, or requested with its DNS validation records in a Route 53 zone
     Row('certificate', 'acm', (
         'acm:AddTagsToCertificate', 'acm:DeleteCertificate', 'acm:DescribeCertificate', 'acm:GetCertificate', 'acm:ImportCertificate',
-        'acm:ListCertificates', 'acm:ListTagsForCertificate', 'acm:RemoveTagsFromCertificate',
-        'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTags'), teardown=20),
+        'acm:ListCertificates', 'acm:ListTagsForCertificate', 'acm:RemoveTagsFromCertificate', 'acm:RequestCertificate',
+        'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeTags',
+        'route53:ChangeResourceRecordSets', 'route53:GetHostedZone', 'route53:ListResourceRecordSets'), teardown=20),
     # a stack's own hosted zone, once its records are gone
     Row('route53_zone', 'route53', (
         'route53:CreateHostedZone', 'route53:DeleteHostedZone', 'route53:GetHostedZone', 'route53:ListHostedZonesByName',

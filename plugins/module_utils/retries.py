@@ -119,11 +119,10 @@ def call_is_repeatable(operation, kwargs):
     """A call whose answer was lost may be sent again if it is a read, carries a ClientToken,
     or is one whose repeat is harmless (see ALREADY_DONE). Creates without a token are not:
     the module finds what the lost call made (by its tags) before creating again."""
-    if operation.startswith(READ_PREFIXES) or kwargs.get('ClientToken'):
-        return True
-    if operation == 'change_resource_record_sets' and all(
-            c.get('Action') == 'UPSERT' for c in (kwargs.get('ChangeBatch') or {}).get('Changes') or [{}]):
-        return True  # an UPSERT sent again sets the same record again (API_ChangeResourceRecordSets, UPSERT)
+    if operation.startswith(READ_PREFIXES) or kwargs.get('ClientToken') or kwargs.get('IdempotencyToken'):
+        return True  # ACM's RequestCertificate: "ACM recognizes that you are requesting only one certificate"
+    if operation == 'change_resource_record_sets':  # UPSERTs only: sent again, they set the same records
+        return all(c.get('Action') == 'UPSERT' for c in (kwargs.get('ChangeBatch') or {}).get('Changes') or [{}])
     if operation == 'import_certificate' and kwargs.get('CertificateArn'):
         return True  # a re-import under the same ARN: sent again, the ARN holds the same certificate
     return any(_matches(operation, names) for names, dummy in ALREADY_DONE)

@@ -70,6 +70,7 @@ BASE = {
                                            'Tags': []},
     ('acm', 'ImportCertificate'): {'Certificate': b'-----BEGIN CERTIFICATE-----', 'PrivateKey': b'-----BEGIN PRIVATE KEY-----'},
     ('acm', 'AddTagsToCertificate'): {'CertificateArn': ARN_CERT, 'Tags': []},
+    ('acm', 'RequestCertificate'): {'DomainName': 'www.example.com', 'ValidationMethod': 'DNS'},
     ('s3', 'CreateBucket'): {'Bucket': 'demo-bucket'},
 }
 for _op in ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress'):

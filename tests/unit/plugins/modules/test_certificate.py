@@ -263,3 +263,205 @@ def test_absent_in_check_mode_plans_past_the_stacks_own_listener(aws, acm, pem, 
     real = run_module(certificate.main, {'name': 'demo-alb', 'stack': 'demo', 'state': 'absent'})
     assert real['failed'] and 'still used by' in real['msg']
     assert acm.describe_certificate(CertificateArn=arn)['Certificate']['CertificateArn'] == arn
+
+
+# -- a certificate requested from ACM, validated by DNS -----------------------------------------------------------------
+# moto in-process with the emulator's ACM rules (emulator.acm, applied by patch_moto as in the emulator): pending until
+# the validation records resolve in (moto's) Route 53, issued by the emulator's CA. One fake clock drives both the
+# emulator's time and the collection's waits (waiters.SLEEP/CLOCK), so nothing sleeps.
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, by):
+        self.now += max(by, 0.001)
+
+
+@pytest.fixture
+def clock(monkeypatch, tmp_path):
+    from emulator import acm as emulator_acm, profile as profile_mod
+    from ansible_collections.seed.laravel_aws.plugins.module_utils import waiters
+    c = Clock()
+    monkeypatch.setattr(emulator_acm, 'PROFILE', [profile_mod.Profile(clock=c)])
+    monkeypatch.setattr(emulator_acm, 'STATE', {})
+    monkeypatch.setattr(emulator_acm, 'CA_FOLDER', [str(tmp_path)])
+    monkeypatch.setattr(waiters, 'SLEEP', c.advance)
+    monkeypatch.setattr(waiters, 'CLOCK', c)
+    return c
+
+
+@pytest.fixture
+def route53(aws):
+    return boto3.client('route53', region_name=REGION)
+
+
+def hosted_zone(route53, name='example.com'):
+    return route53.create_hosted_zone(Name=name, CallerReference=name)['HostedZone']['Id'].rsplit('/', 1)[-1]
+
+
+def cnames(route53, zone_id):
+    return sorted((r['Name'], r['ResourceRecords'][0]['Value']) for r in
+                  route53.list_resource_record_sets(HostedZoneId=zone_id)['ResourceRecordSets'] if r['Type'] == 'CNAME')
+
+
+def requested(acm):
+    return [s for s in acm.list_certificates(Includes={'keyTypes': ['RSA_2048', 'EC_prime256v1']})['CertificateSummaryList']
+            if s['Type'] == 'AMAZON_ISSUED']
+
+
+def request_args(**extra):
+    out = {'name': 'demo-site', 'stack': 'demo', 'domain_name': 'example.com', 'subject_alternative_names': ['www.example.com']}
+    out.update(extra)
+    return out
+
+
+def test_request_writes_the_records_waits_for_issued_and_reruns_with_reads_only(acm, route53, run_module, calls, clock):
+    zone_id = hosted_zone(route53)
+    plan = run_module(certificate.main, request_args(validation_zone_id=zone_id), check_mode=True, diff=True)
+    assert plan['changed'] and plan['certificate']['arn'] is None and plan['certificate']['status'] == 'PENDING_VALIDATION'
+    assert plan['diff']['before'] == {} and mutating(calls) == [] and requested(acm) == [] and cnames(route53, zone_id) == []
+
+    made = run_module(certificate.main, request_args(validation_zone_id=zone_id, tags={'Tier': 'web'}), diff=True)
+    cert = made['certificate']
+    assert made['changed'] and not made.get('failed'), made.get('msg')
+    assert cert['status'] == 'ISSUED' and cert['type'] == 'AMAZON_ISSUED' and cert['arn'].startswith('arn:aws:acm:')
+    assert cert['domain_name'] == 'example.com' and cert['subject_alternative_names'] == ['www.example.com']
+    assert cert['tags'] == {'Tier': 'web', 'Stack': 'demo', 'Name': 'demo-site'}
+    assert sorted(r['domain_name'] for r in cert['validation_records']) == ['example.com', 'www.example.com']
+    assert cnames(route53, zone_id) == sorted((r['name'], r['value']) for r in cert['validation_records'])
+    assert sorted(set(mutating(calls))) == ['change_resource_record_sets', 'request_certificate']
+    assert len(requested(acm)) == 1 and made['diff']['before'] == {}
+
+    del calls[:]
+    again = run_module(certificate.main, request_args(validation_zone_id=zone_id), diff=True)
+    assert again['changed'] is False and mutating(calls) == [] and again['certificate']['arn'] == cert['arn'], again
+    assert again['certificate']['tags'] == cert['tags']  # tags omitted: left as they are
+
+    retag = run_module(certificate.main, request_args(validation_zone_id=zone_id, tags={'Owner': 'ops'}), diff=True)
+    assert retag['changed'] and retag['certificate']['tags'] == {'Owner': 'ops', 'Stack': 'demo', 'Name': 'demo-site'}
+    assert retag['diff']['before']['tags'] != retag['diff']['after']['tags']
+    kept = run_module(certificate.main, request_args(validation_zone_id=zone_id, tags={'Tier': 'web'}, purge_tags=False))
+    assert kept['changed'] and kept['certificate']['tags'] == {'Owner': 'ops', 'Tier': 'web', 'Stack': 'demo', 'Name': 'demo-site'}
+    assert len(requested(acm)) == 1
+
+
+def test_a_record_removed_from_the_zone_is_written_again_and_only_it(acm, route53, run_module, calls, clock):
+    zone_id = hosted_zone(route53)
+    made = run_module(certificate.main, request_args(validation_zone_id=zone_id))
+    (name, value) = cnames(route53, zone_id)[0]
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={'Changes': [{'Action': 'DELETE', 'ResourceRecordSet': {
+        'Name': name, 'Type': 'CNAME', 'TTL': 300, 'ResourceRecords': [{'Value': value}]}}]})
+    del calls[:]
+    again = run_module(certificate.main, request_args(validation_zone_id=zone_id))
+    assert again['changed'] and mutating(calls) == ['change_resource_record_sets'] and name in again['notes'][0]
+    assert len(cnames(route53, zone_id)) == 2 and again['certificate']['arn'] == made['certificate']['arn']
+
+
+def test_without_a_zone_the_records_are_returned_and_nothing_is_written(acm, route53, run_module, calls, clock):
+    zone_id = hosted_zone(route53)
+    made = run_module(certificate.main, request_args(wait=False))
+    cert = made['certificate']
+    assert made['changed'] and cert['status'] == 'PENDING_VALIDATION' and cnames(route53, zone_id) == []
+    records = cert['validation_records']
+    assert [(r['domain_name'], r['type']) for r in sorted(records, key=lambda r: r['domain_name'])] == [
+        ('example.com', 'CNAME'), ('www.example.com', 'CNAME')]
+    assert all(r['name'].endswith(r['domain_name'] + '.') and r['value'].endswith('.acm-validations.aws.') for r in records)
+    assert 'change_resource_record_sets' not in calls and 'get_hosted_zone' not in calls
+
+
+def test_the_timeout_names_the_records_acm_has_not_seen_and_the_status(acm, route53, run_module, calls, clock):
+    failed = run_module(certificate.main, request_args(wait_timeout=120))
+    assert failed['failed'] and failed['changed'] and 'status PENDING_VALIDATION' in failed['msg'], failed['msg']
+    arn = requested(acm)[0]['CertificateArn']
+    for option in acm.describe_certificate(CertificateArn=arn)['Certificate']['DomainValidationOptions']:
+        record = option['ResourceRecord']
+        assert '%s CNAME %s' % (record['Name'], record['Value']) in failed['msg']
+    assert 'write it in the DNS zone of www.example.com' in failed['msg']
+    zone_id = hosted_zone(route53)
+    in_zone = run_module(certificate.main, request_args(wait_timeout=120, subject_alternative_names=[],
+                                                        domain_name='shop.example.com', validation_zone_id=zone_id))
+    assert in_zone['changed'] and in_zone['certificate']['status'] == 'ISSUED', in_zone.get('msg')
+
+
+def test_absent_deletes_the_requested_certificate_and_the_records_it_wrote(acm, route53, run_module, calls, clock):
+    zone_id = hosted_zone(route53)
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={'Changes': [{'Action': 'UPSERT', 'ResourceRecordSet': {
+        'Name': 'www.example.com.', 'Type': 'CNAME', 'TTL': 300, 'ResourceRecords': [{'Value': 'lb.example.net.'}]}}]})
+    made = run_module(certificate.main, request_args(validation_zone_id=zone_id))['certificate']
+    absent = request_args(validation_zone_id=zone_id, state='absent')
+    plan = run_module(certificate.main, absent, check_mode=True, diff=True)
+    assert plan['changed'] and len(requested(acm)) == 1 and len(cnames(route53, zone_id)) == 3
+    refused = run_module(certificate.main, dict(absent, stack='other'))
+    assert refused['failed'] and refused['field'] == 'stack' and len(requested(acm)) == 1
+    gone = run_module(certificate.main, absent, diff=True)
+    assert gone['changed'] and gone['certificate'] == {} and gone['diff']['before']['arn'] == made['arn']
+    assert requested(acm) == [] and cnames(route53, zone_id) == [('www.example.com.', 'lb.example.net.')]
+    del calls[:]
+    assert run_module(certificate.main, absent)['changed'] is False and mutating(calls) == []
+
+
+def test_bad_input_of_a_request_fails_before_any_call(acm, route53, run_module, calls, clock, pem):
+    zone_id = hosted_zone(route53, 'example.org')
+    label = 'a' * 64
+    for extra, field, words in (
+            ({'domain_name': 'a' * 61 + '.com'}, 'domain_name', 'cannot exceed 64 octets'),
+            ({'subject_alternative_names': ['.'.join(['a' * 63] * 4)]}, 'subject_alternative_names', 'at most 253'),
+            ({'subject_alternative_names': [label + '.example.com']}, 'subject_alternative_names', 'at most 63'),
+            ({'domain_name': 'www.*.example.com'}, 'domain_name', 'leftmost label'),
+            ({'domain_name': 'w*.example.com'}, 'domain_name', 'leftmost label'),
+            ({'domain_name': 'bad_name.example.com'}, 'domain_name', 'letters, digits and hyphens'),
+            ({'subject_alternative_names': ['n%d.example.com' % i for i in range(101)]}, 'subject_alternative_names', 'at most 100'),
+            ({'validation_method': 'EMAIL'}, 'validation_method', 'only DNS'),
+            ({'certificate': pem[0], 'private_key': pem[1]}, 'certificate', 'not both'),
+            ({'validation_zone_id': 'not a zone'}, 'validation_zone_id', 'hosted zone id'),
+            ({'tags': {'aws:x': '1'}}, 'tags', 'the aws: prefix is reserved')):
+        del calls[:]
+        result = run_module(certificate.main, request_args(**extra))
+        assert result['failed'] and result['field'] == field and words in result['msg'], (field, result['msg'])
+        assert calls == [], (field, calls)
+    del calls[:]
+    outside = run_module(certificate.main, request_args(validation_zone_id=zone_id))
+    assert outside['failed'] and outside['field'] == 'domain_name' and 'not in zone' in outside['msg'], outside['msg']
+    assert calls == ['get_hosted_zone'] and requested(acm) == []
+
+
+def test_a_lost_answer_on_request_makes_one_certificate(acm, run_module, monkeypatch, clock):
+    original = retries.RetryingClient.call
+    lost = []
+
+    def call(self, op, method, kwargs, retry_lost_answer=None):
+        if op == 'request_certificate' and not lost:
+            lost.append(kwargs['IdempotencyToken'])
+
+            def answered_then_lost(**kw):  # the first answer lost; the retry (same token) answered
+                answer = method(**kw)
+                if len(lost) == 1:
+                    lost.append(answer['CertificateArn'])
+                    raise ConnectionClosedError(endpoint_url='https://acm.%s.amazonaws.com' % REGION)
+                return answer
+            return original(self, op, answered_then_lost, kwargs, retry_lost_answer)
+        return original(self, op, method, kwargs, retry_lost_answer)
+    monkeypatch.setattr(retries.RetryingClient, 'call', call)
+    made = run_module(certificate.main, request_args(wait=False))
+    assert lost and not made.get('failed') and made['changed'], made
+    (summary,) = requested(acm)
+    assert made['certificate']['arn'] == summary['CertificateArn'] == lost[1]
+    assert run_module(certificate.main, request_args(wait=False))['changed'] is False
+
+
+def test_a_certificate_acm_will_not_issue_is_named_and_deleted_on_request(acm, run_module, calls, clock):
+    from emulator import profile as profile_mod
+    arn = run_module(certificate.main, request_args(wait=False))['certificate']['arn']
+    clock.advance(profile_mod.DURATIONS[('acm', 'certificate', 'validation-timeout')])
+    del calls[:]
+    refused = run_module(certificate.main, request_args(wait=False))
+    assert refused['failed'] and arn in refused['msg'] and 'VALIDATION_TIMED_OUT' in refused['msg'] and 'state: absent' in refused['msg']
+    assert mutating(calls) == []
+    gone = run_module(certificate.main, request_args(state='absent'))
+    assert gone.get('changed') and requested(acm) == [], gone
+    again = run_module(certificate.main, request_args(wait=False))
+    assert again['changed'] and again['certificate']['arn'] != arn

@@ -91,6 +91,13 @@ RDS_TAGS, GROUP_TAGS = tags('rds_instance', rds), tags('db_subnet_group', db_gro
 REDIS_TAGS, CACHE_GROUP_TAGS = tags('cache_cluster', redis), tags('cache_subnet_group', cache_group)
 ALB_TAGS, CERT_TAGS = tags('load_balancer', alb), tags('certificate', cert)
 
+
+def requested_cert(**extra):
+    return dict({'name': 'demo-site', 'domain_name': 'www.example.com'}, **extra)
+
+
+REQUEST_TAGS = tags('certificate', requested_cert)
+
 # (service, operation, parameter): [(module, args(value, the row's other parameters), the option the error names)].
 # The other parameters: a row's ``when`` and its pass_with/fail_with, as AWS's names (StorageType, AutomaticFailoverEnabled,
 # TransitEncryptionEnabled), which the wiring turns into the module's options.
@@ -159,10 +166,13 @@ for _service, _ops, _wirings in (('elbv2', ('AddTags', 'CreateLoadBalancer', 'Cr
                                  ('elasticache', ('CreateReplicationGroup',), [REDIS_TAGS]),
                                  ('elasticache', ('CreateCacheSubnetGroup',), [CACHE_GROUP_TAGS]),
                                  ('elasticache', ('AddTagsToResource',), [REDIS_TAGS, CACHE_GROUP_TAGS]),
-                                 ('acm', ('ImportCertificate', 'AddTagsToCertificate'), [CERT_TAGS])):
+                                 ('acm', ('ImportCertificate', 'AddTagsToCertificate'), [CERT_TAGS]),
+                                 ('acm', ('RequestCertificate',), [REQUEST_TAGS])):
     for _op in _ops:
         WIRED[(_service, _op, 'Tags[].Key')] = [w[0] for w in _wirings]
         WIRED[(_service, _op, 'Tags[].Value')] = [w[1] for w in _wirings]
+
+WIRED[('acm', 'RequestCertificate', 'DomainName')] = [('certificate', lambda v, x: requested_cert(domain_name=v), 'domain_name')]
 
 # (service, operation, parameter): why the collection never sends a value the row refuses.
 NOT_SENT = {
