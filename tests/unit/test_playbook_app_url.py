@@ -77,5 +77,6 @@ def test_the_preflight_of_deploy_finds_the_load_balancer_by_reading_only():
     play = [p for p in load('playbooks', 'preflight.yml') if p['name'].startswith("The data tier's endpoints")][0]
     lookup = [t for t in play['tasks'] if 'seed.laravel_aws.load_balancer' in t][0]
     assert lookup['check_mode'] is True and lookup['register'] == 'stack_alb_found'
-    assert set(lookup['seed.laravel_aws.load_balancer']) == {'name', 'stack'}, 'nothing given that it could change'
+    assert set(lookup['seed.laravel_aws.load_balancer']) == {'name', 'stack', 'wait'}, 'nothing given that it could change'
+    assert lookup['seed.laravel_aws.load_balancer']['wait'] is False, 'a read: it waits for nothing (site.yml waits later)'
     assert "domain | default('', true) | length == 0" in lookup['when'] and 'stack_alb_dns_name | length == 0' in lookup['when']
