@@ -3,6 +3,7 @@
 use App\Models\Greeting;
 use Illuminate\Http\Request;
 use Illuminate\Support\Facades\Cache;
+use Illuminate\Support\Facades\DB;
 use Illuminate\Support\Facades\Log;
 use Illuminate\Support\Facades\Route;
 
@@ -43,4 +44,27 @@ Route::get('/about', function () {
         'laravel' => app()->version(),
         'count' => Greeting::count(),
     ]);
+});
+
+// Behind the load balancer: a link and a redirect the app builds from the request. With the proxy
+// trusted (TRUSTED_PROXIES) and X-Forwarded-Proto: https, both are https://; from anyone else the
+// header is ignored and they are http://.
+Route::get('/link', function () {
+    return response(url('/greetings'))->header('Content-Type', 'text/plain');
+});
+
+Route::get('/go', function () {
+    return redirect()->to('/greetings');
+});
+
+// The scheduler's runs (seed:tick), newest first, and how many each minute: one per minute for the
+// cluster when the scheduler runs on one host, one per web host each minute when it runs on all.
+Route::get('/ticks', function () {
+    $ticks = DB::table('ticks')->orderByDesc('id')->limit(200)->get(['host', 'ran_at']);
+
+    return [
+        'ticks' => $ticks,
+        'per_minute' => $ticks->groupBy(fn ($t) => substr((string) $t->ran_at, 0, 16))->map->count(),
+        'hosts' => $ticks->pluck('host')->unique()->values(),
+    ];
 });
