@@ -496,7 +496,8 @@ MODEL_ONLY = {
     'acm': ('DeleteCertificate', 'DescribeCertificate', 'GetCertificate', 'ListCertificates', 'ListTagsForCertificate',
             'RemoveTagsFromCertificate'),
     # the validation records of a requested certificate
-    'route53': ('ChangeResourceRecordSets', 'GetHostedZone', 'ListResourceRecordSets'),
+    'route53': ('ChangeResourceRecordSets', 'ChangeTagsForResource', 'CreateHostedZone', 'DeleteHostedZone', 'GetHostedZone',
+                'ListHostedZonesByName', 'ListResourceRecordSets', 'UpdateHostedZoneComment'),
     's3': ('DeleteBucket', 'DeleteBucketPolicy', 'DeleteBucketTagging', 'DeleteObjects', 'GetBucketEncryption', 'GetBucketLocation',
            'GetBucketPolicy', 'GetBucketTagging', 'GetBucketVersioning', 'GetPublicAccessBlock', 'HeadBucket',
            'ListObjectVersions', 'PutBucketEncryption', 'PutBucketPolicy', 'PutBucketTagging', 'PutBucketVersioning',

@@ -76,7 +76,7 @@ def emu(served, monkeypatch):
 def zone(emu, name, private=False):
     extra = {'VPC': {'VPCRegion': REGION, 'VPCId': emu.client('ec2').create_vpc(CidrBlock='10.9.0.0/16')['Vpc']['VpcId']},
              'HostedZoneConfig': {'PrivateZone': True}} if private else {}
-    return emu.route53.create_hosted_zone(Name=name, CallerReference=name + str(emu.clock.now), **extra)['HostedZone']['Id']
+    return emu.route53.create_hosted_zone(Name=name, CallerReference='%s-%s-%s' % (name, private, emu.clock.now), **extra)['HostedZone']['Id']
 
 
 def upsert(emu, zone_id, name, value):
