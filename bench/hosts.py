@@ -281,7 +281,27 @@ def machine():
     return '%s, %d cores, %d GiB, kernel %s' % (platform.machine(), cores, mem, platform.release())
 
 
-def report(data):
+def side_by_side(data, before, label):
+    """The runs of another commit (its bench/results/hosts.json, measured on this machine one after the other),
+    phase by phase beside these: medians (min-max), and the tasks per web host."""
+    lines = ['', '## Side by side: %s' % label, '',
+             'Both measured on %s with the same options, one after the other on a quiet machine; seconds: median (min-max) '
+             'of the runs, before | after.' % data['machine'], '',
+             '| web hosts | phase | before (%s, %d runs) | after (%s, %d runs) |' % (
+                 before.get('date', '?'), len(before['runs']), data['date'], len(data['runs'])), '|---|---|---|---|']
+    for n in sorted(set(r['web_count'] for r in data['runs']) & set(r['web_count'] for r in before['runs'])):
+        was = [r for r in before['runs'] if r['web_count'] == n]
+        now = [r for r in data['runs'] if r['web_count'] == n]
+        for phase in PHASES:
+            lines.append('| %d | %s | %s | %s |' % (n, phase, spread([r['seconds'][phase] for r in was]),
+                                                   spread([r['seconds'][phase] for r in now])))
+        lines.append('| %d | tasks per web host (ran) | %d (%d) | %d (%d) |' % (
+            n, was[0]['tasks_per_web_host'], was[0]['tasks_per_web_host_ran'], now[0]['tasks_per_web_host'],
+            now[0]['tasks_per_web_host_ran']))
+    return lines
+
+
+def report(data, before=None, before_label=''):
     rows = data['runs']
     counts = sorted(set(r['web_count'] for r in rows))
     lines = ['# Host-side speed', '',
@@ -310,6 +330,8 @@ def report(data):
             was = baseline['medians'].get(str(n), {})
             cells = ['%s -> %s' % ('%.0f' % was[p] if p in was else 'n/a', spread([r['seconds'][p] for r in mine])) for p in PHASES]
             lines.append('| %d | %s |' % (n, ' | '.join(cells)))
+    if before:
+        lines += side_by_side(data, before, before_label)
     lines += ['', '## Mitogen for Ansible %s (opt-in; `mitogen_linear`, and `site_strategy=mitogen_free` for the hosts\' play)' % MITOGEN_VERSION, '',
               '| web hosts | rerun (default) | rerun (Mitogen) | same (default) | same (Mitogen) |', '|---|---|---|---|---|']
     for n in counts:
@@ -373,14 +395,20 @@ def main():
     parser.add_argument('--web-counts', type=int, nargs='+', default=[2, 4, 8])
     parser.add_argument('--no-mitogen', action='store_true', help='skip the opt-in Mitogen phases (a before/after of the default)')
     parser.add_argument('--report', action='store_true', help='only write results-hosts.md from bench/results/hosts.json')
+    parser.add_argument('--before', metavar='JSON', help='with --report: the hosts.json of another commit, set side by side')
+    parser.add_argument('--before-label', default='before and after', help='with --before: what the two commits are')
     args = parser.parse_args()
     global SKIP_MITOGEN  # pylint: disable=global-statement
     SKIP_MITOGEN = args.no_mitogen
     if args.report:
         with open(os.path.join(RESULTS, 'hosts.json')) as f:
             data = json.load(f)
+        before = None
+        if args.before:
+            with open(args.before) as f:
+                before = json.load(f)
         with open(os.path.join(ROOT, 'bench', 'results-hosts.md'), 'w') as f:
-            f.write(report(data))
+            f.write(report(data, before, args.before_label))
         return
     os.makedirs(RESULTS, exist_ok=True)
     logs = os.path.join(RESULTS, 'hosts-logs')

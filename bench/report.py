@@ -50,9 +50,15 @@ def stack_section(data):
     for name, phases in ((OURS, ours), (THEIRS, theirs)):
         for phase in data['phases']:
             p = phases[phase]
+            if 'error' in p:  # failed in every run: say so, with the error
+                lines.append('| %s | %s | failed: %s | | | | |' % (name, phase, p['error'].replace('|', '/')))
+                continue
             lines.append('| %s | %s | %.2f (%.2f-%.2f) | %d | %d | %d | %s |' % (
                 name, phase, p['wall'], p['wall_min'], p['wall_max'], p['requests'], p['mutating'], p['changed'],
                 len(p['left']) if 'left' in p else ''))
+    failed = [phase for phase in data['phases'] if 'error' in ours[phase] or 'error' in theirs[phase]]
+    if failed:  # no ratio against a phase that did not run
+        return lines, [('%s: both collections measured' % phase, 'failed', False) for phase in failed]
     ratio = dict((phase, (ours[phase]['wall'] / theirs[phase]['wall'],
                           ours[phase]['requests'] / float(max(theirs[phase]['requests'], 1)))) for phase in data['phases'])
     targets = [

@@ -104,13 +104,25 @@ def play(args, emu):
     return wall, stats.get('changed', 0)
 
 
+def failure_line(text):
+    """The failed task's message out of ansible-playbook's JSON output (the last "msg"), else the output's end."""
+    msgs = [line.split('"msg": ', 1)[1].strip().rstrip(',') for line in text.splitlines() if '"msg": ' in line]
+    return (msgs[-1] if msgs else text.strip().splitlines()[-1] if text.strip() else 'failed')[:400]
+
+
 def measure(collection):
+    """One run's phases. A phase that fails (a peer's module refused by the strict emulator, say) is recorded with
+    the end of its output, and the run's later phases are not measured: the bench reports it instead of stopping."""
     emu = Emulator()
     try:
         row = {}
         for phase, direction in PHASES:
             emu.requests(clear=True)
-            wall, changed = play(PLAYBOOKS[collection][direction], emu)
+            try:
+                wall, changed = play(PLAYBOOKS[collection][direction], emu)
+            except RuntimeError as err:
+                row[phase] = {'error': failure_line(str(err)), 'requests': len(emu.requests())}
+                return row
             reqs = emu.requests()
             row[phase] = {'wall': wall, 'changed': changed, 'requests': len(reqs),
                           'mutating': len([r for r in reqs if not r['action'].startswith(READS)])}
@@ -139,9 +151,14 @@ def main():
     for collection, runs in rows.items():
         out = result['collections'][collection] = {}
         for phase in result['phases']:
-            walls = [r[phase]['wall'] for r in runs]
-            out[phase] = dict(runs[-1][phase], wall=statistics.median(walls), wall_min=min(walls), wall_max=max(walls),
-                              requests_all=[r[phase]['requests'] for r in runs])
+            good = [r[phase] for r in runs if phase in r and 'error' not in r[phase]]
+            errors = [r[phase]['error'] for r in runs if 'error' in r.get(phase, {})]
+            if not good:  # failed (or never reached) in every run: the error, no figures
+                out[phase] = {'error': errors[0] if errors else 'not reached: an earlier phase failed'}
+                continue
+            walls = [p['wall'] for p in good]
+            out[phase] = dict(good[-1], wall=statistics.median(walls), wall_min=min(walls), wall_max=max(walls),
+                              requests_all=[p['requests'] for p in good], failed_runs=len(runs) - len(good))
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, 'w') as f:
         json.dump(result, f, indent=1)
