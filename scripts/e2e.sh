@@ -102,6 +102,10 @@ git -C "$work/app" push -q origin HEAD:main
 commit=$(git -C "$work/app" rev-parse HEAD)
 rm -rf "$work"
 alb=$(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1])))[0])' "$DEMO/dataplane/load_balancers.json")
+# with the demo's domain (DEMO_DOMAIN), the site under it: the proxy resolves it through the emulator's Route 53, and
+# the certificate is the one ACM issued for it
+domain=$(bash -c '. scripts/demo.sh && echo "$DEMO_DOMAIN"')
+alb=${domain:-$alb}
 # A probe through the load balancer every 50 ms while something changes behind it: hosts leave it, switch,
 # come and go; every answer must be 200.
 probe_start() {  # probe_start NAME: requests to https://$alb/ until probe_stop, one status per line in $DEMO/probe-NAME.log
