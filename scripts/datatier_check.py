@@ -136,8 +136,8 @@ def run(args):
     if args.cache_tier == 'redis':
         state = json.load(open(args.state))
         dns, info = next(iter(state.items()))
-        check_redis(ec2, boto3.client('elasticache', **kw), args.stack, LoadBalancer(args.domain or dns, info['ports'],
-                                                                                         args.certificate))
+        site = LoadBalancer(args.domain or dns, info['ports'], args.certificate)
+        check_redis(ec2, boto3.client('elasticache', **kw), args.stack, site)
 
 
 def main():
