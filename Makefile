@@ -97,6 +97,7 @@ e2e:
 
 # make demo DB_TIER=rds CACHE_TIER=redis: the managed data tier (RDS, ElastiCache Redis) instead of the
 # db host, after make demo-clean.
+# make demo DEMO_DOMAIN= : the stack without the demo's domain (shop.seed-demo.test by default; scripts/demo.sh).
 DB_TIER ?= instance
 CACHE_TIER ?= none
 WEB_COUNT ?= 2

@@ -4,7 +4,8 @@
              local clients only) and emulator.fidelity (AWS's answers where moto's differ)
   data plane with --dataplane-dir: instances run as systemd containers (emulator.dataplane), load
              balancers as HAProxy (emulator.loadbalancer), RDS and Redis as PostgreSQL and Redis
-             (emulator.datatier), and --proxy-port serves an HTTP proxy to their public addresses
+             (emulator.datatier), each VPC's resolver answers from Route 53 (emulator.dns), and
+             --proxy-port serves an HTTP proxy to their public addresses and Route 53's names
              (emulator.proxy)
 """
 
@@ -41,6 +42,8 @@ def parse_args(argv):
     parser.add_argument('--attach', action='append', default=[], metavar='CONTAINER=ALIAS',
                         help='join this container to every VPC network under this name (a host "on the internet")')
     parser.add_argument('--proxy-port', type=int, help='HTTP proxy to the instances\' public addresses on this port')
+    parser.add_argument('--no-dns', action='store_true',
+                        help='no VPC resolver answering from Route 53 (emulator.dns): the instances use Docker\'s resolver')
     args = parser.parse_args(argv)
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
@@ -64,7 +67,7 @@ def main(argv=None):
     from emulator.server import FaultError, make_app, warm_up
     patch_moto()
     hooks = []
-    dataplane = None
+    dataplane = dns = None
     if args.dataplane_dir:
         from emulator.dataplane import DataPlane
 
@@ -82,6 +85,10 @@ def main(argv=None):
         from emulator.datatier import DataTier
         datatier = DataTier(dataplane, log=log)
         hooks.append(datatier)
+        if not args.no_dns:
+            from emulator.dns import Dns
+            dns = Dns(dataplane, load_balancers, log=log)
+            hooks.append(dns)
     faults = {'throttle': args.throttle, 'lose': [a for a in args.lose.split(',') if a], 'strict': args.strict,
               'pending': args.pending, 'seed': args.seed, 'profile': args.profile, 'pace': args.pace, 'lag': args.lag}
     try:
@@ -97,8 +104,10 @@ def main(argv=None):
     proxy = None
     if args.proxy_port:
         from emulator import proxy as proxy_mod
-        proxy = proxy_mod.serve(args.proxy_port, lambda host, port: dataplane.public_target(host, port)
-                                or load_balancers.public_target(host, port), args.host)
+
+        def direct(host, port):
+            return dataplane.public_target(host, port) or load_balancers.public_target(host, port)
+        proxy = proxy_mod.serve(args.proxy_port, proxy_mod.through(direct, dns.names if dns is not None else None), args.host)
     if args.pidfile:
         with open(args.pidfile, 'w') as f:
             f.write(str(os.getpid()))

@@ -4,13 +4,19 @@ On AWS, the certificates of managed endpoints (ElastiCache's in-transit encrypti
 to Amazon's public roots, which Debian's ca-certificates already trusts. The emulator's stand-ins
 cannot have such certificates, so the data plane signs them with this CA instead, and every
 instance trusts it from its first boot (the cloud-init stand-in installs it from the instance's
-metadata, as a root of the image's trust store). Nothing outside the data plane uses it.
+metadata, as a root of the image's trust store). ACM's requested certificates (emulator.acm) are
+signed by it too, so the demo's CA bundle (:func:`write_bundle`: the system's roots and this CA, as
+a browser holds Amazon's roots) is what a client on this machine trusts them with.
 
 The CA lives in the data plane's state folder (ca.crt, ca.key 0600) and is made once.
+
+    python -m emulator.ca bundle FOLDER OUT [PEM ...]   the CA of FOLDER (made when missing) in a bundle OUT:
+                                                        the system's roots, each PEM given, the CA
 """
 
 import datetime
 import os
+import sys
 
 from emulator.dataplane import write_atomic
 
@@ -68,3 +74,31 @@ def issue(folder, names):
             .sign(ca_key, hashes.SHA256()))
     return (cert.public_bytes(serialization.Encoding.PEM).decode(),
             key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())
+
+
+SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'  # Debian's ca-certificates
+
+
+def write_bundle(folder, path, extra=(), system=SYSTEM_BUNDLE):
+    """A CA bundle at ``path`` (0644, replaced at once): the system's roots (when the file is there), each PEM file of
+    ``extra``, and the CA of ``folder`` (made when missing). Returns the CA's certificate path."""
+    cert_path = ensure(folder)[0]
+    parts = []
+    for source in ([system] if system and os.path.exists(system) else []) + list(extra) + [cert_path]:
+        with open(source) as f:
+            text = f.read().strip()
+        if text:
+            parts.append(text + '\n')
+    write_atomic(os.path.abspath(path), ''.join(parts))
+    return cert_path
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) < 3 or argv[0] != 'bundle':
+        sys.exit('usage: python -m emulator.ca bundle FOLDER OUT [PEM ...]')
+    print(write_bundle(argv[1], argv[2], argv[3:]))
+
+
+if __name__ == '__main__':
+    main()

@@ -11,6 +11,8 @@ RunInstances  -> one container per instance, from the local image its AMI maps t
                  before sshd starts. The instance stays `pending` until the container has booted
                  and sshd runs, then turns `running` (in the aws profile, not before its pending time is
                  over either: emulator.lifecycle).
+                 Its nameserver is the VPC's resolver (emulator.dns: Route 53's records, at the VPC's base
+                 address plus two, as AmazonProvidedDNS) when one runs on the network, else Docker's.
                  An instance with a public address publishes its ports 22 and 80 on 127.0.0.1 (the
                  stand-in for the internet gateway); a private one publishes nothing and is reached
                  through the bastion, as on AWS.
@@ -79,6 +81,10 @@ class DataPlane(Hook):
         self.instances = {}   # id -> {'container', 'private_ip', 'public_ip', 'ports', 'state', 'error', 'name'}
         self.networks = {}    # vpc id -> docker network name
         self.threads = []
+        # on_network: callables (vpc id, network, CIDR) told of each VPC network made (emulator.dns starts the VPC's
+        # resolver there); nameservers: network -> the address its instances ask for names (docker run --dns)
+        self.on_network = []
+        self.nameservers = {}
 
     # -- lifecycle of the whole data plane ---------------------------------
     def clean(self):
@@ -91,7 +97,7 @@ class DataPlane(Hook):
                 docker('network', 'disconnect', '-f', net, name, check=False)
             docker('network', 'rm', net, check=False)
         with self.lock:
-            self.instances, self.networks = {}, {}
+            self.instances, self.networks, self.nameservers = {}, {}, {}
             self.write_state()
 
     def reset(self):
@@ -135,6 +141,11 @@ class DataPlane(Hook):
                 for container, alias in sorted(self.attach.items()):
                     docker('network', 'connect', '--alias', alias, name, container, check=False)
             self.networks[vpc_id] = name
+            for told in self.on_network:  # before any instance starts there: its resolver is up when it boots
+                try:
+                    told(vpc_id, name, str(cidr))
+                except Exception as exc:  # pylint: disable=broad-except
+                    self.log('dataplane: %s: %s' % (name, exc))
             return name
 
     def launch(self, backend, region, instance_id):
@@ -179,6 +190,8 @@ class DataPlane(Hook):
                     '-v', '%s:/var/lib/seed-cloud:ro' % meta] + SYSTEMD_CONTAINER
             if entry['public_ip']:
                 args += ['-p', '127.0.0.1::22', '-p', '127.0.0.1::80']
+            if self.nameservers.get(network):  # the VPC's resolver (emulator.dns), as AmazonProvidedDNS on AWS
+                args += ['--dns', self.nameservers[network]]
             docker(*(args + [image['container_image'], '/lib/systemd/systemd']))
             self._wait_booted(entry)
             self._read_ports(entry)

@@ -1,10 +1,14 @@
 """The internet, as the demo's control node sees it: an HTTP forward proxy on 127.0.0.1.
 
 A client that has http_proxy pointing here (make demo-env exports it) asks for
-http://<public address of an instance>/...; the proxy sends the request to that instance's
-container, on the Docker network, at the same port. Any other destination is refused with 403
-before a packet leaves: the addresses moto hands out are real AWS ranges, and nothing may dial
-them. HTTPS (CONNECT) is refused the same way unless the target is an instance's.
+http://<public address of an instance>/... (or a load balancer's DNS name); the proxy sends the
+request to that container, on the Docker network, at the same port. A name in the emulator's
+Route 53 (a domain's alias record to a load balancer, a CNAME to its name, an A record of an
+instance's public address) is resolved through Route 53 as DNS answers it (emulator.dns: only
+changes that are INSYNC), never through the host's resolver: http://shop.example.com/ reaches the
+load balancer's port 80, and CONNECT shop.example.com:443 its HTTPS listener. Any other
+destination is refused with 403 before a packet leaves: the addresses moto hands out are real AWS
+ranges, and nothing may dial them. HTTPS (CONNECT) is refused the same way.
 """
 
 import http.client
@@ -42,7 +46,7 @@ def make_handler(resolve):
                 return self.refuse('only absolute http:// URLs are proxied (got %r)' % self.path)
             target = resolve(url.hostname, url.port or 80)
             if target is None:
-                return self.refuse('%s:%d is not an address of the emulator\'s instances; nothing was sent'
+                return self.refuse('%s:%d is not an address of the emulator\'s instances, nor a name of its DNS; nothing was sent'
                                    % (url.hostname, url.port or 80))
             length = int(self.headers.get('Content-Length') or 0)
             body = self.rfile.read(length) if length else None
@@ -75,7 +79,8 @@ def make_handler(resolve):
             host, dummy, port = self.path.rpartition(':')
             target = resolve(host, int(port)) if port.isdigit() else None
             if target is None:
-                return self.refuse('%s is not an address of the emulator\'s instances; nothing was sent' % self.path)
+                return self.refuse('%s is not an address of the emulator\'s instances, nor a name of its DNS; nothing was sent'
+                                   % self.path)
             try:
                 upstream = socket.create_connection(target, timeout=30)
             except OSError as exc:
@@ -98,6 +103,21 @@ def make_handler(resolve):
             return None
 
     return Handler
+
+
+def through(direct, names=None):
+    """resolve(host, port) for :func:`make_handler`: ``direct(host, port)`` (an instance's public address, a load
+    balancer's DNS name -> its container), else ``direct`` of each name or address ``names(host)`` resolves ``host`` to
+    (emulator.dns.Dns.names: the emulator's Route 53, as DNS answers it); None when neither knows it."""
+    def resolve(host, port):
+        target = direct(host, port)
+        if target is None and names is not None:
+            for name in names(host):
+                target = direct(name, port)
+                if target is not None:
+                    break
+        return target
+    return resolve
 
 
 def serve(port, resolve, host='127.0.0.1'):

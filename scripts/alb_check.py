@@ -3,10 +3,14 @@
     .venv/bin/python scripts/alb_check.py --state .cache/demo/dataplane/load_balancers.json \
         --certificate .cache/demo/alb.crt --endpoint-url http://127.0.0.1:5000 [--hosts N] [--requests 20]
 
-For the stack's load balancer, on its ports published on 127.0.0.1 (the TLS name sent is its DNS name):
+    .venv/bin/python scripts/alb_check.py ... --domain shop.seed-demo.test --certificate .cache/demo/ca-bundle.pem
+
+For the stack's load balancer, on its ports published on 127.0.0.1 (the TLS name and Host sent are its DNS name, or
+with --domain the domain, as a browser sends them):
   - http:// answers 301 to the https:// URL;
-  - https:// presents the certificate ACM holds for its 443 listener, the demo's own (SHA-256 compared),
-    valid for the DNS name;
+  - https:// presents the certificate ACM holds for its 443 listener, valid for that name: the demo's own (SHA-256
+    compared), or with --domain the one ACM issued, verified with the CA bundle given as --certificate (the
+    emulator's CA signs what ACM issues);
   - in the emulator, its listeners are 80 and 443, it has one target group, and no security group of its
     VPC but its own takes traffic from 0.0.0.0/0;
   - N requests to / all answer 200, and the hosts that answered (X-Served-By) are exactly the healthy
@@ -125,27 +129,33 @@ def run(args):
     region = dns.split('.')[-4]
     elbv2 = boto3.client('elbv2', endpoint_url=args.endpoint_url, region_name=region)
     acm = boto3.client('acm', endpoint_url=args.endpoint_url, region_name=region)
-    alb = LoadBalancer(dns, info['ports'], args.certificate)
+    alb = LoadBalancer(args.domain or dns, info['ports'], args.certificate)
+    site = args.domain or dns
     print('the load balancer %s (%s): http://127.0.0.1:%s/ and https://127.0.0.1:%s/'
           % (lb_name, dns, info['ports'].get('80'), info['ports'].get('443')))
 
     status, headers, _body, _peer = alb.get('/', tls=False)
-    check(status == 301 and headers.get('Location') in ('https://%s/' % dns, 'https://%s:443/' % dns),
-          'http://%s/ answered %s %s, not a redirect to https://%s/' % (dns, status, headers.get('Location'), dns))
-    print('  http://%s/ -> %s %s' % (dns, status, headers.get('Location')))
+    check(status == 301 and headers.get('Location') in ('https://%s/' % site, 'https://%s:443/' % site),
+          'http://%s/ answered %s %s, not a redirect to https://%s/' % (site, status, headers.get('Location'), site))
+    print('  http://%s/ -> %s %s' % (site, status, headers.get('Location')))
 
     lb, healthy = target_hosts(elbv2, lb_name)
     emulator_state(elbv2, lb)
     arn, acm_pem = listener_certificate(elbv2, acm, lb)
-    with open(args.certificate) as f:
-        own = hashlib.sha256(der_of_pem(f.read())).hexdigest()
+    if args.domain:  # ACM's own certificate for the domain: verified with the bundle in the handshake
+        own = None
+    else:
+        with open(args.certificate) as f:
+            own = hashlib.sha256(der_of_pem(f.read())).hexdigest()
     status, _headers, body, peer = alb.get('/')
     served = hashlib.sha256(peer).hexdigest()
     held = hashlib.sha256(der_of_pem(acm_pem)).hexdigest()
-    check(served == held == own, 'https://%s/ presented the certificate SHA-256 %s; ACM holds %s for %s, the demo made %s'
-          % (dns, served, held, arn, own))
-    check(status == 200, 'https://%s/ answered %s: %s' % (dns, status, body[:200]))
-    print('  https://%s/ -> %d, certificate SHA-256 %s... (the one imported into ACM, %s)' % (dns, status, served[:16], arn))
+    check(served == held == (own or held), 'https://%s/ presented the certificate SHA-256 %s; ACM holds %s for %s%s'
+          % (site, served, held, arn, ', the demo made %s' % own if own else ''))
+    check(status == 200, 'https://%s/ answered %s: %s' % (site, status, body[:200]))
+    print('  https://%s/ -> %d, certificate SHA-256 %s... (%s, %s)' % (
+        site, status, served[:16], 'issued by ACM for the domain, verified with %s' % args.certificate if args.domain
+        else 'the one imported into ACM', arn))
 
     check(len(healthy) >= args.hosts, 'the target group has %d healthy targets (%s), %d expected'
           % (len(healthy), ', '.join(sorted(healthy)), args.hosts))
@@ -184,7 +194,9 @@ def run(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--state', required=True, help="the data plane's load_balancers.json")
-    parser.add_argument('--certificate', required=True, help='the PEM certificate the load balancer should present')
+    parser.add_argument('--certificate', required=True,
+                        help='the PEM certificate the load balancer should present (with --domain: the CA bundle that verifies it)')
+    parser.add_argument('--domain', help='the name the site is asked under (TLS name and Host), the stack\'s domain')
     parser.add_argument('--endpoint-url', required=True)
     parser.add_argument('--hosts', type=int, default=2, help='healthy targets expected, at least')
     parser.add_argument('--requests', type=int, default=20)

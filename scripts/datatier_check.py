@@ -136,7 +136,8 @@ def run(args):
     if args.cache_tier == 'redis':
         state = json.load(open(args.state))
         dns, info = next(iter(state.items()))
-        check_redis(ec2, boto3.client('elasticache', **kw), args.stack, LoadBalancer(dns, info['ports'], args.certificate))
+        site = LoadBalancer(args.domain or dns, info['ports'], args.certificate)
+        check_redis(ec2, boto3.client('elasticache', **kw), args.stack, site)
 
 
 def main():
@@ -147,7 +148,9 @@ def main():
     parser.add_argument('--db-tier', choices=['instance', 'rds'], default='instance')
     parser.add_argument('--cache-tier', choices=['none', 'redis'], default='none')
     parser.add_argument('--state', help="the data plane's load_balancers.json (with --cache-tier redis)")
-    parser.add_argument('--certificate', help='the PEM certificate the load balancer presents (with --cache-tier redis)')
+    parser.add_argument('--certificate', help='the PEM certificate the load balancer presents (with --cache-tier redis; with '
+                                              '--domain, the CA bundle that verifies it)')
+    parser.add_argument('--domain', help='the name the site is asked under (TLS name and Host), the stack\'s domain')
     args = parser.parse_args()
     try:
         run(args)

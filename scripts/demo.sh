@@ -37,6 +37,16 @@ DB_TIER=${DB_TIER:-instance}
 WEB_COUNT=${WEB_COUNT:-2}   # web hosts (make bench-hosts measures 2, 4 and 8)
 case $WEB_COUNT in ''|*[!0-9]*) echo "demo: WEB_COUNT is a number of web hosts (got $WEB_COUNT)" >&2; exit 2 ;; esac
 CACHE_TIER=${CACHE_TIER:-none}
+# The demo's domain (its zone made in the emulator's Route 53, a certificate requested from ACM, alias records to the
+# load balancer): DEMO_DOMAIN= (empty) for none, the load balancer then serves the demo's imported certificate under
+# its own DNS name. DEMO_DOMAIN_ZONE: the hosted zone (default: the domain without its first label).
+DEMO_DOMAIN=${DEMO_DOMAIN-shop.seed-demo.test}
+DEMO_DOMAIN_ZONE=${DEMO_DOMAIN_ZONE:-${DEMO_DOMAIN#*.}}
+for name in "$DEMO_DOMAIN" "$DEMO_DOMAIN_ZONE"; do
+  case $name in *[!a-z0-9.-]*|.*|*.|*..*) echo "demo: DEMO_DOMAIN and DEMO_DOMAIN_ZONE are DNS names in lower case (got '$name')" >&2; exit 2 ;; esac
+done
+case $DEMO_DOMAIN in ''|"$DEMO_DOMAIN_ZONE"|*".$DEMO_DOMAIN_ZONE") ;;
+  *) echo "demo: DEMO_DOMAIN $DEMO_DOMAIN is not in the zone DEMO_DOMAIN_ZONE $DEMO_DOMAIN_ZONE" >&2; exit 2 ;; esac
 case $DB_TIER in instance|rds) ;; *) echo "demo: DB_TIER is instance or rds (got $DB_TIER)" >&2; exit 2 ;; esac
 case $CACHE_TIER in none|redis) ;; *) echo "demo: CACHE_TIER is none or redis (got $CACHE_TIER)" >&2; exit 2 ;; esac
 RUN=$ROOT/.cache/emulator
@@ -98,9 +108,12 @@ export http_proxy="http://127.0.0.1:$PROXY_PORT"
 export HTTP_PROXY="http://127.0.0.1:$PROXY_PORT"
 export https_proxy="http://127.0.0.1:$PROXY_PORT"
 export HTTPS_PROXY="http://127.0.0.1:$PROXY_PORT"
-# the demo's self-signed certificate of the load balancer, beside the system's CAs (Python, curl)
+# what clients here trust (curl, Python's ssl, requests, boto): the system's CAs, the emulator's CA (which signs what
+# ACM issues, as Amazon's roots do on AWS) and the demo's self-signed certificate of the load balancer
 export SSL_CERT_FILE="$DEMO/ca-bundle.pem"
 export CURL_CA_BUNDLE="$DEMO/ca-bundle.pem"
+export REQUESTS_CA_BUNDLE="$DEMO/ca-bundle.pem"
+export AWS_CA_BUNDLE="$DEMO/ca-bundle.pem"
 export no_proxy=127.0.0.1,localhost
 export NO_PROXY=127.0.0.1,localhost
 export SEED_DB_PASSWORD='$password'
@@ -138,6 +151,43 @@ new_secrets() {
 print("".join(secrets.choice(string.ascii_letters + string.digits + "-") for _ in range(32)))' > "$DEMO/cache_auth_token"); }
 }
 
+# What clients on this machine trust (make demo-env exports it): the system's CAs, the demo's certificate, and the
+# emulator's CA (made here when missing, in the data plane's folder, where the emulator finds it): ACM's requested
+# certificates chain to it, as a browser holds Amazon's roots.
+ca_bundle() {
+  mkdir -p "$DEMO/dataplane"
+  "$ROOT/.venv/bin/python" -m emulator.ca bundle "$DEMO/dataplane" "$DEMO/ca-bundle.pem" "$DEMO/alb.crt" >/dev/null
+}
+
+# The vars of the demo's domain (DEMO_DOMAIN), or of its imported certificate when there is none.
+domain_vars() {
+  if [ -n "$DEMO_DOMAIN" ]; then
+    cat <<EOF
+# Your domain: its hosted zone made in Route 53 (the emulator's DNS answers it, and its proxy resolves
+# through it), a certificate for it requested from ACM and validated by DNS on the load balancer's
+# HTTPS listener (issued by the emulator's CA, in .cache/demo/ca-bundle.pem), alias records of the domain
+# and www to the load balancer, www redirected to the domain.
+domain: $DEMO_DOMAIN
+domain_zone: $DEMO_DOMAIN_ZONE
+domain_zone_create: true
+domain_www: redirect
+EOF
+  else
+    cat <<EOF
+# The load balancer's HTTPS certificate: a self-signed one the demo made for the ALB's DNS names
+# (yours comes from your CA, or give stack_alb_certificate_arn of one in ACM).
+stack_alb_certificate_file: $DEMO/alb.crt
+stack_alb_certificate_key_file: $DEMO/alb.key
+EOF
+  fi
+}
+
+# What scripts/alb_check.py (and datatier_check.py) check the load balancer's certificate with: the demo's imported one
+# under the load balancer's DNS name, or with a domain the one ACM issued for it, verified with the CA bundle.
+alb_check_args() {
+  if [ -n "$DEMO_DOMAIN" ]; then echo "--certificate $DEMO/ca-bundle.pem --domain $DEMO_DOMAIN"; else echo "--certificate $DEMO/alb.crt"; fi
+}
+
 prepare() {
   mkdir -p "$DEMO/bin" "$DEMO/dataplane" "$DEMO/git"
   private_files
@@ -148,8 +198,7 @@ prepare() {
       -out "$DEMO/alb.crt" -subj "/CN=*.$region.elb.amazonaws.com" -addext "subjectAltName=DNS:*.$region.elb.amazonaws.com" 2>/dev/null)
     chmod 0644 "$DEMO/alb.crt"
   fi
-  # what clients on this machine trust: the system's CAs and the demo's certificate
-  cat /etc/ssl/certs/ca-certificates.crt "$DEMO/alb.crt" > "$DEMO/ca-bundle.pem" 2>/dev/null || cp "$DEMO/alb.crt" "$DEMO/ca-bundle.pem"
+  ca_bundle
   new_secrets
   ssh_wrappers
   touch "$DEMO/dataplane/ssh_config"
@@ -176,10 +225,8 @@ stack_app_system_packages: [php-laravel-framework]
 # 127.0.0.1 come from.
 stack_admin_cidr: 10.20.0.1/32
 stack_ssh_private_key_file: $DEMO/id_ed25519
-# The load balancer's HTTPS certificate: a self-signed one the demo made for the ALB's DNS names
-# (yours comes from your CA, or give stack_alb_certificate_arn of one in ACM). Quick checks, short drain.
-stack_alb_certificate_file: $DEMO/alb.crt
-stack_alb_certificate_key_file: $DEMO/alb.key
+$(domain_vars)
+# Quick checks, short drain.
 stack_alb_health_check: {path: /up, interval: 5, timeout: 2, healthy_threshold: 2, unhealthy_threshold: 2, matcher: '200'}
 stack_alb_deregistration_delay: 5
 # The data tier (make demo DB_TIER=... CACHE_TIER=...): the database on a db host of its own
@@ -260,14 +307,20 @@ for dns, info in sorted(json.load(open(sys.argv[1])).items()):
         print('  %s://%s/ (the load balancer %s): %s://127.0.0.1:%d/' % (
             'https' if port == '443' else 'http', dns, info['name'], 'https' if port == '443' else 'http', local))
 PY
+  if [ -n "$DEMO_DOMAIN" ]; then
+    echo "== the domain, through the demo's proxy (it resolves names through the emulator's Route 53): after"
+    echo "   eval \"\$(make -s demo-env)\", curl https://$DEMO_DOMAIN/; a browser set to the HTTP proxy 127.0.0.1:$PROXY_PORT"
+    echo "   that trusts $DEMO/dataplane/ca.crt (the emulator's CA, which signs what ACM issues) opens it too"
+  fi
   echo "== what a user of the site sees through the load balancer (scripts/alb_check.py)"
-  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" \
+  # shellcheck disable=SC2046  # alb_check_args: words without spaces
+  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" $(alb_check_args) \
     --endpoint-url "http://127.0.0.1:$PORT" --hosts "$WEB_COUNT"
   if [ "$DB_TIER" != instance ] || [ "$CACHE_TIER" != none ]; then
     echo "== the managed data tier (scripts/datatier_check.py): DB_TIER=$DB_TIER CACHE_TIER=$CACHE_TIER"
-    # shellcheck disable=SC1091
+    # shellcheck disable=SC1091,SC2046
     ( . "$DEMO/env.sh"; exec .venv/bin/python scripts/datatier_check.py --endpoint-url "http://127.0.0.1:$PORT" --db-tier "$DB_TIER" \
-        --cache-tier "$CACHE_TIER" --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" )
+        --cache-tier "$CACHE_TIER" --state "$DEMO/dataplane/load_balancers.json" $(alb_check_args) )
   fi
 }
 

@@ -24,6 +24,7 @@
 #      environment reach RDS and ElastiCache through deploy.yml, the app serves with them, and the next
 #      deploy changes nothing; teardown.yml keeps a final snapshot and nothing else, and a second
 #      teardown changes nothing.
+# shellcheck disable=SC2046  # $(... alb_check_args): the demo's certificate arguments, words split on purpose
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -101,6 +102,10 @@ git -C "$work/app" push -q origin HEAD:main
 commit=$(git -C "$work/app" rev-parse HEAD)
 rm -rf "$work"
 alb=$(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1])))[0])' "$DEMO/dataplane/load_balancers.json")
+# with the demo's domain (DEMO_DOMAIN), the site under it: the proxy resolves it through the emulator's Route 53, and
+# the certificate is the one ACM issued for it
+domain=$(bash -c '. scripts/demo.sh && echo "$DEMO_DOMAIN"')
+alb=${domain:-$alb}
 # A probe through the load balancer every 50 ms while something changes behind it: hosts leave it, switch,
 # come and go; every answer must be 200.
 probe_start() {  # probe_start NAME: requests to https://$alb/ until probe_stop, one status per line in $DEMO/probe-NAME.log
@@ -202,7 +207,7 @@ ansible-playbook -i inventory/aws playbooks/site.yml -e "@$DEMO/vars.yml" -e sta
   || { touch "$DEMO/probe.stop"; tail -30 "$DEMO/scale-up.log" >&2; fail "site.yml -e stack_web_count=3"; }
 probe_stop "the scale-up to 3 web hosts"
 up=$probes
-.venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" \
+.venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" $(bash -c '. scripts/demo.sh && alb_check_args') \
   --endpoint-url "$AWS_ENDPOINT_URL" --hosts 3 --requests 30 || fail "through the load balancer with 3 web hosts"
 probe_start scale-down
 ansible-playbook -i inventory/aws playbooks/site.yml -e "@$DEMO/vars.yml" -e stack_web_count=2 > "$DEMO/scale-down.log" 2>&1 \
@@ -220,7 +225,7 @@ f = [{"Name": "tag:Stack", "Values": ["demo"]}, {"Name": "tag:Role", "Values": [
 print(" ".join(sorted(t["Value"] for r in ec2.describe_instances(Filters=f)["Reservations"] for i in r["Instances"]
                       for t in i["Tags"] if t["Key"] == "Name")))' "$AWS_ENDPOINT_URL")
 [ "$left" = "demo-web-1 demo-web-2" ] || fail "after the scale-down the web instances are: $left"
-.venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" \
+.venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" $(bash -c '. scripts/demo.sh && alb_check_args') \
   --endpoint-url "$AWS_ENDPOINT_URL" --hosts 2 >/dev/null || fail "through the load balancer after the scale-down"
 say "scaling: 2 -> 3 web hosts ($up requests, all 200; 30 requests reached all 3), 3 -> 2 drained then terminated ($probes requests, all 200)"
 
@@ -283,7 +288,7 @@ for task in "A changed master password is set on the RDS instance" "The app's ro
   sed -n "/TASK \[[^]]*$task/,/^\$/p" "$DEMO/rotate.log" | grep -q '^changed:' || fail "deploy.yml with new secrets: '$task' did not change"
 done
 .venv/bin/python scripts/datatier_check.py --endpoint-url "$AWS_ENDPOINT_URL" --db-tier rds --cache-tier redis \
-  --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" || fail "the app after the secrets were rotated"
+  --state "$DEMO/dataplane/load_balancers.json" $(bash -c '. scripts/demo.sh && alb_check_args') || fail "the app after the secrets were rotated"
 ansible-playbook -i inventory/aws playbooks/deploy.yml -e "@$DEMO/vars.yml" > "$DEMO/rotate-again.log" 2>&1 \
   || { tail -40 "$DEMO/rotate-again.log" >&2; fail "deploy.yml again with the same secrets"; }
 if sed -n '/PLAY RECAP/,$p' "$DEMO/rotate-again.log" | grep -E 'changed=[1-9]' >/dev/null; then

@@ -13,6 +13,7 @@
 # What differs from an account: the demo's environment (AWS_ENDPOINT_URL, dummy credentials, the ssh settings
 # and guard, the database password), and, Galaxy being unreachable here, the dependencies' tarballs installed
 # first with --offline (from the copies in the dev venv's `ansible` package, as docs/installation.md describes).
+# shellcheck disable=SC2046  # $(... alb_check_args): the demo's certificate arguments, words split on purpose
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -97,7 +98,7 @@ grep -q 'What the stack will cost' "$W/site.log" || fail "no cost estimate in th
 sed -n '/What the stack will cost/,/^$/p' "$W/site.log" | head -30
 sed -n '/PLAY RECAP/,$p' "$W/site.log" | grep -E 'failed=[1-9]|unreachable=[1-9]' && fail "a host failed"
 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/python scripts/alb_check.py \
-  --state "$DEMO/dataplane/load_balancers.json" --certificate "$DEMO/alb.crt" \
+  --state "$DEMO/dataplane/load_balancers.json" $(bash -c '. scripts/demo.sh && alb_check_args') \
   --endpoint-url "$(sed -nE 's/^export AWS_ENDPOINT_URL="?([^"]*)"?$/\1/p' "$DEMO/env.sh")" --hosts 2 \
   || fail "the app does not answer through the load balancer"
 

@@ -99,6 +99,8 @@ service_image() {
 
 # The load balancers' stand-in: HAProxy from Debian (emulator/loadbalancer.py runs one per ALB).
 service_image seed/alb:bookworm haproxy haproxy '' '["haproxy", "-W", "-db", "-f", "/etc/seed-alb/haproxy.cfg"]'
+# The VPCs' resolver: dnsmasq from Debian (emulator/dns.py runs one per VPC network, answering Route 53's records).
+service_image seed/dns:bookworm dnsmasq dnsmasq-base '' '["dnsmasq", "--keep-in-foreground", "--conf-file=/etc/seed-dns/dnsmasq.conf"]'
 # The managed data tier's stand-in: PostgreSQL and Redis from Debian (emulator/datatier.py runs one
 # container per RDS instance and one per ElastiCache Redis cluster; the clusters are made there).
 service_image seed/datatier:bookworm 'postgresql and redis-server' 'postgresql redis-server openssl' '&& pg_dropcluster 15 main' \

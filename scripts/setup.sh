@@ -33,6 +33,14 @@ if ! command -v shellcheck >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-ge
     say "could not install shellcheck; ansible-test will skip that test"
 fi
 
+# The unit test of the emulator's DNS config runs Debian's dnsmasq on loopback (the data plane runs it in the image
+# seed/dns, scripts/images.sh); skipped if absent.
+if ! command -v dnsmasq >/dev/null && [ ! -x /usr/sbin/dnsmasq ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  say "installing dnsmasq-base"
+  { apt-get install -y -qq dnsmasq-base || { apt-get update -qq && apt-get install -y -qq dnsmasq-base; }; } >/dev/null 2>&1 ||
+    say "could not install dnsmasq-base; the DNS config's test on loopback will be skipped"
+fi
+
 want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   say "creating .venv with requirements.txt and requirements-dev.txt (first run takes a few minutes)"

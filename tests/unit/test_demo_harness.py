@@ -45,7 +45,8 @@ def demo(tmp_path):
     finally:
         os.umask(old)
     env = dict(os.environ, PATH='%s:%s' % (fake, os.environ['PATH']))
-    for name in ('SEED_EMULATOR_PORT', 'SEED_PROXY_PORT', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE'):
+    for name in ('SEED_EMULATOR_PORT', 'SEED_PROXY_PORT', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'DEMO_DOMAIN',
+                 'DEMO_DOMAIN_ZONE'):
         env.pop(name, None)
 
     def bash(script, *args):
@@ -150,3 +151,51 @@ def test_new_secrets_are_what_aws_takes(demo):
         assert again.returncode == 0 and (demo.folder / 'cache_auth_token').read_text().strip() == values['cache_auth_token']
         for name in values:
             (demo.folder / name).unlink()
+
+
+def test_demo_env_points_every_client_at_the_demos_ca_bundle(demo):
+    """curl, Python's ssl, requests and boto trust the same bundle (the system's CAs, the emulator's CA, the demo's
+    certificate), and the proxy variables send them through the demo's proxy."""
+    written(demo)
+    env = (demo.folder / 'env.sh').read_text()
+    bundle = str(demo.folder / 'ca-bundle.pem')
+    for name in ('SSL_CERT_FILE', 'CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE', 'AWS_CA_BUNDLE'):
+        assert 'export %s="%s"\n' % (name, bundle) in env, name
+    for name in ('http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY'):
+        assert 'export %s="http://127.0.0.1:5080"\n' % name in env, name
+
+
+def test_the_ca_bundle_holds_the_emulators_ca_and_the_demos_certificate(demo):
+    shutil.rmtree(str(demo.root / 'emulator'))
+    shutil.copytree(os.path.join(ROOT, 'emulator'), str(demo.root / 'emulator'), ignore=shutil.ignore_patterns('__pycache__'))
+    (demo.folder / 'alb.crt').write_text('-----BEGIN CERTIFICATE-----\nALB\n-----END CERTIFICATE-----\n')
+    proc = demo('. scripts/demo.sh; ca_bundle')
+    assert proc.returncode == 0, proc.stderr
+    bundle = (demo.folder / 'ca-bundle.pem').read_text()
+    root = (demo.folder / 'dataplane' / 'ca.crt').read_text()  # made here, where the emulator's data plane finds it
+    assert bundle.endswith('ALB\n-----END CERTIFICATE-----\n' + root)
+    assert mode(demo.folder / 'dataplane' / 'ca.key') == 0o600
+    if os.path.exists('/etc/ssl/certs/ca-certificates.crt'):
+        with open('/etc/ssl/certs/ca-certificates.crt') as f:
+            assert bundle.startswith(f.read().strip())
+
+
+def test_the_demos_domain_is_a_switch(demo):
+    proc = demo('. scripts/demo.sh; domain_vars')
+    assert proc.returncode == 0, proc.stderr
+    assert ('domain: shop.seed-demo.test\ndomain_zone: seed-demo.test\ndomain_zone_create: true\ndomain_www: redirect\n'
+            in proc.stdout) and 'stack_alb_certificate_file' not in proc.stdout
+    proc = demo('. scripts/demo.sh; alb_check_args')
+    assert proc.stdout.split() == ['--certificate', str(demo.folder / 'ca-bundle.pem'), '--domain', 'shop.seed-demo.test']
+    # DEMO_DOMAIN empty: no domain, the demo's imported certificate as before
+    proc = demo('DEMO_DOMAIN= ; export DEMO_DOMAIN; . scripts/demo.sh; domain_vars; alb_check_args')
+    assert proc.returncode == 0, proc.stderr
+    assert 'stack_alb_certificate_file: %s/alb.crt\n' % demo.folder in proc.stdout and '\ndomain:' not in proc.stdout
+    assert proc.stdout.split()[-2:] == ['--certificate', str(demo.folder / 'alb.crt')]
+    proc = demo('DEMO_DOMAIN=www.example.org DEMO_DOMAIN_ZONE=example.org; export DEMO_DOMAIN DEMO_DOMAIN_ZONE; . scripts/demo.sh; domain_vars')
+    assert 'domain: www.example.org\ndomain_zone: example.org\n' in proc.stdout
+    for bad in ('Shop.Example', 'shop.example.com;id', '.example.com'):
+        proc = demo('DEMO_DOMAIN="$1"; export DEMO_DOMAIN; . scripts/demo.sh; domain_vars', bad)
+        assert proc.returncode == 2 and 'DEMO_DOMAIN' in proc.stderr, bad
+    proc = demo('DEMO_DOMAIN=shop.example.com DEMO_DOMAIN_ZONE=example.org; export DEMO_DOMAIN DEMO_DOMAIN_ZONE; . scripts/demo.sh')
+    assert proc.returncode == 2 and 'not in the zone' in proc.stderr
