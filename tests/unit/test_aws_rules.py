@@ -21,9 +21,9 @@ ARN_LB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/d
 ARN_CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000'
 ARN_LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/demo-alb/0123456789abcdef/0123456789abcdef'
 ARN_RULE = ARN_LISTENER.replace(':listener/', ':listener-rule/') + '/0123456789abcdef'
-# a rule's request: one host-header condition, a redirect to another host (the rows put their examples in it)
+# a rule's request: one host-header condition, a redirect to HTTPS on another host (the rows put their examples in it)
 RULE = {'Conditions': [{'Field': 'host-header', 'HostHeaderConfig': {'Values': ['www.example.com']}}],
-        'Actions': [{'Type': 'redirect', 'RedirectConfig': {'Host': 'example.com', 'StatusCode': 'HTTP_301'}}]}
+        'Actions': [{'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTPS', 'Host': 'example.com', 'StatusCode': 'HTTP_301'}}]}
 
 
 def _public_key():
