@@ -8,6 +8,11 @@ of the aws profile. What depends on what exists is here, for the emulator and fo
   ("Rules per Application Load Balancer (not counting default rules): 100",
   https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html); a priority the listener
   has already -> PriorityInUse (moto's own answer, kept).
+- CreateRule, ModifyRule: two conditions of one of host-header, http-request-method, path-pattern and source-ip ->
+  ValidationError ("Each rule can optionally include up to one of each of the following conditions: host-header,
+  http-request-method, path-pattern, and source-ip",
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html; the collection never sends
+  two, so this rule is the emulator's, not a row of the table its validation reads).
 - CreateRule, ModifyRule: a redirect of an HTTPS listener's requests to HTTP -> InvalidLoadBalancerAction ("You can't
   redirect HTTPS to HTTP", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html#redirect-actions).
 - DeleteRule of a rule that does not exist -> RuleNotFound (API_DeleteRule, Errors: "The specified rule does not exist.";
@@ -20,6 +25,7 @@ of the aws profile. What depends on what exists is here, for the emulator and fo
 import functools
 
 MAX_RULES = 100  # per load balancer, default rules not counted
+ONCE_EACH = ('host-header', 'http-request-method', 'path-pattern', 'source-ip')
 
 
 def _error(code, message):
@@ -39,6 +45,13 @@ def _find(backend, rule_arn):
                 if rule.arn == rule_arn:
                     return lb, listener, rule
     return None, None, None
+
+
+def _check_conditions(conditions):
+    fields = [c.get('Field') for c in conditions or []]
+    twice = sorted(set(f for f in fields if f in ONCE_EACH and fields.count(f) > 1))
+    if twice:
+        raise _error('ValidationError', "A rule can only have one '%s' condition" % twice[0])
 
 
 def _check_redirects(listener, actions):
@@ -77,6 +90,7 @@ def patch_rules():
             count = sum(len(_rules_of(li)) for li in (lb.listeners.values() if lb is not None else [listener]))
             if count >= MAX_RULES:
                 raise _error('TooManyRules', 'You\'ve reached the limit on the number of rules per load balancer (%d)' % MAX_RULES)
+            _check_conditions(conditions)
             _check_redirects(listener, actions)
         return create_rule(self, listener_arn, conditions, priority, actions, tags)
     ELBv2Backend.create_rule = create_rule_as_aws
@@ -84,6 +98,7 @@ def patch_rules():
     @functools.wraps(modify_rule)
     def modify_rule_as_aws(self, rule_arn, conditions, actions):
         lb, listener, dummy = _find(self, rule_arn)
+        _check_conditions(conditions)
         _check_redirects(listener, actions)
         rule = modify_rule(self, rule_arn, conditions, actions)
         if lb is not None:

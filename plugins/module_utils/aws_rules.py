@@ -52,8 +52,9 @@ SUBNET_CIDR = 'https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.ht
 ALB_HEALTH = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html'
 KEY_PAIRS = 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html'
 S3_NAMES = 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html'
-# "Condition basics": zero or one of each of host-header, http-request-method, path-pattern and source-ip per rule; up to
-# three match evaluations per condition, five per rule; up to five wildcard characters per rule. "Host conditions" and
+# "Condition basics": up to three match evaluations per condition, five per rule; up to five wildcard characters per rule
+# (and zero or one of each of host-header, http-request-method, path-pattern and source-ip per rule: emulator.listener_rules,
+# as the collection never sends two). "Host conditions" and
 # "Path conditions": the characters and lengths of their values.
 ALB_CONDITIONS = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html'
 # "Redirect actions": protocol HTTP, HTTPS or #{protocol}, port 1-65535 or #{port}, the path starting with /; "you must
@@ -157,12 +158,6 @@ def _wildcards(value, limit):
     return '%d wildcard characters' % count if count > limit else None
 
 
-def _once_each(value, fields):
-    seen = [c.get('Field') for c in _conditions(value)]
-    twice = sorted(set(f for f in seen if f in fields and seen.count(f) > 1))
-    return 'more than one %s condition' % ' or '.join(twice) if twice else None
-
-
 def _redirect_changes(value, dummy):
     """A RedirectConfig that keeps protocol, host, port and path as the request had them redirects to itself."""
     config = value if isinstance(value, dict) else {}
@@ -172,7 +167,7 @@ def _redirect_changes(value, dummy):
 
 
 STRUCTURE_CHECKS = {'evaluations': _evaluations, 'condition_evaluations': _condition_evaluations, 'wildcards': _wildcards,
-                    'once_each': _once_each, 'redirect_changes': _redirect_changes}
+                    'redirect_changes': _redirect_changes}
 
 
 def _fails(check, value, params):
@@ -348,14 +343,6 @@ for _op in ('CreateRule', 'ModifyRule'):
          'ValidationError', "A condition can only have '3' values",
          [[{'Field': 'path-pattern', 'PathPatternConfig': {'Values': ['/a', '/b', '/c']}}]],
          [[{'Field': 'path-pattern', 'PathPatternConfig': {'Values': ['/a', '/b', '/c', '/d']}}]], {'condition_evaluations': 3})
-    _row('elbv2', _op, 'Conditions', 'Each rule can optionally include up to one of each of the following conditions: host-header, '
-         'http-request-method, path-pattern, and source-ip.', ALB_CONDITIONS, 'ValidationError',
-         'A rule can only have one condition of each of host-header, http-request-method, path-pattern and source-ip',
-         [[{'Field': 'host-header', 'HostHeaderConfig': {'Values': ['a.example.com']}},
-           {'Field': 'path-pattern', 'PathPatternConfig': {'Values': ['/a']}}]],
-         [[{'Field': 'host-header', 'HostHeaderConfig': {'Values': ['a.example.com']}},
-           {'Field': 'host-header', 'HostHeaderConfig': {'Values': ['b.example.com']}}]],
-         {'once_each': ('host-header', 'http-request-method', 'path-pattern', 'source-ip')})
     _row('elbv2', _op, 'Conditions', 'There is a limit of five wildcard characters per rule.', ALB_CONDITIONS, 'ValidationError',
          "A rule can only have '5' wildcards",
          [[{'Field': 'host-header', 'HostHeaderConfig': {'Values': ['*.example.com']}},

@@ -624,6 +624,8 @@ def test_listener_rules_refused_as_aws_refuses_them(albs):
         return caught.value.response['Error']['Code']
     made = elbv2.create_rule(ListenerArn=listeners[80], Priority=10, Conditions=host, Actions=forward)['Rules'][0]
     assert code(elbv2.create_rule, ListenerArn=listeners[80], Priority=10, Conditions=host, Actions=forward) == 'PriorityInUse'
+    assert code(elbv2.create_rule, ListenerArn=listeners[80], Priority=11, Conditions=host + host, Actions=forward) == 'ValidationError'
+    assert code(elbv2.modify_rule, RuleArn=made['RuleArn'], Conditions=host + host) == 'ValidationError'
     assert code(elbv2.delete_rule, RuleArn=made['RuleArn'] + '0') == 'RuleNotFound'
     (default,) = [r for r in elbv2.describe_rules(ListenerArn=listeners[80])['Rules'] if r['IsDefault']]
     assert code(elbv2.delete_rule, RuleArn=default['RuleArn']) == 'OperationNotPermitted'
