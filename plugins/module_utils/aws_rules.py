@@ -353,8 +353,9 @@ for _op in ('CreateRule', 'ModifyRule'):
          'loop: protocol, hostname, port, or path.', ALB_REDIRECTS, 'InvalidLoadBalancerAction', 'The requested action is not valid.',
          [{'Host': 'example.com', 'StatusCode': 'HTTP_301'}, {'Protocol': 'HTTPS', 'StatusCode': 'HTTP_301'},
           {'Path': '/new/#{path}', 'StatusCode': 'HTTP_302'}],
-         [{'StatusCode': 'HTTP_301'}, {'Protocol': '#{protocol}', 'Host': '#{host}', 'Port': '#{port}', 'Path': '/#{path}',
-                                      'Query': 'x=1', 'StatusCode': 'HTTP_302'}], {'redirect_changes': True})
+         [{'StatusCode': 'HTTP_301'},
+          {'Protocol': '#{protocol}', 'Host': '#{host}', 'Port': '#{port}', 'Path': '/#{path}', 'Query': 'x=1', 'StatusCode': 'HTTP_302'}],
+         {'redirect_changes': True})
     _row('elbv2', _op, 'Actions[].RedirectConfig.Port', 'The port. You can specify a value from 1 to 65535 or #{port}.',
          ALB_REDIRECTS, 'ValidationError', 'The redirect port must be from 1 to 65535 or #{port}', ['#{port}', '443', '1', '65535'],
          ['0', '65536', 'https', '#{host}', ''],

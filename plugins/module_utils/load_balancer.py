@@ -233,7 +233,7 @@ def _values(given, field, parameter, lower=False):
 def _redirect_view(rule, field):
     """The redirect of a rule, each component the task leaves out AWS's default (REDIRECT_DEFAULTS)."""
     view = {}
-    for key, aws, default in REDIRECT_DEFAULTS:
+    for key, dummy, default in REDIRECT_DEFAULTS:
         value = rule.get(key)
         view[key] = default if value is None else str(value)
     port = rule.get('redirect_port')
@@ -246,7 +246,7 @@ def _redirect_view(rule, field):
     if view['redirect_status'] not in (301, 302):
         raise ValidationError(field + '.redirect_status', 'a redirect answers 301 (permanent) or 302 (temporary), not %r' % (status,))
     config = _redirect_config(view)
-    for key, aws, default in REDIRECT_DEFAULTS:
+    for key, aws, dummy in REDIRECT_DEFAULTS:
         _rule(RULE_OPERATIONS, 'Actions[].RedirectConfig.' + aws, config[aws], '%s.%s' % (field, key))
     _rule(RULE_OPERATIONS, 'Actions[].RedirectConfig', config, field)
     return view
@@ -298,7 +298,7 @@ def _conditions(hosts, paths):
 
 
 def _redirect_config(view):
-    out = dict((aws, view[key]) for key, aws, default in REDIRECT_DEFAULTS)
+    out = dict((aws, view[key]) for key, aws, dummy in REDIRECT_DEFAULTS)
     out['StatusCode'] = 'HTTP_%d' % view['redirect_status']
     return out
 
