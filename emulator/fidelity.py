@@ -35,13 +35,15 @@ in-process moto) so that they behave as AWS documents:
   with their member clusters, reader endpoint, statuses and AWS's create and modify rules.
 - ACM (emulator.acm): a requested certificate stays PENDING_VALIDATION until its DNS validation records
   resolve in the emulator's Route 53, and is then issued by the emulator's CA.
+- Listener rules (emulator.listener_rules): TooManyRules, RuleNotFound and OperationNotPermitted on DeleteRule, no
+  redirect from HTTPS to HTTP, and a target group no rule forwards to any more released by its load balancer.
 """
 
 import base64
 import functools
 import hashlib
 
-from emulator import acm, amis, elasticache, rds
+from emulator import acm, amis, elasticache, listener_rules, rds
 
 PATCHED = []
 
@@ -212,4 +214,5 @@ def patch_moto():
     rds.patch_rds()  # RDS for PostgreSQL: the orderable options catalogue, subnet groups as AWS keeps them
     elasticache.patch_elasticache()  # ElastiCache's answers (emulator/elasticache.py)
     acm.patch_acm()  # requested certificates validated by DNS and issued by the emulator's CA (emulator/acm.py)
+    listener_rules.patch_rules()  # listener rules' refusals that depend on what exists (emulator/listener_rules.py)
     PATCHED.append(True)

@@ -5,6 +5,10 @@ CreateLoadBalancer, CreateListener, ...  -> one HAProxy container per load balan
                  (and reachable through the emulator's HTTP proxy under the load balancer's DNS name).
                  HTTP listeners forward to a target group or redirect (to HTTPS); HTTPS listeners terminate
                  TLS with the listener's certificate as ACM holds it (ImportCertificate).
+CreateRule, ModifyRule, DeleteRule, SetRulePriorities -> the listener's rules, applied by priority before its
+                 default action: host-header (case-insensitive) and path-pattern (case-sensitive) conditions
+                 with their wildcards * and ?, a rule's conditions all to match and any value of each;
+                 its redirect (as the default action's, below) or its forward to a target group.
                  A redirect does what AWS's redirect action does (its #{protocol}, #{host}, #{port}, #{path}
                  and #{query}). Asked on a port published on 127.0.0.1, it redirects to 127.0.0.1 too: a
                  redirect to one of the load balancer's listener ports (to 443, or #{port}) goes to the port
@@ -44,7 +48,8 @@ NS = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/'
 CHANGING = frozenset([
     'CreateLoadBalancer', 'DeleteLoadBalancer', 'CreateListener', 'ModifyListener', 'DeleteListener',
     'ModifyTargetGroup', 'ModifyTargetGroupAttributes', 'DeleteTargetGroup', 'RegisterTargets', 'DeregisterTargets',
-    'TerminateInstances', 'StopInstances', 'ImportCertificate', 'AddListenerCertificates', 'SetSubnets'])
+    'TerminateInstances', 'StopInstances', 'ImportCertificate', 'AddListenerCertificates', 'SetSubnets',
+    'CreateRule', 'ModifyRule', 'DeleteRule', 'SetRulePriorities'])
 # HAProxy's check status -> AWS's reason for an unhealthy target
 REASONS = {'L7STS': ('Target.ResponseCodeMismatch', 'Health checks failed with these codes: [%s]'),
            'L4TOUT': ('Target.Timeout', 'Request timed out'), 'L7TOUT': ('Target.Timeout', 'Request timed out'),
@@ -131,6 +136,62 @@ def expand(template, words):
     for part in re.split(r'(#\{(?:protocol|host|port|path|query)\})', template):
         out.append(words[part] if part in words else quoted(part))
     return ''.join(out)
+
+
+def haproxy_word(text):
+    """``text`` as one word of HAProxy's configuration: in single quotes (everything literal), a single quote as '\\''."""
+    return "'%s'" % text.replace("'", "'\\''")
+
+
+def wildcard_regex(pattern):
+    """A rule condition's value as a regex of the whole: AWS's wildcards * (0 or more characters) and ? (exactly one), every
+    other character literal (in a class, never a backslash, which HAProxy's parser would read first)."""
+    out = []
+    for c in pattern:
+        out.append('.*' if c == '*' else '.' if c == '?' else c if c.isalnum() or c in '/_-~"@:&\'' else '[%s]' % c)
+    return '^%s$' % ''.join(out)
+
+
+# AWS's rule conditions (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html):
+# host-header matches the Host without its port, case-insensitive; path-pattern the path (not the query), case-sensitive.
+CONDITION_FETCHES = {'host-header': ('req.hdr(host),regsub(:[0-9]+$,)', ['-i']), 'path-pattern': ('path', [])}
+CONDITION_CONFIGS = {'host-header': 'HostHeaderConfig', 'path-pattern': 'PathPatternConfig'}
+
+
+def rule_lines(priority, conditions):
+    """HAProxy's lines that mark a request matched by a listener rule: its conditions (host-header, path-pattern) as ACLs
+    (all of them to match; any value of each), and txn.seed_rule set to its priority when no rule of a lower priority
+    matched first (AWS evaluates the rules in priority order; the first that matches acts). A rule with a condition the
+    stand-in does not serve (http-header, query-string, ...) never matches: it is left out, and logged by the caller."""
+    out, names = [], []
+    for n, condition in enumerate(conditions):
+        field = condition.get('Field')
+        if field not in CONDITION_FETCHES:
+            return None
+        values = (condition.get(CONDITION_CONFIGS[field]) or {}).get('Values') or condition.get('Values') or []
+        fetch, flags = CONDITION_FETCHES[field]
+        name = 'seed_rule_%d_%d' % (priority, n)
+        out.append('  acl %s %s %s %s' % (name, fetch, ' '.join(flags + ['-m', 'reg']), ' '.join(haproxy_word(wildcard_regex(v))
+                                                                                                for v in values)))
+        names.append(name)
+    out.append('  http-request set-var(txn.seed_rule) int(%d) if !{ var(txn.seed_rule) -m found } %s' % (priority, ' '.join(names)))
+    return out
+
+
+def conditional(lines, when):
+    """``lines`` (a redirect's or a fixed response's http-request rules) each done only when ``when`` (an ACL condition)
+    holds too; ``when`` empty: as they are."""
+    if not when:
+        return list(lines)
+    out = []
+    for line in lines:
+        redirect = re.search(r' code \d+( if .*)?$', line) if line.startswith('  http-request redirect ') else None
+        if redirect:
+            line += (' %s' % when) if redirect.group(1) else (' if %s' % when)
+        elif line.startswith('  http-request return '):
+            line += ' if %s' % when
+        out.append(line)
+    return out
 
 
 def redirect_lines(port, protocol, config, published, dns):
@@ -344,21 +405,10 @@ class LoadBalancers(Hook):
                 proto = 'https'
             out += ['frontend listener_%d' % port, bind, '  http-request set-header X-Forwarded-Proto %s' % proto,
                     '  http-request set-header X-Forwarded-Port %d' % port]
+            served = self._rules(lb, port, listener, published, out, used)
             action = (listener.default_actions or [None])[0]
-            kind = getattr(action, 'type', None)
-            data = getattr(action, 'data', {}) or {}
-            if kind == 'forward':
-                tg_arn = data.get('TargetGroupArn') or ((data.get('ForwardConfig') or {}).get('TargetGroups') or [{}])[0].get('TargetGroupArn')
-                if tg_arn in self.groups:
-                    out.append('  default_backend tg_%s' % safe(self.groups[tg_arn]['name']))
-                    used.append(tg_arn)
-            elif kind == 'redirect':
-                out += redirect_lines(port, listener.protocol, data.get('RedirectConfig') or {}, published, lb.dns_name)
-            elif kind == 'fixed-response':
-                cfg = data.get('FixedResponseConfig') or {}
-                out.append('  http-request return status %s content-type "%s" string "%s"' % (
-                    cfg.get('StatusCode', '503'), cfg.get('ContentType', 'text/plain'),
-                    str(cfg.get('MessageBody', '')).replace('"', "'")))
+            out += conditional(self._action_lines(lb, port, listener, action, published, used, default=True),
+                               '!{ var(txn.seed_rule) -m found }' if served else '')
             out.append('')
         for tg_arn in sorted(set(used)):
             g = self.groups[tg_arn]
@@ -379,6 +429,40 @@ class LoadBalancers(Hook):
             out.append('')
         return '\n'.join(out) + '\n'
 
+    def _action_lines(self, lb, port, listener, action, published, used, default=False, when=''):
+        """The lines of a listener's default action, or (``when``: the condition that the rule matched) of a rule's."""
+        kind = getattr(action, 'type', None)
+        data = getattr(action, 'data', {}) or {}
+        if kind == 'forward':
+            tg_arn = data.get('TargetGroupArn') or ((data.get('ForwardConfig') or {}).get('TargetGroups') or [{}])[0].get('TargetGroupArn')
+            if tg_arn not in self.groups:
+                return []
+            used.append(tg_arn)
+            backend = 'tg_%s' % safe(self.groups[tg_arn]['name'])
+            return ['  default_backend %s' % backend] if default else ['  use_backend %s if %s' % (backend, when)]
+        if kind == 'redirect':
+            return redirect_lines(port, listener.protocol, data.get('RedirectConfig') or {}, published, lb.dns_name)
+        if kind == 'fixed-response':
+            cfg = data.get('FixedResponseConfig') or {}
+            return ['  http-request return status %s content-type "%s" string "%s"' % (
+                cfg.get('StatusCode', '503'), cfg.get('ContentType', 'text/plain'), str(cfg.get('MessageBody', '')).replace('"', "'"))]
+        return []
+
+    def _rules(self, lb, port, listener, published, out, used):
+        """The listener's rules (all but its default rule), by priority, into ``out``: whether any is served."""
+        rules = [r for r in (getattr(listener, 'rules', None) or {}).values() if not getattr(r, 'is_default', False)]
+        served = False
+        for rule in sorted(rules, key=lambda r: int(r.priority)):
+            marks = rule_lines(int(rule.priority), rule.conditions or [])
+            action = (sorted(rule.actions or [], key=lambda a: int((getattr(a, 'data', {}) or {}).get('Order') or 0)) or [None])[-1]
+            when = '{ var(txn.seed_rule) -m int %d }' % int(rule.priority)
+            lines = marks and self._action_lines(lb, port, listener, action, published, used, when=when)
+            if not lines:
+                self.log('alb: %s:%d: rule %s is not served (a condition or action the stand-in does not serve)' % (lb.name, port, rule.priority))
+                continue
+            out += marks + conditional(lines, when)
+            served = True
+        return served
     # -- HAProxy's runtime API ------------------------------------------------------------
     @staticmethod
     def _command(entry, command, timeout=5):

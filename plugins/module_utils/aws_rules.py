@@ -52,6 +52,14 @@ SUBNET_CIDR = 'https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.ht
 ALB_HEALTH = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html'
 KEY_PAIRS = 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html'
 S3_NAMES = 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html'
+# "Condition basics": up to three match evaluations per condition, five per rule; up to five wildcard characters per rule
+# (and zero or one of each of host-header, http-request-method, path-pattern and source-ip per rule: emulator.listener_rules,
+# as the collection never sends two). "Host conditions" and
+# "Path conditions": the characters and lengths of their values.
+ALB_CONDITIONS = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html'
+# "Redirect actions": protocol HTTP, HTTPS or #{protocol}, port 1-65535 or #{port}, the path starting with /; "you must
+# modify at least one of the following components to avoid a redirect loop: protocol, hostname, port, or path".
+ALB_REDIRECTS = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html#redirect-actions'
 
 TAG_SPECIAL = '_.:/=+-@'
 PRINTABLE = ''.join(chr(c) for c in range(33, 127))  # printable ASCII without the space
@@ -109,8 +117,71 @@ def _matcher_ok(value, low, high):
     return True
 
 
+# -- checks of a whole structure: a listener rule's Conditions, a RedirectConfig ----------------------------------
+CONDITION_CONFIGS = {'host-header': 'HostHeaderConfig', 'path-pattern': 'PathPatternConfig', 'http-header': 'HttpHeaderConfig',
+                     'query-string': 'QueryStringConfig', 'http-request-method': 'HttpRequestMethodConfig',
+                     'source-ip': 'SourceIpConfig'}
+WILDCARD_FIELDS = ('host-header', 'path-pattern', 'http-header', 'query-string')
+
+
+def condition_values(condition):
+    """The match evaluations of one RuleCondition: its config's Values (the field's own, HostHeaderConfig...), else the
+    legacy Values."""
+    if not isinstance(condition, dict):
+        return []
+    config = condition.get(CONDITION_CONFIGS.get(condition.get('Field'), ''))
+    values = config.get('Values') if isinstance(config, dict) else None
+    return list(values or condition.get('Values') or [])
+
+
+def _conditions(value):
+    return [c for c in value if isinstance(c, dict)] if isinstance(value, list) else []
+
+
+def _evaluations(value, limit):
+    count = sum(len(condition_values(c)) for c in _conditions(value))
+    return '%d match evaluations' % count if count > limit else None
+
+
+def _condition_evaluations(value, limit):
+    count = max([len(condition_values(c)) for c in _conditions(value)] or [0])
+    return 'a condition of %d match evaluations' % count if count > limit else None
+
+
+def _wildcards(value, limit):
+    count = 0
+    for c in _conditions(value):
+        if c.get('Field') in WILDCARD_FIELDS:
+            for v in condition_values(c):
+                text = '%s%s' % (v.get('Key') or '', v.get('Value') or '') if isinstance(v, dict) else u'%s' % (v,)
+                count += text.count('*') + text.count('?')
+    return '%d wildcard characters' % count if count > limit else None
+
+
+def _redirect_changes(value, dummy):
+    """A RedirectConfig that keeps protocol, host, port and path as the request had them redirects to itself."""
+    config = value if isinstance(value, dict) else {}
+    kept = ((config.get('Protocol') or '#{protocol}') == '#{protocol}' and (config.get('Host') or '#{host}') == '#{host}'
+            and (config.get('Port') or '#{port}') == '#{port}' and (config.get('Path') or '/#{path}') == '/#{path}')
+    return 'a redirect to the same URL (a loop)' if kept else None
+
+
+STRUCTURE_CHECKS = {'evaluations': _evaluations, 'condition_evaluations': _condition_evaluations, 'wildcards': _wildcards,
+                    'redirect_changes': _redirect_changes}
+
+
 def _fails(check, value, params):
     """None when ``value`` meets every check, else a short reason (never the value itself)."""
+    for kind, arg in sorted(check.items()):
+        if kind in STRUCTURE_CHECKS:
+            reason = STRUCTURE_CHECKS[kind](value, arg)
+            if reason:
+                return reason
+    return _fails_value(dict((k, v) for k, v in check.items() if k not in STRUCTURE_CHECKS), value, params)
+
+
+def _fails_value(check, value, params):
+    """:func:`_fails` for the checks of one value (or of the request's other parameters)."""
     for kind, arg in sorted(check.items()):
         if kind == 'forbidden_with':
             if params.get(arg) is not None:
@@ -244,6 +315,60 @@ for _op, _path in (('AddTags', 'Tags'), ('CreateLoadBalancer', 'Tags'), ('Create
     _row('elbv2', _op, _path + '[].Value', 'Maximum value length: 256 Unicode characters; letters, spaces, numbers and + - = . _ : / @',
          ELB_TAGS, 'ValidationError', 'Tag value must be 0-256 characters of letters, spaces, numbers and + - = . _ : / @',
          ['demo', '', 'v' * 256], ['v' * 257, 'a*b'], {'length': (0, 256), 'tag_chars': True})
+
+# Listener rules (CreateRule, ModifyRule). The priority: "Valid Range: Minimum value of 1. Maximum value of 50000."; a
+# priority a rule of the listener has already: PriorityInUse (API_CreateRule, Errors), which the emulator answers from
+# its state. A condition, an action AWS cannot take: ValidationError ("A rule can only have '5' condition values", as AWS
+# words the first of these), InvalidLoadBalancerAction ("The requested action is not valid.") for a redirect to itself.
+_row('elbv2', 'CreateRule', 'Priority', 'Valid Range: Minimum value of 1. Maximum value of 50000.', ELB_API % 'CreateRule',
+     'ValidationError', 'Priority must be between 1 and 50000', [1, 10, 50000], [0, 50001], {'range': (1, 50000)})
+_HOST = ('can be up to 128 characters; A-Z, a-z, 0-9, - and ., with the wildcards * and ?; at least one "."; only alphabetical '
+         'characters after the final "."')
+_PATH = 'can be up to 128 characters; A-Z, a-z, 0-9, _ - . $ / ~ " \' @ : + &, with the wildcards * and ?'
+for _op in ('CreateRule', 'ModifyRule'):
+    _row('elbv2', _op, 'Conditions[].HostHeaderConfig.Values[]', 'A host name ' + _HOST, ALB_CONDITIONS, 'ValidationError',
+         "The 'host-header' value is not valid: " + _HOST, ['www.example.com', '*.example.com', 'WWW.Shop-1.example.com', 'w?w.a.io'],
+         ['example', 'www.example.com1', 'www.example.', 'www_x.example.com', 'a' * 125 + '.com', ''],
+         {'length': (1, 128), 'regex': r'[A-Za-z0-9*?.-]*\.[A-Za-z]+'})
+    _row('elbv2', _op, 'Conditions[].PathPatternConfig.Values[]', 'A path pattern ' + _PATH, ALB_CONDITIONS, 'ValidationError',
+         "The 'path-pattern' value is not valid: " + _PATH, ['/', '/old/*', "/a_b-c.d$e/~f\"g'h@i:j+k&l?"],
+         ['/a b', '/caf\u00e9', '/' + 'p' * 128, '', '/a#b'], {'length': (1, 128), 'regex': r'[A-Za-z0-9_.$/~"\'@:+&*?-]*'})
+    _row('elbv2', _op, 'Conditions', 'You can specify up to five match evaluations per rule.', ALB_CONDITIONS, 'ValidationError',
+         "A rule can only have '5' condition values",
+         [[{'Field': 'host-header', 'HostHeaderConfig': {'Values': ['a.example.com', 'b.example.com']}},
+           {'Field': 'path-pattern', 'PathPatternConfig': {'Values': ['/a', '/b', '/c']}}]],
+         [[{'Field': 'host-header', 'HostHeaderConfig': {'Values': ['a.example.com', 'b.example.com', 'c.example.com']}},
+           {'Field': 'path-pattern', 'PathPatternConfig': {'Values': ['/a', '/b', '/c']}}]], {'evaluations': 5})
+    _row('elbv2', _op, 'Conditions', 'You can specify up to three match evaluations per condition.', ALB_CONDITIONS,
+         'ValidationError', "A condition can only have '3' values",
+         [[{'Field': 'path-pattern', 'PathPatternConfig': {'Values': ['/a', '/b', '/c']}}]],
+         [[{'Field': 'path-pattern', 'PathPatternConfig': {'Values': ['/a', '/b', '/c', '/d']}}]], {'condition_evaluations': 3})
+    _row('elbv2', _op, 'Conditions', 'There is a limit of five wildcard characters per rule.', ALB_CONDITIONS, 'ValidationError',
+         "A rule can only have '5' wildcards",
+         [[{'Field': 'host-header', 'HostHeaderConfig': {'Values': ['*.example.com']}},
+           {'Field': 'path-pattern', 'PathPatternConfig': {'Values': ['/a/*', '/b/*?', '/c*']}}]],
+         [[{'Field': 'host-header', 'HostHeaderConfig': {'Values': ['*.example.com', '?.example.com']}},
+           {'Field': 'path-pattern', 'PathPatternConfig': {'Values': ['/a/*', '/b/**?']}}]], {'wildcards': 5})
+    _row('elbv2', _op, 'Actions[].RedirectConfig', 'You must modify at least one of the following components to avoid a redirect '
+         'loop: protocol, hostname, port, or path.', ALB_REDIRECTS, 'InvalidLoadBalancerAction', 'The requested action is not valid.',
+         [{'Host': 'example.com', 'StatusCode': 'HTTP_301'}, {'Protocol': 'HTTPS', 'StatusCode': 'HTTP_301'},
+          {'Path': '/new/#{path}', 'StatusCode': 'HTTP_302'}],
+         [{'StatusCode': 'HTTP_301'},
+          {'Protocol': '#{protocol}', 'Host': '#{host}', 'Port': '#{port}', 'Path': '/#{path}', 'Query': 'x=1', 'StatusCode': 'HTTP_302'}],
+         {'redirect_changes': True})
+    _row('elbv2', _op, 'Actions[].RedirectConfig.Port', 'The port. You can specify a value from 1 to 65535 or #{port}.',
+         ALB_REDIRECTS, 'ValidationError', 'The redirect port must be from 1 to 65535 or #{port}', ['#{port}', '443', '1', '65535'],
+         ['0', '65536', 'https', '#{host}', ''],
+         {'regex': r'(?:#\{port\}|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])'})
+    _row('elbv2', _op, 'Actions[].RedirectConfig.Path', 'The absolute path, starting with the leading "/" (1-128 characters).',
+         ALB_REDIRECTS, 'ValidationError', "The redirect path must start with '/' and be 1-128 characters long",
+         ['/#{path}', '/', '/new/#{path}'], ['#{path}', 'new', '/' + 'p' * 128], {'length': (1, 128), 'regex': r'/.*'})
+    _row('elbv2', _op, 'Actions[].RedirectConfig.Host', 'The hostname (1-128 characters); it can contain #{host}.', ALB_REDIRECTS,
+         'ValidationError', 'The redirect host must be 1-128 characters long', ['#{host}', 'shop.example.com', 'www.#{host}'],
+         ['', 'h' * 129], {'length': (1, 128)})
+    _row('elbv2', _op, 'Actions[].RedirectConfig.Query', 'The query parameters (0-128 characters).', ALB_REDIRECTS,
+         'ValidationError', 'The redirect query must be 0-128 characters long', ['#{query}', '', 'a=1&b=#{host}'], ['q' * 129],
+         {'length': (0, 128)})
 
 # EC2. "InvalidParameterValue: A value specified in a parameter is not valid, is unsupported, or cannot be used";
 # InvalidVpc.Range / InvalidSubnet.Range: "The CIDR block you specified for the VPC/subnet is not valid. The allowed
@@ -486,9 +611,10 @@ MODEL_ONLY = {
             'ModifyInstanceAttribute', 'ModifySubnetAttribute', 'ModifyVpcAttribute', 'ReleaseAddress', 'ReplaceRoute',
             'ReplaceRouteTableAssociation', 'StartInstances', 'StopInstances', 'TerminateInstances',
             'UpdateSecurityGroupRuleDescriptionsEgress', 'UpdateSecurityGroupRuleDescriptionsIngress'),
-    'elbv2': ('DeleteListener', 'DeleteLoadBalancer', 'DeleteTargetGroup', 'DescribeListeners', 'DescribeLoadBalancerAttributes',
-              'DescribeLoadBalancers', 'DescribeTags', 'DescribeTargetGroupAttributes', 'DescribeTargetGroups', 'DescribeTargetHealth',
-              'ModifyListener', 'ModifyLoadBalancerAttributes', 'RemoveTags', 'SetSecurityGroups', 'SetSubnets'),
+    'elbv2': ('DeleteListener', 'DeleteLoadBalancer', 'DeleteRule', 'DeleteTargetGroup', 'DescribeListeners',
+              'DescribeLoadBalancerAttributes', 'DescribeLoadBalancers', 'DescribeRules', 'DescribeTags',
+              'DescribeTargetGroupAttributes', 'DescribeTargetGroups', 'DescribeTargetHealth', 'ModifyListener',
+              'ModifyLoadBalancerAttributes', 'RemoveTags', 'SetSecurityGroups', 'SetSubnets'),
     'rds': ('DeleteDBSubnetGroup', 'DescribeDBInstances', 'DescribeDBSnapshots', 'DescribeDBSubnetGroups',
             'DescribeOrderableDBInstanceOptions', 'ListTagsForResource', 'RemoveTagsFromResource'),
     'elasticache': ('DeleteCacheSubnetGroup', 'DeleteReplicationGroup', 'DescribeCacheClusters', 'DescribeCacheSubnetGroups',

@@ -73,6 +73,14 @@ NEW_LB = {'scheme': 'internet-facing'}
 NEW_GROUP = {'protocol': 'HTTP', 'port': 80}
 NEW_LISTENER = {'protocol': 'HTTP', 'action': 'forward', 'redirect_port': 443}
 LISTENER_KEYS = ('port', 'protocol', 'certificate_arn', 'ssl_policy', 'action', 'target_group', 'redirect_port')
+# A listener rule's redirect when the task leaves a component out: AWS's own defaults, the request's protocol, host, port,
+# path and query kept (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html#redirect-actions).
+REDIRECT_DEFAULTS = (('redirect_protocol', 'Protocol', '#{protocol}'), ('redirect_host', 'Host', '#{host}'),
+                     ('redirect_port', 'Port', '#{port}'), ('redirect_path', 'Path', '/#{path}'), ('redirect_query', 'Query', '#{query}'))
+RULE_KEYS = ('priority', 'host_header', 'path_pattern', 'action', 'target_group') + tuple(k for k, a, d in REDIRECT_DEFAULTS) + (
+    'redirect_status',)
+RULE_OPERATIONS = ('CreateRule', 'ModifyRule')
+LISTENER_NOT_FOUND = 'ListenerNotFound'
 
 
 def _between(value, low, high, field, what):
@@ -188,7 +196,111 @@ def validate_listener(listener, i, group_names):
                               'target_groups' % (group, ', '.join(group_names) or 'none'))
     redirect_port = _optional_between(listener.get('redirect_port'), 1, 65535, field + '.redirect_port', 'the port')
     return {'field': field, 'port': port, 'protocol': protocol, 'certificate_arn': cert, 'ssl_policy': listener.get('ssl_policy'),
-            'action': listener.get('action'), 'target_group': group, 'redirect_port': redirect_port}
+            'action': listener.get('action'), 'target_group': group, 'redirect_port': redirect_port,
+            'rules': validate_rules(listener.get('rules'), field, group_names)}
+
+
+# -- listener rules: validation, no call -----------------------------------------------------------------------------
+
+def validate_rules(rules, field, group_names):
+    """The rules of one listener (None: left as they are), each as :func:`validate_rule` makes it, by priority; a priority
+    given twice is refused (a listener's rules each have their own: AWS answers PriorityInUse)."""
+    if rules is None:
+        return None
+    out, seen = [], {}
+    for j, rule in enumerate(rules):
+        view = validate_rule(rule, '%s.rules[%d]' % (field, j), group_names)
+        if view['priority'] in seen:
+            raise ValidationError(view['field'] + '.priority', 'priority %d is given to %s.rules[%d] too; each rule of a listener has '
+                                  'its own priority (AWS answers PriorityInUse)' % (view['priority'], field, seen[view['priority']]))
+        seen[view['priority']] = j
+        out.append(view)
+    return sorted(out, key=lambda r: r['priority'])
+
+
+def _values(given, field, parameter, lower=False):
+    """A condition's values as AWS's rules take them (aws_rules' rows of CreateRule and ModifyRule for ``parameter``),
+    sorted, once each; host names in lower case (AWS compares them case-insensitively)."""
+    out = []
+    for value in given or []:
+        if not isinstance(value, str):
+            raise ValidationError(field, '%r is not a string' % (value,))
+        _rule(RULE_OPERATIONS, parameter, value, field)
+        out.append(value.lower() if lower else value)
+    return sorted(set(out))
+
+
+def _redirect_view(rule, field):
+    """The redirect of a rule, each component the task leaves out AWS's default (REDIRECT_DEFAULTS)."""
+    view = {}
+    for key, dummy, default in REDIRECT_DEFAULTS:
+        value = rule.get(key)
+        view[key] = default if value is None else str(value)
+    port = rule.get('redirect_port')
+    if isinstance(port, bool) or (port is not None and not isinstance(port, (int, str))):
+        raise ValidationError(field + '.redirect_port', 'a port from 1 to 65535, or #{port}')
+    if view['redirect_query'].startswith('?'):
+        raise ValidationError(field + '.redirect_query', 'give the query without its leading "?": AWS adds it')
+    status = rule.get('redirect_status')
+    view['redirect_status'] = 301 if status is None else status
+    if view['redirect_status'] not in (301, 302):
+        raise ValidationError(field + '.redirect_status', 'a redirect answers 301 (permanent) or 302 (temporary), not %r' % (status,))
+    config = _redirect_config(view)
+    for key, aws, dummy in REDIRECT_DEFAULTS:
+        _rule(RULE_OPERATIONS, 'Actions[].RedirectConfig.' + aws, config[aws], '%s.%s' % (field, key))
+    _rule(RULE_OPERATIONS, 'Actions[].RedirectConfig', config, field)
+    return view
+
+
+def validate_rule(rule, field, group_names):
+    """One rule of a listener as the task gives it: its priority, its conditions (host_header, path_pattern: one of them
+    at least) and its action (a redirect, or forward to one of the task's target groups), every check that needs no call
+    (AWS's rules: aws_rules' rows of CreateRule and ModifyRule). The view has every key of RULE_KEYS, and ``field``."""
+    priority = rule.get('priority')
+    if priority is None:
+        raise ValidationError(field + '.priority', 'a rule needs its priority (1-50000; the lowest is evaluated first)')
+    _rule(('CreateRule',), 'Priority', priority, field + '.priority')
+    hosts = _values(rule.get('host_header'), field + '.host_header', 'Conditions[].HostHeaderConfig.Values[]', lower=True)
+    paths = _values(rule.get('path_pattern'), field + '.path_pattern', 'Conditions[].PathPatternConfig.Values[]')
+    if not hosts and not paths:
+        raise ValidationError(field, 'a rule needs a condition: give host_header, path_pattern or both')
+    _rule(RULE_OPERATIONS, 'Conditions', _conditions(hosts, paths), field)
+    view = dict((k, None) for k in RULE_KEYS)
+    view.update(field=field, priority=priority, host_header=hosts, path_pattern=paths, action=rule.get('action'))
+    redirects = sorted(k for k in view if k.startswith('redirect_') and rule.get(k) is not None)
+    if view['action'] == 'forward':
+        group = rule.get('target_group')
+        if group not in group_names:
+            raise ValidationError(field + '.target_group', 'a forward rule names one of the target groups of this task (%s), not %r'
+                                  % (', '.join(group_names) or 'none given in target_groups', group))
+        if redirects:
+            raise ValidationError(field + '.' + redirects[0], 'only a redirect rule takes %s; drop it or give action: redirect'
+                                  % redirects[0])
+        view['target_group'] = group
+    elif view['action'] == 'redirect':
+        if rule.get('target_group') is not None:
+            raise ValidationError(field + '.target_group', 'a redirect rule forwards to no target group; drop target_group or give '
+                                  'action: forward')
+        view.update(_redirect_view(rule, field))
+    else:
+        raise ValidationError(field + '.action', 'a rule redirects (action: redirect) or forwards (action: forward)')
+    return view
+
+
+def _conditions(hosts, paths):
+    """The Conditions of CreateRule/ModifyRule: a host-header condition, a path-pattern condition, or both (both must match)."""
+    out = []
+    if hosts:
+        out.append({'Field': 'host-header', 'HostHeaderConfig': {'Values': list(hosts)}})
+    if paths:
+        out.append({'Field': 'path-pattern', 'PathPatternConfig': {'Values': list(paths)}})
+    return out
+
+
+def _redirect_config(view):
+    out = dict((aws, view[key]) for key, aws, dummy in REDIRECT_DEFAULTS)
+    out['StatusCode'] = 'HTTP_%d' % view['redirect_status']
+    return out
 
 
 def validate(p):
@@ -351,7 +463,8 @@ def _plan_listeners(desired, state):
     names = dict((g['raw']['TargetGroupArn'], n) for n, g in state['groups'].items())
     current = dict((li['Port'], li) for li in state['listeners'])
     group_names = [g['name'] for g in desired['target_groups']]
-    return [_plan_listener(spec, describe_listener(current[spec['port']], names) if spec['port'] in current else None, group_names)
+    return [_plan_listener(spec, describe_listener(current[spec['port']], names, state['rules'].get(current[spec['port']]['ListenerArn']))
+                           if spec['port'] in current else None, group_names)
             for spec in desired['listeners']]
 
 
@@ -389,7 +502,13 @@ def _plan_listener(spec, before, group_names):
             or NEW_LISTENER['redirect_port']
         if view['redirect_port'] == port and protocol == 'HTTPS':
             raise ValidationError(field + '.redirect_port', 'an HTTPS listener redirecting to its own port would loop')
-    return dict(view, index=int(field[len('listeners['):-1]), field=field, before=before)
+    for rule in spec['rules'] or []:
+        # "You can redirect HTTP to HTTP, HTTP to HTTPS, and HTTPS to HTTPS. You can't redirect HTTPS to HTTP."
+        # (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html#redirect-actions)
+        if protocol == 'HTTPS' and rule['redirect_protocol'] == 'HTTP':
+            raise ValidationError(rule['field'] + '.redirect_protocol', 'the listener on port %d is HTTPS: AWS does not redirect HTTPS '
+                                  'to HTTP; give HTTPS or #{protocol}' % port)
+    return dict(view, index=int(field[len('listeners['):-1]), field=field, before=before, rules=spec['rules'])
 
 
 def _check_certificates(ctx, plan, acm):
@@ -528,7 +647,7 @@ def _attached_groups(elb, arn):
 
 def _empty_state():
     """What :func:`_read` finds when nothing exists."""
-    return {'attributes': {}, 'listeners': [], 'tags': {}, 'groups': {}}
+    return {'attributes': {}, 'listeners': [], 'tags': {}, 'groups': {}, 'rules': {}}
 
 
 def _read(ctx, *, existing, group_names=()):
@@ -558,9 +677,13 @@ def _read(ctx, *, existing, group_names=()):
         tg_arn = g['TargetGroupArn']
         tg_reads += [lambda a=tg_arn: elb.describe_target_group_attributes(TargetGroupArn=a)['Attributes'],
                      lambda a=tg_arn: target_health(elb, a)]
+    # each listener's rules (DescribeRules answers its default rule too, IsDefault: its default actions, read already)
+    rule_reads = [lambda a=li['ListenerArn']: elb.paginate('describe_rules', 'Rules', ListenerArn=a) for li in state['listeners']]
     tag_arns = ([arn] if arn else []) + [g['TargetGroupArn'] for g in groups.values()]
-    tg_results = gather(*(tg_reads + [lambda: tags_of(elb, tag_arns)]))
+    tg_results = gather(*(tg_reads + rule_reads + [lambda: tags_of(elb, tag_arns)]))
     tags = tg_results[-1]
+    for li, rules in zip(state['listeners'], tg_results[len(tg_reads):-1]):
+        state['rules'][li['ListenerArn']] = [r for r in rules if not r.get('IsDefault')]
     state['tags'] = tags.get(arn, {}) if arn else {}
     for n, g in enumerate(groups.values()):
         state['groups'][g['TargetGroupName']] = {'raw': g, 'attributes': dict((a['Key'], a['Value']) for a in tg_results[2 * n]),
@@ -609,8 +732,39 @@ def describe_target_group(raw, attributes=None, tags=None, health=None):
             'targets': sorted((health_view(d) for d in health or []), key=lambda t: (t['id'], t['port'] or 0))}
 
 
-def describe_listener(raw, group_names):
-    """The snake_case view of a listener; ``group_names``: {target group arn: name}."""
+def describe_rule(raw, group_names):
+    """The snake_case view of a listener rule (DescribeRules' item): the keys of RULE_KEYS as :func:`validate_rule` makes them
+    (host names in lower case, values sorted, a redirect's components AWS leaves out filled with its defaults), so that a
+    rule as AWS answers it and the same rule as a task gives it compare equal; ``group_names``: {target group arn: name}."""
+    view = dict((k, None) for k in RULE_KEYS)
+    view.update(arn=real_id(raw.get('RuleArn')), priority=int(raw['Priority']) if str(raw.get('Priority')).isdigit() else None)
+    values = dict((c.get('Field'), aws_rules.condition_values(c)) for c in raw.get('Conditions') or [])
+    view['host_header'] = sorted(set(str(v).lower() for v in values.get('host-header') or []))
+    view['path_pattern'] = sorted(set(values.get('path-pattern') or []))
+    actions = sorted(raw.get('Actions') or [{}], key=lambda a: a.get('Order') or 0)
+    act = actions[-1]  # the last action routes (one before it may authenticate)
+    view['action'] = act.get('Type')
+    if act.get('Type') == 'forward':
+        arn = act.get('TargetGroupArn') or ((act.get('ForwardConfig') or {}).get('TargetGroups') or [{}])[0].get('TargetGroupArn')
+        view['target_group'] = group_names.get(arn, real_id(arn))
+    elif act.get('Type') == 'redirect':
+        config = act.get('RedirectConfig') or {}
+        for key, aws, default in REDIRECT_DEFAULTS:
+            view[key] = default if config.get(aws) is None else str(config[aws])
+        view['redirect_status'] = int(str(config.get('StatusCode') or 'HTTP_301').replace('HTTP_', ''))
+    return view
+
+
+def _rule_differs(have, raw, want):
+    """Whether the rule AWS has (its view ``have``, its answer ``raw``) is not the rule the task wants: a key of RULE_KEYS,
+    another condition than host-header and path-pattern, or another action before the last one."""
+    extra = [c.get('Field') for c in raw.get('Conditions') or [] if c.get('Field') not in ('host-header', 'path-pattern')]
+    return bool(extra) or len(raw.get('Actions') or []) != 1 or any(have[k] != want[k] for k in RULE_KEYS)
+
+
+def describe_listener(raw, group_names, rules=None):
+    """The snake_case view of a listener; ``group_names``: {target group arn: name}; ``rules``: its rules but the default one
+    (DescribeRules' items), by priority."""
     actions = raw.get('DefaultActions') or [{}]
     act = actions[0]
     https = raw.get('Protocol') == 'HTTPS'
@@ -623,6 +777,7 @@ def describe_listener(raw, group_names):
         view['target_group'] = group_names.get(arn, real_id(arn))
     elif act.get('Type') == 'redirect':
         view['redirect_port'] = int((act.get('RedirectConfig') or {}).get('Port') or 443)
+    view['rules'] = sorted((describe_rule(r, group_names) for r in rules or []), key=lambda r: r['priority'] or 0)
     return view
 
 
@@ -632,7 +787,8 @@ def _view_of(lb_raw, state):
         return None
     names = dict((g['raw']['TargetGroupArn'], n) for n, g in state['groups'].items())
     return {'load_balancer': describe(lb_raw, state['attributes'], state['tags']),
-            'listeners': sorted((describe_listener(li, names) for li in state['listeners']), key=lambda li: li['port']),
+            'listeners': sorted((describe_listener(li, names, state['rules'].get(li['ListenerArn'])) for li in state['listeners']),
+                                key=lambda li: li['port']),
             'target_groups': [describe_target_group(g['raw'], g['attributes'], g['tags'], g['health'])
                               for n, g in sorted(state['groups'].items())]}
 
@@ -898,44 +1054,115 @@ def _listener_args(view, tg_arns):
 
 
 def _converge_listeners(ctx, desired, lb_arn, state, tg_arns, made=()):
-    """The listeners of the plan (:func:`_plan`) made or modified (and, when the task lists its listeners and
-    ``purge_listeners``, the others deleted); with no listeners in the task, those that exist are left alone. ``made``:
-    the ARNs this run created (the load balancer, target groups): a listener naming one is tried again while AWS does not
-    see it yet."""
+    """The listeners of the plan (:func:`_plan`) made or modified, with their rules (:func:`_converge_rules`), and, when the
+    task lists its listeners and ``purge_listeners``, the others deleted (their rules with them, as AWS deletes them); with
+    no listeners in the task, those that exist are left alone. ``made``: the ARNs this run created (the load balancer,
+    target groups): a listener or rule naming one is tried again while AWS does not see it yet."""
     names = dict((a, n) for n, a in tg_arns.items())
     names.update(dict((g['raw']['TargetGroupArn'], n) for n, g in state['groups'].items()))
     current = dict((li['Port'], li) for li in state['listeners'])
+
+    def view(li):
+        return describe_listener(li, names, state['rules'].get(li['ListenerArn']))
     plan = desired.get('listener_plan')
     if plan is None:
-        return public(sorted((describe_listener(li, names) for li in state['listeners']), key=lambda li: li['port']))
+        return public(sorted((view(li) for li in state['listeners']), key=lambda li: li['port']))
     out = []
     for planned in plan:
-        want = dict((k, planned[k]) for k in LISTENER_KEYS)
-        have = current.get(want['port'])
-        name = '%s:%d' % (desired['name'], want['port'])
-        args = _listener_args(want, tg_arns)
-        codes = _fresh_codes(lb_arn, args, made)
-        if have is None:
-            change = ctx.create('listener', name, _listener_maker(ctx, lb_arn, want, args, codes),
-                                dict(want, arn=Pending('listener', name)))
-        else:
-            before = describe_listener(have, names)
-            if all(before[k] == want[k] for k in LISTENER_KEYS):
-                change = Change('none', before, before, have['ListenerArn'])
-            else:
-                fresh(ctx, codes, 'listener %s' % name, lambda: ctx.call('modify_listener', ListenerArn=have['ListenerArn'], **args))
-                change = Change('update', before, dict(want, arn=have['ListenerArn']), have['ListenerArn'])
-        out.append(ctx.plan.record('listener', name, change).after)
+        have = current.get(planned['port'])
+        name = '%s:%d' % (desired['name'], planned['port'])
+        change = ctx.plan.record('listener', name, _ensure_listener(ctx, lb_arn, planned, have and view(have), tg_arns, made, name))
+        fresh_listener = have is None
+        rules = _converge_rules(ctx, name, change.id, planned['rules'], state['rules'].get(change.id) or [],
+                                dict(tg_arns=tg_arns, names=names, made=set(made) | (set([change.id]) if fresh_listener else set())))
+        out.append(dict(change.after, rules=rules))
     wanted = set(li['port'] for li in plan)
     if desired['purge_listeners']:
         for port, have in sorted(current.items()):
             if port not in wanted:
                 ctx.call('delete_listener', ListenerArn=have['ListenerArn'])
-                ctx.plan.record('listener', '%s:%d' % (desired['name'], port), Change('delete', describe_listener(have, names), None,
-                                                                                      have['ListenerArn']))
+                ctx.plan.record('listener', '%s:%d' % (desired['name'], port), Change('delete', view(have), None, have['ListenerArn']))
     else:
-        out += [describe_listener(li, names) for p, li in sorted(current.items()) if p not in wanted]
+        out += [view(li) for p, li in sorted(current.items()) if p not in wanted]
     return public(sorted(out, key=lambda li: li['port']))
+
+
+def _ensure_listener(ctx, lb_arn, planned, before, tg_arns, made, name):
+    """One listener of the plan against the view of the one on its port (``before``, None: none) -> its Change (its rules
+    are :func:`_converge_rules`')."""
+    want = dict((k, planned[k]) for k in LISTENER_KEYS)
+    args = _listener_args(want, tg_arns)
+    codes = _fresh_codes(lb_arn, args, made)
+    if before is None:
+        return ctx.create('listener', name, _listener_maker(ctx, lb_arn, want, args, codes), dict(want, arn=Pending('listener', name)))
+    arn = before['arn']
+    if all(before[k] == want[k] for k in LISTENER_KEYS):
+        return Change('none', before, before, arn)
+    fresh(ctx, codes, 'listener %s' % name, lambda: ctx.call('modify_listener', ListenerArn=arn, **args))
+    return Change('update', before, dict(want, arn=arn), arn)
+
+
+def _rule_args(view, tg_arns):
+    """Conditions and Actions of CreateRule/ModifyRule for a rule's view (:func:`validate_rule`)."""
+    if view['action'] == 'forward':
+        action = {'Type': 'forward', 'TargetGroupArn': tg_arns.get(view['target_group'], view['target_group'])}
+    else:
+        action = {'Type': 'redirect', 'RedirectConfig': _redirect_config(view)}
+    return {'Conditions': _conditions(view['host_header'], view['path_pattern']), 'Actions': [action]}
+
+
+def _converge_rules(ctx, name, listener_arn, wanted, existing, known):
+    """A listener's rules as the task gives them (``wanted``, by priority; None: those it has, left alone) against those it
+    has (``existing``, DescribeRules' items but the default rule): by priority, a rule made (CreateRule), changed in place
+    (ModifyRule: its conditions and actions), or kept; then each other rule deleted (DeleteRule). A rerun with nothing to
+    change sends nothing. ``known``: tg_arns ({name: arn}), names ({arn: name}) and made (the ARNs this run created: a
+    call naming one is tried again while AWS does not see it yet)."""
+    have = dict((int(r['Priority']), (describe_rule(r, known['names']), r)) for r in existing)
+    if wanted is None:
+        return [v for p, (v, r) in sorted(have.items())]
+    out = []
+    for rule in wanted:
+        want = dict((k, rule[k]) for k in RULE_KEYS)
+        rule_name = '%s/%d' % (name, want['priority'])
+        args = _rule_args(want, known['tg_arns'])
+        codes = ((LISTENER_NOT_FOUND,) if listener_arn in known['made'] else ()) + \
+            ((TG_NOT_FOUND,) if args['Actions'][0].get('TargetGroupArn') in known['made'] else ())
+        found = have.get(want['priority'])
+        if found is None:
+            change = ctx.create('rule', rule_name, _rule_maker(ctx, listener_arn, want, args, codes, known['names']),
+                                dict(want, arn=Pending('rule', rule_name)))
+        elif not _rule_differs(found[0], found[1], want):
+            change = Change('none', found[0], found[0], found[0]['arn'])
+        else:
+            fresh(ctx, codes, 'rule %s' % rule_name, lambda: ctx.call('modify_rule', RuleArn=found[0]['arn'], **args))
+            change = Change('update', found[0], dict(want, arn=found[0]['arn']), found[0]['arn'])
+        out.append(ctx.plan.record('rule', rule_name, change).after)
+    keep = set(r['priority'] for r in wanted)
+    for priority, (view, raw) in sorted(have.items()):
+        if priority not in keep:
+            ctx.call('delete_rule', RuleArn=raw['RuleArn'])
+            ctx.plan.record('rule', '%s/%d' % (name, priority), Change('delete', view, None, raw['RuleArn']))
+    return out
+
+
+def _rule_maker(ctx, listener_arn, want, args, codes, names):
+    """The ``make`` of a rule's create: CreateRule, found again by its priority after a lost answer (or when a retry of a
+    lost create meets PriorityInUse), taken only when it is the rule wanted (another one there: PriorityInUse is raised);
+    tried again while AWS answers one of ``codes``."""
+    def make():
+        raw = create_or_find(lambda: fresh(ctx, codes, 'rule %s/%d' % (listener_arn, want['priority']),
+                                           lambda: ctx.call('create_rule', ListenerArn=listener_arn, Priority=want['priority'],
+                                                            **args))['Rules'][0],
+                             lambda: _find_rule(ctx, listener_arn, want, names), exists=('PriorityInUse',))
+        return raw['RuleArn'], dict(want, arn=raw['RuleArn'])
+    return make
+
+
+def _find_rule(ctx, listener_arn, want, names):
+    for rule in ctx.client.paginate('describe_rules', 'Rules', ListenerArn=listener_arn):
+        if str(rule.get('Priority')) == str(want['priority']) and not _rule_differs(describe_rule(rule, names), rule, want):
+            return rule
+    return None
 
 
 def _fresh_codes(lb_arn, args, made):
@@ -1015,7 +1242,8 @@ def delete(ctx, *, existing, desired=None):
         for li in sorted(state['listeners'], key=lambda li: li['Port']):
             ctx.call('delete_listener', ListenerArn=li['ListenerArn'])
             ctx.plan.record('listener', '%s:%d' % (existing['LoadBalancerName'], li['Port']),
-                            Change('delete', describe_listener(li, names), None, li['ListenerArn']))
+                            Change('delete', describe_listener(li, names, state['rules'].get(li['ListenerArn'])), None,
+                                   li['ListenerArn']))
         ctx.call('delete_load_balancer', LoadBalancerArn=arn)
         ctx.plan.record('load_balancer', existing['LoadBalancerName'], Change('delete', before['load_balancer'], None, arn))
         if ctx.wait:

@@ -72,6 +72,8 @@ TABLE = (
     Row('load_balancer', 'elbv2', _ELB_TAGS + (
         'elasticloadbalancing:CreateListener', 'elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:CreateTargetGroup',
         'elasticloadbalancing:DeleteListener', 'elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:DeleteTargetGroup',
+        'elasticloadbalancing:CreateRule', 'elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule',
+        'elasticloadbalancing:DescribeRules',
         'elasticloadbalancing:DeregisterTargets', 'elasticloadbalancing:DescribeListeners',
         'elasticloadbalancing:DescribeLoadBalancerAttributes', 'elasticloadbalancing:DescribeLoadBalancers',
         'elasticloadbalancing:DescribeTargetGroupAttributes', 'elasticloadbalancing:DescribeTargetGroups',

@@ -237,6 +237,81 @@ options:
       redirect_port:
         description: "The HTTPS port redirected to. Default on create: 443; left out: unchanged."
         type: int
+      rules:
+        description:
+          - The listener's rules (all but its default action, which is O(listeners[].action)), each found by its priority. AWS
+            evaluates them from the lowest priority to the highest, then the default action; a request that matches a rule's
+            conditions gets that rule's action.
+          - Left out, the listener's rules are left as they are. Given (even V([])), the listener has exactly these rules; a rule
+            on a priority not listed is deleted (C(DeleteRule)), one that differs is changed in place (C(ModifyRule)), a missing
+            one is made (C(CreateRule)).
+          - A rule as AWS answers it and as given here compare equal when they mean the same (host names in any case, values in
+            any order, a redirect's components left out being AWS's defaults), so a rerun changes nothing.
+          - Every rule is checked against AWS's rules before any call (priorities 1-50000 and each once; one host-header and
+            one path-pattern condition, up to three values each and five in all, five wildcards; the characters and lengths of
+            host names and path patterns; a redirect that changes the URL); the error names the rule's option.
+        type: list
+        elements: dict
+        suboptions:
+          priority:
+            description: The rule's priority, 1-50000, once in the listener; the lowest is evaluated first.
+            type: int
+            required: true
+          host_header:
+            description:
+              - The host names the rule matches (one of them), case-insensitive; up to 128 letters, digits, C(-) and C(.) each,
+                with the wildcards C(*) (any characters) and C(?) (one character), one C(.) at least and only letters after the
+                last one, for example V(www.shop.example.com) or V(*.example.com).
+              - At least one of O(listeners[].rules[].host_header) and O(listeners[].rules[].path_pattern); given both, a request
+                matches when it matches both.
+            type: list
+            elements: str
+          path_pattern:
+            description:
+              - The URL paths the rule matches (one of them), case-sensitive, without the query; up to 128 characters each of
+                letters, digits and C(_ - . $ / ~ " ' @ + &) or colons, with the wildcards C(*) and C(?), for example V(/old/*).
+            type: list
+            elements: str
+          action:
+            description: V(redirect) the request (the C(redirect_*) options), or V(forward) it to O(listeners[].rules[].target_group).
+            type: str
+            required: true
+            choices: [redirect, forward]
+          target_group:
+            description: The name of the target group a V(forward) rule forwards to, one of O(target_groups).
+            type: str
+          redirect_host:
+            description:
+              - The host redirected to, for example V(shop.example.com); it may use C(#{host}), the request's host.
+              - 'Default: V(#{host}) (unchanged).'
+            type: str
+          redirect_protocol:
+            description:
+              - The protocol redirected to. AWS does not redirect an HTTPS listener's requests to HTTP.
+              - 'Default: V(#{protocol}) (unchanged).'
+            type: str
+            choices: ['HTTP', 'HTTPS', '#{protocol}']
+          redirect_port:
+            description:
+              - The port redirected to, 1-65535, or V(#{port}) (the port of the request).
+              - 'Default: V(#{port}).'
+            type: raw
+          redirect_path:
+            description:
+              - The path redirected to, starting with C(/); it may use C(#{path}) (the request's path without its leading C(/)),
+                C(#{host}) and C(#{port}).
+              - 'Default: V(/#{path}) (unchanged).'
+            type: str
+          redirect_query:
+            description:
+              - The query redirected to, without its leading C(?) (AWS adds it when the query is not empty); it may use
+                C(#{query}), the request's query.
+              - 'Default: V(#{query}) (unchanged).'
+            type: str
+          redirect_status:
+            description: The status of the redirect, V(301) (permanent) or V(302) (temporary). Default V(301).
+            type: int
+            choices: [301, 302]
   purge_listeners:
     description: Delete listeners on ports not in O(listeners) (only when O(listeners) is given).
     type: bool
@@ -267,7 +342,8 @@ notes:
   - With O(stack), the load balancer and each of its target groups (those named in O(target_groups) and those it
     forwards to) must carry C(Stack=<stack>), for O(state=present) and O(state=absent) alike; otherwise the task is
     refused before any change, naming each and its stack. What the module creates is tagged C(Stack=<stack>).
-  - Needs the C(elasticloadbalancing) actions of docs/iam-policy.json, C(ec2:DescribeSubnets),
+  - Needs the C(elasticloadbalancing) actions of docs/iam-policy.json (C(CreateRule), C(ModifyRule), C(DeleteRule) and
+    C(DescribeRules) among them), C(ec2:DescribeSubnets),
     C(ec2:DescribeSecurityGroups), C(ec2:DescribeInstances) and C(acm:DescribeCertificate).
 attributes:
   check_mode:
@@ -295,6 +371,29 @@ EXAMPLES = r'''
       - {port: 443, protocol: HTTPS, certificate_arn: "{{ cert.certificate.arn }}", target_group: demo-web}
     stack: demo
   register: alb
+
+- name: The stack's own domain, www redirected to the apex (301, the path and query kept) before the default action
+  seed.laravel_aws.load_balancer:
+    name: demo-alb
+    target_groups: [{name: demo-web}]
+    listeners:
+      - {port: 80, action: redirect, redirect_port: 443}
+      - port: 443
+        protocol: HTTPS
+        certificate_arn: "{{ cert.certificate.arn }}"
+        target_group: demo-web
+        rules:
+          - priority: 10
+            host_header: [www.shop.example.com]
+            action: redirect
+            redirect_host: shop.example.com
+            redirect_protocol: HTTPS
+            redirect_port: 443
+          - priority: 20
+            path_pattern: ['/old/*']
+            action: forward
+            target_group: demo-web
+    stack: demo
 
 - name: Everything goes, listeners first, then the load balancer, then its target groups
   seed.laravel_aws.load_balancer:
@@ -384,6 +483,27 @@ listeners:
     redirect_port:
       description: The port redirected to.
       type: int
+    rules:
+      description:
+        - The listener's rules but its default one, by priority (null ARNs in check mode for those to be made).
+        - A redirect's components AWS was not given are its defaults (C(#{host}), C(#{protocol}), C(#{port}), C(/#{path}),
+          C(#{query})); host names are in lower case. A rule this module does not manage (another condition or action) is
+          shown with its action's type and the host and path conditions it has.
+      type: list
+      elements: dict
+      sample:
+        - arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/demo-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee
+          priority: 10
+          host_header: [www.shop.example.com]
+          path_pattern: []
+          action: redirect
+          target_group: null
+          redirect_host: shop.example.com
+          redirect_protocol: HTTPS
+          redirect_port: '443'
+          redirect_path: '/#{path}'
+          redirect_query: '#{query}'
+          redirect_status: 301
 target_groups:
   description: The target groups, by name.
   returned: always
@@ -464,6 +584,20 @@ LISTENER = dict(
     action=dict(type='str', choices=['forward', 'redirect']),
     target_group=dict(type='str'),
     redirect_port=dict(type='int'),
+    # omitted: the listener's rules left as they are; given (even []): exactly these (load_balancer.validate_rule)
+    rules=dict(type='list', elements='dict', options=dict(
+        priority=dict(type='int', required=True),
+        host_header=dict(type='list', elements='str'),
+        path_pattern=dict(type='list', elements='str'),
+        action=dict(type='str', required=True, choices=['redirect', 'forward']),
+        target_group=dict(type='str'),
+        redirect_host=dict(type='str'),
+        redirect_protocol=dict(type='str', choices=['HTTP', 'HTTPS', '#{protocol}']),
+        redirect_port=dict(type='raw'),
+        redirect_path=dict(type='str'),
+        redirect_query=dict(type='str'),
+        redirect_status=dict(type='int', choices=[301, 302]),
+    )),
 )
 ARGUMENT_SPEC = resource_spec(dict(
     name=dict(type='str', required=True),

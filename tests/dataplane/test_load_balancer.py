@@ -287,3 +287,66 @@ def test_redirects_on_the_published_ports(tmp_path, monkeypatch):
             assert (status, headers['location']) == (301, 'http://www.example.com:8081/a')
         finally:
             lbs.clean()
+
+
+@pytest.mark.skipif(not docker_ready(), reason='needs Docker and the seed/alb image (make images)')
+def test_listener_rules_by_priority(tmp_path, monkeypatch):
+    """A listener's rules, served by HAProxy before its default action, in priority order: www redirected to the apex (the
+    host in any case, its port ignored), a path pattern with AWS's wildcard, the default action when no rule matches."""
+    moto = pytest.importorskip('moto')
+    import boto3
+    monkeypatch.syspath_prepend(ROOT)
+    from emulator import loadbalancer
+    for key in ('AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2',
+                'http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY'):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv('AWS_ACCESS_KEY_ID', 'testing')
+    monkeypatch.setenv('AWS_SECRET_ACCESS_KEY', 'testing')
+
+    class DataPlane:
+        state_dir = str(tmp_path)
+
+        @staticmethod
+        def network_for(backend, vpc_id):
+            return 'bridge'
+    with moto.mock_aws():
+        region = 'us-east-1'
+        ec2 = boto3.client('ec2', region_name=region)
+        elbv2 = boto3.client('elbv2', region_name=region)
+        vpc = ec2.create_vpc(CidrBlock='10.21.0.0/16')['Vpc']['VpcId']
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock='10.21.%d.0/24' % i, AvailabilityZone='us-east-1' + z)['Subnet']['SubnetId']
+                   for i, z in ((0, 'a'), (1, 'b'))]
+        lb = elbv2.create_load_balancer(Name='dp-rules', Subnets=subnets)['LoadBalancers'][0]
+        listener = elbv2.create_listener(LoadBalancerArn=lb['LoadBalancerArn'], Protocol='HTTP', Port=8082, DefaultActions=[
+            {'Type': 'redirect', 'RedirectConfig': {'Host': 'default.example.com', 'StatusCode': 'HTTP_301'}}])['Listeners'][0]
+        for priority, condition, config in (
+                (20, {'Field': 'path-pattern', 'PathPatternConfig': {'Values': ['/old/*']}},
+                 {'Path': '/new/#{path}', 'StatusCode': 'HTTP_302'}),
+                (10, {'Field': 'host-header', 'HostHeaderConfig': {'Values': ['www.shop.example.com']}},
+                 {'Protocol': 'HTTPS', 'Port': '443', 'Host': 'shop.example.com', 'StatusCode': 'HTTP_301'})):
+            elbv2.create_rule(ListenerArn=listener['ListenerArn'], Priority=priority, Conditions=[condition],
+                              Actions=[{'Type': 'redirect', 'RedirectConfig': config}])
+        lbs = loadbalancer.LoadBalancers(DataPlane())
+        lbs.stopping.set()
+        try:
+            lbs.sync(region)
+            port = json.load(open(str(tmp_path / 'load_balancers.json')))[lb['DNSName']]['ports']['8082']
+
+            def answers():
+                try:
+                    return direct('127.0.0.1', port, '/', host_header='other.example.com')[0] == 301
+                except OSError:
+                    return False
+            until('HAProxy answers', answers, timeout=30)
+            status, headers = direct('127.0.0.1', port, '/x/y?a=1', host_header='WWW.Shop.Example.com:%s' % port)
+            assert (status, headers['location']) == (301, 'https://shop.example.com/x/y?a=1')
+            # both rules match: the lower priority acts
+            status, headers = direct('127.0.0.1', port, '/old/a', host_header='www.shop.example.com')
+            assert (status, headers['location']) == (301, 'https://shop.example.com/old/a')
+            status, headers = direct('127.0.0.1', port, '/old/a?b=2', host_header='other.example.com')
+            assert (status, headers['location']) == (302, 'http://other.example.com:8082/new/old/a?b=2')
+            # no rule matches (the path is case-sensitive, the host not www's): the default action
+            status, headers = direct('127.0.0.1', port, '/OLD/a', host_header='wwwxshop.example.com')
+            assert (status, headers['location']) == (301, 'http://default.example.com:8082/OLD/a')
+        finally:
+            lbs.clean()

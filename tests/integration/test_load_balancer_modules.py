@@ -18,6 +18,7 @@ import os
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from conftest import READS, ROOT
 
@@ -184,6 +185,74 @@ def test_load_balancer_check_create_rerun_tags_and_absent(playbook, aws, net):
     assert counts(elb) == (0, 0, 0)
     # the second task sent nothing: every delete is the first task's, once
     assert sorted(done(aws)) == ['DeleteListener', 'DeleteListener', 'DeleteLoadBalancer', 'DeleteTargetGroup']
+
+
+# -- listener rules ---------------------------------------------------------------------------------
+
+WWW = {'priority': 10, 'host_header': ['www.lbit.example.com'], 'action': 'redirect', 'redirect_host': 'lbit.example.com',
+       'redirect_protocol': 'HTTPS', 'redirect_port': 443}
+
+
+def rules_args(net, rules):
+    return lb_args(net, listeners=[{'port': 443, 'protocol': 'HTTPS', 'certificate_arn': net['cert'], 'target_group': 'lbit-web',
+                                    'rules': rules}, {'port': 80, 'action': 'redirect'}])
+
+
+def rules_on(elb, port):
+    (raw,) = elb.describe_load_balancers(Names=['lbit-alb'])['LoadBalancers']
+    (li,) = [li for li in elb.describe_listeners(LoadBalancerArn=raw['LoadBalancerArn'])['Listeners'] if li['Port'] == port]
+    return li['ListenerArn'], sorted((r for r in elb.describe_rules(ListenerArn=li['ListenerArn'])['Rules'] if not r['IsDefault']),
+                                     key=lambda r: int(r['Priority']))
+
+
+def test_load_balancer_rules_www_to_the_apex_rerun_and_purge(playbook, aws, net):
+    """www redirected to the apex by a listener rule, through ansible-playbook against the strict emulator: made once, a
+    rerun with the host in another case reads only, a bad rule is refused before any request, the emulator refuses what
+    AWS refuses, and rules: [] deletes the rule."""
+    elb = client(aws, 'elbv2')
+    aws.faults(**STRICT)
+    forget(aws)
+    old = {'priority': 20, 'path_pattern': ['/old/*'], 'action': 'forward', 'target_group': 'lbit-web'}
+    made = playbook([lb_task('create', **rules_args(net, [WWW, old])),
+                     lb_task('rerun', **rules_args(net, [old, dict(WWW, host_header=['WWW.LBIT.Example.com'])]))], diff=True)
+    result = made.task('create')
+    assert made.rc == 0 and result['changed'] is True, result.get('msg')
+    listener, raw = rules_on(elb, 443)
+    assert [(r['Priority'], r['Conditions'][0]['Field'], r['Actions'][0]['Type']) for r in raw] == [
+        ('10', 'host-header', 'redirect'), ('20', 'path-pattern', 'forward')]
+    assert raw[0]['Actions'][0]['RedirectConfig'] == {'Protocol': 'HTTPS', 'Port': '443', 'Host': 'lbit.example.com', 'Path': '/#{path}',
+                                                      'Query': '#{query}', 'StatusCode': 'HTTP_301'}
+    https = [li for li in result['listeners'] if li['port'] == 443][0]
+    assert [(r['priority'], r['arn'], r['redirect_host']) for r in https['rules']] == [
+        (10, raw[0]['RuleArn'], 'lbit.example.com'), (20, raw[1]['RuleArn'], None)]
+    assert sorted(d for d in done(aws) if 'Rule' in d) == ['CreateRule', 'CreateRule']
+    rerun = made.task('rerun')
+    assert rerun['changed'] is False and rerun['changes'] == [], rerun.get('changes')
+    assert [li for li in rerun['listeners'] if li['port'] == 443][0]['rules'] == https['rules']
+
+    # a bad rule: refused before any request, naming the rule's option
+    forget(aws)
+    bad = playbook([lb_task('bad', **rules_args(net, [WWW, dict(old, priority=50001)]))])
+    result = bad.task('bad')
+    assert result.get('failed') is True and result['field'] == 'listeners[0].rules[1].priority', result.get('msg')
+    assert '50000' in result['msg'] and attempts(aws) == []
+
+    # what AWS refuses, the emulator refuses: a priority in use, a redirect to itself, four values in one condition
+    host = [{'Field': 'host-header', 'HostHeaderConfig': {'Values': ['api.lbit.example.com']}}]
+    forward = [{'Type': 'forward', 'TargetGroupArn': raw[1]['Actions'][0]['TargetGroupArn']}]
+    for conditions, actions, code in (
+            (host, forward, 'PriorityInUse'),
+            (host, [{'Type': 'redirect', 'RedirectConfig': {'StatusCode': 'HTTP_301'}}], 'InvalidLoadBalancerAction'),
+            ([{'Field': 'path-pattern', 'PathPatternConfig': {'Values': ['/a', '/b', '/c', '/d']}}], forward, 'ValidationError')):
+        with pytest.raises(ClientError) as caught:
+            elb.create_rule(ListenerArn=listener, Priority=10 if code == 'PriorityInUse' else 30, Conditions=conditions, Actions=actions)
+        assert caught.value.response['Error']['Code'] == code
+    assert [r['Priority'] for r in rules_on(elb, 443)[1]] == ['10', '20']
+
+    forget(aws)
+    purged = playbook([lb_task('purge', **rules_args(net, []))])
+    assert purged.task('purge')['changed'] is True and rules_on(elb, 443)[1] == []
+    assert sorted(d for d in done(aws)) == ['DeleteRule', 'DeleteRule']
 
 
 # -- certificate ------------------------------------------------------------------------------------

@@ -19,6 +19,11 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils import aws_rules,
 ARN_TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/demo-web/0123456789abcdef'
 ARN_LB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/demo-alb/0123456789abcdef'
 ARN_CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000'
+ARN_LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/demo-alb/0123456789abcdef/0123456789abcdef'
+ARN_RULE = ARN_LISTENER.replace(':listener/', ':listener-rule/') + '/0123456789abcdef'
+# a rule's request: one host-header condition, a redirect to HTTPS on another host (the rows put their examples in it)
+RULE = {'Conditions': [{'Field': 'host-header', 'HostHeaderConfig': {'Values': ['www.example.com']}}],
+        'Actions': [{'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTPS', 'Host': 'example.com', 'StatusCode': 'HTTP_301'}}]}
 
 
 def _public_key():
@@ -42,6 +47,8 @@ BASE = {
     ('elbv2', 'DeregisterTargets'): {'TargetGroupArn': ARN_TG, 'Targets': [{'Id': 'i-0123456789abcdef0'}]},
     ('elbv2', 'ModifyTargetGroupAttributes'): {'TargetGroupArn': ARN_TG, 'Attributes': []},
     ('elbv2', 'AddTags'): {'ResourceArns': [ARN_LB], 'Tags': []},
+    ('elbv2', 'CreateRule'): dict(RULE, ListenerArn=ARN_LISTENER, Priority=10),
+    ('elbv2', 'ModifyRule'): dict(RULE, RuleArn=ARN_RULE),
     ('ec2', 'CreateSecurityGroup'): {'GroupName': 'demo-web', 'Description': 'Web servers', 'VpcId': 'vpc-12345678'},
     ('ec2', 'CreateKeyPair'): {'KeyName': 'demo-key'},
     ('ec2', 'ImportKeyPair'): {'KeyName': 'demo-imported', 'PublicKeyMaterial': PUBLIC_KEY},

@@ -544,6 +544,113 @@ def test_redirect_keywords_as_aws_documents_them(config, published, want):
     assert len([line for line in lines if ' redirect ' in line]) == len([line for line in want if line.startswith('redirect')])
 
 
+def frontend(config, port):
+    return config.split('frontend listener_%d\n' % port, 1)[1].split('\n\n', 1)[0].splitlines()
+
+
+def test_listener_rules_are_served_by_priority_before_the_default_action(albs):
+    """AWS evaluates a listener's rules from the lowest priority, then its default action: each rule's conditions are ACLs
+    (host-header case-insensitive, without the port; path-pattern case-sensitive; * and ? as AWS's wildcards), the first
+    rule that matches sets txn.seed_rule, and only its action runs (a redirect as the default action's, a forward as
+    use_backend); the default action only when no rule matched."""
+    lbs, calls, lb, tg, dummy, elbv2, tmp_path = albs
+    listeners = dict((li['Port'], li['ListenerArn']) for li in elbv2.describe_listeners(LoadBalancerArn=lb['LoadBalancerArn'])['Listeners'])
+    elbv2.create_rule(ListenerArn=listeners[8080], Priority=20, Conditions=[
+        {'Field': 'path-pattern', 'PathPatternConfig': {'Values': ['/old/*', "/a'b$c.d?"]}}],
+        Actions=[{'Type': 'forward', 'TargetGroupArn': tg}])
+    elbv2.create_rule(ListenerArn=listeners[8080], Priority=10, Conditions=[
+        {'Field': 'host-header', 'HostHeaderConfig': {'Values': ['www.shop.example.com', '*.Old.example.com']}}],
+        Actions=[{'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTPS', 'Port': '443', 'Host': 'shop.example.com',
+                                                        'StatusCode': 'HTTP_301'}}])
+    elbv2.create_rule(ListenerArn=listeners[80], Priority=5, Conditions=[{'Field': 'host-header', 'Values': ['api.example.com']}],
+                      Actions=[{'Type': 'forward', 'TargetGroupArn': tg}])
+    lbs.after('CreateRule', {}, b'', REGION)  # the hook: CreateRule changes what is served
+    config = (tmp_path / 'alb' / 'shop' / 'haproxy.cfg').read_text()
+    lines = frontend(config, 8080)
+    marks = [i for i, line in enumerate(lines) if 'set-var(txn.seed_rule)' in line]
+    assert [lines[i] for i in marks] == [
+        '  http-request set-var(txn.seed_rule) int(10) if !{ var(txn.seed_rule) -m found } seed_rule_10_0',
+        '  http-request set-var(txn.seed_rule) int(20) if !{ var(txn.seed_rule) -m found } seed_rule_20_0']
+    assert ("  acl seed_rule_10_0 req.hdr(host),regsub(:[0-9]+$,) -i -m reg '^www[.]shop[.]example[.]com$' "
+            "'^.*[.]Old[.]example[.]com$'") in lines
+    assert "  acl seed_rule_20_0 path -m reg '^/old/.*$' '^/a'\\''b[$]c[.]d.$'" in lines
+    assert ('  http-request redirect location "https://shop.example.com/%[path,regsub(^/,)]%[var(txn.seed_query)]" code 301 '
+            'if { var(txn.seed_rule) -m int 10 }') in lines
+    assert '  use_backend tg_shop-web if { var(txn.seed_rule) -m int 20 }' in lines and '  default_backend tg_shop-web' in lines
+    assert lines.index('  use_backend tg_shop-web if { var(txn.seed_rule) -m int 20 }') > marks[-1]
+    # the default redirect of listener 80 runs only when its rule did not match
+    lines = frontend(config, 80)
+    assert '  use_backend tg_shop-web if { var(txn.seed_rule) -m int 5 }' in lines
+    assert lines[-1] == ('  http-request redirect location "https://%[var(txn.seed_host)]/%[path,regsub(^/,)]%[var(txn.seed_query)]" '
+                         'code 301 if !{ var(txn.seed_rule) -m found }')
+    assert all(line.endswith('!{ var(txn.seed_rule) -m found }') for line in lines if ' redirect ' in line)
+    # a rule deleted: served no more (DeleteRule rewrites the config)
+    (rule,) = [r for r in elbv2.describe_rules(ListenerArn=listeners[80])['Rules'] if not r['IsDefault']]
+    elbv2.delete_rule(RuleArn=rule['RuleArn'])
+    lbs.after('DeleteRule', {}, b'', REGION)
+    lines = frontend((tmp_path / 'alb' / 'shop' / 'haproxy.cfg').read_text(), 80)
+    assert not [line for line in lines if 'seed_rule' in line]
+
+
+@pytest.mark.parametrize('pattern, matching, other', [
+    ('www.shop.example.com', ['www.shop.example.com'], ['wwwxshop.example.com', 'www.shop.example.com.evil.io']),
+    ('*.example.com', ['a.example.com', '.example.com', 'a.b.example.com'], ['example.com', 'a.example.co']),
+    ('/old/?', ['/old/a'], ['/old/', '/old/ab']),
+    ("/a'b$c+d", ["/a'b$c+d"], ["/a'b$cd", "/a'bc+d"]),
+])
+def test_a_rule_value_is_a_regex_of_the_whole_with_awss_wildcards(pattern, matching, other):
+    import re
+    from emulator.loadbalancer import wildcard_regex
+    regex = wildcard_regex(pattern)
+    assert '\\' not in regex
+    for text in matching:
+        assert re.match(regex, text), (regex, text)
+    for text in other:
+        assert not re.match(regex, text), (regex, text)
+
+
+def test_listener_rules_refused_as_aws_refuses_them(albs):
+    """What moto lets through and AWS does not (emulator.listener_rules)."""
+    from botocore.exceptions import ClientError
+    from emulator import listener_rules
+    lbs, dummy, lb, tg, dummy, elbv2, dummy = albs
+    listeners = dict((li['Port'], li['ListenerArn']) for li in elbv2.describe_listeners(LoadBalancerArn=lb['LoadBalancerArn'])['Listeners'])
+    host = [{'Field': 'host-header', 'HostHeaderConfig': {'Values': ['www.shop.example.com']}}]
+    forward = [{'Type': 'forward', 'TargetGroupArn': tg}]
+
+    def code(call, **kwargs):
+        with pytest.raises(ClientError) as caught:
+            call(**kwargs)
+        return caught.value.response['Error']['Code']
+    made = elbv2.create_rule(ListenerArn=listeners[80], Priority=10, Conditions=host, Actions=forward)['Rules'][0]
+    assert code(elbv2.create_rule, ListenerArn=listeners[80], Priority=10, Conditions=host, Actions=forward) == 'PriorityInUse'
+    assert code(elbv2.create_rule, ListenerArn=listeners[80], Priority=11, Conditions=host + host, Actions=forward) == 'ValidationError'
+    assert code(elbv2.modify_rule, RuleArn=made['RuleArn'], Conditions=host + host) == 'ValidationError'
+    assert code(elbv2.delete_rule, RuleArn=made['RuleArn'] + '0') == 'RuleNotFound'
+    (default,) = [r for r in elbv2.describe_rules(ListenerArn=listeners[80])['Rules'] if r['IsDefault']]
+    assert code(elbv2.delete_rule, RuleArn=default['RuleArn']) == 'OperationNotPermitted'
+    # the group is the load balancer's while a rule (or a listener) forwards to it, not once none does
+    elbv2.modify_listener(ListenerArn=listeners[8080], DefaultActions=[
+        {'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTPS', 'StatusCode': 'HTTP_301'}}])
+    assert tg in [g['TargetGroupArn'] for g in elbv2.describe_target_groups(LoadBalancerArn=lb['LoadBalancerArn'])['TargetGroups']]
+    elbv2.delete_rule(RuleArn=made['RuleArn'])
+    assert code(elbv2.describe_target_groups, LoadBalancerArn=lb['LoadBalancerArn']) == 'TargetGroupNotFound'
+    # HTTPS is never redirected to HTTP
+    import boto3
+    pem, key = self_signed_pem(lb['DNSName'])
+    cert = boto3.client('acm', region_name=REGION).import_certificate(Certificate=pem, PrivateKey=key)['CertificateArn']
+    https = elbv2.create_listener(LoadBalancerArn=lb['LoadBalancerArn'], Protocol='HTTPS', Port=443, Certificates=[
+        {'CertificateArn': cert}], DefaultActions=forward)['Listeners'][0]['ListenerArn']
+    to_http = [{'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTP', 'Port': '80', 'StatusCode': 'HTTP_301'}}]
+    assert code(elbv2.create_rule, ListenerArn=https, Priority=1, Conditions=host, Actions=to_http) == 'InvalidLoadBalancerAction'
+    assert elbv2.create_rule(ListenerArn=listeners[80], Priority=1, Conditions=host, Actions=to_http)['Rules']
+    # at most 100 rules per load balancer, its default rules not counted
+    for priority in range(2, 101):
+        elbv2.create_rule(ListenerArn=listeners[80], Priority=priority, Conditions=host, Actions=forward)
+    assert code(elbv2.create_rule, ListenerArn=https, Priority=7, Conditions=host, Actions=forward) == 'TooManyRules'
+    assert listener_rules.MAX_RULES == 100
+
+
 def test_target_health_is_the_stand_ins_not_motos(albs, monkeypatch):
     lbs, dummy, dummy, tg, web, elbv2, tmp_path = albs
     iid = web['InstanceId']

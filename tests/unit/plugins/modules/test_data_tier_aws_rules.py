@@ -174,11 +174,51 @@ for _service, _ops, _wirings in (('elbv2', ('AddTags', 'CreateLoadBalancer', 'Cr
 
 WIRED[('acm', 'RequestCertificate', 'DomainName')] = [('certificate', lambda v, x: requested_cert(domain_name=v), 'domain_name')]
 
+
+# listener rules: the rule of listeners[0] (HTTP, port 80) with the value under test
+def alb_rule(**rule):
+    return alb(listener={'rules': [dict({'priority': 10, 'host_header': ['www.example.com'], 'action': 'redirect'}, **rule)]})
+
+
+def rule_of_conditions(conditions):
+    """A rule of the module's options with the values of a request's Conditions (one host-header, one path-pattern)."""
+    values = dict((c['Field'], aws_rules.condition_values(c)) for c in conditions)
+    return alb_rule(host_header=values.get('host-header'), path_pattern=values.get('path-pattern'), redirect_host='example.com')
+
+
+def rule_of_redirect(config):
+    """A redirect rule of the module's options from a request's RedirectConfig."""
+    options = dict((key, config[aws]) for key, aws, dummy in load_balancer_utils.REDIRECT_DEFAULTS if aws in config)
+    return alb_rule(redirect_status=int(config.get('StatusCode', 'HTTP_301')[5:]), **options)
+
+
+RULE = 'listeners[0].rules[0]'
+WIRED[('elbv2', 'CreateRule', 'Priority')] = [('load_balancer', lambda v, x: alb_rule(priority=v, redirect_host='example.com'),
+                                               RULE + '.priority')]
+for _op in ('CreateRule', 'ModifyRule'):
+    WIRED.update({
+        ('elbv2', _op, 'Conditions[].HostHeaderConfig.Values[]'): [
+            ('load_balancer', lambda v, x: alb_rule(host_header=[v], redirect_host='example.com'), RULE + '.host_header')],
+        ('elbv2', _op, 'Conditions[].PathPatternConfig.Values[]'): [
+            ('load_balancer', lambda v, x: alb_rule(path_pattern=[v], redirect_host='example.com'), RULE + '.path_pattern')],
+        ('elbv2', _op, 'Conditions'): [('load_balancer', lambda v, x: rule_of_conditions(v), RULE)],
+        ('elbv2', _op, 'Actions[].RedirectConfig'): [('load_balancer', lambda v, x: rule_of_redirect(v), RULE)],
+        ('elbv2', _op, 'Actions[].RedirectConfig.Port'): [
+            ('load_balancer', lambda v, x: alb_rule(redirect_port=v, redirect_host='example.com'), RULE + '.redirect_port')],
+        ('elbv2', _op, 'Actions[].RedirectConfig.Path'): [
+            ('load_balancer', lambda v, x: alb_rule(redirect_path=v, redirect_host='example.com'), RULE + '.redirect_path')],
+        ('elbv2', _op, 'Actions[].RedirectConfig.Host'): [
+            ('load_balancer', lambda v, x: alb_rule(redirect_host=v, redirect_protocol='HTTPS'), RULE + '.redirect_host')],
+        ('elbv2', _op, 'Actions[].RedirectConfig.Query'): [
+            ('load_balancer', lambda v, x: alb_rule(redirect_query=v, redirect_host='example.com'), RULE + '.redirect_query')],
+    })
+
 # (service, operation, parameter): why the collection never sends a value the row refuses.
 NOT_SENT = {
     ('acm', 'ImportCertificate', 'Tags'): 'certificate re-imports (ImportCertificate with CertificateArn) without Tags; it changes '
                                           'the tags with AddTagsToCertificate/RemoveTagsFromCertificate',
 }
+
 
 
 def rows():

@@ -149,9 +149,10 @@ def test_a_rerun_sends_only_the_reads_it_needs(aws, elb, run_module, calls, net)
     assert again['changed'] is False and sorted(t['id'] for t in again['target_groups'][0]['targets']) == net['web']
     # no DescribeSubnets (the load balancer has these subnets), no DescribeInstances (the targets are registered),
     # one DescribeTargetGroups (the group is attached to the load balancer)
+    # (and DescribeRules, one per listener, beside the target group's reads: each listener's rules are in the result)
     assert sorted(calls) == ['describe_listeners', 'describe_load_balancer_attributes', 'describe_load_balancers',
-                             'describe_security_groups', 'describe_tags', 'describe_target_group_attributes',
-                             'describe_target_groups', 'describe_target_health']
+                             'describe_rules', 'describe_rules', 'describe_security_groups', 'describe_tags',
+                             'describe_target_group_attributes', 'describe_target_groups', 'describe_target_health']
     # a target not registered yet is checked, and subnets the load balancer does not have, before any change
     del calls[:]
     refused = run_module(load_balancer.main, dict(args, target_groups=[tg(targets=net['web'] + net['far'])]))
@@ -525,3 +526,177 @@ def test_a_stack_tags_what_it_makes_and_registers_only_its_own(aws, elb, run_mod
     refused = run_module(load_balancer.main, dict(lb_args(net, tags={'Stack': 'demo-2'}), stack='demo'))
     assert refused.get('failed') and refused['field'] == 'tags'
     assert run_module(load_balancer.main, dict(lb_args(net), stack='Demo_2'))['field'] == 'stack'
+
+
+# -- listener rules: www redirected to the apex, and any rule by priority ------------------------------------------------
+
+WWW = {'priority': 10, 'host_header': ['www.shop.example.com'], 'action': 'redirect', 'redirect_host': 'shop.example.com',
+       'redirect_protocol': 'HTTPS', 'redirect_port': 443}
+OLD = {'priority': 20, 'path_pattern': ['/old/*'], 'action': 'forward', 'target_group': 'demo-web'}
+
+
+def with_rules(net, rules, **extra):
+    """The HTTPS listener (listeners[0]) with ``rules`` (None: the key left out), the HTTP one redirecting to it."""
+    https = {'port': 443, 'protocol': 'HTTPS', 'certificate_arn': net['cert'], 'target_group': 'demo-web'}
+    if rules is not None:
+        https['rules'] = rules
+    return lb_args(net, listeners=[https, {'port': 80, 'action': 'redirect'}], **extra)
+
+
+def rules_of(elb, port=443):
+    (lb,) = elb.describe_load_balancers(Names=['demo-alb'])['LoadBalancers']
+    (li,) = [li for li in elb.describe_listeners(LoadBalancerArn=lb['LoadBalancerArn'])['Listeners'] if li['Port'] == port]
+    return sorted((r for r in elb.describe_rules(ListenerArn=li['ListenerArn'])['Rules'] if not r['IsDefault']),
+                  key=lambda r: int(r['Priority']))
+
+
+def by_port(result, port):
+    return [li for li in result['listeners'] if li['port'] == port][0]
+
+
+def test_rules_are_made_kept_changed_and_purged_by_priority(aws, elb, run_module, calls, net):
+    plan = run_module(load_balancer.main, with_rules(net, [WWW, OLD]), check_mode=True, diff=True)
+    assert plan['changed'] and mutating(calls) == [] and counts(elb) == (0, 0, 0)
+    assert sorted((c['resource'], c['action'], c['name']) for c in plan['changes'] if c['resource'] == 'rule') == [
+        ('rule', 'create', 'demo-alb:443/10'), ('rule', 'create', 'demo-alb:443/20')]
+    assert [(r['priority'], r['arn']) for r in by_port(plan, 443)['rules']] == [(10, None), (20, None)]
+
+    made = run_module(load_balancer.main, with_rules(net, [OLD, WWW]), diff=True)
+    assert made['changed'] and not made.get('failed'), made.get('msg')
+    www, old = by_port(made, 443)['rules']
+    assert www == {'arn': rules_of(elb)[0]['RuleArn'], 'priority': 10, 'host_header': ['www.shop.example.com'], 'path_pattern': [],
+                   'action': 'redirect', 'target_group': None, 'redirect_host': 'shop.example.com', 'redirect_protocol': 'HTTPS',
+                   'redirect_port': '443', 'redirect_path': '/#{path}', 'redirect_query': '#{query}', 'redirect_status': 301}
+    assert (old['path_pattern'], old['action'], old['target_group'], old['redirect_host']) == (['/old/*'], 'forward', 'demo-web', None)
+    assert by_port(made, 80)['rules'] == []
+    raw = rules_of(elb)
+    assert [r['Priority'] for r in raw] == ['10', '20']
+    assert raw[0]['Conditions'][0]['HostHeaderConfig']['Values'] == ['www.shop.example.com']
+    assert raw[0]['Actions'][0]['RedirectConfig'] == {'Protocol': 'HTTPS', 'Port': '443', 'Host': 'shop.example.com', 'Path': '/#{path}',
+                                                      'Query': '#{query}', 'StatusCode': 'HTTP_301'}
+    assert made['diff']['after']['listeners'][1]['rules'][0]['priority'] == 10
+
+    # a rerun, the host in another case and the rules in another order: reads only (DescribeRules among them)
+    for title, rules in (('same', [WWW, OLD]), ('case and order', [OLD, dict(WWW, host_header=['WWW.Shop.Example.COM'])]),
+                         ('left out', None)):
+        del calls[:]
+        again = run_module(load_balancer.main, with_rules(net, rules), diff=True)
+        assert again['changed'] is False and mutating(calls) == [], (title, again.get('changes'), again.get('msg'))
+        assert 'describe_rules' in calls and by_port(again, 443)['rules'] == [www, old], title
+        assert again['diff']['before'] == again['diff']['after'], title
+
+    # one component changes: that rule is modified in place, its ARN kept; the diff shows it
+    del calls[:]
+    moved = run_module(load_balancer.main, with_rules(net, [dict(WWW, redirect_status=302), OLD]), diff=True)
+    assert moved['changed'] and mutating(calls) == ['modify_rule'], moved.get('changes')
+    assert [(c['resource'], c['action'], c['id']) for c in moved['changes']] == [('rule', 'update', www['arn'])]
+    assert moved['diff']['before']['listeners'][1]['rules'][0]['redirect_status'] == 301
+    assert moved['diff']['after']['listeners'][1]['rules'][0]['redirect_status'] == 302
+    assert rules_of(elb)[0]['Actions'][0]['RedirectConfig']['StatusCode'] == 'HTTP_302'
+
+    # rules: [] -> none left (check mode first: nothing sent)
+    del calls[:]
+    plan = run_module(load_balancer.main, with_rules(net, []), check_mode=True)
+    assert plan['changed'] and mutating(calls) == [] and len(rules_of(elb)) == 2
+    assert sorted((c['action'], c['name']) for c in plan['changes']) == [('delete', 'demo-alb:443/10'), ('delete', 'demo-alb:443/20')]
+    del calls[:]
+    gone = run_module(load_balancer.main, with_rules(net, []))
+    assert gone['changed'] and mutating(calls) == ['delete_rule', 'delete_rule'] and rules_of(elb) == []
+    assert by_port(gone, 443)['rules'] == []
+    assert run_module(load_balancer.main, with_rules(net, []))['changed'] is False
+
+
+def test_a_rule_is_replaced_by_priority_and_a_listener_gone_takes_its_rules(aws, elb, run_module, calls, net):
+    assert run_module(load_balancer.main, with_rules(net, [WWW, OLD]))['changed']
+    del calls[:]
+    # priority 20 becomes a host rule, 30 is new, 10 goes
+    api = {'priority': 30, 'host_header': ['api.shop.example.com'], 'path_pattern': ['/v1/*'], 'action': 'forward',
+           'target_group': 'demo-web'}
+    changed = run_module(load_balancer.main, with_rules(net, [dict(OLD, path_pattern=None, host_header=['old.shop.example.com']), api]))
+    assert changed['changed'] and sorted(mutating(calls)) == ['create_rule', 'delete_rule', 'modify_rule'], changed.get('msg')
+    assert [(r['Priority'], [c['Field'] for c in r['Conditions']]) for r in rules_of(elb)] == [
+        ('20', ['host-header']), ('30', ['host-header', 'path-pattern'])]
+    # the HTTPS listener goes (purge_listeners): its rules with it, one DeleteListener
+    del calls[:]
+    purged = run_module(load_balancer.main, lb_args(net, listeners=[{'port': 80, 'action': 'redirect'}]), diff=True)
+    assert purged['changed'] and mutating(calls) == ['delete_listener']
+    assert [li['port'] for li in purged['diff']['before']['listeners']] == [80, 443]
+    assert [r['priority'] for r in purged['diff']['before']['listeners'][1]['rules']] == [20, 30]
+
+
+def test_a_lost_create_rule_answer_makes_no_second_rule(aws, elb, run_module, monkeypatch, net):
+    lost = lose_answer(monkeypatch, 'create_rule')
+    made = run_module(load_balancer.main, with_rules(net, [WWW]))
+    assert lost == ['create_rule'] and made['changed'] and not made.get('failed'), made.get('msg')
+    assert [r['Priority'] for r in rules_of(elb)] == ['10']
+    assert by_port(made, 443)['rules'][0]['arn'] == rules_of(elb)[0]['RuleArn']
+    assert run_module(load_balancer.main, with_rules(net, [WWW]))['changed'] is False
+
+
+def rule(**extra):
+    out = dict(WWW)
+    out.update(extra)
+    return dict((k, v) for k, v in out.items() if v is not None)
+
+
+@pytest.mark.parametrize('rules, field, words', [
+    ([WWW, rule(priority=0)], 'listeners[0].rules[1].priority', 'Maximum value of 50000'),
+    ([WWW, rule(priority=50001)], 'listeners[0].rules[1].priority', 'Maximum value of 50000'),
+    ([WWW, rule(host_header=['api.shop.example.com'])], 'listeners[0].rules[1].priority', 'its own priority'),
+    ([rule(host_header=None)], 'listeners[0].rules[0]', 'needs a condition'),
+    ([rule(host_header=['www_shop.example.com'])], 'listeners[0].rules[0].host_header', 'A host name can be up to 128 characters'),
+    ([rule(host_header=['localhost'])], 'listeners[0].rules[0].host_header', 'at least one "."'),
+    ([rule(host_header=['www.example.com1'])], 'listeners[0].rules[0].host_header', 'only alphabetical characters after'),
+    ([rule(host_header=['w' * 125 + '.com'])], 'listeners[0].rules[0].host_header', 'got 129 characters'),
+    ([rule(path_pattern=['/a b'])], 'listeners[0].rules[0].path_pattern', 'A path pattern can be up to 128 characters'),
+    ([rule(host_header=None, path_pattern=['/a', '/b', '/c', '/d'])], 'listeners[0].rules[0]', 'three match evaluations per condition'),
+    ([rule(host_header=['a.example.com', 'b.example.com', 'c.example.com'], path_pattern=['/a', '/b', '/c'])], 'listeners[0].rules[0]',
+     'five match evaluations per rule'),
+    ([rule(host_header=['*.example.com', '??.example.com'], path_pattern=['/a/*', '/b*?'])], 'listeners[0].rules[0]',
+     'five wildcard characters per rule'),
+    ([rule(action='forward', target_group='nope', redirect_host=None, redirect_protocol=None, redirect_port=None)],
+     'listeners[0].rules[0].target_group', 'one of the target groups of this task'),
+    ([rule(action='forward', target_group='demo-web', redirect_protocol=None, redirect_port=None)],
+     'listeners[0].rules[0].redirect_host', 'only a redirect rule'),
+    ([rule(target_group='demo-web')], 'listeners[0].rules[0].target_group', 'forwards to no target group'),
+    ([rule(redirect_host=None, redirect_protocol=None, redirect_port=None)], 'listeners[0].rules[0]', 'redirect loop'),
+    ([rule(redirect_port=70000)], 'listeners[0].rules[0].redirect_port', 'from 1 to 65535 or #{port}'),
+    ([rule(redirect_port='https')], 'listeners[0].rules[0].redirect_port', 'from 1 to 65535 or #{port}'),
+    ([rule(redirect_path='new/#{path}')], 'listeners[0].rules[0].redirect_path', 'starting with the leading "/"'),
+    ([rule(redirect_query='?a=1')], 'listeners[0].rules[0].redirect_query', 'without its leading "?"'),
+    ([rule(redirect_host='h' * 129)], 'listeners[0].rules[0].redirect_host', 'The hostname (1-128 characters)'),
+])
+def test_a_bad_rule_fails_before_any_call(aws, run_module, calls, net, rules, field, words):
+    result = run_module(load_balancer.main, with_rules(net, rules))
+    assert result['failed'] and result['field'] == field and words in result['msg'], (result['field'], result['msg'])
+    assert calls == []
+
+
+def test_an_https_listener_redirecting_to_http_is_refused_before_any_change(aws, elb, run_module, calls, net):
+    result = run_module(load_balancer.main, with_rules(net, [rule(redirect_protocol='HTTP')]))
+    assert result['failed'] and result['field'] == 'listeners[0].rules[0].redirect_protocol' and "HTTPS to HTTP" in result['msg']
+    assert mutating(calls) == [] and counts(elb) == (0, 0, 0)
+    # the HTTP listener may: HTTP to HTTP
+    ok = lb_args(net, listeners=[{'port': 80, 'target_group': 'demo-web', 'rules': [rule(redirect_protocol='HTTP', redirect_port=None)]}])
+    made = run_module(load_balancer.main, ok)
+    assert made['changed'] and by_port(made, 80)['rules'][0]['redirect_protocol'] == 'HTTP', made.get('msg')
+
+
+def test_a_rule_the_module_does_not_manage_is_replaced_by_the_one_asked_for(aws, elb, run_module, calls, net):
+    """A rule with another condition (an http-header) on the priority the task gives is modified to be exactly the task's."""
+    assert run_module(load_balancer.main, with_rules(net, []))['changed']
+    (lb,) = elb.describe_load_balancers(Names=['demo-alb'])['LoadBalancers']
+    (li,) = [li for li in elb.describe_listeners(LoadBalancerArn=lb['LoadBalancerArn'])['Listeners'] if li['Port'] == 443]
+    elb.create_rule(ListenerArn=li['ListenerArn'], Priority=10, Conditions=[
+        {'Field': 'host-header', 'HostHeaderConfig': {'Values': ['www.shop.example.com']}},
+        {'Field': 'http-header', 'HttpHeaderConfig': {'HttpHeaderName': 'X-Test', 'Values': ['1']}}],
+        Actions=[{'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTPS', 'Port': '443', 'Host': 'shop.example.com',
+                                                        'StatusCode': 'HTTP_301'}}])
+    left = run_module(load_balancer.main, with_rules(net, None))
+    assert left['changed'] is False and by_port(left, 443)['rules'][0]['host_header'] == ['www.shop.example.com']
+    del calls[:]
+    made = run_module(load_balancer.main, with_rules(net, [WWW]))
+    assert made['changed'] and mutating(calls) == ['modify_rule']
+    assert [c['Field'] for c in rules_of(elb)[0]['Conditions']] == ['host-header']
+    del calls[:]
+    assert run_module(load_balancer.main, with_rules(net, [WWW]))['changed'] is False and mutating(calls) == []
