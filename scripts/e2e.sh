@@ -84,6 +84,22 @@ out=$(bash -c "$hop_cmd") || fail "ssh to the db host through the bastion: $out"
 hop_runs_guard "on the control node" "$out"
 say "the db host's ProxyJump hop runs the ssh guard"
 
+# 4b. the demo's domain (DEMO_DOMAIN), as a browser on this machine sees it through the demo's proxy: the certificate
+#     ACM issued, http -> https and www -> the apex (301), the app's links, redirects and session cookie for https://<domain>,
+#     the aliases and validation CNAMEs in the zone (scripts/domain_check.py)
+domain=$(bash -c '. scripts/demo.sh && echo "$DEMO_DOMAIN"')
+domain_zone=$(bash -c '. scripts/demo.sh && echo "$DEMO_DOMAIN_ZONE"')
+domain_check() {  # domain_check site|ticks|absent [ARGS]
+  .venv/bin/python scripts/domain_check.py "$1" --domain "$domain" --zone "$domain_zone" --ca-bundle "$DEMO/ca-bundle.pem" \
+    --proxy "${https_proxy:?make demo-env sets it}" --endpoint-url "$AWS_ENDPOINT_URL" --region "$AWS_REGION" "${@:2}"
+}
+if [ -n "$domain" ]; then
+  domain_check site || fail "the demo's domain https://$domain/"
+  say "the domain: https://$domain/ with the certificate ACM issued; http and www answer 301 to it; the app's links, redirects and cookie are https"
+fi
+# The scheduler's runs are counted from here, through the deploys, the rollback and the scaling below (one per minute).
+ticks_since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
 # 5. the daily loop: commit, deploy that commit, roll back
 work=$(mktemp -d)
 git clone -q "$DEMO/git/laravel-app.git" "$work/app"
@@ -104,7 +120,6 @@ rm -rf "$work"
 alb=$(python3 -c 'import json,sys; print(sorted(json.load(open(sys.argv[1])))[0])' "$DEMO/dataplane/load_balancers.json")
 # with the demo's domain (DEMO_DOMAIN), the site under it: the proxy resolves it through the emulator's Route 53, and
 # the certificate is the one ACM issued for it
-domain=$(bash -c '. scripts/demo.sh && echo "$DEMO_DOMAIN"')
 alb=${domain:-$alb}
 # A probe through the load balancer every 50 ms while something changes behind it: hosts leave it, switch,
 # come and go; every answer must be 200.
@@ -228,6 +243,10 @@ print(" ".join(sorted(t["Value"] for r in ec2.describe_instances(Filters=f)["Res
 .venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" $(bash -c '. scripts/demo.sh && alb_check_args') \
   --endpoint-url "$AWS_ENDPOINT_URL" --hosts 2 >/dev/null || fail "through the load balancer after the scale-down"
 say "scaling: 2 -> 3 web hosts ($up requests, all 200; 30 requests reached all 3), 3 -> 2 drained then terminated ($probes requests, all 200)"
+# the scheduler ran once a minute on one host through all of it (deploys, rollback, 2 -> 3 -> 2 web hosts)
+if [ -n "$domain" ]; then
+  domain_check ticks --since "$ticks_since" --minutes 3 || fail "the scheduler since $ticks_since"
+fi
 
 # 6. the rerun changes nothing
 bash scripts/demo.sh
@@ -266,6 +285,9 @@ done
 bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- seed.laravel_aws.teardown -i inventory/aws -e "@$DEMO/vars.yml" -e confirm=yes \
   > "$DEMO/ee-teardown.log" 2>&1 || { tail -40 "$DEMO/ee-teardown.log" >&2; fail "seed.laravel_aws.teardown in the execution environment"; }
 left=$(.venv/bin/python scripts/stack_left.py --endpoint-url "$AWS_ENDPOINT_URL" --region "$AWS_REGION" demo 2>&1) || fail "after seed.laravel_aws.teardown in the execution environment: $left"
+if [ -n "$domain" ]; then
+  domain_check absent || fail "after seed.laravel_aws.teardown, of the domain $domain"
+fi
 say "execution environment: built from $ee_files; its seed.laravel_aws is the tarball's; seed.laravel_aws.provision and .site changed nothing, .teardown removed the stack ($(( $(date +%s) - ee_start )) s)"
 bash scripts/demo.sh clean
 
