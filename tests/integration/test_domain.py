@@ -80,6 +80,11 @@ def test_a_zone_made_for_the_domain_certificate_issued_aliases_rerun_and_teardow
     validation = sorted(o['ResourceRecord']['Name'] for o in cert['DomainValidationOptions'])
     assert sorted(r['Name'] for r in records(c['route53'], zid) if r['Type'] == 'CNAME') == validation
 
+    left = stack_left.left_of_dns(c['route53'], c['acm'], 'demo', 'shop.example.com')  # what scripts/stack_left.py reports
+    assert 'hosted zone shop.example.com. (%s)' % zid in left
+    assert 'record www.shop.example.com. AAAA in zone %s' % zid in left and 'record shop.example.com. A in zone %s' % zid in left
+    assert len([line for line in left if line.startswith('record _')]) == 2, left
+
     mark = len(aws.mutating())
     again = ok(user('provision.yml', '-e', values))
     assert 'changed=0' in again.stdout and 'failed=0' in again.stdout, again.stdout[-3000:]
@@ -112,6 +117,10 @@ def test_the_users_own_zone_keeps_its_records_and_is_never_deleted(user, aws, tm
     assert aliases(c['route53'], zid) == [('shop.example.org.', 'A', target), ('shop.example.org.', 'AAAA', target)]
     tags = c['route53'].list_tags_for_resource(ResourceType='hostedzone', ResourceId=zid)['ResourceTagSet'].get('Tags') or []
     assert not [t for t in tags if t['Key'] == 'Stack']  # the user's zone is never tagged with the stack
+    left = stack_left.left_of_dns(c['route53'], c['acm'], 'demo', 'shop.example.org')
+    assert sorted(left) == sorted(['record shop.example.org. A in zone %s' % zid, 'record shop.example.org. AAAA in zone %s' % zid]
+                                  + ['record %s CNAME in zone %s (certificate validation)' % (o['ResourceRecord']['Name'], zid)
+                                     for o in cert['DomainValidationOptions']]), left
 
     ok(user('teardown.yml', '-e', 'confirm=yes', '-e', values))
     after = sorted((r['Name'], r['Type']) for r in records(c['route53'], zid))
