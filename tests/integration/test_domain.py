@@ -88,6 +88,8 @@ def test_a_zone_made_for_the_domain_certificate_issued_aliases_rerun_and_teardow
     mark = len(aws.mutating())
     again = ok(user('provision.yml', '-e', values))
     assert 'changed=0' in again.stdout and 'failed=0' in again.stdout, again.stdout[-3000:]
+    checked = ok(user('provision.yml', '-e', values, '--check'))
+    assert 'changed=0' in checked.stdout and 'failed=0' in checked.stdout, checked.stdout[-3000:]
     assert aws.mutating()[mark:] == []
 
     ok(user('teardown.yml', '-e', 'confirm=yes', '-e', values))
@@ -129,6 +131,23 @@ def test_the_users_own_zone_keeps_its_records_and_is_never_deleted(user, aws, tm
     assert kept[('www.shop.example.org.', 'A')]['ResourceRecords'] == [{'Value': '192.0.2.11'}]
     assert stack_left.left_of_dns(c['route53'], c['acm'], 'demo', 'shop.example.org') == []
     assert stack_left.left_of_load_balancing(c['elbv2'], c['acm'], 'demo') == []
+
+
+def test_a_zone_the_stack_made_is_kept_while_it_holds_a_record_of_the_users(user, aws, tmp_path):
+    values = settings(user, tmp_path, domain='shop.example.com', domain_zone_create=True, domain_www='none')
+    ok(user('provision.yml', '-e', values))
+    c = clients(aws)
+    zid = zone_named(c['route53'], 'shop.example.com.')
+    c['route53'].change_resource_record_sets(HostedZoneId=zid, ChangeBatch={'Changes': [{'Action': 'CREATE', 'ResourceRecordSet': {
+        'Name': 'shop.example.com.', 'Type': 'TXT', 'TTL': 300, 'ResourceRecords': [{'Value': '"mine"'}]}}]})
+    gone = ok(user('teardown.yml', '-e', 'confirm=yes', '-e', values))
+    assert 'is kept: delete those records and rerun teardown' in ' '.join(gone.stdout.split()), gone.stdout[-3000:]
+    assert zone_named(c['route53'], 'shop.example.com.') == zid
+    assert sorted((r['Name'], r['Type']) for r in records(c['route53'], zid)) == [
+        ('shop.example.com.', 'NS'), ('shop.example.com.', 'SOA'), ('shop.example.com.', 'TXT')]
+    assert stack_left.left_of_load_balancing(c['elbv2'], c['acm'], 'demo') == []
+    assert stack_left.left_of_dns(c['route53'], c['acm'], 'demo', 'shop.example.com') == [
+        'hosted zone shop.example.com. (%s)' % zid, 'record shop.example.com. TXT in zone %s' % zid]
 
 
 @pytest.mark.parametrize('domain, expect', [
