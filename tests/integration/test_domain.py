@@ -134,14 +134,15 @@ def test_the_users_own_zone_keeps_its_records_and_is_never_deleted(user, aws, tm
 
 
 def test_a_zone_the_stack_made_is_kept_while_it_holds_a_record_of_the_users(user, aws, tmp_path):
-    """domain_www alias, then none: a second certificate (the first is left, named in a warning) and the www records
-    left as they are by provision; teardown removes both certificates and the www records too."""
+    """domain_www alias, then none: a second certificate (the first is left, named in a warning) and the www aliases
+    removed; teardown removes both certificates."""
     ok(user('provision.yml', '-e', settings(user, tmp_path, domain='shop.example.com', domain_zone_create=True, domain_www='alias')))
     values = settings(user, tmp_path, domain='shop.example.com', domain_zone_create=True, domain_www='none')
     ok(user('provision.yml', '-e', values))
     c = clients(aws)
     assert len(stack_left.left_of_load_balancing(c['elbv2'], c['acm'], 'demo')) == 4  # the load balancer, its group, 2 certificates
     zid = zone_named(c['route53'], 'shop.example.com.')
+    assert [a[:2] for a in aliases(c['route53'], zid)] == [('shop.example.com.', 'A'), ('shop.example.com.', 'AAAA')]
     c['route53'].change_resource_record_sets(HostedZoneId=zid, ChangeBatch={'Changes': [{'Action': 'CREATE', 'ResourceRecordSet': {
         'Name': 'shop.example.com.', 'Type': 'TXT', 'TTL': 300, 'ResourceRecords': [{'Value': '"mine"'}]}}]})
     gone = ok(user('teardown.yml', '-e', 'confirm=yes', '-e', values))
