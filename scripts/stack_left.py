@@ -1,17 +1,26 @@
 """What is left of a stack in the emulator (or an AWS account): every resource tagged Stack=<name>.
 
     .venv/bin/python scripts/stack_left.py --endpoint-url http://127.0.0.1:5000 demo
+    .venv/bin/python scripts/stack_left.py --domain shop.example.com demo     with the stack's domain too
 
 Prints one line per resource and exits 1 when something is left, 0 when nothing is.
+DNS: the Route 53 hosted zones tagged Stack=<name> and the records they hold beyond SOA and NS; with --domain, in every
+public zone that holds the domain, the A/AAAA records of the domain and of www.<domain> that are aliases to the stack's
+load balancer (its name: --alb-name, <name>-alb by default), and the ACM validation CNAMEs of those names that no
+certificate of the account still uses (what the stack's certificate had written). A zone of yours is not counted.
 Each type is listed with its own Describe call (moto's DescribeTags keeps the tags of
 deleted resources); terminated instances and deleted NAT gateways do not count.
 The RDS snapshots of the stack (teardown.yml's final snapshot) are what a teardown keeps on
 purpose: each is printed as "kept: DB snapshot <name>", and does not count as left.
 """
 import argparse
+import re
 import sys
 
 import boto3
+
+
+KEY_TYPES = ['RSA_1024', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_prime256v1', 'EC_secp384r1', 'EC_secp521r1']
 
 
 def left_of_stack(ec2, stack):
@@ -44,7 +53,7 @@ def left_of_load_balancing(elbv2, acm, stack):
         return out
     found = ['load balancer %s' % a for a in tagged([lb['LoadBalancerArn'] for lb in elbv2.describe_load_balancers()['LoadBalancers']])]
     found += ['target group %s' % a for a in tagged([g['TargetGroupArn'] for g in elbv2.describe_target_groups()['TargetGroups']])]
-    for c in acm.list_certificates()['CertificateSummaryList']:
+    for c in acm.list_certificates(Includes={'keyTypes': KEY_TYPES})['CertificateSummaryList']:
         tags = acm.list_tags_for_certificate(CertificateArn=c['CertificateArn']).get('Tags', [])
         if any(t['Key'] == 'Stack' and t.get('Value') == stack for t in tags):
             found.append('certificate %s' % c['CertificateArn'])
@@ -75,11 +84,75 @@ def left_of_data_tier(rds, elasticache, stack):
     return found, kept
 
 
+def _fqdn(name):
+    return re.sub(r'\\(\d{3})', lambda m: chr(int(m.group(1), 8)), name or '').lower().rstrip('.') + '.'
+
+
+def _records(route53, zone_id):
+    out, kwargs = [], {'HostedZoneId': zone_id}
+    while True:
+        page = route53.list_resource_record_sets(**kwargs)
+        out += page.get('ResourceRecordSets') or []
+        if not page.get('IsTruncated'):
+            return out
+        kwargs.update(StartRecordName=page['NextRecordName'], StartRecordType=page['NextRecordType'])
+
+
+def _validation_names_in_use(acm, stack):
+    """The validation record names of the account's requested certificates that are not the stack's."""
+    names = set()
+    for c in acm.list_certificates(Includes={'keyTypes': KEY_TYPES})['CertificateSummaryList']:
+        if _tagged(acm.list_tags_for_certificate(CertificateArn=c['CertificateArn']).get('Tags'), stack):
+            continue
+        detail = acm.describe_certificate(CertificateArn=c['CertificateArn'])['Certificate']
+        names.update(_fqdn(o['ResourceRecord']['Name']) for o in detail.get('DomainValidationOptions') or [] if o.get('ResourceRecord'))
+    return names
+
+
+def left_of_dns(route53, acm, stack, domain=None, alb_name=None, region='us-east-1'):
+    """The stack's hosted zones (tagged Stack=<stack>) with the records they hold beyond SOA and NS; with ``domain``, the
+    stack's alias records and validation CNAMEs in the public zones that hold it."""
+    found = []
+    zones = route53.list_hosted_zones()['HostedZones']
+    for z in zones:
+        zid = z['Id'].rsplit('/', 1)[-1]
+        tags = route53.list_tags_for_resource(ResourceType='hostedzone', ResourceId=zid).get('ResourceTagSet', {}).get('Tags')
+        if not _tagged(tags, stack):
+            continue
+        found.append('hosted zone %s (%s)' % (_fqdn(z['Name']), zid))
+        found += ['record %s %s in zone %s' % (_fqdn(r['Name']), r['Type'], zid) for r in _records(route53, zid)
+                  if not (r['Type'] in ('SOA', 'NS') and _fqdn(r['Name']) == _fqdn(z['Name']))]
+    if not domain:
+        return found
+    names = [_fqdn(domain), _fqdn('www.' + domain.rstrip('.'))]
+    alb = re.compile(r'^(dualstack\.)?%s-[0-9a-z]+\.%s\.elb\.amazonaws\.com\.$' % (re.escape((alb_name or stack + '-alb').lower()),
+                                                                                  re.escape(region)))
+    in_use = _validation_names_in_use(acm, stack)
+    for z in zones:
+        zone = _fqdn(z['Name'])
+        if (z.get('Config') or {}).get('PrivateZone') or not any(n == zone or n.endswith('.' + zone) for n in names):
+            continue
+        zid = z['Id'].rsplit('/', 1)[-1]
+        for r in _records(route53, zid):
+            name = _fqdn(r['Name'])
+            line = 'record %s %s in zone %s' % (name, r['Type'], zid)
+            if line in found:
+                continue
+            if r['Type'] in ('A', 'AAAA') and name in names and alb.match(_fqdn((r.get('AliasTarget') or {}).get('DNSName'))):
+                found.append(line)
+            elif (r['Type'] == 'CNAME' and name not in in_use and any(name.endswith('.' + n) and name.startswith('_') for n in names)
+                  and all(_fqdn(v['Value']).endswith('.acm-validations.aws.') for v in r.get('ResourceRecords') or [])):
+                found.append(line + ' (certificate validation)')
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('stack')
     parser.add_argument('--endpoint-url')
     parser.add_argument('--region', default='us-east-1')
+    parser.add_argument('--domain', help="the stack's domain (the variable domain), to find its records in a zone of yours")
+    parser.add_argument('--alb-name', help="the stack's load balancer (stack_alb_name), <stack>-alb by default")
     args = parser.parse_args()
     ec2 = boto3.client('ec2', region_name=args.region, endpoint_url=args.endpoint_url)
     left = left_of_stack(ec2, args.stack) + left_of_load_balancing(
@@ -88,6 +161,9 @@ def main():
     data, kept = left_of_data_tier(boto3.client('rds', region_name=args.region, endpoint_url=args.endpoint_url),
                                    boto3.client('elasticache', region_name=args.region, endpoint_url=args.endpoint_url), args.stack)
     left += data
+    left += left_of_dns(boto3.client('route53', region_name=args.region, endpoint_url=args.endpoint_url),
+                        boto3.client('acm', region_name=args.region, endpoint_url=args.endpoint_url), args.stack,
+                        args.domain, args.alb_name, args.region)
     for line in left + kept:
         print(line)
     return 1 if left else 0

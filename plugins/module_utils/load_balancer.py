@@ -706,6 +706,7 @@ def describe(raw, attributes=None, tags=None):
                    key=lambda z: z['zone'] or '')
     logs_on = _attr(a, 'access_logs.s3.enabled', LB_DEFAULTS) == 'true'
     return {'arn': real_id(raw.get('LoadBalancerArn')), 'name': raw.get('LoadBalancerName'), 'dns_name': raw.get('DNSName'),
+            'canonical_hosted_zone_id': raw.get('CanonicalHostedZoneId'),
             'state': (raw.get('State') or {}).get('Code'), 'scheme': raw.get('Scheme'), 'vpc_id': raw.get('VpcId'),
             'zones': zones, 'subnets': sorted(z['subnet_id'] for z in zones),
             'security_groups': sorted(raw.get('SecurityGroups') or []),

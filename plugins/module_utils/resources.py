@@ -161,7 +161,7 @@ OTHER_MODULES = (
     ('network', ('vpc', 'subnet', 'internet_gateway', 'nat_gateway', 'elastic_ip', 'route_table', 'security_group'),
      ('ec2:DescribeInstances',)),
     ('preflight', (), ('ec2:DescribeAvailabilityZones', 'ec2:DescribeImages', 'ec2:DescribeInstanceTypes', 'ec2:DescribeKeyPairs',
-                       'ec2:DescribeSubnets', 'ec2:DescribeVpcs')),
+                       'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'route53:ListHostedZonesByName', 'route53:ListTagsForResource')),
     ('stack_info', (), ('ec2:DescribeAddresses', 'ec2:DescribeInstances', 'ec2:DescribeInternetGateways', 'ec2:DescribeKeyPairs',
                         'ec2:DescribeNatGateways', 'ec2:DescribeRouteTables', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets',
                         'ec2:DescribeVolumes', 'ec2:DescribeVpcs', 'elasticloadbalancing:DescribeListeners',

@@ -419,6 +419,14 @@ load_balancer:
       description: The DNS name clients connect to.
       type: str
       sample: demo-alb-1234567890.us-east-1.elb.amazonaws.com
+    canonical_hosted_zone_id:
+      description:
+        - The hosted zone of its DNS name (its region's zone of ALBs), what an alias record to it names
+          (M(seed.laravel_aws.route53_record)'s O(seed.laravel_aws.route53_record#module:alias.hosted_zone_id)).
+        - Null in check mode for one to be made.
+      type: str
+      sample: Z35SXDOTRQ7X7K
+      version_added: 0.2.0
     state:
       description: C(provisioning), C(active), C(active_impaired) or C(failed).
       type: str

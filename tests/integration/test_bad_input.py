@@ -87,6 +87,16 @@ def module_cases(vpc, subnet, existing_file):
         'instance: a missing security group': ('instance', dict(inst, security_groups=['nope']), 'security_groups[0]'),
         'instance: root volume of 0 GiB': ('instance', dict(inst, root_volume={'size': 0}), 'root_volume.size'),
         'instance: a name with spaces': ('instance', dict(inst, name='web server'), 'name'),
+        # the stack's domain, as the preflight checks it before anything is made (its fields are the variables' names)
+        'preflight: domain_www without a domain': ('preflight', {'domain_www': 'alias'}, 'domain_www'),
+        'preflight: a wildcard for the domain': ('preflight', {'domain': '*.shop.example.com'}, 'domain'),
+        'preflight: a label longer than DNS allows': ('preflight', {'domain': 'a' * 64 + '.example.com'}, 'domain'),
+        'preflight: a domain outside its zone': ('preflight', {'domain': 'shop.example.com', 'domain_zone': 'example.org'}, 'domain'),
+        'preflight: a zone that is not there': ('preflight', {'domain': 'shop.example.com', 'domain_zone': 'example.com'}, 'domain_zone'),
+        'route53_record: an alias to an ALB of another region': ('route53_record', {
+            'zone': 'example.com', 'name': 'shop.example.com', 'type': 'A',
+            'alias': {'dns_name': 'demo-alb-1234567890.eu-west-1.elb.amazonaws.com', 'hosted_zone_id': 'Z32O12XQLNTSW2'}},
+            'alias.dns_name'),
         # the connection options every module shares
         'connection: endpoint without scheme': ('vpc', {'name': 'bad', 'cidr_block': '10.40.0.0/16', 'endpoint_url': '127.0.0.1:5000'},
                                                 'endpoint_url'),

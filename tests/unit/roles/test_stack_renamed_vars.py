@@ -43,7 +43,9 @@ def test_every_renamed_variable_is_an_option_of_the_role_and_every_option_is_pre
         assert not name.startswith('ansible_'), '%s: a connection variable is the inventory\'s, not a role default' % name
     new_since_the_rename = {'stack_deploy_lock_host', 'stack_deploy_lock_file', 'stack_deploy_lock_holder',
                             'stack_aws_module_defaults', 'stack_app_scheduler', 'stack_app_url', 'stack_app_trusted_proxies',
-                            'stack_alb_https', 'stack_alb_dns_name'}  # never had an old name
+                            'stack_alb_https', 'stack_alb_dns_name', 'stack_domain', 'stack_domain_zone', 'stack_domain_zone_create',
+                            'stack_domain_www', 'stack_domain_names', 'stack_domain_certificate_requested',
+                            'stack_domain_certificate_name', 'stack_domain_certificate_timeout'}  # never had an old name
     unnamed = set(DEFAULTS) - set(RENAMED.values()) - {'stack_name', 'stack_tags', 'stack_renamed_vars'} - new_since_the_rename
     assert not unnamed, 'defaults without their old name in vars/main.yml: %s' % sorted(unnamed)
 
