@@ -31,6 +31,7 @@ Containers carry the data plane's label: stopping the emulator removes them.
 """
 
 import errno
+import ipaddress
 import json
 import os
 import re
@@ -122,6 +123,27 @@ def host_ports(ports, previous=None):
         for s in held:
             s.close()
     return out
+
+
+def node_address(ec2, lb):
+    """The address of the load balancer's node: in its first subnet (by zone), as AWS gives each node of an ALB an
+    address of the subnet it serves (an Elastic Network Interface there), so the targets see requests come from the
+    load balancer's subnets, which is what an app that trusts its proxies by their CIDRs is told
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#subnets-load-balancer).
+    The highest address of the subnet that AWS does not reserve (the last one is) and that no instance or network
+    interface holds; None when the subnet cannot be read (then Docker's own address, as before)."""
+    try:
+        subnets = sorted(lb.subnets, key=lambda sub: (sub.availability_zone, sub.id))  # moto's Subnet objects
+        cidr = ipaddress.ip_network(subnets[0].cidr_block)
+        taken = set(str(eni.private_ip_address) for eni in ec2.enis.values())
+        taken.update(str(i.private_ip) for r in ec2.reservations.values() for i in r.instances)
+    except Exception:  # pylint: disable=broad-except  # moto's model may differ: the node keeps Docker's address
+        return None
+    for offset in range(2, 64):  # broadcast - 1, - 2, ...
+        address = str(cidr.broadcast_address - offset + 1)
+        if address not in taken:
+            return address
+    return None
 
 
 def quoted(text):
@@ -360,6 +382,9 @@ class LoadBalancers(Hook):
             write_atomic(os.path.join(folder, 'haproxy.cfg'), config)
             args = ['run', '-d', '--name', container, '--network', network, '--label', '%s=%s' % (LABEL, LABEL_VALUE),
                     '--label', 'seed.load-balancer=%s' % lb.name, '-v', '%s:/etc/seed-alb' % folder]
+            address = node_address(ec2, lb)
+            if address:
+                args += ['--ip', address]
             for port in ports:
                 args += ['-p', '127.0.0.1:%d:%d' % (published[port], port)]
             try:

@@ -482,6 +482,19 @@ def test_a_load_balancer_is_haproxy_with_the_target_groups_health_check(albs):
     assert lbs.public_target(lb['DNSName'], 8080) is not None and lbs.public_target(lb['DNSName'], 9) is None
 
 
+def test_the_load_balancers_node_has_an_address_of_its_first_subnet_as_on_aws(albs, aws):
+    """Targets see requests come from the load balancer's subnets (an app trusting its proxies by their CIDRs needs it):
+    the highest address of the first subnet by zone that AWS does not reserve and nothing holds."""
+    import ipaddress
+    lbs, calls, lb, dummy, web, dummy, dummy = albs
+    run = [c for c in calls if c[0] == 'run'][0]
+    address = run[run.index('--ip') + 1]
+    first = sorted(aws.describe_subnets(SubnetIds=[z['SubnetId'] for z in lb['AvailabilityZones']])['Subnets'],
+                   key=lambda s: s['AvailabilityZone'])[0]
+    cidr = ipaddress.ip_network(first['CidrBlock'])
+    assert ipaddress.ip_address(address) == cidr.broadcast_address - 1 and address != web['PrivateIpAddress']
+
+
 def self_signed_pem(name):
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
