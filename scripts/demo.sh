@@ -299,7 +299,8 @@ play() {  # play NAME PLAYBOOK [ARGS]: output to .cache/demo/NAME.log, one line 
 summary() {  # what the summary play printed, and the web hosts' ports on 127.0.0.1
   echo "== the stack, and what each web host answers (from the summary play of site.yml)"
   sed -n '/Hosts, roles, and what the app answers/,/^$/p' "$DEMO/$1.log" | grep -E '^ *- ' | sed 's/^ *- /  /' || true
-  echo "== in your browser (the load balancer's ports, published on 127.0.0.1; the certificate is the demo's own)"
+  echo "== in your browser (the load balancer's ports, published on 127.0.0.1; the certificate is $(
+    if [ -n "$DEMO_DOMAIN" ]; then echo "ACM's for $DEMO_DOMAIN"; else echo "the demo's own"; fi))"
   .venv/bin/python - "$DEMO/dataplane/load_balancers.json" <<'PY'
 import json, sys
 for dns, info in sorted(json.load(open(sys.argv[1])).items()):
@@ -316,6 +317,12 @@ PY
   # shellcheck disable=SC2046  # alb_check_args: words without spaces
   AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" $(alb_check_args) \
     --endpoint-url "http://127.0.0.1:$PORT" --hosts "$WEB_COUNT"
+  if [ -n "$DEMO_DOMAIN" ]; then
+    echo "== the domain as a browser on this machine sees it, through the demo's proxy (scripts/domain_check.py)"
+    # shellcheck disable=SC1091
+    ( . "$DEMO/env.sh"; exec .venv/bin/python scripts/domain_check.py site --domain "$DEMO_DOMAIN" --zone "$DEMO_DOMAIN_ZONE" \
+        --ca-bundle "$DEMO/ca-bundle.pem" --proxy "127.0.0.1:$PROXY_PORT" --endpoint-url "http://127.0.0.1:$PORT" --region "$AWS_REGION" )
+  fi
   if [ "$DB_TIER" != instance ] || [ "$CACHE_TIER" != none ]; then
     echo "== the managed data tier (scripts/datatier_check.py): DB_TIER=$DB_TIER CACHE_TIER=$CACHE_TIER"
     # shellcheck disable=SC1091,SC2046
