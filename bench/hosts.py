@@ -293,8 +293,8 @@ def side_by_side(data, before, label):
         was = [r for r in before['runs'] if r['web_count'] == n]
         now = [r for r in data['runs'] if r['web_count'] == n]
         for phase in PHASES:
-            lines.append('| %d | %s | %s | %s |' % (n, phase, spread([r['seconds'][phase] for r in was]),
-                                                   spread([r['seconds'][phase] for r in now])))
+            cells = (spread([r['seconds'][phase] for r in was]), spread([r['seconds'][phase] for r in now]))
+            lines.append('| %d | %s | %s | %s |' % ((n, phase) + cells))
         lines.append('| %d | tasks per web host (ran) | %d (%d) | %d (%d) |' % (
             n, was[0]['tasks_per_web_host'], was[0]['tasks_per_web_host_ran'], now[0]['tasks_per_web_host'],
             now[0]['tasks_per_web_host_ran']))

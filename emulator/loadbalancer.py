@@ -193,8 +193,8 @@ def rule_lines(priority, conditions):
         values = (condition.get(CONDITION_CONFIGS[field]) or {}).get('Values') or condition.get('Values') or []
         fetch, flags = CONDITION_FETCHES[field]
         name = 'seed_rule_%d_%d' % (priority, n)
-        out.append('  acl %s %s %s %s' % (name, fetch, ' '.join(flags + ['-m', 'reg']), ' '.join(haproxy_word(wildcard_regex(v))
-                                                                                                for v in values)))
+        patterns = ' '.join(haproxy_word(wildcard_regex(v)) for v in values)
+        out.append('  acl %s %s %s %s' % (name, fetch, ' '.join(flags + ['-m', 'reg']), patterns))
         names.append(name)
     out.append('  http-request set-var(txn.seed_rule) int(%d) if !{ var(txn.seed_rule) -m found } %s' % (priority, ' '.join(names)))
     return out
@@ -488,6 +488,7 @@ class LoadBalancers(Hook):
             out += marks + conditional(lines, when)
             served = True
         return served
+
     # -- HAProxy's runtime API ------------------------------------------------------------
     @staticmethod
     def _command(entry, command, timeout=5):

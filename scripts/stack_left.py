@@ -125,8 +125,8 @@ def left_of_dns(route53, acm, stack, domain=None, alb_name=None, region='us-east
     if not domain:
         return found
     names = [_fqdn(domain), _fqdn('www.' + domain.rstrip('.'))]
-    alb = re.compile(r'^(dualstack\.)?%s-[0-9a-z]+\.%s\.elb\.amazonaws\.com\.$' % (re.escape((alb_name or stack + '-alb').lower()),
-                                                                                  re.escape(region)))
+    lb_name = re.escape((alb_name or stack + '-alb').lower())
+    alb = re.compile(r'^(dualstack\.)?%s-[0-9a-z]+\.%s\.elb\.amazonaws\.com\.$' % (lb_name, re.escape(region)))
     in_use = _validation_names_in_use(acm, stack)
     for z in zones:
         zone = _fqdn(z['Name'])

@@ -573,8 +573,7 @@ def test_listener_rules_are_served_by_priority_before_the_default_action(albs):
         Actions=[{'Type': 'forward', 'TargetGroupArn': tg}])
     elbv2.create_rule(ListenerArn=listeners[8080], Priority=10, Conditions=[
         {'Field': 'host-header', 'HostHeaderConfig': {'Values': ['www.shop.example.com', '*.Old.example.com']}}],
-        Actions=[{'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTPS', 'Port': '443', 'Host': 'shop.example.com',
-                                                        'StatusCode': 'HTTP_301'}}])
+        Actions=[{'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTPS', 'Port': '443', 'Host': 'shop.example.com', 'StatusCode': 'HTTP_301'}}])
     elbv2.create_rule(ListenerArn=listeners[80], Priority=5, Conditions=[{'Field': 'host-header', 'Values': ['api.example.com']}],
                       Actions=[{'Type': 'forward', 'TargetGroupArn': tg}])
     lbs.after('CreateRule', {}, b'', REGION)  # the hook: CreateRule changes what is served

@@ -220,7 +220,6 @@ NOT_SENT = {
 }
 
 
-
 def rows():
     return [r for r in aws_rules.RULES if r['service'] in SERVICES]
 

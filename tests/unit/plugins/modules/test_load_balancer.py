@@ -690,8 +690,7 @@ def test_a_rule_the_module_does_not_manage_is_replaced_by_the_one_asked_for(aws,
     elb.create_rule(ListenerArn=li['ListenerArn'], Priority=10, Conditions=[
         {'Field': 'host-header', 'HostHeaderConfig': {'Values': ['www.shop.example.com']}},
         {'Field': 'http-header', 'HttpHeaderConfig': {'HttpHeaderName': 'X-Test', 'Values': ['1']}}],
-        Actions=[{'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTPS', 'Port': '443', 'Host': 'shop.example.com',
-                                                        'StatusCode': 'HTTP_301'}}])
+        Actions=[{'Type': 'redirect', 'RedirectConfig': {'Protocol': 'HTTPS', 'Port': '443', 'Host': 'shop.example.com', 'StatusCode': 'HTTP_301'}}])
     left = run_module(load_balancer.main, with_rules(net, None))
     assert left['changed'] is False and by_port(left, 443)['rules'][0]['host_header'] == ['www.shop.example.com']
     del calls[:]
