@@ -42,11 +42,13 @@ def allowed_actions(policy):
     return actions
 
 
-# Services whose operations a log line may name without its service, in the order an
-# ambiguous name is given to (EC2 first: it is what the collection calls).
-SERVICES = ('ec2', 'sts', 'elbv2', 'rds', 'elasticache', 'acm', 's3', 'iam')
 # The IAM prefix of each API the collection calls.
 IAM_PREFIX = resources.IAM_PREFIX
+# Services whose operations a log line may name without its service, in the order an
+# ambiguous name is given to (EC2 first: it is what the collection calls), then every other service of the
+# resource table (route53, ...), so a new row's service is read without an edit here.
+SERVICES = ('ec2', 'sts', 'elbv2', 'rds', 'elasticache', 'acm', 's3', 'iam')
+SERVICES += tuple(sorted(s for s in IAM_PREFIX if s not in SERVICES))
 # Calls that no IAM policy can deny (AWS: "No permissions are required to perform this operation").
 ALWAYS_ALLOWED = {'sts:GetCallerIdentity'}
 
