@@ -383,7 +383,9 @@ class LoadBalancers(Hook):
             args = ['run', '-d', '--name', container, '--network', network, '--label', '%s=%s' % (LABEL, LABEL_VALUE),
                     '--label', 'seed.load-balancer=%s' % lb.name, '-v', '%s:/etc/seed-alb' % folder]
             address = node_address(ec2, lb)
-            if address:
+            # Docker takes an address only on a network of its user's (the data plane's VPC networks, whose subnet is
+            # the VPC's CIDR); on its predefined ones (the tests' bridge) the node keeps Docker's address.
+            if address and network not in ('bridge', 'host', 'none'):
                 args += ['--ip', address]
             for port in ports:
                 args += ['-p', '127.0.0.1:%d:%d' % (published[port], port)]
