@@ -125,17 +125,18 @@ def host_ports(ports, previous=None):
     return out
 
 
-def node_address(ec2, lb):
+def node_address(ec2, lb, held=()):
     """The address of the load balancer's node: in its first subnet (by zone), as AWS gives each node of an ALB an
     address of the subnet it serves (an Elastic Network Interface there), so the targets see requests come from the
     load balancer's subnets, which is what an app that trusts its proxies by their CIDRs is told
     (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#subnets-load-balancer).
     The highest address of the subnet that AWS does not reserve (the last one is) and that no instance or network
-    interface holds; None when the subnet cannot be read (then Docker's own address, as before)."""
+    interface holds, nor another load balancer's node (``held``); None when the subnet cannot be read (then Docker's own
+    address, as before)."""
     try:
         subnets = sorted(lb.subnets, key=lambda sub: (sub.availability_zone, sub.id))  # moto's Subnet objects
         cidr = ipaddress.ip_network(subnets[0].cidr_block)
-        taken = set(str(eni.private_ip_address) for eni in ec2.enis.values())
+        taken = set(str(eni.private_ip_address) for eni in ec2.enis.values()) | set(held)
         taken.update(str(i.private_ip) for r in ec2.reservations.values() for i in r.instances)
     except Exception:  # pylint: disable=broad-except  # moto's model may differ: the node keeps Docker's address
         return None
@@ -382,7 +383,7 @@ class LoadBalancers(Hook):
             write_atomic(os.path.join(folder, 'haproxy.cfg'), config)
             args = ['run', '-d', '--name', container, '--network', network, '--label', '%s=%s' % (LABEL, LABEL_VALUE),
                     '--label', 'seed.load-balancer=%s' % lb.name, '-v', '%s:/etc/seed-alb' % folder]
-            address = node_address(ec2, lb)
+            address = node_address(ec2, lb, held=[e['ip'] for a, e in self.lbs.items() if a != arn])
             # Docker takes an address only on a network of its user's (the data plane's VPC networks, whose subnet is
             # the VPC's CIDR); on its predefined ones (the tests' bridge) the node keeps Docker's address.
             if address and network not in ('bridge', 'host', 'none'):

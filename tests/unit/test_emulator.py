@@ -482,6 +482,16 @@ def test_a_load_balancer_is_haproxy_with_the_target_groups_health_check(albs):
     assert lbs.public_target(lb['DNSName'], 8080) is not None and lbs.public_target(lb['DNSName'], 9) is None
 
 
+def lbs_ec2():
+    from emulator.server import ec2_backend
+    return ec2_backend(REGION)
+
+
+def lbs_first(lbs):
+    from emulator.loadbalancer import elbv2_backend
+    return next(iter(elbv2_backend(REGION).load_balancers.values()))
+
+
 def test_the_load_balancers_node_has_an_address_of_its_first_subnet_as_on_aws(albs, aws):
     """Targets see requests come from the load balancer's subnets (an app trusting its proxies by their CIDRs needs it):
     the highest address of the first subnet by zone that AWS does not reserve and nothing holds."""
@@ -493,6 +503,9 @@ def test_the_load_balancers_node_has_an_address_of_its_first_subnet_as_on_aws(al
                    key=lambda s: s['AvailabilityZone'])[0]
     cidr = ipaddress.ip_network(first['CidrBlock'])
     assert ipaddress.ip_address(address) == cidr.broadcast_address - 1 and address != web['PrivateIpAddress']
+    # a second load balancer in the same subnet: the next address down, not the first one's
+    from emulator import loadbalancer
+    assert loadbalancer.node_address(lbs_ec2(), lbs_first(lbs), held=[address]) == str(cidr.broadcast_address - 2)
 
 
 def self_signed_pem(name):
