@@ -53,8 +53,8 @@ ALB_HEALTH = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/applicatio
 KEY_PAIRS = 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html'
 S3_NAMES = 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html'
 # "Condition basics": up to three match evaluations per condition, five per rule; up to five wildcard characters per rule
-# (and zero or one of each of host-header, http-request-method, path-pattern and source-ip per rule: emulator.listener_rules,
-# as the collection never sends two). "Host conditions" and
+# (and zero or one of each of host-header, http-request-method, path-pattern and source-ip per rule, which the collection
+# never breaks: it sends one of each at most). "Host conditions" and
 # "Path conditions": the characters and lengths of their values.
 ALB_CONDITIONS = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html'
 # "Redirect actions": protocol HTTP, HTTPS or #{protocol}, port 1-65535 or #{port}, the path starting with /; "you must
@@ -317,8 +317,8 @@ for _op, _path in (('AddTags', 'Tags'), ('CreateLoadBalancer', 'Tags'), ('Create
          ['demo', '', 'v' * 256], ['v' * 257, 'a*b'], {'length': (0, 256), 'tag_chars': True})
 
 # Listener rules (CreateRule, ModifyRule). The priority: "Valid Range: Minimum value of 1. Maximum value of 50000."; a
-# priority a rule of the listener has already: PriorityInUse (API_CreateRule, Errors), which the emulator answers from
-# its state. A condition, an action AWS cannot take: ValidationError ("A rule can only have '5' condition values", as AWS
+# priority a rule of the listener has already: PriorityInUse (API_CreateRule, Errors), which only AWS's state can
+# answer. A condition, an action AWS cannot take: ValidationError ("A rule can only have '5' condition values", as AWS
 # words the first of these), InvalidLoadBalancerAction ("The requested action is not valid.") for a redirect to itself.
 _row('elbv2', 'CreateRule', 'Priority', 'Valid Range: Minimum value of 1. Maximum value of 50000.', ELB_API % 'CreateRule',
      'ValidationError', 'Priority must be between 1 and 50000', [1, 10, 50000], [0, 50001], {'range': (1, 50000)})
