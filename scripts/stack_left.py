@@ -109,11 +109,23 @@ def _validation_names_in_use(acm, stack):
     return names
 
 
+def _zones(route53):
+    """Every hosted zone of the account, through ListHostedZonesByName (the read the collection's policy allows,
+    so a request log of a run that ends with this listing still holds only the policy's actions), page by page."""
+    zones, kwargs = [], {}
+    while True:
+        page = route53.list_hosted_zones_by_name(**kwargs)
+        zones += page.get('HostedZones') or []
+        if not page.get('IsTruncated'):
+            return zones
+        kwargs = {'DNSName': page['NextDNSName'], 'HostedZoneId': page['NextHostedZoneId']}
+
+
 def left_of_dns(route53, acm, stack, domain=None, alb_name=None, region='us-east-1'):
     """The stack's hosted zones (tagged Stack=<stack>) with the records they hold beyond SOA and NS; with ``domain``, the
     stack's alias records and validation CNAMEs in the public zones that hold it."""
     found = []
-    zones = route53.list_hosted_zones()['HostedZones']
+    zones = _zones(route53)
     for z in zones:
         zid = z['Id'].rsplit('/', 1)[-1]
         tags = route53.list_tags_for_resource(ResourceType='hostedzone', ResourceId=zid).get('ResourceTagSet', {}).get('Tags')
