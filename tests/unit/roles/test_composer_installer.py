@@ -11,9 +11,13 @@ from .conftest import ROOT
 
 
 def test_the_installer_goes_to_a_private_directory_and_is_removed():
-    main = yaml.safe_load(open(os.path.join(ROOT, 'roles/composer/tasks/main.yml')))
-    text = open(os.path.join(ROOT, 'roles/composer/tasks/main.yml')).read()
+    main = yaml.safe_load(open(os.path.join(ROOT, 'roles/composer/tasks/installer.yml')))
+    text = open(os.path.join(ROOT, 'roles/composer/tasks/installer.yml')).read()
     assert '/tmp/composer-setup.php' not in text
+    # main.yml runs it only on the installer's way
+    included = [t for t in yaml.safe_load(open(os.path.join(ROOT, 'roles/composer/tasks/main.yml')))
+                if t.get('ansible.builtin.include_tasks') == 'installer.yml']
+    assert len(included) == 1 and included[0]['when'] == "composer_method == 'installer'"
     block = [t for t in main if 'block' in t][0]
     kinds = [next(k for k in t if k.startswith('ansible.builtin.')) for t in block['block']]
     assert kinds[0] == 'ansible.builtin.tempfile' and block['block'][0]['ansible.builtin.tempfile']['state'] == 'directory'

@@ -74,7 +74,8 @@ def role_vars(role, **extra):
 
 def active(tasks, variables, inherited=(), role=None):
     """(task, module, args) of every task that would run, blocks flattened, whens decided; the OS's own tasks
-    (include_tasks: setup-<os family>.yml, the geerlingguy way) followed into the role's file."""
+    (include_tasks: setup-<os family>.yml, the geerlingguy way) and the role's other included files (composer's
+    installer.yml) followed into the role's file."""
     out = []
     for task in tasks:
         whens = list(inherited)
@@ -87,7 +88,7 @@ def active(tasks, variables, inherited=(), role=None):
             out.extend(active(task.get('always', []), variables, whens, role))
             continue
         module = next(k for k in task if k.startswith(('ansible.builtin.', 'community.')))
-        if module == 'ansible.builtin.include_tasks' and role and 'setup-' in task[module]:
+        if module == 'ansible.builtin.include_tasks' and role:
             out.extend(active(load('roles/%s/tasks/%s' % (role, render(task[module], variables))), variables, whens, role))
             continue
         out.append((task, module, render(task[module], dict(variables, item={}))
