@@ -7,7 +7,7 @@ keys walked through botocore's service model; json protocol, ACM: the JSON body)
     outside its min/max length, a number outside its range, a string off its pattern or enum. The codes:
     EC2 answers MissingParameter ("The request must contain the parameter ...") and InvalidParameterValue
     (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html); the query services (ELBv2, RDS,
-    ElastiCache) MissingParameter and ValidationError ("The input fails to satisfy the constraints specified by an AWS
+    ElastiCache, IAM) MissingParameter and ValidationError ("The input fails to satisfy the constraints specified by an AWS
     service", https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/CommonErrors.html,
     https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html,
     https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/CommonErrors.html); ACM (JSON) ValidationException
@@ -51,7 +51,8 @@ def load_rules():
 aws_rules = load_rules()
 
 # The signing name in the request's credential scope -> botocore's service name.
-SIGNING = {'ec2': 'ec2', 'elasticloadbalancing': 'elbv2', 'rds': 'rds', 'elasticache': 'elasticache', 'acm': 'acm', 's3': 's3'}
+SIGNING = {'ec2': 'ec2', 'elasticloadbalancing': 'elbv2', 'rds': 'rds', 'elasticache': 'elasticache', 'acm': 'acm', 's3': 's3',
+           'iam': 'iam'}
 # Which service a JSON request is for, from X-Amz-Target's prefix.
 TARGETS = {'CertificateManager': 'acm'}
 

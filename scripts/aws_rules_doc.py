@@ -10,7 +10,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAGE = os.path.join(ROOT, 'docs', 'aws-rules.md')
 TITLES = {'ec2': 'EC2 and VPC', 'elbv2': 'Elastic Load Balancing (v2)', 'rds': 'RDS', 'elasticache': 'ElastiCache',
-          'acm': 'Certificate Manager (ACM)', 'sts': 'STS'}
+          'acm': 'Certificate Manager (ACM)', 'sts': 'STS', 'iam': 'IAM'}
 
 
 def table():

@@ -52,6 +52,14 @@ SUBNET_CIDR = 'https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.ht
 ALB_HEALTH = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html'
 KEY_PAIRS = 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html'
 S3_NAMES = 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html'
+IAM_API = 'https://docs.aws.amazon.com/IAM/latest/APIReference/API_%s.html'
+# "IAM and AWS STS quotas": role trust policy length 2,048 characters (adjustable to 4,096), role policy size 10,240
+# characters for all of a role's inline policies, managed policies per role 10 (adjustable to 20), roles in an
+# instance profile 1; "IAM doesn't count white space when calculating the size of a policy against these quotas".
+IAM_QUOTAS = 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html'
+# "Tag naming rules": key 1-128 and value 0-256 characters of letters, numbers, spaces and _ . : / = + - @; "the aws:
+# prefix is reserved for AWS use".
+IAM_TAGS = 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html#id_tags_rules'
 # "Condition basics": up to three match evaluations per condition, five per rule; up to five wildcard characters per rule
 # (and zero or one of each of host-header, http-request-method, path-pattern and source-ip per rule, which the collection
 # never breaks: it sends one of each at most). "Host conditions" and
@@ -213,6 +221,9 @@ def _fails_value(check, value, params):
         elif kind == 'chars':
             if not all(c in arg for c in text):
                 return 'holds a character AWS does not take'
+        elif kind == 'nonspace':  # IAM's policy sizes: the characters but white space
+            if len(''.join(text.split())) > arg:
+                return '%d characters but white space' % len(''.join(text.split()))
         elif kind == 'tag_chars':
             if not all(_tag_char(c) for c in text):
                 return 'holds a character AWS does not take in tags'
@@ -598,6 +609,62 @@ _row('s3', 'CreateBucket', 'Bucket', 'must not end with the suffix -s3alias, --o
      ['demo-s3alias', 'demo--ol-s3', 'demo.mrap', 'demo--table-s3'],
      {'not_suffix': ('-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3')})
 
+# IAM. A request outside the model's lengths and patterns is answered ValidationError; a value over one of IAM's quotas
+# LimitExceeded ("The request was rejected because it attempted to create resources beyond the current AWS account
+# limits", https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html and each operation's Errors); a tag key
+# with the reserved prefix InvalidInput. The names take the model's [\w+=,.@-]+ (ASCII word characters: the pattern
+# is Java's, where \w is [a-zA-Z0-9_]).
+_IAM_NAME = r'[A-Za-z0-9_+=,.@-]+'
+_row('iam', 'CreateRole', 'RoleName', 'Length 1-64; upper and lowercase alphanumeric characters with no spaces, and _+=,.@-',
+     IAM_API % 'CreateRole', 'ValidationError', "1 validation error detected: Value at 'roleName' failed to satisfy constraint: "
+     "Member must have length less than or equal to 64 and satisfy regular expression pattern: [\\w+=,.@-]+",
+     ['demo-web', 'a', 'r' * 64, 'Role_1+=,.@-'], ['r' * 65, '', 'demo web', 'demo/web', 'caf\u00e9'],
+     {'length': (1, 64), 'regex': _IAM_NAME})
+_row('iam', 'CreateInstanceProfile', 'InstanceProfileName', 'Length 1-128; upper and lowercase alphanumeric characters with no '
+     'spaces, and _+=,.@-', IAM_API % 'CreateInstanceProfile', 'ValidationError',
+     "1 validation error detected: Value at 'instanceProfileName' failed to satisfy constraint: Member must have length less "
+     "than or equal to 128 and satisfy regular expression pattern: [\\w+=,.@-]+", ['demo-web', 'p' * 128], ['p' * 129, '', 'a b'],
+     {'length': (1, 128), 'regex': _IAM_NAME})
+_row('iam', 'PutRolePolicy', 'PolicyName', 'Length 1-128; upper and lowercase alphanumeric characters with no spaces, and _+=,.@-',
+     IAM_API % 'PutRolePolicy', 'ValidationError', "1 validation error detected: Value at 'policyName' failed to satisfy "
+     "constraint: Member must have length less than or equal to 128 and satisfy regular expression pattern: [\\w+=,.@-]+",
+     ['read-artifacts', 'p' * 128], ['p' * 129, '', 'read artifacts'], {'length': (1, 128), 'regex': _IAM_NAME})
+for _op in ('CreateRole', 'CreateInstanceProfile'):
+    _row('iam', _op, 'Path', 'Length 1-512; a single forward slash (/), or a string that begins and ends with forward slashes '
+         'of printable ASCII characters from ! (\\u0021) to ~ (\\u007E)', IAM_API % _op, 'ValidationError',
+         "1 validation error detected: Value at 'path' failed to satisfy constraint: Member must satisfy regular expression "
+         "pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)", ['/', '/seed/', '/seed/demo/'],
+         ['seed', '/seed', '/a b/', '/' + 'p' * 511 + '/'], {'length': (1, 512), 'regex': r'(?:/|/[\x21-\x7e]+/)'})
+for _op in ('CreateRole', 'UpdateRole'):
+    _row('iam', _op, 'Description', 'Up to 1000 characters of tab, line feed, carriage return and \\u0020-\\u007E, '
+         '\\u00A1-\\u00FF', IAM_API % _op, 'ValidationError', "1 validation error detected: Value at 'description' failed to "
+         "satisfy constraint: Member must have length less than or equal to 1000", ['Web hosts of stack demo', 'd' * 1000],
+         ['d' * 1001, 'emoji \U0001F600'], {'length': (0, 1000), 'regex': '[\t\n\r\x20-\x7e\xa1-\xff]*'})
+    _row('iam', _op, 'MaxSessionDuration', 'from 1 hour to 12 hours: Minimum value of 3600. Maximum value of 43200.',
+         IAM_API % _op, 'ValidationError', "1 validation error detected: Value at 'maxSessionDuration' failed to satisfy "
+         "constraint: Member must have value between 3600 and 43200", [3600, 43200], [3599, 43201], {'range': (3600, 43200)})
+_TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+for _op, _param in (('CreateRole', 'AssumeRolePolicyDocument'), ('UpdateAssumeRolePolicy', 'PolicyDocument')):
+    _row('iam', _op, _param, 'Role trust policy length: 2,048 characters by default, which can be increased to 4,096 (IAM '
+         "doesn't count white space)", IAM_QUOTAS, 'LimitExceeded', 'Cannot exceed quota for ACLSizePerRole: 4096',
+         [_TRUST], [_TRUST[:-3] + ',"Sid":"' + 's' * 4096 + '"}]}'], {'nonspace': 4096})
+_row('iam', 'PutRolePolicy', 'PolicyDocument', 'Role policy size cannot exceed 10,240 characters: the total of all the inline '
+     "policies of a role (IAM doesn't count white space)", IAM_QUOTAS, 'LimitExceeded',
+     'Maximum policy size of 10240 bytes exceeded for role', ['{"Version":"2012-10-17","Statement":[]}'],
+     ['{"Version":"2012-10-17","Statement":[],"Id":"' + 'i' * 10240 + '"}'], {'nonspace': 10240})
+for _op in ('CreateRole', 'TagRole', 'CreateInstanceProfile', 'TagInstanceProfile'):
+    _row('iam', _op, 'Tags[].Key', 'Tag keys: 1-128 characters of letters, numbers, spaces and _ . : / = + - @',
+         IAM_TAGS, 'ValidationError', "1 validation error detected: Value at 'tags.1.member.key' failed to satisfy constraint: "
+         "Member must have length less than or equal to 128 and satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+         ['Stack', 'Name', 'k' * 128, 'a b:c/d'], ['k' * 129, 'a*b', ''], {'length': (1, 128), 'tag_chars': True})
+    _row('iam', _op, 'Tags[].Key', "Tag keys can't begin with aws: (reserved for AWS use)", IAM_TAGS, 'InvalidInput',
+         'User-defined tag keys can\'t start with "aws:". This prefix is reserved for AWS tags.',
+         ['Stack', 'awsome'], ['aws:x', 'AWS:x'], {'not_prefix': ('aws:',)})
+    _row('iam', _op, 'Tags[].Value', 'Tag values: 0-256 characters of letters, numbers, spaces and _ . : / = + - @', IAM_TAGS,
+         'ValidationError', "1 validation error detected: Value at 'tags.1.member.value' failed to satisfy constraint: Member "
+         "must have length less than or equal to 256 and satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+         ['demo', '', 'v' * 256], ['v' * 257, 'a*b'], {'length': (0, 256), 'tag_chars': True})
+
 # Every operation the collection sends: those with rows above, and those whose only documented rules are the ones
 # botocore's model holds (required members, types, enums), which AWS checks from the model itself.
 MODEL_ONLY = {
@@ -629,6 +696,10 @@ MODEL_ONLY = {
            'ListObjectVersions', 'PutBucketEncryption', 'PutBucketPolicy', 'PutBucketTagging', 'PutBucketVersioning',
            'PutPublicAccessBlock'),
     'sts': ('AssumeRole', 'GetCallerIdentity'),
+    'iam': ('AddRoleToInstanceProfile', 'AttachRolePolicy', 'DeleteInstanceProfile', 'DeleteRole', 'DeleteRolePermissionsBoundary',
+            'DeleteRolePolicy', 'DetachRolePolicy', 'GetInstanceProfile', 'GetRole', 'GetRolePolicy', 'ListAttachedRolePolicies',
+            'ListInstanceProfilesForRole', 'ListRolePolicies', 'PutRolePermissionsBoundary', 'RemoveRoleFromInstanceProfile',
+            'UntagInstanceProfile', 'UntagRole'),
 }
 
 

@@ -34,6 +34,7 @@ def _public_key():
 
 
 PUBLIC_KEY = _public_key()
+TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
 PERMISSION = {'IpProtocol': 'tcp', 'FromPort': 80, 'ToPort': 80, 'IpRanges': [{'CidrIp': '10.0.0.0/16'}]}
 
 # The smallest request of each operation with rows (examples are put into it at the row's path).
@@ -79,6 +80,13 @@ BASE = {
     ('acm', 'AddTagsToCertificate'): {'CertificateArn': ARN_CERT, 'Tags': []},
     ('acm', 'RequestCertificate'): {'DomainName': 'www.example.com', 'ValidationMethod': 'DNS'},
     ('s3', 'CreateBucket'): {'Bucket': 'demo-bucket'},
+    ('iam', 'CreateRole'): {'RoleName': 'demo-rules', 'AssumeRolePolicyDocument': TRUST},
+    ('iam', 'UpdateRole'): {'RoleName': 'demo-rules'},
+    ('iam', 'UpdateAssumeRolePolicy'): {'RoleName': 'demo-rules', 'PolicyDocument': TRUST},
+    ('iam', 'PutRolePolicy'): {'RoleName': 'demo-rules', 'PolicyName': 'demo', 'PolicyDocument': '{"Version":"2012-10-17","Statement":[]}'},
+    ('iam', 'TagRole'): {'RoleName': 'demo-rules', 'Tags': []},
+    ('iam', 'CreateInstanceProfile'): {'InstanceProfileName': 'demo-rules'},
+    ('iam', 'TagInstanceProfile'): {'InstanceProfileName': 'demo-rules', 'Tags': []},
 }
 for _op in ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress'):
     BASE[('ec2', _op)] = {'GroupId': 'sg-12345678', 'IpPermissions': [dict(PERMISSION)]}
