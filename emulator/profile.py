@@ -70,6 +70,10 @@ DURATIONS = {
     ('acm', 'certificate', 'records'): 5,
     ('acm', 'certificate', 'validating'): 60,
     ('acm', 'certificate', 'validation-timeout'): 72 * 3600,
+    # IAM: a new instance profile, or a role just added to one, is seen by IAM's reads and by EC2 some seconds later
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency;
+    # emulator.iam)
+    ('iam', 'instance_profile', 'propagation'): 10,
 }
 
 
@@ -128,4 +132,5 @@ def hooks():
     from emulator.params import ParamRules
     from emulator.route53 import Route53
     from emulator.acm import Acm
-    return [ParamRules(), Lifecycle(), Consistency(), Route53(), Acm()]
+    from emulator.iam import Iam
+    return [ParamRules(), Lifecycle(), Consistency(), Route53(), Acm(), Iam()]
