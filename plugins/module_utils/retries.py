@@ -64,9 +64,9 @@ READ_PREFIXES = ('describe_', 'get_', 'list_', 'head_')
 # Calls that are safe to send again when their answer was lost, and the error codes that,
 # on the second try, mean "the lost call already did it".
 ALREADY_DONE = (
-    (('delete_', 'release_', 'disassociate_', 'detach_', 'revoke_', 'terminate_'),
+    (('delete_', 'release_', 'disassociate_', 'detach_', 'revoke_', 'terminate_', 'remove_role_from_instance_profile'),
      ('NotFound', 'InvalidPermission.NotFound', 'Gateway.NotAttached', 'InvalidAssociationID.NotFound',
-      'ResourceNotFoundException')),
+      'ResourceNotFoundException', 'NoSuchEntity')),
     (('authorize_',), ('InvalidPermission.Duplicate',)),
     (('create_route', 'replace_route'), ('RouteAlreadyExists',)),  # exact names: not create_route_table
     (('associate_route_table', 'attach_internet_gateway'), ('Resource.AlreadyAssociated',)),
@@ -75,6 +75,9 @@ ALREADY_DONE = (
     # ELBv2 and ACM calls that set a state (repeating one sets the same state again)
     (('add_tags', 'remove_tags', 'set_subnets', 'set_security_groups', 'register_targets', 'deregister_targets',
       'add_tags_to_certificate', 'remove_tags_from_certificate'), ()),
+    # IAM calls that set a state: a policy put or attached again, tags set again, are the same state
+    (('put_role_policy', 'attach_role_policy', 'put_role_permissions_boundary', 'tag_role', 'untag_role', 'tag_instance_profile',
+      'untag_instance_profile'), ()),
 )
 
 DEFAULT_ATTEMPTS = 8
