@@ -26,7 +26,7 @@ __metaclass__ = type
 # The prefix of each service's actions in IAM (the Service Authorization Reference,
 # https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
 IAM_PREFIX = {'ec2': 'ec2', 'elbv2': 'elasticloadbalancing', 'acm': 'acm', 'rds': 'rds', 'elasticache': 'elasticache',
-              's3': 's3', 'route53': 'route53'}
+              's3': 's3', 'route53': 'route53', 'iam': 'iam'}
 
 # The IAM actions of an API operation, where they are not the operation's own name ("Required permissions for Amazon S3 API
 # operations", https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html); every other
@@ -38,6 +38,12 @@ OPERATION_ACTIONS = {
            'DeleteBucketTagging': ('s3:PutBucketTagging',), 'DeleteObjects': ('s3:DeleteObject', 's3:DeleteObjectVersion'),
            # CreateBucket with ObjectOwnership also needs s3:PutBucketOwnershipControls (API_CreateBucket, Permissions)
            'CreateBucket': ('s3:CreateBucket', 's3:PutBucketOwnershipControls')},
+    # Tags given to a create need the tagging action too (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_roles.html,
+    # id_tags_instance-profiles.html); adding a role to an instance profile passes it: "The caller of this operation must
+    # be granted the PassRole permission on the IAM role" (API_AddRoleToInstanceProfile).
+    'iam': {'CreateRole': ('iam:CreateRole', 'iam:TagRole'),
+            'CreateInstanceProfile': ('iam:CreateInstanceProfile', 'iam:TagInstanceProfile'),
+            'AddRoleToInstanceProfile': ('iam:AddRoleToInstanceProfile', 'iam:PassRole')},
 }
 
 _EC2_TAGS = ('ec2:CreateTags', 'ec2:DeleteTags')
@@ -104,6 +110,18 @@ TABLE = (
         's3:GetBucketVersioning', 's3:PutBucketVersioning', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock',
         's3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:ListBucketVersions', 's3:DeleteObject',
         's3:DeleteObjectVersion')),
+    # the instances' identity: a role and the instance profile that carries it (not deleted by the stack's teardown yet:
+    # no role of the collection makes them)
+    Row('instance_profile', 'iam', (
+        'iam:CreateInstanceProfile', 'iam:DeleteInstanceProfile', 'iam:GetInstanceProfile', 'iam:AddRoleToInstanceProfile',
+        'iam:RemoveRoleFromInstanceProfile', 'iam:TagInstanceProfile', 'iam:UntagInstanceProfile', 'iam:GetRole',
+        'iam:PassRole')),
+    Row('iam_role', 'iam', (
+        'iam:CreateRole', 'iam:DeleteRole', 'iam:GetRole', 'iam:UpdateRole', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole',
+        'iam:UntagRole', 'iam:PutRolePolicy', 'iam:GetRolePolicy', 'iam:DeleteRolePolicy', 'iam:ListRolePolicies',
+        'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:PutRolePermissionsBoundary',
+        'iam:DeleteRolePermissionsBoundary', 'iam:ListInstanceProfilesForRole', 'iam:RemoveRoleFromInstanceProfile',
+        'iam:GetInstanceProfile')),
     # the data tier: each instance, then its subnet group
     Row('rds_instance', 'rds', _RDS_TAGS + (
         'rds:CreateDBInstance', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots',
@@ -228,7 +246,7 @@ def teardown_order():
 
 READ_PREFIXES = ('Describe', 'Get', 'List')
 SIDS = {'ec2': 'Ec2', 'elbv2': 'LoadBalancing', 'acm': 'Certificates', 'rds': 'Rds', 'elasticache': 'ElastiCache', 's3': 'S3',
-        'route53': 'Route53'}
+        'route53': 'Route53', 'iam': 'Iam'}
 
 
 def statements():

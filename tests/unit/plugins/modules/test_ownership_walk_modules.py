@@ -146,6 +146,23 @@ def case_s3_bucket(ec2):  # pylint: disable=unused-argument
     return {'name': 'demo-artifacts'}, lambda: [b for b in s3.list_buckets()['Buckets'] if b['Name'] == 'demo-artifacts']
 
 
+TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+
+
+def case_iam_role(ec2):  # pylint: disable=unused-argument
+    iam = client('iam')
+    iam.create_role(RoleName='demo-web', AssumeRolePolicyDocument=TRUST, Tags=OWNER)
+    return {'name': 'demo-web'}, lambda: [r for r in iam.list_roles()['Roles'] if r['RoleName'] == 'demo-web']
+
+
+def case_instance_profile(ec2):  # pylint: disable=unused-argument
+    iam = client('iam')
+    iam.create_role(RoleName='demo-web', AssumeRolePolicyDocument=TRUST)
+    iam.create_instance_profile(InstanceProfileName='demo-web', Tags=OWNER)
+    iam.add_role_to_instance_profile(InstanceProfileName='demo-web', RoleName='demo-web')
+    return {'name': 'demo-web'}, lambda: iam.get_instance_profile(InstanceProfileName='demo-web')['InstanceProfile']['Roles']
+
+
 def case_rds_instance(ec2):
     _v, subnets = vpc_and_subnets(ec2)
     rds = client('rds')
