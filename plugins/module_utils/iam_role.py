@@ -64,9 +64,10 @@ def read_document(value):
 
 
 def canonical(value):
-    """A policy's JSON as IAM reads it: every value a list (a single value is a list of one), sorted, without repeats."""
+    """A policy's JSON as IAM reads it: every value a list (a single value, or a single statement, is a list of one),
+    sorted, without repeats; an object (a Principal, a Condition) stays one."""
     if isinstance(value, dict):
-        return dict((k, canonical(v)) for k, v in value.items())
+        return dict((k, canonical([v] if k == 'Statement' and isinstance(v, dict) else v)) for k, v in value.items())
     items = [canonical(v) if isinstance(v, dict) else v for v in (value if isinstance(value, list) else [value])]
     unique = dict((json.dumps(v, sort_keys=True), v) for v in items)
     return [unique[k] for k in sorted(unique)]
@@ -79,7 +80,7 @@ def same_policy(a, b):
 def trusts_service(doc, service):
     """Whether the trust policy ``doc`` lets the AWS service principal ``service`` assume the role."""
     for statement in canonical(doc or {}).get('Statement') or []:
-        principal = (statement.get('Principal') or [{}])[0]
+        principal = statement.get('Principal')  # an object, or ['*']
         actions = set(a.lower() for a in statement.get('Action') or [])
         if statement.get('Effect') == ['Allow'] and isinstance(principal, dict) and service in (principal.get('Service') or []) \
                 and actions & set(('sts:assumerole', 'sts:*', '*')):
@@ -91,8 +92,8 @@ def principals(doc):
     """The principals a trust policy names, for a message."""
     out = []
     for statement in canonical(doc or {}).get('Statement') or []:
-        for principal in statement.get('Principal') or []:
-            out += ['%s %s' % (k, v) for k, vs in sorted(principal.items()) for v in vs] if isinstance(principal, dict) else [principal]
+        principal = statement.get('Principal') or statement.get('NotPrincipal') or []
+        out += ['%s %s' % (k, v) for k, vs in sorted(principal.items()) for v in vs] if isinstance(principal, dict) else principal
     return ', '.join(out) or 'no principal'
 
 

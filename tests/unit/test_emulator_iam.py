@@ -77,7 +77,8 @@ def test_the_quotas_moto_does_not_enforce(emu):
     long_trust = dict(TRUST, Statement=[dict(TRUST['Statement'][0], Sid='s' * 2048)])
     assert code_of(iam.create_role, RoleName='demo', AssumeRolePolicyDocument=json.dumps(long_trust))[0] == 'LimitExceeded'
     iam.create_role(RoleName='demo', AssumeRolePolicyDocument=json.dumps(TRUST, indent=8))  # white space is not counted
-    big = json.dumps({'Version': '2012-10-17', 'Statement': [], 'Id': 'i' * 6000})
+    big = json.dumps({'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 's3:GetObject', 'Resource': [
+        'arn:aws:s3:::demo/%04d' % i for i in range(240)]}]})  # about 6,100 characters
     iam.put_role_policy(RoleName='demo', PolicyName='a', PolicyDocument=big)
     iam.put_role_policy(RoleName='demo', PolicyName='a', PolicyDocument=big)  # replaced, not added
     code, message = code_of(iam.put_role_policy, RoleName='demo', PolicyName='b', PolicyDocument=big)

@@ -50,7 +50,7 @@ def test_made_with_its_policies_and_a_rerun_changes_nothing(iam, run_module, cal
              'Version': '2012-10-17'}
     read = dict(READ, Statement=[dict(READ['Statement'][0], Action='s3:GetObject', Resource=['arn:aws:s3:::demo-a/*'])])
     same = run_module(iam_role.main, args(assume_role_policy_document=json.dumps(other), inline_policies={'read-artifacts': read}))
-    assert same['changed'] is False and mutating(calls) == []
+    assert same['changed'] is False and mutating(calls) == [], mutating(calls)
 
 
 def test_policies_and_tags_become_exactly_those_given(iam, run_module, calls):
