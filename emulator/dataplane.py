@@ -85,6 +85,9 @@ class DataPlane(Hook):
         # resolver there); nameservers: network -> the address its instances ask for names (docker run --dns)
         self.on_network = []
         self.nameservers = {}
+        # for emulator.network: vpc id -> the network's bridge on the host, its CIDR, and {alias: address} of the
+        # containers attached to it (hosts of the internet)
+        self.bridges, self.cidrs, self.attached_addresses = {}, {}, {}
 
     # -- lifecycle of the whole data plane ---------------------------------
     def clean(self):
@@ -98,6 +101,7 @@ class DataPlane(Hook):
             docker('network', 'rm', net, check=False)
         with self.lock:
             self.instances, self.networks, self.nameservers = {}, {}, {}
+            self.bridges, self.cidrs, self.attached_addresses = {}, {}, {}
             self.write_state()
 
     def reset(self):
@@ -140,6 +144,14 @@ class DataPlane(Hook):
                        '--ip-range', str(last), '--label', '%s=%s' % (LABEL, LABEL_VALUE), '--label', 'seed.vpc-id=%s' % vpc_id, name)
                 for container, alias in sorted(self.attach.items()):
                     docker('network', 'connect', '--alias', alias, name, container, check=False)
+            self.bridges[vpc_id] = 'br-%s' % docker('network', 'inspect', '-f', '{{.Id}}', name)[:12]
+            self.cidrs[vpc_id] = str(cidr)
+            self.attached_addresses[vpc_id] = {}
+            for container, alias in sorted(self.attach.items()):
+                address = docker('inspect', '-f', '{{with index .NetworkSettings.Networks "%s"}}{{.IPAddress}}{{end}}' % name,
+                                 container, check=False)
+                if address:
+                    self.attached_addresses[vpc_id][alias] = address
             self.networks[vpc_id] = name
             for told in self.on_network:  # before any instance starts there: its resolver is up when it boots
                 try:
