@@ -14,8 +14,10 @@ RunInstances  -> one container per instance, from the local image its AMI maps t
                  Its nameserver is the VPC's resolver (emulator.dns: Route 53's records, at the VPC's base
                  address plus two, as AmazonProvidedDNS) when one runs on the network, else Docker's.
                  An instance with a public address publishes its ports 22 and 80 on 127.0.0.1 (the
-                 stand-in for the internet gateway); a private one publishes nothing and is reached
-                 through the bastion, as on AWS.
+                 stand-in for the internet gateway; they answer only as its security groups and routes
+                 let the demo's address in, emulator.network); a private one publishes nothing and is
+                 reached through the bastion, as on AWS. What reaches a container, and what it reaches,
+                 is what its security groups and its subnet's routes allow (emulator.network).
 Stop/Start    -> docker stop / docker start (`pending` again until booted).
 Terminate     -> the container is removed.
 

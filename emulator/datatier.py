@@ -20,7 +20,7 @@ ModifyReplicationGroup  -> a new AuthToken opens Redis as AWS says (https://docs
                            (ACL SETUSER default resetpass >one >two).
 DeleteReplicationGroup  -> the container is removed.
 
-Nothing is published on the host: only the stack's instances reach them. Secrets go to the containers
+Nothing is published on the host: only what their security groups admit reaches them (emulator.network). Secrets go to the containers
 through docker exec's standard input, never through a command line. Containers carry the data plane's
 label: stopping the emulator removes them.
 """
