@@ -320,6 +320,26 @@ def all_subnets(ec2):
     return out
 
 
+class Reach:
+    """What the routes of one region (``net``, as :func:`routes_of` gives it) let a member reach of the internet, and whether
+    the internet reaches it."""
+
+    def __init__(self, net, mirror, attached):
+        self.net, self.mirror, self.attached = net, mirror, attached
+
+    def outward(self, vpc, subnet, public):
+        """The internet's addresses the member reaches: the mirror's (by their own routes), and the hosts of the internet
+        attached to its VPC's network (by the route of the internet at large: their address on the bridge is no
+        address of the internet)."""
+        out = [a for a in self.mirror if way_out(vpc, subnet, public, a, self.net)]
+        if way_out(vpc, subnet, public, None, self.net):
+            out += list(self.attached.get(vpc, {}).values())
+        return out
+
+    def inward(self, vpc, subnet, public):
+        return way_in(vpc, subnet, public, self.net)
+
+
 def instance_groups(instance):
     """An instance's security groups: its primary network interface's, as on AWS (moto keeps a list on the instance too,
     which a launch with NetworkInterfaces leaves at the VPC's default group)."""
@@ -430,15 +450,7 @@ class Network(Hook):
                     if group.is_default and group.vpc_id:
                         defaults[group.vpc_id] = group.id
 
-            def outside(vpc, subnet, public):
-                dests = [a for a in mirror if way_out(vpc, subnet, public, a, net)]
-                if way_out(vpc, subnet, public, None, net):
-                    dests += list(attached.get(vpc, {}).values())
-                return dests
-
-            def from_internet(vpc, subnet, public):
-                return way_in(vpc, subnet, public, net)
-
+            reach = Reach(net, mirror, attached)
             wanted = dict((e['id'], e) for e in instances)
             for reservation in list(ec2.reservations.values()):
                 for instance in list(reservation.instances):
@@ -448,15 +460,15 @@ class Network(Hook):
                     model['members'].append({
                         'name': instance.id, 'kind': 'instance', 'address': instance.private_ip, 'vpc': instance.vpc_id,
                         'groups': instance_groups(instance) or [defaults.get(instance.vpc_id)],
-                        'from_internet': from_internet(instance.vpc_id, instance.subnet_id, public),
-                        'outside': outside(instance.vpc_id, instance.subnet_id, public)})
-            model['members'] += self._lb_members(region, defaults, outside, from_internet)
-            model['members'] += self._datatier_members(region, ec2, defaults)
+                        'from_internet': reach.inward(instance.vpc_id, instance.subnet_id, public),
+                        'outside': reach.outward(instance.vpc_id, instance.subnet_id, public)})
+            model['members'] += self._lb_members(region, defaults, reach)
+            model['members'] += self._datatier_members(region, defaults)
         vpcs = set(n['vpc'] for n in networks)
         model['members'] = [m for m in model['members'] if m['vpc'] in vpcs and m.get('address') and all(m['groups'])]
         return model
 
-    def _lb_members(self, region, defaults, outside, from_internet):
+    def _lb_members(self, region, defaults, reach):
         if self.load_balancers is None:
             return []
         from emulator.loadbalancer import elbv2_backend
@@ -475,11 +487,11 @@ class Network(Hook):
             # AWS: a load balancer made without security groups gets the VPC's default group
             groups = list(lb.security_groups or []) or [defaults.get(lb.vpc_id)]
             out.append({'name': 'alb_%s' % lb.name, 'kind': 'load balancer', 'address': entry['ip'], 'vpc': lb.vpc_id,
-                        'groups': groups, 'from_internet': from_internet(lb.vpc_id, subnet, public),
-                        'outside': outside(lb.vpc_id, subnet, public)})
+                        'groups': groups, 'from_internet': reach.inward(lb.vpc_id, subnet, public),
+                        'outside': reach.outward(lb.vpc_id, subnet, public)})
         return out
 
-    def _datatier_members(self, region, ec2, defaults):
+    def _datatier_members(self, region, defaults):
         if self.datatier is None:
             return []
         from emulator.datatier import elasticache_backend, rds_backend

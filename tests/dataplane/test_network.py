@@ -86,7 +86,7 @@ def group(ec2, name):
 
 def site_status():
     """The HTTPS listener of the demo's load balancer, on its port on 127.0.0.1 (the certificate is not what is tested)."""
-    with open(os.path.join(STATE, 'load_balancers.json')) as f:
+    with open(os.path.join(STATE, 'load_balancers.json'), encoding='utf-8') as f:
         lbs = json.load(f)
     ports = [info['ports']['443'] for info in lbs.values() if info['name'] == '%s-alb' % STACK]
     assert ports, lbs
