@@ -273,8 +273,8 @@ if ANSIBLE_SSH_ARGS="$fresh_ssh" ansible-playbook -i inventory/aws playbooks/sit
      -e stack_admin_cidr=198.51.100.7/32 > "$DEMO/admin-cidr.log" 2>&1; then
   fail "site.yml with stack_admin_cidr 198.51.100.7/32 (not the demo's address) succeeded"
 fi
-why=$(grep -E -m1 'UNREACHABLE!|fatal:' "$DEMO/admin-cidr.log" || true)
-grep -qE 'UNREACHABLE!.*(timed out|Connection closed|Connection reset)' "$DEMO/admin-cidr.log" \
+why=$(grep -E -m1 -A6 'UNREACHABLE!|fatal:' "$DEMO/admin-cidr.log" || true)
+grep -A6 'UNREACHABLE!' "$DEMO/admin-cidr.log" | grep -qE 'timed out|Connection closed|Connection reset' \
   || { tail -30 "$DEMO/admin-cidr.log" >&2; fail "site.yml with another stack_admin_cidr did not stop at its first SSH step: $why"; }
 if out=$(timeout 60 "$DEMO/bin/ssh" -F "$DEMO/ssh_config" -o ControlMaster=no -o ControlPath=none -o BatchMode=yes -o ConnectTimeout=10 \
            "admin@$bastion_public" true 2>&1); then

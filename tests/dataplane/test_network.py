@@ -174,7 +174,7 @@ def test_ssh_to_a_web_host_only_from_the_bastion(aws):
 
 def apt_update(instance):
     proc = subprocess.run(['docker', 'exec', container(instance), 'timeout', '60', 'apt-get', '-o', 'Acquire::http::Timeout=8',
-                           '-o', 'Acquire::Retries=0', 'update', '-qq'], capture_output=True, text=True, check=False, timeout=120)
+                           '-o', 'Acquire::Retries=0', 'update', '-qq', '--error-on=any'], capture_output=True, text=True, check=False, timeout=120)
     return proc.returncode, proc.stdout + proc.stderr
 
 
