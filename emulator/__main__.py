@@ -4,9 +4,10 @@
              local clients only) and emulator.fidelity (AWS's answers where moto's differ)
   data plane with --dataplane-dir: instances run as systemd containers (emulator.dataplane), load
              balancers as HAProxy (emulator.loadbalancer), RDS and Redis as PostgreSQL and Redis
-             (emulator.datatier), each VPC's resolver answers from Route 53 (emulator.dns), and
-             --proxy-port serves an HTTP proxy to their public addresses and Route 53's names
-             (emulator.proxy)
+             (emulator.datatier), each VPC's resolver answers from Route 53 (emulator.dns), the
+             security groups, routes, internet and NAT gateways filter their packets (emulator.network:
+             nftables on the host), and --proxy-port serves an HTTP proxy to their public addresses and
+             Route 53's names (emulator.proxy)
 """
 
 import argparse
@@ -44,6 +45,9 @@ def parse_args(argv):
     parser.add_argument('--proxy-port', type=int, help='HTTP proxy to the instances\' public addresses on this port')
     parser.add_argument('--no-dns', action='store_true',
                         help='no VPC resolver answering from Route 53 (emulator.dns): the instances use Docker\'s resolver')
+    parser.add_argument('--no-network-rules', action='store_true',
+                        help='no packet filter for the security groups and routes (emulator.network): every container of a VPC '
+                             'reaches every other and the host\'s NAT, as before; for a machine without nftables')
     args = parser.parse_args(argv)
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
@@ -67,7 +71,7 @@ def main(argv=None):
     from emulator.server import FaultError, make_app, warm_up
     patch_moto()
     hooks = []
-    dataplane = dns = None
+    dataplane = dns = network = None
     if args.dataplane_dir:
         from emulator.dataplane import DataPlane
 
@@ -89,6 +93,14 @@ def main(argv=None):
             from emulator.dns import Dns
             dns = Dns(dataplane, load_balancers, log=log)
             hooks.append(dns)
+        if not args.no_network_rules:
+            from emulator.network import Network, NetworkError
+            try:
+                network = Network(dataplane, load_balancers, datatier, log=log)
+            except NetworkError as exc:
+                sys.exit('emulator: the security groups and routes cannot be enforced (%s); give --no-network-rules to run '
+                         'without them' % exc)
+            hooks.append(network)
     faults = {'throttle': args.throttle, 'lose': [a for a in args.lose.split(',') if a], 'strict': args.strict,
               'pending': args.pending, 'seed': args.seed, 'profile': args.profile, 'pace': args.pace, 'lag': args.lag}
     try:
@@ -129,6 +141,8 @@ def main(argv=None):
             sys.stderr.write('emulator: removing the data plane\'s containers\n')
             datatier.clean()
             dataplane.clean()
+            if network is not None:
+                network.clean()
 
 
 if __name__ == '__main__':

@@ -14,8 +14,10 @@ RunInstances  -> one container per instance, from the local image its AMI maps t
                  Its nameserver is the VPC's resolver (emulator.dns: Route 53's records, at the VPC's base
                  address plus two, as AmazonProvidedDNS) when one runs on the network, else Docker's.
                  An instance with a public address publishes its ports 22 and 80 on 127.0.0.1 (the
-                 stand-in for the internet gateway); a private one publishes nothing and is reached
-                 through the bastion, as on AWS.
+                 stand-in for the internet gateway; they answer only as its security groups and routes
+                 let the demo's address in, emulator.network); a private one publishes nothing and is
+                 reached through the bastion, as on AWS. What reaches a container, and what it reaches,
+                 is what its security groups and its subnet's routes allow (emulator.network).
 Stop/Start    -> docker stop / docker start (`pending` again until booted).
 Terminate     -> the container is removed.
 
@@ -85,6 +87,9 @@ class DataPlane(Hook):
         # resolver there); nameservers: network -> the address its instances ask for names (docker run --dns)
         self.on_network = []
         self.nameservers = {}
+        # for emulator.network: vpc id -> the network's bridge on the host, its CIDR, and {alias: address} of the
+        # containers attached to it (hosts of the internet)
+        self.bridges, self.cidrs, self.attached_addresses = {}, {}, {}
 
     # -- lifecycle of the whole data plane ---------------------------------
     def clean(self):
@@ -98,6 +103,7 @@ class DataPlane(Hook):
             docker('network', 'rm', net, check=False)
         with self.lock:
             self.instances, self.networks, self.nameservers = {}, {}, {}
+            self.bridges, self.cidrs, self.attached_addresses = {}, {}, {}
             self.write_state()
 
     def reset(self):
@@ -140,6 +146,14 @@ class DataPlane(Hook):
                        '--ip-range', str(last), '--label', '%s=%s' % (LABEL, LABEL_VALUE), '--label', 'seed.vpc-id=%s' % vpc_id, name)
                 for container, alias in sorted(self.attach.items()):
                     docker('network', 'connect', '--alias', alias, name, container, check=False)
+            self.bridges[vpc_id] = 'br-%s' % docker('network', 'inspect', '-f', '{{.Id}}', name)[:12]
+            self.cidrs[vpc_id] = str(cidr)
+            self.attached_addresses[vpc_id] = {}
+            for container, alias in sorted(self.attach.items()):
+                address = docker('inspect', '-f', '{{with index .NetworkSettings.Networks "%s"}}{{.IPAddress}}{{end}}' % name,
+                                 container, check=False)
+                if address:
+                    self.attached_addresses[vpc_id][alias] = address
             self.networks[vpc_id] = name
             for told in self.on_network:  # before any instance starts there: its resolver is up when it boots
                 try:

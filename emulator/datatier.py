@@ -20,7 +20,7 @@ ModifyReplicationGroup  -> a new AuthToken opens Redis as AWS says (https://docs
                            (ACL SETUSER default resetpass >one >two).
 DeleteReplicationGroup  -> the container is removed.
 
-Nothing is published on the host: only the stack's instances reach them. Secrets go to the containers
+Nothing is published on the host: only what their security groups admit reaches them (emulator.network). Secrets go to the containers
 through docker exec's standard input, never through a command line. Containers carry the data plane's
 label: stopping the emulator removes them.
 """
@@ -194,7 +194,7 @@ class DataTier(Hook):
             self.log('datatier: %s %s has no VPC or endpoint to serve; it stays an API record' % (kind, rid))
             return False
         entry = {'container': 'seed-%s-%s' % (kind, rid), 'names': names, 'port': port, 'secret': secret,
-                 'state': 'starting', 'error': None}
+                 'state': 'starting', 'error': None, 'vpc': vpc_id, 'ip': None}
         self.servers[key] = entry
         resource.status = 'creating'
         resource.seed_serving = 'starting'  # emulator.lifecycle keeps it creating until it serves
@@ -227,6 +227,10 @@ class DataTier(Hook):
                 args += ['--network-alias', name]
             docker('rm', '-f', entry['container'], check=False)
             docker(*(args + [IMAGE, 'sleep', 'infinity']))
+            address = docker('inspect', '-f', '{{with index .NetworkSettings.Networks "%s"}}{{.IPAddress}}{{end}}' % network,
+                             entry['container'], check=False)
+            with self.lock:  # its security groups apply from now on (emulator.network)
+                entry['ip'] = address or None
             cert, key_pem = ca.issue(self.dataplane.state_dir, entry['names'])
             self._put(entry, '/run/seed/server.crt', cert)
             self._put(entry, '/run/seed/server.key', key_pem)

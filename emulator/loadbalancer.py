@@ -442,7 +442,11 @@ class LoadBalancers(Hook):
             g = self.groups[tg_arn]
             out += ['backend tg_%s' % safe(g['name']), '  balance roundrobin', '  option httpchk',
                     '  http-check send meth GET uri %s' % g['path'], '  http-check expect rstatus %s' % status_regex(g['matcher']),
-                    '  timeout check %ds' % g['timeout'], '  default-server inter %ds rise %d fall %d' % (g['interval'], g['rise'], g['fall'])]
+                    '  timeout check %ds' % g['timeout'], '  default-server inter %ds rise %d fall %d' % (g['interval'], g['rise'], g['fall']),
+                    # AWS's check times out after the target group's HealthCheckTimeoutSeconds, its connection too: HAProxy's
+                    # check connects within min(timeout connect, inter), so a target whose group drops the load balancer's
+                    # packets fails each check in that time, not in the defaults' 5 s
+                    '  timeout connect %ds' % min(5, g['timeout'])]
             if g['sticky']:
                 out.append('  cookie AWSALB insert indirect nocache maxlife %ds' % g['sticky_seconds'])
             for tid, t in sorted(self.targets.get(tg_arn, {}).items()):

@@ -14,6 +14,11 @@
 #   6. make demo again: changes nothing (and says how long it took);
 #   7. the IAM policy of docs/iam-policy.json allows every action the run sent (the emulator's log);
 #      then the emulator's load balancer stand-in in front of the web hosts (tests/dataplane);
+#  7c. the network obeys the stack's rules (emulator/network.py, tests/dataplane/test_network.py): each rule taken away
+#      through the API and the packets watched, then put back (the web hosts' HTTP from the load balancer's group, the
+#      database from the web hosts and not the bastion, SSH between web hosts, the private route to the NAT gateway);
+#      stack_admin_cidr not the demo's address: SSH to the bastion times out and site.yml stops at its first SSH step;
+#      the demo's address again: site.yml passes;
 #   8. the execution environment (make ee): `ansible-builder build` in a folder holding only the tarballs and the
 #      files the collection ships for it; the image's seed.laravel_aws is the tarball's; seed.laravel_aws.provision
 #      and .site run from it with ansible-navigator and the shipped ansible-navigator.yml against the same stack
@@ -23,7 +28,7 @@
 #      readable (the master password, the auth token), the rerun changes nothing; new secrets in the
 #      environment reach RDS and ElastiCache through deploy.yml, the app serves with them, and the next
 #      deploy changes nothing; teardown.yml keeps a final snapshot and nothing else, and a second
-#      teardown changes nothing.
+#      teardown changes nothing; RDS and Redis answer the web hosts and not the bastion (tests/dataplane/test_network.py).
 # shellcheck disable=SC2046  # $(... alb_check_args): the demo's certificate arguments, words split on purpose
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -254,6 +259,34 @@ SEED_IAM_REQUEST_LOG=$ROOT/.cache/emulator/requests.log .venv/bin/pytest -q -p n
 .venv/bin/pytest -q -p no:cacheprovider tests/dataplane/test_load_balancer.py
 say "the emulator's load balancer: healthy by real checks, unhealthy with AWS's reason, drained, HTTPS with the imported certificate"
 
+# 7c. the network obeys the stack's rules: security groups and routes, enforced on the packets (emulator/network.py)
+.venv/bin/pytest -q -p no:cacheprovider -s tests/dataplane/test_network.py | grep -E '^(revoked|no route)|passed|skipped|failed' \
+  || fail "the network does not obey the stack's rules (pytest -q tests/dataplane/test_network.py)"
+say "network: the web hosts' HTTP only from the load balancer's group, the database only from the web hosts, SSH between web hosts" \
+    "refused, the private hosts out only through the NAT gateway's route"
+# stack_admin_cidr that is not the demo's address: the bastion's group no longer lets the demo in. A fresh ssh (no master
+# connection of an earlier run, which stays up as a tracked connection does on AWS) times out, and so does site.yml.
+bastion_public=$(field demo-bastion-1 ansible_host)
+cp_dir=$(mktemp -d)
+fresh_ssh="-F $DEMO/ssh_config -C -o ControlMaster=auto -o ControlPersist=60s -o ControlPath=$cp_dir/%C"
+if ANSIBLE_SSH_ARGS="$fresh_ssh" ansible-playbook -i inventory/aws playbooks/site.yml -e "@$DEMO/vars.yml" \
+     -e stack_admin_cidr=198.51.100.7/32 > "$DEMO/admin-cidr.log" 2>&1; then
+  fail "site.yml with stack_admin_cidr 198.51.100.7/32 (not the demo's address) succeeded"
+fi
+why=$(grep -E -m1 -A6 'UNREACHABLE!|fatal:' "$DEMO/admin-cidr.log" || true)
+grep -A6 'UNREACHABLE!' "$DEMO/admin-cidr.log" | grep -qE 'timed out|Connection closed|Connection reset' \
+  || { tail -30 "$DEMO/admin-cidr.log" >&2; fail "site.yml with another stack_admin_cidr did not stop at its first SSH step: $why"; }
+if out=$(timeout 60 "$DEMO/bin/ssh" -F "$DEMO/ssh_config" -o ControlMaster=no -o ControlPath=none -o BatchMode=yes -o ConnectTimeout=10 \
+           "admin@$bastion_public" true 2>&1); then
+  fail "ssh to the bastion worked with stack_admin_cidr 198.51.100.7/32"
+fi
+grep -qi 'timed out' <<<"$out" || fail "ssh to the bastion with another stack_admin_cidr did not time out: $out"
+ANSIBLE_SSH_ARGS="$fresh_ssh" ansible-playbook -i inventory/aws playbooks/site.yml -e "@$DEMO/vars.yml" > "$DEMO/admin-cidr-back.log" 2>&1 \
+  || { tail -30 "$DEMO/admin-cidr-back.log" >&2; fail "site.yml with the demo's stack_admin_cidr again"; }
+rm -rf "$cp_dir"
+say "stack_admin_cidr not the demo's address: ssh to the bastion timed out ($out), site.yml stopped at its first SSH step" \
+    "($(grep -c 'UNREACHABLE!' "$DEMO/admin-cidr.log") hosts unreachable); the demo's address again: site.yml passed"
+
 # 8. the execution environment, as AWX runs the job: built as docs/execution-environment.md says, in a folder
 #    holding only the tarballs and the files the tarball ships (make ee: build/ee), and the playbooks run from the
 #    collection installed in the image (seed.laravel_aws.*), not from this checkout
@@ -312,6 +345,9 @@ if sed -n '/PLAY RECAP/,$p' "$DEMO/rotate-again.log" | grep -E 'changed=[1-9]' >
   fail "deploy.yml again with the same secrets changed something: $(grep -B1 '^changed:' "$DEMO/rotate-again.log" | head -20)"
 fi
 say "managed data tier: new secrets reached RDS (master password, the app's role) and ElastiCache (token rotated, then alone); the app served; the next deploy changed nothing"
+.venv/bin/pytest -q -p no:cacheprovider tests/dataplane/test_network.py -k 'database or cache' >/dev/null \
+  || fail "RDS or Redis does not obey the stack's groups (pytest -q tests/dataplane/test_network.py -k 'database or cache')"
+say "managed data tier: RDS's 5432 and Redis's 6379 answer the web hosts and time out from the bastion"
 # shellcheck disable=SC1091
 . "$DEMO/env.sh"
 ansible-playbook -i inventory/aws playbooks/teardown.yml -e "@$DEMO/vars.yml" -e confirm=yes > "$DEMO/teardown-data.log" 2>&1 \

@@ -117,7 +117,10 @@ def stack():
         {'Name': 'tag:Stack', 'Values': ['demo']}, {'Name': 'tag:Role', 'Values': ['web']},
         {'Name': 'instance-state-name', 'Values': ['running']}])['Reservations'] for i in r['Instances'])
     assert len(webs) == 2
-    made = {'ec2': ec2, 'elbv2': elbv2, 'acm': acm, 'vpc': vpc, 'subnets': [s['SubnetId'] for s in subnets], 'webs': webs}
+    # the stack's load balancer group: the web hosts take HTTP from its members alone (emulator/network.py enforces it)
+    alb_group = ec2.describe_security_groups(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}, {'Name': 'group-name', 'Values': ['demo-alb']}])
+    made = {'ec2': ec2, 'elbv2': elbv2, 'acm': acm, 'vpc': vpc, 'subnets': [s['SubnetId'] for s in subnets], 'webs': webs,
+            'groups': [g['GroupId'] for g in alb_group['SecurityGroups']]}
     yield made
     if made.get('lb'):
         for listener in elbv2.describe_listeners(LoadBalancerArn=made['lb'])['Listeners']:
@@ -133,7 +136,8 @@ def stack():
 
 def test_an_alb_in_front_of_the_web_hosts(stack):
     elbv2, acm = stack['elbv2'], stack['acm']
-    lb = elbv2.create_load_balancer(Name='dp-test', Subnets=stack['subnets'][:2], Scheme='internet-facing', Type='application')
+    lb = elbv2.create_load_balancer(Name='dp-test', Subnets=stack['subnets'][:2], Scheme='internet-facing', Type='application',
+                                    SecurityGroups=stack['groups'])
     stack['lb'] = lb_arn = lb['LoadBalancers'][0]['LoadBalancerArn']
     dns = lb['LoadBalancers'][0]['DNSName']
     stack['tg'] = tg = elbv2.create_target_group(
