@@ -41,6 +41,14 @@ if ! command -v dnsmasq >/dev/null && [ ! -x /usr/sbin/dnsmasq ] && [ "$(id -u)"
     say "could not install dnsmasq-base; the DNS config's test on loopback will be skipped"
 fi
 
+# The emulator's data plane enforces the security groups and routes with nftables on the host (emulator/network.py);
+# without nft it refuses to start the data plane.
+if ! command -v nft >/dev/null && [ ! -x /usr/sbin/nft ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  say "installing nftables"
+  { apt-get install -y -qq nftables || { apt-get update -qq && apt-get install -y -qq nftables; }; } >/dev/null 2>&1 ||
+    say "could not install nftables; the demo's data plane will not start"
+fi
+
 want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
   say "creating .venv with requirements.txt and requirements-dev.txt (first run takes a few minutes)"

@@ -354,3 +354,17 @@ def test_a_terminated_instance_is_no_member(aws):
     hook.after('TerminateInstances', {}, b'', REGION)
     assert made['web']['InstanceId'] not in applied[-1]
     assert set_elements(applied[-1], 'g_%s' % network.ident(made['groups']['web'])) == []
+
+
+def test_a_bridge_whose_packets_skip_the_filter_is_refused(tmp_path):
+    """br_netfilter off: the filter would see nothing inside a VPC, so the data plane refuses to run so, naming the fix."""
+    from emulator import network
+    knob = tmp_path / 'bridge-nf-call-iptables'
+    knob.write_text('0\n')
+    network.bridge_netfilter(str(knob))  # root may turn it on: it is 1 afterwards
+    assert knob.read_text().strip() == '1'
+    missing = tmp_path / 'absent'
+    calls = []
+    with pytest.raises(network.NetworkError, match='modprobe br_netfilter'):
+        network.bridge_netfilter(str(missing), run=lambda *a, **k: calls.append(a[0]))
+    assert calls == [['modprobe', 'br_netfilter']]
