@@ -76,6 +76,12 @@ def validate(p):
     if p.get('image_id') is not None and not re.match(r'^ami-[0-9a-f]{8,17}$', p['image_id']):
         raise ValidationError('image_id', 'not an AMI id (ami- and 8 or 17 hex digits)')
     groups = p.get('security_group_ids')
+    # an empty list would be sent as no parameter at all, which a new version inherits from its source: never what was asked
+    if groups == []:
+        raise ValidationError('security_group_ids', 'give one group id or more; leave security_group_ids out to keep the groups')
+    if instance_tags == {} and not stack:
+        raise ValidationError('instance_tags', 'give one tag or more (or stack); leave instance_tags out to keep the tags')
+    refuse_by_rules('CreateKeyPair', 'KeyName', p.get('key_name'), 'key_name')
     for group in groups or []:
         if not re.match(r'^sg-[0-9a-f]{8,17}$', group):
             raise ValidationError('security_group_ids', '%r is not a security group id (sg- and 8 or 17 hex digits)' % group)
@@ -255,7 +261,10 @@ def _applied(d, current):
         raise ValidationError('root_volume.device_name', 'the root device name is not known: give image_id (its root device is '
                               'read from the image) or root_volume.device_name')
     root = next((m for m in mappings if m.get('DeviceName') == device), None)
-    if root is None:
+    if root is None and mappings and not d['root_volume'].get('device_name'):
+        root = mappings[0]  # the root the module wrote first, on another image's root device: moved to this image's
+        root['DeviceName'] = device
+    elif root is None:
         root = {'DeviceName': device}
         mappings.insert(0, root)
     volume, ebs = d['root_volume'], dict(root.get('Ebs') or {})

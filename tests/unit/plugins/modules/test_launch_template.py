@@ -134,6 +134,9 @@ def test_another_stacks_template_is_refused_before_any_change(aws, run_module, c
     ({'iam_instance_profile': 'arn:aws:iam::123456789012:role/web'}, 'iam_instance_profile', 'instance-profile'),
     ({'default_version': 'newest'}, 'default_version', 'latest, or a version number'),
     ({'instance_tags': {'aws:x': '1'}}, 'instance_tags', 'aws:'),
+    ({'security_group_ids': []}, 'security_group_ids', 'leave security_group_ids out'),
+    ({'instance_tags': {}}, 'instance_tags', 'leave instance_tags out'),
+    ({'key_name': ' demo'}, 'key_name', 'leading or trailing spaces'),
 ])
 def test_bad_input_is_refused_before_any_call(aws, run_module, calls, bad, field, words):
     del calls[:]
@@ -156,3 +159,19 @@ def test_what_it_names_must_exist(aws, run_module, calls, ami, group):
     assert no_group['failed'] and no_group['field'] == 'security_group_ids' and mutating(calls) == []
     plan = run_module(launch_template.main, args(ami, 'sg-0123456789abcdef0'), check_mode=True)  # an earlier task would make it
     assert plan['changed'] and mutating(calls) == []
+
+
+def test_another_image_moves_the_root_volume_to_its_root_device(aws, run_module, calls, ami, group):
+    run_module(launch_template.main, args(ami, group))
+    other = aws.register_image(Name='sda-image', RootDeviceName='/dev/sda1', VirtualizationType='hvm', Architecture='x86_64',
+                               BlockDeviceMappings=[{'DeviceName': '/dev/sda1', 'Ebs': {'VolumeSize': 8}}])['ImageId']
+    del calls[:]
+    moved = run_module(launch_template.main, args(other, group))
+    assert moved['changed'] and mutating(calls) == ['create_launch_template_version', 'modify_launch_template']
+    assert moved['launch_template']['data']['root_volume'] == {'device_name': '/dev/sda1', 'size': 16, 'type': 'gp3', 'encrypted': True,
+                                                              'delete_on_termination': True, 'iops': None}
+    data = [v for v in versions(aws) if v['VersionNumber'] == 2][0]['LaunchTemplateData']
+    assert [m['DeviceName'] for m in data['BlockDeviceMappings']] == ['/dev/sda1']  # no second, blank volume
+    by_arn = args(other, group, iam_instance_profile='arn:aws:iam::123456789012:instance-profile/demo-web')
+    del calls[:]
+    assert run_module(launch_template.main, by_arn)['changed'] is False and mutating(calls) == []  # the same profile
