@@ -470,6 +470,11 @@ for _op in ('CreateLaunchTemplate', 'CreateLaunchTemplateVersion'):
     _row('ec2', _op, 'LaunchTemplateData.UserData', 'User data is limited to 16 KB, in raw form, before it is base64-encoded',
          USER_DATA, 'InvalidUserData.Malformed', 'User data is limited to 16384 bytes',
          ['', 'IyEvYmluL3NoCg==', 'QUFB' * 5461 + 'QQ=='], ['QUFB' * 5462, 'not base64!'], {'base64_bytes': 16384})
+    _row('ec2', _op, 'LaunchTemplateData.TagSpecifications[].ResourceType', 'The type of resource to tag on creation. Valid Values '
+         'are instance | volume | network-interface | spot-instances-request', EC2_API % 'LaunchTemplateTagSpecificationRequest',
+         'InvalidParameterValue', 'The resource type to tag on creation must be instance, volume, network-interface or '
+         'spot-instances-request', ['instance', 'volume', 'network-interface', 'spot-instances-request'],
+         ['launch-template', 'vpc', ''], {'regex': r'(?:instance|volume|network-interface|spot-instances-request)'})
     _row('ec2', _op, 'LaunchTemplateData.BlockDeviceMappings[].Ebs', 'The size of each volume type: gp3 and gp2 1-16,384 GiB, io1 '
          '4-16,384 GiB, io2 4-65,536 GiB, st1 and sc1 125-16,384 GiB, standard 1-1,024 GiB', EBS_TYPES, 'InvalidParameterValue',
          'Volume size is out of the range of its volume type',

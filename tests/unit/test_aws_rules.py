@@ -93,7 +93,7 @@ BASE = {
 for _op in ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress'):
     BASE[('ec2', _op)] = {'GroupId': 'sg-12345678', 'IpPermissions': [dict(PERMISSION)]}
 NEW_ELEMENT = {'Tags': {'Key': 'Stack', 'Value': 'demo'}, 'Targets': {'Id': 'i-0123456789abcdef0'},
-               'BlockDeviceMappings': {'DeviceName': '/dev/xvda'}}
+               'BlockDeviceMappings': {'DeviceName': '/dev/xvda'}, 'TagSpecifications': {'Tags': [{'Key': 'Stack', 'Value': 'demo'}]}}
 
 
 def request(row, value, failing):
