@@ -63,7 +63,9 @@ def test_made_rerun_changed_once_and_deleted(playbook, aws, parts):
     again = playbook([task(**wanted)])
     assert again.task('template')['changed'] is False and changes(aws) == []
 
-    bigger = playbook([task(**dict(wanted, instance_type='t3.medium'))], diff=True)
+    medium = dict(wanted)
+    medium['instance_type'] = 't3.medium'
+    bigger = playbook([task(**medium)], diff=True)
     assert bigger.task('template')['changed'] and changes(aws) == ['CreateLaunchTemplateVersion', 'ModifyLaunchTemplate']
     got = ec2.describe_launch_templates(LaunchTemplateNames=['it-web'])['LaunchTemplates'][0]
     assert got['LatestVersionNumber'] == 2 and got['DefaultVersionNumber'] == 2
@@ -87,10 +89,12 @@ def test_a_lost_answer_makes_no_second_template_and_no_second_version(playbook, 
 
     # a new version's answer lost: the run fails, the next one finds the version made and only makes it the default
     aws.faults(lose=['CreateLaunchTemplateVersion'], lose_times=1, **STRICT)
-    lost = playbook([task(**dict(wanted, instance_type='t3.medium'))])
+    medium = dict(wanted)
+    medium['instance_type'] = 't3.medium'
+    lost = playbook([task(**medium)])
     assert lost.task('template').get('failed')
     forget(aws)
-    again = playbook([task(**dict(wanted, instance_type='t3.medium'))])
+    again = playbook([task(**medium)])
     assert again.task('template')['changed'] and changes(aws) == ['ModifyLaunchTemplate'], again.task('template').get('msg')
     got = ec2.describe_launch_templates(LaunchTemplateNames=['it-web'])['LaunchTemplates'][0]
     assert got['LatestVersionNumber'] == 2 and got['DefaultVersionNumber'] == 2

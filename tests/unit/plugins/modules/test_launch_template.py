@@ -168,8 +168,8 @@ def test_another_image_moves_the_root_volume_to_its_root_device(aws, run_module,
     del calls[:]
     moved = run_module(launch_template.main, args(other, group))
     assert moved['changed'] and mutating(calls) == ['create_launch_template_version', 'modify_launch_template']
-    assert moved['launch_template']['data']['root_volume'] == {'device_name': '/dev/sda1', 'size': 16, 'type': 'gp3', 'encrypted': True,
-                                                              'delete_on_termination': True, 'iops': None}
+    root = {'device_name': '/dev/sda1', 'size': 16, 'type': 'gp3', 'encrypted': True, 'delete_on_termination': True, 'iops': None}
+    assert moved['launch_template']['data']['root_volume'] == root
     data = [v for v in versions(aws) if v['VersionNumber'] == 2][0]['LaunchTemplateData']
     assert [m['DeviceName'] for m in data['BlockDeviceMappings']] == ['/dev/sda1']  # no second, blank volume
     by_arn = args(other, group, iam_instance_profile='arn:aws:iam::123456789012:instance-profile/demo-web')
