@@ -29,6 +29,8 @@ in-process moto) so that they behave as AWS documents:
   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html: "all new buckets ... SSE-S3
   as the base level of encryption"; https://docs.aws.amazon.com/AmazonS3/latest/userguide/create-bucket-overview.html:
   "S3 Block Public Access ... enabled", "ACLs disabled" by default); moto makes it with none of them.
+- Launch templates (emulator.launch_templates): CreateLaunchTemplateVersion's SourceVersion inherited, the template's
+  own tags kept out of its data and answered as they are now.
 - RDS (emulator.rds): PostgreSQL's orderable instance options, its default version, and DB subnet
   groups created and modified as AWS does.
 - ElastiCache (emulator.elasticache): cache subnet groups deleted and modified, replication groups
@@ -43,7 +45,7 @@ import base64
 import functools
 import hashlib
 
-from emulator import acm, amis, elasticache, listener_rules, rds
+from emulator import acm, amis, elasticache, launch_templates, listener_rules, rds
 
 PATCHED = []
 
@@ -211,6 +213,7 @@ def patch_moto():
                 self.deregistered_targets[target['Id']] = found
     FakeTargetGroup.deregister = deregister_as_aws
     patch_s3()
+    launch_templates.patch_launch_templates()  # SourceVersion, the template's tags (emulator/launch_templates.py)
     rds.patch_rds()  # RDS for PostgreSQL: the orderable options catalogue, subnet groups as AWS keeps them
     elasticache.patch_elasticache()  # ElastiCache's answers (emulator/elasticache.py)
     acm.patch_acm()  # requested certificates validated by DNS and issued by the emulator's CA (emulator/acm.py)

@@ -51,6 +51,11 @@ VPC_CIDR = 'https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.htm
 SUBNET_CIDR = 'https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html'  # "between a /16 netmask ... and /28"
 ALB_HEALTH = 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html'
 KEY_PAIRS = 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-key-pairs.html'
+# "User data is limited to 16 KB, in raw form, before it is base64-encoded."
+USER_DATA = 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html'
+# "Amazon EBS volume types": the size of each type (gp3 and gp2 1 GiB-16 TiB, io1 4 GiB-16 TiB, io2 4 GiB-64 TiB, st1 and
+# sc1 125 GiB-16 TiB, standard 1 GiB-1 TiB).
+EBS_TYPES = 'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html'
 S3_NAMES = 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html'
 IAM_API = 'https://docs.aws.amazon.com/IAM/latest/APIReference/API_%s.html'
 # "IAM and AWS STS quotas": role trust policy length 2,048 characters (adjustable to 4,096), role policy size 10,240
@@ -174,8 +179,30 @@ def _redirect_changes(value, dummy):
     return 'a redirect to the same URL (a loop)' if kept else None
 
 
+def _volume_size(value, sizes):
+    """An EBS block device (its Ebs dict) whose VolumeSize is outside its VolumeType's range (gp2 when no type is given, as
+    EBS takes it); none without a size (the snapshot's)."""
+    ebs = value if isinstance(value, dict) else {}
+    size, kind = _int(ebs.get('VolumeSize')), ebs.get('VolumeType') or 'gp2'
+    if ebs.get('VolumeSize') is None or kind not in sizes:
+        return None
+    low, high = sizes[kind]
+    return None if size is not None and low <= size <= high else 'a %s volume of a size outside %d-%d GiB' % (kind, low, high)
+
+
+def _base64_bytes(value, limit):
+    """Base64 text whose decoded bytes are more than ``limit`` (or that is not base64 at all)."""
+    import base64
+    import binascii
+    try:
+        raw = base64.b64decode(u'%s' % (value,), validate=True)
+    except (binascii.Error, ValueError):
+        return 'not base64'
+    return '%d bytes before base64' % len(raw) if len(raw) > limit else None
+
+
 STRUCTURE_CHECKS = {'evaluations': _evaluations, 'condition_evaluations': _condition_evaluations, 'wildcards': _wildcards,
-                    'redirect_changes': _redirect_changes}
+                    'redirect_changes': _redirect_changes, 'volume_size': _volume_size, 'base64_bytes': _base64_bytes}
 
 
 def _fails(check, value, params):
@@ -414,7 +441,7 @@ for _op in ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'Re
 _EC2_TAGGED = (('CreateVpc', 'vpc'), ('CreateSubnet', 'subnet'), ('CreateSecurityGroup', 'security-group'),
                ('CreateInternetGateway', 'internet-gateway'), ('CreateRouteTable', 'route-table'), ('CreateNatGateway', 'natgateway'),
                ('AllocateAddress', 'elastic-ip'), ('CreateKeyPair', 'key-pair'), ('ImportKeyPair', 'key-pair'),
-               ('RunInstances', 'instance'))
+               ('RunInstances', 'instance'), ('CreateLaunchTemplate', 'launch-template'))
 for _op, _path in [('CreateTags', 'Tags')] + [(o, 'TagSpecifications[].Tags') for o, _rt in _EC2_TAGGED]:
     _row('ec2', _op, _path + '[].Key', 'Maximum key length: 128 Unicode characters; you cannot use the aws: prefix', EC2_TAGS,
          'InvalidParameterValue', "Tag keys must be 1-128 characters and tag keys starting with 'aws:' are reserved for internal use",
@@ -423,6 +450,39 @@ for _op, _path in [('CreateTags', 'Tags')] + [(o, 'TagSpecifications[].Tags') fo
     _row('ec2', _op, _path + '[].Value', 'Maximum value length: 256 Unicode characters', EC2_TAGS, 'InvalidParameterValue',
          'Tag values must be at most 256 characters', ['demo', '', 'v' * 256], ['v' * 257], {'length': (0, 256)})
 EC2_RESOURCE_TYPES = dict(_EC2_TAGGED)
+# Launch templates. The name: "Constraints: 3-128 characters; only alphanumeric characters, parentheses, periods, slashes,
+# hyphens and underscores" (InvalidLaunchTemplateName.MalformedException, API_CreateLaunchTemplate's Errors), the version
+# description "Constraints: Maximum 255 characters"; the hop limit "Possible values: Integers from 1 to 64"
+# (API_LaunchTemplateInstanceMetadataOptionsRequest); user data 16 KB before base64; a volume's size by its type.
+_row('ec2', 'CreateLaunchTemplate', 'LaunchTemplateName', '3-128 characters; only alphanumeric characters, parentheses, periods, '
+     'slashes, hyphens and underscores', EC2_API % 'CreateLaunchTemplate', 'InvalidLaunchTemplateName.MalformedException',
+     'A launch template name must be between 3 and 128 characters, and may contain letters, numbers, and the following '
+     'characters: - ( ) . / _', ['demo-web', 'web(v2)/a_b.c', 'n' * 128], ['ab', 'n' * 129, 'demo web', 'demo:web', 'café'],
+     {'length': (3, 128), 'regex': r'[a-zA-Z0-9().\-/_]+'})
+_LAUNCH_SIZES = {'gp3': (1, 16384), 'gp2': (1, 16384), 'io1': (4, 16384), 'io2': (4, 65536), 'st1': (125, 16384),
+                 'sc1': (125, 16384), 'standard': (1, 1024)}
+for _op in ('CreateLaunchTemplate', 'CreateLaunchTemplateVersion'):
+    _row('ec2', _op, 'VersionDescription', 'Constraints: Maximum 255 characters.', EC2_API % _op, 'InvalidParameterValue',
+         'The version description must be at most 255 characters', ['', 'web tier', 'd' * 255], ['d' * 256], {'length': (0, 255)})
+    _row('ec2', _op, 'LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit', 'Possible values: Integers from 1 to 64',
+         EC2_API % 'LaunchTemplateInstanceMetadataOptionsRequest', 'InvalidParameterValue',
+         'The HTTP PUT response hop limit must be an integer from 1 to 64', [1, 2, 64], [0, 65], {'range': (1, 64)})
+    _row('ec2', _op, 'LaunchTemplateData.UserData', 'User data is limited to 16 KB, in raw form, before it is base64-encoded',
+         USER_DATA, 'InvalidUserData.Malformed', 'User data is limited to 16384 bytes',
+         ['', 'IyEvYmluL3NoCg==', 'QUFB' * 5461 + 'QQ=='], ['QUFB' * 5462, 'not base64!'], {'base64_bytes': 16384})
+    _row('ec2', _op, 'LaunchTemplateData.TagSpecifications[].ResourceType', 'The type of resource to tag on creation. Valid Values '
+         'are instance | volume | network-interface | spot-instances-request', EC2_API % 'LaunchTemplateTagSpecificationRequest',
+         'InvalidParameterValue', 'The resource type to tag on creation must be instance, volume, network-interface or '
+         'spot-instances-request', ['instance', 'volume', 'network-interface', 'spot-instances-request'],
+         ['launch-template', 'vpc', ''], {'regex': r'(?:instance|volume|network-interface|spot-instances-request)'})
+    _row('ec2', _op, 'LaunchTemplateData.BlockDeviceMappings[].Ebs', 'The size of each volume type: gp3 and gp2 1-16,384 GiB, io1 '
+         '4-16,384 GiB, io2 4-65,536 GiB, st1 and sc1 125-16,384 GiB, standard 1-1,024 GiB', EBS_TYPES, 'InvalidParameterValue',
+         'Volume size is out of the range of its volume type',
+         [{'VolumeType': 'gp3', 'VolumeSize': 8}, {'VolumeType': 'gp3', 'VolumeSize': 16384}, {'VolumeType': 'io2', 'VolumeSize': 65536},
+          {'VolumeType': 'gp3'}],
+         [{'VolumeType': 'gp3', 'VolumeSize': 0}, {'VolumeType': 'gp3', 'VolumeSize': 16385}, {'VolumeType': 'io1', 'VolumeSize': 3},
+          {'VolumeType': 'standard', 'VolumeSize': 1025}, {'VolumeSize': 16385}],
+         {'volume_size': _LAUNCH_SIZES})
 
 # RDS. "InvalidParameterValue: An invalid or out-of-range value was supplied for the input parameter";
 # "InvalidParameterCombination: Parameters that must not be used together were used together"
@@ -671,7 +731,8 @@ MODEL_ONLY = {
     'ec2': ('AllocateAddress', 'AssociateRouteTable', 'AttachInternetGateway', 'CreateInternetGateway', 'CreateNatGateway',
             'CreateRoute', 'CreateRouteTable', 'DeleteInternetGateway', 'DeleteKeyPair', 'DeleteNatGateway', 'DeleteRoute',
             'DeleteRouteTable', 'DeleteSecurityGroup', 'DeleteSubnet', 'DeleteTags', 'DeleteVpc', 'DescribeAddresses',
-            'DescribeAvailabilityZones', 'DescribeImages',
+            'DescribeAvailabilityZones', 'DescribeImages', 'DeleteLaunchTemplate', 'DescribeLaunchTemplates',
+            'DescribeLaunchTemplateVersions', 'ModifyLaunchTemplate',
             'DescribeInstanceTypes', 'DescribeInstances', 'DescribeInternetGateways', 'DescribeKeyPairs', 'DescribeNatGateways',
             'DescribeNetworkInterfaces', 'DescribeRouteTables', 'DescribeSecurityGroups', 'DescribeSubnets',
             'DescribeVolumes', 'DescribeVpcAttribute', 'DescribeVpcs', 'DetachInternetGateway', 'DisassociateAddress', 'DisassociateRouteTable',

@@ -110,6 +110,11 @@ TABLE = (
         's3:GetBucketVersioning', 's3:PutBucketVersioning', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock',
         's3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:ListBucketVersions', 's3:DeleteObject',
         's3:DeleteObjectVersion')),
+    # what an Auto Scaling group launches: image, type, groups, IMDSv2, root volume, user data, profile (not deleted by the
+    # stack's teardown yet: no role of the collection makes one)
+    Row('launch_template', 'ec2', _EC2_TAGS + (
+        'ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate', 'ec2:DeleteLaunchTemplate',
+        'ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'ec2:DescribeSecurityGroups')),
     # the instances' identity: a role and the instance profile that carries it (not deleted by the stack's teardown yet:
     # no role of the collection makes them)
     Row('instance_profile', 'iam', (

@@ -61,6 +61,8 @@ BASE = {
     ('ec2', 'CreateNatGateway'): {'SubnetId': 'subnet-12345678', 'AllocationId': 'eipalloc-12345678'},
     ('ec2', 'AllocateAddress'): {'Domain': 'vpc'},
     ('ec2', 'RunInstances'): {'ImageId': 'ami-12345678', 'MinCount': 1, 'MaxCount': 1, 'InstanceType': 't3.micro'},
+    ('ec2', 'CreateLaunchTemplate'): {'LaunchTemplateName': 'demo-rules', 'LaunchTemplateData': {'ImageId': 'ami-12345678'}},
+    ('ec2', 'CreateLaunchTemplateVersion'): {'LaunchTemplateName': 'demo-rules', 'LaunchTemplateData': {'ImageId': 'ami-12345678'}},
     ('rds', 'CreateDBInstance'): {'DBInstanceIdentifier': 'demo-db', 'DBInstanceClass': 'db.t4g.micro', 'Engine': 'postgres',
                                   'MasterUsername': 'laravel', 'MasterUserPassword': 'Secr3t-pass', 'AllocatedStorage': 20},
     ('rds', 'ModifyDBInstance'): {'DBInstanceIdentifier': 'demo-db'},
@@ -90,7 +92,8 @@ BASE = {
 }
 for _op in ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress'):
     BASE[('ec2', _op)] = {'GroupId': 'sg-12345678', 'IpPermissions': [dict(PERMISSION)]}
-NEW_ELEMENT = {'Tags': {'Key': 'Stack', 'Value': 'demo'}, 'Targets': {'Id': 'i-0123456789abcdef0'}}
+NEW_ELEMENT = {'Tags': {'Key': 'Stack', 'Value': 'demo'}, 'Targets': {'Id': 'i-0123456789abcdef0'},
+               'BlockDeviceMappings': {'DeviceName': '/dev/xvda'}, 'TagSpecifications': {'Tags': [{'Key': 'Stack', 'Value': 'demo'}]}}
 
 
 def request(row, value, failing):

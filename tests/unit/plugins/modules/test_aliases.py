@@ -238,6 +238,19 @@ def test_security_group_purge_egress_rules(aws, run_module, calls, vpc):
     same_again(run_module, calls, main, dict(args, rules_egress=[PG_OUT], purge_rules_egress=False))
 
 
+# -- launch_template ------------------------------------------------------------------------------------------------
+
+covers('launch_template', [('template_name', 'name')])
+
+
+def test_launch_template_template_name(aws, run_module, calls):
+    main = module('launch_template').main
+    ami = sorted(aws.describe_images(Owners=[DEBIAN_OWNER])['Images'], key=lambda i: i['ImageId'])[0]['ImageId']
+    made_by(run_module, main, {'template_name': 'demo-web', 'image_id': ami, 'instance_type': 't3.small'})
+    assert [t['LaunchTemplateName'] for t in aws.describe_launch_templates()['LaunchTemplates']] == ['demo-web']
+    same_again(run_module, calls, main, {'name': 'demo-web', 'image_id': ami, 'instance_type': 't3.small'})
+
+
 # -- key_pair -------------------------------------------------------------------------------------------------------
 
 covers('key_pair', [('key_material', 'public_key'), ('file_name', 'private_key_path')])

@@ -163,6 +163,12 @@ def case_instance_profile(ec2):  # pylint: disable=unused-argument
     return {'name': 'demo-web'}, lambda: iam.get_instance_profile(InstanceProfileName='demo-web')['InstanceProfile']['Roles']
 
 
+def case_launch_template(ec2):
+    tid = ec2.create_launch_template(LaunchTemplateName='demo-web', LaunchTemplateData={'ImageId': 'ami-12345678', 'InstanceType': 't3.micro'},
+                                     TagSpecifications=spec('launch-template', 'demo-web'))['LaunchTemplate']['LaunchTemplateId']
+    return {'name': 'demo-web'}, lambda: ec2.describe_launch_templates(LaunchTemplateIds=[tid])['LaunchTemplates']
+
+
 def case_rds_instance(ec2):
     _v, subnets = vpc_and_subnets(ec2)
     rds = client('rds')
