@@ -276,6 +276,9 @@ fi
 why=$(grep -E -m1 -A6 'UNREACHABLE!|fatal:' "$DEMO/admin-cidr.log" || true)
 grep -A6 'UNREACHABLE!' "$DEMO/admin-cidr.log" | grep -qE 'timed out|Connection closed|Connection reset' \
   || { tail -30 "$DEMO/admin-cidr.log" >&2; fail "site.yml with another stack_admin_cidr did not stop at its first SSH step: $why"; }
+# and says where to look (the playbook's message after ssh's own)
+grep -A16 'A host that does not answer over SSH' "$DEMO/admin-cidr.log" | tr -s ' \n' '  ' | grep -q 'stack_admin_cidr (198.51.100.7/32)' \
+  || { tail -30 "$DEMO/admin-cidr.log" >&2; fail "site.yml with another stack_admin_cidr did not name stack_admin_cidr in its message"; }
 if out=$(timeout 60 "$DEMO/bin/ssh" -F "$DEMO/ssh_config" -o ControlMaster=no -o ControlPath=none -o BatchMode=yes -o ConnectTimeout=10 \
            "admin@$bastion_public" true 2>&1); then
   fail "ssh to the bastion worked with stack_admin_cidr 198.51.100.7/32"
