@@ -23,7 +23,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.context import Ch
 from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import ValidationError
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find, gather
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, NotOwned, check_owner, owner_problem, validate_owner
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import boto3_tags_to_dict, dict_to_boto3_tags, merged_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import boto3_tags_to_dict, dict_to_boto3_tags, merged_tags, put_named_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import error_code_of
 
 from urllib.parse import unquote
@@ -215,13 +215,7 @@ def _converge(ctx, d, before, tags):
     new_tags = merged_tags(tags, d['tags'], ctx.purge_tags) if d['tags'] is not None else dict(tags)
     if d['stack']:
         new_tags[STACK_TAG] = d['stack']
-    gone = sorted(k for k in tags if k not in new_tags)
-    if gone:
-        ctx.call('untag_role', RoleName=name, TagKeys=gone)
-    changed = dict((k, v) for k, v in new_tags.items() if tags.get(k) != v)
-    if changed:
-        ctx.call('tag_role', RoleName=name, Tags=dict_to_boto3_tags(changed))
-    if gone or changed:
+    if put_named_tags(ctx, ('untag_role', 'tag_role'), {'RoleName': name}, tags, new_tags):
         after['tags'], done = new_tags, done + ['tags']
     return done, after
 

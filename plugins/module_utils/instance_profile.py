@@ -24,7 +24,7 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.errors import Val
 from ansible_collections.seed.laravel_aws.plugins.module_utils.iam_role import principals, read_document, trusts_service
 from ansible_collections.seed.laravel_aws.plugins.module_utils.retries import create_or_find
 from ansible_collections.seed.laravel_aws.plugins.module_utils.stack import STACK_TAG, check_owner, validate_owner
-from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import boto3_tags_to_dict, dict_to_boto3_tags, merged_tags
+from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import boto3_tags_to_dict, dict_to_boto3_tags, merged_tags, put_named_tags
 from ansible_collections.seed.laravel_aws.plugins.module_utils.waiters import error_code_of, wait_for
 
 NAME = 'instance_profile'
@@ -126,13 +126,7 @@ def _converge(ctx, d, raw, tags):
     new_tags = merged_tags(tags, d['tags'], ctx.purge_tags) if d['tags'] is not None else dict(tags)
     if d['stack']:
         new_tags[STACK_TAG] = d['stack']
-    gone = sorted(k for k in tags if k not in new_tags)
-    if gone:
-        ctx.call('untag_instance_profile', InstanceProfileName=name, TagKeys=gone)
-    changed = dict((k, v) for k, v in new_tags.items() if tags.get(k) != v)
-    if changed:
-        ctx.call('tag_instance_profile', InstanceProfileName=name, Tags=dict_to_boto3_tags(changed))
-    if gone or changed:
+    if put_named_tags(ctx, ('untag_instance_profile', 'tag_instance_profile'), {'InstanceProfileName': name}, tags, new_tags):
         after['tags'], done = new_tags, done + ['tags']
     if 'role' in done and ctx.wait and not ctx.check_mode:
         after = describe(wait(ctx, name=name, role=after['role'], timeout=ctx.wait_timeout), new_tags)

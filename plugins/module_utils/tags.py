@@ -99,3 +99,18 @@ def apply_resource_tags(ctx, arn, current, desired, purge=None):
     if to_set:
         ctx.call('add_tags_to_resource', ResourceName=arn, Tags=dict_to_boto3_tags(to_set))
     return True, merged_tags(current, desired, purge)
+
+
+def put_named_tags(ctx, calls, key, current, after):
+    """Make a resource's tags ``after`` through a service whose tag calls name the resource by a key (IAM:
+    ``calls=('untag_role', 'tag_role')``, ``key={'RoleName': name}``), through the context (check mode only records): the
+    keys gone untagged first (IAM holds 50 tags a resource at most), then the values that differ. True when a call was
+    made (or would be)."""
+    current = current or {}
+    gone = sorted(k for k in current if k not in after)
+    if gone:
+        ctx.call(calls[0], TagKeys=gone, **key)
+    changed = dict((k, v) for k, v in after.items() if current.get(k) != v)
+    if changed:
+        ctx.call(calls[1], Tags=dict_to_boto3_tags(changed), **key)
+    return bool(gone or changed)
