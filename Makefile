@@ -29,7 +29,7 @@ help:
 	@echo "  make unit              pytest tests/unit (modules against moto in-process)"
 	@echo "  make versions          the unit tests on ansible-core 2.17 and 2.20, each in its own venv (.venvs/)"
 	@echo "  make integration       pytest tests/integration (playbooks against the emulator on 127.0.0.1)"
-	@echo "  make soak              the fault matrix with five seeds (not in make test, which runs two)"
+	@echo "  make soak              the fault matrix with five seeds (not in make test, which runs one)"
 	@echo "  make bench-critical-path D  a cold site.yml's critical path (bench/results-critical-path.md)"
 	@echo "  make molecule       D  the roles on Debian 12 and 13 containers (extensions/molecule)"
 	@echo "  make e2e            D  the demo on inventory/aws over SSH, secrets, bastion, deploy loop, rerun"
@@ -56,9 +56,10 @@ docker:
 images: docker
 	@bash scripts/images.sh bookworm trixie
 
-test: setup
-	@$(MAKE) --no-print-directory yamllint ansible-lint changelog-lint sanity unit versions integration molecule e2e
-	@echo "make test: all stages passed"
+# scripts/test.sh: every stage below in order, each saying how long it took; Docker and the base images are made in
+# the background while the stages that need no Docker run.
+test:
+	@bash scripts/test.sh
 
 lint: yamllint ansible-lint
 
@@ -72,15 +73,17 @@ sanity:
 	@echo "== ansible-test sanity"; bash scripts/sanity.sh
 
 unit:
-	@echo "== unit tests"; pytest -q -n auto tests/unit
+	@echo "== unit tests"; pytest -q -n auto --durations=10 tests/unit
 
 # The unit tests again on the lowest ansible-core meta/runtime.yml claims and on the newest
 # (scripts/venvs.sh makes their venvs under .venvs/ on first use).
 versions: python
 	@echo "== unit tests on ansible-core 2.17 (Python 3.11) and 2.20 (Python 3.12)"; bash scripts/venvs.sh test
 
+# Four workers on two cores: the integration tests mostly wait on AWS's paced states (the emulator's), about 60 % of
+# two cores busy with two workers. Each file has its own emulator (--dist loadfile).
 integration:
-	@echo "== integration tests"; pytest -q -n auto --dist loadfile tests/integration
+	@echo "== integration tests"; pytest -q -n 4 --dist loadfile --durations=15 tests/integration
 
 molecule:
 	@echo "== molecule"; bash scripts/molecule.sh
@@ -111,7 +114,7 @@ demo-env:
 demo-clean: python
 	@bash scripts/demo.sh clean
 
-# The fault matrix with five seeds (make test runs two): the full stack with the managed data tier, built, rebuilt and torn
+# The fault matrix with five seeds (make test runs seed 1): the full stack with the managed data tier, built, rebuilt and torn
 # down under the emulator's aws profile with 10 % throttling (tests/integration/test_fault_matrix.py; docs/reliability.md).
 SOAK_SEEDS ?= 1 2 3 4 5
 soak: python

@@ -19,7 +19,8 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 DEMO=$ROOT/.cache/demo
 W=$ROOT/.cache/readme
-say() { echo "e2e-readme: $*"; }
+README_START=$(date +%s)
+say() { echo "e2e-readme: [$(( $(date +%s) - README_START )) s] $*"; }
 show() { while IFS= read -r line; do printf '    %s\n' "$line"; done <<<"$1"; }
 fail() { echo "e2e-readme: FAILED: $*" >&2; exit 1; }
 
