@@ -11,18 +11,18 @@
 #      serves it on every web host, rollback.yml returns to the release before; a deploy whose migration
 #      fails changes nothing served; stack_web_count 2 -> 3 -> 2; a probe through the load balancer every 50 ms
 #      sees only 200s all along;
-#   6. make demo again: changes nothing (and says how long it took);
+#  5d. stack_admin_cidr not the demo's address: SSH to the bastion times out and site.yml stops at its first SSH step,
+#      naming stack_admin_cidr; provision.yml with the demo's address puts the rule back;
+#   6. make demo again: reaches every host, changes nothing (and says how long it took);
 #   7. the IAM policy of docs/iam-policy.json allows every action the run sent (the emulator's log);
 #      then the emulator's load balancer stand-in in front of the web hosts (tests/dataplane);
 #  7c. the network obeys the stack's rules (emulator/network.py, tests/dataplane/test_network.py): each rule taken away
 #      through the API and the packets watched, then put back (the web hosts' HTTP from the load balancer's group, the
 #      database from the web hosts and not the bastion, SSH between web hosts, the private route to the NAT gateway);
-#      stack_admin_cidr not the demo's address: SSH to the bastion times out and site.yml stops at its first SSH step;
-#      the demo's address again: site.yml passes;
 #   8. the execution environment (make ee): `ansible-builder build` in a folder holding only the tarballs and the
-#      files the collection ships for it; the image's seed.laravel_aws is the tarball's; seed.laravel_aws.provision
-#      and .site run from it with ansible-navigator and the shipped ansible-navigator.yml against the same stack
-#      and change nothing, seed.laravel_aws.teardown removes the stack; make demo-clean;
+#      files the collection ships for it; the image's seed.laravel_aws is the tarball's; seed.laravel_aws.site (which
+#      imports .provision and .deploy) runs from it with ansible-navigator and the shipped ansible-navigator.yml against
+#      the same stack and changes nothing, seed.laravel_aws.teardown removes the stack; make demo-clean;
 #   9. the managed data tier: make demo DB_TIER=rds CACHE_TIER=redis at -vvv (migrations and seeds
 #      through the RDS endpoint, sessions in Redis: scripts/datatier_check.py), no secret printed or
 #      readable (the master password, the auth token), the rerun changes nothing; new secrets in the
@@ -34,11 +34,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 DEMO=$ROOT/.cache/demo
-say() { echo "e2e: $*"; }
+E2E_START=$(date +%s)
+say() { echo "e2e: [$(( $(date +%s) - E2E_START )) s] $*"; }  # the seconds since the start: where the time goes
 fail() { echo "e2e: FAILED: $*" >&2; exit 1; }
 
 bash scripts/demo.sh clean
 SEED_DEMO_VERBOSITY=-vvv bash scripts/demo.sh
+say "make demo: the stack built cold at -vvv"
 .venv/bin/python scripts/check_demo_secrets.py "$DEMO/site.log"
 
 # shellcheck disable=SC1091
@@ -74,7 +76,11 @@ out=$(ansible -i inventory/aws all -m ping 2>&1) || fail "ansible all -m ping: $
 if grep -qE '^(localhost|127\.0\.0\.1) ' <<<"$out"; then fail "ansible -i inventory/aws all reached the control node: $out"; fi
 bastion=$(container_of demo-bastion-1)
 docker pause "$bastion" >/dev/null
-if ANSIBLE_TIMEOUT=10 ansible -i inventory/aws db -m ping >/dev/null 2>&1; then docker unpause "$bastion" >/dev/null; fail "db answered with the bastion paused"; fi
+# a new connection (no master of site.yml's, whose stalled stream would wait for ssh's keepalives, about a minute)
+if ANSIBLE_TIMEOUT=10 ANSIBLE_SSH_ARGS="-F $DEMO/ssh_config -o ControlMaster=no -o ControlPath=none" \
+     ansible -i inventory/aws db -m ping >/dev/null 2>&1; then
+  docker unpause "$bastion" >/dev/null; fail "db answered with the bastion paused"
+fi
 docker unpause "$bastion" >/dev/null
 ansible -i inventory/aws db -m ping >/dev/null || fail "db did not answer once the bastion was back"
 say "ansible -i inventory/aws all -m ping: the 4 instances answer, the control node is none of them; the db host does not while the bastion is paused"
@@ -248,23 +254,7 @@ if [ -n "$domain" ]; then
   domain_check ticks --since "$ticks_since" --minutes 3 || fail "the scheduler since $ticks_since"
 fi
 
-# 6. the rerun changes nothing
-bash scripts/demo.sh
-
-# 7. every action of the whole run is in the IAM policy
-SEED_IAM_REQUEST_LOG=$ROOT/.cache/emulator/requests.log .venv/bin/pytest -q -p no:cacheprovider tests/integration/test_iam_policy.py
-
-# 7b. the emulator's load balancer (HAProxy in front of the demo's web hosts: health checks, draining,
-#     HTTPS with an imported certificate); after 7, so its elbv2 and acm calls are not the collection's
-.venv/bin/pytest -q -p no:cacheprovider tests/dataplane/test_load_balancer.py
-say "the emulator's load balancer: healthy by real checks, unhealthy with AWS's reason, drained, HTTPS with the imported certificate"
-
-# 7c. the network obeys the stack's rules: security groups and routes, enforced on the packets (emulator/network.py)
-.venv/bin/pytest -q -p no:cacheprovider -s tests/dataplane/test_network.py | grep -E '^(revoked|no route)|passed|skipped|failed' \
-  || fail "the network does not obey the stack's rules (pytest -q tests/dataplane/test_network.py)"
-say "network: the web hosts' HTTP only from the load balancer's group, the database only from the web hosts, SSH between web hosts" \
-    "refused, the private hosts out only through the NAT gateway's route"
-# stack_admin_cidr that is not the demo's address: the bastion's group no longer lets the demo in. A fresh ssh (no master
+# 5d. stack_admin_cidr that is not the demo's address: the bastion's group no longer lets the demo in. A fresh ssh (no master
 # connection of an earlier run, which stays up as a tracked connection does on AWS) times out, and so does site.yml.
 bastion_public=$(field demo-bastion-1 ansible_host)
 cp_dir=$(mktemp -d)
@@ -284,12 +274,35 @@ if out=$(timeout 60 "$DEMO/bin/ssh" -F "$DEMO/ssh_config" -o ControlMaster=no -o
   fail "ssh to the bastion worked with stack_admin_cidr 198.51.100.7/32"
 fi
 grep -qi 'timed out' <<<"$out" || fail "ssh to the bastion with another stack_admin_cidr did not time out: $out"
-ANSIBLE_SSH_ARGS="$fresh_ssh" ansible-playbook -i inventory/aws playbooks/site.yml -e "@$DEMO/vars.yml" > "$DEMO/admin-cidr-back.log" 2>&1 \
-  || { tail -30 "$DEMO/admin-cidr-back.log" >&2; fail "site.yml with the demo's stack_admin_cidr again"; }
+# the demo's address again: provision.yml puts the bastion's rule back; step 6's site.yml (make demo again) then
+# reaches every host and changes nothing
+ansible-playbook -i inventory/aws playbooks/provision.yml -e "@$DEMO/vars.yml" > "$DEMO/admin-cidr-back.log" 2>&1 \
+  || { tail -30 "$DEMO/admin-cidr-back.log" >&2; fail "provision.yml with the demo's stack_admin_cidr again"; }
 rm -rf "$cp_dir"
 say "stack_admin_cidr not the demo's address: ssh to the bastion timed out ($out), site.yml stopped at its first SSH step" \
-    "($(grep -c 'UNREACHABLE!' "$DEMO/admin-cidr.log") hosts unreachable); the demo's address again: site.yml passed"
+    "($(grep -c 'UNREACHABLE!' "$DEMO/admin-cidr.log") hosts unreachable); the demo's address put back"
 
+
+# 6. the rerun changes nothing (and reaches every host over SSH with the demo's stack_admin_cidr again)
+bash scripts/demo.sh
+say "make demo again: every host reached, nothing changed"
+
+# 7. every action of the whole run is in the IAM policy (the file's other tests, a stack run of their own among them,
+#    are the integration stage's)
+SEED_IAM_REQUEST_LOG=$ROOT/.cache/emulator/requests.log .venv/bin/pytest -q -p no:cacheprovider tests/integration/test_iam_policy.py \
+  -k given_request_logs || fail "an action of the run is not in docs/iam-policy.json"
+say "every action of the run is in docs/iam-policy.json"
+
+# 7b. the emulator's load balancer (HAProxy in front of the demo's web hosts: health checks, draining,
+#     HTTPS with an imported certificate); after 7, so its elbv2 and acm calls are not the collection's
+.venv/bin/pytest -q -p no:cacheprovider tests/dataplane/test_load_balancer.py
+say "the emulator's load balancer: healthy by real checks, unhealthy with AWS's reason, drained, HTTPS with the imported certificate"
+
+# 7c. the network obeys the stack's rules: security groups and routes, enforced on the packets (emulator/network.py)
+.venv/bin/pytest -q -p no:cacheprovider -s tests/dataplane/test_network.py | grep -E '^(revoked|no route)|passed|skipped|failed' \
+  || fail "the network does not obey the stack's rules (pytest -q tests/dataplane/test_network.py)"
+say "network: the web hosts' HTTP only from the load balancer's group, the database only from the web hosts, SSH between web hosts" \
+    "refused, the private hosts out only through the NAT gateway's route"
 # 8. the execution environment, as AWX runs the job: built as docs/execution-environment.md says, in a folder
 #    holding only the tarballs and the files the tarball ships (make ee: build/ee), and the playbooks run from the
 #    collection installed in the image (seed.laravel_aws.*), not from this checkout
@@ -307,26 +320,27 @@ in_image=$(bash scripts/ee.sh exec -- sha256sum /usr/share/ansible/collections/a
 out=$(bash scripts/ee.sh exec --env-file "$DEMO/env.sh" --mount "$DEMO" -- "$hop_cmd") \
   || fail "in the execution environment, ssh to the db host through the bastion: $out"
 hop_runs_guard "in the execution environment" "$out"
-for playbook in provision site; do
-  bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- "seed.laravel_aws.$playbook" -i inventory/aws -e "@$DEMO/vars.yml" \
-    > "$DEMO/ee-$playbook.log" 2>&1 || { tail -40 "$DEMO/ee-$playbook.log" >&2; fail "seed.laravel_aws.$playbook in the execution environment"; }
-  grep -q '^PLAY RECAP' "$DEMO/ee-$playbook.log" || fail "seed.laravel_aws.$playbook in the execution environment printed no recap"
-  if sed -n '/PLAY RECAP/,$p' "$DEMO/ee-$playbook.log" | grep -E 'changed=[1-9]' >/dev/null; then fail "seed.laravel_aws.$playbook in the execution environment changed something"; fi
-done
+# site.yml only: it imports provision.yml (the AWS side) and deploy.yml, so one run is all three from the image
+bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- seed.laravel_aws.site -i inventory/aws -e "@$DEMO/vars.yml" \
+  > "$DEMO/ee-site.log" 2>&1 || { tail -40 "$DEMO/ee-site.log" >&2; fail "seed.laravel_aws.site in the execution environment"; }
+grep -q '^PLAY RECAP' "$DEMO/ee-site.log" || fail "seed.laravel_aws.site in the execution environment printed no recap"
+if sed -n '/PLAY RECAP/,$p' "$DEMO/ee-site.log" | grep -E 'changed=[1-9]' >/dev/null; then fail "seed.laravel_aws.site in the execution environment changed something"; fi
 bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- seed.laravel_aws.teardown -i inventory/aws -e "@$DEMO/vars.yml" -e confirm=yes \
   > "$DEMO/ee-teardown.log" 2>&1 || { tail -40 "$DEMO/ee-teardown.log" >&2; fail "seed.laravel_aws.teardown in the execution environment"; }
 left=$(.venv/bin/python scripts/stack_left.py --endpoint-url "$AWS_ENDPOINT_URL" --region "$AWS_REGION" demo 2>&1) || fail "after seed.laravel_aws.teardown in the execution environment: $left"
 if [ -n "$domain" ]; then
   domain_check absent || fail "after seed.laravel_aws.teardown, of the domain $domain"
 fi
-say "execution environment: built from $ee_files; its seed.laravel_aws is the tarball's; seed.laravel_aws.provision and .site changed nothing, .teardown removed the stack ($(( $(date +%s) - ee_start )) s)"
+say "execution environment: built from $ee_files; its seed.laravel_aws is the tarball's; seed.laravel_aws.site changed nothing, .teardown removed the stack ($(( $(date +%s) - ee_start )) s)"
 bash scripts/demo.sh clean
 
 # 9. the managed data tier
 export DB_TIER=rds CACHE_TIER=redis
 SEED_DEMO_VERBOSITY=-vvv bash scripts/demo.sh
+say "make demo DB_TIER=rds CACHE_TIER=redis: the stack built cold at -vvv"
 .venv/bin/python scripts/check_demo_secrets.py --redis --secret "RDS_MASTER_PASSWORD=$DEMO/rds_master_password" "$DEMO/site.log"
 bash scripts/demo.sh
+say "make demo DB_TIER=rds CACHE_TIER=redis again: nothing changed"
 # The secrets rotated as a user would (new values in the environment): deploy.yml finds each by the login it no longer
 # opens and sets it (RDS's master password, the app's role, the Redis auth token by rotation), the app still serves
 # through RDS and Redis with them, and a second deploy only logs in and changes nothing.

@@ -11,7 +11,8 @@
 #                                    and ansible-navigator.yml; ca-bundle.crt when pip uses one
 #   scripts/ee.sh create             prepare + `ansible-builder create` in build/ee (build/ee/context; no Docker)
 #   scripts/ee.sh build              prepare + `ansible-builder build` in build/ee -> seed/laravel-aws-ee:latest,
-#                                    on the local Debian image (the build arguments the doc gives for it)
+#                                    on the local Debian image (the build arguments the doc gives for it);
+#                                    skipped when the image was built from the same inputs (inputs_digest)
 #   scripts/ee.sh run [options] -- <ansible-navigator run args>
 #                                    ansible-navigator run in the image, with build/ee/ansible-navigator.yml
 #   scripts/ee.sh exec [options] -- <command>
@@ -80,15 +81,38 @@ create() {
   say "wrote $EE_DIR/context/Dockerfile"
 }
 
+# What the image is made of: each tarball's MANIFEST.json (a tarball's own bytes change with every build, its
+# manifest only with its files), the definition, the navigator settings, the CA bundle, the base image and the build
+# arguments. An image labelled with the same digest is current: build skips it (SEED_EE_REBUILD=1 builds anyway).
+inputs_digest() {
+  local f
+  {
+    for f in "$EE_DIR"/*.tar.gz; do echo "${f##*/}"; tar -xzOf "$f" MANIFEST.json; done
+    for f in execution-environment.yml ansible-navigator.yml ca-bundle.crt; do
+      [ -f "$EE_DIR/$f" ] && { echo "$f"; cat "$EE_DIR/$f"; }
+    done
+    docker image inspect -f '{{.Id}}' "$BASE"
+    echo "${DEBIAN_ARGS[*]}"
+  } | sha256sum | cut -c1-32
+}
+
 build() {
   docker info >/dev/null 2>&1 || die "docker is not running (make docker)"
   docker image inspect "$BASE" >/dev/null 2>&1 || die "base image $BASE is missing (make images)"
   prepare
+  local digest
+  digest=$(inputs_digest)
+  if [ "${SEED_EE_REBUILD:-}" != 1 ] \
+     && [ "$(docker image inspect -f '{{ index .Config.Labels "seed.ee-inputs" }}' "$IMAGE" 2>/dev/null)" = "$digest" ]; then
+    say "$IMAGE is current (built from these same tarballs and files: label seed.ee-inputs=$digest); not built again"
+    return
+  fi
   cd "$EE_DIR"
   local start end size
   start=$(date +%s)
   say "in $EE_DIR: ansible-builder build -t $IMAGE --container-runtime docker ${DEBIAN_ARGS[*]}"
-  ansible-builder build -t "$IMAGE" --container-runtime docker "${DEBIAN_ARGS[@]}" -v 2 >&2
+  ansible-builder build -t "$IMAGE" --container-runtime docker "${DEBIAN_ARGS[@]}" \
+    --extra-build-cli-args="--label seed.ee-inputs=$digest" -v 2 >&2
   end=$(date +%s)
   size=$(docker image inspect "$IMAGE" --format '{{.Size}}')
   say "built $IMAGE from $BASE in $((end - start)) s; image size $((size / 1000000)) MB"
