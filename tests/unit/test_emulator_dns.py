@@ -336,13 +336,14 @@ def test_the_ca_bundle_holds_the_systems_roots_the_demos_certificate_and_the_emu
 DNSMASQ = shutil.which('dnsmasq') or ('/usr/sbin/dnsmasq' if os.path.exists('/usr/sbin/dnsmasq') else None)
 
 
-def query(port, name, kind):
-    """(rcode, [(type, rdata)]) of one query to 127.0.0.1:port."""
+def query(port, name, kind, timeout=5):
+    """(rcode, [(type, rdata)]) of one query to 127.0.0.1:port (a connected socket: nothing listening is refused)."""
     qtype = {'A': 1, 'CNAME': 5, 'TXT': 16, 'AAAA': 28}[kind]
     packet = struct.pack('>HHHHHH', 0x5eed, 0x0100, 1, 0, 0, 0) + dns.wire_name(name) + struct.pack('>HH', qtype, 1)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(5)
-        s.sendto(packet, ('127.0.0.1', port))
+        s.settimeout(timeout)
+        s.connect(('127.0.0.1', port))
+        s.send(packet)
         data = s.recv(4096)
     rcode, count = struct.unpack('>H', data[2:4])[0] & 0xf, struct.unpack('>H', data[6:8])[0]
     at = 12 + len(dns.wire_name(name)) + 4
@@ -362,30 +363,46 @@ def query(port, name, kind):
     return rcode, answers
 
 
+def start_dnsmasq(tmp_path, table):
+    """(process, port) of dnsmasq serving table on 127.0.0.1, once it answers. The port is a free one when chosen, but
+    another process (apt, dockerd: make test sets Docker up meanwhile) may take it before dnsmasq binds it; dnsmasq then
+    exits ("Address already in use") and is started again on another port. Any other exit fails with its output."""
+    for attempt in range(5):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(('127.0.0.1', 0))
+            port = s.getsockname()[1]
+        conf = tmp_path / 'dnsmasq.conf'
+        conf.write_text(dns.render(table, passthrough={'deb.debian.org': ['192.0.2.53']}, port=port)
+                        + 'listen-address=127.0.0.1\nbind-interfaces\n')
+        proc = subprocess.Popen([DNSMASQ, '--keep-in-foreground', '--conf-file=%s' % conf,
+                                 '--pid-file=%s' % (tmp_path / 'pid')], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                query(port, 'example.com', 'A', timeout=0.5)
+                return proc, port
+            except OSError:
+                time.sleep(0.1)
+        if proc.poll() is None:
+            proc.kill()
+            pytest.fail('dnsmasq did not answer on 127.0.0.1:%d within 20 s: %s' % (port, proc.communicate()[0].decode()))
+        out = proc.communicate()[0].decode()
+        if 'Address already in use' not in out:
+            pytest.fail('dnsmasq exited with %s: %s' % (proc.returncode, out))
+    pytest.fail('dnsmasq found no free port in 5 attempts: %s' % out)
+
+
 @pytest.mark.skipif(DNSMASQ is None, reason='needs dnsmasq (Debian: dnsmasq-base; scripts/setup.sh installs it)')
 def test_dnsmasq_answers_the_config_and_nothing_else(tmp_path):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
     table = dns.answers({'example.com.': [
         {'Name': 'example.com.', 'Type': 'A', 'TTL': None, 'Values': [], 'Alias': ('dualstack.shop-1.us-east-1.elb.amazonaws.com.', 'Z')},
         {'Name': 'www.example.com.', 'Type': 'CNAME', 'TTL': '300', 'Values': ['example.com.'], 'Alias': None},
         {'Name': '_x.example.com.', 'Type': 'CNAME', 'TTL': '300', 'Values': ['_y.acm-validations.aws.'], 'Alias': None},
         {'Name': 'example.com.', 'Type': 'TXT', 'TTL': '300', 'Values': ['"v=spf1 -all"'], 'Alias': None},
     ]}, {'shop-1.us-east-1.elb.amazonaws.com': LB_ADDRESS})
-    conf = tmp_path / 'dnsmasq.conf'
-    conf.write_text(dns.render(table, passthrough={'deb.debian.org': ['192.0.2.53']}, port=port)
-                    + 'listen-address=127.0.0.1\nbind-interfaces\n')
-    proc = subprocess.Popen([DNSMASQ, '--keep-in-foreground', '--conf-file=%s' % conf, '--pid-file=%s' % (tmp_path / 'pid')],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc, port = start_dnsmasq(tmp_path, table)
     try:
-        for dummy in range(50):
-            try:
-                rcode, answers = query(port, 'example.com', 'A')
-                break
-            except OSError:
-                time.sleep(0.1)
-        assert (rcode, answers) == (0, [(1, socket.inet_aton(LB_ADDRESS))])
+        assert query(port, 'example.com', 'A') == (0, [(1, socket.inet_aton(LB_ADDRESS))])
         assert query(port, 'shop-1.us-east-1.elb.amazonaws.com', 'A') == (0, [(1, socket.inet_aton(LB_ADDRESS))])
         assert query(port, 'example.com', 'AAAA') == (0, [])  # a name with no IPv6 address: no data, not NXDOMAIN
         rcode, answers = query(port, 'www.example.com', 'A')
