@@ -52,7 +52,7 @@ aws_rules = load_rules()
 
 # The signing name in the request's credential scope -> botocore's service name.
 SIGNING = {'ec2': 'ec2', 'elasticloadbalancing': 'elbv2', 'rds': 'rds', 'elasticache': 'elasticache', 'acm': 'acm', 's3': 's3',
-           'iam': 'iam'}
+           'iam': 'iam', 'autoscaling': 'autoscaling'}
 # Which service a JSON request is for, from X-Amz-Target's prefix.
 TARGETS = {'CertificateManager': 'acm'}
 

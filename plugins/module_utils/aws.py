@@ -54,7 +54,8 @@ MADE_KEY = {'create_vpc': 'VpcId', 'create_subnet': 'SubnetId', 'create_security
 REQUEST_KEYS = ('VpcId', 'SubnetId', 'GroupId', 'InternetGatewayId', 'NatGatewayId', 'AllocationId', 'AssociationId',
                 'RouteTableId', 'KeyName', 'InstanceId', 'InstanceIds', 'Resources', 'DestinationCidrBlock',
                 'ListenerArn', 'LoadBalancerArn', 'TargetGroupArn', 'CertificateArn', 'ResourceArns',
-                'DBSubnetGroupName', 'DBInstanceIdentifier', 'CacheSubnetGroupName', 'ReplicationGroupId', 'ResourceName')
+                'DBSubnetGroupName', 'DBInstanceIdentifier', 'CacheSubnetGroupName', 'ReplicationGroupId', 'ResourceName',
+                'AutoScalingGroupName')
 
 
 def _values_of(value, key, out, depth=0):

@@ -58,6 +58,10 @@ USER_DATA = 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-ad
 EBS_TYPES = 'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html'
 S3_NAMES = 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html'
 IAM_API = 'https://docs.aws.amazon.com/IAM/latest/APIReference/API_%s.html'
+AS_API = 'https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_%s.html'
+# "Its default value is 0 seconds when you create an Auto Scaling group using the AWS CLI or an SDK. A value of 0 turns
+# off the health check grace period."
+AS_GRACE = 'https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html'
 # "IAM and AWS STS quotas": role trust policy length 2,048 characters (adjustable to 4,096), role policy size 10,240
 # characters for all of a role's inline policies, managed policies per role 10 (adjustable to 20), roles in an
 # instance profile 1; "IAM doesn't count white space when calculating the size of a policy against these quotas".
@@ -201,8 +205,20 @@ def _base64_bytes(value, limit):
     return '%d bytes before base64' % len(raw) if len(raw) > limit else None
 
 
+def _healthy_span(value, limit):
+    """Refresh preferences with MaxHealthyPercentage but no MinHealthyPercentage, or the two more than ``limit`` apart."""
+    prefs = value if isinstance(value, dict) else {}
+    high, low = _int(prefs.get('MaxHealthyPercentage')), _int(prefs.get('MinHealthyPercentage'))
+    if prefs.get('MaxHealthyPercentage') is None:
+        return None
+    if prefs.get('MinHealthyPercentage') is None:
+        return 'MaxHealthyPercentage without MinHealthyPercentage'
+    return None if high is not None and low is not None and high - low <= limit else 'the two more than %d apart' % limit
+
+
 STRUCTURE_CHECKS = {'evaluations': _evaluations, 'condition_evaluations': _condition_evaluations, 'wildcards': _wildcards,
-                    'redirect_changes': _redirect_changes, 'volume_size': _volume_size, 'base64_bytes': _base64_bytes}
+                    'redirect_changes': _redirect_changes, 'volume_size': _volume_size, 'base64_bytes': _base64_bytes,
+                    'healthy_span': _healthy_span}
 
 
 def _fails(check, value, params):
@@ -221,6 +237,11 @@ def _fails_value(check, value, params):
         if kind == 'forbidden_with':
             if params.get(arg) is not None:
                 return 'not allowed together with %s' % arg
+            continue
+        if kind == 'bounds':  # (the parameter it is at least, the one it is at most): a bound left out is not judged
+            n, low, high = _int(value), _int(params.get(arg[0])) if arg[0] else None, _int(params.get(arg[1])) if arg[1] else None
+            if n is None or (low is not None and n < low) or (high is not None and n > high):
+                return 'outside %s-%s' % (arg[0] or '', arg[1] or '')
             continue
         if kind == 'requires':
             name, wanted = arg
@@ -669,6 +690,43 @@ _row('s3', 'CreateBucket', 'Bucket', 'must not end with the suffix -s3alias, --o
      ['demo-s3alias', 'demo--ol-s3', 'demo.mrap', 'demo--table-s3'],
      {'not_suffix': ('-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3')})
 
+# EC2 Auto Scaling. A value its API refuses is answered ValidationError
+# (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/CommonErrors.html). The group's name: "The name can contain any
+# ASCII character 33 to 126 including most punctuation characters, digits, and upper and lowercased letters. You cannot
+# use a colon (:) in the name." (API_CreateAutoScalingGroup); its sizes: the desired capacity "must be greater than or
+# equal to the minimum size of the group and less than or equal to the maximum size of the group" (so the maximum is at
+# least the minimum); an instance refresh's preferences (API_RefreshPreferences).
+_row('autoscaling', 'CreateAutoScalingGroup', 'AutoScalingGroupName', '1-255 characters; any ASCII character 33 to 126 '
+     '(no space), and no colon (:)', AS_API % 'CreateAutoScalingGroup', 'ValidationError',
+     'The name of an Auto Scaling group can contain any ASCII character 33 to 126 except the colon (:)',
+     ['demo-web', 'web_1.(a)/b', 'n' * 255], ['demo web', 'demo:web', 'caf\u00e9', '', 'n' * 256],
+     {'length': (1, 255), 'regex': r'[!-9;-~]+'})
+for _op in ('CreateAutoScalingGroup', 'UpdateAutoScalingGroup'):
+    _row('autoscaling', _op, 'DesiredCapacity', 'must be greater than or equal to the minimum size of the group and less than '
+         'or equal to the maximum size of the group', AS_API % _op, 'ValidationError',
+         'Desired capacity must be between the specified min size and max size', [1, 2, 3], [0, 4],
+         {'bounds': ('MinSize', 'MaxSize')}, pass_with={'MinSize': 1, 'MaxSize': 3}, fail_with={'MinSize': 1, 'MaxSize': 3})
+    _row('autoscaling', _op, 'MaxSize', 'at least the minimum size of the group (the desired capacity is between the two)',
+         AS_API % _op, 'ValidationError', 'Max bound must be greater than or equal to min bound', [2, 5], [0, 1],
+         {'bounds': ('MinSize', None)}, pass_with={'MinSize': 2}, fail_with={'MinSize': 2})
+    _row('autoscaling', _op, 'HealthCheckGracePeriod', 'seconds, 0 or more (0, the API\'s default, turns the grace period off; '
+         'the API\'s Integer holds at most 2,147,483,647)', AS_GRACE, 'ValidationError',
+         'The health check grace period must be 0 or more seconds', [0, 300], [-1], {'range': (0, 2147483647)})
+_row('autoscaling', 'StartInstanceRefresh', 'Preferences.MinHealthyPercentage', 'Value range is 0 to 100',
+     AS_API % 'RefreshPreferences', 'ValidationError', 'The minimum healthy percentage must be between 0 and 100',
+     [0, 90, 100], [-1, 101], {'range': (0, 100)})
+_row('autoscaling', 'StartInstanceRefresh', 'Preferences.MaxHealthyPercentage', 'Value range is 100 to 200',
+     AS_API % 'RefreshPreferences', 'ValidationError', 'The maximum healthy percentage must be between 100 and 200',
+     [100, 200], [99, 201], {'range': (100, 200)})
+_row('autoscaling', 'StartInstanceRefresh', 'Preferences.InstanceWarmup', 'seconds, 0 or more', AS_API % 'RefreshPreferences',
+     'ValidationError', 'The instance warmup must be 0 or more seconds', [0, 300], [-1], {'range': (0, 2147483647)})
+_row('autoscaling', 'StartInstanceRefresh', 'Preferences', 'If you specify MaxHealthyPercentage, you must also specify '
+     'MinHealthyPercentage, and the difference between them cannot be greater than 100', AS_API % 'RefreshPreferences',
+     'ValidationError', 'MinHealthyPercentage is required with MaxHealthyPercentage, and the two at most 100 apart',
+     [{}, {'MinHealthyPercentage': 90}, {'MinHealthyPercentage': 90, 'MaxHealthyPercentage': 110},
+      {'MinHealthyPercentage': 0, 'MaxHealthyPercentage': 100}],
+     [{'MaxHealthyPercentage': 150}, {'MinHealthyPercentage': 50, 'MaxHealthyPercentage': 200}], {'healthy_span': 100})
+
 # IAM. A request outside the model's lengths and patterns is answered ValidationError; a value over one of IAM's quotas
 # LimitExceeded ("The request was rejected because it attempted to create resources beyond the current AWS account
 # limits", https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html and each operation's Errors); a tag key
@@ -757,6 +815,8 @@ MODEL_ONLY = {
            'ListObjectVersions', 'PutBucketEncryption', 'PutBucketPolicy', 'PutBucketTagging', 'PutBucketVersioning',
            'PutPublicAccessBlock'),
     'sts': ('AssumeRole', 'GetCallerIdentity'),
+    'autoscaling': ('AttachLoadBalancerTargetGroups', 'CreateOrUpdateTags', 'DeleteAutoScalingGroup', 'DeleteTags',
+                    'DescribeAutoScalingGroups', 'DescribeInstanceRefreshes', 'DetachLoadBalancerTargetGroups'),
     'iam': ('AddRoleToInstanceProfile', 'AttachRolePolicy', 'DeleteInstanceProfile', 'DeleteRole', 'DeleteRolePermissionsBoundary',
             'DeleteRolePolicy', 'DetachRolePolicy', 'GetInstanceProfile', 'GetRole', 'GetRolePolicy', 'ListAttachedRolePolicies',
             'ListInstanceProfilesForRole', 'ListRolePolicies', 'PutRolePermissionsBoundary', 'RemoveRoleFromInstanceProfile',
@@ -846,7 +906,7 @@ def problem(service, operation, parameter, value, params=None):
     combinations = params is not None
     params = params or {}
     for row in rows_for(service, operation, parameter):
-        if not _applies(row, params) or (not combinations and set(row['check']) & set(('requires', 'forbidden_with'))):
+        if not _applies(row, params) or (not combinations and set(row['check']) & set(('requires', 'forbidden_with', 'bounds'))):
             continue
         reason = _fails(row['check'], value, params)
         if reason:

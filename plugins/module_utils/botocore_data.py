@@ -75,7 +75,9 @@ OTHER_SERVICES = tuple(s for s in resources.services() if s not in LEAN_SERVICES
 NOT_EC2 = frozenset(['describe_tags'])
 # The same for the other services: RDS's and ElastiCache's ListTagsForResource, which ACM has too (the
 # certificate module reads its tags with ListTagsForCertificate), and Route 53 too (the certificate module reads records only).
-NOT_CALLED = {'ec2': NOT_EC2, 'acm': frozenset(['list_tags_for_resource'])}
+# Auto Scaling has a DescribeLoadBalancers and a DescribeTags too: the collection calls ELBv2's, never Auto Scaling's.
+NOT_CALLED = {'ec2': NOT_EC2, 'acm': frozenset(['list_tags_for_resource']),
+              'autoscaling': frozenset(['describe_load_balancers', 'describe_tags'])}
 
 # What the lean folder holds; a new value gives a new folder, so an older copy is never read.
 LAYOUT = 2

@@ -26,7 +26,7 @@ __metaclass__ = type
 # The prefix of each service's actions in IAM (the Service Authorization Reference,
 # https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
 IAM_PREFIX = {'ec2': 'ec2', 'elbv2': 'elasticloadbalancing', 'acm': 'acm', 'rds': 'rds', 'elasticache': 'elasticache',
-              's3': 's3', 'route53': 'route53', 'iam': 'iam'}
+              's3': 's3', 'route53': 'route53', 'iam': 'iam', 'autoscaling': 'autoscaling'}
 
 # The IAM actions of an API operation, where they are not the operation's own name ("Required permissions for Amazon S3 API
 # operations", https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html); every other
@@ -110,6 +110,15 @@ TABLE = (
         's3:GetBucketVersioning', 's3:PutBucketVersioning', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock',
         's3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:ListBucketVersions', 's3:DeleteObject',
         's3:DeleteObjectVersion')),
+    # instances kept at a count from a launch template, registered in target groups (not deleted by the stack's teardown
+    # yet: no role of the collection makes one)
+    Row('autoscaling_group', 'autoscaling', (
+        'autoscaling:CreateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:DeleteAutoScalingGroup',
+        'autoscaling:DescribeAutoScalingGroups', 'autoscaling:CreateOrUpdateTags', 'autoscaling:DeleteTags',
+        'autoscaling:AttachLoadBalancerTargetGroups', 'autoscaling:DetachLoadBalancerTargetGroups',
+        'autoscaling:StartInstanceRefresh', 'autoscaling:DescribeInstanceRefreshes', 'ec2:DescribeLaunchTemplates',
+        'ec2:DescribeSubnets', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTags',
+        'elasticloadbalancing:DescribeTargetHealth')),
     # what an Auto Scaling group launches: image, type, groups, IMDSv2, root volume, user data, profile (not deleted by the
     # stack's teardown yet: no role of the collection makes one)
     Row('launch_template', 'ec2', _EC2_TAGS + (
@@ -251,7 +260,7 @@ def teardown_order():
 
 READ_PREFIXES = ('Describe', 'Get', 'List')
 SIDS = {'ec2': 'Ec2', 'elbv2': 'LoadBalancing', 'acm': 'Certificates', 'rds': 'Rds', 'elasticache': 'ElastiCache', 's3': 'S3',
-        'route53': 'Route53', 'iam': 'Iam'}
+        'route53': 'Route53', 'iam': 'Iam', 'autoscaling': 'AutoScaling'}
 
 
 def statements():

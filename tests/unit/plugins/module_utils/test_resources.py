@@ -15,9 +15,10 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils import botocore_d
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 # Words of a resource file that name an operation of a service the row does not call: cache_cluster's create_tags()
 # and load_balancer's _create_tags() build tag lists (EC2's CreateTags is an EC2 resource's call); Route 53's
-# list_tags_for_resource is its own (hostedzone), not RDS's or ElastiCache's of the same name.
+# list_tags_for_resource is its own (hostedzone), not RDS's or ElastiCache's of the same name; an Auto Scaling group's
+# delete_tags is Auto Scaling's DeleteTags, not EC2's.
 NOT_CALLS = {'elbv2': {'create_tags'}, 'acm': {'create_tags'}, 'rds': {'create_tags'}, 'elasticache': {'create_tags'},
-             'route53': {'list_tags_for_resource'}}
+             'route53': {'list_tags_for_resource'}, 'autoscaling': {'delete_tags'}}
 
 
 def read(*parts):

@@ -251,6 +251,29 @@ def test_launch_template_template_name(aws, run_module, calls):
     same_again(run_module, calls, main, {'name': 'demo-web', 'image_id': ami, 'instance_type': 't3.small'})
 
 
+# -- autoscaling_group ----------------------------------------------------------------------------------------------
+
+covers('autoscaling_group', [('group_name', 'name'), ('vpc_zone_identifier', 'subnets'), ('health_check_period', 'health_check_grace_period'),
+                             ('launch_template_name', 'launch_template.name'), ('launch_template_id', 'launch_template.id')])
+
+
+def test_autoscaling_group_aliases(aws, run_module, calls):
+    main = module('autoscaling_group').main
+    ami = sorted(aws.describe_images(Owners=[DEBIAN_OWNER])['Images'], key=lambda i: i['ImageId'])[0]['ImageId']
+    subnet = aws.create_subnet(VpcId=aws.create_vpc(CidrBlock='10.20.0.0/16')['Vpc']['VpcId'], CidrBlock='10.20.10.0/24')['Subnet']['SubnetId']
+    tid = aws.create_launch_template(LaunchTemplateName='demo-web', LaunchTemplateData={'ImageId': ami})['LaunchTemplate']['LaunchTemplateId']
+    sizes = {'min_size': 0, 'max_size': 1}
+    made_by(run_module, main, dict(sizes, group_name='demo-web', vpc_zone_identifier=[subnet], health_check_period=60,
+                                   launch_template={'launch_template_id': tid}))
+    raw = boto3.client('autoscaling', region_name=REGION).describe_auto_scaling_groups()['AutoScalingGroups']
+    assert [(g['AutoScalingGroupName'], g['VPCZoneIdentifier'], g['HealthCheckGracePeriod'], g['LaunchTemplate']['LaunchTemplateId'])
+            for g in raw] == [('demo-web', subnet, 60, tid)]
+    own = dict(sizes, name='demo-web', subnets=[subnet], health_check_grace_period=60)
+    same_again(run_module, calls, main, dict(own, launch_template={'id': tid}))
+    same_again(run_module, calls, main, dict(own, launch_template={'launch_template_name': 'demo-web'}))
+    same_again(run_module, calls, main, dict(own, launch_template={'name': 'demo-web'}))
+
+
 # -- key_pair -------------------------------------------------------------------------------------------------------
 
 covers('key_pair', [('key_material', 'public_key'), ('file_name', 'private_key_path')])

@@ -169,6 +169,15 @@ def case_launch_template(ec2):
     return {'name': 'demo-web'}, lambda: ec2.describe_launch_templates(LaunchTemplateIds=[tid])['LaunchTemplates']
 
 
+def case_autoscaling_group(ec2):
+    _v, subnets = vpc_and_subnets(ec2, 'demo-2')
+    ec2.create_launch_template(LaunchTemplateName='demo-web', LaunchTemplateData={'ImageId': 'ami-12345678', 'InstanceType': 't3.micro'})
+    asg = client('autoscaling')
+    asg.create_auto_scaling_group(AutoScalingGroupName='demo-web', MinSize=0, MaxSize=1, VPCZoneIdentifier=subnets[0],
+                                  LaunchTemplate={'LaunchTemplateName': 'demo-web'}, Tags=[dict(t, PropagateAtLaunch=True) for t in OWNER])
+    return {'name': 'demo-web'}, lambda: asg.describe_auto_scaling_groups(AutoScalingGroupNames=['demo-web'])['AutoScalingGroups']
+
+
 def case_rds_instance(ec2):
     _v, subnets = vpc_and_subnets(ec2)
     rds = client('rds')
