@@ -23,12 +23,13 @@
 #      files the collection ships for it; the image's seed.laravel_aws is the tarball's; seed.laravel_aws.site (which
 #      imports .provision and .deploy) runs from it with ansible-navigator and the shipped ansible-navigator.yml against
 #      the same stack and changes nothing, seed.laravel_aws.teardown removes the stack; make demo-clean;
-#   9. the managed data tier: make demo DB_TIER=rds CACHE_TIER=redis at -vvv (migrations and seeds
-#      through the RDS endpoint, sessions in Redis: scripts/datatier_check.py), no secret printed or
-#      readable (the master password, the auth token); new secrets in the
-#      environment reach RDS and ElastiCache through deploy.yml, the app serves with them, and the next
-#      deploy changes nothing; teardown.yml keeps a final snapshot and nothing else, and a second
-#      teardown changes nothing; RDS and Redis answer the web hosts and not the bastion (tests/dataplane/test_network.py).
+#   9. the managed data tier, made cold by the README's steps for a user on AWS (scripts/e2e_readme.sh up: a fresh venv,
+#      the tarball installed, the README's site command at ANSIBLE_VERBOSITY=3, with DB_TIER=rds CACHE_TIER=redis):
+#      migrations and seeds through the RDS endpoint, sessions in Redis (scripts/datatier_check.py), no secret printed
+#      or readable (the master password, the auth token); new secrets in the environment reach RDS and ElastiCache
+#      through deploy.yml, the app serves with them, and the next deploy changes nothing; RDS and Redis answer the web
+#      hosts and not the bastion (tests/dataplane/test_network.py); the README's status and teardown
+#      (scripts/e2e_readme.sh down) keep a final snapshot and nothing else, and a second teardown changes nothing.
 # shellcheck disable=SC2046  # $(... alb_check_args): the demo's certificate arguments, words split on purpose
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,13 @@ DEMO=$ROOT/.cache/demo
 E2E_START=$(date +%s)
 say() { echo "e2e: [$(( $(date +%s) - E2E_START )) s] $*"; }  # the seconds since the start: where the time goes
 fail() { echo "e2e: FAILED: $*" >&2; exit 1; }
+# The environment e2e started in (this machine's, whose pip reaches PyPI), for the README's steps of step 9: they
+# install as a user does, in the user's own shell; step 4 puts the demo's environment in this one (its proxy reaches
+# the instances and nothing else).
+mapfile -d '' START_ENV < <(env -0)
+readme_steps() {  # readme_steps up|down: scripts/e2e_readme.sh with the managed data tier, in the environment e2e started in
+  env -i "${START_ENV[@]}" DB_TIER=rds CACHE_TIER=redis SEED_README_VERBOSITY=3 bash scripts/e2e_readme.sh "$1"
+}
 
 bash scripts/demo.sh clean
 SEED_DEMO_VERBOSITY=-vvv bash scripts/demo.sh
@@ -334,14 +342,20 @@ fi
 say "execution environment: built from $ee_files; its seed.laravel_aws is the tarball's; seed.laravel_aws.site changed nothing, .teardown removed the stack ($(( $(date +%s) - ee_start )) s)"
 bash scripts/demo.sh clean
 
-# 9. the managed data tier
+# 9. the managed data tier, built cold by the README's steps (one cold stack for both: the README's run is a user's
+#    first run, and this tier's is the one make demo does not build by default)
+readme_steps up
 export DB_TIER=rds CACHE_TIER=redis
-SEED_DEMO_VERBOSITY=-vvv bash scripts/demo.sh
-say "make demo DB_TIER=rds CACHE_TIER=redis: the stack built cold at -vvv"
-.venv/bin/python scripts/check_demo_secrets.py --redis --secret "RDS_MASTER_PASSWORD=$DEMO/rds_master_password" "$DEMO/site.log"
-# (no make demo rerun here: the AWS side of this stack reruns with changed=0 and no mutating request in the integration
-# stage's fault matrix, the web hosts' roles in step 6, and the deploy with the managed data tier below, after the
-# rotation, must change nothing)
+say "the README's steps (a fresh venv, the tarball, its site command) built the stack cold with DB_TIER=rds CACHE_TIER=redis at -vvv"
+.venv/bin/python scripts/check_demo_secrets.py --redis --secret "RDS_MASTER_PASSWORD=$DEMO/rds_master_password" "$ROOT/.cache/readme/site.log"
+# what make demo's summary checks of this tier: migrations and seeds through the RDS endpoint, sessions in Redis
+# shellcheck disable=SC1091
+( . "$DEMO/env.sh"; exec .venv/bin/python scripts/datatier_check.py --endpoint-url "$AWS_ENDPOINT_URL" --db-tier rds \
+    --cache-tier redis --state "$DEMO/dataplane/load_balancers.json" $(bash -c '. scripts/demo.sh && alb_check_args') ) \
+  || fail "the managed data tier after the README's site run"
+# (no rerun of site.yml here: the AWS side of this stack reruns with changed=0 and no mutating request in the
+# integration stage's fault matrix, the web hosts' roles in step 6, and the deploy with the managed data tier below,
+# after the rotation, must change nothing)
 # The secrets rotated as a user would (new values in the environment): deploy.yml finds each by the login it no longer
 # opens and sets it (RDS's master password, the app's role, the Redis auth token by rotation), the app still serves
 # through RDS and Redis with them, and a second deploy only logs in and changes nothing.
@@ -366,13 +380,9 @@ say "managed data tier: new secrets reached RDS (master password, the app's role
 .venv/bin/pytest -q -p no:cacheprovider tests/dataplane/test_network.py -k 'database or cache' >/dev/null \
   || fail "RDS or Redis does not obey the stack's groups (pytest -q tests/dataplane/test_network.py -k 'database or cache')"
 say "managed data tier: RDS's 5432 and Redis's 6379 answer the web hosts and time out from the bastion"
-# shellcheck disable=SC1091
-. "$DEMO/env.sh"
-ansible-playbook -i inventory/aws playbooks/teardown.yml -e "@$DEMO/vars.yml" -e confirm=yes > "$DEMO/teardown-data.log" 2>&1 \
-  || { tail -30 "$DEMO/teardown-data.log" >&2; fail "teardown.yml of the managed data tier"; }
-snapshot=$(grep -oE 'its final snapshot [a-z0-9-]+' "$DEMO/teardown-data.log" | head -1 | awk '{print $4}')
-[ -n "$snapshot" ] || fail "teardown.yml named no final snapshot of the RDS instance"
-bash scripts/demo.sh clean   # a second teardown, then nothing of the stack but the snapshot may be left
+readme_steps down   # the README's status and teardown, then make demo-clean's teardown (the second)
+snapshot=$(grep -oE 'its final snapshot [a-z0-9-]+' "$ROOT/.cache/readme/status-teardown.log" | head -1 | awk '{print $4}')
+[ -n "$snapshot" ] || fail "the README's teardown named no final snapshot of the RDS instance"
 if sed -n '/PLAY RECAP/,$p' "$DEMO/teardown.log" | grep -E 'changed=[1-9]' >/dev/null; then fail "the second teardown changed something"; fi
 # every action of the data tier's run (RDS, ElastiCache) is in the IAM policy too
 SEED_IAM_REQUEST_LOG=$ROOT/.cache/emulator/requests.log .venv/bin/pytest -q -p no:cacheprovider tests/integration/test_iam_policy.py \
