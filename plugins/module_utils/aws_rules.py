@@ -216,9 +216,18 @@ def _healthy_span(value, limit):
     return None if high is not None and low is not None and high - low <= limit else 'the two more than %d apart' % limit
 
 
+def _label_for(value, metric):
+    """A PredefinedMetricSpecification of type ``metric`` without a ResourceLabel, or of another type with one."""
+    spec = value if isinstance(value, dict) else {}
+    kind, label = spec.get('PredefinedMetricType'), spec.get('ResourceLabel')
+    if (kind == metric) == bool(label):
+        return None
+    return '%s without a ResourceLabel' % metric if label is None else 'a ResourceLabel with %s' % kind
+
+
 STRUCTURE_CHECKS = {'evaluations': _evaluations, 'condition_evaluations': _condition_evaluations, 'wildcards': _wildcards,
                     'redirect_changes': _redirect_changes, 'volume_size': _volume_size, 'base64_bytes': _base64_bytes,
-                    'healthy_span': _healthy_span}
+                    'healthy_span': _healthy_span, 'label_for': _label_for}
 
 
 def _fails(check, value, params):
@@ -726,6 +735,38 @@ _row('autoscaling', 'StartInstanceRefresh', 'Preferences', 'If you specify MaxHe
      [{}, {'MinHealthyPercentage': 90}, {'MinHealthyPercentage': 90, 'MaxHealthyPercentage': 110},
       {'MinHealthyPercentage': 0, 'MaxHealthyPercentage': 100}],
      [{'MaxHealthyPercentage': 150}, {'MinHealthyPercentage': 50, 'MaxHealthyPercentage': 200}], {'healthy_span': 100})
+# A target tracking scaling policy (API_PutScalingPolicy): its name, "Length Constraints: Minimum length of 1. Maximum
+# length of 255."; EstimatedInstanceWarmup, "The estimated time, in seconds, until a newly launched instance can contribute
+# to the CloudWatch metrics"; its predefined metric (API_PredefinedMetricSpecification): ALBRequestCountPerTarget is the
+# "Average Application Load Balancer request count per target", and ResourceLabel is "A label that uniquely identifies a
+# specific Application Load Balancer target group from which to determine the average request count", made of "the final
+# portion of the load balancer ARN and the final portion of the target group ARN", 1-1023 characters.
+AS_LABEL = 'app/demo-alb/0123456789abcdef/targetgroup/demo-web/0123456789abcdef'
+_row('autoscaling', 'PutScalingPolicy', 'PolicyName', 'Length Constraints: Minimum length of 1. Maximum length of 255.',
+     AS_API % 'PutScalingPolicy', 'ValidationError', 'The name of a scaling policy must be 1-255 characters',
+     ['demo-web-cpu', 'cpu at 50%', 'p' * 255], ['p' * 256, ''], {'length': (1, 255)})
+_row('autoscaling', 'PutScalingPolicy', 'EstimatedInstanceWarmup', 'the estimated time, in seconds, until a newly launched '
+     'instance can contribute to the CloudWatch metrics: 0 or more seconds', AS_API % 'PutScalingPolicy', 'ValidationError',
+     'The estimated instance warmup must be 0 or more seconds', [0, 300], [-1], {'range': (0, 2147483647)})
+_row('autoscaling', 'PutScalingPolicy', 'TargetTrackingConfiguration.PredefinedMetricSpecification.ResourceLabel',
+     'app/<load-balancer-name>/<load-balancer-id>/targetgroup/<target-group-name>/<target-group-id>: the final portion of the '
+     'load balancer ARN and the final portion of the target group ARN, separated by a forward slash (/); 1-1023 characters',
+     AS_API % 'PredefinedMetricSpecification', 'ValidationError', 'The resource label is not valid: '
+     'app/<load-balancer-name>/<load-balancer-id>/targetgroup/<target-group-name>/<target-group-id>',
+     [AS_LABEL, 'app/my-alb/778d41231b141a0f/targetgroup/my-alb-target-group/943f017f100becff'],
+     ['demo-web', 'app/demo-alb/0123456789abcdef', AS_LABEL.replace('app/', 'net/'), AS_LABEL.replace('/targetgroup/', '/'),
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/demo-web/0123456789abcdef', ''],
+     {'length': (1, 1023), 'regex': r'app/[A-Za-z0-9-]+/[0-9a-f]+/targetgroup/[A-Za-z0-9-]+/[0-9a-f]+'})
+_row('autoscaling', 'PutScalingPolicy', 'TargetTrackingConfiguration.PredefinedMetricSpecification',
+     'ResourceLabel names the Application Load Balancer target group whose average request count per target '
+     'ALBRequestCountPerTarget tracks: that metric type needs one, and the others (the Auto Scaling group\'s own metrics) take none',
+     AS_API % 'PredefinedMetricSpecification', 'ValidationError',
+     'ResourceLabel is required for ALBRequestCountPerTarget, and only for it',
+     [{'PredefinedMetricType': 'ASGAverageCPUUtilization'},
+      {'PredefinedMetricType': 'ALBRequestCountPerTarget', 'ResourceLabel': AS_LABEL}],
+     [{'PredefinedMetricType': 'ALBRequestCountPerTarget'},
+      {'PredefinedMetricType': 'ASGAverageCPUUtilization', 'ResourceLabel': AS_LABEL}],
+     {'label_for': 'ALBRequestCountPerTarget'})
 
 # IAM. A request outside the model's lengths and patterns is answered ValidationError; a value over one of IAM's quotas
 # LimitExceeded ("The request was rejected because it attempted to create resources beyond the current AWS account
@@ -815,8 +856,8 @@ MODEL_ONLY = {
            'ListObjectVersions', 'PutBucketEncryption', 'PutBucketPolicy', 'PutBucketTagging', 'PutBucketVersioning',
            'PutPublicAccessBlock'),
     'sts': ('AssumeRole', 'GetCallerIdentity'),
-    'autoscaling': ('AttachLoadBalancerTargetGroups', 'CreateOrUpdateTags', 'DeleteAutoScalingGroup', 'DeleteTags',
-                    'DescribeAutoScalingGroups', 'DescribeInstanceRefreshes', 'DetachLoadBalancerTargetGroups'),
+    'autoscaling': ('AttachLoadBalancerTargetGroups', 'CreateOrUpdateTags', 'DeleteAutoScalingGroup', 'DeletePolicy', 'DeleteTags',
+                    'DescribeAutoScalingGroups', 'DescribeInstanceRefreshes', 'DescribePolicies', 'DetachLoadBalancerTargetGroups'),
     'iam': ('AddRoleToInstanceProfile', 'AttachRolePolicy', 'DeleteInstanceProfile', 'DeleteRole', 'DeleteRolePermissionsBoundary',
             'DeleteRolePolicy', 'DetachRolePolicy', 'GetInstanceProfile', 'GetRole', 'GetRolePolicy', 'ListAttachedRolePolicies',
             'ListInstanceProfilesForRole', 'ListRolePolicies', 'PutRolePermissionsBoundary', 'RemoveRoleFromInstanceProfile',

@@ -119,6 +119,11 @@ TABLE = (
         'autoscaling:StartInstanceRefresh', 'autoscaling:DescribeInstanceRefreshes', 'ec2:DescribeLaunchTemplates',
         'ec2:DescribeSubnets', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTags',
         'elasticloadbalancing:DescribeTargetHealth')),
+    # a target tracking policy of an Auto Scaling group (DeleteAutoScalingGroup deletes a group's policies with it; not
+    # deleted by the stack's teardown yet: no role of the collection makes one)
+    Row('scaling_policy', 'autoscaling', (
+        'autoscaling:PutScalingPolicy', 'autoscaling:DescribePolicies', 'autoscaling:DeletePolicy',
+        'autoscaling:DescribeAutoScalingGroups')),
     # what an Auto Scaling group launches: image, type, groups, IMDSv2, root volume, user data, profile (not deleted by the
     # stack's teardown yet: no role of the collection makes one)
     Row('launch_template', 'ec2', _EC2_TAGS + (

@@ -93,6 +93,9 @@ BASE = {
                                                 'LaunchTemplate': {'LaunchTemplateName': 'demo-rules'}},
     ('autoscaling', 'UpdateAutoScalingGroup'): {'AutoScalingGroupName': 'demo-rules'},
     ('autoscaling', 'StartInstanceRefresh'): {'AutoScalingGroupName': 'demo-rules', 'Preferences': {'MinHealthyPercentage': 100}},
+    ('autoscaling', 'PutScalingPolicy'): {'AutoScalingGroupName': 'demo-rules', 'PolicyName': 'demo-rules', 'PolicyType': 'TargetTrackingScaling',
+                                          'TargetTrackingConfiguration': {'TargetValue': 1000.0, 'PredefinedMetricSpecification': {
+                                              'PredefinedMetricType': 'ALBRequestCountPerTarget', 'ResourceLabel': aws_rules.AS_LABEL}}},
 }
 for _op in ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress'):
     BASE[('ec2', _op)] = {'GroupId': 'sg-12345678', 'IpPermissions': [dict(PERMISSION)]}

@@ -274,6 +274,24 @@ def test_autoscaling_group_aliases(aws, run_module, calls):
     same_again(run_module, calls, main, dict(own, launch_template={'name': 'demo-web'}))
 
 
+# -- scaling_policy -------------------------------------------------------------------------------------------------
+
+covers('scaling_policy', [('asg_name', 'autoscaling_group')])
+
+
+def test_scaling_policy_asg_name(aws, run_module, calls):
+    main = module('scaling_policy').main
+    subnet = aws.create_subnet(VpcId=aws.create_vpc(CidrBlock='10.20.0.0/16')['Vpc']['VpcId'], CidrBlock='10.20.10.0/24')['Subnet']['SubnetId']
+    aws.create_launch_template(LaunchTemplateName='demo-web', LaunchTemplateData={'ImageId': 'ami-12345678'})
+    asg = boto3.client('autoscaling', region_name=REGION)
+    asg.create_auto_scaling_group(AutoScalingGroupName='demo-web', MinSize=0, MaxSize=1, VPCZoneIdentifier=subnet,
+                                  LaunchTemplate={'LaunchTemplateName': 'demo-web'})
+    policy = {'name': 'demo-web-cpu', 'metric': 'ASGAverageCPUUtilization', 'target_value': 50}
+    made_by(run_module, main, dict(policy, asg_name='demo-web'))
+    assert [(p['AutoScalingGroupName'], p['PolicyName']) for p in asg.describe_policies()['ScalingPolicies']] == [('demo-web', 'demo-web-cpu')]
+    same_again(run_module, calls, main, dict(policy, autoscaling_group='demo-web'))
+
+
 # -- key_pair -------------------------------------------------------------------------------------------------------
 
 covers('key_pair', [('key_material', 'public_key'), ('file_name', 'private_key_path')])

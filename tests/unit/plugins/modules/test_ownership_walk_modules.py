@@ -178,6 +178,17 @@ def case_autoscaling_group(ec2):
     return {'name': 'demo-web'}, lambda: asg.describe_auto_scaling_groups(AutoScalingGroupNames=['demo-web'])['AutoScalingGroups']
 
 
+def case_scaling_policy(ec2):
+    """A policy carries no tags: its group's Stack tag is what says whose it is."""
+    case_autoscaling_group(ec2)  # the group demo-web, of stack demo-2
+    asg = client('autoscaling')
+    asg.put_scaling_policy(AutoScalingGroupName='demo-web', PolicyName='demo-web-cpu', PolicyType='TargetTrackingScaling',
+                           TargetTrackingConfiguration={'TargetValue': 50.0, 'PredefinedMetricSpecification': {
+                               'PredefinedMetricType': 'ASGAverageCPUUtilization'}})
+    return {'autoscaling_group': 'demo-web', 'name': 'demo-web-cpu'}, \
+        lambda: asg.describe_policies(AutoScalingGroupName='demo-web')['ScalingPolicies']
+
+
 def case_rds_instance(ec2):
     _v, subnets = vpc_and_subnets(ec2)
     rds = client('rds')
