@@ -39,13 +39,17 @@ in-process moto) so that they behave as AWS documents:
   resolve in the emulator's Route 53, and is then issued by the emulator's CA.
 - Listener rules (emulator.listener_rules): TooManyRules, RuleNotFound and OperationNotPermitted on DeleteRule, no
   redirect from HTTPS to HTTP, and a target group no rule forwards to any more released by its load balancer.
+- EC2 Auto Scaling (emulator.autoscaling): instance refreshes (which moto lacks), each instance's own launch template
+  version, Pending and Terminating instances, instances spread over the group's zones and deregistered from its target
+  groups when terminated, CreateAutoScalingGroup's defaults and AlreadyExists, UpdateAutoScalingGroup's implicit desired
+  capacity.
 """
 
 import base64
 import functools
 import hashlib
 
-from emulator import acm, amis, elasticache, launch_templates, listener_rules, rds
+from emulator import acm, amis, autoscaling, elasticache, launch_templates, listener_rules, rds
 
 PATCHED = []
 
@@ -218,4 +222,5 @@ def patch_moto():
     elasticache.patch_elasticache()  # ElastiCache's answers (emulator/elasticache.py)
     acm.patch_acm()  # requested certificates validated by DNS and issued by the emulator's CA (emulator/acm.py)
     listener_rules.patch_rules()  # listener rules' refusals that depend on what exists (emulator/listener_rules.py)
+    autoscaling.patch_autoscaling()  # EC2 Auto Scaling as AWS behaves (emulator/autoscaling.py)
     PATCHED.append(True)

@@ -74,6 +74,12 @@ DURATIONS = {
     # (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency;
     # emulator.iam)
     ('iam', 'instance_profile', 'propagation'): 10,
+    # EC2 Auto Scaling: an instance refresh is Pending ("The request was created, but the instance refresh has not
+    # started", https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_InstanceRefresh.html) before it is InProgress;
+    # AWS documents no duration: 10 s is an estimate, long enough that a client meets the state. A group's instances are
+    # Pending as long as their EC2 instance ('ec2', 'instance', 'pending'), and Terminating as long as it shuts down
+    # (emulator.autoscaling).
+    ('autoscaling', 'instance_refresh', 'pending'): 10,
 }
 
 
@@ -133,4 +139,6 @@ def hooks():
     from emulator.route53 import Route53
     from emulator.acm import Acm
     from emulator.iam import Iam
-    return [ParamRules(), Lifecycle(), Consistency(), Route53(), Acm(), Iam()]
+    from emulator.autoscaling import AutoScaling
+    lifecycle = Lifecycle()
+    return [ParamRules(), lifecycle, AutoScaling(lifecycle), Consistency(), Route53(), Acm(), Iam()]
