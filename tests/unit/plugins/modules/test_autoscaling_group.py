@@ -5,8 +5,9 @@ when the version the group launches changes, waited for, and its failure named; 
 instances not ready; absent (sizes to 0, then delete; or ForceDelete) and absent again; another stack's group, template
 or subnet refused before any change; bad input refused before any call.
 
-moto has no instance refresh (StartInstanceRefresh answers NotImplementedError), and answers every instance of a group as
-launched from its template's default version: the ``refreshes`` fixture stands in for AWS there (below)."""
+The instance refresh and each instance's launched version are the emulator's (emulator.autoscaling, which patch_moto
+applies in-process); a refresh that fails is AWS's answer set by ``refresh_outcome`` (below), the emulator's refreshes
+having no health check to fail them."""
 import uuid
 from datetime import datetime, timezone
 
@@ -31,64 +32,25 @@ def instant(monkeypatch):
 
 
 @pytest.fixture
-def refreshes(monkeypatch):
-    """AWS's instance refresh where moto has none: StartInstanceRefresh (InstanceRefreshInProgress while one runs),
-    DescribeInstanceRefreshes (InProgress at the first read, then ``outcome``: Successful replaces each instance launched
-    from another version than the group's), and each instance's LaunchTemplate as the version it was launched from."""
-    from moto.autoscaling import models, responses
-    from moto.autoscaling.exceptions import AutoscalingClientError
-    from moto.core.responses import ActionResult
-    state = {'outcome': ('Successful', None), 'by_group': {}}
-    init = models.InstanceState.__init__
+def refresh_outcome(monkeypatch):
+    """A refresh that fails, as AWS answers one (the emulator's refreshes succeed: no health check of its fails them):
+    DescribeInstanceRefreshes answers the newest refresh with ``outcome`` (status, reason) once it is set."""
+    from moto.autoscaling import responses
+    outcome = {}
+    describe = responses.AutoScalingResponse.describe_instance_refreshes
 
-    def launched(self, instance, *args, **kwargs):
-        init(self, instance, *args, **kwargs)
-        group = self.auto_scaling_group
-        template = group.ec2_launch_template
-        self.seed_launched = {'LaunchTemplateId': template.id, 'LaunchTemplateName': template.name,
-                              'Version': str(template.get_version(group.launch_template_version).number)}
-
-    def current(group):
-        return str(group.ec2_launch_template.get_version(group.launch_template_version).number)
-
-    def start(self):
-        name = self._get_param('AutoScalingGroupName')
-        listed = state['by_group'].setdefault(name, [])
-        if any(r['Status'] in ('Pending', 'InProgress') for r in listed):
-            raise AutoscalingClientError('InstanceRefreshInProgress', 'An Instance Refresh is already in progress and blocks '
-                                         'the execution of this Instance Refresh.')
-        listed.insert(0, {'InstanceRefreshId': str(uuid.uuid4()), 'AutoScalingGroupName': name, 'Status': 'InProgress',
-                          'StartTime': datetime.now(timezone.utc), 'Preferences': self._get_param('Preferences'),
-                          'Strategy': self._get_param('Strategy')})
-        return ActionResult({'InstanceRefreshId': listed[0]['InstanceRefreshId']})
-
-    def describe(self):
-        name, ids = self._get_param('AutoScalingGroupName'), self._get_param('InstanceRefreshIds') or []
-        answer = []
-        for refresh in state['by_group'].get(name, []):
-            if ids and refresh['InstanceRefreshId'] not in ids:
-                continue
-            answer.append(dict(refresh))
-            if refresh['Status'] != 'InProgress':
-                continue
-            status, reason = state['outcome']
-            refresh.update(Status=status, **({'StatusReason': reason} if reason else {}))
-            if status == 'Successful':
-                group = self.autoscaling_backend.autoscaling_groups[name]
-                old = [s for s in group.instance_states if s.seed_launched['Version'] != current(group)]
-                self.autoscaling_backend.ec2_backend.terminate_instances([s.instance.id for s in old])
-                group.instance_states = [s for s in group.instance_states if s not in old]
-                group.set_desired_capacity(group.desired_capacity)
-        return ActionResult({'InstanceRefreshes': answer})
-    monkeypatch.setattr(models.InstanceState, '__init__', launched)
-    monkeypatch.setattr(models.InstanceState, 'launch_template', property(lambda self: self.seed_launched))
-    monkeypatch.setattr(responses.AutoScalingResponse, 'start_instance_refresh', start, raising=False)
-    monkeypatch.setattr(responses.AutoScalingResponse, 'describe_instance_refreshes', describe, raising=False)
-    return state
+    def failing(self):
+        answer = describe(self)
+        listed = answer.result['InstanceRefreshes']
+        if outcome and listed:
+            listed[0].update(Status=outcome['status'], StatusReason=outcome['reason'])
+        return answer
+    monkeypatch.setattr(responses.AutoScalingResponse, 'describe_instance_refreshes', failing)
+    return outcome
 
 
 @pytest.fixture
-def net(aws, refreshes):
+def net(aws):
     ami = sorted(aws.describe_images(Owners=[DEBIAN_OWNER])['Images'], key=lambda i: i['ImageId'])[0]['ImageId']
     vpc = aws.create_vpc(CidrBlock='10.20.0.0/16')['Vpc']['VpcId']
     subnets = [aws.create_subnet(VpcId=vpc, CidrBlock='10.20.%d.0/24' % i, AvailabilityZone=REGION + zone, TagSpecifications=[
@@ -169,7 +131,7 @@ def test_tags_purged_their_propagation_and_target_groups_detached(run_module, ca
     assert run_module(autoscaling_group.main, {'name': 'demo-web', 'stack': 'demo'})['changed'] is False and mutating(calls) == []
 
 
-def test_a_new_version_is_rolled_out_by_an_instance_refresh(run_module, calls, net, refreshes):
+def test_a_new_version_is_rolled_out_by_an_instance_refresh(run_module, calls, net):
     made = run_module(autoscaling_group.main, args(net, instance_refresh={'min_healthy_percentage': 50}))
     first = sorted(i['id'] for i in made['autoscaling_group']['instances'])
     boto3.client('ec2', region_name=REGION).create_launch_template_version(
@@ -180,8 +142,9 @@ def test_a_new_version_is_rolled_out_by_an_instance_refresh(run_module, calls, n
     out = run_module(autoscaling_group.main, args(net, instance_refresh={'min_healthy_percentage': 50}))
     assert out['changed'] and mutating(calls) == ['start_instance_refresh'], calls
     assert out['autoscaling_group']['instance_refresh']['status'] == 'Successful'
-    started = refreshes['by_group']['demo-web'][0]
-    assert started['Strategy'] == 'Rolling' and started['Preferences'] == {'MinHealthyPercentage': 50, 'SkipMatching': True}
+    started = net['asg'].describe_instance_refreshes(AutoScalingGroupName='demo-web')['InstanceRefreshes'][0]
+    assert started['Status'] == 'Successful' and started['InstanceRefreshId'] == out['autoscaling_group']['instance_refresh']['id']
+    assert started['Preferences']['MinHealthyPercentage'] == 50 and started['Preferences']['SkipMatching'] is True
     now = out['autoscaling_group']['instances']
     assert [i['launch_template_version'] for i in now] == ['2', '2'] and not set(first) & set(i['id'] for i in now)
     del calls[:]
@@ -195,12 +158,12 @@ def test_a_new_version_is_rolled_out_by_an_instance_refresh(run_module, calls, n
 
 
 @pytest.mark.parametrize('status', ['Failed', 'Cancelled'])
-def test_a_refresh_that_fails_stops_the_wait_naming_its_reason(run_module, calls, net, refreshes, status):
+def test_a_refresh_that_fails_stops_the_wait_naming_its_reason(run_module, calls, net, refresh_outcome, status):
     run_module(autoscaling_group.main, args(net))
     boto3.client('ec2', region_name=REGION).create_launch_template_version(
         LaunchTemplateId=net['template'], SourceVersion='1', LaunchTemplateData={'InstanceType': 't3.small'})
     reason = 'Instance i-0123456789abcdef0 failed its ELB health check while replacing instances'
-    refreshes['outcome'] = (status, reason)
+    refresh_outcome.update(status=status, reason=reason)
     del calls[:]
     out = run_module(autoscaling_group.main, args(net, instance_refresh={}))
     assert out['failed'] and out['changed'] and mutating(calls) == ['start_instance_refresh']
