@@ -2,8 +2,8 @@
 # make test (what .ci/run runs): every stage, in order, each saying how long it took; the first that fails stops it.
 # On a bare machine, Docker, the base images (debootstrap: mostly the Debian mirror's time, not this machine's) and the
 # execution environment's image (ansible-builder: mostly PyPI's time) are made in the background while the stages that
-# need no Docker run (lint, sanity, unit, then versions beside integration); Molecule and e2e wait for them. The
-# image is built in a folder of its own (the integration stage's packaging tests write build/ee); e2e's make ee finds it current (the
+# need no Docker run (lint, sanity, unit, versions, integration); Molecule and e2e wait for them. The image is built
+# in a folder of its own (the integration stage's packaging tests write build/ee); e2e's make ee finds it current (the
 # same inputs: scripts/ee.sh) and does not build it again. CI has 90 minutes for all of it; make test stays well inside.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,24 +22,9 @@ docker_log=.cache/test-docker-images.log
 ( make --no-print-directory docker images && SEED_EE_DIR=$PWD/build/ee-prebuilt make --no-print-directory ee ) > "$docker_log" 2>&1 &
 docker_pid=$!
 trap 'kill "$docker_pid" 2>/dev/null || true' EXIT
-for target in yamllint ansible-lint changelog-lint sanity unit; do
+for target in yamllint ansible-lint changelog-lint sanity unit versions integration; do
   stage "$target"
 done
-# versions beside integration: the integration tests wait on AWS's paced states in the emulator (with four workers,
-# about 1.7 of the 2 cores busy), and versions' venvs are made from PyPI; its output is printed once integration ends.
-versions_log=.cache/test-versions.log
-( t=$(date +%s); rc=0; make --no-print-directory versions || rc=$?
-  echo "make test: versions took $(( $(date +%s) - t )) s (beside integration)"; exit $rc ) > "$versions_log" 2>&1 &
-versions_pid=$!
-trap 'kill "$docker_pid" "$versions_pid" 2>/dev/null || true' EXIT
-integration_rc=0
-stage integration || integration_rc=$?
-versions_rc=0
-wait "$versions_pid" || versions_rc=$?
-trap 'kill "$docker_pid" 2>/dev/null || true' EXIT
-cat "$versions_log"
-[ "$integration_rc" = 0 ] || { echo "make test: integration failed (above)" >&2; exit 1; }
-[ "$versions_rc" = 0 ] || { echo "make test: versions failed (its output above)" >&2; exit 1; }
 t=$(date +%s)
 docker_rc=0
 wait "$docker_pid" || docker_rc=$?
