@@ -13,7 +13,6 @@
 #      sees only 200s all along;
 #  5d. stack_admin_cidr not the demo's address: SSH to the bastion times out and site.yml stops at its first SSH step,
 #      naming stack_admin_cidr; provision.yml with the demo's address puts the rule back;
-#   6. make demo again: reaches every host, changes nothing (and says how long it took);
 #   7. the IAM policy of docs/iam-policy.json allows every action the run sent (the emulator's log);
 #      then the emulator's load balancer stand-in in front of the web hosts (tests/dataplane);
 #  7c. the network obeys the stack's rules (emulator/network.py, tests/dataplane/test_network.py): each rule taken away
@@ -22,7 +21,9 @@
 #   8. the execution environment (make ee): `ansible-builder build` in a folder holding only the tarballs and the
 #      files the collection ships for it; the image's seed.laravel_aws is the tarball's; seed.laravel_aws.site (which
 #      imports .provision and .deploy) runs from it with ansible-navigator and the shipped ansible-navigator.yml against
-#      the same stack and changes nothing, seed.laravel_aws.teardown removes the stack; make demo-clean;
+#      the same stack and changes nothing (changed=0 on every host and no mutating request: a rerun, as make demo again
+#      is, reaching every host with the demo's stack_admin_cidr back), seed.laravel_aws.teardown removes the stack;
+#      make demo-clean;
 #   9. the managed data tier, made cold by the README's steps for a user on AWS (scripts/e2e_readme.sh up: a fresh venv,
 #      the tarball installed, the README's site command at ANSIBLE_VERBOSITY=3, with DB_TIER=rds CACHE_TIER=redis):
 #      migrations and seeds through the RDS endpoint, sessions in Redis (scripts/datatier_check.py), no secret printed
@@ -282,18 +283,14 @@ if out=$(timeout 60 "$DEMO/bin/ssh" -F "$DEMO/ssh_config" -o ControlMaster=no -o
   fail "ssh to the bastion worked with stack_admin_cidr 198.51.100.7/32"
 fi
 grep -qi 'timed out' <<<"$out" || fail "ssh to the bastion with another stack_admin_cidr did not time out: $out"
-# the demo's address again: provision.yml puts the bastion's rule back; step 6's site.yml (make demo again) then
-# reaches every host and changes nothing
+# the demo's address again: provision.yml puts the bastion's rule back; step 8's site.yml (from the execution
+# environment) then reaches every host and changes nothing
 ansible-playbook -i inventory/aws playbooks/provision.yml -e "@$DEMO/vars.yml" > "$DEMO/admin-cidr-back.log" 2>&1 \
   || { tail -30 "$DEMO/admin-cidr-back.log" >&2; fail "provision.yml with the demo's stack_admin_cidr again"; }
 rm -rf "$cp_dir"
 say "stack_admin_cidr not the demo's address: ssh to the bastion timed out ($out), site.yml stopped at its first SSH step" \
     "($(grep -c 'UNREACHABLE!' "$DEMO/admin-cidr.log") hosts unreachable); the demo's address put back"
 
-
-# 6. the rerun changes nothing (and reaches every host over SSH with the demo's stack_admin_cidr again)
-bash scripts/demo.sh
-say "make demo again: every host reached, nothing changed"
 
 # 7. every action of the whole run is in the IAM policy (the file's other tests, a stack run of their own among them,
 #    are the integration stage's)
@@ -328,11 +325,20 @@ in_image=$(bash scripts/ee.sh exec -- sha256sum /usr/share/ansible/collections/a
 out=$(bash scripts/ee.sh exec --env-file "$DEMO/env.sh" --mount "$DEMO" -- "$hop_cmd") \
   || fail "in the execution environment, ssh to the db host through the bastion: $out"
 hop_runs_guard "in the execution environment" "$out"
-# site.yml only: it imports provision.yml (the AWS side) and deploy.yml, so one run is all three from the image
+# site.yml only: it imports provision.yml (the AWS side) and deploy.yml, so one run is all three from the image. It is
+# the stack's rerun too (make demo again runs the same site.yml from this checkout): nothing changed on any host, and
+# not one mutating request to AWS.
+requests_before=$(curl -fsS "$AWS_ENDPOINT_URL/_seed/requests" | .venv/bin/python -c 'import json, sys; print(len(json.load(sys.stdin)))')
 bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- seed.laravel_aws.site -i inventory/aws -e "@$DEMO/vars.yml" \
   > "$DEMO/ee-site.log" 2>&1 || { tail -40 "$DEMO/ee-site.log" >&2; fail "seed.laravel_aws.site in the execution environment"; }
 grep -q '^PLAY RECAP' "$DEMO/ee-site.log" || fail "seed.laravel_aws.site in the execution environment printed no recap"
 if sed -n '/PLAY RECAP/,$p' "$DEMO/ee-site.log" | grep -E 'changed=[1-9]' >/dev/null; then fail "seed.laravel_aws.site in the execution environment changed something"; fi
+mutated=$(curl -fsS "$AWS_ENDPOINT_URL/_seed/requests" | .venv/bin/python -c '
+import json, sys
+sys.path.insert(0, ".")
+from emulator.server import is_mutating
+print(" ".join(sorted(set(r["action"] for r in json.load(sys.stdin)[int(sys.argv[1]):] if is_mutating(r["action"])))))' "$requests_before")
+[ -z "$mutated" ] || fail "seed.laravel_aws.site in the execution environment, a rerun, sent mutating requests: $mutated"
 bash scripts/ee.sh run --env-file "$DEMO/env.sh" --mount "$DEMO" -- seed.laravel_aws.teardown -i inventory/aws -e "@$DEMO/vars.yml" -e confirm=yes \
   > "$DEMO/ee-teardown.log" 2>&1 || { tail -40 "$DEMO/ee-teardown.log" >&2; fail "seed.laravel_aws.teardown in the execution environment"; }
 left=$(.venv/bin/python scripts/stack_left.py --endpoint-url "$AWS_ENDPOINT_URL" --region "$AWS_REGION" demo 2>&1) || fail "after seed.laravel_aws.teardown in the execution environment: $left"
@@ -354,7 +360,7 @@ say "the README's steps (a fresh venv, the tarball, its site command) built the 
     --cache-tier redis --state "$DEMO/dataplane/load_balancers.json" $(bash -c '. scripts/demo.sh && alb_check_args') ) \
   || fail "the managed data tier after the README's site run"
 # (no rerun of site.yml here: the AWS side of this stack reruns with changed=0 and no mutating request in the
-# integration stage's fault matrix, the web hosts' roles in step 6, and the deploy with the managed data tier below,
+# integration stage's fault matrix, the web hosts' roles in step 8, and the deploy with the managed data tier below,
 # after the rotation, must change nothing)
 # The secrets rotated as a user would (new values in the environment): deploy.yml finds each by the login it no longer
 # opens and sets it (RDS's master password, the app's role, the Redis auth token by rotation), the app still serves
