@@ -90,9 +90,9 @@ molecule:
 
 # The demo, end to end, on the path a user runs on AWS (scripts/e2e.sh): demo-clean, make demo at
 # -vvv (no secret printed or readable), SSH only and the db host through the bastion, demo-env and
-# ansible -m ping, the daily loop (commit, deploy.yml, rollback.yml), make demo again (changes
-# nothing), the execution environment, then the managed data tier built cold by the README's steps
-# from a fresh venv and the tarball (scripts/e2e_readme.sh up ... down), demo-clean.
+# ansible -m ping, the daily loop (commit, deploy.yml, rollback.yml), the execution environment
+# (site.yml from the image reruns the stack and changes nothing), then the managed data tier built
+# cold by the README's steps from a fresh venv and the tarball (scripts/e2e_readme.sh up ... down).
 e2e:
 	@echo "== end to end: the demo on inventory/aws over SSH, the daily loop, the rerun"
 	@bash scripts/e2e.sh
