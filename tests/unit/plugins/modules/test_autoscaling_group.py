@@ -8,9 +8,6 @@ or subnet refused before any change; bad input refused before any call.
 The instance refresh and each instance's launched version are the emulator's (emulator.autoscaling, which patch_moto
 applies in-process); a refresh that fails is AWS's answer set by ``refresh_outcome`` (below), the emulator's refreshes
 having no health check to fail them."""
-import uuid
-from datetime import datetime, timezone
-
 import boto3
 import pytest
 
