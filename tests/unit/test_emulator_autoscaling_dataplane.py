@@ -103,6 +103,7 @@ def emu(served, monkeypatch):
     served.gate.set()
     clock = Clock()
     served.recorder.faults.profile.clock = clock
+    served.lbs.clock = clock  # HAProxy's intervals and the deregistration delay, on the same clock
 
     def client(service):
         return boto3.client(service, region_name=REGION, endpoint_url=served.url, aws_access_key_id='testing',
@@ -401,6 +402,20 @@ def test_an_unhealthy_target_after_the_grace_period_is_replaced(emu):
     assert lifecycle(emu)[new] == 'InService'
     assert sorted(servers(emu)) == sorted([victim, ids[1], new])  # the victim drains, the new one is initial
     assert health(emu, tg)[new] == 'initial'
+
+
+def test_an_instance_whose_app_never_comes_up_is_replaced(emu):
+    """A target that fails its checks from its registration on is unhealthy after UnhealthyThresholdCount intervals (2 of
+    5 s here, emulator.loadbalancer), and the group replaces its instance once the grace period is over."""
+    load_balanced(emu)
+    in_service(emu)
+    ids = sorted(lifecycle(emu))
+    checks(emu, down=[ids[0]])
+    assert emu.lbs.targets[list(emu.lbs.targets)[0]][ids[0]]['state'] == 'initial'
+    emu.clock.advance(5 * 2)
+    checks(emu, down=[ids[0]])
+    assert instances(emu)[ids[0]] == ('Terminating', 'Unhealthy') and ids[0] in removed(emu)
+    assert len(instances(emu)) == 3
 
 
 def test_an_unhealthy_target_of_a_group_with_ec2_checks_is_left_alone(emu):
