@@ -46,6 +46,21 @@ What changes in moto's models (both profiles):
 - UpdateAutoScalingGroup without DesiredCapacity: "If you specify a new value for MinSize ... larger than the current size
   of the group, this sets the group's DesiredCapacity to the new MinSize value", likewise a MaxSize below it
   (API_UpdateAutoScalingGroup.html); moto compared with its count of instances, not with the group's desired capacity.
+- A group launches from its own launch template version: its key pair, security groups and tags (moto passed the template
+  to RunInstances without the version, which then took the default version's).
+- Health checks (check_health, at every request and tick): an InService instance whose EC2 instance is stopping or stopped,
+  or (HealthCheckType ELB) that a load balancer reports unhealthy in one of the group's target groups once the grace
+  period since it came into service is over, or that SetInstanceHealth marked Unhealthy, is HealthStatus Unhealthy,
+  terminated and replaced (userguide/ec2-auto-scaling-health-checks.html, health-checks-overview.html,
+  health-check-grace-period.html, replace-unhealthy-instance.html); an instance terminated through EC2's API is
+  Unhealthy and replaced too. Suspended HealthCheck or ReplaceUnhealthy processes are honoured.
+
+A data plane attaches to this module (attach(), the Plane seam: emulator.asg_dataplane's GroupInstances in the emulator's
+server): it is told of each instance a group launches (inside the change, so its container's boot holds the instance
+Pending), terminates, and of each change to the group's target registrations, and answers the load balancer's view of a
+target for the ELB health check. tick() moves every group of a region to where the clock says with no request (its
+poller), so refreshes and replacements go on when nobody polls. A request's change to the groups is made under LOCK (moto's
+Auto Scaling responses and EC2's notice of terminated instances), which the tick takes too.
 
 In the aws profile (the AutoScaling hook; the moto profile and an in-process moto keep everything instant):
 
@@ -73,7 +88,10 @@ In the aws profile (the AutoScaling hook; the moto profile and an in-process mot
 
 Not modelled: a refresh's checkpoints (accepted and answered, never paused at), DesiredConfiguration and the
 ReplaceRootVolume strategy (refused, ValidationError, naming the emulator), rollbacks, failures (a refresh here never
-fails), warm pools and lifecycle hooks; the instances a group launches have no container of the data plane.
+fails), warm pools and lifecycle hooks; scaling activities (DescribeScalingActivities answers none, as moto's; the cause
+of a health check's replacement is kept on the instance, seed_cause); SetInstanceHealth's ShouldRespectGracePeriod (an
+Unhealthy mark is acted on at once); the deregistration delay before a terminated instance's EC2 termination (AWS waits
+for its targets to drain first; here the instance shuts down while they drain).
 """
 
 import copy
