@@ -630,6 +630,8 @@ class LoadBalancers(Hook):
                             # check failed, for that many intervals since its registration
                             t.update(unhealthy(s))
                         elif t['state'] == 'unhealthy' and s['status'].startswith('UP'):
+                            # weight 1 again: a target unhealthy since its registration never had it
+                            self._command(entry, 'set server %s/%s weight 1' % (backend, safe(tid)))
                             t.update(state='healthy', reason=None, description=None)
             for region in changed_regions:
                 self.sync(region)

@@ -739,6 +739,11 @@ def test_a_target_that_never_passes_is_unhealthy_after_the_unhealthy_threshold(a
     lbs.step()
     assert (lbs.targets[tg][iid]['state'], lbs.targets[tg][iid]['reason']) == ('unhealthy', 'Target.FailedHealthChecks')
     assert commands == []  # no weight: it never served
+    # the app comes up: healthy, and now it gets requests
+    monkeypatch.setattr(type(lbs), '_servers', lambda self, entry: {('tg_shop-web', iid): {
+        'status': 'UP', 'check': 'L7OK', 'code': '200', 'rise': 3, 'health': 3}})
+    lbs.step()
+    assert lbs.targets[tg][iid]['state'] == 'healthy' and commands == ['set server tg_shop-web/%s weight 1' % iid]
 
 
 def lbs_ns():
