@@ -608,3 +608,15 @@ def test_a_group_launches_from_its_own_versions_key_and_groups(emu):
     raw = emu.ec2.describe_instances(InstanceIds=[iid])['Reservations'][0]['Instances'][0]
     assert raw['KeyName'] == 'k2' and [g['GroupId'] for g in raw['SecurityGroups']] == [other]
     assert {'Key': 'aws:ec2launchtemplate:version', 'Value': '2'} in raw['Tags']
+
+
+def test_an_instance_set_unhealthy_is_replaced(emu):
+    """SetInstanceHealth Unhealthy (a custom health check): "mark that particular instance as Unhealthy, which causes Amazon
+    EC2 Auto Scaling to immediately replace it" (https://docs.aws.amazon.com/autoscaling/ec2/userguide/
+    set-up-a-custom-health-check.html); moto only stored the mark."""
+    make_group(emu)
+    in_service(emu)
+    victim, kept = sorted(states(emu))
+    emu.asg.set_instance_health(InstanceId=victim, HealthStatus='Unhealthy', ShouldRespectGracePeriod=False)
+    raw = dict((i['InstanceId'], (i['LifecycleState'], i['HealthStatus'])) for i in group_of(emu)['Instances'])
+    assert raw[victim] == ('Terminating', 'Unhealthy') and raw[kept] == ('InService', 'Healthy') and len(raw) == 3
