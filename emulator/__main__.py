@@ -2,7 +2,8 @@
 
   API        moto's server app on a loopback address, behind emulator.server (request log, faults,
              local clients only) and emulator.fidelity (AWS's answers where moto's differ)
-  data plane with --dataplane-dir: instances run as systemd containers (emulator.dataplane), load
+  data plane with --dataplane-dir: instances run as systemd containers (emulator.dataplane; those Auto
+             Scaling groups launch too, emulator.asg_dataplane), load
              balancers as HAProxy (emulator.loadbalancer), RDS and Redis as PostgreSQL and Redis
              (emulator.datatier), each VPC's resolver answers from Route 53 (emulator.dns), the
              security groups, routes, internet and NAT gateways filter their packets (emulator.network:
@@ -101,6 +102,9 @@ def main(argv=None):
                 sys.exit('emulator: the security groups and routes cannot be enforced (%s); give --no-network-rules to run '
                          'without them' % exc)
             hooks.append(network)
+        from emulator.asg_dataplane import GroupInstances
+        group_instances = GroupInstances(dataplane, load_balancers, network, log=log)  # the groups' instances, as RunInstances'
+        hooks.append(group_instances)
     faults = {'throttle': args.throttle, 'lose': [a for a in args.lose.split(',') if a], 'strict': args.strict,
               'pending': args.pending, 'seed': args.seed, 'profile': args.profile, 'pace': args.pace, 'lag': args.lag}
     try:
@@ -139,6 +143,7 @@ def main(argv=None):
             proxy.shutdown()
         if dataplane is not None:
             sys.stderr.write('emulator: removing the data plane\'s containers\n')
+            group_instances.stop()  # no group launches a container any more
             datatier.clean()
             dataplane.clean()
             if network is not None:

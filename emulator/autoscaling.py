@@ -46,6 +46,21 @@ What changes in moto's models (both profiles):
 - UpdateAutoScalingGroup without DesiredCapacity: "If you specify a new value for MinSize ... larger than the current size
   of the group, this sets the group's DesiredCapacity to the new MinSize value", likewise a MaxSize below it
   (API_UpdateAutoScalingGroup.html); moto compared with its count of instances, not with the group's desired capacity.
+- A group launches from its own launch template version: its key pair, security groups and tags (moto passed the template
+  to RunInstances without the version, which then took the default version's).
+- Health checks (check_health, at every request and tick): an InService instance whose EC2 instance is stopping or stopped,
+  or (HealthCheckType ELB) that a load balancer reports unhealthy in one of the group's target groups once the grace
+  period since it came into service is over, or that SetInstanceHealth marked Unhealthy, is HealthStatus Unhealthy,
+  terminated and replaced (userguide/ec2-auto-scaling-health-checks.html, health-checks-overview.html,
+  health-check-grace-period.html, replace-unhealthy-instance.html); an instance terminated through EC2's API is
+  Unhealthy and replaced too. Suspended HealthCheck or ReplaceUnhealthy processes are honoured.
+
+A data plane attaches to this module (attach(), the Plane seam: emulator.asg_dataplane's GroupInstances in the emulator's
+server): it is told of each instance a group launches (inside the change, so its container's boot holds the instance
+Pending), terminates, and of each change to the group's target registrations, and answers the load balancer's view of a
+target for the ELB health check. tick() moves every group of a region to where the clock says with no request (its
+poller), so refreshes and replacements go on when nobody polls. A request's change to the groups is made under LOCK (moto's
+Auto Scaling responses and EC2's notice of terminated instances), which the tick takes too.
 
 In the aws profile (the AutoScaling hook; the moto profile and an in-process moto keep everything instant):
 
@@ -73,7 +88,10 @@ In the aws profile (the AutoScaling hook; the moto profile and an in-process mot
 
 Not modelled: a refresh's checkpoints (accepted and answered, never paused at), DesiredConfiguration and the
 ReplaceRootVolume strategy (refused, ValidationError, naming the emulator), rollbacks, failures (a refresh here never
-fails), warm pools and lifecycle hooks; the instances a group launches have no container of the data plane.
+fails), warm pools and lifecycle hooks; scaling activities (DescribeScalingActivities answers none, as moto's; the cause
+of a health check's replacement is kept on the instance, seed_cause); SetInstanceHealth's ShouldRespectGracePeriod (an
+Unhealthy mark is acted on at once); the deregistration delay before a terminated instance's EC2 termination (AWS waits
+for its targets to drain first; here the instance shuts down while they drain).
 """
 
 import copy
@@ -87,6 +105,7 @@ import uuid
 from emulator.server import Hook
 
 LOCK = threading.RLock()
+_LAUNCHING = threading.local()  # the launch template version a group launches from, while it launches
 RUNNING = ('Pending', 'InProgress', 'Baking', 'Cancelling')  # a second StartInstanceRefresh is refused while one is
 IN_SERVICE = ('Pending', 'InService')  # what counts toward the desired capacity
 DEFAULT_MIN_HEALTHY = 90
@@ -125,6 +144,9 @@ class Instant:
         refreshes_of(backend).pop(group.name, None)
 
     def settle(self, region):
+        pass
+
+    def catch_up(self, region):
         pass
 
 
@@ -170,6 +192,57 @@ def launched_from(state):
     return launched.get('LaunchTemplateId'), launched.get('Version')
 
 
+# -- the seam to a data plane ------------------------------------------------------------------------------------------
+class Plane:
+    """What a data plane does with the instances the groups launch and terminate (emulator.asg_dataplane's GroupInstances
+    is the emulator's; attach() one, detach() it when it stops). Each call is made inside the change to moto's models,
+    holding LOCK: ``launched`` before anything can see the instance running (its boot keeps it pending, and so the group's
+    instance Pending, as a RunInstances launch), the others to be acted on once the change is over (outside LOCK)."""
+
+    def launched(self, region, instances):
+        """EC2 instances (moto's models) a group launched: start what serves them."""
+
+    def terminated(self, region, instance_ids):
+        """Instances a group terminated (or that left it terminated): remove what served them."""
+
+    def targets_changed(self, region):
+        """A group registered instances with its target groups, or deregistered them."""
+
+    def target_health(self, region, target_group_arn, instance_id):  # pylint: disable=unused-argument
+        """The target's state as the load balancer's health checks see it ('initial', 'healthy', 'unhealthy', ...), or
+        None when this plane does not serve the target group (then moto's, which never says unhealthy)."""
+        return None
+
+
+PLANES = []
+
+
+def attach(plane):
+    with LOCK:
+        if plane not in PLANES:
+            PLANES.append(plane)
+
+
+def detach(plane):
+    with LOCK:
+        if plane in PLANES:
+            PLANES.remove(plane)
+
+
+def tell(what, *args):
+    for plane in list(PLANES):
+        getattr(plane, what)(*args)
+
+
+def target_health(region, target_group_arn, instance_id):
+    """The first answer of the attached planes (None: no plane serves the target group)."""
+    for plane in list(PLANES):
+        state = plane.target_health(region, target_group_arn, instance_id)
+        if state is not None:
+            return state
+    return None
+
+
 # -- the models ---------------------------------------------------------------------------------------------------
 def _leave(group, states):
     """States the group no longer holds whose EC2 instance is terminated: out of the target groups, then (aws profile)
@@ -180,6 +253,9 @@ def _leave(group, states):
         if target_group is not None:
             target_group.deregister([{'Id': s.instance.id} for s in states])
     pacer_of(backend).leaving(group, states)
+    tell('terminated', backend.region_name, [s.instance.id for s in states])
+    if group.target_group_arns:
+        tell('targets_changed', backend.region_name)
 
 
 def _spread(group):
@@ -260,10 +336,13 @@ def patch_autoscaling():
             if subnet_id:
                 self.vpc_zone_identifier, self.availability_zones = subnet_id, [zone]
             before = len(self.instance_states)
+            version = wanted_version(self)
+            _LAUNCHING.version = version[1] if version is not None else None
             try:
                 replace(self, 1, dict(propagated_tags))
             finally:
                 self.vpc_zone_identifier, self.availability_zones = saved
+                _LAUNCHING.version = None
             made.extend(self.instance_states[before:])
         version = wanted_version(self)
         for state in made:
@@ -271,6 +350,7 @@ def patch_autoscaling():
                 state.seed_launched_from = {'LaunchTemplateId': version[0], 'LaunchTemplateName': self.ec2_launch_template.name,
                                             'Version': version[1]}
         pacer_of(self.autoscaling_backend).launched(self, made, at)
+        tell('launched', self.autoscaling_backend.region_name, [state.instance for state in made])
         return made
     group_class.replace_autoscaling_group_instances = replace_as_aws
 
@@ -342,6 +422,7 @@ def patch_autoscaling():
             if missing:
                 target_group.register([{'Id': i, 'Port': target_group.port} for i in missing])
                 done.update((arn, i) for i in missing)
+                tell('targets_changed', self.region_name)
         group.__dict__['seed_registered'] = done
     backend_class.update_attached_target_groups = update_attached_target_groups
 
@@ -353,7 +434,53 @@ def patch_autoscaling():
         group = self.autoscaling_groups[group_name]
         group.__dict__['seed_registered'] = set(
             (arn, iid) for arn, iid in group.__dict__.get('seed_registered', ()) if arn not in target_group_arns)
+        tell('targets_changed', self.region_name)
     backend_class.detach_load_balancer_target_groups = detach_as_aws
+
+    # one change at a time: a request's change to the groups (and an EC2 termination's, which moto hands to the groups)
+    # and the data plane's tick (emulator.asg_dataplane), which moves them in time, never interleave
+    call_action = responses.AutoScalingResponse.call_action
+
+    @functools.wraps(call_action)
+    def call_action_in_turn(self):
+        with LOCK:
+            return call_action(self)
+    responses.AutoScalingResponse.call_action = call_action_in_turn
+
+    def notify_terminate_instances(self, instance_ids):
+        """TerminateInstances of a group's instance (EC2's API, outside the group): an InService or Pending one is
+        unhealthy ("If the instance is in any Amazon EC2 state other than running", terminated among them,
+        userguide/health-checks-overview.html), leaves the group as the group's own terminations do (_leave) and is
+        replaced ("When an instance terminates unexpectedly ... Amazon EC2 Auto Scaling automatically launches a
+        replacement instance to maintain the desired capacity", userguide/ec2-auto-scaling-health-checks.html). moto
+        counted the group's active instances after EC2 had terminated them, so in this emulator (where a terminated
+        instance is no longer active) it never replaced one."""
+        with LOCK:
+            for name, group in list(self.autoscaling_groups.items()):
+                gone = [s for s in group.instance_states if s.instance.id in instance_ids]
+                if not gone:
+                    continue
+                lost = [s for s in gone if s.__dict__.get('seed_lifecycle', 'InService') == 'InService']
+                for state in lost:
+                    state.health_status, state.seed_cause = 'Unhealthy', CAUSES['EC2']
+                group.instance_states = [s for s in group.instance_states if s.instance.id not in instance_ids]
+                if lost and getattr(group, 'status', None) != PENDING_DELETE:
+                    group.replace_autoscaling_group_instances(len(lost), group.get_propagated_tags())
+                    self.update_attached_elbs(name)
+    backend_class.notify_terminate_instances = notify_terminate_instances
+
+    # a group launches from its own launch template version (moto passed the template without its version to
+    # RunInstances, which then took the key pair, security groups and tags of the template's default version)
+    from moto.ec2.models.instances import InstanceBackend
+    template_of = InstanceBackend._get_template_from_args  # pylint: disable=protected-access
+
+    @functools.wraps(template_of)
+    def template_of_group(self, launch_template_arg):
+        version = getattr(_LAUNCHING, 'version', None)
+        if version is not None and 'Version' not in launch_template_arg:
+            launch_template_arg = dict(launch_template_arg, Version=version)
+        return template_of(self, launch_template_arg)
+    InstanceBackend._get_template_from_args = template_of_group  # pylint: disable=protected-access
 
     terminate_instance = backend_class.terminate_instance
 
@@ -475,6 +602,8 @@ def _end(refresh, status, at):
 
 def _terminate(group, states, at):
     """Terminate ``states`` of ``group`` at ``at``: their EC2 instances, then out of the group (_leave)."""
+    held = set(id(s) for s in group.instance_states)
+    states = [s for s in states if id(s) in held]  # not one the group already let go (a health check's replacement)
     if not states:
         return
     group.autoscaling_backend.ec2_backend.terminate_instances([s.instance.id for s in states])
@@ -574,6 +703,80 @@ def step(backend, group, refresh, pacer):
         seed['t'], seed['batch'] = at, None
 
 
+# -- health checks ------------------------------------------------------------------------------------------------
+UNHEALTHY_EC2 = ('stopping', 'stopped')  # shutting-down and terminated: moto's notify_terminate_instances replaces those
+CAUSES = {'EC2': 'an instance was taken out of service in response to an EC2 health check indicating it has been terminated '
+                 'or stopped.',
+          'ELB': 'an instance was taken out of service in response to an ELB system health check failure.'}
+
+
+def in_service_since(state, pacer):
+    """When the instance entered InService: its EC2 instance's pending time after its launch, or later when its boot (a
+    data plane's container) kept it pending longer (emulator.lifecycle keeps when each state began)."""
+    at = getattr(state, 'seed_launched_at', 0.0) + pacer.seconds('ec2', 'instance', 'pending')
+    began = getattr(state.instance, 'seed_state_since', None)
+    if state.instance.state == 'running' and began is not None:
+        at = max(at, began)
+    return at
+
+
+def unhealthy(group, state, pacer):
+    """Why the group's health checks find an InService instance unhealthy ('EC2' or 'ELB'), or None.
+
+    EC2 (the default health check, always on): "If the instance is in any Amazon EC2 state other than running ...
+    Amazon EC2 Auto Scaling considers the instance to be unhealthy and replaces it", stopping and stopped among them
+    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-checks-overview.html, Amazon EC2 health checks); it
+    starts at once ("performs health checks on the instance by using the built-in Amazon EC2 status checks, and after a
+    grace period, any optional health checks that you enabled for the group",
+    https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html).
+    ELB (HealthCheckType ELB): the load balancer reports the instance unhealthy in one of the group's target groups ("If
+    any one of them reports an instance as unhealthy", health-checks-overview.html, Elastic Load Balancing health checks),
+    once the grace period since it came into service is over ("The grace period prevents Amazon EC2 Auto Scaling from
+    marking your newly launched instances Unhealthy ... after they enter the InService state",
+    https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html). The load balancer's view is
+    the data plane's (its HAProxy's checks, emulator.loadbalancer); without one, moto's, which never says unhealthy."""
+    if state.instance.state in UNHEALTHY_EC2:
+        return 'EC2'
+    if str(group.health_check_type or 'EC2').upper() != 'ELB' or not group.target_group_arns:
+        return None
+    if not pacer.due(in_service_since(state, pacer) + pacer.scaled(group.health_check_grace_period or 0)):
+        return None
+    region = group.autoscaling_backend.region_name
+    for arn in list(group.target_group_arns):
+        if target_health(region, arn, state.instance.id) == 'unhealthy':
+            return 'ELB'
+    return None
+
+
+def check_health(backend, group, pacer):
+    """The group's health checks, and the replacement of what they find unhealthy: "When Amazon EC2 Auto Scaling determines
+    that an InService instance is unhealthy, it replaces it with a new instance to maintain the desired capacity of the
+    group" (ec2-auto-scaling-health-checks.html); "By default, Amazon EC2 Auto Scaling creates a new scaling activity for
+    terminating the unhealthy instance and then terminates it. While the instance is terminating, another scaling activity
+    launches a new instance" (https://docs.aws.amazon.com/autoscaling/ec2/userguide/replace-unhealthy-instance.html). The
+    instance is marked HealthStatus Unhealthy and stays so while it is Terminating. An instance marked Unhealthy by
+    SetInstanceHealth is replaced the same way ("which causes Amazon EC2 Auto Scaling to immediately replace it",
+    userguide/set-up-a-custom-health-check.html). The HealthCheck process suspended: no instance is marked; ReplaceUnhealthy
+    suspended: marked, not replaced (userguide/understand-how-suspending-processes-affects-your-group.html). AWS checks
+    periodically at no documented interval; here at every request and tick, so no later than AWS."""
+    suspended = set(p.get('ProcessName') for p in (getattr(group, 'suspended_processes', None) or []))
+    found = []
+    for state in list(group.instance_states):
+        if state.lifecycle_state != 'InService' or state.__dict__.get('seed_leaving'):
+            continue
+        why = None if 'HealthCheck' in suspended else unhealthy(group, state, pacer)
+        if why:
+            state.health_status = 'Unhealthy'
+            state.seed_cause = CAUSES[why]
+        if state.health_status == 'Unhealthy':
+            found.append(state)
+    if not found or 'ReplaceUnhealthy' in suspended:
+        return
+    at = pacer.now()
+    _terminate(group, found, at)
+    group.replace_autoscaling_group_instances(len(found), group.get_propagated_tags(), at=at)
+
+
 def advance(backend):
     """Every group, refresh and leaving instance of ``backend`` to where the clock says."""
     if backend is None:
@@ -594,8 +797,24 @@ def advance(backend):
                     if backend.autoscaling_groups.get(name) is group:
                         del backend.autoscaling_groups[name]
                     refreshes_of(backend).pop(name, None)
-            elif group.target_group_arns:
+                continue
+            check_health(backend, group, pacer)
+            if group.target_group_arns:
                 backend.update_attached_target_groups(name)
+
+
+def tick(region):
+    """Where the clock says now, without a request (a data plane's poller, emulator.asg_dataplane): the EC2 instances'
+    walks (aws profile), then every group, refresh and health check of the region. A refresh or a replacement nobody asks
+    about goes on as AWS's would, and its instances' containers start when AWS's instances would launch."""
+    backend = autoscaling_backend(region)
+    if backend is None or not backend.autoscaling_groups:
+        return
+    with LOCK:
+        hook = getattr(backend, 'seed_hook', None)
+        backend.seed_pacer = Paced(hook) if hook is not None and hook.active else None
+        pacer_of(backend).catch_up(region)
+        advance(backend)
 
 
 # -- the aws profile ----------------------------------------------------------------------------------------------
@@ -661,6 +880,11 @@ class Paced(Instant):
             self.walked = False
             self.hook.lifecycle.advance(region)
 
+    def catch_up(self, region):
+        """The EC2 walks to now, as a request's emulator.lifecycle hook does first."""
+        if self.hook.lifecycle is not None:
+            self.hook.lifecycle.advance(region)
+
 
 def autoscaling_backend(region, create=False):
     try:
@@ -703,6 +927,7 @@ class AutoScaling(Hook):
         if backend is None:
             return None
         backend.seed_pacer = Paced(self) if self.active else None
+        backend.seed_hook = self  # tick() paces as the last request did
         advance(backend)
         if not self.active:
             return None

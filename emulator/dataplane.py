@@ -20,6 +20,9 @@ RunInstances  -> one container per instance, from the local image its AMI maps t
                  is what its security groups and its subnet's routes allow (emulator.network).
 Stop/Start    -> docker stop / docker start (`pending` again until booted).
 Terminate     -> the container is removed.
+An Auto Scaling group's instances, launched and terminated inside moto with no RunInstances or TerminateInstances
+request, get and lose theirs the same way: emulator.asg_dataplane calls launch() and remove() when emulator.autoscaling
+tells it what a group did.
 
 The data plane writes, in its state folder, for the ssh side of the demo:
   ssh_config      one Host block per public address: HostName 127.0.0.1, its port, HostKeyAlias

@@ -250,6 +250,7 @@ class Lifecycle(Hook):
                     walk['waited'] = False
                     walk['index'] += 1
                     self._apply(wregion, kind, rid, model, walk['steps'][walk['index']][0])
+                    model.seed_state_since = walk['since']  # when the state began (emulator.autoscaling's grace period)
                 if walk['steps'][walk['index']][1] is None:
                     model.seed_timed = False
                     del self.walks[key]

@@ -19,10 +19,15 @@ RegisterTargets -> the instance becomes a server of the target group's backend, 
                  and unhealthy thresholds). It gets no request (weight 0; HAProxy still checks it) until
                  HAProxy has seen it pass `healthy_threshold` checks in a row: `initial`, then `healthy`,
                  as on AWS. HAProxy takes a healthy target that fails `unhealthy_threshold` checks out
-                 of traffic itself: `unhealthy`, with the reason AWS gives.
+                 of traffic itself: `unhealthy`, with the reason AWS gives; a target that never
+                 passes is `unhealthy` too once its checks have failed for `unhealthy_threshold`
+                 intervals since its registration, as AWS's would.
 DeregisterTargets -> no new request goes to the target (weight 0; requests in flight finish): `draining`
                  for the target group's deregistration delay, then it is removed from HAProxy.
 DescribeTargetHealth -> answered from that state: HAProxy's own checks, not moto's guess.
+The registrations an Auto Scaling group makes inside moto (its instances once running, deregistered when
+it terminates them) are served the same way: emulator.asg_dataplane syncs after them, and the group's ELB
+health check reads this state (emulator.autoscaling).
 
 The config is rewritten and HAProxy reloaded (master-worker, SIGUSR2: connections in flight finish on
 the old worker) whenever the API changes what it serves. A new worker starts every server up; the
@@ -89,6 +94,12 @@ def status_regex(matcher):
         low, dummy, high = part.strip().partition('-')
         codes.extend(str(c) for c in range(int(low), int(high or low) + 1))
     return '^(%s)$' % '|'.join(codes)
+
+
+def unhealthy(server):
+    """A target's state, reason and description (AWS's) from HAProxy's view of a server whose checks fail."""
+    reason, text = REASONS.get(server['check'][:6].rstrip(), ('Target.FailedHealthChecks', 'Health checks failed'))
+    return {'state': 'unhealthy', 'reason': reason, 'description': text % server['code'] if '%s' in text else text}
 
 
 def safe(name):
@@ -330,7 +341,8 @@ class LoadBalancers(Hook):
                     entry = have.get(tid)
                     if entry is None or entry['state'] == 'draining' or (entry['ip'], entry['port']) != (ip, port):
                         have[tid] = {'state': 'initial', 'reason': 'Elb.RegistrationInProgress',
-                                     'description': 'Target registration is in progress', 'ip': ip, 'port': port, 'until': None}
+                                     'description': 'Target registration is in progress', 'ip': ip, 'port': port, 'until': None,
+                                     'since': now}
                 for tid, entry in list(have.items()):
                     if tid not in tg.targets and entry['state'] != 'draining':
                         delay = self.groups[arn]['delay']
@@ -601,13 +613,25 @@ class LoadBalancers(Hook):
                         if s is None:
                             continue
                         passing = s['status'].startswith('UP') and s['check'].startswith(('L7OK', 'L6OK', 'L4OK'))
+                        failing = s['status'].startswith('DOWN') and bool(s['check']) and not s['check'].startswith(
+                            ('L7OK', 'L6OK', 'L4OK', 'INI', 'UNK'))
                         if t['state'] == 'initial' and passing:
                             self._command(entry, 'set server %s/%s weight 1' % (backend, safe(tid)))
                             t.update(state='healthy', reason=None, description=None)
                         elif t['state'] == 'healthy' and s['status'].startswith('DOWN'):
-                            reason, text = REASONS.get(s['check'][:6].rstrip(), ('Target.FailedHealthChecks', 'Health checks failed'))
-                            t.update(state='unhealthy', reason=reason, description=text % s['code'] if '%s' in text else text)
+                            t.update(unhealthy(s))
+                        elif (t['state'] == 'initial' and failing
+                              and now >= (t.get('since') if t.get('since') is not None else now) + g['interval'] * g['fall']):
+                            # a target that never passes: AWS takes it out of service after UnhealthyThresholdCount
+                            # consecutive failures ("If the health checks exceed UnhealthyThresholdCount consecutive
+                            # failures, the load balancer takes the target out of service",
+                            # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html),
+                            # from initial as from healthy; HAProxy keeps a server that never came up DOWN, whose last
+                            # check failed, for that many intervals since its registration
+                            t.update(unhealthy(s))
                         elif t['state'] == 'unhealthy' and s['status'].startswith('UP'):
+                            # weight 1 again: a target unhealthy since its registration never had it
+                            self._command(entry, 'set server %s/%s weight 1' % (backend, safe(tid)))
                             t.update(state='healthy', reason=None, description=None)
             for region in changed_regions:
                 self.sync(region)

@@ -713,6 +713,39 @@ def test_target_health_is_the_stand_ins_not_motos(albs, monkeypatch):
     assert 'server %s' % iid not in (tmp_path / 'alb' / 'shop' / 'haproxy.cfg').read_text()
 
 
+def test_a_target_that_never_passes_is_unhealthy_after_the_unhealthy_threshold(albs, monkeypatch):
+    """A target whose checks fail from its registration on is not `initial` for ever: "If the health checks exceed
+    UnhealthyThresholdCount consecutive failures, the load balancer takes the target out of service"
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html), so once its
+    checks have failed for that many intervals (2 of 5 s here) it is `unhealthy` with AWS's reason (an Auto Scaling
+    group with ELB health checks replaces it, emulator.autoscaling); it never got a request."""
+    lbs, dummy, dummy, tg, web, dummy, dummy = albs
+    iid = web['InstanceId']
+    now = [lbs.targets[tg][iid]['since']]
+    monkeypatch.setattr(lbs, 'clock', lambda: now[0])
+    commands = []
+    monkeypatch.setattr(type(lbs), '_command', staticmethod(lambda entry, command, timeout=5: commands.append(command) or ''))
+    monkeypatch.setattr(type(lbs), '_servers', lambda self, entry: {('tg_shop-web', iid): {
+        'status': 'DOWN', 'check': 'INI', 'code': '', 'rise': 0, 'health': 0}})
+    now[0] += 60
+    lbs.step()
+    assert lbs.targets[tg][iid]['state'] == 'initial'  # not checked yet
+    monkeypatch.setattr(type(lbs), '_servers', lambda self, entry: {('tg_shop-web', iid): {
+        'status': 'DOWN', 'check': 'L4CON', 'code': '', 'rise': 0, 'health': 0}})
+    now[0] = lbs.targets[tg][iid]['since'] + 10 - 0.1
+    lbs.step()
+    assert lbs.targets[tg][iid]['state'] == 'initial'
+    now[0] += 0.1
+    lbs.step()
+    assert (lbs.targets[tg][iid]['state'], lbs.targets[tg][iid]['reason']) == ('unhealthy', 'Target.FailedHealthChecks')
+    assert commands == []  # no weight: it never served
+    # the app comes up: healthy, and now it gets requests
+    monkeypatch.setattr(type(lbs), '_servers', lambda self, entry: {('tg_shop-web', iid): {
+        'status': 'UP', 'check': 'L7OK', 'code': '200', 'rise': 3, 'health': 3}})
+    lbs.step()
+    assert lbs.targets[tg][iid]['state'] == 'healthy' and commands == ['set server tg_shop-web/%s weight 1' % iid]
+
+
 def lbs_ns():
     from emulator.loadbalancer import NS
     return NS

@@ -499,3 +499,124 @@ def test_switching_to_the_moto_profile_ends_every_walk(emu):
     assert refresh_of(emu, rid)['Status'] == 'Successful' and group_of(emu, 'gone') is None
     raw = group_of(emu)
     assert [(i['LifecycleState'], i['LaunchTemplate']['Version']) for i in raw['Instances']] == [('InService', '2')] * 2
+
+
+# -- health checks and replacements ---------------------------------------------------------------------------------
+def test_an_instance_stopped_or_terminated_outside_the_group_is_unhealthy_and_replaced(emu):
+    """EC2 health checks: "If the instance is in any Amazon EC2 state other than running ... Amazon EC2 Auto Scaling
+    considers the instance to be unhealthy and replaces it" (https://docs.aws.amazon.com/autoscaling/ec2/userguide/
+    health-checks-overview.html), with no grace period for them (userguide/ec2-auto-scaling-health-checks.html); the
+    instance is Terminating, HealthStatus Unhealthy, while its replacement launches (userguide/replace-unhealthy-instance.html).
+    moto never replaced an instance terminated through EC2's API here, and ignored a stopped one."""
+    make_group(emu, HealthCheckGracePeriod=300)
+    in_service(emu)
+    stopped, terminated = sorted(states(emu))
+    emu.ec2.stop_instances(InstanceIds=[stopped])
+    emu.ec2.terminate_instances(InstanceIds=[terminated])
+    raw = dict((i['InstanceId'], (i['LifecycleState'], i['HealthStatus'])) for i in group_of(emu)['Instances'])
+    assert raw[stopped] == raw[terminated] == ('Terminating', 'Unhealthy')
+    new = [i for i in raw if i not in (stopped, terminated)]
+    assert sorted(raw[i] for i in new) == [('Pending', 'Healthy')] * 2
+    emu.clock.advance(max(PENDING, SHUTTING_DOWN))
+    assert states(emu) == dict((i, 'InService') for i in new)
+    assert group_of(emu)['DesiredCapacity'] == 2
+
+
+class UnhealthyTargets:
+    """A data plane (emulator.autoscaling.Plane) whose load balancer finds the given instances unhealthy."""
+
+    def __init__(self):
+        self.down, self.told = set(), []
+
+    def launched(self, region, instances):
+        self.told.append(('launched', sorted(i.id for i in instances)))
+
+    def terminated(self, region, instance_ids):
+        self.told.append(('terminated', sorted(instance_ids)))
+
+    def targets_changed(self, region):
+        self.told.append(('targets',))
+
+    def target_health(self, region, target_group_arn, instance_id):
+        return 'unhealthy' if instance_id in self.down else 'healthy'
+
+
+@pytest.fixture
+def plane():
+    from emulator import autoscaling
+    found = UnhealthyTargets()
+    autoscaling.attach(found)
+    yield found
+    autoscaling.detach(found)
+
+
+@pytest.mark.parametrize('check', ['ELB', 'EC2'])
+def test_an_unhealthy_target_is_replaced_after_the_grace_period_with_elb_checks(emu, plane, check):
+    """HealthCheckType ELB: an InService instance the load balancer reports unhealthy is marked Unhealthy and replaced once
+    the grace period since it came into service is over ("The grace period prevents Amazon EC2 Auto Scaling from marking
+    your newly launched instances Unhealthy ... after they enter the InService state",
+    https://docs.aws.amazon.com/autoscaling/ec2/userguide/health-check-grace-period.html); with EC2 checks (the default)
+    the load balancer's view does not count. The data plane attached to emulator.autoscaling is told of each launch,
+    termination and target change."""
+    tg = emu.elbv2.create_target_group(Name='web', Protocol='HTTP', Port=80, VpcId=emu.vpc)['TargetGroups'][0]['TargetGroupArn']
+    make_group(emu, TargetGroupARNs=[tg], HealthCheckType=check, HealthCheckGracePeriod=WARMUP)
+    ids = sorted(states(emu))
+    assert plane.told == [('launched', ids)]
+    in_service(emu)
+    assert ('targets',) in plane.told
+    plane.down.add(ids[0])
+    emu.clock.advance(WARMUP * PACE - 0.1)  # the grace period runs from InService
+    assert states(emu) == dict((i, 'InService') for i in ids)
+    emu.clock.advance(0.1)
+    raw = dict((i['InstanceId'], (i['LifecycleState'], i['HealthStatus'])) for i in group_of(emu)['Instances'])
+    if check == 'EC2':
+        assert raw == dict((i, ('InService', 'Healthy')) for i in ids)
+        return
+    assert raw[ids[0]] == ('Terminating', 'Unhealthy') and raw[ids[1]] == ('InService', 'Healthy')
+    (new,) = [i for i in raw if i not in ids]
+    assert plane.told[-3:] == [('terminated', [ids[0]]), ('targets',), ('launched', [new])]
+    assert [t['Target']['Id'] for t in emu.elbv2.describe_target_health(TargetGroupArn=tg)['TargetHealthDescriptions']] == [ids[1]]
+
+
+def test_suspended_processes_keep_an_unhealthy_instance(emu, plane):
+    """ReplaceUnhealthy suspended: the instance is marked Unhealthy, not replaced; HealthCheck suspended: not even marked
+    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/understand-how-suspending-processes-affects-your-group.html)."""
+    tg = emu.elbv2.create_target_group(Name='web', Protocol='HTTP', Port=80, VpcId=emu.vpc)['TargetGroups'][0]['TargetGroupArn']
+    make_group(emu, desired=1, TargetGroupARNs=[tg], HealthCheckType='ELB')
+    in_service(emu)
+    (iid,) = states(emu)
+    emu.asg.suspend_processes(AutoScalingGroupName='web', ScalingProcesses=['HealthCheck'])
+    plane.down.add(iid)
+    assert [(i['InstanceId'], i['HealthStatus']) for i in group_of(emu)['Instances']] == [(iid, 'Healthy')]
+    emu.asg.suspend_processes(AutoScalingGroupName='web', ScalingProcesses=['ReplaceUnhealthy'])
+    emu.asg.resume_processes(AutoScalingGroupName='web', ScalingProcesses=['HealthCheck'])
+    assert [(i['InstanceId'], i['LifecycleState'], i['HealthStatus']) for i in group_of(emu)['Instances']] == [
+        (iid, 'InService', 'Unhealthy')]
+    emu.asg.resume_processes(AutoScalingGroupName='web', ScalingProcesses=['ReplaceUnhealthy'])
+    assert states(emu)[iid] == 'Terminating' and len(states(emu)) == 2
+
+
+def test_a_group_launches_from_its_own_versions_key_and_groups(emu):
+    """An instance is launched from the group's launch template version (its KeyName, SecurityGroupIds and tags); moto
+    launched every instance with the template's default version's."""
+    other = emu.ec2.create_security_group(GroupName='web2', Description='web2', VpcId=emu.vpc)['GroupId']
+    emu.ec2.create_key_pair(KeyName='k2')
+    emu.ec2.create_launch_template_version(LaunchTemplateId=emu.template, SourceVersion='1',
+                                           LaunchTemplateData={'KeyName': 'k2', 'SecurityGroupIds': [other]})
+    make_group(emu, desired=1)
+    (iid,) = states(emu)
+    raw = emu.ec2.describe_instances(InstanceIds=[iid])['Reservations'][0]['Instances'][0]
+    assert raw['KeyName'] == 'k2' and [g['GroupId'] for g in raw['SecurityGroups']] == [other]
+    assert {'Key': 'aws:ec2launchtemplate:version', 'Value': '2'} in raw['Tags']
+
+
+def test_an_instance_set_unhealthy_is_replaced(emu):
+    """SetInstanceHealth Unhealthy (a custom health check): "mark that particular instance as Unhealthy, which causes Amazon
+    EC2 Auto Scaling to immediately replace it" (https://docs.aws.amazon.com/autoscaling/ec2/userguide/
+    set-up-a-custom-health-check.html); moto only stored the mark."""
+    make_group(emu)
+    in_service(emu)
+    victim, kept = sorted(states(emu))
+    emu.asg.set_instance_health(InstanceId=victim, HealthStatus='Unhealthy', ShouldRespectGracePeriod=False)
+    raw = dict((i['InstanceId'], (i['LifecycleState'], i['HealthStatus'])) for i in group_of(emu)['Instances'])
+    assert raw[victim] == ('Terminating', 'Unhealthy') and raw[kept] == ('InService', 'Healthy') and len(raw) == 3
