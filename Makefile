@@ -56,8 +56,9 @@ docker:
 images: docker
 	@bash scripts/images.sh bookworm trixie
 
-# scripts/test.sh: every stage below in order, each saying how long it took; Docker and the base images are made in
-# the background while the stages that need no Docker run.
+# scripts/test.sh: every stage below, each saying how long it took, in two chains side by side: Docker and the base
+# images, then molecule and e2e; beside them, at a lower CPU priority, the stages that need no Docker (lint, sanity,
+# unit, versions, integration), which take the CPU the Docker stages leave while they wait.
 test:
 	@bash scripts/test.sh
 

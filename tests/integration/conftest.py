@@ -29,9 +29,20 @@ def free_port():
 
 class Emulator:
     def __init__(self, log_dir):
+        self.log = open(os.path.join(log_dir, 'emulator.log'), 'w')
+        # The port is free when chosen and taken by the emulator a second later: something else on the machine (make
+        # test runs e2e's demo beside this stage, and Docker publishes its ports) may take it first. Then the emulator
+        # exits at once, and another port is tried.
+        for attempt in range(3):
+            if self._start():
+                return
+            self.log.write('(the emulator exited: another port, attempt %d)\n' % (attempt + 2))
+            self.log.flush()
+        raise RuntimeError('the emulator did not start three times; see %s' % self.log.name)
+
+    def _start(self):
         self.port = free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
-        self.log = open(os.path.join(log_dir, 'emulator.log'), 'w')
         self.proc = subprocess.Popen(
             [sys.executable, '-m', 'emulator', '--port', str(self.port)], cwd=ROOT,
             stdout=self.log, stderr=subprocess.STDOUT)
@@ -39,9 +50,11 @@ class Emulator:
         while True:
             try:
                 self._get('/_seed/health')
-                break
+                return True
             except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
+                if self.proc.poll() is not None:
+                    return False
+                if time.monotonic() > deadline:
                     raise RuntimeError('the emulator did not start; see %s' % self.log.name)
                 time.sleep(0.2)
 

@@ -483,10 +483,11 @@ def test_ee_doc_debian_build_is_what_make_ee_runs():
 
 
 def test_ee_sh_prepares_the_folder_of_the_doc_and_nothing_else(work):
-    """scripts/ee.sh prepare (make ee's first step): build/ee holds the tarballs, the two files as the tarball
-    ships them, and the CA bundle pip uses; create writes the build context there."""
-    ee_dir = os.path.join(ROOT, 'build', 'ee')
-    env = clean_env()
+    """scripts/ee.sh prepare (make ee's first step): its folder (build/ee, here SEED_EE_DIR: make test runs e2e's
+    make ee beside this stage) holds the tarballs, the two files as the tarball ships them, and the CA bundle pip
+    uses; create writes the build context there."""
+    ee_dir = str(work / 'ee-sh')
+    env = clean_env(SEED_EE_DIR=ee_dir)
     run(['bash', os.path.join(ROOT, 'scripts', 'ee.sh'), 'create'], cwd=ROOT, env=env)
     files = sorted(f for f in os.listdir(ee_dir) if f != 'context')
     ca = [env[k] for k in ('PIP_CERT', 'SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE') if env.get(k) and os.path.getsize(env[k])]
