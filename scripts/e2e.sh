@@ -18,6 +18,8 @@
 #  7c. the network obeys the stack's rules (emulator/network.py, tests/dataplane/test_network.py): each rule taken away
 #      through the API and the packets watched, then put back (the web hosts' HTTP from the load balancer's group, the
 #      database from the web hosts and not the bastion, SSH between web hosts, the private route to the NAT gateway);
+#  7d. an Auto Scaling group's instances on the data plane (tests/dataplane/test_autoscaling.py): containers behind the
+#      load balancer, an unhealthy one replaced, a scale-in;
 #   8. the execution environment (make ee): `ansible-builder build` in a folder holding only the tarballs and the
 #      files the collection ships for it; the image's seed.laravel_aws is the tarball's; seed.laravel_aws.site (which
 #      imports .provision and .deploy) runs from it with ansible-navigator and the shipped ansible-navigator.yml against
@@ -308,6 +310,12 @@ say "the emulator's load balancer: healthy by real checks, unhealthy with AWS's 
   || fail "the network does not obey the stack's rules (pytest -q tests/dataplane/test_network.py)"
 say "network: the web hosts' HTTP only from the load balancer's group, the database only from the web hosts, SSH between web hosts" \
     "refused, the private hosts out only through the NAT gateway's route"
+# 7d. an Auto Scaling group's instances on the data plane (emulator/asg_dataplane.py): a container each from the launch
+#     template's image at the address EC2 gave it, healthy behind HAProxy by its own checks, one whose server stops
+#     replaced by the group, a scale-in; the test deletes what it made, so step 8's rerun finds the stack as it was
+.venv/bin/pytest -q -p no:cacheprovider tests/dataplane/test_autoscaling.py \
+  || fail "an Auto Scaling group's instances on the data plane (pytest -q tests/dataplane/test_autoscaling.py)"
+say "Auto Scaling: the group's instances are containers behind the load balancer, an unhealthy one replaced, a scale-in removed one"
 # 8. the execution environment, as AWX runs the job: built as docs/execution-environment.md says, in a folder
 #    holding only the tarballs and the files the tarball ships (make ee: build/ee), and the playbooks run from the
 #    collection installed in the image (seed.laravel_aws.*), not from this checkout

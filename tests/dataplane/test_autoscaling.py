@@ -6,9 +6,7 @@ transient systemd unit); a group of two in the demo's web subnets behind a new A
 ELB health checks. Each instance the group launches must be a container (the template's image, at the address EC2 gave
 it), become a healthy target by HAProxy's own checks and answer through the load balancer; one whose server is stopped
 must become unhealthy, be replaced by the group and lose its container; a scale-in must remove a container. Everything
-it makes is deleted at the end, so the demo's teardown finds the stack as site.yml left it.
-
-Not run by scripts/e2e.sh yet (it names its dataplane test files).
+it makes is deleted at the end, so the demo's teardown finds the stack as site.yml left it. scripts/e2e.sh runs it (step 7d).
 """
 import base64
 import json
