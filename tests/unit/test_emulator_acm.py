@@ -14,23 +14,13 @@ import boto3  # noqa: E402  pylint: disable=wrong-import-position
 from botocore.exceptions import ClientError  # noqa: E402  pylint: disable=wrong-import-position
 
 from emulator import acm as emulator_acm, profile as profile_mod  # noqa: E402  pylint: disable=wrong-import-position
+from .emulator_clock import Clock  # noqa: E402  pylint: disable=wrong-import-position
 
 REGION = 'us-east-1'
 
 
 def seconds(state):
     return profile_mod.DURATIONS[('acm', 'certificate', state)] * profile_mod.DEFAULT_PACE
-
-
-class Clock:
-    def __init__(self):
-        self.now = 5000.0
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, by):
-        self.now += by + 0.001
 
 
 @pytest.fixture(scope='module')
@@ -57,7 +47,7 @@ def emu(served, monkeypatch):
         monkeypatch.delenv(key, raising=False)
     recorder.faults.configure({'profile': 'aws', 'lag': 0})
     urllib.request.urlopen(urllib.request.Request(url + '/moto-api/reset', method='POST'), timeout=30).read()
-    clock = Clock()
+    clock = Clock(5000.0)
     recorder.faults.profile.clock = clock
 
     def client(service):

@@ -13,6 +13,7 @@ import boto3  # noqa: E402  pylint: disable=wrong-import-position
 from botocore.exceptions import ClientError  # noqa: E402  pylint: disable=wrong-import-position
 
 from emulator import amis, profile as profile_mod  # noqa: E402  pylint: disable=wrong-import-position
+from .emulator_clock import Clock  # noqa: E402  pylint: disable=wrong-import-position
 
 REGION = 'us-east-1'
 PACE = profile_mod.DEFAULT_PACE
@@ -20,17 +21,6 @@ PENDING = profile_mod.DURATIONS[('ec2', 'instance', 'pending')] * PACE
 SHUTTING_DOWN = profile_mod.DURATIONS[('ec2', 'instance', 'shutting-down')] * PACE
 REFRESH_PENDING = profile_mod.DURATIONS[('autoscaling', 'instance_refresh', 'pending')] * PACE
 WARMUP = 60  # seconds of AWS's time, given as InstanceWarmup: WARMUP * PACE in the emulator
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, by):
-        self.now += by + 0.001
 
 
 @pytest.fixture(scope='module')

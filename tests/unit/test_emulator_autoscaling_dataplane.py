@@ -19,6 +19,7 @@ pytest.importorskip('moto')
 import boto3  # noqa: E402  pylint: disable=wrong-import-position
 
 from emulator import amis, profile as profile_mod  # noqa: E402  pylint: disable=wrong-import-position
+from .emulator_clock import Clock  # noqa: E402  pylint: disable=wrong-import-position
 
 REGION = 'us-east-1'
 PACE = profile_mod.DEFAULT_PACE
@@ -29,17 +30,6 @@ REFRESH_PENDING = profile_mod.DURATIONS[('autoscaling', 'instance_refresh', 'pen
 GRACE = 60  # seconds of AWS's time: GRACE * PACE in the emulator
 DEBIAN12, DEBIAN13 = (amis.image_id(REGION, i['name']) for i in amis.IMAGES)
 USER_DATA = '#!/bin/sh\necho hello > /tmp/hello\n'
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, by):
-        self.now += by + 0.001
 
 
 @pytest.fixture(scope='module')

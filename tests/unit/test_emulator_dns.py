@@ -21,18 +21,11 @@ pytest.importorskip('moto')
 import boto3  # noqa: E402  pylint: disable=wrong-import-position
 
 from emulator import ca, dns, profile as profile_mod, proxy, route53  # noqa: E402  pylint: disable=wrong-import-position
+from .emulator_clock import Clock  # noqa: E402  pylint: disable=wrong-import-position
 
 REGION = 'us-east-1'
 INSYNC = profile_mod.DURATIONS[('route53', 'change', 'insync')] * profile_mod.DEFAULT_PACE
 LB_ADDRESS = '10.9.255.242'
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 class DataPlane:

@@ -15,16 +15,10 @@ from botocore.exceptions import ClientError  # noqa: E402  pylint: disable=wrong
 
 from emulator import server  # noqa: E402  pylint: disable=wrong-import-position
 from emulator.iam import Iam  # noqa: E402  pylint: disable=wrong-import-position
+from .emulator_clock import Clock  # noqa: E402  pylint: disable=wrong-import-position
 
 TRUST = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'Service': 'ec2.amazonaws.com'},
                                                  'Action': 'sts:AssumeRole'}]}
-
-
-class Clock:
-    now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture(scope='module')

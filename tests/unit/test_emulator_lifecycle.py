@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError  # noqa: E402  pylint: disable=wrong
 
 from emulator import amis, profile as profile_mod  # noqa: E402  pylint: disable=wrong-import-position
 from tests.unit.plugins.modules.pem import self_signed  # noqa: E402  pylint: disable=wrong-import-position
+from .emulator_clock import Clock  # noqa: E402  pylint: disable=wrong-import-position
 
 REGION = 'us-east-1'
 PACE = profile_mod.DEFAULT_PACE
@@ -21,17 +22,6 @@ PACE = profile_mod.DEFAULT_PACE
 
 def seconds(service, resource, state):
     return profile_mod.DURATIONS[(service, resource, state)] * PACE
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, by):
-        self.now += by + 0.001
 
 
 @pytest.fixture(scope='module')

@@ -13,16 +13,9 @@ from botocore.exceptions import ClientError  # noqa: E402  pylint: disable=wrong
 
 from emulator import profile as profile_mod, route53 as emulated  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.seed.laravel_aws.plugins.module_utils import route53 as collection  # noqa: E402  pylint: disable=wrong-import-position
+from .emulator_clock import Clock  # noqa: E402  pylint: disable=wrong-import-position
 
 REGION = 'us-east-1'
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture(scope='module')
