@@ -24,6 +24,9 @@ in-process moto) so that they behave as AWS documents:
 - DeregisterTargets of a target that is not registered: "If the specified target does not exist,
   the action returns successfully" (the ELBv2 API reference); moto answers InvalidTarget, which
   would make a client's retry of a lost answer fail.
+- CreateLoadBalancer without a Scheme: "The default is an Internet-facing load balancer" (the ELBv2 API reference,
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html); moto passes the
+  missing parameter on as None, answers no Scheme, and the data plane's network took it for an internal one.
 - CreateBucket: a new S3 bucket is encrypted with SSE-S3, has all four public access blocks on and ACLs
   disabled (object ownership BucketOwnerEnforced), as AWS makes every new bucket since 2023
   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html: "all new buckets ... SSE-S3
@@ -187,6 +190,15 @@ def patch_moto():
         release_certificates(self, {listener_arn})
         return listener
     ELBv2Backend.delete_listener = delete_listener_as_aws
+
+    create_load_balancer = ELBv2Backend.create_load_balancer
+
+    @functools.wraps(create_load_balancer)
+    def create_load_balancer_as_aws(self, *args, **kwargs):
+        if kwargs.get('scheme') is None:
+            kwargs['scheme'] = 'internet-facing'
+        return create_load_balancer(self, *args, **kwargs)
+    ELBv2Backend.create_load_balancer = create_load_balancer_as_aws
 
     delete_load_balancer = ELBv2Backend.delete_load_balancer
 

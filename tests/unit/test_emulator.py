@@ -143,6 +143,22 @@ def test_deregistering_a_target_that_is_not_registered_succeeds(aws):
             if t['TargetHealth']['State'] != 'unused'] == []
 
 
+def test_a_load_balancer_made_without_a_scheme_is_internet_facing(aws):
+    """"The default is an Internet-facing load balancer" (CreateLoadBalancer, the ELBv2 API reference); moto answered
+    no Scheme, and the data plane's network took such a load balancer for an internal one (no way in from outside)."""
+    import boto3
+    vpc = aws.create_vpc(CidrBlock='10.9.0.0/16')['Vpc']['VpcId']
+    subnets = [aws.create_subnet(VpcId=vpc, CidrBlock='10.9.%d.0/24' % i, AvailabilityZone=REGION + zone)['Subnet']['SubnetId']
+               for i, zone in enumerate('ab')]
+    elb = boto3.client('elbv2', region_name=REGION)
+    made = elb.create_load_balancer(Name='no-scheme', Subnets=subnets)['LoadBalancers'][0]
+    assert made['Scheme'] == 'internet-facing'
+    (found,) = elb.describe_load_balancers(Names=['no-scheme'])['LoadBalancers']
+    assert found['Scheme'] == 'internet-facing'
+    internal = elb.create_load_balancer(Name='inside', Subnets=subnets, Scheme='internal')['LoadBalancers'][0]
+    assert internal['Scheme'] == 'internal'
+
+
 @pytest.mark.parametrize('settings, field', [
     ({'throttle': 'x'}, 'throttle'), ({'throttle': 2}, 'throttle'), ({'lose': 'RunInstances'}, 'lose'),
     ({'strict': 'yes'}, 'strict'), ({'pending': -1}, 'pending'), ({'nonsense': 1}, 'unknown'),
