@@ -94,7 +94,8 @@ molecule:
 # ansible -m ping, the daily loop (commit, deploy.yml, rollback.yml), the execution environment
 # (site.yml from the image reruns the stack and changes nothing), then the managed data tier built
 # cold by the README's steps from a fresh venv and the tarball (scripts/e2e_readme.sh up ... down).
-e2e:
+# After setup, as make demo: an image whose inputs changed (emulator/ami) is built again before the demo runs on it.
+e2e: setup
 	@echo "== end to end: the demo on inventory/aws over SSH, the daily loop, the rerun"
 	@bash scripts/e2e.sh
 
