@@ -94,6 +94,8 @@ def main(argv=None):
             from emulator.dns import Dns
             dns = Dns(dataplane, load_balancers, log=log)
             hooks.append(dns)
+        from emulator.imds import MetadataService
+        metadata_service = MetadataService(dataplane, log=log)  # before the network's rules: they send 169.254.169.254 to it
         if not args.no_network_rules:
             from emulator.network import Network, NetworkError
             try:
@@ -146,6 +148,7 @@ def main(argv=None):
             group_instances.stop()  # no group launches a container any more
             datatier.clean()
             dataplane.clean()
+            metadata_service.close()
             if network is not None:
                 network.clean()
 

@@ -15,6 +15,9 @@ What AWS does, and what stands in for it here:
   https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html). The filter is the host's
   (the containers' bridge, seen by the kernel's forward, output and input hooks with br_netfilter): root on an instance
   cannot change it, and no container gets a capability for it.
+- **The instance metadata service is not filtered by groups either**: a member's TCP to 169.254.169.254:80 is sent
+  (``imds_nat``, a DNAT on the bridge the packet came in on) to emulator.imds's listener on the VPC router's address,
+  the only connection into the host a container may open (the ``imds`` set, and only after that DNAT).
 - **The VPC's resolver is not filtered by groups** (AWS: security groups do not filter traffic to or from the Amazon
   DNS server, vpc-security-groups.html): the VPC's dnsmasq (emulator.dns, the base address plus two) answers port 53
   to every container of its VPC whatever the groups say.
@@ -52,6 +55,8 @@ from emulator.server import Hook, ec2_backend
 TABLE = 'seed_emulator'
 NFT = os.environ.get('SEED_NFT', '/usr/sbin/nft')
 POLL = 0.5
+# The instance metadata service's address inside an instance (emulator.imds listens on the VPC router's address).
+IMDS_ADDRESS = '169.254.169.254'
 # Ports of the mirror (apt's http and https).
 MIRROR_PORTS = (80, 443)
 # Whatever the action, the hook recomputes after every successful mutating call of these services' actions; these also
@@ -153,7 +158,9 @@ def ruleset(model):
     lines = ['table inet %s' % TABLE, 'delete table inet %s' % TABLE, 'table inet %s {' % TABLE,
              '  # Written by the emulator (emulator/network.py): the security groups and routes of the data plane\'s VPCs.',
              '  set bridges { type ifname;%s }' % elements(bridges),
-             '  set resolvers { type ipv4_addr;%s }' % elements(n['dns'] for n in networks if n.get('dns'))]
+             '  set resolvers { type ipv4_addr;%s }' % elements(n['dns'] for n in networks if n.get('dns')),
+             '  set imds { type ipv4_addr . inet_service;%s }' % elements(
+                 '%s . %d' % tuple(n['imds']) for n in networks if n.get('bridge') and n.get('imds'))]
     # every group any rule names, and every member's own: its members' addresses
     named = set()
     for group in groups.values():
@@ -207,7 +214,16 @@ def ruleset(model):
         '    type filter hook input priority -5; policy accept;',
         '    iifname != @bridges accept',
         '    ct state established,related accept',
+        # the instance metadata service, reached at 169.254.169.254:80 (imds_nat) and only there
+        '    ct status dnat ip daddr . tcp dport @imds accept',
         '    drop',
+        '  }',
+        '  chain imds_nat {',
+        '    type nat hook prerouting priority dstnat; policy accept;']
+    for n in networks:
+        if n.get('bridge') and n.get('imds'):
+            lines.append('    iifname "%s" ip daddr %s tcp dport 80 dnat ip to %s:%d' % ((n['bridge'], IMDS_ADDRESS) + tuple(n['imds'])))
+    lines += [
         '  }',
         '}']
     return '\n'.join(lines) + '\n'
@@ -447,7 +463,7 @@ class Network(Hook):
 
     def read_model(self):
         """What the ruleset is made of, from moto's backends and the data plane's containers:
-        networks [{vpc, bridge, cidr, dns}], groups {id: {ingress, egress}}, members [{name, kind, address, groups, vpc,
+        networks [{vpc, bridge, cidr, dns, imds}], groups {id: {ingress, egress}}, members [{name, kind, address, groups, vpc,
         from_internet, outside}], mirror [address]."""
         # No other hook's lock is taken (each dict is copied at once, which CPython does under the GIL): the data plane
         # calls step() holding its own lock when it makes a network, and the other hooks hold theirs while they make one.
@@ -457,11 +473,13 @@ class Network(Hook):
         cidrs = dict(getattr(dp, 'cidrs', {}))
         attached = dict((k, dict(v)) for k, v in dict(getattr(dp, 'attached_addresses', {})).items())
         instances = [dict(e) for e in list(dict(dp.instances).values())]
+        metadata = dict(getattr(dp, 'metadata', {}) or {})
         networks = []
         for vpc_id in sorted(nets):
             if vpc_id in bridges and vpc_id in cidrs:
                 from emulator.dns import resolver_address
-                networks.append({'vpc': vpc_id, 'bridge': bridges[vpc_id], 'cidr': cidrs[vpc_id], 'dns': resolver_address(cidrs[vpc_id])})
+                networks.append({'vpc': vpc_id, 'bridge': bridges[vpc_id], 'cidr': cidrs[vpc_id], 'dns': resolver_address(cidrs[vpc_id]),
+                                 'imds': metadata.get(vpc_id)})
         mirror = list(self.mirror())
         model = {'networks': networks, 'groups': {}, 'members': [], 'mirror': mirror}
         for region in sorted(self.regions):
