@@ -400,9 +400,10 @@ def signature_matches(environ, body, secret):
         return False
     key, region, service, signed, signature = match.groups()
     headers = {}
+    host = environ.get('seed.signed_host') or environ.get('HTTP_HOST')  # a virtual-hosted S3 request: as signed
     for name in signed.split(';'):
         if name == 'host':
-            value = environ.get('HTTP_HOST')
+            value = host
         elif name in ('content-type', 'content-length'):
             value = environ.get(name.upper().replace('-', '_'))
         else:
@@ -410,10 +411,10 @@ def signature_matches(environ, body, secret):
         if value is None:
             return False
         headers[name] = value
-    raw = environ.get('RAW_URI') or environ.get('REQUEST_URI') or (
+    raw = environ.get('seed.signed_uri') or environ.get('RAW_URI') or environ.get('REQUEST_URI') or (
         quote(environ.get('PATH_INFO') or '/') + ('?' + environ['QUERY_STRING'] if environ.get('QUERY_STRING') else ''))
     request = AWSRequest(method=environ.get('REQUEST_METHOD'), url='%s://%s%s' % (
-        environ.get('wsgi.url_scheme', 'http'), environ.get('HTTP_HOST', 'localhost'), raw), headers=headers, data=body)
+        environ.get('wsgi.url_scheme', 'http'), host or 'localhost', raw), headers=headers, data=body)
     request.context['timestamp'] = headers.get('x-amz-date', '')
     signer = (S3SigV4Auth if service == 's3' else SigV4Auth)(BotoCredentials(key, secret), service, region)
     canonical = signer.canonical_request(request)

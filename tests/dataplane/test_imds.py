@@ -4,8 +4,9 @@ Run with the demo's environment (.cache/demo/env.sh), as the other tests here ar
 (docker exec, python3's urllib: what any tool on the instance does): 169.254.169.254 answers IMDSv2 only (the
 collection's instance module requires tokens), the instance's own id and address, and refuses a proxied token request.
 Then an instance of the test's own, launched in a web subnet with an instance profile whose role may only read one
-bucket: from inside it, the role's temporary credentials; with them, through the emulator, the bucket's object is read
-and a write, an EC2 call and another bucket are refused. Everything it makes is deleted at the end. scripts/e2e.sh runs
+bucket: from inside it, the role's temporary credentials; with them the bucket's object is read and a write and an EC2
+call are refused, from the host and from inside the instance through S3's public endpoint (its name, HTTPS, the NAT
+gateway's route: emulator/endpoints.py). Everything it makes is deleted at the end. scripts/e2e.sh runs
 it (step 7e)."""
 import json
 import os
@@ -41,6 +42,42 @@ out['token'] = status
 for path in sys.argv[1:]:
     out[path] = call('GET', path, {'X-aws-ec2-metadata-token': token})
 print(json.dumps(out))
+'''
+
+# What runs inside the instance with a profile: its role's credentials from IMDSv2, then the release read from S3 through
+# AWS's public endpoint (virtual-hosted style, HTTPS, signed with SigV4 by hand: the image has no SDK), and a write.
+FETCH = r'''
+import datetime, hashlib, hmac, json, sys, urllib.error, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def call(method, url, headers, body=None):
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with opener.open(request, timeout=20) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+token = call('PUT', 'http://169.254.169.254/latest/api/token', {'X-aws-ec2-metadata-token-ttl-seconds': '60'})[1].decode()
+meta = lambda path: call('GET', 'http://169.254.169.254/latest/' + path, {'X-aws-ec2-metadata-token': token})[1].decode()
+role = meta('meta-data/iam/security-credentials/')
+creds = json.loads(meta('meta-data/iam/security-credentials/' + role))
+region = meta('meta-data/placement/region')
+def s3(method, bucket, key, body=b''):
+    host, path = '%s.s3.%s.amazonaws.com' % (bucket, region), '/' + key
+    amz = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
+    digest = hashlib.sha256(body).hexdigest()
+    headers = {'host': host, 'x-amz-content-sha256': digest, 'x-amz-date': amz, 'x-amz-security-token': creds['Token']}
+    signed = ';'.join(sorted(headers))
+    canonical = '\n'.join([method, path, '', ''.join('%s:%s\n' % (k, headers[k]) for k in sorted(headers)), signed, digest])
+    scope = '%s/%s/s3/aws4_request' % (amz[:8], region)
+    key_ = ('AWS4' + creds['SecretAccessKey']).encode()
+    for part in (amz[:8], region, 's3', 'aws4_request'):
+        key_ = hmac.new(key_, part.encode(), hashlib.sha256).digest()
+    text = '\n'.join(['AWS4-HMAC-SHA256', amz, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    headers['Authorization'] = 'AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s' % (
+        creds['AccessKeyId'], scope, signed, hmac.new(key_, text.encode(), hashlib.sha256).hexdigest())
+    status, data = call(method, 'https://' + host + path, headers, body or None)
+    return [status, data.decode(errors='replace')]
+print(json.dumps({'read': s3('GET', sys.argv[1], sys.argv[2]), 'write': s3('PUT', sys.argv[1], sys.argv[2], b'changed')}))
 '''
 
 
@@ -144,4 +181,13 @@ def test_an_instance_profiles_credentials_read_their_bucket_and_nothing_else(dem
         with pytest.raises(ClientError) as denied:
             call()
         assert denied.value.response['Error']['Code'] == code
+    assert s3.get_object(Bucket=BUCKET, Key='release.tar.gz')['Body'].read() == b'the release'
+
+    # from inside the instance: through the NAT gateway's route, S3's public endpoint (HTTPS, a virtual-hosted bucket)
+    proc = subprocess.run(['docker', 'exec', 'seed-%s' % instance, 'python3', '-c', FETCH, BUCKET, 'release.tar.gz'],
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    inside = json.loads(proc.stdout)
+    assert inside['read'] == [200, 'the release'], inside
+    assert inside['write'][0] == 403 and 'AccessDenied' in inside['write'][1], inside
     assert s3.get_object(Bucket=BUCKET, Key='release.tar.gz')['Body'].read() == b'the release'

@@ -269,3 +269,72 @@ def test_a_groups_instances_get_the_templates_profile_and_metadata_options(emu):
     # the launch's own options win over the template's
     given = launch(emu, LaunchTemplate={'LaunchTemplateId': lt}, MetadataOptions={'HttpTokens': 'optional'})
     assert given.metadata_options.http_tokens == 'optional'
+
+
+# -- AWS's public endpoints, as the instances reach them (emulator.endpoints) -------------------------------------
+def signed_request(keys, method, url, body=b''):
+    """(headers, body) of ``url`` signed by botocore with ``keys``, as the instance's SDK would send it."""
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    request = AWSRequest(method=method, url=url, data=body, headers={'X-Amz-Content-SHA256': 'UNSIGNED-PAYLOAD'})
+    S3SigV4Auth(Credentials(keys['aws_access_key_id'], keys['aws_secret_access_key'], keys['aws_session_token']),
+                's3', REGION).add_auth(request)
+    return dict(request.headers.items()), body
+
+
+def test_a_virtual_hosted_request_from_an_instance_is_answered_and_checked_as_signed(emu):
+    from werkzeug.test import Client
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from emulator import endpoints
+    s3 = emu('s3')
+    s3.create_bucket(Bucket='demo-artifacts')
+    s3.put_object(Bucket='demo-artifacts', Key='releases/current.json', Body=b'{"release": "abc"}')
+    dummy, keys = credentials_of(emu)
+    recorder = server.Recorder(DomainDispatcherApplication(create_backend_app), hooks=profile_mod.hooks(),
+                               allowed_hosts={'127.0.0.1:5000'})
+    from_vpc = Client(endpoints.vpc_app(recorder, 'vpc-1'))
+    url = 'https://demo-artifacts.s3.us-east-1.amazonaws.com/releases/current.json'
+    headers, dummy = signed_request(keys, 'GET', url)
+    answer = from_vpc.get('/releases/current.json', base_url='https://demo-artifacts.s3.us-east-1.amazonaws.com', headers=headers)
+    assert answer.status_code == 200 and answer.data == b'{"release": "abc"}', answer.data
+    # the same request with a path that is not the one signed: refused; a write: refused by the role's policy
+    answer = from_vpc.get('/releases/other.json', base_url='https://demo-artifacts.s3.us-east-1.amazonaws.com', headers=headers)
+    assert answer.status_code == 403 and b'SignatureDoesNotMatch' in answer.data
+    headers, body = signed_request(keys, 'PUT', url, b'changed')
+    answer = from_vpc.put('/releases/current.json', base_url='https://demo-artifacts.s3.us-east-1.amazonaws.com',
+                          headers=headers, data=body)
+    assert answer.status_code == 403 and b'AccessDenied' in answer.data
+    # the API on 127.0.0.1 still refuses a Host that is not its own
+    assert Client(recorder).get('/demo-artifacts/releases/current.json', base_url='https://s3.amazonaws.com',
+                                headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize('host, bucket, region', [
+    ('demo-artifacts.s3.us-east-1.amazonaws.com', 'demo-artifacts', 'us-east-1'),
+    ('demo-artifacts.s3.eu-west-3.amazonaws.com', 'demo-artifacts', 'eu-west-3'),
+    ('demo-artifacts.s3.amazonaws.com', 'demo-artifacts', 'us-east-1'),
+    ('my.dotted.bucket.s3-us-west-2.amazonaws.com', 'my.dotted.bucket', 'us-west-2'),
+])
+def test_virtual_hosted_style_is_the_path_style_request_it_stands_for(host, bucket, region):
+    from emulator import endpoints
+    environ = {'HTTP_HOST': host, 'PATH_INFO': '/releases/a b.tgz', 'RAW_URI': '/releases/a%20b.tgz?versionId=3'}
+    endpoints.virtual_host(environ)
+    assert environ['HTTP_HOST'] == 's3.%s.amazonaws.com' % region
+    assert environ['PATH_INFO'] == '/%s/releases/a b.tgz' % bucket
+    assert environ['RAW_URI'] == '/%s/releases/a%%20b.tgz?versionId=3' % bucket
+    assert (environ['seed.signed_host'], environ['seed.signed_uri']) == (host, '/releases/a%20b.tgz?versionId=3')
+    path_style = {'HTTP_HOST': 's3.us-east-1.amazonaws.com', 'PATH_INFO': '/b/k'}
+    endpoints.virtual_host(path_style)
+    assert path_style == {'HTTP_HOST': 's3.us-east-1.amazonaws.com', 'PATH_INFO': '/b/k'}
+
+
+def test_the_vpc_resolver_answers_the_endpoints_and_the_names_below_them():
+    from emulator import dns, endpoints
+    names = endpoints.domains(['us-east-1', 'eu-west-3'])
+    assert names == ['s3.amazonaws.com', 's3.us-east-1.amazonaws.com', 's3.eu-west-3.amazonaws.com',
+                     'sts.amazonaws.com', 'sts.us-east-1.amazonaws.com', 'sts.eu-west-3.amazonaws.com']
+    text = dns.render({}, endpoints=[(n, endpoints.ADDRESS) for n in names])
+    assert 'address=/s3.us-east-1.amazonaws.com/198.51.100.53' in text.splitlines()
+    assert 'address=/sts.amazonaws.com/198.51.100.53' in text.splitlines()
+    assert '*.s3.us-east-1.amazonaws.com' in endpoints.certificate_names(['us-east-1'])
