@@ -5,28 +5,19 @@ web subnet from the demo's web image, gets a file on its disk; CreateImage (the 
 is pending, then available, while the instance reboots and runs again; an instance launched from the AMI has the file,
 runs its own user data and has host keys of its own (cloud-init's first boot of a new instance id). Everything it makes
 is deleted at the end. scripts/e2e.sh runs it (step 7e)."""
-import base64
 import os
 import subprocess
 import time
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-STATE = os.path.join(ROOT, '.cache', 'demo', 'dataplane')
+from demo_helpers import STATE, until as until_, web_hosts  # noqa: E402  pylint: disable=wrong-import-position
 NAME = 'dp-image'
 USER_DATA = '#!/bin/sh\necho "$(cat /etc/baked-marker) then launched" > /etc/launched-marker\n'
 
 
 def until(what, check, timeout=240):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError('not within %d s: %s' % (timeout, what))
-        time.sleep(1)
+    return until_(what, check, timeout=timeout, every=1)
 
 
 def inside(instance_id, *command):
@@ -45,9 +36,7 @@ def demo():
     assert os.environ.get('AWS_ENDPOINT_URL') and os.path.isdir(STATE), \
         'needs the running demo and its environment: make demo; eval "$(make -s demo-env)"'
     ec2 = boto3.client('ec2', region_name='us-east-1')
-    webs = [i for r in ec2.describe_instances(Filters=[
-        {'Name': 'tag:Stack', 'Values': ['demo']}, {'Name': 'tag:Role', 'Values': ['web']},
-        {'Name': 'instance-state-name', 'Values': ['running']}])['Reservations'] for i in r['Instances']]
+    webs = web_hosts(ec2)
     assert webs, 'the demo has no running web host'
     made = {'ec2': ec2, 'web': webs[0], 'instances': []}
     yield made
@@ -59,7 +48,7 @@ def demo():
 
 def launch(demo, image, user_data=None):
     web = demo['web']
-    kw = {'UserData': base64.b64encode(user_data.encode()).decode()} if user_data else {}
+    kw = {'UserData': user_data} if user_data else {}  # botocore encodes RunInstances' user data in base64 itself
     (instance,) = demo['ec2'].run_instances(
         ImageId=image, InstanceType=web['InstanceType'], KeyName=web['KeyName'], MinCount=1, MaxCount=1,
         SubnetId=web['SubnetId'], SecurityGroupIds=[g['GroupId'] for g in web['SecurityGroups']],
@@ -76,7 +65,8 @@ def test_an_image_of_an_instance_boots_its_disk_as_a_new_instance(demo):
     key_before = inside(source, 'cat', '/etc/ssh/ssh_host_ed25519_key.pub')[1]
 
     demo['image'] = image = ec2.create_image(InstanceId=source, Name='%s-%d' % (NAME, time.time()))['ImageId']
-    assert ec2.describe_images(ImageIds=[image])['Images'][0]['State'] == 'pending'
+    first = until('the image described', lambda: ec2.describe_images(ImageIds=[image])['Images'][0]['State'])
+    assert first == 'pending'  # until its container is committed
     until('the image available', lambda: ec2.describe_images(ImageIds=[image])['Images'][0]['State'] == 'available')
     # the source was rebooted for it (the default), and runs again
     until('the source booted again', lambda: inside(source, 'systemctl', 'is-active', '--quiet', 'ssh')[0] == 0)

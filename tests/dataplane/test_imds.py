@@ -11,12 +11,10 @@ it (step 7e)."""
 import json
 import os
 import subprocess
-import time
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-STATE = os.path.join(ROOT, '.cache', 'demo', 'dataplane')
+from demo_helpers import STATE, until as until_, web_hosts  # noqa: E402  pylint: disable=wrong-import-position
 NAME = 'dp-imds'
 BUCKET = 'dp-imds-artifacts'
 TRUST = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'Service': 'ec2.amazonaws.com'},
@@ -82,14 +80,7 @@ print(json.dumps({'read': s3('GET', sys.argv[1], sys.argv[2]), 'write': s3('PUT'
 
 
 def until(what, check, timeout=180):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError('not within %d s: %s' % (timeout, what))
-        time.sleep(1)
+    return until_(what, check, timeout=timeout, every=1)
 
 
 def probe(instance_id, *paths):
@@ -105,9 +96,7 @@ def demo():
     assert os.environ.get('AWS_ENDPOINT_URL') and os.path.isdir(STATE), \
         'needs the running demo and its environment: make demo; eval "$(make -s demo-env)"'
     clients = dict((s, boto3.client(s, region_name='us-east-1')) for s in ('ec2', 'iam', 's3'))
-    webs = [i for r in clients['ec2'].describe_instances(Filters=[
-        {'Name': 'tag:Stack', 'Values': ['demo']}, {'Name': 'tag:Role', 'Values': ['web']},
-        {'Name': 'instance-state-name', 'Values': ['running']}])['Reservations'] for i in r['Instances']]
+    webs = web_hosts(clients['ec2'])
     assert webs, 'the demo has no running web host'
     made = dict(clients, web=webs[0])
     yield made
