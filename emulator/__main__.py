@@ -94,6 +94,8 @@ def main(argv=None):
             from emulator.dns import Dns
             dns = Dns(dataplane, load_balancers, log=log)
             hooks.append(dns)
+        from emulator.imds import MetadataService
+        metadata_service = MetadataService(dataplane, log=log)  # before the network's rules: they send 169.254.169.254 to it
         if not args.no_network_rules:
             from emulator.network import Network, NetworkError
             try:
@@ -102,6 +104,9 @@ def main(argv=None):
                 sys.exit('emulator: the security groups and routes cannot be enforced (%s); give --no-network-rules to run '
                          'without them' % exc)
             hooks.append(network)
+        from emulator.images import Images
+        images = Images(dataplane, log=log)  # CreateImage of an instance: its container committed (a baked AMI)
+        hooks.append(images)
         from emulator.asg_dataplane import GroupInstances
         group_instances = GroupInstances(dataplane, load_balancers, network, log=log)  # the groups' instances, as RunInstances'
         hooks.append(group_instances)
@@ -111,6 +116,10 @@ def main(argv=None):
         app = make_app(args.log, faults, args.memo_reads, hooks)
     except FaultError as exc:
         sys.exit('emulator: %s' % exc)
+    endpoints = None
+    if dataplane is not None:  # AWS's public endpoints (S3, STS) as the instances reach them, served by this app
+        from emulator.endpoints import Endpoints
+        endpoints = Endpoints(app, dataplane, log=log)
     if not args.no_warm_up:
         warm_up(app)
     from werkzeug.serving import make_server
@@ -146,6 +155,9 @@ def main(argv=None):
             group_instances.stop()  # no group launches a container any more
             datatier.clean()
             dataplane.clean()
+            metadata_service.close()
+            images.clean()
+            endpoints.close()
             if network is not None:
                 network.clean()
 

@@ -2,9 +2,11 @@
 AWS (owner 136693071363, names debian-<major>-amd64-<date>-<build>), each mapped to the local
 image that its instances run as containers (scripts/images.sh builds them), with the login user
 of Debian's AMIs. The ids are derived from region and name, so they are stable across restarts.
+The images CreateImage makes of a data-plane instance (emulator.images) are added while they exist.
 """
 
 import hashlib
+import threading
 
 DEBIAN_OWNER = '136693071363'
 
@@ -20,8 +22,29 @@ def image_id(region, name):
     return 'ami-0' + hashlib.sha256(('%s/%s' % (region, name)).encode()).hexdigest()[:16]
 
 
+_MADE = {}  # (region, ami id) -> {'name', 'container_image', 'login_user'}
+_LOCK = threading.Lock()
+
+
 def by_id(region):
-    return dict((image_id(region, i['name']), i) for i in IMAGES)
+    out = dict((image_id(region, i['name']), i) for i in IMAGES)
+    with _LOCK:
+        out.update((ami, dict(image)) for (where, ami), image in _MADE.items() if where == region)
+    return out
+
+
+def add_made(region, ami_id, image):
+    with _LOCK:
+        _MADE[(region, ami_id)] = dict(image)
+
+
+def remove_made(region=None, ami_id=None):
+    """Forget one made image (returned), or all of them (no arguments)."""
+    with _LOCK:
+        if region is None:
+            _MADE.clear()
+            return None
+        return _MADE.pop((region, ami_id), None)
 
 
 def register(backend, region):

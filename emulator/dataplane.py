@@ -93,6 +93,8 @@ class DataPlane(Hook):
         # for emulator.network: vpc id -> the network's bridge on the host, its CIDR, and {alias: address} of the
         # containers attached to it (hosts of the internet)
         self.bridges, self.cidrs, self.attached_addresses = {}, {}, {}
+        # for emulator.network: vpc id -> (address, port) where the instance metadata service (emulator.imds) listens
+        self.metadata = {}
 
     # -- lifecycle of the whole data plane ---------------------------------
     def clean(self):
@@ -171,7 +173,7 @@ class DataPlane(Hook):
         tags = dict((t['key'], t['value']) for t in backend.describe_tags(filters={'resource-id': [instance_id]}))
         entry = {'id': instance_id, 'name': tags.get('Name'), 'container': 'seed-%s' % instance_id,
                  'private_ip': instance.private_ip, 'public_ip': instance.public_ip, 'ports': {}, 'state': 'pending',
-                 'error': None, 'vpc_id': instance.vpc_id, 'stack': tags.get('Stack', '')}
+                 'error': None, 'vpc_id': instance.vpc_id, 'stack': tags.get('Stack', ''), 'region': region}
         with self.lock:
             self.instances[instance_id] = entry
         if image is None:

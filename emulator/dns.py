@@ -220,9 +220,10 @@ def rdata(kind, value):
     return data.hex()
 
 
-def render(table, ttls=None, passthrough=None, port=53):
-    """dnsmasq.conf answering ``table`` ({name: {type: [values]}}, as :func:`answers` gives) and the mirror's names
-    (``passthrough``: {name: [addresses]}); every other name NXDOMAIN, nothing ever forwarded."""
+def render(table, ttls=None, passthrough=None, port=53, endpoints=()):
+    """dnsmasq.conf answering ``table`` ({name: {type: [values]}}, as :func:`answers` gives), the mirror's names
+    (``passthrough``: {name: [addresses]}) and AWS's public endpoints (``endpoints``: [(name, address)], each name with the
+    names below it: a bucket's virtual host); every other name NXDOMAIN, nothing ever forwarded."""
     ttls = ttls or {}
     out = ['# Written by the emulator (emulator/dns.py): the VPC resolver, answering from the emulator\'s Route 53.',
            '# No upstream: no-resolv and no server= line; every name not below is NXDOMAIN (address=/#/).',
@@ -253,6 +254,9 @@ def render(table, ttls=None, passthrough=None, port=53):
         out += ['', '# The Debian mirror the images install from, as the host resolves it: the one name from outside.']
         for name, addresses in sorted(passthrough.items()):
             out += ['host-record=%s,%s' % (name, a) for a in addresses if NAME.match(fqdn(name))]
+    if endpoints:
+        out += ['', '# AWS\'s public endpoints (emulator.endpoints): an address of the internet, reached by the routes.']
+        out += ['address=/%s/%s' % (name, address) for name, address in endpoints if NAME.match(fqdn(name))]
     if skipped:
         out += ['', '# not answered (a name dnsmasq cannot hold: wildcard or escaped characters): %s' % ', '.join(skipped)]
     return '\n'.join(out) + '\n'
@@ -370,7 +374,9 @@ class Dns(Hook):
     def step(self):
         """Write the config again if what it answers changed, and restart the servers on it."""
         view = self.view()
-        text = render(answers(view, self.lb_addresses()), ttls_of(view), self.passthrough())
+        from emulator.endpoints import ADDRESS
+        text = render(answers(view, self.lb_addresses()), ttls_of(view), self.passthrough(),
+                      endpoints=[(name, ADDRESS) for name in getattr(self.dataplane, 'endpoint_domains', ())])
         with self.lock:
             if text == self.text:
                 return False

@@ -6,6 +6,9 @@ in-process moto) so that they behave as AWS documents:
 - RunInstances: the primary interface that a launch creates has DeleteOnTermination true (moto
   says false), so TerminateInstances deletes it; a terminated instance keeps nothing in its
   subnet or security groups.
+- RunInstances with a LaunchTemplate, and an Auto Scaling group's launches: the template's instance profile and
+  metadata options (IMDSv2 required) reach the instance unless the launch gave its own (from_template); moto dropped
+  both.
 - DeleteNatGateway: the gateway's interface is deleted and its Elastic IP disassociated (moto
   keeps both), so the subnet and the address are free once the gateway is deleted (in the aws
   profile, emulator.lifecycle does it when the gateway's deleting state is over).
@@ -95,6 +98,26 @@ def patch_s3():
     S3Backend.create_bucket = create_bucket_as_aws
 
 
+def from_template(ec2, instances, data, kwargs):
+    """What a launch template gives the instances launched from it that moto's RunInstances drops (RunInstances with
+    LaunchTemplate, and an Auto Scaling group's launches): the instance profile (IamInstanceProfile Name or Arn) and the
+    instance metadata options (MetadataOptions), unless the launch gave its own ("Launch an instance from a launch
+    template": "any parameters that you specify in the launch request override the same parameters in the launch
+    template", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-launch-templates.html). moto launched them
+    with no profile and IMDSv1 allowed: an instance whose template requires IMDSv2 would have answered without a token,
+    and one whose template names a profile would have had no credentials."""
+    from moto.ec2.models.instances import MetadataOptions
+    profile = data.get('IamInstanceProfile') or {}
+    options = data.get('MetadataOptions') or {}
+    for instance in instances:
+        if options and not kwargs.get('metadata_options'):
+            instance.metadata_options = MetadataOptions(dict((k, str(v)) for k, v in options.items()))
+        if (profile.get('Name') or profile.get('Arn')) and not (kwargs.get('iam_instance_profile_name') or kwargs.get('iam_instance_profile_arn')) \
+                and instance.id not in ec2.iam_instance_profile_associations:
+            ec2.associate_iam_instance_profile(instance.id, iam_instance_profile_name=profile.get('Name'),
+                                               iam_instance_profile_arn=profile.get('Arn'))
+
+
 def patch_moto():
     """Apply the rules above to moto's classes; once per process."""
     if PATCHED:
@@ -124,6 +147,8 @@ def patch_moto():
             for index, nic in instance.nics.items():
                 if str(index) not in kept:
                     nic.delete_on_termination = True
+        if kwargs.get('launch_template'):
+            from_template(self, reservation.instances, self._get_template_from_args(kwargs['launch_template']).data, kwargs)  # pylint: disable=protected-access
         return reservation
     InstanceBackend.run_instances = run_instances_as_aws
 

@@ -15,6 +15,14 @@ What AWS does, and what stands in for it here:
   https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html). The filter is the host's
   (the containers' bridge, seen by the kernel's forward, output and input hooks with br_netfilter): root on an instance
   cannot change it, and no container gets a capability for it.
+- **The instance metadata service is not filtered by groups either**: a member's TCP to 169.254.169.254:80 is sent
+  (``services_nat``, a DNAT on the bridge the packet came in on) to emulator.imds's listener on the VPC router's address,
+  one of the two connections into the host a container may open (the ``imds`` set, and only after that DNAT).
+- **AWS's public endpoints (S3, STS) are on the internet**: their names resolve to one address of the internet
+  (emulator.endpoints), which a member reaches by its routes as any other (the ``outside`` set); its TCP 443 is sent
+  (``services_nat``) to emulator.endpoints' listener on the VPC router's address, and let in there only for a member whose
+  routes reach that address, so a private subnet without its NAT gateway's route cannot reach S3, as on AWS. The
+  member's egress rules are applied to it before the DNAT (``services_filter``), against the address it dialled.
 - **The VPC's resolver is not filtered by groups** (AWS: security groups do not filter traffic to or from the Amazon
   DNS server, vpc-security-groups.html): the VPC's dnsmasq (emulator.dns, the base address plus two) answers port 53
   to every container of its VPC whatever the groups say.
@@ -47,6 +55,8 @@ import re
 import subprocess
 import threading
 
+from emulator.endpoints import ADDRESS as ENDPOINTS_ADDRESS, PORT as ENDPOINTS_PORT
+from emulator.imds import ADDRESS as IMDS_ADDRESS
 from emulator.server import Hook, ec2_backend
 
 TABLE = 'seed_emulator'
@@ -153,7 +163,11 @@ def ruleset(model):
     lines = ['table inet %s' % TABLE, 'delete table inet %s' % TABLE, 'table inet %s {' % TABLE,
              '  # Written by the emulator (emulator/network.py): the security groups and routes of the data plane\'s VPCs.',
              '  set bridges { type ifname;%s }' % elements(bridges),
-             '  set resolvers { type ipv4_addr;%s }' % elements(n['dns'] for n in networks if n.get('dns'))]
+             '  set resolvers { type ipv4_addr;%s }' % elements(n['dns'] for n in networks if n.get('dns')),
+             '  set imds { type ipv4_addr . inet_service;%s }' % elements(
+                 '%s . %d' % tuple(n['imds']) for n in networks if n.get('bridge') and n.get('imds')),
+             '  set endpoints { type ipv4_addr . inet_service;%s }' % elements(
+                 '%s . %d' % tuple(n['endpoints']) for n in networks if n.get('bridge') and n.get('endpoints'))]
     # every group any rule names, and every member's own: its members' addresses
     named = set()
     for group in groups.values():
@@ -207,7 +221,26 @@ def ruleset(model):
         '    type filter hook input priority -5; policy accept;',
         '    iifname != @bridges accept',
         '    ct state established,related accept',
+        # the instance metadata service, reached at 169.254.169.254:80 (services_nat) and only there
+        '    ct status dnat ip daddr . tcp dport @imds accept',
+        # AWS's public endpoints (emulator.endpoints): only for a member whose routes reach the internet's address
+        '    ct status dnat ip saddr . ct original ip daddr @outside ip daddr . tcp dport @endpoints accept',
         '    drop',
+        '  }',
+        '  chain services_filter {',
+        '    type filter hook prerouting priority -150; policy accept;',
+        # the egress rules of the member, against the endpoint's address it dialled (the DNAT below changes it)
+        '    iifname @bridges ip daddr %s ct state new ip saddr vmap @egress' % ENDPOINTS_ADDRESS,
+        '  }',
+        '  chain services_nat {',
+        '    type nat hook prerouting priority dstnat; policy accept;']
+    for n in networks:
+        if n.get('bridge') and n.get('imds'):
+            lines.append('    iifname "%s" ip daddr %s tcp dport 80 dnat ip to %s:%d' % ((n['bridge'], IMDS_ADDRESS) + tuple(n['imds'])))
+        if n.get('bridge') and n.get('endpoints'):
+            lines.append('    iifname "%s" ip daddr %s tcp dport %d dnat ip to %s:%d'
+                         % ((n['bridge'], ENDPOINTS_ADDRESS, ENDPOINTS_PORT) + tuple(n['endpoints'])))
+    lines += [
         '  }',
         '}']
     return '\n'.join(lines) + '\n'
@@ -447,7 +480,7 @@ class Network(Hook):
 
     def read_model(self):
         """What the ruleset is made of, from moto's backends and the data plane's containers:
-        networks [{vpc, bridge, cidr, dns}], groups {id: {ingress, egress}}, members [{name, kind, address, groups, vpc,
+        networks [{vpc, bridge, cidr, dns, imds, endpoints}], groups {id: {ingress, egress}}, members [{name, kind, address, groups, vpc,
         from_internet, outside}], mirror [address]."""
         # No other hook's lock is taken (each dict is copied at once, which CPython does under the GIL): the data plane
         # calls step() holding its own lock when it makes a network, and the other hooks hold theirs while they make one.
@@ -457,11 +490,14 @@ class Network(Hook):
         cidrs = dict(getattr(dp, 'cidrs', {}))
         attached = dict((k, dict(v)) for k, v in dict(getattr(dp, 'attached_addresses', {})).items())
         instances = [dict(e) for e in list(dict(dp.instances).values())]
+        metadata = dict(getattr(dp, 'metadata', {}) or {})
+        endpoints = dict(getattr(dp, 'endpoints', {}) or {})
         networks = []
         for vpc_id in sorted(nets):
             if vpc_id in bridges and vpc_id in cidrs:
                 from emulator.dns import resolver_address
-                networks.append({'vpc': vpc_id, 'bridge': bridges[vpc_id], 'cidr': cidrs[vpc_id], 'dns': resolver_address(cidrs[vpc_id])})
+                networks.append({'vpc': vpc_id, 'bridge': bridges[vpc_id], 'cidr': cidrs[vpc_id], 'dns': resolver_address(cidrs[vpc_id]),
+                                 'imds': metadata.get(vpc_id), 'endpoints': endpoints.get(vpc_id)})
         mirror = list(self.mirror())
         model = {'networks': networks, 'groups': {}, 'members': [], 'mirror': mirror}
         for region in sorted(self.regions):
@@ -477,7 +513,7 @@ class Network(Hook):
                     if group.is_default and group.vpc_id:
                         defaults[group.vpc_id] = group.id
 
-            reach = Reach(net, mirror, attached)
+            reach = Reach(net, mirror + ([ENDPOINTS_ADDRESS] if endpoints else []), attached)
             wanted = dict((e['id'], e) for e in instances)
             for reservation in list(ec2.reservations.values()):
                 for instance in list(reservation.instances):

@@ -140,5 +140,8 @@ def hooks():
     from emulator.acm import Acm
     from emulator.iam import Iam
     from emulator.autoscaling import AutoScaling
+    from emulator.imds import InstanceCredentials
     lifecycle = Lifecycle()
-    return [ParamRules(), lifecycle, AutoScaling(lifecycle), Consistency(), Route53(), Acm(), Iam()]
+    # AWS authenticates and authorizes a request before it reads its parameters: an instance's credentials are checked
+    # first (in either profile: it is AWS's authentication, not a strictness of the aws profile)
+    return [InstanceCredentials(), ParamRules(), lifecycle, AutoScaling(lifecycle), Consistency(), Route53(), Acm(), Iam()]

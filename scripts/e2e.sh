@@ -20,6 +20,8 @@
 #      database from the web hosts and not the bastion, SSH between web hosts, the private route to the NAT gateway);
 #  7d. an Auto Scaling group's instances on the data plane (tests/dataplane/test_autoscaling.py): containers behind the
 #      load balancer, an unhealthy one replaced, a scale-in;
+#  7e. the instance metadata service (tests/dataplane/test_imds.py): IMDSv2 only, a profile's credentials inside an
+#      instance, good for their bucket and refused anything else; a baked image (tests/dataplane/test_images.py);
 #   8. the execution environment (make ee): `ansible-builder build` in a folder holding only the tarballs and the
 #      files the collection ships for it; the image's seed.laravel_aws is the tarball's; seed.laravel_aws.site (which
 #      imports .provision and .deploy) runs from it with ansible-navigator and the shipped ansible-navigator.yml against
@@ -316,6 +318,13 @@ say "network: the web hosts' HTTP only from the load balancer's group, the datab
 .venv/bin/pytest -q -p no:cacheprovider tests/dataplane/test_autoscaling.py \
   || fail "an Auto Scaling group's instances on the data plane (pytest -q tests/dataplane/test_autoscaling.py)"
 say "Auto Scaling: the group's instances are containers behind the load balancer, an unhealthy one replaced, a scale-in removed one"
+# 7e. the instance metadata service inside the instances (emulator/imds.py): IMDSv2 only on a web host; an instance
+#     profile's temporary credentials, fetched inside an instance, read their bucket through S3's public endpoint
+#     (emulator/endpoints.py) and are refused anything else; CreateImage of an instance (emulator/images.py)
+.venv/bin/pytest -q -p no:cacheprovider tests/dataplane/test_imds.py tests/dataplane/test_images.py \
+  || fail "the instance metadata service, S3 from an instance, or a baked image (pytest -q tests/dataplane/test_imds.py tests/dataplane/test_images.py)"
+say "instance metadata: IMDSv2 only; a profile's credentials, inside an instance, read their bucket through S3's endpoint and" \
+    "the NAT gateway, a write and EC2 refused; an image of an instance boots its disk as a new instance"
 # 8. the execution environment, as AWX runs the job: built as docs/execution-environment.md says, in a folder
 #    holding only the tarballs and the files the tarball ships (make ee: build/ee), and the playbooks run from the
 #    collection installed in the image (seed.laravel_aws.*), not from this checkout

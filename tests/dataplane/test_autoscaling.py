@@ -12,13 +12,11 @@ import base64
 import json
 import os
 import subprocess
-import time
 import urllib.request
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-STATE = os.path.join(ROOT, '.cache', 'demo', 'dataplane')
+from demo_helpers import STATE, until as until_, web_hosts  # noqa: E402  pylint: disable=wrong-import-position
 NAME = 'dp-asg'
 USER_DATA = '''#!/bin/sh
 set -e
@@ -29,14 +27,7 @@ systemd-run --unit=dp-asg-up --property=Restart=no /usr/bin/python3 -m http.serv
 
 
 def until(what, check, timeout=240):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError('not within %d s: %s' % (timeout, what))
-        time.sleep(1)
+    return until_(what, check, timeout=timeout, every=1)
 
 
 def dataplane():
@@ -74,9 +65,7 @@ def made():
     clients = dict((s, boto3.client(s, region_name='us-east-1')) for s in ('ec2', 'elbv2', 'autoscaling'))
     ec2 = clients['ec2']
     vpc = ec2.describe_vpcs(Filters=[{'Name': 'tag:Stack', 'Values': ['demo']}])['Vpcs'][0]['VpcId']
-    webs = [i for r in ec2.describe_instances(Filters=[
-        {'Name': 'tag:Stack', 'Values': ['demo']}, {'Name': 'tag:Role', 'Values': ['web']},
-        {'Name': 'instance-state-name', 'Values': ['running']}])['Reservations'] for i in r['Instances']]
+    webs = web_hosts(ec2)
     assert webs, 'the demo has no running web host'
     public = ec2.describe_subnets(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}, {'Name': 'map-public-ip-on-launch', 'Values': ['true']}])
     alb_group = ec2.describe_security_groups(Filters=[{'Name': 'vpc-id', 'Values': [vpc]}, {'Name': 'group-name', 'Values': ['demo-alb']}])

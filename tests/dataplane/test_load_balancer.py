@@ -18,13 +18,11 @@ import json
 import os
 import socket
 import ssl
-import time
 import urllib.request
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-STATE = os.path.join(ROOT, '.cache', 'demo', 'dataplane')
+from demo_helpers import ROOT, STATE, until  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def proxy():
@@ -76,17 +74,6 @@ def self_signed(name):
 
 def health(elbv2, tg):
     return dict((d['Target']['Id'], d['TargetHealth']) for d in elbv2.describe_target_health(TargetGroupArn=tg)['TargetHealthDescriptions'])
-
-
-def until(what, check, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError('not within %d s: %s' % (timeout, what))
-        time.sleep(0.5)
 
 
 def haproxy_stats(name):

@@ -20,8 +20,7 @@ import http.client
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-STATE = os.path.join(ROOT, '.cache', 'demo', 'dataplane')
+from demo_helpers import STATE, until  # noqa: E402  pylint: disable=wrong-import-position
 STACK = 'demo'
 # A TCP connection from inside a container: open, refused, or timeout (the packet dropped, as a security group drops it).
 PROBE = r'''
@@ -36,17 +35,6 @@ except ConnectionRefusedError:
 except OSError as exc:
     print('error %s' % exc)
 '''
-
-
-def until(what, check, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError('not within %d s: %s' % (timeout, what))
-        time.sleep(0.5)
 
 
 @pytest.fixture(scope='module')

@@ -368,3 +368,40 @@ def test_a_bridge_whose_packets_skip_the_filter_is_refused(tmp_path):
     with pytest.raises(network.NetworkError, match='modprobe br_netfilter'):
         network.bridge_netfilter(str(missing), run=lambda *a, **k: calls.append(a[0]))
     assert calls == [['modprobe', 'br_netfilter']]
+
+
+# -- the instance metadata service --------------------------------------------------------------------------------
+def test_169_254_169_254_port_80_reaches_the_metadata_service_of_the_bridge_the_packet_came_in_on():
+    text = network.ruleset(model(DEMO_GROUPS, DEMO_MEMBERS, networks=[
+        {'vpc': 'vpc-1', 'bridge': 'br-0123456789ab', 'cidr': '10.20.0.0/16', 'dns': '10.20.0.2', 'imds': ('10.20.0.1', 41234)},
+        {'vpc': 'vpc-2', 'bridge': 'br-ba9876543210', 'cidr': '10.30.0.0/16', 'dns': '10.30.0.2', 'imds': ('10.30.0.1', 41777)},
+        {'vpc': 'vpc-3', 'bridge': 'br-000000000003', 'cidr': '10.40.0.0/16', 'dns': '10.40.0.2'}]))
+    assert chain(text, 'services_nat') == [
+        'type nat hook prerouting priority dstnat; policy accept;',
+        'iifname "br-0123456789ab" ip daddr 169.254.169.254 tcp dport 80 dnat ip to 10.20.0.1:41234',
+        'iifname "br-ba9876543210" ip daddr 169.254.169.254 tcp dport 80 dnat ip to 10.30.0.1:41777']
+    assert set_elements(text, 'imds') == ['10.20.0.1 . 41234', '10.30.0.1 . 41777']
+    # into the host only through that DNAT, whatever the groups say; everything else from a bridge is dropped
+    assert chain(text, 'input_filter')[-3:] == [
+        'ct status dnat ip daddr . tcp dport @imds accept',
+        'ct status dnat ip saddr . ct original ip daddr @outside ip daddr . tcp dport @endpoints accept', 'drop']
+    if nft_can_check():
+        proc = subprocess.run([network.NFT, '-c', '-f', '-'], input=text, capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stderr
+
+
+def test_aws_endpoints_are_reached_by_the_routes_and_the_egress_rules_only():
+    members = [member('i-web1', '10.20.10.11', ['sg-web'], outside=['203.0.113.80', '198.51.100.53']),
+               member('i-db', '10.20.10.20', ['sg-db'])]  # no way out
+    text = network.ruleset(model(DEMO_GROUPS, members, networks=[
+        {'vpc': 'vpc-1', 'bridge': 'br-0123456789ab', 'cidr': '10.20.0.0/16', 'dns': '10.20.0.2', 'imds': ('10.20.0.1', 41234),
+         'endpoints': ('10.20.0.1', 42443)}]))
+    assert 'iifname "br-0123456789ab" ip daddr 198.51.100.53 tcp dport 443 dnat ip to 10.20.0.1:42443' in chain(text, 'services_nat')
+    assert set_elements(text, 'endpoints') == ['10.20.0.1 . 42443']
+    assert 'ct status dnat ip saddr . ct original ip daddr @outside ip daddr . tcp dport @endpoints accept' in chain(text, 'input_filter')
+    assert '10.20.10.11 . 198.51.100.53' in set_elements(text, 'outside')
+    assert not [e for e in set_elements(text, 'outside') if e.startswith('10.20.10.20 ')]
+    assert chain(text, 'services_filter')[-1] == 'iifname @bridges ip daddr 198.51.100.53 ct state new ip saddr vmap @egress'
+    if nft_can_check():
+        proc = subprocess.run([network.NFT, '-c', '-f', '-'], input=text, capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stderr
