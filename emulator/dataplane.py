@@ -71,6 +71,44 @@ def instance_ids(form):
     return [v for k, v in sorted(form.items()) if k.startswith('InstanceId.')]
 
 
+class HostListeners:
+    """The servers the emulator runs on the VPC bridges' host addresses (the VPC router's, base plus one), one per VPC
+    network: emulator.imds's and emulator.endpoints'. ``where`` (vpc id -> (address, port)) is what the packet filter
+    (emulator.network) sends their traffic to. A network made again at the same address (after a reset) replaces the
+    server that was there."""
+
+    def __init__(self, where, log, what):
+        self.where, self.log, self.what = where, log, what
+        self.servers = {}
+
+    def add(self, vpc_id, cidr, make):
+        """A server from ``make(address)`` (socketserver-like) on the network of ``cidr``, serving in a thread; None when
+        it cannot listen there (logged)."""
+        address = str(ipaddress.ip_network(cidr).network_address + 1)
+        for old_vpc, old in list(self.servers.items()):
+            if old.server_address[0] == address:
+                old.shutdown()
+                old.server_close()
+                del self.servers[old_vpc]
+                self.where.pop(old_vpc, None)
+        try:
+            httpd = make(address)
+        except OSError as exc:
+            self.log('%s: none for %s at %s: %s' % (self.what, vpc_id, address, exc))
+            return None
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self.servers[vpc_id] = httpd
+        self.where[vpc_id] = (address, httpd.server_port)
+        return httpd
+
+    def close(self):
+        for httpd in list(self.servers.values()):
+            httpd.shutdown()
+            httpd.server_close()
+        self.servers = {}
+        self.where.clear()
+
+
 class DataPlane(Hook):
     """Containers for the instances of the emulator's API (see the module's docstring).
 

@@ -21,10 +21,8 @@ What AWS does, and what stands in for it here:
   host and path the client signed (emulator.imds.signature_matches reads ``seed.signed_*``).
 """
 
-import ipaddress
 import os
 import re
-import threading
 
 ADDRESS = '198.51.100.53'
 PORT = 443
@@ -89,7 +87,6 @@ class Endpoints:
         self.app = app
         self.dataplane = dataplane
         self.log = log or (lambda msg: None)
-        self.servers = {}
         folder = os.path.join(dataplane.state_dir, 'endpoints')
         os.makedirs(folder, exist_ok=True)
         cert, key = ca.issue(dataplane.state_dir, certificate_names())
@@ -100,31 +97,17 @@ class Endpoints:
             f.write(key)
         dataplane.endpoints = getattr(dataplane, 'endpoints', {})
         dataplane.endpoint_domains = domains()
+        from emulator.dataplane import HostListeners
+        self.listeners = HostListeners(dataplane.endpoints, self.log, 'endpoints')
         dataplane.on_network.append(self.network_added)
 
     def network_added(self, vpc_id, network, cidr):  # pylint: disable=unused-argument
         from werkzeug.serving import make_server
-        address = str(ipaddress.ip_network(cidr).network_address + 1)
-        for old_vpc, old in list(self.servers.items()):  # a network made again (after a reset) at the same address
-            if old.server_address[0] == address:
-                old.shutdown()
-                old.server_close()
-                del self.servers[old_vpc]
-                self.dataplane.endpoints.pop(old_vpc, None)
-        try:
-            httpd = make_server(address, 0, vpc_app(self.app, vpc_id), threaded=True, ssl_context=(self.cert, self.key))
-        except OSError as exc:
-            self.log('endpoints: none for %s at %s: %s' % (vpc_id, address, exc))
-            return
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        self.servers[vpc_id] = httpd
-        self.dataplane.endpoints[vpc_id] = (address, httpd.server_port)
-        self.log('endpoints: the instances of %s reach S3 and STS at %s:%d by their routes (served at %s:%d)'
-                 % (vpc_id, ADDRESS, PORT, address, httpd.server_port))
+        httpd = self.listeners.add(vpc_id, cidr, lambda address: make_server(
+            address, 0, vpc_app(self.app, vpc_id), threaded=True, ssl_context=(self.cert, self.key)))
+        if httpd is not None:
+            self.log('endpoints: the instances of %s reach S3 and STS at %s:%d by their routes (served at %s:%d)'
+                     % ((vpc_id, ADDRESS, PORT) + tuple(self.dataplane.endpoints[vpc_id])))
 
     def close(self):
-        for httpd in list(self.servers.values()):
-            httpd.shutdown()
-            httpd.server_close()
-        self.servers = {}
-        self.dataplane.endpoints.clear()
+        self.listeners.close()

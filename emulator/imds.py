@@ -287,8 +287,9 @@ class MetadataService:
         self.dataplane = dataplane
         self.metadata = metadata or Metadata()
         self.log = log or (lambda msg: None)
-        self.servers = {}
         dataplane.metadata = getattr(dataplane, 'metadata', {})
+        from emulator.dataplane import HostListeners
+        self.listeners = HostListeners(dataplane.metadata, self.log, 'imds')
         dataplane.on_network.append(self.network_added)
 
     def instance_at(self, vpc_id, address):
@@ -303,8 +304,6 @@ class MetadataService:
         return None
 
     def network_added(self, vpc_id, network, cidr):  # pylint: disable=unused-argument
-        import ipaddress
-        address = str(ipaddress.ip_network(cidr).network_address + 1)
         service = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -335,29 +334,16 @@ class MetadataService:
             def log_message(self, *args):  # pylint: disable=arguments-differ
                 pass
 
-        for old_vpc, old in list(self.servers.items()):  # a network made again (after a reset) at the same address
-            if old.server_address[0] == address:
-                old.shutdown()
-                old.server_close()
-                del self.servers[old_vpc]
-                self.dataplane.metadata.pop(old_vpc, None)
-        try:
+        def make(address):
             httpd = ThreadingHTTPServer((address, 0), Handler)
-        except OSError as exc:
-            self.log('imds: no metadata service for %s at %s: %s' % (vpc_id, address, exc))
-            return
-        httpd.daemon_threads = True
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        self.servers[vpc_id] = httpd
-        self.dataplane.metadata[vpc_id] = (address, httpd.server_port)
-        self.log('imds: the instances of %s reach %s:80 (served at %s:%d)' % (vpc_id, ADDRESS, address, httpd.server_port))
+            httpd.daemon_threads = True
+            return httpd
+        httpd = self.listeners.add(vpc_id, cidr, make)
+        if httpd is not None:
+            self.log('imds: the instances of %s reach %s:80 (served at %s:%d)' % ((vpc_id, ADDRESS) + httpd.server_address[:2]))
 
     def close(self):
-        for httpd in list(self.servers.values()):
-            httpd.shutdown()
-            httpd.server_close()
-        self.servers = {}
-        self.dataplane.metadata.clear()
+        self.listeners.close()
 
 
 # -- the check of requests signed with an instance's credentials -----------------------------------------------------
