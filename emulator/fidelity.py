@@ -45,6 +45,11 @@ in-process moto) so that they behave as AWS documents:
   resolve in the emulator's Route 53, and is then issued by the emulator's CA.
 - Listener rules (emulator.listener_rules): TooManyRules, RuleNotFound and OperationNotPermitted on DeleteRule, no
   redirect from HTTPS to HTTP, and a target group no rule forwards to any more released by its load balancer.
+- CreateImage: a name already used by one of the account's images is refused (InvalidAMIName.Duplicate, "AMI names must
+  be unique", https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateImage.html), and so is an instance that is
+  neither running nor stopped (IncorrectInstanceState, same page: "either running or stopped"); TagSpecifications of
+  type snapshot tag the image's snapshots ("you can tag the AMI, the snapshots, or both", same page), where moto raised
+  NotImplementedError (a 500).
 - EC2 Auto Scaling (emulator.autoscaling): instance refreshes (which moto lacks), each instance's own launch template
   version, Pending and Terminating instances, instances spread over the group's zones and deregistered from its target
   groups when terminated, CreateAutoScalingGroup's defaults and AlreadyExists, UpdateAutoScalingGroup's implicit desired
@@ -116,6 +121,31 @@ def from_template(ec2, instances, data, kwargs):
                 and instance.id not in ec2.iam_instance_profile_associations:
             ec2.associate_iam_instance_profile(instance.id, iam_instance_profile_name=profile.get('Name'),
                                                iam_instance_profile_arn=profile.get('Arn'))
+
+
+def patch_create_image():
+    """CreateImage as AWS answers it (see the module's docstring)."""
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models.amis import AmiBackend
+    create_image = AmiBackend.create_image
+
+    @functools.wraps(create_image)
+    def create_image_as_aws(self, instance_id, name, description, tag_specifications):
+        instance = self.get_instance(instance_id)
+        taken = next((a.id for a in self.amis.values() if a.name == name and a.owner_id == self.account_id), None)
+        if taken:
+            raise EC2ClientError('InvalidAMIName.Duplicate', 'AMI name %s is already in use by AMI %s' % (name, taken))
+        if instance.state not in ('running', 'stopped'):
+            raise EC2ClientError('IncorrectInstanceState', "The instance '%s' is not in a state from which it can be imaged "
+                                 '(it is %s)' % (instance_id, instance.state))
+        specs = tag_specifications or []
+        ami = create_image(self, instance_id, name, description, [t for t in specs if t.get('ResourceType') != 'snapshot'])
+        for spec in specs:
+            if spec.get('ResourceType') == 'snapshot':
+                for tag in spec.get('Tags') or []:
+                    ami.ebs_snapshot.add_tag(tag['Key'], tag['Value'])
+        return ami
+    AmiBackend.create_image = create_image_as_aws
 
 
 def patch_moto():
@@ -254,6 +284,7 @@ def patch_moto():
                 self.deregistered_targets[target['Id']] = found
     FakeTargetGroup.deregister = deregister_as_aws
     patch_s3()
+    patch_create_image()
     launch_templates.patch_launch_templates()  # SourceVersion, the template's tags (emulator/launch_templates.py)
     rds.patch_rds()  # RDS for PostgreSQL: the orderable options catalogue, subnet groups as AWS keeps them
     elasticache.patch_elasticache()  # ElastiCache's answers (emulator/elasticache.py)

@@ -471,7 +471,7 @@ for _op in ('AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'Re
 _EC2_TAGGED = (('CreateVpc', 'vpc'), ('CreateSubnet', 'subnet'), ('CreateSecurityGroup', 'security-group'),
                ('CreateInternetGateway', 'internet-gateway'), ('CreateRouteTable', 'route-table'), ('CreateNatGateway', 'natgateway'),
                ('AllocateAddress', 'elastic-ip'), ('CreateKeyPair', 'key-pair'), ('ImportKeyPair', 'key-pair'),
-               ('RunInstances', 'instance'), ('CreateLaunchTemplate', 'launch-template'))
+               ('RunInstances', 'instance'), ('CreateLaunchTemplate', 'launch-template'), ('CreateImage', 'image'))
 for _op, _path in [('CreateTags', 'Tags')] + [(o, 'TagSpecifications[].Tags') for o, _rt in _EC2_TAGGED]:
     _row('ec2', _op, _path + '[].Key', 'Maximum key length: 128 Unicode characters; you cannot use the aws: prefix', EC2_TAGS,
          'InvalidParameterValue', "Tag keys must be 1-128 characters and tag keys starting with 'aws:' are reserved for internal use",
@@ -824,13 +824,25 @@ for _op in ('CreateRole', 'TagRole', 'CreateInstanceProfile', 'TagInstanceProfil
          "must have length less than or equal to 256 and satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
          ['demo', '', 'v' * 256], ['v' * 257, 'a*b'], {'length': (0, 256), 'tag_chars': True})
 
+# Images. The name: "Constraints: 3-128 alphanumeric characters, parentheses (()), square brackets ([]), spaces ( ), periods
+# (.), slashes (/), dashes (-), single quotes ('), at-signs (@), or underscores(_)" (API_CreateImage); the description:
+# "Constraints: Maximum 255 characters" (API_CreateImage, RegisterImage).
+_row('ec2', 'CreateImage', 'Name', "3-128 alphanumeric characters, parentheses, square brackets, spaces, periods, slashes, dashes, "
+     "single quotes, at-signs or underscores", EC2_API % 'CreateImage', 'InvalidAMIName.Malformed',
+     "AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'",
+     ['demo-web-1a2b3c', "web (v2) [x]/a_b.c@d'e", 'n' * 128], ['ab', 'n' * 129, 'demo:web', 'café', 'a*b'],
+     {'length': (3, 128), 'regex': r"[a-zA-Z0-9()\[\] ./\-'@_]+"})
+_row('ec2', 'CreateImage', 'Description', 'Constraints: Maximum 255 characters.', EC2_API % 'CreateImage', 'InvalidParameterValue',
+     'The description of an image must be at most 255 characters', ['', 'the web tier', 'd' * 255], ['d' * 256], {'length': (0, 255)})
+
 # Every operation the collection sends: those with rows above, and those whose only documented rules are the ones
 # botocore's model holds (required members, types, enums), which AWS checks from the model itself.
 MODEL_ONLY = {
     'ec2': ('AllocateAddress', 'AssociateRouteTable', 'AttachInternetGateway', 'CreateInternetGateway', 'CreateNatGateway',
             'CreateRoute', 'CreateRouteTable', 'DeleteInternetGateway', 'DeleteKeyPair', 'DeleteNatGateway', 'DeleteRoute',
             'DeleteRouteTable', 'DeleteSecurityGroup', 'DeleteSubnet', 'DeleteTags', 'DeleteVpc', 'DescribeAddresses',
-            'DescribeAvailabilityZones', 'DescribeImages', 'DeleteLaunchTemplate', 'DescribeLaunchTemplates',
+            'DescribeAvailabilityZones', 'DescribeImages', 'DeregisterImage', 'DescribeSnapshots', 'DeleteSnapshot',
+            'DeleteLaunchTemplate', 'DescribeLaunchTemplates',
             'DescribeLaunchTemplateVersions', 'ModifyLaunchTemplate',
             'DescribeInstanceTypes', 'DescribeInstances', 'DescribeInternetGateways', 'DescribeKeyPairs', 'DescribeNatGateways',
             'DescribeNetworkInterfaces', 'DescribeRouteTables', 'DescribeSecurityGroups', 'DescribeSubnets',

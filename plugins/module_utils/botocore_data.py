@@ -77,7 +77,10 @@ NOT_EC2 = frozenset(['describe_tags'])
 # certificate module reads its tags with ListTagsForCertificate), and Route 53 too (the certificate module reads records only).
 # Auto Scaling has a DescribeLoadBalancers and a DescribeTags too: the collection calls ELBv2's, never Auto Scaling's.
 # IAM has a DeletePolicy too (a managed policy): the collection deletes Auto Scaling's (a scaling policy), never IAM's.
+# ElastiCache has a DeleteSnapshot and a DescribeSnapshots too: the collection deletes an image's EBS snapshots (EC2's),
+# and never a cache's.
 NOT_CALLED = {'ec2': NOT_EC2, 'acm': frozenset(['list_tags_for_resource']),
+              'elasticache': frozenset(['delete_snapshot', 'describe_snapshots']),
               'autoscaling': frozenset(['describe_load_balancers', 'describe_tags']), 'iam': frozenset(['delete_policy'])}
 
 # What the lean folder holds; a new value gives a new folder, so an older copy is never read.

@@ -129,6 +129,11 @@ TABLE = (
     Row('launch_template', 'ec2', _EC2_TAGS + (
         'ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate', 'ec2:DeleteLaunchTemplate',
         'ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'ec2:DescribeSecurityGroups')),
+    # an AMI baked from one of the stack's instances (not deleted by the stack's teardown yet: no role of the collection
+    # makes one)
+    Row('image', 'ec2', _EC2_TAGS + (
+        'ec2:CreateImage', 'ec2:DeregisterImage', 'ec2:DescribeImages', 'ec2:DescribeInstances', 'ec2:DescribeSnapshots',
+        'ec2:DeleteSnapshot')),
     # the instances' identity: a role and the instance profile that carries it (not deleted by the stack's teardown yet:
     # no role of the collection makes them)
     Row('instance_profile', 'iam', (

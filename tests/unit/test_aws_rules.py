@@ -61,6 +61,7 @@ BASE = {
     ('ec2', 'CreateNatGateway'): {'SubnetId': 'subnet-12345678', 'AllocationId': 'eipalloc-12345678'},
     ('ec2', 'AllocateAddress'): {'Domain': 'vpc'},
     ('ec2', 'RunInstances'): {'ImageId': 'ami-12345678', 'MinCount': 1, 'MaxCount': 1, 'InstanceType': 't3.micro'},
+    ('ec2', 'CreateImage'): {'InstanceId': 'i-0123456789abcdef0', 'Name': 'demo-rules'},
     ('ec2', 'CreateLaunchTemplate'): {'LaunchTemplateName': 'demo-rules', 'LaunchTemplateData': {'ImageId': 'ami-12345678'}},
     ('ec2', 'CreateLaunchTemplateVersion'): {'LaunchTemplateName': 'demo-rules', 'LaunchTemplateData': {'ImageId': 'ami-12345678'}},
     ('rds', 'CreateDBInstance'): {'DBInstanceIdentifier': 'demo-db', 'DBInstanceClass': 'db.t4g.micro', 'Engine': 'postgres',

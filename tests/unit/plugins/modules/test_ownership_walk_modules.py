@@ -169,6 +169,16 @@ def case_launch_template(ec2):
     return {'name': 'demo-web'}, lambda: ec2.describe_launch_templates(LaunchTemplateIds=[tid])['LaunchTemplates']
 
 
+def case_image(ec2):
+    """An image baked from demo-2's instance, under the name stack demo asks to deregister."""
+    _v, subnets = vpc_and_subnets(ec2, 'demo-2')
+    base = ec2.describe_images(Owners=['amazon'])['Images'][0]['ImageId']
+    iid = ec2.run_instances(ImageId=base, MinCount=1, MaxCount=1, SubnetId=subnets[0],
+                            TagSpecifications=spec('instance', 'demo-2-web-1'))['Instances'][0]['InstanceId']
+    ami = ec2.create_image(InstanceId=iid, Name='demo-web-1a2b', TagSpecifications=spec('image', 'demo-web-1a2b'))['ImageId']
+    return {'name': 'demo-web-1a2b'}, lambda: ec2.describe_images(ImageIds=[ami])['Images']
+
+
 def case_autoscaling_group(ec2):
     _v, subnets = vpc_and_subnets(ec2, 'demo-2')
     ec2.create_launch_template(LaunchTemplateName='demo-web', LaunchTemplateData={'ImageId': 'ami-12345678', 'InstanceType': 't3.micro'})
