@@ -71,6 +71,8 @@ EC2_PRINCIPAL = 'ec2.amazonaws.com'
 S3_ACTIONS = {
     'GetObject': ('s3:GetObject', True), 'HeadObject': ('s3:GetObject', True), 'PutObject': ('s3:PutObject', True),
     'DeleteObject': ('s3:DeleteObject', True), 'DeleteObjects': ('s3:DeleteObject', False),
+    'GetObjectTagging': ('s3:GetObjectTagging', True), 'PutObjectTagging': ('s3:PutObjectTagging', True),
+    'DeleteObjectTagging': ('s3:DeleteObjectTagging', True),
     'ListObjects': ('s3:ListBucket', False), 'ListObjectsV2': ('s3:ListBucket', False), 'HeadBucket': ('s3:ListBucket', False),
     'ListObjectVersions': ('s3:ListBucketVersions', False), 'ListBuckets': ('s3:ListAllMyBuckets', None),
     'CreateBucket': ('s3:CreateBucket', False), 'DeleteBucket': ('s3:DeleteBucket', False),

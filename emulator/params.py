@@ -28,7 +28,7 @@ import sys
 import threading
 import unicodedata
 
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from emulator.server import Hook
 
@@ -291,8 +291,11 @@ class ParamRules(Hook):
             return None
         op = svc.operation_model(action)
         shape = op.input_shape
-        if svc.protocol == 'rest-xml':  # S3: the bucket is the path's first part; the rows judge it, the model no more
-            return svc.protocol, None, {'Bucket': unquote((environ.get('PATH_INFO') or '/').lstrip('/').partition('/')[0])}
+        if svc.protocol == 'rest-xml':  # S3: the bucket and the key are the path; the rows judge them, the model no more
+            # (PATH_INFO: the path percent-decoded, its bytes as latin-1 by WSGI's rule; a key is UTF-8)
+            path = (environ.get('PATH_INFO') or '/').encode('latin-1', 'replace').decode('utf-8', 'replace')
+            bucket, dummy, key = path.lstrip('/').partition('/')
+            return svc.protocol, None, dict({'Bucket': bucket}, **({'Key': key} if key else {}))
         if svc.protocol == 'json':
             try:
                 params = json.loads(body.decode('utf-8') or '{}') if body else {}

@@ -141,7 +141,9 @@ def hooks():
     from emulator.iam import Iam
     from emulator.autoscaling import AutoScaling
     from emulator.imds import InstanceCredentials
+    from emulator.s3_integrity import ObjectIntegrity
     lifecycle = Lifecycle()
     # AWS authenticates and authorizes a request before it reads its parameters: an instance's credentials are checked
     # first (in either profile: it is AWS's authentication, not a strictness of the aws profile)
-    return [InstanceCredentials(), ParamRules(), lifecycle, AutoScaling(lifecycle), Consistency(), Route53(), Acm(), Iam()]
+    # S3's integrity checks of an upload too (emulator.s3_integrity)
+    return [InstanceCredentials(), ParamRules(), ObjectIntegrity(), lifecycle, AutoScaling(lifecycle), Consistency(), Route53(), Acm(), Iam()]

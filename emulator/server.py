@@ -61,6 +61,8 @@ for _name in ('Versioning', 'Policy', 'Tagging', 'Encryption', 'OwnershipControl
 S3_SUBRESOURCES.update({('GET', 'publicAccessBlock'): 'GetPublicAccessBlock', ('PUT', 'publicAccessBlock'): 'PutPublicAccessBlock',
                         ('DELETE', 'publicAccessBlock'): 'DeletePublicAccessBlock', ('GET', 'location'): 'GetBucketLocation',
                         ('GET', 'versions'): 'ListObjectVersions', ('POST', 'delete'): 'DeleteObjects'})
+S3_OBJECT_SUBRESOURCES = {('GET', 'tagging'): 'GetObjectTagging', ('PUT', 'tagging'): 'PutObjectTagging',
+                          ('DELETE', 'tagging'): 'DeleteObjectTagging'}
 S3_PLAIN = {('HEAD', False): 'HeadBucket', ('PUT', False): 'CreateBucket', ('DELETE', False): 'DeleteBucket',
             ('GET', True): 'GetObject', ('PUT', True): 'PutObject', ('DELETE', True): 'DeleteObject', ('HEAD', True): 'HeadObject'}
 
@@ -79,6 +81,8 @@ def s3_action(environ):
         return 'ListBuckets' if method == 'GET' else None
     query = parse_qs(environ.get('QUERY_STRING', ''), keep_blank_values=True)
     for name in query:
+        if key and (method, name) in S3_OBJECT_SUBRESOURCES:  # /bucket/key?tagging: the object's
+            return S3_OBJECT_SUBRESOURCES[(method, name)]
         if (method, name) in S3_SUBRESOURCES:
             return S3_SUBRESOURCES[(method, name)]
     if method == 'GET' and not key:
@@ -492,9 +496,13 @@ class Recorder:
         if 200 <= status < 300:  # Route 53's CreateHostedZone answers 201 Created
             for hook in self.hooks:
                 payload = hook.after(action, form, payload, region)
+        # A HEAD answer has no body but the Content-Length of what a GET would carry (S3's HeadObject: the object's size,
+        # https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html); any other answer's is its body's.
+        head = environ.get('REQUEST_METHOD') == 'HEAD' and not payload
         headers = [(k, v) for k, v in seen.get('headers', [])
-                   if k.lower() != 'content-length' and not k.lower().startswith('access-control-')]
-        headers.append(('Content-Length', str(len(payload))))
+                   if (head or k.lower() != 'content-length') and not k.lower().startswith('access-control-')]
+        if not head or not any(k.lower() == 'content-length' for k, v in headers):
+            headers.append(('Content-Length', str(len(payload))))
         if memo_entry is not None:
             if status == 200:
                 memo_entry['answer'] = (payload, headers)

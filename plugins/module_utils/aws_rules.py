@@ -272,6 +272,10 @@ def _fails_value(check, value, params):
             low, high = arg
             if len(text) < low or (high is not None and len(text) > high):
                 return '%d characters' % len(text)
+        elif kind == 'utf8_length':  # S3's object keys: bytes of their UTF-8 encoding
+            size = len(text.encode('utf-8'))
+            if size < arg[0] or size > arg[1]:
+                return '%d bytes in UTF-8' % size
         elif kind == 'regex':
             if not re.match(arg + r'\Z', text):
                 return 'not of the form AWS takes'
@@ -680,6 +684,12 @@ _row('acm', 'RequestCertificate', 'DomainName', 'cannot exceed 64 octets (charac
 # https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html). botocore itself refuses only characters outside
 # [a-zA-Z0-9.\-_] before sending; AWS the rest.
 _S3_NAME_MESSAGE = 'The specified bucket is not valid.'
+# Object keys: "The object key name is a sequence of Unicode characters with UTF-8 encoding of up to 1,024 bytes long"
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html); a longer one is answered KeyTooLongError
+# ("Your key is too long", https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+_row('s3', 'PutObject', 'Key', 'a sequence of Unicode characters with UTF-8 encoding of up to 1,024 bytes long',
+     'https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html', 'KeyTooLongError', 'Your key is too long',
+     ['releases/demo/current.json', 'k' * 1024, u'\u00e9' * 512], ['k' * 1025, u'\u00e9' * 513], {'utf8_length': (1, 1024)})
 _row('s3', 'CreateBucket', 'Bucket', 'must be between 3 (min) and 63 (max) characters long, consist only of lowercase letters, '
      'numbers, periods (.), and hyphens (-), and begin and end with a letter or number', S3_NAMES, 'InvalidBucketName',
      _S3_NAME_MESSAGE, ['demo-artifacts', 'abc', 'a' * 63, 'demo.artifacts.1'],
@@ -863,7 +873,8 @@ MODEL_ONLY = {
     # the validation records of a requested certificate
     'route53': ('ChangeResourceRecordSets', 'ChangeTagsForResource', 'CreateHostedZone', 'DeleteHostedZone', 'GetHostedZone',
                 'ListHostedZonesByName', 'ListResourceRecordSets', 'UpdateHostedZoneComment'),
-    's3': ('DeleteBucket', 'DeleteBucketPolicy', 'DeleteBucketTagging', 'DeleteObjects', 'GetBucketEncryption', 'GetBucketLocation',
+    's3': ('DeleteBucket', 'DeleteBucketPolicy', 'DeleteBucketTagging', 'DeleteObject', 'DeleteObjects', 'DeleteObjectTagging',
+           'GetObjectTagging', 'HeadObject', 'PutObjectTagging', 'GetBucketEncryption', 'GetBucketLocation',
            'GetBucketPolicy', 'GetBucketTagging', 'GetBucketVersioning', 'GetPublicAccessBlock', 'HeadBucket',
            'ListObjectVersions', 'PutBucketEncryption', 'PutBucketPolicy', 'PutBucketTagging', 'PutBucketVersioning',
            'PutPublicAccessBlock'),

@@ -37,7 +37,11 @@ OPERATION_ACTIONS = {
            'GetPublicAccessBlock': ('s3:GetBucketPublicAccessBlock',), 'PutPublicAccessBlock': ('s3:PutBucketPublicAccessBlock',),
            'DeleteBucketTagging': ('s3:PutBucketTagging',), 'DeleteObjects': ('s3:DeleteObject', 's3:DeleteObjectVersion'),
            # CreateBucket with ObjectOwnership also needs s3:PutBucketOwnershipControls (API_CreateBucket, Permissions)
-           'CreateBucket': ('s3:CreateBucket', 's3:PutBucketOwnershipControls')},
+           'CreateBucket': ('s3:CreateBucket', 's3:PutBucketOwnershipControls'),
+           # HeadObject needs s3:GetObject, and s3:ListBucket to be told 404 rather than 403 (API_HeadObject, Permissions);
+           # PutObject with a Tagging header needs s3:PutObjectTagging too (API_PutObject, Permissions)
+           'HeadObject': ('s3:GetObject', 's3:ListBucket'), 'PutObject': ('s3:PutObject', 's3:PutObjectTagging'),
+           'DeleteObjectTagging': ('s3:DeleteObjectTagging',)},
     # Tags given to a create need the tagging action too (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_roles.html,
     # id_tags_instance-profiles.html); adding a role to an instance profile passes it: "The caller of this operation must
     # be granted the PassRole permission on the IAM role" (API_AddRoleToInstanceProfile).
@@ -110,6 +114,10 @@ TABLE = (
         's3:GetBucketVersioning', 's3:PutBucketVersioning', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock',
         's3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:ListBucketVersions', 's3:DeleteObject',
         's3:DeleteObjectVersion')),
+    # an object of a bucket (a release and its pointer): kept by a teardown, with its bucket
+    Row('s3_object', 's3', (
+        's3:PutObject', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', 's3:GetObjectTagging', 's3:PutObjectTagging',
+        's3:DeleteObjectTagging', 's3:GetBucketTagging')),
     # instances kept at a count from a launch template, registered in target groups (not deleted by the stack's teardown
     # yet: no role of the collection makes one)
     Row('autoscaling_group', 'autoscaling', (

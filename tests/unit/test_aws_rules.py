@@ -83,6 +83,7 @@ BASE = {
     ('acm', 'AddTagsToCertificate'): {'CertificateArn': ARN_CERT, 'Tags': []},
     ('acm', 'RequestCertificate'): {'DomainName': 'www.example.com', 'ValidationMethod': 'DNS'},
     ('s3', 'CreateBucket'): {'Bucket': 'demo-bucket'},
+    ('s3', 'PutObject'): {'Bucket': 'demo-bucket', 'Key': 'releases/x', 'Body': b'x'},
     ('iam', 'CreateRole'): {'RoleName': 'demo-rules', 'AssumeRolePolicyDocument': TRUST},
     ('iam', 'UpdateRole'): {'RoleName': 'demo-rules'},
     ('iam', 'UpdateAssumeRolePolicy'): {'RoleName': 'demo-rules', 'PolicyDocument': TRUST},

@@ -146,6 +146,16 @@ def case_s3_bucket(ec2):  # pylint: disable=unused-argument
     return {'name': 'demo-artifacts'}, lambda: [b for b in s3.list_buckets()['Buckets'] if b['Name'] == 'demo-artifacts']
 
 
+def case_s3_object(ec2):  # pylint: disable=unused-argument
+    """An object is its bucket's: the bucket's Stack tag says whose it is."""
+    s3 = client('s3')
+    s3.create_bucket(Bucket='demo-artifacts')
+    s3.put_bucket_tagging(Bucket='demo-artifacts', Tagging={'TagSet': OWNER})
+    s3.put_object(Bucket='demo-artifacts', Key='releases/current.json', Body=b'{}')
+    return {'bucket': 'demo-artifacts', 'key': 'releases/current.json'}, \
+        lambda: s3.list_objects_v2(Bucket='demo-artifacts').get('Contents')
+
+
 TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
 
 
