@@ -105,8 +105,11 @@ e2e: setup
 DB_TIER ?= instance
 CACHE_TIER ?= none
 WEB_COUNT ?= 2
+# make demo WEB_TIER=asg: the web tier as an Auto Scaling group (an image baked from one configured web host), after
+# make demo-clean.
+WEB_TIER ?= instances
 demo: setup
-	@DB_TIER=$(DB_TIER) CACHE_TIER=$(CACHE_TIER) WEB_COUNT=$(WEB_COUNT) bash scripts/demo.sh
+	@DB_TIER=$(DB_TIER) CACHE_TIER=$(CACHE_TIER) WEB_COUNT=$(WEB_COUNT) WEB_TIER=$(WEB_TIER) bash scripts/demo.sh
 
 # eval "$(make -s demo-env)": the export lines that point ansible, boto and ssh at the running demo.
 demo-env:

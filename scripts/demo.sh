@@ -37,6 +37,7 @@ DB_TIER=${DB_TIER:-instance}
 WEB_COUNT=${WEB_COUNT:-2}   # web hosts (make bench-hosts measures 2, 4 and 8)
 case $WEB_COUNT in ''|*[!0-9]*) echo "demo: WEB_COUNT is a number of web hosts (got $WEB_COUNT)" >&2; exit 2 ;; esac
 CACHE_TIER=${CACHE_TIER:-none}
+WEB_TIER=${WEB_TIER:-instances}  # instances (Ansible configures each web host) or asg (an Auto Scaling group)
 # The demo's domain (its zone made in the emulator's Route 53, a certificate requested from ACM, alias records to the
 # load balancer): DEMO_DOMAIN= (empty) for none, the load balancer then serves the demo's imported certificate under
 # its own DNS name. DEMO_DOMAIN_ZONE: the hosted zone (default: the domain without its first label).
@@ -49,6 +50,7 @@ case $DEMO_DOMAIN in ''|"$DEMO_DOMAIN_ZONE"|*".$DEMO_DOMAIN_ZONE") ;;
   *) echo "demo: DEMO_DOMAIN $DEMO_DOMAIN is not in the zone DEMO_DOMAIN_ZONE $DEMO_DOMAIN_ZONE" >&2; exit 2 ;; esac
 case $DB_TIER in instance|rds) ;; *) echo "demo: DB_TIER is instance or rds (got $DB_TIER)" >&2; exit 2 ;; esac
 case $CACHE_TIER in none|redis) ;; *) echo "demo: CACHE_TIER is none or redis (got $CACHE_TIER)" >&2; exit 2 ;; esac
+case $WEB_TIER in instances|asg) ;; *) echo "demo: WEB_TIER is instances or asg (got $WEB_TIER)" >&2; exit 2 ;; esac
 RUN=$ROOT/.cache/emulator
 GIT_CONTAINER=seed-demo-git
 GIT_HOST=git.seed-demo.test
@@ -234,6 +236,7 @@ stack_alb_deregistration_delay: 5
 stack_db_tier: $DB_TIER
 stack_cache_tier: $CACHE_TIER
 stack_web_count: $WEB_COUNT
+stack_web_tier: $WEB_TIER
 EOF
   write_env
   # The app's repository, once: later commits pushed to it are kept (the daily loop of the README).
@@ -316,7 +319,7 @@ PY
   echo "== what a user of the site sees through the load balancer (scripts/alb_check.py)"
   # shellcheck disable=SC2046  # alb_check_args: words without spaces
   AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing .venv/bin/python scripts/alb_check.py --state "$DEMO/dataplane/load_balancers.json" $(alb_check_args) \
-    --endpoint-url "http://127.0.0.1:$PORT" --hosts "$WEB_COUNT"
+    --endpoint-url "http://127.0.0.1:$PORT" --hosts "$(if [ "$WEB_TIER" = asg ]; then echo 2; else echo "$WEB_COUNT"; fi)"
   if [ -n "$DEMO_DOMAIN" ]; then
     echo "== the domain as a browser on this machine sees it, through the demo's proxy (scripts/domain_check.py)"
     # shellcheck disable=SC1091
@@ -369,7 +372,7 @@ print(sum(r["action"] == "CreateDBInstance" and r["status"] == 200 for r in json
   prepare)
     # The demo's emulator, keys, ssh settings, secrets and vars file, and no playbook run: for a run of another
     # kind against it (scripts/e2e_readme.sh follows the README as a user on AWS does).
-    echo "$DB_TIER $CACHE_TIER" > "$DEMO/tiers"
+    echo "$DB_TIER $CACHE_TIER $WEB_TIER" > "$DEMO/tiers"
     prepare
     start_emulator
     echo "demo: prepared (the emulator on 127.0.0.1:$PORT, no stack yet); $DEMO/env.sh and $DEMO/vars.yml are its settings"
@@ -380,14 +383,14 @@ esac
 
 # A rerun is a `make demo` while the emulator still holds the stack of a finished run.
 if emulator_running && [ -f "$DEMO/done" ]; then rerun=1; else rerun=0; fi
-if [ -f "$DEMO/tiers" ] && emulator_running && [ "$(cat "$DEMO/tiers")" != "$DB_TIER $CACHE_TIER" ]; then
-  read -r was_db was_cache < "$DEMO/tiers"
-  echo "demo: the demo's stack was made with DB_TIER=$was_db CACHE_TIER=$was_cache; run make demo-clean before" \
-       "make demo DB_TIER=$DB_TIER CACHE_TIER=$CACHE_TIER (or give the same tiers again)" >&2
+if [ -f "$DEMO/tiers" ] && emulator_running && [ "$(cat "$DEMO/tiers")" != "$DB_TIER $CACHE_TIER $WEB_TIER" ]; then
+  read -r was_db was_cache was_web < "$DEMO/tiers"
+  echo "demo: the demo's stack was made with DB_TIER=$was_db CACHE_TIER=$was_cache WEB_TIER=${was_web:-instances}; run make" \
+       "demo-clean before make demo DB_TIER=$DB_TIER CACHE_TIER=$CACHE_TIER WEB_TIER=$WEB_TIER (or give the same tiers again)" >&2
   exit 2
 fi
 rm -f "$DEMO/done"
-echo "$DB_TIER $CACHE_TIER" > "$DEMO/tiers"
+echo "$DB_TIER $CACHE_TIER $WEB_TIER" > "$DEMO/tiers"
 prepare
 start_emulator
 

@@ -11,7 +11,10 @@ certificate of the account still uses (what the stack's certificate had written)
 Each type is listed with its own Describe call (moto's DescribeTags keeps the tags of
 deleted resources); terminated instances and deleted NAT gateways do not count.
 The RDS snapshots of the stack (teardown.yml's final snapshot) are what a teardown keeps on
-purpose: each is printed as "kept: DB snapshot <name>", and does not count as left.
+purpose: each is printed as "kept: DB snapshot <name>", and does not count as left; so is the artifact bucket of the web
+tier as an Auto Scaling group (--artifact-bucket, <name>-<region>-artifacts by default), kept unless the teardown was
+run with -e delete_artifacts=true. The web tier's group, launch template, images, role and instance profile (by their
+Stack tag; the role and profile by their name, --web-name, <name>-web by default) count as left.
 """
 import argparse
 import re
@@ -81,6 +84,35 @@ def left_of_data_tier(rds, elasticache, stack):
               if _tagged(cache_tags(g['ARN']), stack)]
     kept = ['kept: DB snapshot %s' % s['DBSnapshotIdentifier'] for s in rds.describe_db_snapshots(SnapshotType='manual')['DBSnapshots']
             if _tagged(s.get('TagList') or rds_tags(s['DBSnapshotArn']), stack)]
+    return found, kept
+
+
+def left_of_web_tier(autoscaling, ec2, iam, s3, stack, web_name, bucket):
+    """The web tier as an Auto Scaling group: its group, launch templates and images (by their Stack tag), its role and
+    instance profile (by name, tagged with the stack); and its artifact bucket, which a teardown keeps."""
+    f = [{'Name': 'tag:Stack', 'Values': [stack]}]
+    found = ['Auto Scaling group %s' % g['AutoScalingGroupName'] for g in autoscaling.describe_auto_scaling_groups()['AutoScalingGroups']
+             if _tagged(g.get('Tags'), stack)]
+    found += ['launch template %s' % t['LaunchTemplateName'] for t in ec2.describe_launch_templates(Filters=f)['LaunchTemplates']]
+    found += ['image %s (%s)' % (i['Name'], i['ImageId']) for i in ec2.describe_images(Owners=['self'], Filters=f)['Images']]
+    for kind, read, key in (('IAM role', lambda: iam.get_role(RoleName=web_name)['Role'], 'RoleName'),
+                            ('instance profile', lambda: iam.get_instance_profile(InstanceProfileName=web_name)['InstanceProfile'],
+                             'InstanceProfileName')):
+        try:
+            item = read()
+        except iam.exceptions.NoSuchEntityException:
+            continue
+        if _tagged(item.get('Tags'), stack):
+            found.append('%s %s' % (kind, item[key]))
+    kept = []
+    try:
+        tags = s3.get_bucket_tagging(Bucket=bucket).get('TagSet')
+    except s3.exceptions.ClientError as exc:
+        if exc.response['Error']['Code'] not in ('NoSuchBucket', 'NoSuchTagSet', '404'):
+            raise
+        tags = None
+    if _tagged(tags, stack):
+        kept.append('kept: S3 bucket %s (its releases; teardown.yml -e delete_artifacts=true deletes them)' % bucket)
     return found, kept
 
 
@@ -165,6 +197,8 @@ def main():
     parser.add_argument('--region', default='us-east-1')
     parser.add_argument('--domain', help="the stack's domain (the variable domain), to find its records in a zone of yours")
     parser.add_argument('--alb-name', help="the stack's load balancer (stack_alb_name), <stack>-alb by default")
+    parser.add_argument('--web-name', help="the web tier's role and instance profile, <stack>-web by default")
+    parser.add_argument('--artifact-bucket', help="the web tier's artifact bucket, <stack>-<region>-artifacts by default")
     args = parser.parse_args()
     ec2 = boto3.client('ec2', region_name=args.region, endpoint_url=args.endpoint_url)
     left = left_of_stack(ec2, args.stack) + left_of_load_balancing(
@@ -173,6 +207,13 @@ def main():
     data, kept = left_of_data_tier(boto3.client('rds', region_name=args.region, endpoint_url=args.endpoint_url),
                                    boto3.client('elasticache', region_name=args.region, endpoint_url=args.endpoint_url), args.stack)
     left += data
+    def client(name):
+        return boto3.client(name, region_name=args.region, endpoint_url=args.endpoint_url)
+    web, web_kept = left_of_web_tier(client('autoscaling'), ec2, client('iam'), client('s3'), args.stack,
+                                     args.web_name or args.stack + '-web',
+                                     args.artifact_bucket or '%s-%s-artifacts' % (args.stack, args.region))
+    left += web
+    kept += web_kept
     left += left_of_dns(boto3.client('route53', region_name=args.region, endpoint_url=args.endpoint_url),
                         boto3.client('acm', region_name=args.region, endpoint_url=args.endpoint_url), args.stack,
                         args.domain, args.alb_name, args.region)

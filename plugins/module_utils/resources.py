@@ -107,53 +107,50 @@ TABLE = (
         'route53:CreateHostedZone', 'route53:DeleteHostedZone', 'route53:GetHostedZone', 'route53:ListHostedZonesByName',
         'route53:ListResourceRecordSets', 'route53:ListTagsForResource', 'route53:ChangeTagsForResource',
         'route53:UpdateHostedZoneComment'), teardown=25),
-    # artifacts: kept by a teardown (their deletion is asked for apart)
+    # artifacts: kept by a teardown unless it is asked for (-e delete_artifacts=true), after the hosts, before the network
     Row('s3_bucket', 's3', (
         's3:CreateBucket', 's3:PutBucketOwnershipControls', 's3:DeleteBucket', 's3:ListBucket', 's3:GetBucketLocation',
         's3:GetBucketTagging', 's3:PutBucketTagging', 's3:GetEncryptionConfiguration', 's3:PutEncryptionConfiguration',
         's3:GetBucketVersioning', 's3:PutBucketVersioning', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock',
         's3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:ListBucketVersions', 's3:DeleteObject',
-        's3:DeleteObjectVersion')),
+        's3:DeleteObjectVersion'), teardown=85),
     # an object of a bucket (a release and its pointer): kept by a teardown, with its bucket
     Row('s3_object', 's3', (
         's3:PutObject', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', 's3:GetObjectTagging', 's3:PutObjectTagging',
         's3:DeleteObjectTagging', 's3:GetBucketTagging')),
-    # instances kept at a count from a launch template, registered in target groups (not deleted by the stack's teardown
-    # yet: no role of the collection makes one)
+    # the web tier as an Auto Scaling group: the group first (its instances drained and terminated), its launch template,
+    # the images baked for it
     Row('autoscaling_group', 'autoscaling', (
         'autoscaling:CreateAutoScalingGroup', 'autoscaling:UpdateAutoScalingGroup', 'autoscaling:DeleteAutoScalingGroup',
         'autoscaling:DescribeAutoScalingGroups', 'autoscaling:CreateOrUpdateTags', 'autoscaling:DeleteTags',
         'autoscaling:AttachLoadBalancerTargetGroups', 'autoscaling:DetachLoadBalancerTargetGroups',
         'autoscaling:StartInstanceRefresh', 'autoscaling:DescribeInstanceRefreshes', 'ec2:DescribeLaunchTemplates',
         'ec2:DescribeSubnets', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTags',
-        'elasticloadbalancing:DescribeTargetHealth')),
-    # a target tracking policy of an Auto Scaling group (DeleteAutoScalingGroup deletes a group's policies with it; not
-    # deleted by the stack's teardown yet: no role of the collection makes one)
+        'elasticloadbalancing:DescribeTargetHealth'), teardown=6),
+    # a target tracking policy of an Auto Scaling group (DeleteAutoScalingGroup deletes a group's policies with it)
     Row('scaling_policy', 'autoscaling', (
         'autoscaling:PutScalingPolicy', 'autoscaling:DescribePolicies', 'autoscaling:DeletePolicy',
         'autoscaling:DescribeAutoScalingGroups')),
-    # what an Auto Scaling group launches: image, type, groups, IMDSv2, root volume, user data, profile (not deleted by the
-    # stack's teardown yet: no role of the collection makes one)
+    # what an Auto Scaling group launches: image, type, groups, IMDSv2, root volume, user data, profile
     Row('launch_template', 'ec2', _EC2_TAGS + (
         'ec2:CreateLaunchTemplate', 'ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate', 'ec2:DeleteLaunchTemplate',
-        'ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'ec2:DescribeSecurityGroups')),
-    # an AMI baked from one of the stack's instances (not deleted by the stack's teardown yet: no role of the collection
-    # makes one)
+        'ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions', 'ec2:DescribeImages', 'ec2:DescribeSecurityGroups'),
+        teardown=7),
+    # an AMI baked from one of the stack's instances (the web tier's image), with its snapshots
     Row('image', 'ec2', _EC2_TAGS + (
         'ec2:CreateImage', 'ec2:DeregisterImage', 'ec2:DescribeImages', 'ec2:DescribeInstances', 'ec2:DescribeSnapshots',
-        'ec2:DeleteSnapshot')),
-    # the instances' identity: a role and the instance profile that carries it (not deleted by the stack's teardown yet:
-    # no role of the collection makes them)
+        'ec2:DeleteSnapshot'), teardown=8),
+    # the instances' identity: the instance profile, then the role it carries (after the instances that run with it)
     Row('instance_profile', 'iam', (
         'iam:CreateInstanceProfile', 'iam:DeleteInstanceProfile', 'iam:GetInstanceProfile', 'iam:AddRoleToInstanceProfile',
         'iam:RemoveRoleFromInstanceProfile', 'iam:TagInstanceProfile', 'iam:UntagInstanceProfile', 'iam:GetRole',
-        'iam:PassRole')),
+        'iam:PassRole'), teardown=72),
     Row('iam_role', 'iam', (
         'iam:CreateRole', 'iam:DeleteRole', 'iam:GetRole', 'iam:UpdateRole', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole',
         'iam:UntagRole', 'iam:PutRolePolicy', 'iam:GetRolePolicy', 'iam:DeleteRolePolicy', 'iam:ListRolePolicies',
         'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:PutRolePermissionsBoundary',
         'iam:DeleteRolePermissionsBoundary', 'iam:ListInstanceProfilesForRole', 'iam:RemoveRoleFromInstanceProfile',
-        'iam:GetInstanceProfile')),
+        'iam:GetInstanceProfile'), teardown=74),
     # the data tier: each instance, then its subnet group
     Row('rds_instance', 'rds', _RDS_TAGS + (
         'rds:CreateDBInstance', 'rds:DeleteDBInstance', 'rds:DescribeDBInstances', 'rds:DescribeDBSnapshots',
@@ -212,7 +209,7 @@ OTHER_MODULES = (
      ('ec2:DescribeInstances',)),
     ('preflight', (), ('ec2:DescribeAvailabilityZones', 'ec2:DescribeImages', 'ec2:DescribeInstanceTypes', 'ec2:DescribeKeyPairs',
                        'ec2:DescribeSubnets', 'ec2:DescribeVpcs', 'route53:ListHostedZonesByName', 'route53:ListTagsForResource')),
-    ('stack_info', (), ('ec2:DescribeAddresses', 'ec2:DescribeInstances', 'ec2:DescribeInternetGateways', 'ec2:DescribeKeyPairs',
+    ('stack_info', (), ('ec2:DescribeAddresses', 'ec2:DescribeImages', 'ec2:DescribeInstances', 'ec2:DescribeInternetGateways', 'ec2:DescribeKeyPairs',
                         'ec2:DescribeNatGateways', 'ec2:DescribeRouteTables', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets',
                         'ec2:DescribeVolumes', 'ec2:DescribeVpcs', 'elasticloadbalancing:DescribeListeners',
                         'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTargetGroups',

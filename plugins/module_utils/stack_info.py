@@ -34,11 +34,11 @@ from ansible_collections.seed.laravel_aws.plugins.module_utils.tags import boto3
 
 # The order resources are listed in: the network, the hosts, the load balancer, the data tier
 KINDS = ('vpc', 'subnet', 'route_table', 'internet_gateway', 'nat_gateway', 'elastic_ip', 'security_group', 'key_pair',
-         'instance', 'volume', 'load_balancer', 'target_group', 'certificate', 'db_subnet_group', 'rds_instance',
+         'instance', 'volume', 'image', 'load_balancer', 'target_group', 'certificate', 'db_subnet_group', 'rds_instance',
          'db_snapshot', 'cache_subnet_group', 'cache_cluster')
 LABELS = {'vpc': 'VPC', 'subnet': 'subnet', 'route_table': 'route table', 'internet_gateway': 'internet gateway',
           'nat_gateway': 'NAT gateway', 'elastic_ip': 'Elastic IP', 'security_group': 'security group', 'key_pair': 'key pair',
-          'instance': 'instance', 'volume': 'EBS volume', 'load_balancer': 'load balancer', 'target_group': 'target group',
+          'instance': 'instance', 'volume': 'EBS volume', 'image': 'image (AMI)', 'load_balancer': 'load balancer', 'target_group': 'target group',
           'certificate': 'certificate', 'db_subnet_group': 'DB subnet group', 'rds_instance': 'RDS instance',
           'db_snapshot': 'DB snapshot', 'cache_subnet_group': 'cache subnet group', 'cache_cluster': 'Redis cluster'}
 # Billed by the hour in these states only (AWS: an instance is billed while running,
@@ -76,7 +76,7 @@ def read_ec2(ec2, stack):
             return exactly_tagged(items, {STACK_TAG: stack})
         return run
     kinds = ('vpc', 'subnet', 'route_table', 'internet_gateway', 'nat_gateway', 'elastic_ip', 'security_group', 'key_pair',
-             'reservation', 'volume')
+             'reservation', 'volume', 'image')
     found = gather(read('describe_vpcs', 'Vpcs'), read('describe_subnets', 'Subnets'),
                    read('describe_route_tables', 'RouteTables'), read('describe_internet_gateways', 'InternetGateways'),
                    # DescribeNatGateways names its filters Filter, not Filters
@@ -84,7 +84,9 @@ def read_ec2(ec2, stack):
                    read('describe_addresses', 'Addresses', paged=False),
                    read('describe_security_groups', 'SecurityGroups'), read('describe_key_pairs', 'KeyPairs', paged=False),
                    lambda: ec2.paginate('describe_instances', 'Reservations', Filters=f),
-                   read('describe_volumes', 'Volumes'))
+                   read('describe_volumes', 'Volumes'),
+                   # the account's own images (the web tier's, baked by the image module)
+                   read('describe_images', 'Images', paged=False, Owners=['self']))
     out = dict(zip(kinds, found))
     out['instance'] = exactly_tagged([i for r in out.pop('reservation') for i in r['Instances']
                                       if i['State']['Name'] != 'terminated'], {STACK_TAG: stack})
@@ -248,6 +250,12 @@ def host_views(found):
         out.append(_resource('instance', i['InstanceId'], t.get(NAME_TAG), state,
                              {'role': t.get(ROLE_TAG), 'instance_type': itype, 'availability_zone': i.get('Placement', {}).get('AvailabilityZone'),
                               'private_ip': i.get('PrivateIpAddress'), 'public_ip': public, 'subnet_id': i.get('SubnetId')}, t, lines))
+    for image in sorted(found.get('image') or [], key=lambda x: x['ImageId']):
+        t = _ec2_tags(image)
+        snapshots = [m['Ebs']['SnapshotId'] for m in image.get('BlockDeviceMappings') or [] if (m.get('Ebs') or {}).get('SnapshotId')]
+        out.append(_resource('image', image['ImageId'], image.get('Name'), image.get('State'),
+                             {'snapshot_ids': snapshots, 'creation_date': image.get('CreationDate')}, t,
+                             [prices.line(None, 1, None, note=SNAPSHOT_NOTE, unknown=False)]))
     for v in sorted(found['volume'], key=lambda x: x['VolumeId']):
         t = _ec2_tags(v)
         vtype, size = v.get('VolumeType'), v.get('Size') or 0

@@ -45,7 +45,11 @@ def test_every_renamed_variable_is_an_option_of_the_role_and_every_option_is_pre
                             'stack_aws_module_defaults', 'stack_app_scheduler', 'stack_app_url', 'stack_app_trusted_proxies',
                             'stack_alb_https', 'stack_alb_dns_name', 'stack_domain', 'stack_domain_zone', 'stack_domain_zone_create',
                             'stack_domain_www', 'stack_domain_names', 'stack_domain_certificate_requested',
-                            'stack_domain_certificate_name', 'stack_domain_certificate_timeout'}  # never had an old name
+                            'stack_domain_certificate_name', 'stack_domain_certificate_timeout',
+                            'stack_web_tier', 'stack_asg_min_size', 'stack_asg_max_size', 'stack_asg_desired_capacity',
+                            'stack_asg_health_check_grace_period', 'stack_asg_target_requests', 'stack_asg_instance_warmup',
+                            'stack_asg_min_healthy_percentage', 'stack_web_image_revision', 'stack_artifact_bucket', 'stack_artifact_prefix',
+                            'stack_artifact_local_dir'}  # never had an old name
     unnamed = set(DEFAULTS) - set(RENAMED.values()) - {'stack_name', 'stack_tags', 'stack_renamed_vars'} - new_since_the_rename
     assert not unnamed, 'defaults without their old name in vars/main.yml: %s' % sorted(unnamed)
 
