@@ -45,6 +45,12 @@ in-process moto) so that they behave as AWS documents:
   resolve in the emulator's Route 53, and is then issued by the emulator's CA.
 - Listener rules (emulator.listener_rules): TooManyRules, RuleNotFound and OperationNotPermitted on DeleteRule, no
   redirect from HTTPS to HTTP, and a target group no rule forwards to any more released by its load balancer.
+- A bucket policy's statement applies only when its Condition holds (IAM's evaluation logic,
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html); moto judged every
+  statement with a Condition as a Deny, so a TLS-only bucket (a Deny when aws:SecureTransport is false) refused every
+  request. Each request the emulator answers stands for one to AWS's HTTPS endpoints (the loopback listener for the
+  control node's clients, the HTTPS listener of the VPCs for the instances): aws:SecureTransport is true
+  (bucket_policy_permission).
 - CreateImage: a name already used by one of the account's images is refused (InvalidAMIName.Duplicate, "AMI names must
   be unique", https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateImage.html), and so is an instance that is
   neither running nor stopped (IncorrectInstanceState, same page: "either running or stopped"); TagSpecifications of
@@ -57,8 +63,10 @@ in-process moto) so that they behave as AWS documents:
 """
 
 import base64
+import fnmatch
 import functools
 import hashlib
+import json
 
 from emulator import acm, amis, autoscaling, elasticache, launch_templates, listener_rules, rds
 
@@ -121,6 +129,66 @@ def from_template(ec2, instances, data, kwargs):
                 and instance.id not in ec2.iam_instance_profile_associations:
             ec2.associate_iam_instance_profile(instance.id, iam_instance_profile_name=profile.get('Name'),
                                                iam_instance_profile_arn=profile.get('Arn'))
+
+
+# The condition keys a bucket policy's statement is judged with (see the module's docstring): every request the emulator
+# answers stands for one sent to AWS's HTTPS endpoints.
+POLICY_CONTEXT = {'aws:securetransport': 'true'}
+POLICY_OPERATORS = {'Bool': lambda actual, wanted: actual.lower() == wanted.lower(),
+                    'StringEquals': lambda actual, wanted: actual == wanted,
+                    'StringNotEquals': lambda actual, wanted: actual != wanted,
+                    'StringLike': lambda actual, wanted: fnmatch.fnmatchcase(actual, wanted)}
+
+
+def _listed(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _condition_holds(condition):
+    """A statement's Condition block against POLICY_CONTEXT; a key the emulator does not know, or an operator it does not
+    evaluate, makes it not hold (the statement does not apply)."""
+    for operator, keys in (condition or {}).items():
+        test = POLICY_OPERATORS.get(operator)
+        for key, wanted in (keys or {}).items():
+            actual = POLICY_CONTEXT.get(key.lower())
+            if test is None or actual is None or not any(test(actual, str(w)) for w in _listed(wanted)):
+                return False
+    return True
+
+
+def bucket_policy_permission(policy, action, resource):
+    """A bucket policy's answer for ``action`` on ``resource``: DENIED when an applicable Deny matches, PERMITTED when an
+    applicable Allow does, else NEUTRAL (the request's own credentials decide); statements for a principal other than
+    everyone are left to those credentials."""
+    from moto.iam.access_control import PermissionResult
+    found = PermissionResult.NEUTRAL
+    for statement in _listed(json.loads(policy).get('Statement') or []):
+        principal = statement.get('Principal')
+        if principal not in ('*', {'AWS': '*'}):
+            continue
+        if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in _listed(statement.get('Action') or [])):
+            continue
+        if not any(fnmatch.fnmatchcase(resource, r) for r in _listed(statement.get('Resource') or [])):
+            continue
+        if not _condition_holds(statement.get('Condition')):
+            continue
+        if statement.get('Effect') == 'Deny':
+            return PermissionResult.DENIED
+        found = PermissionResult.PERMITTED
+    return found
+
+
+def patch_bucket_policies():
+    """FakeBucket.get_permission by bucket_policy_permission (see the module's docstring)."""
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission_as_aws(self, action, resource):
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        text = self.policy.decode() if isinstance(self.policy, bytes) else self.policy
+        return bucket_policy_permission(text, action, resource)
+    FakeBucket.get_permission = get_permission_as_aws
 
 
 def patch_create_image():
@@ -284,6 +352,7 @@ def patch_moto():
                 self.deregistered_targets[target['Id']] = found
     FakeTargetGroup.deregister = deregister_as_aws
     patch_s3()
+    patch_bucket_policies()
     patch_create_image()
     launch_templates.patch_launch_templates()  # SourceVersion, the template's tags (emulator/launch_templates.py)
     rds.patch_rds()  # RDS for PostgreSQL: the orderable options catalogue, subnet groups as AWS keeps them

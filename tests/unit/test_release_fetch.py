@@ -172,3 +172,28 @@ def test_a_bad_artifact_or_host_is_refused_and_nothing_switched(world, capsys, c
     assert pauses == ([fetch.DELAY] * (fetch.ATTEMPTS - 1) if case == 'no role' else [])  # a refusal is not tried again
     assert os.readlink(root / 'current').endswith('0a1b2c3d4e5f')  # still the release it served
     assert not (root / 'releases' / '5f4e3d2c1b0a').exists() and not (root.parent / 'etc').exists()
+
+
+def test_an_instance_launched_from_the_image_removes_the_scheduler_entry(world, monkeypatch, capsys):
+    """The image host's crontab holds the scheduler's entry; an instance of its image (another instance id) removes it."""
+    dummy, conf_data, dummy2, dummy3 = world
+    crontab = {'text': '#Ansible: laravel app schedule:run\n* * * * * cd /var/www/app/current && php artisan schedule:run\n'
+                       '#Ansible: other\n@daily true\n'}
+    calls = []
+
+    def fake_run(argv, **kwargs):
+        calls.append(argv)
+        if argv[-1] == '-l':
+            return type('R', (), {'returncode': 0, 'stdout': crontab['text']})()
+        crontab['text'] = kwargs['input']
+        return type('R', (), {'returncode': 0, 'stdout': ''})()
+    monkeypatch.setattr(fetch.subprocess, 'run', fake_run)
+    monkeypatch.setattr(fetch, 'instance_id', lambda metadata=None: 'i-0launchedbythegroup')
+    conf = dict(conf_data, scheduler_instance='i-0theimagehost', scheduler_user='admin', scheduler_entry='laravel app schedule:run')
+    assert fetch.scheduler_off(conf) is True
+    assert crontab['text'] == '#Ansible: other\n@daily true\n' and calls[0] == ['crontab', '-u', 'admin', '-l']
+    assert 'the scheduler runs on i-0theimagehost, not here' in capsys.readouterr().out
+    assert fetch.scheduler_off(conf) is False  # removed already: nothing written again
+    monkeypatch.setattr(fetch, 'instance_id', lambda metadata=None: 'i-0theimagehost')
+    crontab['text'] = '#Ansible: laravel app schedule:run\n* * * * * true\n'
+    assert fetch.scheduler_off(conf) is False and 'schedule:run' in crontab['text']  # the image host keeps it
