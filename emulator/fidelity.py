@@ -51,6 +51,12 @@ in-process moto) so that they behave as AWS documents:
   request. Each request the emulator answers stands for one to AWS's HTTPS endpoints (the loopback listener for the
   control node's clients, the HTTPS listener of the VPCs for the instances): aws:SecureTransport is true
   (bucket_policy_permission).
+- RunInstances (and a launch template's launches) with a block device mapping for the image's root device that gives
+  neither a size nor a snapshot: the volume is made from the image's snapshot, at its size ("If you specify a snapshot,
+  the default is the snapshot size"; an image's root device is its snapshot,
+  https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_EbsBlockDevice.html); moto answered MissingParameter
+  size/snapshot, so a launch template that only sets the root volume's type and encryption could launch nothing; and
+  the template's volumes are the instance's (moto added an 8 GiB root of its own beside them).
 - CreateImage: a name already used by one of the account's images is refused (InvalidAMIName.Duplicate, "AMI names must
   be unique", https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateImage.html), and so is an instance that is
   neither running nor stopped (IncorrectInstanceState, same page: "either running or stopped"); TagSpecifications of
@@ -191,6 +197,22 @@ def patch_bucket_policies():
     FakeBucket.get_permission = get_permission_as_aws
 
 
+def patch_root_volumes():
+    """A root volume mapping without size or snapshot: the image's snapshot (see the module's docstring)."""
+    from moto.ec2.models.instances import Instance
+    add_block_device = Instance.add_block_device
+
+    @functools.wraps(add_block_device)
+    def add_block_device_as_aws(self, size, device_path, snapshot_id, *args, **kwargs):
+        if size is None and snapshot_id is None:
+            ami = self.ec2_backend.amis.get(self.image_id)
+            snapshot = getattr(ami, 'ebs_snapshot', None) if ami is not None else None
+            if snapshot is not None and device_path == getattr(ami, 'root_device_name', None):
+                snapshot_id, size = snapshot.id, snapshot.volume.size
+        return add_block_device(self, size, device_path, snapshot_id, *args, **kwargs)
+    Instance.add_block_device = add_block_device_as_aws
+
+
 def patch_create_image():
     """CreateImage as AWS answers it (see the module's docstring)."""
     from moto.ec2.exceptions import EC2ClientError
@@ -237,6 +259,11 @@ def patch_moto():
 
     @functools.wraps(run_instances)
     def run_instances_as_aws(self, image_id, count, user_data, security_group_names, **kwargs):
+        if kwargs.get('launch_template') and 'block_device_mappings' not in kwargs:
+            # the template's volumes are the instance's, the root among them (moto added its own 8 GiB root beside them)
+            mappings = self._get_template_from_args(kwargs['launch_template']).data.get('BlockDeviceMappings')  # pylint: disable=protected-access
+            if mappings:
+                kwargs['block_device_mappings'] = mappings
         reservation = run_instances(self, image_id, count, user_data, security_group_names, **kwargs)
         given = kwargs.get('nics') or []
         kept = set(str(n.get('DeviceIndex', 0)) for n in given
@@ -353,6 +380,7 @@ def patch_moto():
     FakeTargetGroup.deregister = deregister_as_aws
     patch_s3()
     patch_bucket_policies()
+    patch_root_volumes()
     patch_create_image()
     launch_templates.patch_launch_templates()  # SourceVersion, the template's tags (emulator/launch_templates.py)
     rds.patch_rds()  # RDS for PostgreSQL: the orderable options catalogue, subnet groups as AWS keeps them
