@@ -29,8 +29,6 @@ from botocore.exceptions import ClientError
 from demo_helpers import require_demo, until as until_  # noqa: E402  pylint: disable=wrong-import-position
 
 GROUP = 'demo-web'
-BUCKET = 'demo-us-east-1-artifacts'
-POINTER = 'releases/app/current.json'
 CREDS = '''
 import json, urllib.request
 token = urllib.request.urlopen(urllib.request.Request('http://169.254.169.254/latest/api/token', method='PUT',
@@ -73,9 +71,15 @@ def docker(instance, *argv):
 
 
 def lb_url(aws):
-    lbs = aws['elbv2'].describe_load_balancers(Names=['demo-alb'])['LoadBalancers']
-    https = any(listener['Port'] == 443 for listener in aws['elbv2'].describe_listeners(LoadBalancerArn=lbs[0]['LoadBalancerArn'])['Listeners'])
-    return ('https://%s' if https else 'http://%s') % lbs[0]['DNSName']
+    """The site's address: https:// and the name its certificate is for (the demo's domain) when the load balancer has an
+    HTTPS listener, else http:// and its DNS name."""
+    lb = aws['elbv2'].describe_load_balancers(Names=['demo-alb'])['LoadBalancers'][0]
+    for listener in aws['elbv2'].describe_listeners(LoadBalancerArn=lb['LoadBalancerArn'])['Listeners']:
+        if listener['Port'] == 443:
+            arn = listener['Certificates'][0]['CertificateArn']
+            name = boto3.client('acm', region_name='us-east-1').describe_certificate(CertificateArn=arn)['Certificate']['DomainName']
+            return 'https://%s' % name
+    return 'http://%s' % lb['DNSName']
 
 
 def get(url, timeout=5):
@@ -93,13 +97,29 @@ def get(url, timeout=5):
         return 0, str(err).encode()
 
 
+def settings(aws):
+    """The image host's /etc/laravel-release.json (bucket, pointer, root), which every instance of its image has."""
+    (host,) = image_hosts(aws)
+    code, out, err = docker(host, 'cat', '/etc/laravel-release.json')
+    assert code == 0, err
+    return json.loads(out)
+
+
+def image_hosts(aws):
+    return [i['InstanceId'] for r in aws['ec2'].describe_instances(Filters=[
+        {'Name': 'tag:Stack', 'Values': ['demo']}, {'Name': 'tag:Role', 'Values': ['web']},
+        {'Name': 'instance-state-name', 'Values': ['running']}])['Reservations'] for i in r['Instances']]
+
+
 def current_release(aws):
-    return json.loads(aws['s3'].get_object(Bucket=BUCKET, Key=POINTER)['Body'].read())
+    conf = settings(aws)
+    return json.loads(aws['s3'].get_object(Bucket=conf['bucket'], Key=conf['pointer'])['Body'].read())
 
 
-def serves_current(instance, pointer):
-    code, link, dummy = docker(instance, 'readlink', '/var/www/app/current')
-    code2, mark, dummy = docker(instance, 'cat', '/var/www/app/releases/%s.sha256' % pointer['release'])
+def serves_current(aws, instance, pointer):
+    root = settings(aws)['root']
+    code, link, dummy = docker(instance, 'readlink', root + '/current')
+    code2, mark, dummy = docker(instance, 'cat', '%s/releases/%s.sha256' % (root, pointer['release']))
     return code == 0 and link.endswith('/releases/' + pointer['release']) and code2 == 0 and mark == pointer['sha256']
 
 
@@ -109,16 +129,14 @@ def test_the_group_serves_the_current_release_behind_the_load_balancer(aws):
     (tg,) = g['TargetGroupARNs']
     ids = until('2 instances InService', lambda: in_service(aws) if len(in_service(aws)) == 2 else None)
     until('both healthy in the target group', lambda: health(aws, tg) == dict((i, 'healthy') for i in ids))
-    image_host = [i['InstanceId'] for r in aws['ec2'].describe_instances(Filters=[
-        {'Name': 'tag:Stack', 'Values': ['demo']}, {'Name': 'tag:Role', 'Values': ['web']},
-        {'Name': 'instance-state-name', 'Values': ['running']}])['Reservations'] for i in r['Instances']]
+    image_host = image_hosts(aws)
     assert len(image_host) == 1 and image_host[0] not in health(aws, tg)
 
     pointer = current_release(aws)
     for instance in ids:
-        assert serves_current(instance, pointer), instance
+        assert serves_current(aws, instance, pointer), instance
         assert docker(instance, 'systemctl', 'is-active', 'laravel-release.service')[1] == 'active'
-        code, env, dummy = docker(instance, 'cat', '/var/www/app/shared/.env')
+        code, env, dummy = docker(instance, 'cat', settings(aws)['root'] + '/shared/.env')
         assert code == 0 and 'APP_KEY=' in env
         assert not any(word in env for word in ('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AKIA', 'ASIA')), 'an AWS key in .env'
     status, body = get(lb_url(aws) + '/up')
@@ -133,14 +151,18 @@ def test_the_instances_credentials_read_the_releases_and_nothing_else(aws):
     assert doc['AccessKeyId'].startswith('ASIA')
     keys = dict(aws_access_key_id=doc['AccessKeyId'], aws_secret_access_key=doc['SecretAccessKey'], aws_session_token=doc['Token'])
     mine = dict((s, boto3.client(s, region_name='us-east-1', **keys)) for s in ('s3', 'ec2'))
-    assert json.loads(mine['s3'].get_object(Bucket=BUCKET, Key=POINTER)['Body'].read()) == current_release(aws)
-    for call, code in ((lambda: mine['s3'].put_object(Bucket=BUCKET, Key=POINTER, Body=b'{}'), 'AccessDenied'),
-                       (lambda: mine['s3'].put_object(Bucket=BUCKET, Key='elsewhere.txt', Body=b'x'), 'AccessDenied'),
-                       (lambda: mine['s3'].list_objects_v2(Bucket=BUCKET), 'AccessDenied'),
+    conf = settings(aws)
+    bucket, pointer = conf['bucket'], conf['pointer']
+    assert json.loads(mine['s3'].get_object(Bucket=bucket, Key=pointer)['Body'].read()) == current_release(aws)
+    aws['s3'].put_object(Bucket=bucket, Key='elsewhere.txt', Body=b'not a release')
+    for call, code in ((lambda: mine['s3'].put_object(Bucket=bucket, Key=pointer, Body=b'{}'), 'AccessDenied'),
+                       (lambda: mine['s3'].get_object(Bucket=bucket, Key='elsewhere.txt'), 'AccessDenied'),
+                       (lambda: mine['s3'].list_objects_v2(Bucket=bucket), 'AccessDenied'),
                        (mine['ec2'].describe_instances, 'UnauthorizedOperation')):
         with pytest.raises(ClientError) as denied:
             call()
         assert denied.value.response['Error']['Code'] == code
+    aws['s3'].delete_object(Bucket=bucket, Key='elsewhere.txt')
 
 
 def test_a_terminated_instance_is_replaced_with_the_site_answering_throughout(aws):
@@ -168,4 +190,4 @@ def test_a_terminated_instance_is_replaced_with_the_site_answering_throughout(aw
     print('\nself-healing: terminate of %s to the first healthy check of its replacement %s: %.1f s; %d probes, %s'
           % (victim, new, healed, len(answers), dict((s, answers.count(s)) for s in set(answers))))
     assert answers and set(answers) == {200}, dict((s, answers.count(s)) for s in set(answers))
-    assert serves_current(new, current_release(aws))
+    assert serves_current(aws, new, current_release(aws))

@@ -69,6 +69,14 @@ class Emulator:
     def mutating(self):
         return [r['action'] for r in self.requests() if not r['action'].startswith(READS)]
 
+    def changes(self):
+        """The mutating requests the emulator carried out (not throttled), since the last forget()."""
+        return [r['action'] for r in self.requests() if not r['action'].startswith(READS) and r.get('fault') != 'throttled']
+
+    def forget(self):
+        """The request log emptied: what follows is the code under test's."""
+        self._get('/_seed/requests', method='DELETE')
+
     def reset(self):
         self.faults()
         req = urllib.request.Request(self.url + '/moto-api/reset', method='POST')

@@ -3,26 +3,9 @@ image baked from the stack's instance, rerun with reads only, check mode, tags, 
 absent with its snapshots, and bad input refused before any call (a malformed name, another stack's instance, an
 instance that cannot be imaged). What is asserted is what a user sees: the image as boto3 reads it, the module's
 results, and the requests the emulator recorded."""
-import boto3
-
-from conftest import READS
-
 A = 'seed.laravel_aws.image'
 STRICT = {'strict': True, 'throttle': 0.2, 'seed': 36}
 DEBIAN_OWNER = '136693071363'
-
-
-def ec2_client(aws):
-    return boto3.client('ec2', region_name='us-east-1', endpoint_url=aws.url, aws_access_key_id='testing',
-                        aws_secret_access_key='testing')
-
-
-def forget(aws):
-    aws._get('/_seed/requests', method='DELETE')  # pylint: disable=protected-access
-
-
-def changes(aws):
-    return [r['action'] for r in aws.requests() if not r['action'].startswith(READS) and r.get('fault') != 'throttled']
 
 
 def instance(ec2, stack):
@@ -44,25 +27,25 @@ def task(**options):
 
 
 def test_baked_rerun_tagged_and_deregistered_with_its_snapshots(playbook, aws):
-    ec2 = ec2_client(aws)
+    ec2 = aws.ec2()
     iid = instance(ec2, 'it')
     aws.faults(**STRICT)
-    forget(aws)
+    aws.forget()
     plan = playbook([task(instance_id=iid, description='web tier', tags={'Role': 'web'})], check=True, diff=True)
     result = plan.task('image')
-    assert result['changed'] and result['image']['id'] is None and changes(aws) == [] and mine(ec2, 'it-web-1a2b') == []
+    assert result['changed'] and result['image']['id'] is None and aws.changes() == [] and mine(ec2, 'it-web-1a2b') == []
 
     made = playbook([task(instance_id=iid, description='web tier', tags={'Role': 'web'})], diff=True)
     result = made.task('image')
     assert made.rc == 0 and result['changed'], result.get('msg')
-    assert changes(aws) == ['CreateImage'] and result['image']['state'] == 'available'
+    assert aws.changes() == ['CreateImage'] and result['image']['state'] == 'available'
     found = mine(ec2, 'it-web-1a2b')
     assert [i['ImageId'] for i in found] == [result['image']['id']] and found[0]['Description'] == 'web tier'
     assert {t['Key']: t['Value'] for t in found[0]['Tags']} == {'Role': 'web', 'Stack': 'it'}
 
-    forget(aws)
+    aws.forget()
     again = playbook([task(instance_id=iid, description='web tier', tags={'Role': 'web'})])
-    assert again.task('image')['changed'] is False and changes(aws) == []
+    assert again.task('image')['changed'] is False and aws.changes() == []
 
     retagged = playbook([task(instance_id=iid, tags={'Role': 'web', 'Tier': 'front'})], diff=True)
     assert retagged.task('image')['changed'] and retagged.task('image')['image']['tags'] == {'Role': 'web', 'Tier': 'front', 'Stack': 'it'}
@@ -70,17 +53,17 @@ def test_baked_rerun_tagged_and_deregistered_with_its_snapshots(playbook, aws):
 
     snapshots = result['image']['snapshot_ids']
     assert snapshots  # the image's root volume, tagged with the stack, so deleted with it
-    forget(aws)
+    aws.forget()
     gone = playbook([task(state='absent')])
-    assert gone.task('image')['changed'] and changes(aws)[0] == 'DeregisterImage', gone.task('image').get('msg')
-    assert changes(aws)[1:] == ['DeleteSnapshot'] * len([s for s in snapshots if s])
+    assert gone.task('image')['changed'] and aws.changes()[0] == 'DeregisterImage', gone.task('image').get('msg')
+    assert aws.changes()[1:] == ['DeleteSnapshot'] * len([s for s in snapshots if s])
     assert mine(ec2, 'it-web-1a2b') == []
-    forget(aws)
-    assert playbook([task(state='absent')]).task('image')['changed'] is False and changes(aws) == []
+    aws.forget()
+    assert playbook([task(state='absent')]).task('image')['changed'] is False and aws.changes() == []
 
 
 def test_a_lost_answer_makes_one_image(playbook, aws):
-    ec2 = ec2_client(aws)
+    ec2 = aws.ec2()
     iid = instance(ec2, 'it')
     aws.faults(lose=['CreateImage'], lose_times=1, **STRICT)
     made = playbook([task(instance_id=iid)])
@@ -89,10 +72,10 @@ def test_a_lost_answer_makes_one_image(playbook, aws):
 
 
 def test_bad_input_is_refused_before_any_change(playbook, aws):
-    ec2 = ec2_client(aws)
+    ec2 = aws.ec2()
     theirs = instance(ec2, 'other')
     aws.faults(**STRICT)
-    forget(aws)
+    aws.forget()
     for options, field, said in ((dict(name='ab', instance_id=theirs), 'name', 'API_CreateImage.html'),
                                  (dict(instance_id='ami-12345678'), 'instance_id', 'not an instance id'),
                                  (dict(), 'instance_id', 'instance_id')):
@@ -103,7 +86,7 @@ def test_bad_input_is_refused_before_any_change(playbook, aws):
     assert other['failed'] and other['field'] == 'instance_id' and 'other' in other['msg'], other
     ec2.terminate_instances(InstanceIds=[theirs])
     ec2.get_waiter('instance_terminated').wait(InstanceIds=[theirs], WaiterConfig={'Delay': 1})
-    forget(aws)
+    aws.forget()
     ended = playbook([task(instance_id=theirs, stack=None)]).task('image')
     assert ended['failed'] and 'terminated' in ended['msg'], ended
-    assert changes(aws) == [] and mine(ec2, 'it-web-1a2b') == []
+    assert aws.changes() == [] and mine(ec2, 'it-web-1a2b') == []

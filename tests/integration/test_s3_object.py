@@ -8,8 +8,6 @@ import hashlib
 import boto3
 from botocore.config import Config
 
-from conftest import READS
-
 A = 'seed.laravel_aws.s3_object'
 STRICT = {'strict': True, 'throttle': 0.2, 'seed': 37}
 BUCKET = 'it-artifacts'
@@ -19,14 +17,6 @@ KEY = 'releases/it/1a2b3c.tar.gz'
 def s3_client(aws):
     return boto3.client('s3', region_name='us-east-1', endpoint_url=aws.url, aws_access_key_id='testing',
                         aws_secret_access_key='testing', config=Config(retries={'max_attempts': 10, 'mode': 'standard'}))
-
-
-def forget(aws):
-    aws._get('/_seed/requests', method='DELETE')  # pylint: disable=protected-access
-
-
-def changes(aws):
-    return [r['action'] for r in aws.requests() if not r['action'].startswith(READS) and r.get('fault') != 'throttled']
 
 
 def bucket(s3, name=BUCKET, stack='it'):
@@ -46,38 +36,38 @@ def test_uploaded_once_checked_versioned_tagged_and_deleted(playbook, aws, tmp_p
     release.write_bytes(b'release one\n' * 1000)
     digest = hashlib.sha256(release.read_bytes()).hexdigest()
     aws.faults(**STRICT)
-    forget(aws)
+    aws.forget()
     plan = playbook([task(src=str(release))], check=True, diff=True)
-    assert plan.task('object')['changed'] and plan.task('object')['object']['sha256'] == digest and changes(aws) == []
+    assert plan.task('object')['changed'] and plan.task('object')['object']['sha256'] == digest and aws.changes() == []
 
     made = playbook([task(src=str(release), tags={'Release': '1a2b3c'})], diff=True)
     result = made.task('object')
     assert made.rc == 0 and result['changed'], result.get('msg')
-    assert changes(aws) == ['PutObject'] and result['object']['version_id']
+    assert aws.changes() == ['PutObject'] and result['object']['version_id']
     head = s3.head_object(Bucket=BUCKET, Key=KEY)
     assert head['Metadata'] == {'sha256': digest} and head['ContentLength'] == 12000
     assert s3.get_object(Bucket=BUCKET, Key=KEY)['Body'].read() == release.read_bytes()
     assert s3.get_object_tagging(Bucket=BUCKET, Key=KEY)['TagSet'] == [{'Key': 'Release', 'Value': '1a2b3c'}]
 
-    forget(aws)
+    aws.forget()
     again = playbook([task(src=str(release), tags={'Release': '1a2b3c'})])
-    assert again.task('object')['changed'] is False and changes(aws) == []
+    assert again.task('object')['changed'] is False and aws.changes() == []
 
     retagged = playbook([task(src=str(release), tags={'Release': '1a2b3c', 'Current': 'yes'})], diff=True)
-    assert retagged.task('object')['changed'] and changes(aws) == ['PutObjectTagging']
+    assert retagged.task('object')['changed'] and aws.changes() == ['PutObjectTagging']
 
-    forget(aws)
+    aws.forget()
     text = playbook([task(content='{"release": "1a2b3c"}', content_type='application/json')])
-    assert text.task('object')['changed'] and changes(aws) == ['PutObject'], text.task('object').get('msg')
+    assert text.task('object')['changed'] and aws.changes() == ['PutObject'], text.task('object').get('msg')
     versions = s3.list_object_versions(Bucket=BUCKET, Prefix=KEY)['Versions']
     assert len(versions) == 2  # the first content kept as a version, as a versioned bucket keeps it
     assert s3.get_object(Bucket=BUCKET, Key=KEY)['Body'].read() == b'{"release": "1a2b3c"}'
 
-    forget(aws)
+    aws.forget()
     gone = playbook([task(state='absent')])
-    assert gone.task('object')['changed'] and changes(aws) == ['DeleteObject']
-    forget(aws)
-    assert playbook([task(state='absent')]).task('object')['changed'] is False and changes(aws) == []
+    assert gone.task('object')['changed'] and aws.changes() == ['DeleteObject']
+    aws.forget()
+    assert playbook([task(state='absent')]).task('object')['changed'] is False and aws.changes() == []
 
 
 def test_a_lost_answer_makes_one_object(playbook, aws):
@@ -93,7 +83,7 @@ def test_another_stacks_bucket_and_bad_input_are_refused_before_any_change(playb
     s3 = s3_client(aws)
     bucket(s3, 'their-artifacts', stack='other')
     aws.faults(**STRICT)
-    forget(aws)
+    aws.forget()
     for options, field, said in ((dict(key='k' * 1025, content='x'), 'key', 'object-keys.html'),
                                  (dict(src=str(tmp_path / 'missing.tar.gz')), 'src', 'not a file'),
                                  (dict(), 'src', 'content'),
@@ -105,4 +95,4 @@ def test_another_stacks_bucket_and_bad_input_are_refused_before_any_change(playb
     assert theirs['failed'] and theirs['field'] == 'bucket' and "stack 'other'" in theirs['msg'], theirs
     missing = playbook([task(bucket='no-such-artifacts', content='x')]).task('object')
     assert missing['failed'] and missing['field'] == 'bucket' and 'does not exist' in missing['msg'], missing
-    assert changes(aws) == []
+    assert aws.changes() == []
