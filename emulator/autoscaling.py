@@ -16,8 +16,10 @@ What changes in moto's models (both profiles):
   one ("Setting the minimum healthy percentage to 100 percent limits the rate of replacement to one instance at a
   time ... 0 percent ... replacing all instances at the same time", API_RefreshPreferences.html); with a
   MaxHealthyPercentage above 100 the replacements are launched before the instances they replace are terminated
-  (API_InstanceMaintenancePolicy.html). An instance is updated once its replacement is InService and the instance warmup
-  has passed (InstanceWarmup, else the group's health check grace period, API_RefreshPreferences.html); then
+  (API_InstanceMaintenancePolicy.html). An instance is updated once its replacement is InService, healthy in the
+  group's target groups when the group has ELB health checks (as a data plane's health checks see it: "Waiting for
+  remaining instances to be available ... insufficient data to evaluate its health with Elastic Load Balancing"), and the
+  instance warmup has passed (InstanceWarmup, else the group's health check grace period, API_RefreshPreferences.html); then
   PercentageComplete and InstancesToUpdate move (API_InstanceRefresh.html). After the last batch: Baking for BakeTime
   when given, then Successful. A second StartInstanceRefresh while one is Pending, InProgress, Baking or Cancelling is
   refused, InstanceRefreshInProgress ("An Instance Refresh is already in progress and blocks the execution of this
@@ -621,6 +623,22 @@ def _warmup(group, prefs):
     return getattr(group, 'default_instance_warmup', None) or group.health_check_grace_period or 0
 
 
+def _not_healthy_yet(backend, group, states):
+    """With ELB health checks, the first new instance that a target group of the group does not report healthy yet (a data
+    plane's health checks; None when all are, or when no plane serves the target groups). AWS's refresh waits for them:
+    "Waiting for remaining instances to be available. For example: i-... has insufficient data to evaluate its health
+    with Elastic Load Balancing", and an instance counts as updated "when the instance's health status changes to
+    healthy and the specified warm-up time passes" (API_InstanceRefreshWarmPoolProgress.html)."""
+    if (getattr(group, 'health_check_type', None) or 'EC2') != 'ELB':
+        return None
+    for state in states:
+        for arn in getattr(group, 'target_group_arns', None) or []:
+            health = target_health(backend.region_name, arn, state.instance.id)
+            if health is not None and health != 'healthy':
+                return state.instance.id
+    return None
+
+
 def _in_service_at(state, pacer):
     """When a replacement is (or was) InService: its launch plus the EC2 instance's pending time; None while a data
     plane's container keeps it pending past that."""
@@ -680,6 +698,11 @@ def step(backend, group, refresh, pacer):
                 return  # a container still boots
             at = max([t] + times)
             if not pacer.due(at):
+                return
+            waiting = _not_healthy_yet(backend, group, live)
+            if waiting:
+                refresh['StatusReason'] = ('Waiting for remaining instances to be available. For example: %s has insufficient '
+                                           'data to evaluate its health with Elastic Load Balancing.' % waiting)
                 return
             _terminate(group, batch['later'], at)  # launched before terminating: the old ones go once the new serve
             batch['later'] = []
