@@ -86,8 +86,12 @@ class GroupInstances(Hook, autoscaling.Plane):
             return None
         # no lock: a sync may hold the stand-in's for seconds (a reload); the dict is copied at once (emulator.network
         # reads it the same way)
-        target = dict(dict(lbs.targets).get(target_group_arn) or {}).get(instance_id)
-        return target['state'] if target else None
+        served = dict(lbs.targets)
+        if target_group_arn not in served:
+            return None
+        # a target the group registered that the stand-in has not synced yet is being registered: initial, as AWS says it
+        target = dict(served[target_group_arn] or {}).get(instance_id)
+        return target['state'] if target else 'initial'
 
     # -- acting on it (outside autoscaling.LOCK) ------------------------------------------------------------------
     def flush(self):
