@@ -143,7 +143,7 @@ POLICY_CONTEXT = {'aws:securetransport': 'true'}
 POLICY_OPERATORS = {'Bool': lambda actual, wanted: actual.lower() == wanted.lower(),
                     'StringEquals': lambda actual, wanted: actual == wanted,
                     'StringNotEquals': lambda actual, wanted: actual != wanted,
-                    'StringLike': lambda actual, wanted: fnmatch.fnmatchcase(actual, wanted)}
+                    'StringLike': fnmatch.fnmatchcase}
 
 
 def _listed(value):

@@ -207,6 +207,7 @@ def main():
     data, kept = left_of_data_tier(boto3.client('rds', region_name=args.region, endpoint_url=args.endpoint_url),
                                    boto3.client('elasticache', region_name=args.region, endpoint_url=args.endpoint_url), args.stack)
     left += data
+
     def client(name):
         return boto3.client(name, region_name=args.region, endpoint_url=args.endpoint_url)
     web, web_kept = left_of_web_tier(client('autoscaling'), ec2, client('iam'), client('s3'), args.stack,

@@ -1,4 +1,4 @@
-"""roles/laravel/files/laravel-release-fetch, the boot-time fetch of the current release on an instance the Auto Scaling
+"""roles/laravel/files/laravel_release_fetch.py, the boot-time fetch of the current release on an instance the Auto Scaling
 group launched: its Signature Version 4 is botocore's to the byte; against an S3 (moto's server) and an instance
 metadata service (IMDSv2, a small stand-in here) it unpacks the release the pointer names and switches `current`, does
 nothing when that release is here already, and refuses (exit 1, nothing switched) an archive whose SHA-256 is not the
@@ -22,7 +22,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCRIPT = os.path.join(ROOT, 'roles', 'laravel', 'files', 'laravel-release-fetch')
+SCRIPT = os.path.join(ROOT, 'roles', 'laravel', 'files', 'laravel_release_fetch.py')
 CREDS = {'Code': 'Success', 'AccessKeyId': 'ASIAEXAMPLE', 'SecretAccessKey': 'secret/key+1', 'Token': 'session-token'}
 
 

@@ -1,7 +1,6 @@
-#!/usr/bin/python3
 # Copyright: seed.laravel_aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""laravel-release-fetch: the release the stack's artifact bucket names as current, on this host, before Apache starts.
+"""laravel_release_fetch.py: the release the stack's artifact bucket names as current, on this host, before Apache starts.
 
 An instance that an Auto Scaling group launches from the web tier's image runs this at boot (laravel-release.service,
 ordered before apache2.service, which requires it): with the instance profile's temporary credentials (IMDSv2), it
@@ -15,6 +14,8 @@ Python's standard library only (no AWS SDK on the host): IMDSv2
 (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html) and a Signature
 Version 4 GET (https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html).
 Configuration: /etc/laravel-release.json (written by the laravel role), or the file given as the first argument.
+Run as `python3 /usr/local/lib/seed-laravel/laravel_release_fetch.py [config]` (laravel-release.service does): the
+interpreter is named, as Debian has no `python` and Amazon Linux's /usr/bin/python3 is the one to use.
 """
 
 import datetime
@@ -265,10 +266,10 @@ def main(argv, pause=time.sleep):
             except FetchError as exc:  # the network, the metadata service or S3 not answering yet at boot
                 if attempt == tries:
                     raise
-                sys.stderr.write('laravel-release-fetch: %s (try %d of %d; again in %ds)\n' % (exc, attempt, tries, DELAY))
+                sys.stderr.write('laravel_release_fetch: %s (try %d of %d; again in %ds)\n' % (exc, attempt, tries, DELAY))
                 pause(DELAY)
     except (FetchError, OSError, ValueError, tarfile.TarError) as exc:
-        sys.stderr.write('laravel-release-fetch: %s\n' % exc)
+        sys.stderr.write('laravel_release_fetch: %s\n' % exc)
         return 1
     return 0
 
