@@ -8,9 +8,9 @@ check after site.yml.
   boot by laravel-release.service (active), with the SHA-256 the pointer says beside it; its .env holds no AWS key.
 - Its credentials come from the instance profile, and read the releases and nothing else: the pointer is readable, a
   write to the bucket, a read outside the releases' prefix and an EC2 call are refused.
-- Self-healing: an instance terminated through the API while a probe asks the load balancer every 50 ms: every answer is
-  a 200, and the group's replacement serves the current release; the time from the terminate to the replacement's first
-  healthy check is printed.
+- Self-healing: an instance terminated through the API (TerminateInstanceInAutoScalingGroup, which drains it first) while
+  a probe asks the load balancer every 50 ms: every answer is a 200, and the group's replacement serves the current
+  release; the time from the terminate to the replacement's first healthy check is printed.
 
 Run with the demo's environment: eval "$(make -s demo-env)"; .venv/bin/pytest -s tests/dataplane/test_web_group.py
 """
@@ -180,7 +180,9 @@ def test_a_terminated_instance_is_replaced_with_the_site_answering_throughout(aw
     try:
         victim = ids[0]
         started = time.monotonic()
-        aws['ec2'].terminate_instances(InstanceIds=[victim])
+        # through Auto Scaling, as an operator or a scale-in does: the instance leaves the target group and drains first
+        # (EC2's TerminateInstances stops it at once, and requests in flight to it fail, on AWS as here)
+        aws['autoscaling'].terminate_instance_in_auto_scaling_group(InstanceId=victim, ShouldDecrementDesiredCapacity=False)
         new = until('a replacement in the group', lambda: [i for i in in_service(aws) if i not in ids] or None, timeout=300)[0]
         until('the replacement healthy', lambda: health(aws, tg).get(new) == 'healthy', timeout=300)
         healed = time.monotonic() - started
